@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layering (enforced by the dependency lists below):
+//   ClearanceCore   pure model + engine, no I/O, no clock, no SQLite
+//   NoticeReader    notice text -> draft policy; depends on ClearanceCore only
+//   ClearanceStore  the only target that imports GRDB
+//   ClearanceCLI    the commands as a library; nothing imports it but executables and tests
+let package = Package(
+    name: "Clearance",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "clearance", targets: ["clearance"]),
+        .executable(name: "clearance-bench", targets: ["clearance-bench"]),
+        .library(name: "ClearanceCore", targets: ["ClearanceCore"]),
+        .library(name: "NoticeReader", targets: ["NoticeReader"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "ClearanceCore"),
+        .target(
+            name: "NoticeReader",
+            dependencies: ["ClearanceCore"],
+            resources: [.copy("LanguagePacks")]
+        ),
+        .target(
+            name: "ClearanceStore",
+            dependencies: ["ClearanceCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "ClearanceCLI",
+            dependencies: [
+                "ClearanceCore", "NoticeReader", "ClearanceStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "clearance", dependencies: ["ClearanceCLI"]),
+        .executableTarget(
+            name: "clearance-bench",
+            dependencies: ["ClearanceCore", "NoticeReader", "ClearanceStore", "ClearanceCLI"]
+        ),
+        .testTarget(
+            name: "ClearanceCoreTests",
+            dependencies: ["ClearanceCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "NoticeReaderTests", dependencies: ["NoticeReader", "ClearanceCore"]),
+        .testTarget(name: "ClearanceStoreTests", dependencies: ["ClearanceStore", "ClearanceCore"]),
+        .testTarget(
+            name: "ClearanceCLITests",
+            dependencies: ["ClearanceCLI", "ClearanceCore", "ClearanceStore", "NoticeReader"]
+        ),
+    ]
+)

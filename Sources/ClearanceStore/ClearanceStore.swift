@@ -1,0 +1,2 @@
+import ClearanceCore
+import GRDB

@@ -1,0 +1,1 @@
+print("clearance-bench: no benchmarks yet")

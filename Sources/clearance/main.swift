@@ -1,0 +1,3 @@
+import ClearanceCLI
+
+await ClearanceCommand.main()

@@ -52,18 +52,18 @@ enum ClauseReader {
 
         // What lifts a prohibition; "written" next to a permission makes it written-permission.
         var lifters = Set<String>()
-        var prior = false
+        var prior = Set<String>()
         for x in m where x.concept == "lifter" {
             for var v in x.values {
                 if v == "permission" && near(x, "written", within: 3) { v = "written-permission" }
                 lifters.insert(v)
+                if near(x, "prior", within: 3) { prior.insert(v) }
             }
-            if near(x, "prior", within: 3) { prior = true }
         }
         var duties = Set(m.filter { $0.concept == "duty" }.flatMap { $0.values })
         var notes: [String] = []
         if even && !duties.isEmpty {
-            notes.append("even with \(duties.sorted().joined(separator: " or ")), the prohibition holds")
+            notes.append("even with \(Order.sorted(duties, Order.duties).joined(separator: " or ")), the prohibition holds")
             duties = []
         }
         let limits = readLimits(c)
@@ -73,9 +73,10 @@ enum ClauseReader {
             var p = c.provenance
             p.confidence = (min(0.97, confidence * (0.6 + 0.4 * c.provenance.confidence)) * 100).rounded() / 100
             var r = ReadRule(kind, provenance: p)
-            r.assets = assets.union(excepted).subtracting(excepted).sorted()
+            r.assets = Order.sorted(assets.subtracting(excepted), Order.assets)
             r.notes = notes
             r.qualified = qualified
+            r.generic = generic
             return r
         }
         func finding(_ code: String, _ severity: String, _ msg: String) -> Finding {
@@ -91,7 +92,7 @@ enum ClauseReader {
             if els.contains("by") { duties.insert("attribution") }
             if els.contains("nd") { r.uses.append("modification"); duties.insert("no-modification") }
             if els.contains("nc") { r.uses.append("commercial") }
-            r.duties = duties.sorted()
+            r.duties = Order.sorted(duties, Order.duties)
             var f: [Finding] = []
             if id == nil {
                 r.provenance.confidence = 0.5
@@ -109,8 +110,8 @@ enum ClauseReader {
                 // "may not be used without citing the source": a permission with duties.
                 let partialOnly = !uses.isEmpty && uses.isSubset(of: ["partial"])
                 var r = rule(partialOnly || !limits.isEmpty ? .limitedPermission : .permission, confidence: 0.75)
-                r.uses = (uses.isEmpty ? ["whole", "partial"] : uses.sorted())
-                r.duties = duties.sorted()
+                r.uses = (uses.isEmpty ? ["whole", "partial"] : Order.sorted(uses, Order.uses))
+                r.duties = Order.sorted(duties, Order.duties)
                 r.limits = limits
                 return ([r], [])
             }
@@ -118,9 +119,9 @@ enum ClauseReader {
                 return ([], [finding("unmapped_clause", "warning", "a prohibition whose object the reader cannot name in \(quoted); everything stays prohibited unless agreed")])
             }
             var r = rule(.prohibition, confidence: generic && uses == ["whole"] ? 0.8 : 0.92)
-            r.uses = uses.sorted()
-            r.lifters = lifters.sorted()
-            r.prior = prior
+            r.uses = Order.sorted(uses, Order.uses)
+            r.lifters = Order.sorted(lifters, Order.lifters)
+            r.prior = Order.sorted(prior, Order.lifters)
             return ([r], [])
         }
 
@@ -128,9 +129,9 @@ enum ClauseReader {
             if !lifters.isEmpty && limits.isEmpty {
                 // "permitted only with the editors' permission" is a prohibition lifted by it.
                 var r = rule(.prohibition, confidence: 0.85)
-                r.uses = (uses.isEmpty ? ["whole", "partial"] : uses.sorted())
-                r.lifters = lifters.sorted()
-                r.prior = prior
+                r.uses = (uses.isEmpty ? ["whole", "partial"] : Order.sorted(uses, Order.uses))
+                r.lifters = Order.sorted(lifters, Order.lifters)
+                r.prior = Order.sorted(prior, Order.lifters)
                 return ([r], [])
             }
             var out: [ReadRule] = []
@@ -138,27 +139,27 @@ enum ClauseReader {
             let granted = uses.subtracting(restricted)
             if !limits.isEmpty || (!granted.isEmpty && granted.isSubset(of: ["partial", "summary"])) {
                 var r = rule(.limitedPermission, confidence: 0.85)
-                r.uses = granted.isEmpty ? ["partial"] : granted.sorted()
+                r.uses = granted.isEmpty ? ["partial"] : Order.sorted(granted, Order.uses)
                 r.limits = limits
-                r.duties = duties.sorted()
+                r.duties = Order.sorted(duties, Order.duties)
                 out.append(r)
                 if !lifters.isEmpty {
                     var o = rule(.offer, confidence: 0.85)
-                    o.lifters = lifters.sorted()
-                    o.prior = prior
+                    o.lifters = Order.sorted(lifters, Order.lifters)
+                    o.prior = Order.sorted(prior, Order.lifters)
                     out.append(o)
                 }
             } else if !granted.isEmpty || generic || has("free") {
                 var r = rule(.permission, confidence: 0.85)
-                r.uses = granted.isEmpty ? ["whole", "partial"] : granted.sorted()
-                r.duties = duties.sorted()
+                r.uses = granted.isEmpty ? ["whole", "partial"] : Order.sorted(granted, Order.uses)
+                r.duties = Order.sorted(duties, Order.duties)
                 out.append(r)
             } else {
                 return ([], [finding("unmapped_clause", "warning", "a permission whose use the reader cannot name in \(quoted); not read as a permission")])
             }
             if !restricted.isEmpty {
                 var r = rule(.prohibition, confidence: 0.85)
-                r.uses = restricted.sorted()
+                r.uses = Order.sorted(restricted, Order.uses)
                 r.qualified = false
                 out.append(r)
             }
@@ -170,25 +171,25 @@ enum ClauseReader {
             let reservedUses = Set(m.filter { $0.concept == "reserved" }.compactMap { $0.value })
             if !reservedUses.isEmpty {
                 var r = rule(.prohibition, confidence: 0.9)
-                r.uses = reservedUses.sorted()
+                r.uses = Order.sorted(reservedUses, Order.uses)
                 out.append(r)
             }
             if !lifters.isEmpty {
                 var o = rule(.offer, confidence: 0.7)
-                o.lifters = lifters.sorted()
+                o.lifters = Order.sorted(lifters, Order.lifters)
                 out.append(o)
             }
             return (out, [])
         }
         if !lifters.isEmpty && !even {
             var o = rule(.offer, confidence: 0.75)
-            o.lifters = lifters.sorted()
-            o.prior = prior
+            o.lifters = Order.sorted(lifters, Order.lifters)
+            o.prior = Order.sorted(prior, Order.lifters)
             return ([o], [])
         }
         if !duties.isEmpty && (has("obligation") || has("condition")) {
             var r = rule(.duty, confidence: 0.8)
-            r.duties = duties.sorted()
+            r.duties = Order.sorted(duties, Order.duties)
             return ([r], [])
         }
         let meaningful = m.contains { !["number", "agency", "of", "any", "neg", "holderEnd"].contains($0.concept) }

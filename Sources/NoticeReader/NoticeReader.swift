@@ -8,17 +8,28 @@ public struct NoticeReader: Sendable {
     /// A reader over the given language packs.
     public init(packs: LanguagePacks) { self.packs = packs }
 
-    /// Concepts that mark a line as part of a notice.
-    static let coreCues: Set<String> = ["reserved", "copyright", "prohibit", "lifter", "licence", "noticeLabel", "ownership", "noPart", "requires", "holderBefore", "holderAfter"]
+    /// Concepts that mark a line as part of a notice on their own.
+    static let strongCues: Set<String> = ["reserved", "copyright", "prohibit", "noticeLabel", "ownership", "noPart", "holderBefore", "holderAfter", "reservesRight"]
+    /// Concepts that support a notice reading.
+    static let supportCues: Set<String> = ["lifter", "without", "requires", "use", "asset", "duty", "rights", "permit", "only", "any", "extent", "obligation", "condition", "limitMax"]
 
     struct Line {
         let range: Range<Int>
         let tokens: [Token]
         let matches: [Match]
         let detection: LanguagePacks.Detection
-        var core: Int { matches.filter { NoticeReader.coreCues.contains($0.concept) && !($0.concept == "licence" && $0.value != "cc") }.count }
-        var rights: Int { matches.filter { $0.concept == "rights" }.count }
+
+        func count(_ set: Set<String>) -> Int { matches.filter { set.contains($0.concept) }.count }
+        var strong: Int { count(NoticeReader.strongCues) + matches.filter { $0.concept == "licence" && ($0.value == "cc" || $0.value == "cc0") }.count }
+        var support: Int { count(NoticeReader.supportCues) }
         var weak: Int { matches.filter { !["number", "agency", "of", "any", "neg", "holderEnd"].contains($0.concept) }.count }
+        /// Whether the line reads as part of a copyright notice.
+        var isNotice: Bool {
+            let s = strong, sup = support
+            if s >= 2 || (s >= 1 && (sup >= 2 || range.count <= 160)) { return true }
+            let lifts = count(["lifter"]) > 0 && count(["without", "requires", "permit", "only"]) > 0
+            return lifts && sup >= 3
+        }
     }
 
     /// Reads `input`; never fails: what it cannot read becomes findings, and the reading stays prohibitive.
@@ -34,9 +45,7 @@ public struct NoticeReader: Sendable {
         }
         var findings: [Finding] = []
         // Notice lines: rights language, or a short line with one cue.
-        var isNotice = lines.map { l in
-            l.core >= 2 || (l.core >= 1 && (l.rights + l.weak >= 2 || l.range.count <= 160))
-        }
+        var isNotice = lines.map(\.isNotice)
         let noticeIdx = isNotice.indices.filter { isNotice[$0] }
         if noticeIdx.isEmpty {
             if all.count <= 1500 && !lines.isEmpty {

@@ -43,8 +43,8 @@ public struct ReadRule: Codable, Sendable, Equatable {
     public var assets: [String]
     /// What lifts a prohibition: contract, subscription, license, permission, written-permission.
     public var lifters: [String]
-    /// Whether the lifter must precede the use ("prior subscription").
-    public var prior: Bool
+    /// Lifters that must precede the use ("prior subscription").
+    public var prior: [String]
     /// Duties: attribution, link, no-modification, author-credit, tracking-pixel, voucher-copy.
     public var duties: [String]
     /// Limits of a limited permission.
@@ -55,14 +55,16 @@ public struct ReadRule: Codable, Sendable, Equatable {
     public var qualified: Bool
     /// Concerns only assets that the notice's public permission excludes.
     public var excludedAssets: Bool
+    /// The clause names use in general ("use", "استخدام", "kullanılamaz"), not only copying.
+    public var generic: Bool
     /// Remarks for the reviewer (e.g. "attribution does not lift this").
     public var notes: [String]
     public var provenance: Provenance
 
     init(_ kind: Kind, provenance: Provenance) {
         self.kind = kind
-        uses = []; assets = []; lifters = []; prior = false; duties = []; limits = []
-        licence = nil; qualified = false; excludedAssets = false; notes = []
+        uses = []; assets = []; lifters = []; prior = []; duties = []; limits = []
+        licence = nil; qualified = false; excludedAssets = false; generic = false; notes = []
         self.provenance = provenance
     }
 }
@@ -131,4 +133,17 @@ public struct NoticeReading: Sendable {
     public var rules: [ReadRule]
     public var findings: [Finding]
     public var summary: NoticeSummary
+}
+
+/// Canonical orders for printing sets.
+enum Order {
+    static let uses = ["whole", "partial", "summary", "translation", "modification", "archive", "commercial"]
+    static let assets = ["text", "photo", "video", "audio", "graphics"]
+    static let lifters = ["contract", "subscription", "license", "permission", "written-permission"]
+    static let duties = ["attribution", "link", "no-modification", "author-credit", "tracking-pixel", "voucher-copy"]
+
+    /// `values` in the order of `order`, unknown values last.
+    static func sorted(_ values: some Sequence<String>, _ order: [String]) -> [String] {
+        Set(values).sorted { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }
+    }
 }

@@ -41,7 +41,8 @@ enum ClauseReader {
                 uses.formUnion(["whole", "partial"])
             }
         }
-        if generic && uses.isEmpty { uses.insert("whole") }
+        // A bare "use" counts as copying the whole only when the clause itself prohibits.
+        if generic && uses.isEmpty && prohibit { uses.insert("whole") }
 
         // Assets, with those after "except" set aside.
         var assets = Set<String>()
@@ -115,7 +116,7 @@ enum ClauseReader {
                 r.limits = limits
                 return ([r], [])
             }
-            guard !uses.isEmpty else {
+            guard !uses.isEmpty || generic else {
                 return ([], [finding("unmapped_clause", "warning", "a prohibition whose object the reader cannot name in \(quoted); everything stays prohibited unless agreed")])
             }
             var r = rule(.prohibition, confidence: generic && uses == ["whole"] ? 0.8 : 0.92)
@@ -129,7 +130,8 @@ enum ClauseReader {
             if !lifters.isEmpty && limits.isEmpty {
                 // "permitted only with the editors' permission" is a prohibition lifted by it.
                 var r = rule(.prohibition, confidence: 0.85)
-                r.uses = (uses.isEmpty ? ["whole", "partial"] : Order.sorted(uses, Order.uses))
+                r.uses = Order.sorted(uses, Order.uses)
+                r.generic = r.generic || uses.isEmpty
                 r.lifters = Order.sorted(lifters, Order.lifters)
                 r.prior = Order.sorted(prior, Order.lifters)
                 return ([r], [])

@@ -78,6 +78,11 @@ enum HolderFinder {
             break
         }
         let start = i
+        // A name starts with a capital (or in a script without case), or is a domain name.
+        if start < c.tokens.count, !c.tokens[start].capitalised, c.tokens[start].text.unicodeScalars.first.map({ $0.properties.changesWhenUppercased }) == true,
+           !(start + 1 < c.tokens.count && gap(c, start + 1) == ".") {
+            return nil
+        }
         var end = i
         while end < c.tokens.count, end - start < 12 {
             if end > start {

@@ -91,6 +91,20 @@ public final class Lexicon: Sendable {
         self.detectLetters = Set((pack.detect?.letters ?? "").unicodeScalars.map { $0.value })
     }
 
+    /// Whether some phrase of this pack starts with the word `t`.
+    func knows(_ t: String) -> Bool {
+        if t.count < 3 { return false }
+        for f in forms(t) {
+            if exact[f] != nil { return true }
+            var prefix = ""
+            for ch in f.unicodeScalars.prefix(maxStem) {
+                prefix.unicodeScalars.append(ch)
+                if stems[prefix] != nil { return true }
+            }
+        }
+        return false
+    }
+
     /// The token's own text and its forms with an attached clitic removed.
     func forms(_ t: String) -> [String] {
         var out = [t]

@@ -118,7 +118,10 @@ public final class LanguagePacks: Sendable {
         }
         var wordScore: [String: Int] = [:]
         for t in tokens {
-            for l in lexicons.values where l.detectWords.contains(t.text) { wordScore[l.pack.language, default: 0] += 3 }
+            for l in lexicons.values {
+                if l.detectWords.contains(t.text) { wordScore[l.pack.language, default: 0] += 3 }
+                else if l.knows(t.text) { wordScore[l.pack.language, default: 0] += 2 }
+            }
         }
         var chosen: [String: Lexicon] = [:]
         var sureness: [Double] = []

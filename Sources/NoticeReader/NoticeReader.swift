@@ -62,12 +62,17 @@ public struct NoticeReader: Sendable {
                     var j = i
                     while j < last && !isNotice[j] { j += 1 }
                     let gap = lines[i..<j]
-                    if gap.count <= 3 && gap.allSatisfy({ $0.range.count <= 120 || $0.weak > 0 }) {
+                    if (gap.count <= 3 && gap.allSatisfy({ $0.range.count <= 120 || $0.weak > 0 })) || gap.allSatisfy({ $0.support > 0 }) {
                         for k in i..<j { isNotice[k] = true }
                     }
                     i = j
                 } else { i += 1 }
             }
+            // Extend to neighbouring lines that read as rules ("use is permitted provided the source is cited").
+            var k = last + 1
+            while k < lines.count, lines[k].support >= 3, lines[k].range.count <= 800 { isNotice[k] = true; k += 1 }
+            k = first - 1
+            while k >= 0, lines[k].support >= 3, lines[k].range.count <= 800 { isNotice[k] = true; k -= 1 }
         }
         let chosen = lines.indices.filter { isNotice[$0] }
         let fromPage = lines.indices.contains { !isNotice[$0] && lines[$0].range.count > 160 } || (lines.count - chosen.count) >= 3

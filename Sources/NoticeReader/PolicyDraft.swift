@@ -53,7 +53,7 @@ public enum PolicyDraft {
             switch r.kind {
             case .prohibition:
                 // One rule per action and asset kind; whole/partial share one action with `clr:extent`.
-                var actions: [(String, [String])] = []
+                var actions: [(String, [String])] = r.uses.isEmpty ? [("use", [])] : []
                 for u in r.uses {
                     let a = action(for: u, generic: r.generic)
                     if let k = actions.firstIndex(where: { $0.0 == a }) { actions[k].1.append(u) } else { actions.append((a, [u])) }

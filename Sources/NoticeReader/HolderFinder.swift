@@ -25,11 +25,13 @@ enum HolderFinder {
             for (k, x) in c.matches.enumerated() {
                 switch x.concept {
                 case "copyright", "holderAfter":
-                    consider(1, after(c, ci, from: x.hi, stripClitic: false))
+                    consider(1, after(c, ci, from: x.hi, stripClitic: false, requireCapital: x.concept == "copyright"))
                 case "holderBefore":
                     consider(1, before(c, ci, from: x.lo))
                 case "reserved":
                     consider(2, after(c, ci, from: x.hi, stripClitic: true))
+                case "holderWeak":
+                    consider(4, after(c, ci, from: x.hi, stripClitic: false))
                 case "lifter":
                     // "permission of NAME": skip written/prior/express words, then "of".
                     var j = k + 1
@@ -67,7 +69,7 @@ enum HolderFinder {
     static func matchAt(_ c: ClauseInput, _ i: Int) -> Match? { c.matches.first { $0.lo <= i && i < $0.hi } }
 
     /// A name following token `from`.
-    static func after(_ c: ClauseInput, _ ci: Int, from: Int, stripClitic: Bool) -> Found? {
+    static func after(_ c: ClauseInput, _ ci: Int, from: Int, stripClitic: Bool, requireCapital: Bool = false) -> Found? {
         var i = from
         // Skip years, ©, "by", "to", "for" before the name.
         while i < c.tokens.count {
@@ -79,7 +81,7 @@ enum HolderFinder {
         }
         let start = i
         // A name starts with a capital (or in a script without case), or is a domain name.
-        if start < c.tokens.count, !c.tokens[start].capitalised, c.tokens[start].text.unicodeScalars.first.map({ $0.properties.changesWhenUppercased }) == true,
+        if requireCapital, start < c.tokens.count, !c.tokens[start].capitalised, c.tokens[start].text.unicodeScalars.first.map({ $0.properties.changesWhenUppercased }) == true,
            !(start + 1 < c.tokens.count && gap(c, start + 1) == ".") {
             return nil
         }

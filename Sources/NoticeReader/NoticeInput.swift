@@ -10,31 +10,31 @@ public enum NoticeInput {
     /// Errors (all exit 65): `notice.empty`, `notice.binary`, `notice.not_utf8`, `notice.too_large`.
     public static func decode(_ bytes: [UInt8], name: String = "-") throws(Diagnostic) -> String {
         if bytes.count > maxBytes {
-            throw Diagnostic(code: "notice.too_large", message: "`\(name)` is \(bytes.count / (1 << 20)) MiB; the notice reader reads at most \(maxBytes >> 20) MiB",
+            throw Diagnostic(code: "notice.too_large", message: "input `\(name)` is \(bytes.count / (1 << 20)) MiB; the notice reader reads at most \(maxBytes >> 20) MiB",
                              hint: "pass the notice or the article page alone, not a whole site dump")
         }
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         if body.starts(with: [0xFF, 0xFE]) || body.starts(with: [0xFE, 0xFF]) {
-            throw Diagnostic(code: "notice.not_utf8", message: "`\(name)` is UTF-16 text, not UTF-8",
+            throw Diagnostic(code: "notice.not_utf8", message: "input `\(name)` is UTF-16 text, not UTF-8",
                              hint: "convert it, e.g. `iconv -f utf-16 -t utf-8 FILE`")
         }
         if let nul = body.firstIndex(of: 0) {
-            throw Diagnostic(code: "notice.binary", message: "`\(name)` looks binary (a NUL byte at offset \(nul))",
+            throw Diagnostic(code: "notice.binary", message: "input `\(name)` looks binary (a NUL byte at offset \(nul))",
                              hint: "pass the text of the notice or of the article page")
         }
         if let bad = firstInvalidUTF8(body) {
-            throw Diagnostic(code: "notice.not_utf8", message: "`\(name)` is not valid UTF-8 (bad byte at offset \(bad))",
+            throw Diagnostic(code: "notice.not_utf8", message: "input `\(name)` is not valid UTF-8 (bad byte at offset \(bad))",
                              hint: "convert it to UTF-8, e.g. `iconv -f windows-1256 -t utf-8 FILE` for Arabic code page text")
         }
         let text = String(decoding: body, as: UTF8.self)
         let controls = text.unicodeScalars.lazy.filter { $0.value < 0x20 && $0 != "\n" && $0 != "\r" && $0 != "\t" }.count
         if controls > 16 && controls * 20 > text.unicodeScalars.count {
-            throw Diagnostic(code: "notice.binary", message: "`\(name)` looks binary (\(controls) control characters)",
+            throw Diagnostic(code: "notice.binary", message: "input `\(name)` looks binary (\(controls) control characters)",
                              hint: "pass the text of the notice or of the article page")
         }
         if !text.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0 == "©" }) {
-            throw Diagnostic(code: "notice.empty", message: "`\(name)` holds no text to read",
+            throw Diagnostic(code: "notice.empty", message: "input `\(name)` holds no text to read",
                              hint: "pass a copyright notice or an article page that contains one")
         }
         return text

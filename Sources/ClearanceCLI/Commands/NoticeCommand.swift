@@ -52,7 +52,7 @@ public struct NoticeReadCommand: ParsableCommand {
         let bytes: [UInt8]
         do { bytes = try InputFile.readAll(file, limit: NoticeInput.maxBytes) } catch {
             let d = error.code == "input.too_large"
-                ? Diagnostic(code: "notice.too_large", message: "`\(file)` is larger than \(NoticeInput.maxBytes >> 20) MiB; the notice reader reads at most that",
+                ? Diagnostic(code: "notice.too_large", message: "input `\(file)` is larger than \(NoticeInput.maxBytes >> 20) MiB; the notice reader reads at most that",
                              hint: "pass the notice or the article page alone, not a whole site dump")
                 : error
             throw fail(d)

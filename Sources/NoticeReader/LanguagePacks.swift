@@ -103,6 +103,18 @@ public final class LanguagePacks: Sendable {
     /// Detects languages per script in input scalars `span` whose folded tokens are `tokens`.
     /// `fallback` gives the pack to use for a script when this text alone does not decide.
     public func detect(_ text: NormalizedText, span: Range<Int>, tokens: [Token], fallback: [String: Lexicon] = [:]) -> (Detection, [String: Lexicon]) {
+        var cache = DetectCache()
+        return detect(text, span: span, tokens: tokens, fallback: fallback, cache: &cache)
+    }
+
+    /// Per-reading memo of which packs know a word (pages repeat words a lot).
+    public struct DetectCache {
+        var scores: [String: [(String, Int)]] = [:]
+        public init() {}
+    }
+
+    /// Detection with a memo shared across the lines of one input.
+    func detect(_ text: NormalizedText, span: Range<Int>, tokens: [Token], fallback: [String: Lexicon], cache: inout DetectCache) -> (Detection, [String: Lexicon]) {
         var scriptCount: [String: Int] = [:]
         var letterScore: [String: Int] = [:]
         let lo = max(0, span.lowerBound), hi = min(text.input.count, span.upperBound)
@@ -118,10 +130,17 @@ public final class LanguagePacks: Sendable {
         }
         var wordScore: [String: Int] = [:]
         for t in tokens {
-            for l in lexicons.values {
-                if l.detectWords.contains(t.text) { wordScore[l.pack.language, default: 0] += 3 }
-                else if l.knows(t.text) { wordScore[l.pack.language, default: 0] += 2 }
+            if let hit = cache.scores[t.text] {
+                for (lang, n) in hit { wordScore[lang, default: 0] += n }
+                continue
             }
+            var hit: [(String, Int)] = []
+            for l in lexicons.values {
+                if l.detectWords.contains(t.text) { hit.append((l.pack.language, 3)) }
+                else if l.knows(t.text) { hit.append((l.pack.language, 2)) }
+            }
+            for (lang, n) in hit { wordScore[lang, default: 0] += n }
+            cache.scores[t.text] = hit
         }
         var chosen: [String: Lexicon] = [:]
         var sureness: [Double] = []

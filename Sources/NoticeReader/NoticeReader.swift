@@ -37,10 +37,11 @@ public struct NoticeReader: Sendable {
         let text = NormalizedText(input)
         let all = 0..<text.scalars.count
         var lines: [Line] = []
+        var cache = LanguagePacks.DetectCache()
         for r in Tokenizer.lines(text, all) {
             let toks = Tokenizer.tokens(text, r)
             let span = text.inputSpan(r.lowerBound, r.upperBound)
-            let (det, _) = packs.detect(text, span: span, tokens: toks)
+            let (det, _) = packs.detect(text, span: span, tokens: toks, fallback: [:], cache: &cache)
             lines.append(Line(range: r, tokens: toks, matches: Matcher.run(toks, det.lexicons), detection: det))
         }
         var findings: [Finding] = []
@@ -85,13 +86,13 @@ public struct NoticeReader: Sendable {
             noticeSpan = text.inputSpan(lines[f].range.lowerBound, lines[l].range.upperBound)
             for k in chosen { noticeTokens.append(contentsOf: lines[k].tokens) }
         }
-        let (noticeDet, perScript) = packs.detect(text, span: noticeSpan, tokens: noticeTokens)
+        let (noticeDet, perScript) = packs.detect(text, span: noticeSpan, tokens: noticeTokens, fallback: [:], cache: &cache)
         var clauses: [(ClauseInput, Clause)] = []
         for k in chosen {
             for r in Tokenizer.clauses(text, lines[k].range) {
                 let toks = Tokenizer.tokens(text, r)
                 let span = text.inputSpan(r.lowerBound, r.upperBound)
-                let (det, _) = packs.detect(text, span: span, tokens: toks, fallback: perScript)
+                let (det, _) = packs.detect(text, span: span, tokens: toks, fallback: perScript, cache: &cache)
                 let ctext = text.inputText(span)
                 let prov = Provenance(text: ctext, span: [span.lowerBound, span.upperBound], language: det.language, confidence: det.confidence)
                 clauses.append((ClauseInput(tokens: toks, matches: Matcher.run(toks, det.lexicons), provenance: prov, text: text),

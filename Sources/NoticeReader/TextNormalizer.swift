@@ -33,7 +33,15 @@ public struct NormalizedText: Sendable {
                 for r in Self.fold(rep, cache: &cache) { out.append(r); origin.append(Int32(i)) }
                 i = end; continue
             }
-            for r in Self.fold(s, cache: &cache) { out.append(r); origin.append(Int32(i)) }
+            let v = s.value
+            if v < 0x80 {
+                // ASCII fast path: lower-case, tabs and carriage returns to spaces, backquote to apostrophe.
+                let r: UInt32 = (v >= 0x41 && v <= 0x5A) ? v + 32 : (v == 0x09 || v == 0x0D) ? 0x20 : v == 0x60 ? 0x27 : v
+                out.append(Unicode.Scalar(UInt8(r)))
+                origin.append(Int32(i))
+            } else {
+                for r in Self.fold(s, cache: &cache) { out.append(r); origin.append(Int32(i)) }
+            }
             i += 1
         }
         self.scalars = out

@@ -10,6 +10,8 @@ public struct ClearanceCommand: AsyncParsableCommand {
         subcommands: [
             // Each command registers itself here, one line each.
             NoticeCommand.self,
+            OdrlCommand.self,
+            PolicyCommand.self,
         ]
     )
     public init() {}

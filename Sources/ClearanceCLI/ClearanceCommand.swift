@@ -12,6 +12,7 @@ public struct ClearanceCommand: AsyncParsableCommand {
             NoticeCommand.self,
             OdrlCommand.self,
             PolicyCommand.self,
+            CheckCommand.self,
         ]
     )
     public init() {}

@@ -13,6 +13,7 @@ public struct ClearanceCommand: AsyncParsableCommand {
             OdrlCommand.self,
             PolicyCommand.self,
             CheckCommand.self,
+            DemoCommand.self,
         ]
     )
     public init() {}

@@ -69,7 +69,7 @@ public struct NoticeReadCommand: ParsableCommand {
         let reading = NoticeReader(packs: packSet).read(text)
         if let out {
             let policyName = name ?? URL(fileURLWithPath: out).deletingPathExtension().lastPathComponent
-            let policy = PolicyDraft.policy(reading, name: policyName)
+            let policy = PolicyDraft.policy(reading, name: policyName, draft: true)
             do {
                 try (policy.serialized(pretty: true) + "\n").write(toFile: out, atomically: true, encoding: .utf8)
             } catch {

@@ -54,7 +54,7 @@ public enum PolicyDraft {
     }
 
     /// The policy for `reading`, named `name` (the source id, e.g. `ilkha`).
-    public static func policy(_ reading: NoticeReading, name: String, draft: Bool = true) -> JSONValue {
+    public static func policy(_ reading: NoticeReading, name: String, draft: Bool = true, sameTerms: [NoticeReading] = []) -> JSONValue {
         let id = slug(name)
         var prohibitions: [JSONValue] = []
         var permissions: [JSONValue] = []
@@ -91,7 +91,7 @@ public enum PolicyDraft {
                     if r.qualified { o["clr:qualified"] = true }
                     if r.excludedAssets { o["clr:excludedAsset"] = true }
                     if !r.notes.isEmpty { o["clr:notes"] = strings(r.notes) }
-                    o["clr:provenance"] = r.provenance.json
+                    o["clr:provenance"] = provenance(r, sameTerms)
                     prohibitions.append(.object(o))
                 }
             case .permission, .limitedPermission, .licence:
@@ -116,7 +116,7 @@ public enum PolicyDraft {
                 if r.kind == .limitedPermission { o["clr:limited"] = true }
                 if r.kind == .licence { o["clr:licence"] = r.licence.map { .string($0) } ?? .null }
                 if !r.notes.isEmpty { o["clr:notes"] = strings(r.notes) }
-                o["clr:provenance"] = r.provenance.json
+                o["clr:provenance"] = provenance(r, sameTerms)
                 permissions.append(.object(o))
                 // An open licence's restrictions (NC, ND) are prohibitions of their own.
                 for u in r.kind == .licence ? r.uses : [] {
@@ -148,8 +148,59 @@ public enum PolicyDraft {
         if !duties.isEmpty && permissions.isEmpty == false {
             p["obligation"] = .array(Order.sorted(duties, Order.duties).map(duty))
         }
-        p["clr:notice"] = noticeJSON(reading)
+        var notice = noticeJSON(reading)
+        if !sameTerms.isEmpty, case .object(var o) = notice {
+            o["translations"] = .array(sameTerms.map { t in
+                var x = JSONObject()
+                x["language"] = .string(t.language)
+                x["text"] = .string(t.notice)
+                x["holder"] = t.holder.map { .string($0) } ?? .null
+                x["sameTerms"] = true
+                let notes = differences(reading, t)
+                if !notes.isEmpty { x["notes"] = strings(notes) }
+                return .object(x)
+            })
+            notice = .object(o)
+        }
+        p["clr:notice"] = notice
         return .object(p)
+    }
+
+    /// The rule's provenance; with translations, a list: the rule's own words first, then the same rule's words in each translation.
+    static func provenance(_ r: ReadRule, _ sameTerms: [NoticeReading]) -> JSONValue {
+        let others: [JSONValue] = sameTerms.enumerated().compactMap { i, t in
+            guard let p = t.rules.first(where: { $0.kind == r.kind && $0.uses == r.uses && Set($0.lifters) == Set(r.lifters) })?.provenance,
+                  case .object(var o) = p.json else { return nil }
+            o["in"] = .string("clr:notice.translations[\(i)]")
+            return .object(o)
+        }
+        return others.isEmpty ? r.provenance.json : .array([r.provenance.json] + others)
+    }
+
+    /// Why two readings are not the same terms, in words; empty when they are.
+    public static func conflicts(_ a: NoticeReading, _ b: NoticeReading) -> [String] {
+        var out: [String] = []
+        let x = a.summary, y = b.summary
+        if x.defaultRule != y.defaultRule { out.append("default `\(x.defaultRule)` against `\(y.defaultRule)`") }
+        if x.assets != y.assets { out.append("assets `\(x.assets.joined(separator: ", "))` against `\(y.assets.joined(separator: ", "))`") }
+        if x.prohibitedUses != y.prohibitedUses { out.append("prohibited uses `\(x.prohibitedUses.joined(separator: ", "))` against `\(y.prohibitedUses.joined(separator: ", "))`") }
+        if x.permittedWith != y.permittedWith { out.append("lifted by `\(x.permittedWith.joined(separator: ", "))` against `\(y.permittedWith.joined(separator: ", "))`") }
+        if x.duties != y.duties { out.append("duties `\(x.duties.joined(separator: ", "))` against `\(y.duties.joined(separator: ", "))`") }
+        if x.license != y.license { out.append("licence `\(x.license ?? "none")` against `\(y.license ?? "none")`") }
+        return out
+    }
+
+    /// Wording differences that do not change the terms (e.g. one says "prior", the other does not).
+    static func differences(_ a: NoticeReading, _ b: NoticeReading) -> [String] {
+        let pa = Set(a.rules.flatMap(\.prior)), pb = Set(b.rules.flatMap(\.prior))
+        var out: [String] = []
+        for l in Order.sorted(pa.subtracting(pb), Order.lifters) {
+            out.append("the \(b.language) notice does not say the \(l) must be prior; the \(a.language) notice does, and the policy keeps it")
+        }
+        for l in Order.sorted(pb.subtracting(pa), Order.lifters) {
+            out.append("the \(b.language) notice says the \(l) must be prior; the \(a.language) notice does not")
+        }
+        return out
     }
 
     /// The `clr:notice` block: text, language, holder, what lifts, reservations, offers, findings, summary.

@@ -61,7 +61,7 @@ public struct NoticeReadCommand: ParsableCommand {
                 ? Diagnostic(code: "notice.too_large", message: "input `\(file)` is larger than \(NoticeInput.maxBytes >> 20) MiB; the notice reader reads at most that",
                              hint: "pass the notice or the article page alone, not a whole site dump")
                 : error
-            throw fail(d)
+            throw fail(d, status: OdrlEvaluateCommand.inputStatus(error))
         }
         let text: String
         do { text = try NoticeInput.decode(bytes, name: file) } catch { throw fail(error) }
@@ -77,7 +77,9 @@ public struct NoticeReadCommand: ParsableCommand {
         var translations: [NoticeReading] = []
         for other in sameTerms {
             let t: NoticeReading
-            do { t = reader.read(try NoticeInput.decode(try InputFile.readAll(other, limit: NoticeInput.maxBytes), name: other)) } catch { throw fail(error) }
+            do { t = reader.read(try NoticeInput.decode(try InputFile.readAll(other, limit: NoticeInput.maxBytes), name: other)) } catch {
+                throw fail(error, status: OdrlEvaluateCommand.inputStatus(error))
+            }
             let conflicts = PolicyDraft.conflicts(reading, t)
             if !conflicts.isEmpty {
                 throw fail(Diagnostic(code: "notice.terms_differ", message: "`\(other)` does not say the same as `\(file)`: \(conflicts.joined(separator: "; "))",

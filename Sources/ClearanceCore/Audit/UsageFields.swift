@@ -1,0 +1,178 @@
+/// The fields of one usage event as read from a JSON line or a CSV row, before validation.
+///
+/// Both log formats land here, so one validator (``UsageFields/event()``-style conversion
+/// in the auditor) judges them alike. Values keep their JSON type so a message can say
+/// "`$.use.portion` must be a number, not a string".
+public struct UsageFields: Sendable, Equatable {
+    /// A field the usage-event format knows (DESIGN.md "Usage event").
+    public enum Key: Int, CaseIterable, Sendable {
+        case id, subscriber, source, assetId, assetKind, assetPublishedAt
+        case action, extent, portion, channel, territory, at, url, attribution, link
+
+        /// The field's JSON path, for messages (`$.asset.kind`).
+        public var path: String {
+            switch self {
+            case .id: "$.id"
+            case .subscriber: "$.subscriber"
+            case .source: "$.source"
+            case .assetId: "$.asset.id"
+            case .assetKind: "$.asset.kind"
+            case .assetPublishedAt: "$.asset.publishedAt"
+            case .action: "$.use.action"
+            case .extent: "$.use.extent"
+            case .portion: "$.use.portion"
+            case .channel: "$.channel"
+            case .territory: "$.territory"
+            case .at: "$.at"
+            case .url: "$.url"
+            case .attribution: "$.attribution"
+            case .link: "$.link"
+            }
+        }
+
+        /// The CSV column name (the JSON path without `$.`).
+        public var column: String { String(path.dropFirst(2)) }
+
+        /// Column headers accepted for this field in CSV, lowercased (first is canonical).
+        public var csvAliases: [String] {
+            switch self {
+            case .id: ["id", "event", "event_id", "eventid"]
+            case .subscriber: ["subscriber", "subscriber_id"]
+            case .source: ["source"]
+            case .assetId: ["asset.id", "asset_id", "asset"]
+            case .assetKind: ["asset.kind", "asset_kind", "kind"]
+            case .assetPublishedAt: ["asset.publishedat", "asset_published_at", "publishedat", "published_at"]
+            case .action: ["use.action", "action"]
+            case .extent: ["use.extent", "extent"]
+            case .portion: ["use.portion", "portion"]
+            case .channel: ["channel"]
+            case .territory: ["territory", "country"]
+            case .at: ["at", "time", "timestamp"]
+            case .url: ["url"]
+            case .attribution: ["attribution", "credit"]
+            case .link: ["link"]
+            }
+        }
+
+        /// The key when it sits at the top level of the JSON object.
+        static func topLevel(_ name: UnsafeBufferPointer<UInt8>) -> Key? {
+            switch name.count {
+            case 2:
+                if eq(name, "id") { return .id }
+                if eq(name, "at") { return .at }
+            case 3:
+                if eq(name, "url") { return .url }
+            case 4:
+                if eq(name, "link") { return .link }
+            case 6:
+                if eq(name, "source") { return .source }
+            case 7:
+                if eq(name, "channel") { return .channel }
+            case 9:
+                if eq(name, "territory") { return .territory }
+            case 10:
+                if eq(name, "subscriber") { return .subscriber }
+            case 11:
+                if eq(name, "attribution") { return .attribution }
+            default: break
+            }
+            return nil
+        }
+
+        /// The key inside the `asset` object.
+        static func inAsset(_ name: UnsafeBufferPointer<UInt8>) -> Key? {
+            if eq(name, "id") { return .assetId }
+            if eq(name, "kind") { return .assetKind }
+            if eq(name, "publishedAt") { return .assetPublishedAt }
+            return nil
+        }
+
+        /// The key inside the `use` object.
+        static func inUse(_ name: UnsafeBufferPointer<UInt8>) -> Key? {
+            if eq(name, "action") { return .action }
+            if eq(name, "extent") { return .extent }
+            if eq(name, "portion") { return .portion }
+            return nil
+        }
+
+        private static func eq(_ b: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+            guard b.count == s.utf8CodeUnitCount else { return false }
+            let p = s.utf8Start
+            for k in 0..<b.count where b[k] != p[k] { return false }
+            return true
+        }
+    }
+
+    /// A field's value with its JSON type.
+    public enum Value: Sendable, Equatable {
+        case absent
+        case null
+        case string(String)
+        case number(Double)
+        case bool(Bool)
+        /// An array or object where a scalar was expected (its JSON type name).
+        case other(String)
+    }
+
+    /// Values indexed by `Key.rawValue`.
+    public var values: [Value] = Array(repeating: .absent, count: Key.allCases.count)
+    /// A container of the wrong type (`asset` given as a string, a line that is an array...).
+    public struct ShapeError: Sendable, Equatable {
+        /// Where (`$.asset`).
+        public var path: String
+        /// What was expected (`an object`).
+        public var expected: String
+        /// The JSON type found.
+        public var found: String
+    }
+
+    /// The first container of the wrong type, if any.
+    public var shapeError: ShapeError?
+
+    public init() {}
+
+    public subscript(key: Key) -> Value {
+        get { values[key.rawValue] }
+        set { values[key.rawValue] = newValue }
+    }
+
+    /// The field as a string, if it is one.
+    public func string(_ key: Key) -> String? {
+        if case .string(let s) = values[key.rawValue] { return s }
+        return nil
+    }
+
+    /// The fields of a parsed JSON document (the slow path, used when the fast scanner declines).
+    ///
+    /// Returns a shape error if the document is not an object.
+    public init(json: JSONValue) {
+        guard case .object(let o) = json else {
+            shapeError = ShapeError(path: "$", expected: "an object", found: json.typeName)
+            return
+        }
+        func scalar(_ v: JSONValue) -> Value {
+            switch v {
+            case .null: .null
+            case .string(let s): .string(s)
+            case .number(let d): .number(d)
+            case .bool(let b): .bool(b)
+            case .array, .object: .other(v.typeName)
+            }
+        }
+        for (k, v) in o {
+            switch k {
+            case "asset", "use":
+                guard case .object(let inner) = v else {
+                    if shapeError == nil, !v.isNull { shapeError = ShapeError(path: "$.\(k)", expected: "an object", found: v.typeName) }
+                    continue
+                }
+                for (ik, iv) in inner {
+                    let key: Key? = Array(ik.utf8).withUnsafeBufferPointer { k == "asset" ? Key.inAsset($0) : Key.inUse($0) }
+                    if let key { self[key] = scalar(iv) }
+                }
+            default:
+                if let key = Array(k.utf8).withUnsafeBufferPointer({ Key.topLevel($0) }) { self[key] = scalar(v) }
+            }
+        }
+    }
+}

@@ -29,8 +29,8 @@ public struct LineSplitter: Sendable {
     private var sawFirstBytes = false
     /// Whether all input has been appended.
     private var finished = false
-    /// Quote-aware record splitting for CSV.
-    public let csv: Bool
+    /// Quote-aware record splitting for CSV (may be switched on after the first line, once the format is known).
+    public var csv: Bool
     /// Longest line accepted (bytes).
     public let maximumLineLength: Int
 

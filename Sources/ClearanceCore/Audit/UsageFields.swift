@@ -30,30 +30,6 @@ public struct UsageFields: Sendable, Equatable {
             }
         }
 
-        /// The CSV column name (the JSON path without `$.`).
-        public var column: String { String(path.dropFirst(2)) }
-
-        /// Column headers accepted for this field in CSV, lowercased (first is canonical).
-        public var csvAliases: [String] {
-            switch self {
-            case .id: ["id", "event", "event_id", "eventid"]
-            case .subscriber: ["subscriber", "subscriber_id"]
-            case .source: ["source"]
-            case .assetId: ["asset.id", "asset_id", "asset"]
-            case .assetKind: ["asset.kind", "asset_kind", "kind"]
-            case .assetPublishedAt: ["asset.publishedat", "asset_published_at", "publishedat", "published_at"]
-            case .action: ["use.action", "action"]
-            case .extent: ["use.extent", "extent"]
-            case .portion: ["use.portion", "portion"]
-            case .channel: ["channel"]
-            case .territory: ["territory", "country"]
-            case .at: ["at", "time", "timestamp"]
-            case .url: ["url"]
-            case .attribution: ["attribution", "credit"]
-            case .link: ["link"]
-            }
-        }
-
         /// The key when it sits at the top level of the JSON object.
         static func topLevel(_ name: UnsafeBufferPointer<UInt8>) -> Key? {
             switch name.count {
@@ -141,6 +117,42 @@ public struct UsageFields: Sendable, Equatable {
         if case .string(let s) = values[key.rawValue] { return s }
         return nil
     }
+
+    /// The fields as a JSON object in the usage-event shape (`asset` and `use` nested), for ``UsageEvent/parse(_:at:territories:)``.
+    public var jsonValue: JSONValue {
+        func json(_ v: Value) -> JSONValue? {
+            switch v {
+            case .absent: nil
+            case .null: .null
+            case .string(let s): .string(s)
+            case .number(let d): .number(d)
+            case .bool(let b): .bool(b)
+            case .other(let t): t == "array" ? .array([]) : .object(JSONObject())
+            }
+        }
+        var top = JSONObject()
+        var asset = JSONObject()
+        var use = JSONObject()
+        for k in Key.allCases {
+            guard let v = json(values[k.rawValue]) else { continue }
+            switch k {
+            case .assetId: asset["id"] = v
+            case .assetKind: asset["kind"] = v
+            case .assetPublishedAt: asset["publishedAt"] = v
+            case .action: use["action"] = v
+            case .extent: use["extent"] = v
+            case .portion: use["portion"] = v
+            default: top[String(k.path.dropFirst(2))] = v
+            }
+        }
+        if !asset.isEmpty || sawAsset { top["asset"] = .object(asset) }
+        if !use.isEmpty || sawUse { top["use"] = .object(use) }
+        return .object(top)
+    }
+
+    /// Whether the line had an `asset` / `use` object (possibly empty).
+    public var sawAsset = false
+    public var sawUse = false
 
     /// The fields of a parsed JSON document (the slow path, used when the fast scanner declines).
     ///

@@ -80,6 +80,7 @@ public enum UsageJSONScanner {
                     guard seen & bit == 0 else { return false }
                     seen |= bit
                     if b[i] == 0x7B {
+                        if isAsset { f.sawAsset = true } else { f.sawUse = true }
                         guard object(context: isAsset ? .asset : .use, into: &f) else { return false }
                     } else {
                         return false  // wrong type: the slow path words the message

@@ -1,0 +1,313 @@
+/// Judges usage events one at a time, in time order, and says what was wrong with each.
+///
+/// Pure and streaming: no I/O, no clock; memory grows only with the quota counters of the
+/// periods in play. Each event is decided by the same news decider `check` uses, at the
+/// event's own time (`request.at`), so an amendment effective in June does not excuse a use
+/// in May. On top of the decision the auditor adds what only a log can show:
+///
+/// - duties against the evidence: a required credit line missing or different
+///   (`missing_attribution`), a required link absent (`missing_link`);
+/// - quotas counted in time order across the ledger and the log, per agreement, grant and
+///   period: the use that goes over is the `quota_exceeded` finding.
+public struct Auditor {
+    /// The news decider: a request (with its `at`) in, a decision out.
+    public typealias Decide = (RepublicationRequest) -> NewsDecision
+    /// The version of an agreement in force at an instant (nil if none).
+    public typealias AgreementAsOf = (_ id: String, _ at: Instant) -> Agreement?
+
+    private let decide: Decide
+    private let agreementAsOf: AgreementAsOf
+    /// Uses counted per agreement, grant and period window.
+    private var quotaCounts: [QuotaKey: Int] = [:]
+    /// The latest event time seen, to drop counters of windows that have closed.
+    private var latest = Instant(millisecondsSinceEpoch: .min)
+    private var lastSweep = Instant(millisecondsSinceEpoch: .min)
+
+    struct QuotaKey: Hashable {
+        var agreement: String
+        var grant: Int
+        var windowStart: Int64
+        var windowEnd: Int64
+    }
+
+    /// An auditor over a decider and the agreement versions it decides with.
+    public init(decide: @escaping Decide, agreementAsOf: @escaping AgreementAsOf) {
+        self.decide = decide
+        self.agreementAsOf = agreementAsOf
+    }
+
+    /// Where an event came from, for the evidence of a finding.
+    public struct Origin: Sendable {
+        public var file: String
+        public var line: Int
+        public init(file: String, line: Int) { self.file = file; self.line = line }
+    }
+
+    /// Quota counters currently held (for tests and the memory budget).
+    public var quotaCounterCount: Int { quotaCounts.count }
+
+    /// Judges one event: its findings (empty when the use was covered and its duties met).
+    public mutating func audit(_ event: UsageEvent, origin: Origin) -> [Finding] {
+        let req = event.request
+        let decision = decide(req)
+        advance(to: req.at)
+        var findings: [Finding] = []
+        switch decision.verdict {
+        case .deny:
+            findings.append(denial(event, decision, origin))
+        case .permit:
+            if let over = countQuota(req, decision) {
+                findings.append(quotaFinding(event, over, origin))
+            }
+            findings.append(contentsOf: dutyFindings(event, decision, origin))
+        }
+        return findings
+    }
+
+    /// Counts a stored (ledger) event toward its quota, without judging it.
+    public mutating func count(_ event: UsageEvent) {
+        let decision = decide(event.request)
+        advance(to: event.request.at)
+        if decision.verdict == .permit { _ = countQuota(event.request, decision) }
+    }
+
+    /// A `malformed_event` finding for a line that could not be read as a usage event.
+    public static func malformed(file: String, line: Int, diagnostics: [Diagnostic], eventID: String?) -> Finding {
+        let first = diagnostics.first
+        var message = first.map { d -> String in
+            var m = d.message
+            if let loc = d.location, loc.contains("$") || loc.contains("column") {
+                m += " (at \(loc.replacingPrefix("line \(line), ", with: "").replacingPrefix("line \(line)", with: "")))"
+            }
+            return m
+        } ?? "the line is not a usage event"
+        if diagnostics.count > 1 { message += "; and \(diagnostics.count - 1) more \(diagnostics.count == 2 ? "problem" : "problems")" }
+        return Finding(
+            code: .malformedEvent, message: message, file: file, line: line, event: eventID,
+            clause: first?.code, remedy: first?.hint.map { "fix the line: \($0)" } ?? "fix the line, then audit again")
+    }
+
+    // MARK: - Denials
+
+    /// The finding codes a decision reason maps to (unknown reasons fail closed as `unlicensed_use`).
+    static func code(forReason r: String) -> Finding.Code? {
+        switch r {
+        case "agreement_terminated": return .agreementExpired
+        case "no_agreement", "no_agreements", "not_covered", "prohibited", "notice_prohibits": return .unlicensedUse
+        case "portion_not_granted", "portion_exceeded", "max_portion_exceeded": return .extentNotGranted
+        case "restriction", "restricted": return .restrictedUse
+        case "embargo", "embargoed": return .embargoBreach
+        default:
+            if let c = Finding.Code(rawValue: r), c != .malformedEvent, !c.isDuty { return c }
+            return nil
+        }
+    }
+
+    private func denial(_ e: UsageEvent, _ d: NewsDecision, _ o: Origin) -> Finding {
+        let req = e.request
+        let mapped = d.reasons.compactMap { r in Auditor.code(forReason: r.code).map { (r, $0) } }
+        // The first reason naming an agreement decides the code; a notice-only deny is unlicensed use.
+        let primary = mapped.first { $0.1 != .unlicensedUse && $0.1 != .noPolicy && $0.0.agreement != nil }
+            ?? mapped.first
+        let code = primary?.1 ?? .unlicensedUse
+        let reason = primary?.0 ?? d.reasons.first
+        var message = reason?.message ?? "no agreement covers this use"
+        let others = mapped.filter { $0.0 != reason }.map { r in
+            r.0.agreement.map { "\($0) \(r.1.rawValue)" } ?? r.1.rawValue
+        }
+        if !others.isEmpty {
+            var seen = Set<String>()
+            message += " (also: " + others.filter { seen.insert($0).inserted }.joined(separator: ", ") + ")"
+        }
+        let agreement = reason?.agreement
+        return Finding(
+            code: code, message: message, file: o.file, line: o.line, event: req.id, url: e.url,
+            at: req.at.description, subscriber: req.subscriber, source: req.source, asset: req.asset.id,
+            agreement: agreement, clause: Auditor.clause(for: code, agreement: agreement),
+            quote: reason?.quote, remedy: remedy(code, e, agreement: agreement, would: d.wouldPermitIf))
+    }
+
+    /// Which part of the agreement (or the notice) a code is about.
+    static func clause(for code: Finding.Code, agreement: String?) -> String {
+        guard agreement != nil else { return code == .noPolicy ? "policy" : "notice" }
+        switch code {
+        case .agreementExpired, .agreementNotStarted: return "term"
+        case .notPriorSubscription: return "signedAt"
+        case .assetNotGranted: return "grants.assets"
+        case .actionNotGranted: return "grants.actions"
+        case .extentNotGranted: return "grants.extent"
+        case .channelNotGranted: return "grants.channels"
+        case .territoryNotGranted: return "grants.territories"
+        case .embargoBreach: return "grants.embargo"
+        case .restrictedUse: return "restrictions"
+        case .quotaExceeded: return "grants.quota"
+        case .missingAttribution, .missingLink: return "grants.duties"
+        default: return "grants"
+        }
+    }
+
+    private func takeDown(_ e: UsageEvent) -> String {
+        if let u = e.url { return "take down \(u)" }
+        if let id = e.request.id { return "take down the use in event \(id)" }
+        return "take down the use"
+    }
+
+    private func remedy(_ code: Finding.Code, _ e: UsageEvent, agreement: String?, would: [String]) -> String {
+        let r = e.request
+        let a = agreement ?? "an agreement with \(r.source)"
+        let fix: String
+        switch code {
+        case .noPolicy:
+            return "add the source's policy (`Policies/\(r.source).json`, e.g. with `clearance notice read`), then audit again"
+        case .unlicensedUse:
+            fix = "conclude a contract or subscription with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)"
+        case .agreementExpired:
+            fix = "renew \(a) to cover \(r.at.dateString)"
+        case .agreementNotStarted:
+            fix = "move the start of \(a) back to \(r.at.dateString) (a retroactive licence)"
+        case .notPriorSubscription:
+            fix = "license the use retroactively (the subscription \(a) was signed after it)"
+        case .assetNotGranted:
+            fix = "extend \(a) to \(r.asset.kind.rawValue)"
+        case .actionNotGranted:
+            fix = "extend \(a) to the action `\(r.action)`"
+        case .extentNotGranted:
+            fix = "extend \(a) to \(r.extent.rawValue) use" + (r.portion.map { " of \(Int(($0 * 100).rounded()))%" } ?? "")
+        case .channelNotGranted:
+            fix = "extend \(a) to \(r.channel.rawValue)"
+        case .territoryNotGranted:
+            fix = "extend \(a) to \(r.territory)"
+        case .embargoBreach:
+            fix = "republish only after the embargo in \(a) has passed"
+        case .restrictedUse:
+            fix = "amend \(a) to lift the restriction"
+        case .quotaExceeded:
+            fix = "raise the quota of \(a)"
+        case .missingAttribution, .missingLink, .malformedEvent:
+            fix = would.first ?? "amend \(a)"
+        }
+        return "\(fix), or \(takeDown(e))"
+    }
+
+    // MARK: - Quotas
+
+    struct QuotaOverrun {
+        var agreement: String
+        var grant: Int
+        var quota: Quota
+        var count: Int
+        var window: (start: Instant, end: Instant)
+        var clause: String?
+    }
+
+    /// Counts a permitted use against its grant's quota; the overrun when this use goes over.
+    private mutating func countQuota(_ req: RepublicationRequest, _ d: NewsDecision) -> QuotaOverrun? {
+        guard case .agreement(let id, let g)? = d.permittedBy,
+              let agreement = agreementAsOf(id, req.at), g >= 0, g < agreement.grants.count,
+              let quota = agreement.grants[g].quota
+        else { return nil }
+        let w = quota.per.window(containing: req.at, term: agreement.term)
+        let key = QuotaKey(agreement: id, grant: g, windowStart: w.start.millisecondsSinceEpoch,
+                           windowEnd: w.end.millisecondsSinceEpoch)
+        let n = (quotaCounts[key] ?? 0) + 1
+        quotaCounts[key] = n
+        guard n > quota.count else { return nil }
+        return QuotaOverrun(agreement: id, grant: g, quota: quota, count: n, window: w, clause: agreement.grants[g].clause)
+    }
+
+    /// Drops counters of windows that ended a day or more before the latest event (time order is
+    /// assumed; a day of slack tolerates slightly unordered logs).
+    private mutating func advance(to at: Instant) {
+        if at > latest { latest = at }
+        guard latest.millisecondsSinceEpoch - lastSweep.millisecondsSinceEpoch > 86_400_000 else { return }
+        lastSweep = latest
+        let cutoff = latest.millisecondsSinceEpoch - 86_400_000
+        if quotaCounts.count > 64 { quotaCounts = quotaCounts.filter { $0.key.windowEnd > cutoff } }
+    }
+
+    private func quotaFinding(_ e: UsageEvent, _ q: QuotaOverrun, _ o: Origin) -> Finding {
+        let r = e.request
+        let period = q.quota.per == .term ? "the term" : "the \(q.quota.per.rawValue) from \(q.window.start.dateString)"
+        return Finding(
+            code: .quotaExceeded,
+            message: "use \(q.count) of \(period) goes over the quota of \(q.quota.count) per \(q.quota.per.rawValue) in \(q.agreement)",
+            file: o.file, line: o.line, event: r.id, url: e.url, at: r.at.description, subscriber: r.subscriber,
+            source: r.source, asset: r.asset.id, agreement: q.agreement, clause: "grants[\(q.grant)].quota",
+            quote: q.clause ?? "quota: \(q.quota.count) per \(q.quota.per.rawValue)",
+            remedy: "raise the quota of \(q.agreement) above \(q.quota.count) per \(q.quota.per.rawValue), or \(takeDown(e))")
+    }
+
+    // MARK: - Duties
+
+    private func dutyFindings(_ e: UsageEvent, _ d: NewsDecision, _ o: Origin) -> [Finding] {
+        let r = e.request
+        var out: [Finding] = []
+        var seenCredit = Set<String>()
+        var linkChecked = false
+        for dd in d.duties {
+            let who = dd.agreement ?? "the notice"
+            switch dd.duty.action {
+            case .attribute:
+                guard let required = dd.duty.text, seenCredit.insert(required).inserted else { continue }
+                if let shown = e.attribution, Auditor.creditMatches(shown: shown, required: required) { continue }
+                let msg: String
+                if let shown = e.attribution, !shown.isEmpty {
+                    msg = "the credit shown, `\(shown)`, is not the required `\(required)`"
+                } else {
+                    msg = "no credit line shown; `\(required)` is required"
+                }
+                out.append(Finding(
+                    code: .missingAttribution, message: msg + " (\(who))", file: o.file, line: o.line, event: r.id,
+                    url: e.url, at: r.at.description, subscriber: r.subscriber, source: r.source, asset: r.asset.id,
+                    agreement: dd.agreement, clause: dd.agreement == nil ? "notice" : "grants.duties",
+                    quote: "attribute: \(required)",
+                    remedy: "show the credit line “\(required)”" + (e.url.map { " at \($0)" } ?? "") + ", or \(takeDown(e))",
+                    expected: required, found: e.attribution))
+            case .link:
+                guard !linkChecked else { continue }
+                linkChecked = true
+                if e.link == true { continue }
+                let target = dd.duty.url ?? "the source"
+                out.append(Finding(
+                    code: .missingLink,
+                    message: (e.link == false ? "no link back to \(target)" : "no evidence of a link back to \(target) (`link` not given)") + " (\(who))",
+                    file: o.file, line: o.line, event: r.id, url: e.url, at: r.at.description, subscriber: r.subscriber,
+                    source: r.source, asset: r.asset.id, agreement: dd.agreement,
+                    clause: dd.agreement == nil ? "notice" : "grants.duties",
+                    quote: "link" + (dd.duty.url.map { ": \($0)" } ?? ""),
+                    remedy: "add a link to \(target)" + (e.url.map { " at \($0)" } ?? "") + ", or \(takeDown(e))",
+                    expected: dd.duty.url ?? "a link", found: e.link == false ? "no link" : nil))
+            default:
+                continue  // inform, compensate...: a usage log holds no evidence for these
+            }
+        }
+        return out
+    }
+
+    /// Whether a credit line shown satisfies a required one: it contains it as whole words, ignoring
+    /// case, punctuation and the Turkish dotted/dotless i (`İLKHA`, `Ilkha`, `Foto: İLKHA` all satisfy
+    /// `İLKHA`; `IHA` and `İLKHABER` do not).
+    public static func creditMatches(shown: String, required: String) -> Bool {
+        let r = fold(required)
+        guard !r.isEmpty else { return true }
+        return (" " + fold(shown) + " ").contains(" " + r + " ")
+    }
+
+    /// Lowercases, removes the combining dot above and maps `ı` to `i`, keeping only letters and digits.
+    static func fold(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.lowercased().unicodeScalars {
+            if u.value == 0x307 { continue }
+            if u.value == 0x131 { out.append("i"); continue }
+            if u.properties.isAlphabetic || u.properties.numericType != nil { out.append(u) }
+            else if out.last != " " { out.append(" ") }
+        }
+        return String(out).trimmingSpaces()
+    }
+}
+
+extension String {
+    fileprivate func replacingPrefix(_ p: String, with r: String) -> String {
+        hasPrefix(p) ? r + dropFirst(p.count) : self
+    }
+}

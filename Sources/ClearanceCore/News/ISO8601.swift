@@ -1,0 +1,362 @@
+/// A point in time as whole milliseconds since 1970-01-01T00:00:00Z: the one time type of the news layer.
+///
+/// The core never reads the clock: callers pass "now" in as an `Instant`. Comparison is by value,
+/// and `description` writes ISO 8601 in UTC (`2026-11-28T10:00:00Z`, with `.sss` only when needed).
+public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Milliseconds since the Unix epoch (negative before 1970).
+    public var millisecondsSinceEpoch: Int64
+
+    /// An instant from milliseconds since the Unix epoch.
+    public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
+
+    /// An instant from whole seconds since the Unix epoch.
+    public init(secondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = secondsSinceEpoch * 1000 }
+
+    /// The instant at 00:00:00 UTC of a calendar day (proleptic Gregorian).
+    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) {
+        let days = Int64(CivilCalendar.daysFromCivil(year: year, month: month, day: day))
+        let secs = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        self.millisecondsSinceEpoch = secs * 1000 + Int64(millisecond)
+    }
+
+    public static func < (a: Instant, b: Instant) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }
+
+    /// This instant moved by a number of milliseconds.
+    public func adding(milliseconds: Int64) -> Instant { Instant(millisecondsSinceEpoch: millisecondsSinceEpoch + milliseconds) }
+
+    /// The UTC calendar fields of this instant.
+    public var utcComponents: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int) {
+        let ms = millisecondsSinceEpoch
+        var days = ms / 86_400_000
+        var rem = ms % 86_400_000
+        if rem < 0 { rem += 86_400_000; days -= 1 }
+        let (y, m, d) = CivilCalendar.civilFromDays(Int(days))
+        let secOfDay = Int(rem / 1000)
+        return (y, m, d, secOfDay / 3600, (secOfDay / 60) % 60, secOfDay % 60, Int(rem % 1000))
+    }
+
+    /// Days since 1970-01-01 of this instant's UTC date.
+    public var utcDayNumber: Int {
+        let ms = millisecondsSinceEpoch
+        var days = ms / 86_400_000
+        if ms % 86_400_000 < 0 { days -= 1 }
+        return Int(days)
+    }
+
+    /// ISO 8601 in UTC: `2026-11-28T10:00:00Z` (milliseconds only when not zero).
+    public var description: String {
+        let c = utcComponents
+        var s = ""
+        s.reserveCapacity(24)
+        func pad(_ v: Int, _ width: Int) {
+            let t = String(v)
+            if t.count < width { s += String(repeating: "0", count: width - t.count) }
+            s += t
+        }
+        if c.year < 0 { s += "-"; pad(-c.year, 4) } else { pad(c.year, 4) }
+        s += "-"; pad(c.month, 2); s += "-"; pad(c.day, 2)
+        s += "T"; pad(c.hour, 2); s += ":"; pad(c.minute, 2); s += ":"; pad(c.second, 2)
+        if c.millisecond != 0 { s += "."; pad(c.millisecond, 3) }
+        s += "Z"
+        return s
+    }
+
+    /// The date part only, `2026-11-28` (UTC).
+    public var dateString: String { String(description.prefix(10)) }
+}
+
+/// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01).
+public enum CivilCalendar {
+    /// Day number of a calendar date (H. Hinnant's algorithm).
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Calendar date of a day number.
+    public static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    /// Whether `year` is a leap year.
+    public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    /// Number of days in a month.
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}
+
+/// A parsed ISO 8601 date or date-time: the instant, and whether the text gave a date only.
+public struct ParsedDateTime: Sendable, Hashable {
+    /// The instant (00:00 UTC of the day for a date only; UTC when the text has no offset).
+    public var instant: Instant
+    /// True when the text was a bare date (`2026-12-31`): the caller decides what that day covers.
+    public var isDateOnly: Bool
+    /// Start of the following UTC day, for a date-only end that covers its whole day.
+    public var endOfDayExclusive: Instant { instant.adding(milliseconds: 86_400_000) }
+}
+
+/// Strict ISO 8601 parsers for dates, date-times and durations (no Foundation formatters).
+///
+/// Accepted date-times: `YYYY-MM-DD`, `YYYY-MM-DDThh:mm`, `YYYY-MM-DDThh:mm:ss`, with an optional
+/// fraction `.s…` (up to 9 digits, kept to the millisecond) and an optional `Z`, `±hh:mm`, `±hhmm` or
+/// `±hh`. No offset means UTC. A lowercase `t`/`z` or a space separator is refused, as is `24:00`
+/// or a leap second, so every accepted string names exactly one instant.
+public enum ISO8601 {
+    /// Why a string is not an ISO 8601 value: a message for a `Diagnostic`.
+    public struct ParseError: Error, Sendable, Hashable {
+        public var message: String
+        public init(_ message: String) { self.message = message }
+    }
+
+    /// Parses an ISO 8601 date or date-time.
+    public static func parseDateTime(_ text: String) -> Result<ParsedDateTime, ParseError> {
+        let b = Array(text.utf8)
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= b.count else { return nil }
+            var v = 0
+            for k in 0..<n {
+                let c = b[i + k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        let shape = "expected `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ssZ`"
+        if b.isEmpty { return .failure(ParseError("an empty string is not a date; \(shape)")) }
+        guard let year = digits(4) else { return .failure(ParseError("`\(text)` does not start with a four-digit year; \(shape)")) }
+        guard expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")), let day = digits(2) else {
+            return .failure(ParseError("`\(text)` is not a date; \(shape)"))
+        }
+        guard (1...12).contains(month) else { return .failure(ParseError("`\(text)` has month \(month); months run 01 to 12")) }
+        let dim = CivilCalendar.daysInMonth(year: year, month: month)
+        guard day >= 1 && day <= dim else {
+            return .failure(ParseError("`\(text)` has day \(day), but that month has \(dim) days"))
+        }
+        if i == b.count {
+            return .success(ParsedDateTime(instant: Instant(year: year, month: month, day: day), isDateOnly: true))
+        }
+        guard b[i] == UInt8(ascii: "T") else {
+            if b[i] == UInt8(ascii: " ") || b[i] == UInt8(ascii: "t") {
+                return .failure(ParseError("`\(text)` separates date and time with `\(Character(Unicode.Scalar(b[i])))`; use `T`"))
+            }
+            return .failure(ParseError("`\(text)` has unexpected text after the date; \(shape)"))
+        }
+        i += 1
+        guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2) else {
+            return .failure(ParseError("`\(text)` has no valid time after `T`; expected `hh:mm` or `hh:mm:ss`"))
+        }
+        var second = 0
+        var millis = 0
+        if i < b.count, b[i] == UInt8(ascii: ":") {
+            i += 1
+            guard let s = digits(2) else { return .failure(ParseError("`\(text)` has no valid seconds; expected two digits after `:`")) }
+            second = s
+            if i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
+                i += 1
+                var n = 0
+                var frac = 0
+                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                    if n < 3 { frac = frac * 10 + Int(b[i] - 0x30) }
+                    n += 1
+                    i += 1
+                }
+                guard n > 0 && n <= 9 else { return .failure(ParseError("`\(text)` has a fraction of a second with \(n) digits; use 1 to 9")) }
+                var k = n
+                while k < 3 { frac *= 10; k += 1 }
+                millis = frac
+            }
+        }
+        guard hour <= 23 else { return .failure(ParseError("`\(text)` has hour \(hour); hours run 00 to 23")) }
+        guard minute <= 59 else { return .failure(ParseError("`\(text)` has minute \(minute); minutes run 00 to 59")) }
+        guard second <= 59 else { return .failure(ParseError("`\(text)` has second \(second); seconds run 00 to 59 (no leap seconds)")) }
+        var offsetMinutes = 0
+        if i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "Z"):
+                i += 1
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+                i += 1
+                guard let oh = digits(2) else { return .failure(ParseError("`\(text)` has a bad UTC offset; expected `±hh:mm`")) }
+                var om = 0
+                if i < b.count {
+                    _ = expect(UInt8(ascii: ":"))
+                    guard let m = digits(2) else { return .failure(ParseError("`\(text)` has a bad UTC offset; expected `±hh:mm`")) }
+                    om = m
+                }
+                guard oh <= 23, om <= 59 else { return .failure(ParseError("`\(text)` has an out-of-range UTC offset")) }
+                offsetMinutes = sign * (oh * 60 + om)
+            default:
+                return .failure(ParseError("`\(text)` has unexpected text after the time; expected `Z` or `±hh:mm`"))
+            }
+        }
+        guard i == b.count else { return .failure(ParseError("`\(text)` has unexpected text at the end")) }
+        let local = Instant(year: year, month: month, day: day, hour: hour, minute: minute, second: second, millisecond: millis)
+        return .success(ParsedDateTime(instant: local.adding(milliseconds: -Int64(offsetMinutes) * 60_000), isDateOnly: false))
+    }
+
+    /// Parses an ISO 8601 duration such as `PT1H`, `P1D`, `P2W`, `P1Y2M3DT4H5M6.5S`.
+    public static func parseDuration(_ text: String) -> Result<ISODuration, ParseError> {
+        let b = Array(text.utf8)
+        let shape = "expected an ISO 8601 duration such as `PT1H`, `PT30M`, `P1D` or `P2W`"
+        guard b.first == UInt8(ascii: "P") else {
+            return .failure(ParseError("`\(text)` is not a duration: it must start with `P`; \(shape)"))
+        }
+        var d = ISODuration()
+        var i = 1
+        var inTime = false
+        var any = false
+        var lastRank = -1
+        var sawFraction = false
+        while i < b.count {
+            if b[i] == UInt8(ascii: "T") {
+                guard !inTime else { return .failure(ParseError("`\(text)` has `T` twice; \(shape)")) }
+                inTime = true
+                i += 1
+                guard i < b.count else { return .failure(ParseError("`\(text)` ends after `T`; \(shape)")) }
+                continue
+            }
+            let start = i
+            while i < b.count, (b[i] >= 0x30 && b[i] <= 0x39) || b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") { i += 1 }
+            guard i > start else { return .failure(ParseError("`\(text)` has a designator without a number; \(shape)")) }
+            guard i < b.count else { return .failure(ParseError("`\(text)` ends with a number and no designator; \(shape)")) }
+            let numText = String(decoding: b[start..<i], as: UTF8.self).replacingComma()
+            guard let value = Double(numText), value.isFinite, value >= 0 else {
+                return .failure(ParseError("`\(text)` has a bad number `\(numText)`; \(shape)"))
+            }
+            let isFraction = numText.contains(".")
+            if sawFraction { return .failure(ParseError("`\(text)`: only the last part of a duration may have a fraction")) }
+            sawFraction = isFraction
+            let unit = b[i]
+            i += 1
+            let rank: Int
+            switch (inTime, unit) {
+            case (false, UInt8(ascii: "Y")): rank = 0
+            case (false, UInt8(ascii: "M")): rank = 1
+            case (false, UInt8(ascii: "W")): rank = 2
+            case (false, UInt8(ascii: "D")): rank = 3
+            case (true, UInt8(ascii: "H")): rank = 4
+            case (true, UInt8(ascii: "M")): rank = 5
+            case (true, UInt8(ascii: "S")): rank = 6
+            default:
+                let u = Character(Unicode.Scalar(unit))
+                return .failure(ParseError(inTime
+                    ? "`\(text)` has `\(u)` after `T`; time parts are H, M, S"
+                    : "`\(text)` has `\(u)` before `T`; date parts are Y, M, W, D (hours, minutes and seconds go after `T`)"))
+            }
+            guard rank > lastRank else { return .failure(ParseError("`\(text)` has its parts out of order or repeated; \(shape)")) }
+            lastRank = rank
+            if isFraction && rank < 4 {
+                return .failure(ParseError("`\(text)`: fractions are allowed on hours, minutes and seconds only"))
+            }
+            if rank < 4 && value > 1_000_000 { return .failure(ParseError("`\(text)` is too long a duration")) }
+            switch rank {
+            case 0: d.years = Int(value)
+            case 1: d.months = Int(value)
+            case 2: d.weeks = Int(value)
+            case 3: d.days = Int(value)
+            case 4: d.milliseconds += Int64((value * 3_600_000).rounded())
+            case 5: d.milliseconds += Int64((value * 60_000).rounded())
+            default: d.milliseconds += Int64((value * 1000).rounded())
+            }
+            any = true
+        }
+        guard any else { return .failure(ParseError("`\(text)` has no parts; \(shape)")) }
+        d.text = text
+        return .success(d)
+    }
+}
+
+extension String {
+    fileprivate func replacingComma() -> String { String(self.map { $0 == "," ? "." : $0 }) }
+}
+
+/// An ISO 8601 duration: calendar parts (years, months, weeks, days) plus an exact time part.
+///
+/// Calendar parts are added in UTC calendar terms (1 month after Jan 31 is Feb 28/29); the time
+/// part is exact. `text` keeps the original spelling for messages (`embargo PT1H`).
+public struct ISODuration: Sendable, Hashable, CustomStringConvertible {
+    public var years = 0
+    public var months = 0
+    public var weeks = 0
+    public var days = 0
+    /// Hours, minutes and seconds together, in milliseconds.
+    public var milliseconds: Int64 = 0
+    /// The text as written (empty when built in code; then `description` renders one).
+    public var text = ""
+
+    public init(years: Int = 0, months: Int = 0, weeks: Int = 0, days: Int = 0, milliseconds: Int64 = 0) {
+        self.years = years; self.months = months; self.weeks = weeks; self.days = days; self.milliseconds = milliseconds
+    }
+
+    /// True when the duration has a calendar part whose length depends on the date.
+    public var hasCalendarPart: Bool { years != 0 || months != 0 }
+
+    /// The instant this duration after `start`.
+    public func added(to start: Instant) -> Instant {
+        var t = start
+        if years != 0 || months != 0 {
+            let c = t.utcComponents
+            let totalMonths = c.year * 12 + (c.month - 1) + years * 12 + months
+            let y = totalMonths >= 0 ? totalMonths / 12 : (totalMonths - 11) / 12
+            let m = totalMonths - y * 12 + 1
+            let d = min(c.day, CivilCalendar.daysInMonth(year: y, month: m))
+            t = Instant(year: y, month: m, day: d, hour: c.hour, minute: c.minute, second: c.second, millisecond: c.millisecond)
+        }
+        t = t.adding(milliseconds: Int64(weeks * 7 + days) * 86_400_000 + milliseconds)
+        return t
+    }
+
+    /// The canonical spelling (`PT1H`), or the original text when parsed.
+    public var description: String {
+        if !text.isEmpty { return text }
+        var s = "P"
+        if years != 0 { s += "\(years)Y" }
+        if months != 0 { s += "\(months)M" }
+        if weeks != 0 { s += "\(weeks)W" }
+        if days != 0 { s += "\(days)D" }
+        if milliseconds != 0 {
+            s += "T"
+            var ms = milliseconds
+            let h = ms / 3_600_000; ms %= 3_600_000
+            let m = ms / 60_000; ms %= 60_000
+            if h != 0 { s += "\(h)H" }
+            if m != 0 { s += "\(m)M" }
+            if ms != 0 { s += ms % 1000 == 0 ? "\(ms / 1000)S" : "\(Double(ms) / 1000)S" }
+        }
+        if s == "P" { s = "PT0S" }
+        return s
+    }
+
+    public static func == (a: ISODuration, b: ISODuration) -> Bool {
+        a.years == b.years && a.months == b.months && a.weeks == b.weeks && a.days == b.days && a.milliseconds == b.milliseconds
+    }
+    public func hash(into h: inout Hasher) { h.combine(years); h.combine(months); h.combine(weeks); h.combine(days); h.combine(milliseconds) }
+}

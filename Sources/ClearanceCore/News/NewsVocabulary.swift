@@ -1,0 +1,167 @@
+/// The kind of a news asset: what a grant's `assets` and a request's `asset.kind` name.
+public enum AssetKind: String, Sendable, Hashable, CaseIterable, Comparable {
+    case text, photo, video, audio, graphics
+
+    public static func < (a: AssetKind, b: AssetKind) -> Bool { a.index < b.index }
+    /// Position in `allCases` (for bit sets).
+    public var index: Int { AssetKind.allCases.firstIndex(of: self) ?? 0 }
+}
+
+/// How much of an asset a use takes: all of it, or a part.
+public enum Extent: String, Sendable, Hashable, CaseIterable, Comparable {
+    case whole, partial
+
+    public static func < (a: Extent, b: Extent) -> Bool { a == .whole && b == .partial }
+}
+
+/// Where a republication appears.
+public enum Channel: String, Sendable, Hashable, CaseIterable, Comparable {
+    case web, mobile, print, tv, radio, social, newsletter, advertising
+
+    public static func < (a: Channel, b: Channel) -> Bool { a.index < b.index }
+    /// Position in `allCases` (for bit sets).
+    public var index: Int { Channel.allCases.firstIndex(of: self) ?? 0 }
+}
+
+/// What sort of agreement lifts a notice's prohibitions (DESIGN.md decision semantics, rule 3).
+public enum AgreementKind: String, Sendable, Hashable, CaseIterable {
+    case contract, subscription, license, permission
+}
+
+/// The period a quota counts uses over: calendar periods in UTC, or the agreement's whole term.
+public enum QuotaPeriod: String, Sendable, Hashable, CaseIterable {
+    case day, week, month, year, term
+
+    /// The half-open window of this period that contains `at` (weeks start on Monday, ISO 8601).
+    public func window(containing at: Instant, term: Term) -> (start: Instant, end: Instant) {
+        let c = at.utcComponents
+        switch self {
+        case .day:
+            let s = Instant(year: c.year, month: c.month, day: c.day)
+            return (s, s.adding(milliseconds: 86_400_000))
+        case .week:
+            let day = at.utcDayNumber
+            // 1970-01-01 was a Thursday: Monday-based weekday = (day + 3) mod 7.
+            var wd = (day + 3) % 7
+            if wd < 0 { wd += 7 }
+            let s = Instant(millisecondsSinceEpoch: Int64(day - wd) * 86_400_000)
+            return (s, s.adding(milliseconds: 7 * 86_400_000))
+        case .month:
+            let s = Instant(year: c.year, month: c.month, day: 1)
+            let e = c.month == 12 ? Instant(year: c.year + 1, month: 1, day: 1) : Instant(year: c.year, month: c.month + 1, day: 1)
+            return (s, e)
+        case .year:
+            return (Instant(year: c.year, month: 1, day: 1), Instant(year: c.year + 1, month: 1, day: 1))
+        case .term:
+            return (term.start, term.end)
+        }
+    }
+}
+
+/// What a duty asks of the user: credit the source, link back, inform it, pay it...
+public enum DutyAction: String, Sendable, Hashable, CaseIterable {
+    case attribute, link, inform, compensate, watermark
+    /// Keep the asset unaltered (a notice's "no modification").
+    case noModification = "no-modification"
+    /// Name the author (a byline) in addition to the agency.
+    case authorCredit = "author-credit"
+    /// Send a copy of the publication to the source.
+    case voucherCopy = "voucher-copy"
+    /// Embed the source's tracking pixel.
+    case trackingPixel = "tracking-pixel"
+}
+
+/// A closed dimension of a grant: every value (`"all"`) or an explicit list.
+public enum Dimension<Value: Hashable & Sendable & RawRepresentable & CaseIterable>: Sendable, Hashable where Value.RawValue == String {
+    case all
+    case only([Value])
+
+    /// Whether a value is covered.
+    @inline(__always)
+    public func contains(_ v: Value) -> Bool {
+        switch self {
+        case .all: return true
+        case .only(let list): return list.contains(v)
+        }
+    }
+
+    /// The values covered, in declaration order for `all`.
+    public var values: [Value] {
+        switch self {
+        case .all: return Array(Value.allCases)
+        case .only(let l): return l
+        }
+    }
+
+    /// JSON form: `["all"]` or the raw values.
+    public var json: JSONValue {
+        switch self {
+        case .all: return .array(["all"])
+        case .only(let l): return .array(l.map { .string($0.rawValue) })
+        }
+    }
+
+    /// Human form: `all` or `text, photo`.
+    public var listText: String {
+        switch self {
+        case .all: return "all"
+        case .only(let l): return l.map(\.rawValue).joined(separator: ", ")
+        }
+    }
+}
+
+/// The ODRL 2.2 action names the news layer accepts and their `includedIn` hierarchy.
+///
+/// A grant of `use` covers `reproduce`, `distribute`, `modify`, `translate`, `archive`...; a grant of
+/// `play` covers `display`; `reproduce` covers `extract`. Deprecated names map to their current term.
+public enum NewsActions {
+    /// Action → the broader actions it is directly included in (ODRL 2.2 vocabulary).
+    public static let includedIn: [String: [String]] = {
+        var m: [String: [String]] = [:]
+        let underUse = ["acceptTracking", "aggregate", "annotate", "anonymize", "archive", "attribute", "compensate",
+                        "concurrentUse", "delete", "derive", "digitize", "distribute", "ensureExclusivity", "execute",
+                        "grantUse", "include", "index", "inform", "install", "modify", "move", "nextPolicy",
+                        "obtainConsent", "play", "present", "print", "read", "reproduce", "reviewPolicy", "stream",
+                        "synchronize", "textToSpeech", "transform", "translate", "uninstall", "watermark"]
+        for a in underUse { m[a] = ["use"] }
+        m["display"] = ["play"]
+        m["extract"] = ["reproduce"]
+        m["give"] = ["transfer"]
+        m["sell"] = ["transfer"]
+        m["use"] = []
+        m["transfer"] = []
+        return m
+    }()
+
+    /// Deprecated or equivalent names and the term they stand for.
+    public static let exactMatch: [String: String] = [
+        "copy": "reproduce", "write": "modify", "append": "modify", "appendTo": "modify",
+        "writeTo": "modify", "export": "transform", "license": "grantUse", "pay": "compensate",
+    ]
+
+    /// The current ODRL name for an action name, or nil when the name is not an ODRL action.
+    ///
+    /// Accepts the `odrl:` prefix and the full ODRL IRI.
+    public static func canonical(_ name: String) -> String? {
+        var n = name
+        if n.hasPrefix("odrl:") { n = String(n.dropFirst(5)) }
+        if n.hasPrefix("http://www.w3.org/ns/odrl/2/") { n = String(n.dropFirst(28)) }
+        if let m = exactMatch[n] { n = m }
+        return includedIn[n] != nil ? n : nil
+    }
+
+    /// Whether `granted` covers `requested` (equal, or `requested` is transitively included in it).
+    public static func covers(_ granted: String, _ requested: String) -> Bool {
+        if granted == requested { return true }
+        var frontier = includedIn[requested] ?? []
+        var seen: Set<String> = []
+        while let a = frontier.popLast() {
+            if a == granted { return true }
+            if seen.insert(a).inserted { frontier += includedIn[a] ?? [] }
+        }
+        return false
+    }
+
+    /// All known action names, sorted (for hints).
+    public static var all: [String] { includedIn.keys.sorted() }
+}

@@ -10,8 +10,13 @@
 /// - quotas counted in time order across the ledger and the log, per agreement, grant and
 ///   period: the use that goes over is the `quota_exceeded` finding.
 public struct Auditor {
-    /// The news decider: a request (with its `at`) in, a decision out.
-    public typealias Decide = (RepublicationRequest) -> NewsDecision
+    /// How many uses of an agreement (one grant, or all when nil) fell in `[from, until)` before this one.
+    public typealias QuotaCount = (_ agreement: String, _ grant: Int?, _ from: Instant, _ until: Instant) -> Int
+    /// The news decider: a request (with its `at`) and the quota counter in, a decision out.
+    ///
+    /// The decider finds the agreement versions in force at `request.at` and asks the counter
+    /// for the uses already made in a quota window; a use over the quota is its `quota_exceeded` deny.
+    public typealias Decide = (RepublicationRequest, QuotaCount) -> NewsDecision
     /// The version of an agreement in force at an instant (nil if none).
     public typealias AgreementAsOf = (_ id: String, _ at: Instant) -> Agreement?
 
@@ -25,9 +30,16 @@ public struct Auditor {
 
     struct QuotaKey: Hashable {
         var agreement: String
+        /// The grant's position, or -1 for "all grants of the agreement".
         var grant: Int
         var windowStart: Int64
         var windowEnd: Int64
+    }
+
+    /// Uses counted so far in a window (the decider's quota counter).
+    public func used(agreement: String, grant: Int?, from: Instant, until: Instant) -> Int {
+        quotaCounts[QuotaKey(agreement: agreement, grant: grant ?? -1, windowStart: from.millisecondsSinceEpoch,
+                             windowEnd: until.millisecondsSinceEpoch)] ?? 0
     }
 
     /// An auditor over a decider and the agreement versions it decides with.
@@ -49,16 +61,12 @@ public struct Auditor {
     /// Judges one event: its findings (empty when the use was covered and its duties met).
     public mutating func audit(_ event: UsageEvent, origin: Origin) -> [Finding] {
         let req = event.request
-        let decision = decide(req)
-        advance(to: req.at)
+        let decision = decideCounting(req)
         var findings: [Finding] = []
         switch decision.verdict {
         case .deny:
             findings.append(denial(event, decision, origin))
         case .permit:
-            if let over = countQuota(req, decision) {
-                findings.append(quotaFinding(event, over, origin))
-            }
             findings.append(contentsOf: dutyFindings(event, decision, origin))
         }
         return findings
@@ -66,9 +74,19 @@ public struct Auditor {
 
     /// Counts a stored (ledger) event toward its quota, without judging it.
     public mutating func count(_ event: UsageEvent) {
-        let decision = decide(event.request)
-        advance(to: event.request.at)
-        if decision.verdict == .permit { _ = countQuota(event.request, decision) }
+        _ = decideCounting(event.request)
+    }
+
+    /// Decides with the counters as they stand, then counts a permitted use in its grant's window.
+    private mutating func decideCounting(_ req: RepublicationRequest) -> NewsDecision {
+        let counts = quotaCounts
+        let decision = decide(req) { a, g, from, until in
+            counts[QuotaKey(agreement: a, grant: g ?? -1, windowStart: from.millisecondsSinceEpoch,
+                            windowEnd: until.millisecondsSinceEpoch)] ?? 0
+        }
+        advance(to: req.at)
+        if decision.verdict == .permit { countQuota(req, decision) }
+        return decision
     }
 
     /// A `malformed_event` finding for a line that could not be read as a usage event.
@@ -191,28 +209,18 @@ public struct Auditor {
 
     // MARK: - Quotas
 
-    struct QuotaOverrun {
-        var agreement: String
-        var grant: Int
-        var quota: Quota
-        var count: Int
-        var window: (start: Instant, end: Instant)
-        var clause: String?
-    }
-
-    /// Counts a permitted use against its grant's quota; the overrun when this use goes over.
-    private mutating func countQuota(_ req: RepublicationRequest, _ d: NewsDecision) -> QuotaOverrun? {
+    /// Counts a permitted use in the quota window of the grant that permitted it (per grant and per agreement).
+    private mutating func countQuota(_ req: RepublicationRequest, _ d: NewsDecision) {
         guard case .agreement(let id, let g)? = d.permittedBy,
               let agreement = agreementAsOf(id, req.at), g >= 0, g < agreement.grants.count,
               let quota = agreement.grants[g].quota
-        else { return nil }
+        else { return }
         let w = quota.per.window(containing: req.at, term: agreement.term)
-        let key = QuotaKey(agreement: id, grant: g, windowStart: w.start.millisecondsSinceEpoch,
-                           windowEnd: w.end.millisecondsSinceEpoch)
-        let n = (quotaCounts[key] ?? 0) + 1
-        quotaCounts[key] = n
-        guard n > quota.count else { return nil }
-        return QuotaOverrun(agreement: id, grant: g, quota: quota, count: n, window: w, clause: agreement.grants[g].clause)
+        for grant in [g, -1] {
+            let key = QuotaKey(agreement: id, grant: grant, windowStart: w.start.millisecondsSinceEpoch,
+                               windowEnd: w.end.millisecondsSinceEpoch)
+            quotaCounts[key, default: 0] += 1
+        }
     }
 
     /// Drops counters of windows that ended a day or more before the latest event (time order is
@@ -223,18 +231,6 @@ public struct Auditor {
         lastSweep = latest
         let cutoff = latest.millisecondsSinceEpoch - 86_400_000
         if quotaCounts.count > 64 { quotaCounts = quotaCounts.filter { $0.key.windowEnd > cutoff } }
-    }
-
-    private func quotaFinding(_ e: UsageEvent, _ q: QuotaOverrun, _ o: Origin) -> Finding {
-        let r = e.request
-        let period = q.quota.per == .term ? "the term" : "the \(q.quota.per.rawValue) from \(q.window.start.dateString)"
-        return Finding(
-            code: .quotaExceeded,
-            message: "use \(q.count) of \(period) goes over the quota of \(q.quota.count) per \(q.quota.per.rawValue) in \(q.agreement)",
-            file: o.file, line: o.line, event: r.id, url: e.url, at: r.at.description, subscriber: r.subscriber,
-            source: r.source, asset: r.asset.id, agreement: q.agreement, clause: "grants[\(q.grant)].quota",
-            quote: q.clause ?? "quota: \(q.quota.count) per \(q.quota.per.rawValue)",
-            remedy: "raise the quota of \(q.agreement) above \(q.quota.count) per \(q.quota.per.rawValue), or \(takeDown(e))")
     }
 
     // MARK: - Duties

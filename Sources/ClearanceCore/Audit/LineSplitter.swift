@@ -26,7 +26,6 @@ public struct LineSplitter: Sendable {
     private var skipping = false
     /// The number of the next line.
     private var nextNumber = 1
-    private var sawFirstBytes = false
     /// Whether all input has been appended.
     private var finished = false
     /// Quote-aware record splitting for CSV (may be switched on after the first line, once the format is known).
@@ -50,20 +49,19 @@ public struct LineSplitter: Sendable {
             scan -= start
             start = 0
         }
-        var c = chunk[...]
-        if !sawFirstBytes, !c.isEmpty {
-            // Skip a UTF-8 BOM only when the first chunk holds all three bytes (chunks are large).
-            if c.count >= 3, c[c.startIndex] == 0xEF, c[c.startIndex + 1] == 0xBB, c[c.startIndex + 2] == 0xBF {
-                c = c.dropFirst(3)
-            }
-            sawFirstBytes = true
-        }
-        buffer.append(contentsOf: c)
+        buffer.append(contentsOf: chunk)
     }
 
     /// Adds the next chunk of input.
     public mutating func append(_ chunk: [UInt8]) {
         chunk.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// Where line `number` really starts: past a UTF-8 byte-order mark on the first line.
+    private func skipBOM(_ start: Int, _ end: Int, _ number: Int) -> Int {
+        guard number == 1, end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF
+        else { return start }
+        return start + 3
     }
 
     /// Marks the end of input: the last line may then end without a newline.
@@ -106,7 +104,7 @@ public struct LineSplitter: Sendable {
                 }
                 var end = found
                 if end > lineStart, buffer[end - 1] == 0x0D { end -= 1 }
-                return .line(range: lineStart..<end, number: number)
+                return .line(range: skipBOM(lineStart, end, number)..<end, number: number)
             }
             // No line end in what we hold.
             if scan - start > maximumLineLength {
@@ -130,7 +128,7 @@ public struct LineSplitter: Sendable {
                 }
                 var end = buffer.count
                 if end > lineStart, buffer[end - 1] == 0x0D { end -= 1 }
-                return .line(range: lineStart..<end, number: number)
+                return .line(range: skipBOM(lineStart, end, number)..<end, number: number)
             }
             return nil
         }

@@ -50,6 +50,7 @@ public enum UsageJSONScanner {
         mutating func object(context: Context, into f: inout UsageFields) -> Bool {
             guard i < b.count, b[i] == 0x7B else { return false }
             i += 1
+            var unknownKeys: Set<[UInt8]>? = nil
             skipWhitespace()
             if i < b.count, b[i] == 0x7D { i += 1; return true }
             while true {
@@ -61,6 +62,7 @@ public enum UsageJSONScanner {
                 skipWhitespace()
                 guard i < b.count else { return false }
                 let name = UnsafeBufferPointer(rebasing: b[keyRange])
+                guard validKey(name) else { return false }
                 let key: UsageFields.Key?
                 switch context {
                 case .top: key = UsageFields.Key.topLevel(name)
@@ -86,6 +88,10 @@ public enum UsageJSONScanner {
                         return false  // wrong type: the slow path words the message
                     }
                 } else {
+                    // Unknown keys are ignored, but a duplicate is still an error for the strict parser.
+                    var set = unknownKeys ?? []
+                    guard set.insert(Array(name)).inserted else { return false }
+                    unknownKeys = set
                     guard skipValue(depth: 0) else { return false }
                 }
                 skipWhitespace()
@@ -94,6 +100,12 @@ public enum UsageJSONScanner {
                 if b[i] == 0x7D { i += 1; return true }
                 return false
             }
+        }
+
+        /// A key's bytes are valid UTF-8 (ASCII keys, the usual case, need no check).
+        func validKey(_ n: UnsafeBufferPointer<UInt8>) -> Bool {
+            for x in n where x >= 0x80 { return String(validating: n, as: UTF8.self) != nil }
+            return true
         }
 
         func isWord(_ n: UnsafeBufferPointer<UInt8>, _ w: StaticString) -> Bool {
@@ -181,7 +193,7 @@ public enum UsageJSONScanner {
                 while true {
                     skipWhitespace()
                     guard let r = rawString() else { return false }
-                    guard keys.insert(Array(b[r])).inserted else { return false }
+                    guard validKey(UnsafeBufferPointer(rebasing: b[r])), keys.insert(Array(b[r])).inserted else { return false }
                     skipWhitespace()
                     guard i < b.count, b[i] == 0x3A else { return false }
                     i += 1

@@ -247,7 +247,7 @@ public enum ISO8601 {
             while i < b.count, (b[i] >= 0x30 && b[i] <= 0x39) || b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") { i += 1 }
             guard i > start else { return .failure(ParseError("`\(text)` has a designator without a number; \(shape)")) }
             guard i < b.count else { return .failure(ParseError("`\(text)` ends with a number and no designator; \(shape)")) }
-            let numText = String(decoding: b[start..<i], as: UTF8.self).replacingComma()
+            let numText = String(decoding: b[start..<i], as: UTF8.self).newsReplacingComma()
             guard let value = Double(numText), value.isFinite, value >= 0 else {
                 return .failure(ParseError("`\(text)` has a bad number `\(numText)`; \(shape)"))
             }
@@ -295,7 +295,7 @@ public enum ISO8601 {
 }
 
 extension String {
-    fileprivate func replacingComma() -> String { String(self.map { $0 == "," ? "." : $0 }) }
+    fileprivate func newsReplacingComma() -> String { String(self.map { $0 == "," ? "." : $0 }) }
 }
 
 /// An ISO 8601 duration: calendar parts (years, months, weeks, days) plus an exact time part.

@@ -83,7 +83,7 @@ public struct TerritoryTable: Sendable {
         var lineNo = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNo += 1
-            let line = rawLine.trimmingSpaces()
+            let line = rawLine.newsTrimmed()
             if line.isEmpty || line.hasPrefix("#") { continue }
             let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             func bad(_ msg: String) -> Result<TerritoryTable, Diagnostic> {
@@ -167,13 +167,13 @@ public struct TerritoryTable: Sendable {
         let aliases = ["UK": "GB", "EL": "GR", "UAE": "AE", "KSA": "SA", "USA": "US", "TURKEY": "TR", "IRAQ": "IQ",
                        "EUROPE": "EU", "GLOBAL": "WORLD", "WORLDWIDE": "WORLD", "ME": "MENA"]
         if let a = aliases[n], a != n { return a }
-        for r in regionNames where r.replacingUnderscores() == n.replacingUnderscores() { return r }
+        for r in regionNames where r.newsStrippingSeparators() == n.newsStrippingSeparators() { return r }
         return nil
     }
 }
 
 extension Substring {
-    fileprivate func trimmingSpaces() -> String {
+    fileprivate func newsTrimmed() -> String {
         var s = self[...]
         while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
@@ -182,7 +182,7 @@ extension Substring {
 }
 
 extension String {
-    fileprivate func replacingUnderscores() -> String { String(self.filter { $0 != "_" && $0 != " " && $0 != "-" }) }
+    fileprivate func newsStrippingSeparators() -> String { String(self.filter { $0 != "_" && $0 != " " && $0 != "-" }) }
 }
 
 /// The territories of a grant or restriction: names as written (codes or regions) minus exclusions, resolved.

@@ -1,0 +1,231 @@
+/// The IRIs and left operands the news layer uses when it writes agreements and requests as ODRL (RightsML).
+///
+/// Territories use IPTC's ISO 3166-1 alpha-2 vocabulary (`http://cvx.iptc.org/iso3166-1a2/IQ`);
+/// channels, extents and asset kinds use Clearance's `urn:clearance:` names, declared as the `clr:`
+/// prefix in the policy's `@context`.
+public enum NewsODRL {
+    /// The RightsML 2 profile IRI.
+    public static let profile = "http://iptc.org/std/RightsML/2/"
+    /// The `clr:` prefix's namespace.
+    public static let clrNamespace = "urn:clearance:"
+    /// The JSON-LD context written at the top of every compiled policy.
+    public static var context: JSONValue {
+        .array(["http://www.w3.org/ns/odrl.jsonld", .object(JSONObject([("clr", .string(clrNamespace))]))])
+    }
+
+    /// IRI of a territory code.
+    public static func territoryIRI(_ code: String) -> String { "http://cvx.iptc.org/iso3166-1a2/\(code)" }
+    /// IRI of a delivery channel.
+    public static func channelIRI(_ c: Channel) -> String { "urn:clearance:channel:\(c.rawValue)" }
+    /// IRI of an extent value.
+    public static func extentIRI(_ e: Extent) -> String { "urn:clearance:extent:\(e.rawValue)" }
+    /// IRI of the asset collection of one kind (`urn:clearance:asset-kind:photo`).
+    public static func assetKindIRI(_ k: AssetKind) -> String { "urn:clearance:asset-kind:\(k.rawValue)" }
+    /// IRI standing for "an asset of this kind" in evaluation requests (member of ``assetKindIRI(_:)``).
+    public static func representativeAssetIRI(_ k: AssetKind) -> String { "urn:clearance:asset:\(k.rawValue)" }
+    /// IRI of a source (the assigner of its agreements).
+    public static func sourceIRI(_ s: String) -> String { "urn:clearance:source:\(escape(s))" }
+    /// IRI of a subscriber (the assignee of its agreements).
+    public static func subscriberIRI(_ s: String) -> String { "urn:clearance:subscriber:\(escape(s))" }
+    /// IRI of an agreement.
+    public static func agreementIRI(source: String, id: String) -> String { "urn:clearance:agreement:\(escape(source)):\(escape(id))" }
+
+    /// Left operand for the extent of a use (an extension: ODRL has no whole/partial operand).
+    public static let extentOperand = "clr:extent"
+
+    /// Percent-encodes everything but unreserved characters, so any id makes a valid IRI.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            let c = Character(Unicode.Scalar(b))
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || c == "-" || c == "." || c == "_" || c == "~" {
+                out.append(c)
+            } else {
+                let hex = String(b, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+
+    /// Rule ids inside a compiled agreement: `…#grant-1-use`, `…#restriction-2`.
+    public static func grantRuleID(policy: String, grant: Int, action: String) -> String { "\(policy)#grant-\(grant + 1)-\(action)" }
+    public static func restrictionRuleID(policy: String, restriction: Int, action: String) -> String {
+        "\(policy)#restriction-\(restriction + 1)-\(action)"
+    }
+
+    static func atomic(_ lo: String, _ op: String, _ right: JSONValue, dataType: String? = nil) -> JSONValue {
+        var o = JSONObject()
+        o["leftOperand"] = .string(lo)
+        o["operator"] = .string(op)
+        o["rightOperand"] = right
+        if let dataType { o["dataType"] = .string(dataType) }
+        return .object(o)
+    }
+
+    static func typed(_ v: String, _ t: String) -> JSONValue {
+        .object(JSONObject([("@value", .string(v)), ("@type", .string(t))]))
+    }
+
+    static func iri(_ s: String) -> JSONValue { .object(JSONObject([("@id", .string(s))])) }
+}
+
+/// Which news dimension an ODRL constraint of a compiled grant stands for (to map engine results to reasons).
+public enum GrantDimension: String, Sendable, Hashable, CaseIterable {
+    case term, termination, prior, asset, action, extent, portion, channel, territory, embargo, quota
+}
+
+extension Agreement {
+    /// The agreement as an ODRL 2.2 `Agreement` policy (RightsML profile), in compact JSON-LD.
+    ///
+    /// Assigner = the source, assignee = the subscriber. Each grant becomes one permission per action
+    /// (ODRL rules have one action) whose target is the asset-kind collections and whose constraints
+    /// are the agreement's term (`dateTime`), a subscription's signature (`dateTime gteq signedAt`), a
+    /// termination, and the grant's dimensions: `clr:extent`, `percentage` (maximum portion),
+    /// `deliveryChannel`, `spatial` (regions expanded to countries, exclusions removed), `delayPeriod`
+    /// (embargo after publication) and `count` (quota, with `clr:per`). Duties become duties
+    /// (`attribute` with `clr:text`, `clr:link` with `clr:url`). Each restriction becomes prohibitions.
+    /// Used by `contract export --odrl` and, through the engine, by the news decider.
+    public func odrlPolicy(territories table: TerritoryTable = .builtin) -> JSONValue {
+        let uid = NewsODRL.agreementIRI(source: source, id: id)
+        var o = JSONObject()
+        o["@context"] = NewsODRL.context
+        o["@type"] = "Agreement"
+        o["uid"] = .string(uid)
+        o["profile"] = .string(NewsODRL.profile)
+        o["assigner"] = .string(NewsODRL.sourceIRI(source))
+        o["assignee"] = .string(NewsODRL.subscriberIRI(subscriber.id))
+        o["clr:agreement"] = json
+        var perms: [JSONValue] = []
+        for (g, grant) in grants.enumerated() {
+            for action in grant.actions {
+                perms.append(odrlPermission(grant: g, action: action, policy: uid, table: table))
+            }
+        }
+        o["permission"] = .array(perms)
+        var prohibitions: [JSONValue] = []
+        for (k, r) in restrictions.enumerated() {
+            for action in r.actions ?? ["use"] {
+                prohibitions.append(odrlProhibition(restriction: k, action: action, policy: uid, table: table))
+            }
+        }
+        if !prohibitions.isEmpty { o["prohibition"] = .array(prohibitions) }
+        return .object(o)
+    }
+
+    /// The constraints that make the agreement count at a time (term, termination, prior subscription).
+    public func activityConstraints() -> [(GrantDimension, JSONValue)] {
+        var out: [(GrantDimension, JSONValue)] = []
+        out.append((.term, NewsODRL.atomic("dateTime", "gteq", NewsODRL.typed(term.start.description, "xsd:dateTime"))))
+        out.append((.term, NewsODRL.atomic("dateTime", "lt", NewsODRL.typed(term.end.description, "xsd:dateTime"))))
+        if let t = termination {
+            out.append((.termination, NewsODRL.atomic("dateTime", "lt", NewsODRL.typed(t.at.description, "xsd:dateTime"))))
+        }
+        if kind == .subscription {
+            out.append((.prior, NewsODRL.atomic("dateTime", "gteq", NewsODRL.typed(signedAt.description, "xsd:dateTime"))))
+        }
+        return out
+    }
+
+    /// The constraints of one grant, each tagged with the dimension it checks (asset kind and action are
+    /// the rule's target and action, not constraints).
+    public func grantConstraints(_ grant: Grant, table: TerritoryTable = .builtin) -> [(GrantDimension, JSONValue)] {
+        var out: [(GrantDimension, JSONValue)] = []
+        if grant.extent.count < Extent.allCases.count {
+            out.append((.extent, NewsODRL.atomic(NewsODRL.extentOperand, "isAnyOf", .array(grant.extent.map { NewsODRL.iri(NewsODRL.extentIRI($0)) }))))
+        }
+        if let mp = grant.maxPortion, grant.extent.contains(.partial) {
+            let limit = NewsODRL.atomic("percentage", "lteq", .number((mp * 100 * 1000).rounded() / 1000))
+            if grant.extent.contains(.whole) {
+                // Whole uses are not limited by the portion: (extent is whole) or (percentage <= max).
+                let isWhole = NewsODRL.atomic(NewsODRL.extentOperand, "eq", NewsODRL.iri(NewsODRL.extentIRI(.whole)))
+                out.append((.portion, .object(JSONObject([("or", .array([isWhole, limit]))]))))
+            } else {
+                out.append((.portion, limit))
+            }
+        }
+        if case .only(let cs) = grant.channels {
+            out.append((.channel, NewsODRL.atomic("deliveryChannel", "isAnyOf", .array(cs.map { NewsODRL.iri(NewsODRL.channelIRI($0)) }))))
+        }
+        if !grant.territories.coversEverything(table: table) {
+            var c = NewsODRL.atomic("spatial", "isAnyOf",
+                                    .array(table.codes(in: grant.territories.resolved).map { NewsODRL.iri(NewsODRL.territoryIRI($0)) }))
+            if case .object(var co) = c {
+                co["clr:territories"] = .array(grant.territories.include.map { .string($0) })
+                if !grant.territories.exclude.isEmpty { co["clr:excludeTerritories"] = .array(grant.territories.exclude.map { .string($0) }) }
+                c = .object(co)
+            }
+            out.append((.territory, c))
+        }
+        if let e = grant.embargo {
+            out.append((.embargo, NewsODRL.atomic("delayPeriod", "gteq", NewsODRL.typed(e.description, "xsd:duration"))))
+        }
+        if let q = grant.quota {
+            var c = NewsODRL.atomic("count", "lteq", .number(Double(q.count)))
+            if case .object(var co) = c { co["clr:per"] = .string(q.per.rawValue); c = .object(co) }
+            out.append((.quota, c))
+        }
+        return out
+    }
+
+    func odrlPermission(grant g: Int, action: String, policy: String, table: TerritoryTable) -> JSONValue {
+        let grant = grants[g]
+        var p = JSONObject()
+        p["uid"] = .string(NewsODRL.grantRuleID(policy: policy, grant: g, action: action))
+        if case .only(let kinds) = grant.assets {
+            p["target"] = .array(kinds.map { .object(JSONObject([("@type", "AssetCollection"), ("uid", .string(NewsODRL.assetKindIRI($0)))])) })
+        }
+        p["action"] = .string(action)
+        p["constraint"] = .array((activityConstraints() + grantConstraints(grant, table: table)).map(\.1))
+        if !grant.duties.isEmpty {
+            p["duty"] = .array(grant.duties.map { d in
+                var o = JSONObject()
+                switch d.action {
+                case .attribute: o["action"] = "attribute"
+                case .inform: o["action"] = "inform"
+                case .compensate: o["action"] = "compensate"
+                case .watermark: o["action"] = "watermark"
+                default: o["action"] = .string("clr:\(d.action.rawValue)")
+                }
+                if let t = d.text { o["clr:text"] = .string(t) }
+                if let u = d.url { o["clr:url"] = .string(u) }
+                return .object(o)
+            })
+        }
+        if let c = grant.clause { p["clr:clause"] = .string(c) }
+        return .object(p)
+    }
+
+    /// The constraints of a restriction (it applies when all hold), tagged by dimension.
+    public func restrictionConstraints(_ r: Restriction, table: TerritoryTable = .builtin) -> [(GrantDimension, JSONValue)] {
+        var out: [(GrantDimension, JSONValue)] = []
+        if let ex = r.extent, ex.count < Extent.allCases.count {
+            out.append((.extent, NewsODRL.atomic(NewsODRL.extentOperand, "isAnyOf", .array(ex.map { NewsODRL.iri(NewsODRL.extentIRI($0)) }))))
+        }
+        if case .only(let cs)? = r.channels {
+            out.append((.channel, NewsODRL.atomic("deliveryChannel", "isAnyOf", .array(cs.map { NewsODRL.iri(NewsODRL.channelIRI($0)) }))))
+        }
+        if let t = r.territories, !t.coversEverything(table: table) {
+            out.append((.territory, NewsODRL.atomic("spatial", "isAnyOf", .array(table.codes(in: t.resolved).map { NewsODRL.iri(NewsODRL.territoryIRI($0)) }))))
+        }
+        if let e = r.embargo {
+            out.append((.embargo, NewsODRL.atomic("delayPeriod", "lt", NewsODRL.typed(e.description, "xsd:duration"))))
+        }
+        return out
+    }
+
+    func odrlProhibition(restriction k: Int, action: String, policy: String, table: TerritoryTable) -> JSONValue {
+        let r = restrictions[k]
+        var p = JSONObject()
+        p["uid"] = .string(NewsODRL.restrictionRuleID(policy: policy, restriction: k, action: action))
+        if case .only(let kinds)? = r.assets {
+            p["target"] = .array(kinds.map { .object(JSONObject([("@type", "AssetCollection"), ("uid", .string(NewsODRL.assetKindIRI($0)))])) })
+        }
+        p["action"] = .string(action)
+        let cs = restrictionConstraints(r, table: table)
+        if !cs.isEmpty { p["constraint"] = .array(cs.map(\.1)) }
+        if let n = r.note { p["clr:note"] = .string(n) }
+        if let c = r.clause { p["clr:clause"] = .string(c) }
+        return .object(p)
+    }
+}

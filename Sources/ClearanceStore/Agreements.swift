@@ -1,0 +1,460 @@
+import ClearanceCore
+import Foundation
+import GRDB
+
+/// One stored version of an agreement, with when it took effect and when it was recorded.
+public struct AgreementVersion: Sendable {
+    /// The agreement as this version states it; `version`, `effectiveAt` and `termination` are filled in.
+    public var agreement: Agreement
+    public var version: Int
+    /// From when this version holds (an amendment's effective date; version 1: signing or term start, the earlier).
+    public var effectiveAt: Instant
+    /// When it was written into the store.
+    public var recordedAt: String
+    /// Why it was amended (`--note`), if said.
+    public var note: String?
+    /// The policy revision (SHA-256 of the source's policy file) it was validated against.
+    public var policyRevision: String?
+}
+
+/// Every version of one agreement, and its end if it was ended.
+public struct AgreementHistory: Sendable {
+    public var id: String
+    public var source: String
+    public var subscriber: String
+    /// Versions 1, 2, 3... in order.
+    public var versions: [AgreementVersion]
+    /// When and why the agreement was ended early, if it was.
+    public var termination: Termination?
+    /// When the end was recorded.
+    public var endedRecordedAt: String?
+
+    /// The version in force at `at`: the highest-numbered version whose effective date is at or
+    /// before `at`, else version 1 (whose own term decides whether it counts yet).
+    public func inForce(at: Instant) -> AgreementVersion? {
+        var pick = versions.first
+        for v in versions where v.effectiveAt <= at { pick = v }
+        return pick
+    }
+
+    /// The latest version.
+    public var current: AgreementVersion? { versions.last }
+}
+
+/// One row of `clearance contract list`.
+public struct AgreementSummary: Sendable {
+    public var id: String
+    public var source: String
+    public var subscriber: String
+    public var kind: String
+    /// The latest version's number.
+    public var version: Int
+    public var termStart: String
+    public var termEnd: String?
+    public var endedAt: String?
+    public var endReason: String?
+}
+
+/// Which agreements `contract list` shows.
+public struct AgreementFilter: Sendable {
+    public var subscriber: String?
+    public var source: String?
+    /// Only agreements whose latest version's term contains this instant and that were not ended by then.
+    public var activeAt: Instant?
+    public var limit: Int?
+    public init(subscriber: String? = nil, source: String? = nil, activeAt: Instant? = nil, limit: Int? = nil) {
+        self.subscriber = subscriber
+        self.source = source
+        self.activeAt = activeAt
+        self.limit = limit
+    }
+}
+
+/// A subscriber as stored, with how many agreements it has.
+public struct SubscriberRecord: Sendable {
+    public var id: String
+    public var name: String?
+    public var createdAt: String
+    public var agreements: Int
+}
+
+extension StoreTransaction {
+    // MARK: - Writing
+
+    /// The document stored for a version: the agreement's JSON without the store-kept fields.
+    static func document(_ a: Agreement) -> String {
+        var copy = a
+        copy.version = nil
+        copy.effectiveAt = nil
+        copy.termination = nil
+        return copy.json.serialized()
+    }
+
+    /// Adds or renames a subscriber (a new name replaces the old; an absent name keeps it).
+    func upsertSubscriber(_ s: Subscriber, at ts: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO subscriber (id, name, created_at) VALUES (?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name
+            WHERE excluded.name IS NOT NULL AND excluded.name IS NOT subscriber.name
+            """).execute(arguments: [s.id, s.name, ts])
+    }
+
+    /// True when an agreement with this id is stored.
+    public func agreementExists(_ id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM agreement WHERE id = ?"), arguments: [id]) ?? false
+    }
+
+    /// Writes version rows (version, grants, restrictions) of an agreement.
+    func insertVersion(_ a: Agreement, version: Int, effectiveAt: Instant, note: String?, policyRevision: String?, ts: String) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO agreement_version (agreement_id, version, kind, signed_at, term_start, term_end, effective_at,
+              recorded_at, note, policy_hash, document)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                a.id, version, a.kind.rawValue, Timestamp.format(a.signedAt), Timestamp.format(a.term.start),
+                Timestamp.format(a.term.end), Timestamp.format(effectiveAt), ts, note, policyRevision,
+                Self.document(a),
+            ])
+        let grantStmt = try db.cachedStatement(sql: """
+            INSERT INTO agreement_grant (agreement_id, version, position, assets, actions, extent, channels, territories,
+              exclude_territories, max_portion, quota_count, quota_per, embargo, duties)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (k, g) in a.grants.enumerated() {
+            try grantStmt.execute(arguments: [
+                a.id, version, k, g.assets.json.serialized(), JSONValue.array(g.actions.map { .string($0) }).serialized(),
+                JSONValue.array(g.extent.map { .string($0.rawValue) }).serialized(), g.channels.json.serialized(),
+                JSONValue.array(g.territories.include.map { .string($0) }).serialized(),
+                JSONValue.array(g.territories.exclude.map { .string($0) }).serialized(),
+                g.maxPortion, g.quota?.count, g.quota?.per.rawValue, g.embargo?.description,
+                JSONValue.array(g.duties.map(\.json)).serialized(),
+            ])
+        }
+        let resStmt = try db.cachedStatement(sql: """
+            INSERT INTO agreement_restriction (agreement_id, version, position, assets, actions, extent, channels,
+              territories, note, document)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (k, r) in a.restrictions.enumerated() {
+            try resStmt.execute(arguments: [
+                a.id, version, k, r.assets?.json.serialized(),
+                r.actions.map { JSONValue.array($0.map { .string($0) }).serialized() },
+                r.extent.map { JSONValue.array($0.map { .string($0.rawValue) }).serialized() },
+                r.channels?.json.serialized(),
+                r.territories.map { JSONValue.array($0.include.map { .string($0) }).serialized() },
+                r.note, r.json.serialized(),
+            ])
+        }
+    }
+
+    /// Adds a new agreement as version 1 (its subscriber is added or renamed as needed).
+    ///
+    /// The source must be registered (``registerPolicy(_:at:)``) first. Errors:
+    /// `agreement.duplicate_id` (an agreement with that id exists), `store.constraint`.
+    public func addAgreement(_ a: Agreement, policyRevision: String?, at now: Date = Date(), location: String? = nil) throws {
+        if try agreementExists(a.id) {
+            throw Diagnostic(
+                code: "agreement.duplicate_id", message: "agreement `\(a.id)` already exists",
+                hint: "change it with `clearance contract amend \(a.id)`, or give the new agreement another id",
+                location: location, category: .invalidValue)
+        }
+        let ts = Timestamp.format(now)
+        try upsertSubscriber(a.subscriber, at: ts)
+        try db.cachedStatement(sql: "INSERT INTO agreement (id, source_id, subscriber_id, created_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [a.id, a.source, a.subscriber.id, ts])
+        let effective = min(a.signedAt, a.term.start)
+        try insertVersion(a, version: 1, effectiveAt: a.effectiveAt ?? effective, note: nil, policyRevision: policyRevision, ts: ts)
+    }
+
+    /// Appends a new version of an existing agreement, in force from `effectiveAt`.
+    ///
+    /// Nothing is overwritten: earlier versions stay and still answer as-of questions before
+    /// `effectiveAt`. Errors: `agreement.not_found`, `agreement.ended`, `agreement.amend_changes_party`
+    /// (source or subscriber differ), `agreement.amend_before_previous` (effective before the
+    /// latest version's effective date). Returns the new version number.
+    @discardableResult
+    public func amendAgreement(_ a: Agreement, effectiveAt: Instant, note: String?, policyRevision: String?,
+                               at now: Date = Date()) throws -> Int {
+        guard let history = try agreementHistory(a.id), let last = history.current else {
+            throw Diagnostic(code: "agreement.not_found", message: "no agreement `\(a.id)`",
+                             hint: "list them with `clearance contract list`", category: .invalidValue)
+        }
+        if let t = history.termination {
+            throw Diagnostic(code: "agreement.ended", message: "agreement `\(a.id)` was ended at \(t.at) and cannot be amended",
+                             hint: "register a new agreement instead", category: .invalidValue)
+        }
+        if a.source != history.source || a.subscriber.id != history.subscriber {
+            throw Diagnostic(
+                code: "agreement.amend_changes_party",
+                message: "an amendment cannot change the source or subscriber of `\(a.id)` (`\(history.source)`, `\(history.subscriber)`)",
+                hint: "end this agreement and register a new one", category: .invalidValue)
+        }
+        if effectiveAt < last.effectiveAt {
+            throw Diagnostic(
+                code: "agreement.amend_before_previous",
+                message: "the amendment takes effect at \(effectiveAt), before version \(last.version) (effective \(last.effectiveAt))",
+                hint: "amendments take effect in order; use an effective date at or after \(last.effectiveAt)",
+                category: .invalidValue)
+        }
+        let ts = Timestamp.format(now)
+        try upsertSubscriber(a.subscriber, at: ts)
+        let version = last.version + 1
+        try insertVersion(a, version: version, effectiveAt: effectiveAt, note: note, policyRevision: policyRevision, ts: ts)
+        return version
+    }
+
+    /// Ends an agreement from `at` on, recording why. Errors: `agreement.not_found`, `agreement.ended`.
+    public func endAgreement(id: String, at: Instant, reason: String, recordedAt now: Date = Date()) throws {
+        guard try agreementExists(id) else {
+            throw Diagnostic(code: "agreement.not_found", message: "no agreement `\(id)`",
+                             hint: "list them with `clearance contract list`", category: .invalidValue)
+        }
+        if let ended = try String.fetchOne(db.cachedStatement(sql: "SELECT ended_at FROM agreement_end WHERE agreement_id = ?"),
+                                           arguments: [id]) {
+            throw Diagnostic(code: "agreement.ended", message: "agreement `\(id)` was already ended at \(ended)",
+                             category: .invalidValue)
+        }
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw Diagnostic(code: "agreement.missing_reason", message: "ending an agreement needs a reason",
+                             hint: "pass `--reason \"...\"`", category: .invalidValue)
+        }
+        try db.cachedStatement(sql: "INSERT INTO agreement_end (agreement_id, ended_at, reason, recorded_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [id, Timestamp.format(at), reason, Timestamp.format(now)])
+    }
+
+    // MARK: - Reading
+
+    /// Parses a stored version document back into an ``Agreement``.
+    static func decode(_ document: String, id: String) throws -> Agreement {
+        let value: JSONValue
+        do { value = try JSONParser.parse(document) } catch {
+            throw Diagnostic(code: "store.bad_document", message: "stored agreement `\(id)` is not JSON: \(error.message)",
+                             category: .internalError)
+        }
+        let (a, diags) = Agreement.parse(value)
+        guard let a else {
+            throw Diagnostic(code: "store.bad_document",
+                             message: "stored agreement `\(id)` no longer parses: \(diags.first.map(\.message) ?? "unknown problem")",
+                             category: .internalError)
+        }
+        return a
+    }
+
+    /// Builds histories from version rows ordered by agreement id, version.
+    func histories(sql: String, arguments: StatementArguments) throws -> [AgreementHistory] {
+        var out: [AgreementHistory] = []
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let r = try cursor.next() {
+            let id: String = r["agreement_id"]
+            var a = try Self.decode(r["document"], id: id)
+            let version: Int = r["version"]
+            let effective = Timestamp.instant(r["effective_at"]) ?? a.term.start
+            var termination: Termination?
+            if let endedAt: String = r["ended_at"], let at = Timestamp.instant(endedAt) {
+                termination = Termination(at: at, atIsDate: false, reason: r["end_reason"])
+            }
+            a.version = version
+            a.effectiveAt = effective
+            a.termination = termination
+            let v = AgreementVersion(agreement: a, version: version, effectiveAt: effective, recordedAt: r["recorded_at"],
+                                     note: r["note"], policyRevision: r["policy_hash"])
+            if out.last?.id == id {
+                out[out.count - 1].versions.append(v)
+            } else {
+                out.append(AgreementHistory(id: id, source: r["source_id"], subscriber: r["subscriber_id"], versions: [v],
+                                            termination: termination, endedRecordedAt: r["end_recorded_at"]))
+            }
+        }
+        return out
+    }
+
+    static let historySelect = """
+        SELECT v.agreement_id, v.version, v.effective_at, v.recorded_at, v.note, v.policy_hash, v.document,
+               a.source_id, a.subscriber_id, e.ended_at, e.reason AS end_reason, e.recorded_at AS end_recorded_at
+        FROM agreement a
+        JOIN agreement_version v ON v.agreement_id = a.id
+        LEFT JOIN agreement_end e ON e.agreement_id = a.id
+        """
+
+    /// Every version of one agreement (nil when there is no such agreement).
+    public func agreementHistory(_ id: String) throws -> AgreementHistory? {
+        try histories(sql: Self.historySelect + " WHERE a.id = ? ORDER BY v.agreement_id, v.version", arguments: [id]).first
+    }
+
+    /// The agreements of a subscriber with a source as they stood at `at`: for each, the version
+    /// in force then (termination filled in). This is what `clearance check` decides with.
+    public func agreements(subscriber: String, source: String, asOf at: Instant) throws -> [Agreement] {
+        try histories(
+            sql: Self.historySelect + " WHERE a.subscriber_id = ? AND a.source_id = ? ORDER BY v.agreement_id, v.version",
+            arguments: [subscriber, source]
+        ).compactMap { $0.inForce(at: at)?.agreement }
+    }
+
+    /// Every agreement history (optionally of one source), for a batch to hold in memory and
+    /// pick versions with ``AgreementHistory/inForce(at:)`` per request.
+    public func allAgreementHistories(source: String? = nil) throws -> [AgreementHistory] {
+        if let source {
+            return try histories(sql: Self.historySelect + " WHERE a.source_id = ? ORDER BY v.agreement_id, v.version",
+                                 arguments: [source])
+        }
+        return try histories(sql: Self.historySelect + " ORDER BY v.agreement_id, v.version", arguments: [])
+    }
+
+    /// Summaries for `contract list`, by agreement id.
+    public func agreementSummaries(_ f: AgreementFilter) throws -> [AgreementSummary] {
+        var conds: [String] = []
+        var args: [DatabaseValueConvertible?] = []
+        if let s = f.subscriber { conds.append("a.subscriber_id = ?"); args.append(s) }
+        if let s = f.source { conds.append("a.source_id = ?"); args.append(s) }
+        if let t = f.activeAt {
+            let ts = Timestamp.format(t)
+            conds.append("v.term_start <= ? AND (v.term_end IS NULL OR ? < v.term_end) AND (e.ended_at IS NULL OR ? < e.ended_at)")
+            args.append(contentsOf: [ts, ts, ts])
+        }
+        var sql = """
+            SELECT a.id, a.source_id, a.subscriber_id, v.kind, v.version, v.term_start, v.term_end, e.ended_at, e.reason
+            FROM agreement a
+            JOIN agreement_version v ON v.agreement_id = a.id
+              AND v.version = (SELECT MAX(version) FROM agreement_version WHERE agreement_id = a.id)
+            LEFT JOIN agreement_end e ON e.agreement_id = a.id
+            """
+        if !conds.isEmpty { sql += " WHERE " + conds.joined(separator: " AND ") }
+        sql += " ORDER BY a.id"
+        if let l = f.limit { sql += " LIMIT \(max(0, l))" }
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
+            AgreementSummary(id: $0["id"], source: $0["source_id"], subscriber: $0["subscriber_id"], kind: $0["kind"],
+                             version: $0["version"], termStart: $0["term_start"], termEnd: $0["term_end"],
+                             endedAt: $0["ended_at"], endReason: $0["reason"])
+        }
+    }
+
+    /// Subscribers with their agreement counts, by id.
+    public func subscribers() throws -> [SubscriberRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT s.id, s.name, s.created_at, (SELECT COUNT(*) FROM agreement WHERE subscriber_id = s.id) AS n
+            FROM subscriber s ORDER BY s.id
+            """).map { SubscriberRecord(id: $0["id"], name: $0["name"], createdAt: $0["created_at"], agreements: $0["n"]) }
+    }
+
+    /// One subscriber, or nil.
+    public func subscriber(_ id: String) throws -> SubscriberRecord? {
+        try Row.fetchOne(db, sql: """
+            SELECT s.id, s.name, s.created_at, (SELECT COUNT(*) FROM agreement WHERE subscriber_id = s.id) AS n
+            FROM subscriber s WHERE s.id = ?
+            """, arguments: [id]).map { SubscriberRecord(id: $0["id"], name: $0["name"], createdAt: $0["created_at"], agreements: $0["n"]) }
+    }
+}
+
+extension Store {
+    /// Adds agreements all-or-nothing, each validated against its source's policy.
+    ///
+    /// Every problem of every record is reported (unknown source, duplicate id in the batch or
+    /// already stored), located by `locations[i]` (a JSON path `$[3]` or `line 7`), and then
+    /// nothing is written. On success returns how many were added. The source policies found
+    /// are registered with their revision hash, which each version records.
+    @discardableResult
+    public func addAgreements(_ agreements: [Agreement], locations: [String]? = nil, policies: PolicyFolder,
+                              at now: Date = Date()) throws(DiagnosticError) -> Int {
+        func where_(_ i: Int, _ field: String) -> String {
+            if let locations, i < locations.count {
+                let l = locations[i]
+                return l.hasPrefix("$") ? "\(l).\(field)" : "\(l), \(field)"
+            }
+            return "$[\(i)].\(field)"
+        }
+        // Policies: read each distinct source once, before touching the database.
+        var problems: [Diagnostic] = []
+        var revisions: [String: PolicyFolder.Policy] = [:]
+        var unknown: [String: Diagnostic] = [:]
+        for (i, a) in agreements.enumerated() {
+            if revisions[a.source] == nil && unknown[a.source] == nil {
+                do { revisions[a.source] = try policies.policy(for: a.source) } catch { unknown[a.source] = error }
+            }
+            if var d = unknown[a.source] {
+                d.location = where_(i, "source")
+                problems.append(d)
+            }
+        }
+        var seen: [String: Int] = [:]
+        for (i, a) in agreements.enumerated() {
+            if let first = seen[a.id] {
+                problems.append(Diagnostic(
+                    code: "agreement.duplicate_id", message: "agreement `\(a.id)` appears twice (first at \(where_(first, "id")))",
+                    hint: "give each agreement its own id", location: where_(i, "id"), category: .invalidValue))
+            } else {
+                seen[a.id] = i
+            }
+        }
+        return try write { tx in
+            for (i, a) in agreements.enumerated() where seen[a.id] == i {
+                if try tx.agreementExists(a.id) {
+                    problems.append(Diagnostic(
+                        code: "agreement.duplicate_id", message: "agreement `\(a.id)` already exists",
+                        hint: "change it with `clearance contract amend \(a.id)`, or give the new agreement another id",
+                        location: where_(i, "id"), category: .invalidValue))
+                }
+            }
+            if !problems.isEmpty {
+                throw DiagnosticError(problems.sorted { Self.locationOrder($0.location, $1.location) })
+            }
+            for p in revisions.values.sorted(by: { $0.source < $1.source }) { try tx.registerPolicy(p, at: now) }
+            for (i, a) in agreements.enumerated() {
+                try tx.addAgreement(a, policyRevision: revisions[a.source]?.revision, at: now, location: where_(i, "id"))
+            }
+            return agreements.count
+        }
+    }
+
+    /// Orders diagnostics by the record they point at (`$[2]` before `$[10]`, `line 3` before `line 12`).
+    static func locationOrder(_ a: String?, _ b: String?) -> Bool {
+        func key(_ s: String?) -> (Int, String) {
+            guard let s else { return (Int.max, "") }
+            let digits = s.drop { !$0.isNumber }.prefix { $0.isNumber }
+            return (Int(digits) ?? Int.max, s)
+        }
+        return key(a) < key(b)
+    }
+
+    /// Amends an agreement (a new version effective at `effectiveAt`), validated against its source's policy.
+    @discardableResult
+    public func amendAgreement(_ a: Agreement, effectiveAt: Instant, note: String?, policies: PolicyFolder,
+                               at now: Date = Date()) throws(DiagnosticError) -> Int {
+        let policy: PolicyFolder.Policy
+        do { policy = try policies.policy(for: a.source) } catch { throw DiagnosticError(error) }
+        return try write { tx in
+            try tx.registerPolicy(policy, at: now)
+            return try tx.amendAgreement(a, effectiveAt: effectiveAt, note: note, policyRevision: policy.revision, at: now)
+        }
+    }
+
+    /// Ends an agreement from `at` on, recording why.
+    public func endAgreement(id: String, at: Instant, reason: String, recordedAt now: Date = Date()) throws(DiagnosticError) {
+        try write { tx in try tx.endAgreement(id: id, at: at, reason: reason, recordedAt: now) }
+    }
+
+    /// Every version of one agreement.
+    public func agreementHistory(_ id: String) throws(DiagnosticError) -> AgreementHistory? {
+        try read { tx in try tx.agreementHistory(id) }
+    }
+
+    /// The agreements of a subscriber with a source in the versions in force at `at`.
+    public func agreements(subscriber: String, source: String, asOf at: Instant) throws(DiagnosticError) -> [Agreement] {
+        try read { tx in try tx.agreements(subscriber: subscriber, source: source, asOf: at) }
+    }
+
+    /// Every agreement history (optionally of one source), for batch preloading.
+    public func allAgreementHistories(source: String? = nil) throws(DiagnosticError) -> [AgreementHistory] {
+        try read { tx in try tx.allAgreementHistories(source: source) }
+    }
+
+    /// Summaries for `contract list`.
+    public func agreementSummaries(_ f: AgreementFilter = AgreementFilter()) throws(DiagnosticError) -> [AgreementSummary] {
+        try read { tx in try tx.agreementSummaries(f) }
+    }
+
+    /// Every subscriber.
+    public func subscribers() throws(DiagnosticError) -> [SubscriberRecord] { try read { tx in try tx.subscribers() } }
+
+    /// One subscriber.
+    public func subscriber(_ id: String) throws(DiagnosticError) -> SubscriberRecord? { try read { tx in try tx.subscriber(id) } }
+}

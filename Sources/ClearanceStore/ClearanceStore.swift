@@ -1,2 +1,0 @@
-import ClearanceCore
-import GRDB

@@ -1,0 +1,216 @@
+/// The database schema as an ordered list of migrations.
+///
+/// Rule: a migration that has landed on main is never edited; change the schema by appending a
+/// new migration. `PRAGMA user_version` holds how many migrations a database has applied.
+/// Invariants live in the schema as well as in Swift: CHECK constraints, unique ids, foreign
+/// keys, and triggers that make history append-only and keep the hash chains linked.
+enum Schema {
+    /// The `CHECK` text for a stored instant column (see ``Timestamp``).
+    static func instant(_ column: String, nullable: Bool = false) -> String {
+        let shape = "\(column) GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'"
+        return nullable ? "CHECK (\(column) IS NULL OR \(shape))" : "CHECK (\(shape))"
+    }
+
+    /// The `CHECK` text for an identifier column: 1–200 characters, no control characters.
+    static func identifier(_ column: String) -> String {
+        "CHECK (length(\(column)) BETWEEN 1 AND 200 AND \(column) NOT GLOB '*[\u{01}-\u{1f}]*')"
+    }
+
+    /// The `CHECK` text for a JSON array of at least `min` strings.
+    static func list(_ column: String, min: Int = 1, nullable: Bool = false) -> String {
+        let body = "json_valid(\(column)) AND json_type(\(column)) = 'array' AND json_array_length(\(column)) >= \(min)"
+        return nullable ? "CHECK (\(column) IS NULL OR (\(body)))" : "CHECK (\(body))"
+    }
+
+    /// The `CHECK` text for a SHA-256 hex digest column.
+    static func digest(_ column: String) -> String {
+        "CHECK (length(\(column)) = 64 AND \(column) NOT GLOB '*[^0-9a-f]*')"
+    }
+
+    /// Triggers refusing UPDATE and DELETE on a table (history is append-only).
+    static func appendOnly(_ table: String, allowUpdate: Bool = false) -> String {
+        var s = """
+        CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+        BEGIN SELECT RAISE(ABORT, '\(table) rows are never deleted'); END;
+
+        """
+        if !allowUpdate {
+            s += """
+            CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+            BEGIN SELECT RAISE(ABORT, '\(table) rows are never changed'); END;
+
+            """
+        }
+        return s
+    }
+
+    /// A trigger refusing a row whose `prev_hash` is not the `row_hash` of the table's last row.
+    static func chained(_ table: String) -> String {
+        """
+        CREATE TRIGGER \(table)_chain BEFORE INSERT ON \(table)
+        WHEN NEW.prev_hash IS NOT COALESCE((SELECT row_hash FROM \(table) ORDER BY seq DESC LIMIT 1), '\(String(repeating: "0", count: 64))')
+        BEGIN SELECT RAISE(ABORT, '\(table) hash chain: prev_hash is not the last row''s row_hash'); END;
+
+        """
+    }
+
+    /// The hash that stands before the first row of a chain.
+    static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Every migration, in order. Append only.
+    static let migrations: [String] = [v1]
+
+    static let v1 = """
+    CREATE TABLE store_meta (
+        key TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE source (
+        id TEXT PRIMARY KEY NOT NULL \(identifier("id")),
+        registered_at TEXT NOT NULL \(instant("registered_at"))
+    ) STRICT;
+    \(appendOnly("source"))
+    CREATE TABLE policy_revision (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES source(id),
+        hash TEXT NOT NULL \(digest("hash")),
+        body TEXT NOT NULL,
+        registered_at TEXT NOT NULL \(instant("registered_at")),
+        UNIQUE (source_id, hash)
+    ) STRICT;
+    \(appendOnly("policy_revision"))
+    CREATE TABLE subscriber (
+        id TEXT PRIMARY KEY NOT NULL \(identifier("id")),
+        name TEXT CHECK (name IS NULL OR length(name) BETWEEN 1 AND 500),
+        created_at TEXT NOT NULL \(instant("created_at"))
+    ) STRICT;
+    \(appendOnly("subscriber", allowUpdate: true))
+    CREATE TABLE agreement (
+        id TEXT PRIMARY KEY NOT NULL \(identifier("id")),
+        source_id TEXT NOT NULL REFERENCES source(id),
+        subscriber_id TEXT NOT NULL REFERENCES subscriber(id),
+        created_at TEXT NOT NULL \(instant("created_at"))
+    ) STRICT;
+    CREATE INDEX agreement_by_party ON agreement(subscriber_id, source_id);
+    CREATE INDEX agreement_by_source ON agreement(source_id);
+    \(appendOnly("agreement"))
+    CREATE TABLE agreement_version (
+        agreement_id TEXT NOT NULL REFERENCES agreement(id),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        kind TEXT NOT NULL CHECK (kind IN ('contract', 'subscription', 'license', 'permission')),
+        signed_at TEXT \(instant("signed_at", nullable: true)),
+        term_start TEXT NOT NULL \(instant("term_start")),
+        term_end TEXT \(instant("term_end", nullable: true)),
+        effective_at TEXT NOT NULL \(instant("effective_at")),
+        recorded_at TEXT NOT NULL \(instant("recorded_at")),
+        note TEXT,
+        policy_hash TEXT CHECK (policy_hash IS NULL OR (length(policy_hash) = 64 AND policy_hash NOT GLOB '*[^0-9a-f]*')),
+        document TEXT NOT NULL CHECK (json_valid(document) AND json_type(document) = 'object'),
+        PRIMARY KEY (agreement_id, version),
+        CHECK (term_end IS NULL OR term_start <= term_end)
+    ) STRICT;
+    \(appendOnly("agreement_version"))
+    CREATE TRIGGER agreement_version_contiguous BEFORE INSERT ON agreement_version
+    WHEN NEW.version IS NOT (SELECT COALESCE(MAX(version), 0) + 1 FROM agreement_version WHERE agreement_id = NEW.agreement_id)
+    BEGIN SELECT RAISE(ABORT, 'agreement versions are numbered 1, 2, 3... without gaps'); END;
+
+    CREATE TRIGGER agreement_version_not_ended BEFORE INSERT ON agreement_version
+    WHEN EXISTS (SELECT 1 FROM agreement_end WHERE agreement_id = NEW.agreement_id)
+    BEGIN SELECT RAISE(ABORT, 'an ended agreement cannot be amended'); END;
+
+    CREATE TABLE agreement_grant (
+        agreement_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        position INTEGER NOT NULL CHECK (position >= 0),
+        assets TEXT NOT NULL \(list("assets")),
+        actions TEXT NOT NULL \(list("actions")),
+        extent TEXT NOT NULL \(list("extent")),
+        channels TEXT NOT NULL \(list("channels")),
+        territories TEXT NOT NULL \(list("territories")),
+        exclude_territories TEXT NOT NULL \(list("exclude_territories", min: 0)),
+        max_portion REAL CHECK (max_portion IS NULL OR (max_portion > 0 AND max_portion <= 1)),
+        quota_count INTEGER CHECK (quota_count IS NULL OR quota_count >= 0),
+        quota_per TEXT CHECK (quota_per IS NULL OR quota_per IN ('day', 'week', 'month', 'year', 'term')),
+        embargo TEXT CHECK (embargo IS NULL OR embargo GLOB 'P*'),
+        duties TEXT NOT NULL \(list("duties", min: 0)),
+        PRIMARY KEY (agreement_id, version, position),
+        FOREIGN KEY (agreement_id, version) REFERENCES agreement_version(agreement_id, version),
+        CHECK ((quota_count IS NULL) = (quota_per IS NULL))
+    ) STRICT;
+    \(appendOnly("agreement_grant"))
+    CREATE TABLE agreement_restriction (
+        agreement_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        position INTEGER NOT NULL CHECK (position >= 0),
+        assets TEXT \(list("assets", nullable: true)),
+        actions TEXT \(list("actions", nullable: true)),
+        extent TEXT \(list("extent", nullable: true)),
+        channels TEXT \(list("channels", nullable: true)),
+        territories TEXT \(list("territories", nullable: true)),
+        note TEXT,
+        document TEXT NOT NULL CHECK (json_valid(document) AND json_type(document) = 'object'),
+        PRIMARY KEY (agreement_id, version, position),
+        FOREIGN KEY (agreement_id, version) REFERENCES agreement_version(agreement_id, version)
+    ) STRICT;
+    \(appendOnly("agreement_restriction"))
+    CREATE TABLE agreement_end (
+        agreement_id TEXT PRIMARY KEY NOT NULL REFERENCES agreement(id),
+        ended_at TEXT NOT NULL \(instant("ended_at")),
+        reason TEXT NOT NULL CHECK (length(trim(reason)) >= 1),
+        recorded_at TEXT NOT NULL \(instant("recorded_at"))
+    ) STRICT;
+    \(appendOnly("agreement_end"))
+    CREATE TABLE usage_ledger (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE \(identifier("event_id")),
+        origin TEXT NOT NULL CHECK (origin IN ('check', 'import')),
+        at TEXT NOT NULL \(instant("at")),
+        subscriber_id TEXT NOT NULL CHECK (length(subscriber_id) >= 1),
+        source_id TEXT NOT NULL CHECK (length(source_id) >= 1),
+        agreement_id TEXT REFERENCES agreement(id),
+        grant_position INTEGER CHECK (grant_position IS NULL OR grant_position >= 0),
+        asset_id TEXT,
+        asset_kind TEXT,
+        action TEXT,
+        extent TEXT CHECK (extent IS NULL OR extent IN ('whole', 'partial')),
+        portion REAL CHECK (portion IS NULL OR (portion >= 0 AND portion <= 1)),
+        channel TEXT,
+        territory TEXT,
+        decision TEXT CHECK (decision IS NULL OR decision IN ('permit', 'deny', 'not_applicable')),
+        document TEXT NOT NULL CHECK (json_valid(document) AND json_type(document) = 'object'),
+        recorded_at TEXT NOT NULL \(instant("recorded_at")),
+        prev_hash TEXT NOT NULL \(digest("prev_hash")),
+        row_hash TEXT NOT NULL UNIQUE \(digest("row_hash")),
+        CHECK (agreement_id IS NOT NULL OR grant_position IS NULL)
+    ) STRICT;
+    CREATE INDEX usage_by_agreement ON usage_ledger(agreement_id, at) WHERE agreement_id IS NOT NULL;
+    CREATE INDEX usage_by_party ON usage_ledger(subscriber_id, source_id, at);
+    CREATE INDEX usage_by_time ON usage_ledger(at);
+    \(appendOnly("usage_ledger"))
+    \(chained("usage_ledger"))
+    CREATE TABLE decision_log (
+        seq INTEGER PRIMARY KEY,
+        decision_id TEXT NOT NULL UNIQUE \(identifier("decision_id")),
+        decided_at TEXT NOT NULL \(instant("decided_at")),
+        request_id TEXT,
+        subscriber_id TEXT,
+        source_id TEXT,
+        decision TEXT NOT NULL CHECK (decision IN ('permit', 'deny', 'not_applicable')),
+        policy_hash TEXT CHECK (policy_hash IS NULL OR (length(policy_hash) = 64 AND policy_hash NOT GLOB '*[^0-9a-f]*')),
+        agreement_versions TEXT NOT NULL \(list("agreement_versions", min: 0)),
+        request TEXT NOT NULL CHECK (json_valid(request) AND json_type(request) = 'object'),
+        response TEXT NOT NULL CHECK (json_valid(response) AND json_type(response) = 'object'),
+        ledger_seq INTEGER REFERENCES usage_ledger(seq),
+        prev_hash TEXT NOT NULL \(digest("prev_hash")),
+        row_hash TEXT NOT NULL UNIQUE \(digest("row_hash")),
+        FOREIGN KEY (source_id, policy_hash) REFERENCES policy_revision(source_id, hash)
+    ) STRICT;
+    CREATE INDEX decision_by_time ON decision_log(decided_at);
+    CREATE INDEX decision_by_subscriber ON decision_log(subscriber_id, decided_at);
+    CREATE INDEX decision_by_source ON decision_log(source_id, decided_at);
+    \(appendOnly("decision_log"))
+    \(chained("decision_log"))
+    INSERT INTO store_meta(key, value) VALUES ('format', 'clearance-store'), ('hash', 'sha256-canonical-json-v1');
+    """
+}

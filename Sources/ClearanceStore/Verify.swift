@@ -1,0 +1,66 @@
+import ClearanceCore
+import Foundation
+import GRDB
+
+/// The result of walking the hash chains (`clearance verify`).
+public struct ChainReport: Sendable, Equatable {
+    /// One chained table's result.
+    public struct Table: Sendable, Equatable {
+        public var table: String
+        /// Rows checked.
+        public var rows: Int
+        /// The `row_hash` of the last row (64 zeros when empty): publish it to detect rewrites later.
+        public var head: String
+        /// The first problem found, if any.
+        public var problem: Diagnostic?
+    }
+    public var tables: [Table]
+    /// True when every chain is intact.
+    public var ok: Bool { tables.allSatisfy { $0.problem == nil } }
+}
+
+extension Store {
+    /// Walks the decision-log and usage-ledger chains, recomputing every row hash.
+    ///
+    /// Reports, per table, the first row whose `prev_hash` does not link to the previous row
+    /// (`chain.broken_link`) or whose `row_hash` does not match its content (`chain.bad_hash`).
+    public func verifyChains() throws(DiagnosticError) -> ChainReport {
+        try read { tx in
+            var tables: [ChainReport.Table] = []
+            for table in ["decision_log", "usage_ledger"] {
+                var prev = Schema.genesisHash
+                var count = 0
+                var problem: Diagnostic?
+                let cursor = try Row.fetchCursor(tx.db, sql: "SELECT * FROM \(table) ORDER BY seq")
+                while let row = try cursor.next() {
+                    count += 1
+                    let seq: Int64 = row["seq"]
+                    let stored: String = row["row_hash"]
+                    let prevHash: String = row["prev_hash"]
+                    if prevHash != prev {
+                        problem = Diagnostic(
+                            code: "chain.broken_link",
+                            message: "\(table) row \(seq): prev_hash does not match the row before it",
+                            hint: "rows were removed, reordered or inserted outside clearance",
+                            location: "\(table) seq \(seq)", category: .invalidValue)
+                        break
+                    }
+                    var cols: [(String, DatabaseValue)] = []
+                    for (name, value) in row where name != "row_hash" { cols.append((name, value)) }
+                    let computed = Chain.rowHash(cols)
+                    if computed != stored {
+                        problem = Diagnostic(
+                            code: "chain.bad_hash",
+                            message: "\(table) row \(seq): its content does not match its row_hash",
+                            hint: "the row was changed outside clearance", location: "\(table) seq \(seq)",
+                            category: .invalidValue)
+                        break
+                    }
+                    prev = stored
+                }
+                tables.append(ChainReport.Table(table: table, rows: count, head: prev, problem: problem))
+            }
+            return ChainReport(tables: tables)
+        }
+    }
+}

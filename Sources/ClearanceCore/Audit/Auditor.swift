@@ -298,7 +298,7 @@ public struct Auditor {
             if u.properties.isAlphabetic || u.properties.numericType != nil { out.append(u) }
             else if out.last != " " { out.append(" ") }
         }
-        return String(out).trimmingSpaces()
+        return String(out).auditTrimmingBlanks()
     }
 }
 

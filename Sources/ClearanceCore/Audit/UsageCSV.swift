@@ -23,7 +23,7 @@ public struct UsageCSV: Sendable {
         var names: [String] = []
         var targets = Set<String>()
         for c in cells {
-            let name = UsageCSV.text(of: c, in: header).trimmingSpaces()
+            let name = UsageCSV.text(of: c, in: header).auditTrimmingBlanks()
             names.append(name)
             let key = name.lowercased().filter { $0 != " " }
             if let target = UsageEvent.csvColumns[key], targets.insert(target).inserted {
@@ -99,7 +99,7 @@ public struct UsageCSV: Sendable {
 
 extension String {
     /// The string without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> String {
+    func auditTrimmingBlanks() -> String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }

@@ -8,18 +8,11 @@ public struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "Audit usage logs: what was republished without the right to, and which duty was not met.",
         discussion: """
-        Reads usage events (JSON Lines, or CSV with a header row; `-` is standard input; gzip is
-        detected by its magic bytes) and judges each one at its own time against the agreements in
-        force then, with the same decider as `clearance check`. Duties are checked against the
-        evidence (`attribution`, `link`); quotas are counted in time order across the ledger and the log.
+        Reads usage events (JSON Lines, or CSV with a header row; `-` is standard input; gzip is detected by its magic bytes) and judges each one at its own time against the agreements in force then, with the same decider as `clearance check`. Duties are checked against the evidence (`attribution`, `link`); quotas are counted in time order across the ledger and the log.
 
-        Finding codes: unlicensed_use, agreement_expired, agreement_not_started, not_prior_subscription,
-        asset_not_granted, action_not_granted, extent_not_granted, channel_not_granted,
-        territory_not_granted, embargo_breach, restricted_use, quota_exceeded, no_policy,
-        malformed_event, missing_attribution (all error); missing_link (warning).
+        Finding codes: unlicensed_use, agreement_expired, agreement_not_started, not_prior_subscription, asset_not_granted, action_not_granted, extent_not_granted, channel_not_granted, territory_not_granted, embargo_breach, restricted_use, quota_exceeded, no_policy, malformed_event, missing_attribution (all error); missing_link (warning).
 
-        Exit status: 0 done (findings or not), 1 findings at or above --fail-on, 64 bad flag,
-        65 malformed input (empty file, not a log, truncated gzip), 66 missing input, 74 I/O error.
+        Exit status: 0 done (findings or not), 1 findings at or above --fail-on, 64 bad flag, 65 malformed input (empty file, not a log, truncated gzip), 66 missing input, 74 I/O error.
         """
     )
 

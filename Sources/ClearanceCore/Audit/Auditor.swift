@@ -10,37 +10,22 @@
 /// - quotas counted in time order across the ledger and the log, per agreement, grant and
 ///   period: the use that goes over is the `quota_exceeded` finding.
 public struct Auditor {
-    /// How many uses of an agreement (one grant, or all when nil) fell in `[from, until)` before this one.
-    public typealias QuotaCount = (_ agreement: String, _ grant: Int?, _ from: Instant, _ until: Instant) -> Int
-    /// The news decider: a request (with its `at`) and the quota counter in, a decision out.
+    /// The news decider: a request (with its `at`) and the uses counted so far in, a decision out.
     ///
-    /// The decider finds the agreement versions in force at `request.at` and asks the counter
-    /// for the uses already made in a quota window; a use over the quota is its `quota_exceeded` deny.
-    public typealias Decide = (RepublicationRequest, QuotaCount) -> NewsDecision
+    /// The decider judges with the agreement versions in force at `request.at` and asks the
+    /// counter for the uses already made in a quota window; a use over the quota is its
+    /// `quota_exceeded` deny.
+    public typealias Decide = (RepublicationRequest, AuditUsage) -> NewsDecision
     /// The version of an agreement in force at an instant (nil if none).
     public typealias AgreementAsOf = (_ id: String, _ at: Instant) -> Agreement?
 
     private let decide: Decide
     private let agreementAsOf: AgreementAsOf
     /// Uses counted per agreement, grant and period window.
-    private var quotaCounts: [QuotaKey: Int] = [:]
+    private var usage = AuditUsage()
     /// The latest event time seen, to drop counters of windows that have closed.
-    private var latest = Instant(millisecondsSinceEpoch: .min)
-    private var lastSweep = Instant(millisecondsSinceEpoch: .min)
-
-    struct QuotaKey: Hashable {
-        var agreement: String
-        /// The grant's position, or -1 for "all grants of the agreement".
-        var grant: Int
-        var windowStart: Int64
-        var windowEnd: Int64
-    }
-
-    /// Uses counted so far in a window (the decider's quota counter).
-    public func used(agreement: String, grant: Int?, from: Instant, until: Instant) -> Int {
-        quotaCounts[QuotaKey(agreement: agreement, grant: grant ?? -1, windowStart: from.millisecondsSinceEpoch,
-                             windowEnd: until.millisecondsSinceEpoch)] ?? 0
-    }
+    private var latest: Int64?
+    private var lastSweep: Int64?
 
     /// An auditor over a decider and the agreement versions it decides with.
     public init(decide: @escaping Decide, agreementAsOf: @escaping AgreementAsOf) {
@@ -56,7 +41,7 @@ public struct Auditor {
     }
 
     /// Quota counters currently held (for tests and the memory budget).
-    public var quotaCounterCount: Int { quotaCounts.count }
+    public var quotaCounterCount: Int { usage.counts.count }
 
     /// Judges one event: its findings (empty when the use was covered and its duties met).
     public mutating func audit(_ event: UsageEvent, origin: Origin) -> [Finding] {
@@ -79,11 +64,7 @@ public struct Auditor {
 
     /// Decides with the counters as they stand, then counts a permitted use in its grant's window.
     private mutating func decideCounting(_ req: RepublicationRequest) -> NewsDecision {
-        let counts = quotaCounts
-        let decision = decide(req) { a, g, from, until in
-            counts[QuotaKey(agreement: a, grant: g ?? -1, windowStart: from.millisecondsSinceEpoch,
-                            windowEnd: until.millisecondsSinceEpoch)] ?? 0
-        }
+        let decision = decide(req, usage)
         advance(to: req.at)
         if decision.verdict == .permit { countQuota(req, decision) }
         return decision
@@ -209,28 +190,28 @@ public struct Auditor {
 
     // MARK: - Quotas
 
-    /// Counts a permitted use in the quota window of the grant that permitted it (per grant and per agreement).
+    /// Counts a permitted use in the quota window of the grant that permitted it.
     private mutating func countQuota(_ req: RepublicationRequest, _ d: NewsDecision) {
         guard case .agreement(let id, let g)? = d.permittedBy,
               let agreement = agreementAsOf(id, req.at), g >= 0, g < agreement.grants.count,
               let quota = agreement.grants[g].quota
         else { return }
         let w = quota.per.window(containing: req.at, term: agreement.term)
-        for grant in [g, -1] {
-            let key = QuotaKey(agreement: id, grant: grant, windowStart: w.start.millisecondsSinceEpoch,
-                               windowEnd: w.end.millisecondsSinceEpoch)
-            quotaCounts[key, default: 0] += 1
-        }
+        usage.record(agreement: id, grant: g, from: w.start, to: w.end)
     }
 
     /// Drops counters of windows that ended a day or more before the latest event (time order is
     /// assumed; a day of slack tolerates slightly unordered logs).
     private mutating func advance(to at: Instant) {
-        if at > latest { latest = at }
-        guard latest.millisecondsSinceEpoch - lastSweep.millisecondsSinceEpoch > 86_400_000 else { return }
-        lastSweep = latest
-        let cutoff = latest.millisecondsSinceEpoch - 86_400_000
-        if quotaCounts.count > 64 { quotaCounts = quotaCounts.filter { $0.key.windowEnd > cutoff } }
+        let ms = at.millisecondsSinceEpoch
+        guard let l = latest else { latest = ms; lastSweep = ms; return }
+        let now = max(l, ms)
+        latest = now
+        // Sweep at most once per simulated day (subtraction done in Double: no overflow on odd dates).
+        guard Double(now) - Double(lastSweep ?? now) > 86_400_000 else { return }
+        lastSweep = now
+        let cutoff = now &- 86_400_000
+        usage.drop(endingBefore: cutoff)
     }
 
     // MARK: - Duties
@@ -305,5 +286,38 @@ public struct Auditor {
 extension String {
     fileprivate func replacingPrefix(_ p: String, with r: String) -> String {
         hasPrefix(p) ? r + dropFirst(p.count) : self
+    }
+}
+
+/// The uses an audit has counted, per agreement, grant and quota window: the decider's ``UsageCounter``.
+///
+/// Filled in time order as the auditor goes (ledger events and permitted log events); a window's
+/// counter is dropped once the window has closed, so memory stays bounded on any log length.
+public struct AuditUsage: UsageCounter, Sendable {
+    struct Key: Hashable, Sendable {
+        var agreement: String
+        var grant: Int
+        var from: Int64
+        var to: Int64
+    }
+
+    var counts: [Key: Int] = [:]
+
+    public init() {}
+
+    /// Uses counted under `grant` of `agreement` in exactly the window `[from, to)`.
+    public func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
+        counts[Key(agreement: agreement, grant: grant, from: from.millisecondsSinceEpoch, to: to.millisecondsSinceEpoch)] ?? 0
+    }
+
+    /// Counts one use in a window.
+    public mutating func record(agreement: String, grant: Int, from: Instant, to: Instant) {
+        counts[Key(agreement: agreement, grant: grant, from: from.millisecondsSinceEpoch, to: to.millisecondsSinceEpoch), default: 0] += 1
+    }
+
+    /// Forgets windows that ended before `cutoff` (milliseconds since the epoch).
+    mutating func drop(endingBefore cutoff: Int64) {
+        guard counts.count > 64 else { return }
+        counts = counts.filter { $0.key.to > cutoff }
     }
 }

@@ -74,16 +74,25 @@ public struct Auditor {
     public static func malformed(file: String, line: Int, diagnostics: [Diagnostic], eventID: String?) -> Finding {
         let first = diagnostics.first
         var message = first.map { d -> String in
-            var m = d.message
-            if let loc = d.location, loc.contains("$") || loc.contains("column") {
-                m += " (at \(loc.replacingPrefix("line \(line), ", with: "").replacingPrefix("line \(line)", with: "")))"
-            }
-            return m
+            guard let where_ = Auditor.pathInLine(d.location, line: line) else { return d.message }
+            return d.message + " (at \(where_))"
         } ?? "the line is not a usage event"
         if diagnostics.count > 1 { message += "; and \(diagnostics.count - 1) more \(diagnostics.count == 2 ? "problem" : "problems")" }
         return Finding(
             code: .malformedEvent, message: message, file: file, line: line, event: eventID,
             clause: first?.code, remedy: first?.hint.map { "fix the line: \($0)" } ?? "fix the line, then audit again")
+    }
+
+    /// Where inside a line a diagnostic points: `line 7.asset.kind` -> `$.asset.kind`,
+    /// `line 7, column \`kind\`` -> `column \`kind\``, `line 7, column 12` -> `column 12`; nil when it is the whole line.
+    static func pathInLine(_ location: String?, line: Int) -> String? {
+        guard let location else { return nil }
+        var rest = Substring(location)
+        let prefix = "line \(line)"
+        if rest.hasPrefix(prefix) { rest = rest.dropFirst(prefix.count) }
+        if rest.hasPrefix(".") || rest.hasPrefix("[") { return "$" + rest }
+        if rest.hasPrefix(", ") { rest = rest.dropFirst(2) }
+        return rest.isEmpty ? nil : String(rest)
     }
 
     // MARK: - Denials
@@ -284,9 +293,6 @@ public struct Auditor {
 }
 
 extension String {
-    fileprivate func replacingPrefix(_ p: String, with r: String) -> String {
-        hasPrefix(p) ? r + dropFirst(p.count) : self
-    }
 }
 
 /// The uses an audit has counted, per agreement, grant and quota window: the decider's ``UsageCounter``.

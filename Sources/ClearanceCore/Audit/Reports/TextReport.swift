@@ -61,7 +61,9 @@ public enum TextReport {
         if f.expected != nil || f.found != nil {
             out += "  expected: \(f.expected ?? "—")  found: \(f.found ?? "none")\n"
         }
-        if f.agreement != nil || f.clause != nil {
+        if f.code == .malformedEvent {
+            if let c = f.clause { out += "  problem: \(c)\n" }
+        } else if f.agreement != nil || f.clause != nil {
             out += "  applies: " + [f.agreement, f.clause].compactMap { $0 }.joined(separator: " ") + "\n"
         }
         if let q = f.quote { out += "  quote: “\(q)”\n" }

@@ -3,7 +3,7 @@ import Foundation
 
 /// What an audit judges with: the agreements (from files and/or the database), the policies, and the news decider.
 struct AuditContext {
-    var book: AgreementBook
+    let book: AgreementBook
     var decide: Auditor.Decide
     /// Opens the ledger as a source of stored events (nil when no database is in use).
     var openLedger: (() throws(DiagnosticError) -> UsageEventSource?)?

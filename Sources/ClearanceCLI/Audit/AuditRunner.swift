@@ -112,13 +112,13 @@ final class AuditRunner {
                 continue
             }
             if countOnly[best] {
-                auditor.count(e)
+                try auditor.count(e)
                 summary.ledgerEventsCounted += 1
             } else if let from = filters.from, r.at < from {
-                auditor.count(e)
+                try auditor.count(e)
                 summary.eventsFiltered += 1
             } else {
-                let findings = auditor.audit(e, origin: Auditor.Origin(file: sources[best].name, line: head.line))
+                let findings = try auditor.audit(e, origin: Auditor.Origin(file: sources[best].name, line: head.line))
                 summary.countEvent(subscriber: r.subscriber, at: r.at.description, epoch: ms, clean: findings.isEmpty)
                 for f in findings {
                     summary.count(f)

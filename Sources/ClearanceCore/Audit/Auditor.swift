@@ -15,7 +15,10 @@ public struct Auditor {
     /// The decider judges with the agreement versions in force at `request.at` and asks the
     /// counter for the uses already made in a quota window; a use over the quota is its
     /// `quota_exceeded` deny.
-    public typealias Decide = (RepublicationRequest, AuditUsage) -> NewsDecision
+    ///
+    /// It throws only for a problem of the setup (a broken policy file, an agreement that does not
+    /// compile): the audit then stops, since every later judgement would be wrong too.
+    public typealias Decide = (RepublicationRequest, AuditUsage) throws(DiagnosticError) -> NewsDecision
     /// The version of an agreement in force at an instant (nil if none).
     public typealias AgreementAsOf = (_ id: String, _ at: Instant) -> Agreement?
 
@@ -44,9 +47,9 @@ public struct Auditor {
     public var quotaCounterCount: Int { usage.counts.count }
 
     /// Judges one event: its findings (empty when the use was covered and its duties met).
-    public mutating func audit(_ event: UsageEvent, origin: Origin) -> [Finding] {
+    public mutating func audit(_ event: UsageEvent, origin: Origin) throws(DiagnosticError) -> [Finding] {
         let req = event.request
-        let decision = decideCounting(req)
+        let decision = try decideCounting(req)
         var findings: [Finding] = []
         switch decision.verdict {
         case .deny:
@@ -58,13 +61,15 @@ public struct Auditor {
     }
 
     /// Counts a stored (ledger) event toward its quota, without judging it.
-    public mutating func count(_ event: UsageEvent) {
-        _ = decideCounting(event.request)
+    public mutating func count(_ event: UsageEvent) throws(DiagnosticError) {
+        _ = try decideCounting(event.request)
     }
 
     /// Decides with the counters as they stand, then counts a permitted use in its grant's window.
-    private mutating func decideCounting(_ req: RepublicationRequest) -> NewsDecision {
-        let decision = decide(req, usage)
+    ///
+    /// `usage import` calls it too, to store which agreement and grant each imported use falls under.
+    public mutating func decideCounting(_ req: RepublicationRequest) throws(DiagnosticError) -> NewsDecision {
+        let decision = try decide(req, usage)
         advance(to: req.at)
         if decision.verdict == .permit { countQuota(req, decision) }
         return decision
@@ -128,11 +133,18 @@ public struct Auditor {
             message += " (also: " + others.filter { seen.insert($0).inserted }.joined(separator: ", ") + ")"
         }
         let agreement = reason?.agreement
+        var clause = Auditor.clause(for: code, agreement: agreement)
+        var quote = reason?.quote
+        // For a dimension a grant does not cover, the contract's own words say what it does cover.
+        if let agreement, clause.hasPrefix("grants."), let a = agreementAsOf(agreement, req.at) {
+            if a.grants.count == 1 { clause = "grants[0]." + clause.dropFirst("grants.".count) }
+            if let words = a.grants.lazy.compactMap(\.clause).first { quote = words }
+        }
         return Finding(
             code: code, message: message, file: o.file, line: o.line, event: req.id, url: e.url,
             at: req.at.description, subscriber: req.subscriber, source: req.source, asset: req.asset.id,
-            agreement: agreement, clause: Auditor.clause(for: code, agreement: agreement),
-            quote: reason?.quote, remedy: remedy(code, e, agreement: agreement, would: d.wouldPermitIf))
+            agreement: agreement, clause: clause,
+            quote: quote, remedy: remedy(code, e, agreement: agreement, would: d.wouldPermitIf))
     }
 
     /// Which part of the agreement (or the notice) a code is about.

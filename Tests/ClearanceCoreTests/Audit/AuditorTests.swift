@@ -58,9 +58,13 @@ enum AuditFixtures {
 
     /// Audits events in order; returns the findings.
     static func run(_ events: [UsageEvent]) -> [Finding] {
+        (try? runThrowing(events)) ?? []
+    }
+
+    static func runThrowing(_ events: [UsageEvent]) throws -> [Finding] {
         var a = auditor()
         var out: [Finding] = []
-        for (k, e) in events.enumerated() { out += a.audit(e, origin: .init(file: "log.jsonl", line: k + 1)) }
+        for (k, e) in events.enumerated() { out += try a.audit(e, origin: .init(file: "log.jsonl", line: k + 1)) }
         return out
     }
 }
@@ -132,19 +136,19 @@ struct AuditorTests {
         #expect(AuditFixtures.run(events).map(\.code) == [.channelNotGranted])
     }
 
-    @Test func ledgerEventsCountTowardTheQuotaWithoutFindings() {
+    @Test func ledgerEventsCountTowardTheQuotaWithoutFindings() throws {
         var a = AuditFixtures.auditor()
-        a.count(AuditFixtures.event("s1", at: "2026-06-10T01:00:00Z", attribution: nil))
-        a.count(AuditFixtures.event("s2", at: "2026-06-10T02:00:00Z"))
-        let fs = a.audit(AuditFixtures.event("e1", at: "2026-06-10T03:00:00Z"), origin: .init(file: "log", line: 1))
+        try a.count(AuditFixtures.event("s1", at: "2026-06-10T01:00:00Z", attribution: nil))
+        try a.count(AuditFixtures.event("s2", at: "2026-06-10T02:00:00Z"))
+        let fs = try a.audit(AuditFixtures.event("e1", at: "2026-06-10T03:00:00Z"), origin: .init(file: "log", line: 1))
         #expect(fs.map(\.code) == [.quotaExceeded])
     }
 
-    @Test func closedWindowsAreForgotten() {
+    @Test func closedWindowsAreForgotten() throws {
         var a = AuditFixtures.auditor()
         for day in 1...200 {
             let d = String(format: "2026-%02d-%02dT10:00:00Z", 1 + (day - 1) / 28, 1 + (day - 1) % 28)
-            _ = a.audit(AuditFixtures.event("e\(day)", at: d), origin: .init(file: "log", line: day))
+            _ = try a.audit(AuditFixtures.event("e\(day)", at: d), origin: .init(file: "log", line: day))
         }
         #expect(a.quotaCounterCount <= 70)
     }

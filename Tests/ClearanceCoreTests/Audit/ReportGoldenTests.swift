@@ -21,7 +21,7 @@ func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocati
 struct ReportGoldenTests {
     /// A small audit with every kind of finding the stand-in decider produces, plus a malformed
     /// line, an Arabic credit line and a Turkish subscriber name.
-    static func audit() -> (AuditSummary, [Finding]) {
+    static func audit() throws -> (AuditSummary, [Finding]) {
         let events: [UsageEvent] = [
             AuditFixtures.event("e1"),
             AuditFixtures.event("e2", attribution: "IHA"),
@@ -37,7 +37,7 @@ struct ReportGoldenTests {
         s.files = ["usage.jsonl"]
         var fs: [Finding] = []
         for (k, e) in events.enumerated() {
-            let found = a.audit(e, origin: .init(file: "usage.jsonl", line: k + 1))
+            let found = try a.audit(e, origin: .init(file: "usage.jsonl", line: k + 1))
             s.countEvent(subscriber: e.request.subscriber, at: e.request.at.description,
                          epoch: e.request.at.millisecondsSinceEpoch, clean: found.isEmpty)
             s.linesRead += 1
@@ -55,12 +55,12 @@ struct ReportGoldenTests {
     }
 
     @Test func text() throws {
-        let (s, fs) = ReportGoldenTests.audit()
+        let (s, fs) = try ReportGoldenTests.audit()
         try expectGolden(TextReport.summary(s) + TextReport.findingsHeading + fs.map(TextReport.finding).joined(), "report.txt")
     }
 
     @Test func jsonl() throws {
-        let (_, fs) = ReportGoldenTests.audit()
+        let (_, fs) = try ReportGoldenTests.audit()
         let text = fs.map { $0.jsonText() + "\n" }.joined()
         try expectGolden(text, "report.jsonl")
         for line in text.split(separator: "\n") {
@@ -70,7 +70,7 @@ struct ReportGoldenTests {
     }
 
     @Test func json() throws {
-        let (s, fs) = ReportGoldenTests.audit()
+        let (s, fs) = try ReportGoldenTests.audit()
         var out = JSONReport.head(s)
         for (k, f) in fs.enumerated() { out += JSONReport.element(f, first: k == 0) }
         out += JSONReport.tail(empty: fs.isEmpty)
@@ -86,14 +86,14 @@ struct ReportGoldenTests {
     }
 
     @Test func csv() throws {
-        let (_, fs) = ReportGoldenTests.audit()
+        let (_, fs) = try ReportGoldenTests.audit()
         let out = CSVReport.header + fs.map(CSVReport.row).joined()
         try expectGolden(out, "report.csv")
         #expect(out.contains("'=HYPERLINK"), "a formula from a log must be defused")
     }
 
     @Test func html() throws {
-        let (s, fs) = ReportGoldenTests.audit()
+        let (s, fs) = try ReportGoldenTests.audit()
         let out = HTMLReport.head(s) + fs.map(HTMLReport.row).joined() + HTMLReport.tail(shown: fs.count, total: fs.count)
         try expectGolden(out, "report.html")
         #expect(out.contains("<svg"))

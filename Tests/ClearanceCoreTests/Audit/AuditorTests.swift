@@ -88,7 +88,7 @@ struct AuditorTests {
         let f = try #require(AuditFixtures.run([AuditFixtures.event("e1", channel: .social)]).first)
         #expect(f.code == .channelNotGranted)
         #expect(f.agreement == "C-1")
-        #expect(f.clause == "grants.channels")
+        #expect(f.clause == "grants[0].channels")
         #expect(f.remedy == "extend C-1 to social, or take down https://alsharq.example/e1")
     }
 
@@ -124,7 +124,7 @@ struct AuditorTests {
         let fs = AuditFixtures.run(events)
         #expect(fs.map(\.event) == ["e3"])
         #expect(fs.first?.code == .quotaExceeded)
-        #expect(fs.first?.clause == "grants.quota")
+        #expect(fs.first?.clause == "grants[0].quota")
     }
 
     @Test func deniedUsesDoNotUseUpTheQuota() {

@@ -11,6 +11,7 @@ public struct ClearanceCommand: AsyncParsableCommand {
             // Each command registers itself here, one line each.
             OdrlCommand.self,
             PolicyCommand.self,
+            CheckCommand.self,
         ]
     )
     public init() {}

@@ -12,6 +12,7 @@ public struct ClearanceCommand: AsyncParsableCommand {
             OdrlCommand.self,
             PolicyCommand.self,
             CheckCommand.self,
+            DemoCommand.self,
         ]
     )
     public init() {}

@@ -103,7 +103,7 @@ public struct CheckCommand: ParsableCommand {
             d = try session.decide(req)
             try session.backend.finish()
         } catch { throw fail(error.diagnostics) }
-        let out = fmt == .json ? d.json.serialized(pretty: true) : DecisionText.render(d, request: req)
+        let out = fmt == .json ? d.json.serialized(pretty: true) : DecisionText.render(d, request: req, translations: session.translations(for: req.source))
         print(out)
         if d.verdict == .deny { throw ExitCode(ExitStatus.deny.rawValue) }
     }
@@ -210,7 +210,7 @@ public struct CheckCommand: ParsableCommand {
                 }
                 let d = try session.decide(r)
                 if d.verdict == .deny { sawDeny = true }
-                out.append(json ? d.json.serialized() : DecisionText.render(d, request: r) + "\n")
+                out.append(json ? d.json.serialized() : DecisionText.render(d, request: r, translations: session.translations(for: r.source)) + "\n")
             }
             try session.backend.finish()
         } catch let e as DiagnosticError {

@@ -83,7 +83,7 @@ final class FileBackend: CheckBackend {
     let record: Bool
 
     /// Reads a JSON array of agreements; every problem is an error (exit 65).
-    init(path: String, record: Bool) throws(DiagnosticError) {
+    convenience init(path: String, record: Bool) throws(DiagnosticError) {
         let bytes: [UInt8]
         do { bytes = try InputFile.readAll(path) } catch { throw DiagnosticError(error) }
         let json: JSONValue
@@ -97,6 +97,11 @@ final class FileBackend: CheckBackend {
         if !errors.isEmpty {
             throw DiagnosticError(errors.map { var d = $0; d.location = "\(path): \(d.location ?? "$")"; return d })
         }
+        self.init(agreements: list, record: record)
+    }
+
+    /// Agreements already parsed.
+    init(agreements list: [Agreement], record: Bool) {
         var by: [String: [Agreement]] = [:]
         for a in list { by[a.subscriber.id, default: []].append(a) }
         bySubscriber = by
@@ -128,6 +133,11 @@ final class CheckSession {
         self.backend = backend
     }
 
+    /// Translations of the quotes of a source's notice (for text answers).
+    func translations(for source: String) -> [String: String] {
+        ((try? notices.notice(for: source))?.notice?.translations) ?? [:]
+    }
+
     /// Decides one request. Throws only for problems of the setup (a broken policy, the database).
     func decide(_ r: RepublicationRequest) throws(DiagnosticError) -> NewsDecision {
         let loaded = try notices.notice(for: r.source)
@@ -147,7 +157,7 @@ final class CheckSession {
 /// Renders a decision as a rights manager's answer.
 enum DecisionText {
     /// `PERMIT — alsharq may reproduce text ilkha-1 on web in IQ: … Duties: credit «İLKHA».`
-    static func render(_ d: NewsDecision, request r: RepublicationRequest) -> String {
+    static func render(_ d: NewsDecision, request r: RepublicationRequest, translations: [String: String] = [:]) -> String {
         let what = "\(r.action) \(r.extent == .partial ? "part of " : "")\(r.asset.kind.rawValue) \(r.asset.id) on \(r.channel.rawValue) in \(r.territory)"
         var out: String
         switch d.verdict {
@@ -165,6 +175,7 @@ enum DecisionText {
             quoted.append(q)
             let whose = reason.quoteFrom == "agreement" ? "The \(agreementNoun(reason)) says" : "The notice says"
             out += "\n  \(whose): «\(q)»"
+            if let en = translations[q] { out += "\n    (in English: «\(en)»)" }
         }
         if !d.duties.isEmpty {
             out += "\n  Duties: " + d.duties.map(dutyText).joined(separator: "; ") + "."

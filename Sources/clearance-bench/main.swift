@@ -1,1 +1,5 @@
-print("clearance-bench: no benchmarks yet")
+let args = Array(CommandLine.arguments.dropFirst())
+switch args.first {
+case "notice": NoticeBench.run(Array(args.dropFirst()))
+default: print("clearance-bench: benchmarks: notice CORPUS.json [PAGE.txt]")
+}

@@ -57,3 +57,14 @@ func printError(_ s: String) {
     var line = s + "\n"
     line.withUTF8 { b in _ = write(2, b.baseAddress, b.count) }
 }
+
+/// This process's peak resident memory so far, in KiB (`getrusage`).
+func peakRSSKilobytes() -> Int {
+    var ru = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &ru)
+    #else
+    getrusage(RUSAGE_SELF, &ru)
+    #endif
+    return Int(ru.ru_maxrss)
+}

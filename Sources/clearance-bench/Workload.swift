@@ -96,8 +96,12 @@ struct WorkloadGenerator {
         // A fifth of subscriptions are signed after their term starts: uses before signing are not "prior".
         if kind == .subscription && rng.chance(0.2) { signed = start.adding(milliseconds: Int64(10 + rng.below(60)) * 86_400_000) }
         var termination: Termination?
-        if rng.chance(0.05) {
-            let at = start.adding(milliseconds: Int64(rng.below(max(1, lengthDays - 1)) + 1) * 86_400_000)
+        // A few are ended early, some time after they took effect (after signing, for a late subscription).
+        let effective = max(start, signed)
+        let daysLeft = Int((term.end.millisecondsSinceEpoch - effective.millisecondsSinceEpoch) / 86_400_000)
+        if rng.chance(0.05) && daysLeft > 2 {
+            let at = Instant(year: 1970, month: 1, day: 1)
+                .adding(milliseconds: (effective.millisecondsSinceEpoch / 86_400_000 + Int64(1 + rng.below(daysLeft - 1))) * 86_400_000)
             termination = Termination(at: at, atIsDate: true, reason: "ended by the agency")
         }
         let grants = (0..<(1 + rng.below(3))).map { _ in makeGrant() }

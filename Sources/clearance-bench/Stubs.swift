@@ -1,3 +1,0 @@
-enum EndToEnd { static func run(_ f: Flags) throws(BenchError) { throw BenchError("not yet") } }
-enum Compare { static func run(_ f: Flags) throws(BenchError) { throw BenchError("not yet") } }
-enum Report { static func run(_ f: Flags) throws(BenchError) { throw BenchError("not yet") } }

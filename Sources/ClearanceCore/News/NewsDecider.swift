@@ -201,7 +201,7 @@ public struct NewsDecider: Sendable {
                 d.permittedBy = .agreement(id: a.id, grant: g)
                 d.reasons = [Reason(code: "granted", agreement: a.id,
                                     message: "\(a.kind.rawValue) \(a.id) grants \(grant.summary) (grant \(g + 1)), in force until \(a.term.endText)",
-                                    quote: grant.clause ?? noticeQuote)]
+                                    quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")]
                 d.duties = dedupe(grant.duties.map { DecisionDuty(duty: $0, agreement: a.id) } + notice.obligations.map { DecisionDuty(duty: $0) })
                 return d
             }
@@ -217,7 +217,7 @@ public struct NewsDecider: Sendable {
                let perm = notice.permissions.first(where: { $0.ruleID == active.rule }) {
                 d.verdict = .permit
                 d.permittedBy = .notice(permission: perm.index)
-                d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote)]
+                d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
                 d.duties = dedupe(perm.duties.map { DecisionDuty(duty: $0) } + notice.obligations.map { DecisionDuty(duty: $0) })
                 return d
             }
@@ -226,7 +226,7 @@ public struct NewsDecider: Sendable {
                     let why = t.why.last.map { ": \($0)" } ?? ""
                     publicReasons.append(Reason(code: "public_permission_not_met",
                                                 message: "the notice's public permission to \(perm.summary) does not cover this use\(why)",
-                                                quote: perm.quote))
+                                                quote: perm.quote, quoteFrom: "notice"))
                 }
             }
         }
@@ -237,7 +237,7 @@ public struct NewsDecider: Sendable {
             let what = concerned.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
             d.reasons.append(Reason(code: "no_agreement",
                                     message: "\(r.subscriber) has no agreement with \(r.source), and \(what)",
-                                    quote: noticeQuote))
+                                    quote: noticeQuote, quoteFrom: "notice"))
             d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
         }
         for (p, o) in outcomes {
@@ -343,7 +343,7 @@ public struct NewsDecider: Sendable {
         if o.kindNotAccepted {
             let how = describeLifters(concerned)
             return ([Reason(code: "agreement_kind_not_accepted", agreement: a.id,
-                            message: "\(name) is a \(a.kind.rawValue), but the notice lifts its prohibition only by \(how)", quote: noticeQuote)],
+                            message: "\(name) is a \(a.kind.rawValue), but the notice lifts its prohibition only by \(how)", quote: noticeQuote, quoteFrom: "notice")],
                     ["\(how) with \(r.source)"])
         }
         if let dim = o.inactivity {
@@ -353,20 +353,20 @@ public struct NewsDecider: Sendable {
                 let why = t?.reason.map { " (\($0))" } ?? ""
                 return ([Reason(code: "agreement_terminated", agreement: a.id,
                                 message: "\(name) was terminated on \(t.map { $0.atIsDate ? $0.at.dateString : $0.at.description } ?? "?")\(why)",
-                                quote: noticeQuote)],
+                                quote: noticeQuote, quoteFrom: "notice")],
                         ["a new agreement with \(r.source) (\(a.id) was terminated)"])
             case .term:
                 return ([Reason(code: "agreement_not_started", agreement: a.id,
-                                message: "\(name) starts on \(a.term.startText), after this use (\(r.at))", quote: noticeQuote)],
+                                message: "\(name) starts on \(a.term.startText), after this use (\(r.at))", quote: noticeQuote, quoteFrom: "notice")],
                         ["wait until \(a.term.start) when \(a.id) starts"])
             case .prior:
                 return ([Reason(code: "not_prior_subscription", agreement: a.id,
                                 message: "subscription \(a.id) was signed on \(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description), after this use (\(r.at)); the notice requires a prior subscription",
-                                quote: noticeQuote)],
+                                quote: noticeQuote, quoteFrom: "notice")],
                         ["a subscription concluded before the use (\(a.id) was signed \(a.signedAt))"])
             default:
                 return ([Reason(code: "agreement_expired", agreement: a.id,
-                                message: "\(name) ended on \(a.term.endText), before this use (\(r.at))", quote: noticeQuote)],
+                                message: "\(name) ended on \(a.term.endText), before this use (\(r.at))", quote: noticeQuote, quoteFrom: "notice")],
                         ["a renewal of \(a.id) (it ended on \(a.term.endText))"])
             }
         }
@@ -374,62 +374,64 @@ public struct NewsDecider: Sendable {
             let res = a.restrictions[k]
             return ([Reason(code: "restricted_use", agreement: a.id,
                             message: "\(name) restricts this use: \(res.summary)",
-                            quote: res.clause ?? res.note ?? noticeQuote)],
+                            quote: res.clause ?? res.note ?? noticeQuote, quoteFrom: (res.clause ?? res.note) == nil ? "notice" : "agreement")],
                     ["an amendment of \(a.id) lifting its restriction «\(res.summary)»"])
         }
         guard let g = o.bestGrant else {
-            return ([Reason(code: "no_grant", agreement: a.id, message: "\(name) has no grants", quote: noticeQuote)],
+            return ([Reason(code: "no_grant", agreement: a.id, message: "\(name) has no grants", quote: noticeQuote, quoteFrom: "notice")],
                     ["a grant in \(a.id) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)"])
         }
         let grant = a.grants[g]
         let gname = a.grants.count > 1 ? "\(name) (grant \(g + 1))" : name
         var reasons: [Reason] = []
         var would: [String] = []
-        let clause = grant.clause ?? noticeQuote
+        // A dimension the grant does not cover leaves the notice's prohibition standing: quote the notice.
+        let clause = noticeQuote ?? grant.clause
+        let from = noticeQuote != nil ? "notice" : "agreement"
         for dim in o.failing {
             switch dim {
             case .asset:
                 reasons.append(Reason(code: "asset_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.assets.listText) only, not \(r.asset.kind.rawValue)", quote: clause))
+                                      message: "\(gname) grants \(grant.assets.listText) only, not \(r.asset.kind.rawValue)", quote: clause, quoteFrom: from))
                 would.append("a grant covering \(r.asset.kind.rawValue) in \(a.id)")
             case .action:
                 reasons.append(Reason(code: "action_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include \(r.action)", quote: clause))
+                                      message: "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include \(r.action)", quote: clause, quoteFrom: from))
                 would.append("a grant of \(r.action) (or use) in \(a.id)")
             case .extent:
                 reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not \(r.extent.rawValue)", quote: clause))
+                                      message: "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not \(r.extent.rawValue)", quote: clause, quoteFrom: from))
                 would.append("a grant covering \(r.extent.rawValue) use in \(a.id)")
             case .portion:
                 let max = Int(((grant.maxPortion ?? 0) * 100).rounded())
                 if let p = r.portion {
                     reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                          message: "\(gname) allows at most \(max)% of an asset, not \(Int((p * 100).rounded()))%", quote: clause))
+                                          message: "\(gname) allows at most \(max)% of an asset, not \(Int((p * 100).rounded()))%", quote: clause, quoteFrom: from))
                 } else {
                     reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                          message: "\(gname) allows at most \(max)% of an asset, and the request does not say how much (`portion`)", quote: clause))
+                                          message: "\(gname) allows at most \(max)% of an asset, and the request does not say how much (`portion`)", quote: clause, quoteFrom: from))
                 }
                 would.append("using at most \(max)% of the asset (\(a.id))")
             case .channel:
                 reasons.append(Reason(code: "channel_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.channels.listText) only, not \(r.channel.rawValue)", quote: clause))
+                                      message: "\(gname) grants \(grant.channels.listText) only, not \(r.channel.rawValue)", quote: clause, quoteFrom: from))
                 would.append("a grant covering \(r.channel.rawValue) in \(a.id)")
             case .territory:
                 var t = grant.territories.include.joined(separator: ", ")
                 if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
                 reasons.append(Reason(code: "territory_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(t) only, not \(r.territory)", quote: clause))
+                                      message: "\(gname) grants \(t) only, not \(r.territory)", quote: clause, quoteFrom: from))
                 would.append("a grant covering \(r.territory) in \(a.id)")
             case .embargo:
                 let e = grant.embargo ?? ISODuration()
                 if let pub = r.asset.publishedAt {
                     let until = e.added(to: pub)
                     reasons.append(Reason(code: "embargo_breach", agreement: a.id,
-                                          message: "\(gname) embargoes assets for \(e) after publication (\(pub)); this use (\(r.at)) is before \(until)", quote: clause))
+                                          message: "\(gname) embargoes assets for \(e) after publication (\(pub)); this use (\(r.at)) is before \(until)", quote: clause, quoteFrom: from))
                     would.append("wait until \(until) (embargo \(e))")
                 } else {
                     reasons.append(Reason(code: "embargo_breach", agreement: a.id,
-                                          message: "\(gname) embargoes assets for \(e) after publication, and the request does not say when the asset was published", quote: clause))
+                                          message: "\(gname) embargoes assets for \(e) after publication, and the request does not say when the asset was published", quote: clause, quoteFrom: from))
                     would.append("the asset's publication time (`asset.publishedAt`) to check the \(e) embargo of \(a.id)")
                 }
             case .quota:
@@ -437,7 +439,7 @@ public struct NewsDecider: Sendable {
                     let w = q.per.window(containing: r.at, term: a.term)
                     let used = usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end)
                     reasons.append(Reason(code: "quota_exceeded", agreement: a.id,
-                                          message: "\(gname) allows \(q.count) uses per \(q.per.rawValue); \(used) are already recorded since \(w.start)", quote: clause))
+                                          message: "\(gname) allows \(q.count) uses per \(q.per.rawValue); \(used) are already recorded since \(w.start)", quote: clause, quoteFrom: from))
                     would.append(q.per == .term ? "a larger quota in \(a.id)" : "wait until \(w.end), when the \(q.per.adjective) quota of \(a.id) resets")
                 }
             case .term, .termEnd, .termination, .prior:

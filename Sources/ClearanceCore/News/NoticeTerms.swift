@@ -37,6 +37,8 @@ public struct NoticeTerms: Sendable {
     public var obligations: [Duty]
     /// The notice text, when the policy carries it.
     public var noticeText: String?
+    /// English translations of quoted notice words, when the policy gives them (`clr:provenance.translation`).
+    public var translations: [String: String] = [:]
     /// The policy with only its public permissions (and obligations), ready for the engine; nil when there are none.
     public let permissionSet: ODRLPolicySet?
     /// World states that make each asset kind's representative a member of every notice target covering that kind.
@@ -70,6 +72,11 @@ public struct NoticeTerms: Sendable {
                 quote: NoticeTerms.quote(r.extensions) ?? NoticeTerms.quote(policy.extensions)))
         }
         self.prohibitions = prohibitions
+        for ext in [policy.extensions] + policy.prohibitions.map(\.extensions) + policy.permissions.map(\.extensions) {
+            for p in ext["clr:provenance"].map({ $0.arrayValue ?? [$0] }) ?? [] {
+                if let t = p["text"]?.stringValue, let en = p["translation"]?.stringValue { translations[t] = en }
+            }
+        }
         obligations = policy.obligations.compactMap(NoticeTerms.duty)
         var perms: [PublicPermission] = []
         var permPolicy = policy

@@ -14,6 +14,7 @@ public struct ClearanceCommand: AsyncParsableCommand {
             PolicyCommand.self,
             CheckCommand.self,
             DemoCommand.self,
+            AuditCommand.self,
         ]
     )
     public init() {}

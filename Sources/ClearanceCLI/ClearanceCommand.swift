@@ -9,6 +9,10 @@ public struct ClearanceCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each command registers itself here, one line each.
+            ContractCommand.self,
+            SubscriberCommand.self,
+            LogCommand.self,
+            VerifyCommand.self,
         ]
     )
     public init() {}

@@ -355,6 +355,18 @@ extension Store {
     @discardableResult
     public func addAgreements(_ agreements: [Agreement], locations: [String]? = nil, policies: PolicyFolder,
                               at now: Date = Date()) throws(DiagnosticError) -> Int {
+        try addAgreements(agreements, locations: locations, policies: policies, at: now, dryRun: false)
+    }
+
+    /// Runs every check of ``addAgreements(_:locations:policies:at:)`` and writes nothing.
+    @discardableResult
+    public func checkAgreements(_ agreements: [Agreement], locations: [String]? = nil, policies: PolicyFolder,
+                                at now: Date = Date()) throws(DiagnosticError) -> Int {
+        try addAgreements(agreements, locations: locations, policies: policies, at: now, dryRun: true)
+    }
+
+    func addAgreements(_ agreements: [Agreement], locations: [String]?, policies: PolicyFolder,
+                       at now: Date, dryRun: Bool) throws(DiagnosticError) -> Int {
         func where_(_ i: Int, _ field: String) -> String {
             if let locations, i < locations.count {
                 let l = locations[i]
@@ -397,6 +409,7 @@ extension Store {
             if !problems.isEmpty {
                 throw DiagnosticError(problems.sorted { Self.locationOrder($0.location, $1.location) })
             }
+            if dryRun { return agreements.count }
             for p in revisions.values.sorted(by: { $0.source < $1.source }) { try tx.registerPolicy(p, at: now) }
             for (i, a) in agreements.enumerated() {
                 try tx.addAgreement(a, policyRevision: revisions[a.source]?.revision, at: now, location: where_(i, "id"))

@@ -9,6 +9,8 @@ public struct ClearanceCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each command registers itself here, one line each.
+            OdrlCommand.self,
+            PolicyCommand.self,
             ContractCommand.self,
             SubscriberCommand.self,
             LogCommand.self,

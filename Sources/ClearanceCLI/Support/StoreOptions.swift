@@ -61,11 +61,6 @@ func printOut(_ text: String) {
     FileHandle.standardOutput.write(Data(t.utf8))
 }
 
-/// Output formats of listing commands.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
-
 /// Lays out rows as left-aligned columns separated by two spaces.
 func table(_ header: [String], _ rows: [[String]]) -> String {
     var widths = header.map(\.count)

@@ -9,8 +9,12 @@ public struct ClearanceCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each command registers itself here, one line each.
+            NoticeCommand.self,
             OdrlCommand.self,
             PolicyCommand.self,
+            CheckCommand.self,
+            DemoCommand.self,
+            AuditCommand.self,
             ContractCommand.self,
             SubscriberCommand.self,
             LogCommand.self,

@@ -7,7 +7,7 @@
 /// Every structural problem becomes a ``Diagnostic`` with its JSON path; ``ODRLValidator`` then
 /// checks the terms and values. Unknown keys are kept in `extensions` (never an error).
 public enum ODRLReader {
-    /// The result of reading: the policies (possibly partial) and every problem found.
+    /// The result of reading: the policies (none when there is an error) and every problem found.
     public struct Result: Sendable {
         public var policies: [ODRLPolicy]
         public var diagnostics: [Diagnostic]
@@ -41,7 +41,9 @@ public enum ODRLReader {
                 r.diagnostics += ODRLValidator.validate(p, path: pPath)
             }
         }
-        return Result(policies: policies, diagnostics: r.diagnostics)
+        // no partial result: a document with an error yields no policy at all
+        let failed = r.diagnostics.contains { $0.severity == .error }
+        return Result(policies: failed ? [] : policies, diagnostics: r.diagnostics)
     }
 
     /// Reads exactly one policy (from an object or an `@graph` document); throws every error found.
@@ -181,20 +183,10 @@ struct Reader {
             case "assignee": r.assignees = entities(value, at: kp, what: "`assignee`")
             case "constraint": r.constraints = constraints(value, at: kp)
             case "duty":
-                if kind != .permission {
-                    error("odrl.misplaced_property", "a \(kind.rawValue) cannot have duties (`duty` belongs to a permission)",
-                          at: kp, hint: kind == .prohibition ? "a prohibition's duties are `remedy`" : "a duty's own duties are `consequence`")
-                }
                 r.duties = rules(value, kind: .duty, at: kp)
             case "remedy":
-                if kind != .prohibition {
-                    error("odrl.misplaced_property", "only a prohibition can have a `remedy`", at: kp)
-                }
                 r.remedies = rules(value, kind: .remedy, at: kp)
             case "consequence":
-                if kind == .permission || kind == .prohibition {
-                    error("odrl.misplaced_property", "only a duty can have a `consequence`", at: kp)
-                }
                 r.consequences = rules(value, kind: .consequence, at: kp)
             default:
                 if ODRLRule.partyFunctionKeys.contains(key) {
@@ -216,10 +208,6 @@ struct Reader {
         var out: [ODRLAction] = []
         for (item, p) in zip(items, paths) {
             if let a = action(item, at: p) { out.append(a) }
-        }
-        if out.count > 1 {
-            error("odrl.multiple_actions", "a rule has exactly one action; found \(out.count)", at: path,
-                  hint: "write one rule per action")
         }
         return out
     }
@@ -247,7 +235,7 @@ struct Reader {
                 return ODRLAction(odrlTerm(u), writtenAsNode: false)
             }
             guard let n = name else {
-                error("odrl.missing_action", "the action object names no action (`rdf:value`)", at: path,
+                error("odrl.unnamed_action", "the action object names no action (`rdf:value`)", at: path,
                       hint: "write `\"rdf:value\": {\"@id\": \"odrl:print\"}`")
                 return nil
             }
@@ -324,9 +312,6 @@ struct Reader {
                 let kp = path + "." + key
                 switch ODRLVocabulary.shortName(key) {
                 case lop.rawValue: l.operands = constraints(value, at: kp)
-                    if l.operands.isEmpty, !hasErrors(under: kp) {
-                        error("odrl.empty_logical_constraint", "`\(lop.rawValue)` needs at least one constraint", at: kp)
-                    }
                 case "uid", "@id": l.uid = iri(value, at: kp, what: "`\(key)`")
                 default: l.extensions[key] = value
                 }
@@ -335,7 +320,6 @@ struct Reader {
         }
         var a = ODRLAtomicConstraint("", "", [])
         a.keyOrder = obj.keys
-        var sawRight = false
         for (key, value) in obj {
             let kp = path + "." + key
             switch key {
@@ -343,10 +327,8 @@ struct Reader {
             case "leftOperand", "odrl:leftOperand": a.leftOperand = iri(value, at: kp, what: "`leftOperand`").map(odrlTerm) ?? ""
             case "operator", "odrl:operator": a.operatorTerm = iri(value, at: kp, what: "`operator`").map(odrlTerm) ?? ""
             case "rightOperand", "odrl:rightOperand":
-                sawRight = true
                 (a.rightOperand, a.rightOperandIsList) = literals(value, at: kp)
             case "rightOperandReference", "odrl:rightOperandReference":
-                sawRight = true
                 a.rightOperandReference = iri(value, at: kp, what: "`rightOperandReference`")
             case "dataType", "odrl:dataType", "datatype", "odrl:datatype":
                 a.dataType = iri(value, at: kp, what: "`dataType`").map(ODRLVocabulary.normalizedDataType)
@@ -357,16 +339,6 @@ struct Reader {
                     extensionKey(key, value, into: &a.extensions, at: kp, known: "a constraint")
                 }
             }
-        }
-        if obj["leftOperand"] == nil && obj["odrl:leftOperand"] == nil {
-            error("odrl.missing_left_operand", "the constraint has no `leftOperand`", at: path,
-                  hint: "name what is constrained, e.g. `\"leftOperand\": \"dateTime\"`")
-        }
-        if obj["operator"] == nil && obj["odrl:operator"] == nil {
-            error("odrl.missing_operator", "the constraint has no `operator`", at: path, hint: "e.g. `\"operator\": \"lt\"`")
-        }
-        if !sawRight {
-            error("odrl.missing_right_operand", "the constraint has no `rightOperand`", at: path)
         }
         return .atomic(a)
     }
@@ -382,7 +354,6 @@ struct Reader {
             for (i, item) in items.enumerated() {
                 if let l = literal(item, at: "\(path)[\(i)]") { out.append(l) }
             }
-            if items.isEmpty { error("odrl.missing_right_operand", "the right operand is an empty list", at: path) }
             return (out, true)
         case .object(let o) where o["@list"] != nil:
             return literals(o["@list"]!, at: path + ".@list")

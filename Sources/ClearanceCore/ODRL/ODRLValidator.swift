@@ -117,9 +117,9 @@ struct Validation {
             warning("odrl.empty_policy", "the policy has no permission, prohibition or obligation", at: path)
         }
         for (i, a) in p.actions.enumerated() { action(a, at: path + ".action" + (p.actions.count > 1 || a.writtenAsNode ? "[\(i)]" : "")) }
-        for (i, e) in p.targets.enumerated() { entity(e, at: "\(path).target[\(i)]") }
-        for (i, e) in p.assignees.enumerated() { entity(e, at: "\(path).assignee[\(i)]") }
-        for (i, e) in p.assigners.enumerated() { entity(e, at: "\(path).assigner[\(i)]") }
+        for (key, list) in [("target", p.targets), ("assignee", p.assignees), ("assigner", p.assigners)] {
+            for (i, e) in list.enumerated() { entity(e, at: entityPath(path, key, i, list.count)) }
+        }
         let groups: [(String, [ODRLRule])] = [("permission", p.permissions), ("prohibition", p.prohibitions), ("obligation", p.obligations)]
         for (key, rules) in groups {
             for (i, r) in rules.enumerated() {
@@ -140,12 +140,26 @@ struct Validation {
             warning("odrl.missing_action", "the \(r.kind.rawValue) names no action, so it covers every action",
                     at: path, hint: "name the action, e.g. `\"action\": \"reproduce\"`")
         }
+        if r.actions.count > 1 {
+            error("odrl.multiple_actions", "a rule has exactly one action; found \(r.actions.count)", at: path + ".action",
+                  hint: "write one rule per action")
+        }
+        if !r.duties.isEmpty && r.kind != .permission {
+            error("odrl.misplaced_property", "a \(r.kind.rawValue) cannot have duties (`duty` belongs to a permission)",
+                  at: path + ".duty", hint: r.kind == .prohibition ? "a prohibition's duties are `remedy`" : "a duty's own duties are `consequence`")
+        }
+        if !r.remedies.isEmpty && r.kind != .prohibition {
+            error("odrl.misplaced_property", "only a prohibition can have a `remedy`", at: path + ".remedy")
+        }
+        if !r.consequences.isEmpty && (r.kind == .permission || r.kind == .prohibition) {
+            error("odrl.misplaced_property", "only a duty can have a `consequence`", at: path + ".consequence")
+        }
         for (i, a) in r.actions.enumerated() { action(a, at: path + ".action" + (r.actions.count > 1 || a.writtenAsNode ? "[\(i)]" : "")) }
         for (key, list) in [("target", r.targets), ("output", r.outputs), ("assigner", r.assigners), ("assignee", r.assignees)] {
-            for (i, e) in list.enumerated() { entity(e, at: "\(path).\(key)[\(i)]") }
+            for (i, e) in list.enumerated() { entity(e, at: entityPath(path, key, i, list.count)) }
         }
         for (key, list) in r.otherParties.sorted(by: { $0.key < $1.key }) {
-            for (i, e) in list.enumerated() { entity(e, at: "\(path).\(key)[\(i)]") }
+            for (i, e) in list.enumerated() { entity(e, at: entityPath(path, key, i, list.count)) }
         }
         if r.kind == .permission || r.kind == .prohibition || r.kind == .obligation {
             if type == .agreement {
@@ -168,6 +182,11 @@ struct Validation {
         for (i, d) in r.consequences.enumerated() { rule(d, policy: p, type: nil, path: "\(path).consequence[\(i)]") }
     }
 
+    /// A single asset or party is written as a plain value, several as an array (the canonical form).
+    func entityPath(_ path: String, _ key: String, _ i: Int, _ count: Int) -> String {
+        count == 1 ? "\(path).\(key)" : "\(path).\(key)[\(i)]"
+    }
+
     mutating func action(_ a: ODRLAction, at path: String) {
         if a.canonicalName == nil {
             error("odrl.unknown_action", "`\(a.name)` is not an ODRL action", at: path,
@@ -178,7 +197,7 @@ struct Validation {
 
     mutating func entity(_ e: ODRLEntity, at path: String) {
         if let u = e.uid { checkIRI(u, at: path) } else {
-            error("odrl.missing_uid", "the asset or party has no `uid`", at: path, hint: "name it by IRI")
+            error("odrl.unnamed_entity", "the asset or party has no `uid`", at: path, hint: "name it by IRI")
         }
         constraintList(e.refinements, at: path + ".refinement")
     }
@@ -198,6 +217,9 @@ struct Validation {
     mutating func constraint(_ c: ODRLConstraint, at path: String) {
         switch c {
         case .logical(let l):
+            if l.operands.isEmpty {
+                error("odrl.empty_logical_constraint", "`\(l.op.rawValue)` needs at least one constraint", at: "\(path).\(l.op.rawValue)")
+            }
             for (i, o) in l.operands.enumerated() { constraint(o, at: "\(path).\(l.op.rawValue)[\(i)]") }
             if l.op == .and || l.op == .andSequence { contradictions(l.operands, at: "\(path).\(l.op.rawValue)") }
         case .atomic(let a): atomic(a, at: path)
@@ -207,13 +229,15 @@ struct Validation {
     mutating func atomic(_ a: ODRLAtomicConstraint, at path: String) {
         let lo = a.canonicalLeftOperand
         if a.leftOperand.isEmpty {
-            // reported by the reader
+            error("odrl.missing_left_operand", "the constraint has no `leftOperand`", at: path,
+                  hint: "name what is constrained, e.g. `\"leftOperand\": \"dateTime\"`")
         } else if lo == nil {
             error("odrl.unknown_left_operand", "`\(a.leftOperand)` is not an ODRL left operand", at: path + ".leftOperand",
                   hint: "use an ODRL 2.2 left operand (dateTime, spatial, purpose, recipient, media, count…) or a full IRI / prefixed name for an extension")
         }
         let op = a.knownOperator
         if a.operatorTerm.isEmpty {
+            error("odrl.missing_operator", "the constraint has no `operator`", at: path, hint: "e.g. `\"operator\": \"lt\"`")
         } else if op == nil && !ODRLVocabulary.isExtensionTerm(a.operatorTerm) {
             error("odrl.unknown_operator", "`\(a.operatorTerm)` is not an ODRL operator", at: path + ".operator",
                   hint: "use eq, neq, lt, lteq, gt, gteq, isA, hasPart, isPartOf, isAllOf, isAnyOf or isNoneOf")
@@ -242,6 +266,9 @@ struct Validation {
         if let op, !op.isSetBased, a.rightOperand.count > 1 {
             error("odrl.operator_mismatch", "`\(op.rawValue)` takes one value, but the right operand lists \(a.rightOperand.count)",
                   at: path + ".rightOperand", hint: "use isAnyOf / isNoneOf for a list")
+        }
+        if a.rightOperandReference == nil && a.rightOperand.isEmpty {
+            error("odrl.missing_right_operand", "the constraint has no `rightOperand`", at: path)
         }
         if a.rightOperandReference != nil && a.rightOperand.isEmpty {
             warning("odrl.unresolved_reference",

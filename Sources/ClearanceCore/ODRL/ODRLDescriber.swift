@@ -178,14 +178,7 @@ public enum ODRLDescriber {
         }
     }
 
-    static func valueWords(_ l: ODRLLiteral) -> String {
-        switch l {
-        case .iri(let i):
-            if i.hasPrefix("http://cvx.iptc.org/iso3166-1a3/") { return String(i.dropFirst(32)) }
-            return ODRLVocabulary.shortName(i)
-        default: return l.lexical
-        }
-    }
+    static func valueWords(_ l: ODRLLiteral) -> String { Compiler.shortValue(l) }
 }
 
 /// One rule in words: where it is, the sentence, and notes (duties, source words...).

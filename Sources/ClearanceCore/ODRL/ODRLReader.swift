@@ -343,10 +343,6 @@ struct Reader {
         return .atomic(a)
     }
 
-    func hasErrors(under path: String) -> Bool {
-        diagnostics.contains { $0.severity == .error && ($0.location ?? "").hasPrefix(path) }
-    }
-
     mutating func literals(_ json: JSONValue, at path: String) -> ([ODRLLiteral], Bool) {
         switch json {
         case .array(let items):

@@ -48,7 +48,7 @@ enum ValueDomain: Equatable {
     static func of(_ literal: ODRLLiteral, leftOperand: String?, dataType: String?) -> ValueDomain {
         switch literal {
         case .typed(_, let dt): if let d = of(dataType: dt) { return d } else { return .text }
-        case .iri: return .text
+        case .iri, .languageTagged: return .text
         case .number: return .number
         case .bool: return .bool
         case .string:

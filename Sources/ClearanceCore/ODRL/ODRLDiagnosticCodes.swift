@@ -35,5 +35,6 @@ public enum ODRLDiagnosticCodes {
         "odrl.operator_mismatch": (.error, "an ordering operator on names, or a single-value operator with a list"),
         "odrl.unresolved_reference": (.warning, "rightOperandReference, which cannot be resolved offline"),
         "odrl.contradictory_constraints": (.error, "constraints of one rule that can never hold together"),
+        "odrl.conflicting_rules": (.warning, "an unconditional prohibition always overrides a permission of the same policy"),
     ]
 }

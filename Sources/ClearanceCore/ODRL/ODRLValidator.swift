@@ -108,6 +108,12 @@ struct Validation {
             error("odrl.unknown_conflict_strategy", "`\(c)` is not a conflict strategy", at: path + ".conflict",
                   hint: "use perm, prohibit or invalid")
         }
+        for (i, profile) in p.profiles.enumerated() where !ODRLVocabulary.isSupportedProfile(profile) {
+            error("odrl.unsupported_profile",
+                  "the policy uses the profile `\(profile)`, which Clearance does not implement; ODRL forbids processing a policy whose profile is not understood",
+                  at: path + ".profile" + (p.profiles.count > 1 ? "[\(i)]" : ""),
+                  hint: "Clearance implements ODRL 2.2 core and IPTC RightsML (http://iptc.org/std/RightsML/2/)")
+        }
         if !p.inheritFrom.isEmpty {
             error("odrl.unsupported_inheritance",
                   "the policy inherits from `\(p.inheritFrom.joined(separator: "`, `"))`, which Clearance cannot load, so it cannot know every rule in force",

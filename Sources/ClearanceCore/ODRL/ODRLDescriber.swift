@@ -74,10 +74,10 @@ public enum ODRLDescriber {
         var s: String
         switch r.kind {
         case .permission: s = "\(who) may \(verb) \(what)"
-        case .prohibition: s = "\(who) may not \(verb) \(what)"
+        case .prohibition: s = assignees.isEmpty ? "No one may \(verb) \(what)" : "\(who) may not \(verb) \(what)"
         default: s = "\(who) must \(verb) \(what)"
         }
-        if !assigners.isEmpty { s += " (granted by \(entityWords(assigners)))" }
+        if !assigners.isEmpty { s += " (\(r.kind == .permission ? "granted" : "set") by \(entityWords(assigners)))" }
         var conditions = (action?.refinements ?? []).map(constraintWords)
         conditions += r.constraints.map(constraintWords)
         if !conditions.isEmpty { s += ", only if " + conditions.joined(separator: ", and ") }

@@ -168,10 +168,7 @@ struct Evaluation {
         // refinements and constraints (all must hold)
         var truth = Truth.satisfied
         var decisive = ""
-        for (list, role) in [(r.actionRefinements, "refinement of the action"),
-                             (targetEntity?.refinements ?? [], "refinement of the asset"),
-                             (assigneeEntity?.refinements ?? [], "refinement of the party"),
-                             (r.constraints, "constraint")] where !list.isEmpty {
+        func check(_ list: [CompiledConstraint], _ role: String) {
             for c in list {
                 let (t, sentence) = evaluate(c, role: role)
                 truth = truth.and(t)
@@ -179,6 +176,10 @@ struct Evaluation {
                 if t != .satisfied && decisive.isEmpty { decisive = sentence }
             }
         }
+        if !r.actionRefinements.isEmpty { check(r.actionRefinements, "refinement of the action") }
+        if let e = targetEntity, !e.refinements.isEmpty { check(e.refinements, "refinement of the asset") }
+        if let e = assigneeEntity, !e.refinements.isEmpty { check(e.refinements, "refinement of the party") }
+        if !r.constraints.isEmpty { check(r.constraints, "constraint") }
 
         var dutyTraces: [RuleTrace] = []
         var activation: RuleTrace.Activation

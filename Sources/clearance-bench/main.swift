@@ -17,6 +17,7 @@ usage: clearance-bench generate  --subscribers N --requests M --seed S --out DIR
        clearance-bench endtoend  --dir DIR --clearance PATH [--policies DIR] [--runs K] [--out FILE]
        clearance-bench compare   --dir DIR --clearance-decisions FILE --cedar-decisions FILE [--out FILE]
        clearance-bench report    --results DIR --out FILE [--readme FILE] [--command TEXT]
+       clearance-bench store gen N SUBSCRIBERS FILE | import FILE DB POLICIES | lookup DB SUBSCRIBERS [N]
 """
 
 /// Flags as `--name value` pairs; every flag needs a value.
@@ -47,6 +48,11 @@ struct Flags {
 func runMain() -> Int32 {
     let args = CommandLine.arguments
     guard args.count >= 2 else { print(usage); return 64 }
+    if args[1] == "store" {
+        // Store benchmarks (gen | import | lookup): positional arguments, see StoreBench.
+        StoreBench.run(Array(args.dropFirst(2)))
+        return 0
+    }
     do {
         let flags = try Flags(args.dropFirst(2))
         switch args[1] {

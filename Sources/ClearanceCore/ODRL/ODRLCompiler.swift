@@ -8,6 +8,13 @@ struct Compiler {
         return CompiledPolicy(
             ref: p.uid ?? base,
             conflict: p.conflictStrategy,
+            grantsNothing: {
+                switch ODRLPolicyType(term: p.type) {
+                case .request: return "it belongs to a Request policy, which asks for it but grants nothing"
+                case .assertion: return "it belongs to an Assertion policy, which states it but grants nothing"
+                default: return nil
+                }
+            }(),
             permissions: p.permissions.enumerated().map { rule($1, policy: p, pointer: "\(base)/permission/\($0)", topLevel: true) },
             prohibitions: p.prohibitions.enumerated().map { rule($1, policy: p, pointer: "\(base)/prohibition/\($0)", topLevel: true) },
             obligations: p.obligations.enumerated().map { rule($1, policy: p, pointer: "\(base)/obligation/\($0)", topLevel: true) })

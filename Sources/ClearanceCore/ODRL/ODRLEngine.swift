@@ -98,6 +98,8 @@ struct ActionTable: Sendable {
 struct CompiledPolicy: Sendable {
     var ref: String
     var conflict: ODRLConflictStrategy
+    /// Why its permissions grant nothing (a `Request` asks for them, an `Assertion` only states them), or nil.
+    var grantsNothing: String?
     var permissions: [CompiledRule]
     var prohibitions: [CompiledRule]
     var obligations: [CompiledRule]

@@ -191,6 +191,11 @@ struct Evaluation {
             }
         default:
             activation = truth == .satisfied ? .active : .inactive
+            if r.kind == .permission, let why2 = policy.grantsNothing {
+                if activation == .active { decisive = "not in force: \(why2)" }
+                activation = .inactive
+                if explain { why.append("not in force: \(why2)") }
+            }
             let d = self.dutyTraces(r.duties, parent: r.ref, policy: policy)
             dutyTraces = d.traces
             if let blocking = d.blocking {

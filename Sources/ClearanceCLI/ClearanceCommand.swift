@@ -15,6 +15,10 @@ public struct ClearanceCommand: AsyncParsableCommand {
             CheckCommand.self,
             DemoCommand.self,
             AuditCommand.self,
+            ContractCommand.self,
+            SubscriberCommand.self,
+            LogCommand.self,
+            VerifyCommand.self,
         ]
     )
     public init() {}

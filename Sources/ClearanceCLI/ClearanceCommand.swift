@@ -9,6 +9,7 @@ public struct ClearanceCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each command registers itself here, one line each.
+            VerifyCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
     public init() {}

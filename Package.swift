@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(
             name: "ClearanceCoreTests",
             dependencies: ["ClearanceCore"],
-            resources: [.copy("Fixtures")]
+            resources: [.copy("Fixtures"), .copy("Data")]
         ),
         .testTarget(name: "NoticeReaderTests", dependencies: ["NoticeReader", "ClearanceCore"]),
         .testTarget(name: "ClearanceStoreTests", dependencies: ["ClearanceStore", "ClearanceCore"]),

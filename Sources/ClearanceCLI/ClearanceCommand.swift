@@ -9,6 +9,11 @@ public struct ClearanceCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each command registers itself here, one line each.
+            NoticeCommand.self,
+            OdrlCommand.self,
+            PolicyCommand.self,
+            CheckCommand.self,
+            DemoCommand.self,
             VerifyCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )

@@ -1,1 +1,172 @@
+import Foundation
 import ClearanceCore
+
+/// Reads an agency's copyright notice (bare, or inside a whole article page) into rules with provenance.
+public struct NoticeReader: Sendable {
+    public let packs: LanguagePacks
+
+    /// A reader over the given language packs.
+    public init(packs: LanguagePacks) { self.packs = packs }
+
+    /// Concepts that mark a line as part of a notice on their own.
+    static let strongCues: Set<String> = ["reserved", "copyright", "prohibit", "noticeLabel", "ownership", "noPart", "holderBefore", "holderAfter", "reservesRight"]
+    /// Concepts that support a notice reading.
+    static let supportCues: Set<String> = ["lifter", "without", "requires", "use", "asset", "duty", "rights", "permit", "only", "any", "extent", "obligation", "condition", "limitMax"]
+
+    struct Line {
+        let range: Range<Int>
+        let tokens: [Token]
+        let matches: [Match]
+        let detection: LanguagePacks.Detection
+
+        func count(_ set: Set<String>) -> Int { matches.filter { set.contains($0.concept) }.count }
+        var strong: Int { count(NoticeReader.strongCues) + matches.filter { $0.concept == "licence" && ($0.value == "cc" || $0.value == "cc0") }.count }
+        var support: Int { count(NoticeReader.supportCues) }
+        var weak: Int { matches.filter { !["number", "agency", "of", "any", "neg", "holderEnd"].contains($0.concept) }.count }
+        /// Whether the line reads as part of a copyright notice.
+        var isNotice: Bool {
+            let s = strong, sup = support
+            if s >= 2 || (s >= 1 && (sup >= 2 || range.count <= 160)) { return true }
+            let lifts = count(["lifter"]) > 0 && count(["without", "requires", "permit", "only"]) > 0
+            return lifts && sup >= 3
+        }
+    }
+
+    /// Reads `input`; never fails: what it cannot read becomes findings, and the reading stays prohibitive.
+    public func read(_ input: String) -> NoticeReading {
+        let text = NormalizedText(input)
+        let all = 0..<text.scalars.count
+        var lines: [Line] = []
+        var cache = LanguagePacks.DetectCache()
+        for r in Tokenizer.lines(text, all) {
+            let toks = Tokenizer.tokens(text, r)
+            let span = text.inputSpan(r.lowerBound, r.upperBound)
+            let (det, _) = packs.detect(text, span: span, tokens: toks, fallback: [:], cache: &cache)
+            lines.append(Line(range: r, tokens: toks, matches: Matcher.run(toks, det.lexicons), detection: det))
+        }
+        var findings: [Finding] = []
+        // Notice lines: rights language, or a short line with one cue.
+        var isNotice = lines.map(\.isNotice)
+        let noticeIdx = isNotice.indices.filter { isNotice[$0] }
+        if noticeIdx.isEmpty {
+            if all.count <= 1500 && !lines.isEmpty {
+                isNotice = lines.map { _ in true }
+                findings.append(Finding(code: "no_notice_cues", severity: "warning", message: "no copyright notice wording recognised; the whole input was read as the notice", span: nil))
+            } else {
+                findings.append(Finding(code: "no_notice_found", severity: "warning", message: "no copyright notice found in the input; nothing is permitted unless agreed", span: nil))
+            }
+        } else if let first = noticeIdx.first, let last = noticeIdx.last {
+            // Keep short or rights-flavoured lines between notice lines.
+            var i = first
+            while i < last {
+                if !isNotice[i] {
+                    var j = i
+                    while j < last && !isNotice[j] { j += 1 }
+                    let gap = lines[i..<j]
+                    if (gap.count <= 3 && gap.allSatisfy({ $0.range.count <= 120 || $0.weak > 0 })) || gap.allSatisfy({ $0.support > 0 }) {
+                        for k in i..<j { isNotice[k] = true }
+                    }
+                    i = j
+                } else { i += 1 }
+            }
+            // Extend to neighbouring lines that read as rules ("use is permitted provided the source is cited").
+            var k = last + 1
+            while k < lines.count, lines[k].support >= 3, lines[k].range.count <= 800 { isNotice[k] = true; k += 1 }
+            k = first - 1
+            while k >= 0, lines[k].support >= 3, lines[k].range.count <= 800 { isNotice[k] = true; k -= 1 }
+        }
+        let chosen = lines.indices.filter { isNotice[$0] }
+        let fromPage = lines.indices.contains { !isNotice[$0] && lines[$0].range.count > 160 } || (lines.count - chosen.count) >= 3
+        let credit = fromPage ? findCredit(text, lines, before: chosen.first) : nil
+
+        // Languages: the notice decides per script; each clause may differ.
+        var noticeTokens: [Token] = []
+        var noticeSpan = 0..<0
+        if let f = chosen.first, let l = chosen.last {
+            noticeSpan = text.inputSpan(lines[f].range.lowerBound, lines[l].range.upperBound)
+            for k in chosen { noticeTokens.append(contentsOf: lines[k].tokens) }
+        }
+        let (noticeDet, perScript) = packs.detect(text, span: noticeSpan, tokens: noticeTokens, fallback: [:], cache: &cache)
+        var clauses: [(ClauseInput, Clause)] = []
+        for k in chosen {
+            for r in Tokenizer.clauses(text, lines[k].range) {
+                let toks = Tokenizer.tokens(text, r)
+                let span = text.inputSpan(r.lowerBound, r.upperBound)
+                let (det, _) = packs.detect(text, span: span, tokens: toks, fallback: perScript, cache: &cache)
+                let ctext = text.inputText(span)
+                let prov = Provenance(text: ctext, span: [span.lowerBound, span.upperBound], language: det.language, confidence: det.confidence)
+                clauses.append((ClauseInput(tokens: toks, matches: Matcher.run(toks, det.lexicons), provenance: prov, text: text),
+                                Clause(text: ctext, span: prov.span, language: det.language)))
+            }
+        }
+        if !chosen.isEmpty, packs.lexicons[noticeDet.language] == nil {
+            findings.append(Finding(code: "language_unsupported", severity: "warning", message: "no language pack for `\(noticeDet.language)`; only symbols and licence codes were read", span: nil))
+        }
+
+        // Holder first, so its words are not read as assets or rules.
+        let holder = HolderFinder.find(clauses.map { $0.0 })
+        var rules: [ReadRule] = []
+        for (idx, (ci, _)) in clauses.enumerated() {
+            var input = ci
+            if let h = holder, h.clause == idx {
+                input = ClauseInput(tokens: ci.tokens, matches: ci.matches.filter { $0.hi <= h.tokens.lowerBound || $0.lo >= h.tokens.upperBound || $0.concept != "asset" && $0.concept != "use" },
+                                    provenance: ci.provenance, text: ci.text)
+            }
+            let (r, f) = ClauseReader.read(input)
+            rules.append(contentsOf: r)
+            findings.append(contentsOf: f)
+        }
+        var holderName = holder?.name
+        var holderSpan = holder.map { [$0.span.lowerBound, $0.span.upperBound] }
+        if let credit {
+            if let h = holderName {
+                if !NormalizedText.fold(h).contains(NormalizedText.fold(credit)) { holderName = "\(h) (\(credit))" }
+            } else {
+                holderName = credit
+                holderSpan = nil
+                findings.append(Finding(code: "holder_from_credit", severity: "warning", message: "the notice names no holder; `\(credit)` is taken from the article's credit line", span: nil))
+            }
+        }
+        if holderName == nil && !chosen.isEmpty {
+            findings.append(Finding(code: "holder_not_named", severity: "warning", message: "the notice names no rights holder; name one when reviewing", span: nil))
+        }
+        if let last = clauses.last, cutOff(last.0) {
+            findings.append(Finding(code: "notice_cut_off", severity: "warning", message: "the notice seems cut off after `\(ClauseReader.short(last.1.text))`; what follows is unknown and stays prohibited", span: last.1.span))
+        }
+        let summary = Summarizer.summarize(rules: &rules, holder: holderName, language: noticeDet.language, credit: credit, findings: findings.count)
+        if summary.defaultRule == "prohibit" && !rules.contains(where: { $0.kind == .permission || $0.kind == .licence }) {
+            // Not a finding: the ordinary reading of a notice with no public permission.
+        }
+        let noticeText = chosen.map { text.inputText(text.inputSpan(lines[$0].range.lowerBound, lines[$0].range.upperBound)) }.joined(separator: "\n")
+        return NoticeReading(
+            notice: noticeText,
+            noticeSpans: chosen.map { let s = text.inputSpan(lines[$0].range.lowerBound, lines[$0].range.upperBound); return [s.lowerBound, s.upperBound] },
+            language: noticeDet.language, fromPage: fromPage, holder: holderName, holderSpan: holderSpan, credit: credit,
+            clauses: clauses.map { $0.1 }, rules: rules, findings: findings,
+            summary: summary)
+    }
+
+    /// Whether the last clause ends without a full stop and made no rule.
+    func cutOff(_ c: ClauseInput) -> Bool {
+        guard let lastTok = c.tokens.last else { return false }
+        let end = lastTok.end
+        let tail = c.text.scalars[end..<min(c.text.scalars.count, end + 3)]
+        let closed = tail.contains { ".!?。;؟)\"»".unicodeScalars.contains($0) }
+        return !closed && ClauseReader.read(c).0.isEmpty && c.tokens.count >= 4
+    }
+
+    /// The credit line of the article: a short bracketed name ending the paragraph before the notice.
+    func findCredit(_ text: NormalizedText, _ lines: [Line], before: Int?) -> String? {
+        guard let b = before, b > 0 else { return nil }
+        for k in stride(from: b - 1, through: max(0, b - 2), by: -1) {
+            let span = text.inputSpan(lines[k].range.lowerBound, lines[k].range.upperBound)
+            let s = text.inputText(span).trimmingCharacters(in: .whitespacesAndNewlines)
+            var t = Substring(s)
+            while let l = t.last, l == "." || l == " " { t = t.dropLast() }
+            guard t.last == ")", let open = t.lastIndex(of: "(") else { continue }
+            let inner = t[t.index(after: open)..<t.index(before: t.endIndex)].trimmingCharacters(in: .whitespaces)
+            if (2...40).contains(inner.count), !inner.contains("(") { return inner }
+        }
+        return nil
+    }
+}

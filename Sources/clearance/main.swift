@@ -1,3 +1,3 @@
 import ClearanceCLI
 
-await ClearanceCommand.main()
+await ClearanceCommand.runAsMain()

@@ -72,7 +72,7 @@ public enum NewsODRL {
 
 /// Which news dimension an ODRL constraint of a compiled grant stands for (to map engine results to reasons).
 public enum GrantDimension: String, Sendable, Hashable, CaseIterable {
-    case term, termination, prior, asset, action, extent, portion, channel, territory, embargo, quota
+    case term, termEnd, termination, prior, asset, action, extent, portion, channel, territory, embargo, quota
 }
 
 extension Agreement {

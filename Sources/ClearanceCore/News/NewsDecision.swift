@@ -12,9 +12,12 @@ public struct Reason: Sendable, Hashable {
     public var message: String
     /// The notice sentence or contract clause that decided it.
     public var quote: String?
+    /// Where the quote comes from: `notice` or `agreement` (an extra key of the decision JSON).
+    public var quoteFrom: String?
 
-    public init(code: String, agreement: String? = nil, message: String, quote: String? = nil) {
+    public init(code: String, agreement: String? = nil, message: String, quote: String? = nil, quoteFrom: String? = nil) {
         self.code = code; self.agreement = agreement; self.message = message; self.quote = quote
+        self.quoteFrom = quote == nil ? nil : quoteFrom
     }
 
     /// JSON form: `{"code", "agreement"?, "message", "quote"?}`.
@@ -24,6 +27,7 @@ public struct Reason: Sendable, Hashable {
         if let agreement { o["agreement"] = .string(agreement) }
         o["message"] = .string(message)
         if let quote { o["quote"] = .string(quote) }
+        if let quoteFrom { o["quoteFrom"] = .string(quoteFrom) }
         return .object(o)
     }
 }
@@ -89,7 +93,8 @@ public struct NewsDecision: Sendable, Hashable {
             guard let ro = r.object(rv, at: p, what: "a reason") else { continue }
             if let code = r.string(ro, "code", at: p, required: true), let msg = r.string(ro, "message", at: p, required: true) {
                 reasons.append(Reason(code: code, agreement: r.string(ro, "agreement", at: p, required: false), message: msg,
-                                      quote: r.string(ro, "quote", at: p, required: false)))
+                                      quote: r.string(ro, "quote", at: p, required: false),
+                                      quoteFrom: r.string(ro, "quoteFrom", at: p, required: false)))
             }
         }
         var duties: [DecisionDuty] = []

@@ -67,3 +67,33 @@ struct FixtureError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
 }
+
+/// Golden files: compares output with `Fixtures/news/NAME` in the source tree; `CLEARANCE_RECORD=1` rewrites it.
+enum Golden {
+    static func sourcePath(_ name: String, file: String = #filePath) -> String {
+        let testsDir = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+        return testsDir.appendingPathComponent("Fixtures/news/\(name)").path
+    }
+
+    static func check(_ text: String, name: String) throws {
+        let path = sourcePath(name)
+        if ProcessInfo.processInfo.environment["CLEARANCE_RECORD"] == "1" {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let want = try? String(contentsOfFile: path, encoding: .utf8) else {
+            Issue.record("no golden file `\(name)`; run the tests with CLEARANCE_RECORD=1 to write it")
+            return
+        }
+        let a = want.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 0..<max(a.count, b.count) {
+            let x = i < a.count ? String(a[i]) : "<missing>"
+            let y = i < b.count ? String(b[i]) : "<missing>"
+            if x != y {
+                Issue.record("golden `\(name)` differs at line \(i + 1):\n  want: \(x)\n  got:  \(y)\n(CLEARANCE_RECORD=1 to accept)")
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import ClearanceCore
+import Foundation
+
+/// The current time as an ``Instant`` (the CLI is the only place that reads the clock).
+func currentInstant() -> Instant {
+    Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+}
+
+/// Notice policies read from the policies folder once per source and kept for the run.
+final class NoticeCache {
+    /// The folder (`--policies`, else `$CLEARANCE_POLICIES`, else `./Policies`).
+    let folder: String
+    private var cache: [String: Loaded] = [:]
+
+    /// A source's notice, its revision (SHA-256 of the file) and the warnings found while reading it.
+    struct Loaded {
+        var notice: NoticeTerms?
+        var bytes: [UInt8]?
+        var diagnostics: [Diagnostic]
+    }
+
+    /// Resolves the folder from the flag and the environment.
+    static func resolveFolder(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let env = environment["CLEARANCE_POLICIES"], !env.isEmpty { return env }
+        return "Policies"
+    }
+
+    init(folder: String) { self.folder = folder }
+
+    /// The notice of `source`; nil notice when there is no policy file (a `no_policy` deny, not an error).
+    ///
+    /// Throws when the file exists but cannot be read or is not a valid policy (exit 78/65/74):
+    /// a broken policy must not silently become "no policy".
+    func notice(for source: String) throws(DiagnosticError) -> Loaded {
+        if let l = cache[source] { return l }
+        guard SourceID.isValid(source) else {
+            let l = Loaded(notice: nil, bytes: nil, diagnostics: [])
+            cache[source] = l
+            return l
+        }
+        let path = (folder as NSString).appendingPathComponent("\(source).json")
+        guard FileManager.default.fileExists(atPath: path) else {
+            let l = Loaded(notice: nil, bytes: nil, diagnostics: [])
+            cache[source] = l
+            return l
+        }
+        let bytes: [UInt8]
+        do { bytes = try InputFile.readAll(path) } catch { throw DiagnosticError(error) }
+        let read = ODRLReader.read(bytes)
+        if read.hasErrors {
+            throw DiagnosticError(read.diagnostics.filter { $0.severity == .error }.map { d in
+                var d = d
+                d.location = "\(path): \(d.location ?? "$")"
+                if d.category == .malformedInput && !d.code.hasPrefix("json.") { d.category = .invalidPolicy }
+                return d
+            })
+        }
+        guard read.policies.count == 1, let policy = read.policies.first else {
+            throw DiagnosticError(Diagnostic(code: "check.policy_not_one", message: "`\(path)` holds \(read.policies.count) policies; a source's file holds one",
+                                             location: path, category: .invalidPolicy))
+        }
+        let notice = try NoticeTerms(source: source, policy: policy)
+        let l = Loaded(notice: notice, bytes: bytes, diagnostics: read.diagnostics)
+        cache[source] = l
+        return l
+    }
+}
+
+/// Where a check's agreements and usage come from, and where its decisions go.
+protocol CheckBackend: AnyObject {
+    /// Decides `request` with the agreements in force at `request.at`; records the use when asked.
+    func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
+                using decide: ([Agreement], any UsageCounter) throws(DiagnosticError) -> NewsDecision) throws(DiagnosticError) -> NewsDecision
+    /// Writes whatever is still buffered (decision-log rows).
+    func finish() throws(DiagnosticError)
+}
+
+/// Agreements from a JSON file (`--agreements`), usage counted in memory for the run; no database.
+final class FileBackend: CheckBackend {
+    let bySubscriber: [String: [Agreement]]
+    var usage = InMemoryUsage()
+    let record: Bool
+
+    /// Reads a JSON array of agreements; every problem is an error (exit 65).
+    convenience init(path: String, record: Bool) throws(DiagnosticError) {
+        let bytes: [UInt8]
+        do { bytes = try InputFile.readAll(path) } catch { throw DiagnosticError(error) }
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch {
+            var e = error
+            e.location = "\(path): \(e.location ?? "")"
+            throw DiagnosticError(e)
+        }
+        let (list, diags) = Agreement.parseList(json)
+        let errors = diags.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            throw DiagnosticError(errors.map { var d = $0; d.location = "\(path): \(d.location ?? "$")"; return d })
+        }
+        self.init(agreements: list, record: record)
+    }
+
+    /// Agreements already parsed.
+    init(agreements list: [Agreement], record: Bool) {
+        var by: [String: [Agreement]] = [:]
+        for a in list { by[a.subscriber.id, default: []].append(a) }
+        bySubscriber = by
+        self.record = record
+    }
+
+    func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
+                using decide: ([Agreement], any UsageCounter) throws(DiagnosticError) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {
+        let mine = (bySubscriber[request.subscriber] ?? []).filter { $0.source == request.source }
+        let d = try decide(mine, usage)
+        if record, case .agreement(let id, let grant)? = d.permittedBy {
+            usage.record(agreement: id, grant: grant, at: request.at)
+        }
+        return d
+    }
+
+    func finish() throws(DiagnosticError) {}
+}
+
+/// Decides requests: the policy cache, compiled agreements kept across requests, a backend.
+final class CheckSession {
+    let notices: NoticeCache
+    let backend: CheckBackend
+    /// Compiled agreements, by value (a changed version compiles anew).
+    private var prepared: [Agreement: PreparedAgreement] = [:]
+
+    init(notices: NoticeCache, backend: CheckBackend) {
+        self.notices = notices
+        self.backend = backend
+    }
+
+    /// Translations of the quotes of a source's notice (for text answers).
+    func translations(for source: String) -> [String: String] {
+        ((try? notices.notice(for: source))?.notice?.translations) ?? [:]
+    }
+
+    /// Decides one request. Throws only for problems of the setup (a broken policy, the database).
+    func decide(_ r: RepublicationRequest) throws(DiagnosticError) -> NewsDecision {
+        let loaded = try notices.notice(for: r.source)
+        return try backend.decide(r, notice: loaded) { (agreements, usage) throws(DiagnosticError) -> NewsDecision in
+            var list: [PreparedAgreement] = []
+            for a in agreements {
+                if let p = prepared[a] { list.append(p); continue }
+                let p = try PreparedAgreement(a)
+                prepared[a] = p
+                list.append(p)
+            }
+            return NewsDecider(notice: loaded.notice, agreements: list).decide(r, usage: usage)
+        }
+    }
+}
+
+/// Renders a decision as a rights manager's answer.
+enum DecisionText {
+    /// `PERMIT — alsharq may reproduce text ilkha-1 on web in IQ: … Duties: credit «İLKHA».`
+    static func render(_ d: NewsDecision, request r: RepublicationRequest, translations: [String: String] = [:]) -> String {
+        let what = "\(r.action) \(r.extent == .partial ? "part of " : "")\(r.asset.kind.rawValue) \(r.asset.id) on \(r.channel.rawValue) in \(r.territory)"
+        var out: String
+        switch d.verdict {
+        case .permit:
+            out = "PERMIT — \(r.subscriber) may \(what)"
+        case .deny:
+            out = "DENY — \(r.subscriber) may not \(what)"
+        }
+        out += " (as of \(r.at))"
+        let messages = d.reasons.map(\.message)
+        if !messages.isEmpty { out += ": " + messages.joined(separator: "; ") + "." } else { out += "." }
+        var quoted: [String] = []
+        for reason in d.reasons {
+            guard let q = reason.quote, !quoted.contains(q) else { continue }
+            quoted.append(q)
+            let whose = reason.quoteFrom == "agreement" ? "The \(agreementNoun(reason)) says" : "The notice says"
+            out += "\n  \(whose): «\(q)»"
+            if let en = translations[q] { out += "\n    (in English: «\(en)»)" }
+        }
+        if !d.duties.isEmpty {
+            out += "\n  Duties: " + d.duties.map(dutyText).joined(separator: "; ") + "."
+        }
+        if !d.wouldPermitIf.isEmpty {
+            out += "\n  Would be allowed with: " + d.wouldPermitIf.joined(separator: "; or ") + "."
+        }
+        return out
+    }
+
+    static func agreementNoun(_ r: Reason) -> String {
+        guard let a = r.agreement else { return "agreement" }
+        return "agreement \(a)"
+    }
+
+    static func dutyText(_ d: DecisionDuty) -> String {
+        switch d.duty.action {
+        case .attribute: return "credit «\(d.duty.text ?? "the source")»"
+        case .link: return "link to \(d.duty.url ?? d.duty.text ?? "the source")"
+        default:
+            var s = d.duty.action.rawValue
+            if let t = d.duty.text { s += " «\(t)»" }
+            if let u = d.duty.url { s += " \(u)" }
+            return s
+        }
+    }
+}

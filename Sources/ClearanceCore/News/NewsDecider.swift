@@ -1,0 +1,455 @@
+/// How many uses have already been recorded under a grant in a time window (for quotas).
+///
+/// The store implements it over the usage ledger; ``InMemoryUsage`` serves tests, the demo and
+/// `--agreements` runs.
+public protocol UsageCounter {
+    /// Uses recorded under grant `grant` (0-based) of agreement `agreement` with `from <= at < to`.
+    func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int
+}
+
+/// A usage counter that knows nothing was used yet.
+public struct NoUsage: UsageCounter {
+    public init() {}
+    public func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int { 0 }
+}
+
+/// Uses kept in memory: what a batch run with `--record` has permitted so far.
+public struct InMemoryUsage: UsageCounter, Sendable {
+    public private(set) var records: [String: [(grant: Int, at: Instant)]] = [:]
+    public init() {}
+    /// Records one use under a grant.
+    public mutating func record(agreement: String, grant: Int, at: Instant) { records[agreement, default: []].append((grant, at)) }
+    public func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
+        records[agreement]?.reduce(0) { $0 + ($1.grant == grant && from <= $1.at && $1.at < to ? 1 : 0) } ?? 0
+    }
+}
+
+/// Shared pieces of the news layer's use of the ODRL engine: request mapping and the base world state.
+public enum NewsEngine {
+    /// Every asset-kind collection holds its representative asset.
+    static let baseState: ODRLWorldState = {
+        var s = ODRLWorldState()
+        for k in AssetKind.allCases { s.assetCollections[NewsODRL.assetKindIRI(k)] = [NewsODRL.representativeAssetIRI(k)] }
+        return s
+    }()
+
+    /// The engine's context for a request: time, place, channel, extent, portion, delay since publication.
+    public static func context(for r: RepublicationRequest) -> ODRLContext {
+        var c = ODRLContext()
+        c["dateTime"] = .time(Double(r.at.millisecondsSinceEpoch) / 1000)
+        c["spatial"] = .text(NewsODRL.territoryIRI(r.territory))
+        c["deliveryChannel"] = .text(NewsODRL.channelIRI(r.channel))
+        c[NewsODRL.extentOperand] = .text(NewsODRL.extentIRI(r.extent))
+        if r.extent == .whole {
+            c["percentage"] = .number(100)
+        } else if let p = r.portion {
+            c["percentage"] = .number(p * 100)
+        }
+        if let pub = r.asset.publishedAt {
+            c["delayPeriod"] = .duration(Double(r.at.millisecondsSinceEpoch - pub.millisecondsSinceEpoch) / 1000)
+        }
+        return c
+    }
+
+    /// The engine request for a news request (the asset stands for its kind; see ``NewsODRL``).
+    public static func request(_ r: RepublicationRequest, context: ODRLContext) -> ODRLRequest {
+        ODRLRequest(assignee: NewsODRL.subscriberIRI(r.subscriber), action: r.action,
+                    target: NewsODRL.representativeAssetIRI(r.asset.kind), context: context)
+    }
+}
+
+/// An agreement compiled for the engine once, to decide many requests (DESIGN.md rules 3–5).
+///
+/// For each grant: a policy with that grant's permissions (one per action) and the agreement's
+/// restrictions as prohibitions — evaluated per grant because a quota's `count` is the grant's own —
+/// and a probe policy with one permission per dimension, evaluated only to explain a denial.
+public struct PreparedAgreement: Sendable {
+    public let agreement: Agreement
+    let grants: [PreparedGrant]
+    /// Probes for the agreement's activity (term start, term end, termination, prior subscription).
+    let activityProbes: ODRLPolicySet
+    let activityProbeDims: [(String, GrantDimension)]
+
+    struct PreparedGrant: Sendable {
+        let set: ODRLPolicySet
+        let probes: ODRLPolicySet
+        /// Probe rule id → dimension.
+        let probeDims: [(String, GrantDimension)]
+        /// Permission rule ids of this grant.
+        let permissionIDs: Set<String>
+        /// Prohibition rule id → restriction index.
+        let restrictionOf: [String: Int]
+    }
+
+    /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug).
+    public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
+        agreement = a
+        let uid = NewsODRL.agreementIRI(source: a.source, id: a.id)
+        let full = try ODRLReader.readPolicy(a.odrlPolicy(territories: table))
+        var grants: [PreparedGrant] = []
+        let options = ODRLEvaluationOptions(pendingDuties: .allow)
+        var restrictionOf: [String: Int] = [:]
+        for (k, r) in a.restrictions.enumerated() {
+            for action in r.actions ?? ["use"] { restrictionOf[NewsODRL.restrictionRuleID(policy: uid, restriction: k, action: action)] = k }
+        }
+        for (g, grant) in a.grants.enumerated() {
+            let ids = Set(grant.actions.map { NewsODRL.grantRuleID(policy: uid, grant: g, action: $0) })
+            var p = full
+            p.permissions = full.permissions.filter { ids.contains($0.uid ?? "") }
+            let set = try ODRLPolicySet([p], options: options)
+            // Probes: one permission per dimension of this grant.
+            var probeRules: [JSONValue] = []
+            var dims: [(String, GrantDimension)] = []
+            func probe(_ dim: GrantDimension, _ rule: JSONObject) {
+                var r = rule
+                let id = "\(uid)#probe-\(g + 1)-\(dims.count + 1)-\(dim.rawValue)"
+                r["uid"] = .string(id)
+                probeRules.append(.object(r))
+                dims.append((id, dim))
+            }
+            if case .only(let kinds) = grant.assets {
+                probe(.asset, JSONObject([("target", .array(kinds.map { .object(JSONObject([("@type", "AssetCollection"), ("uid", .string(NewsODRL.assetKindIRI($0)))])) }))]))
+            }
+            for action in grant.actions { probe(.action, JSONObject([("action", .string(action))])) }
+            for (dim, c) in a.grantConstraints(grant, table: table) { probe(dim, JSONObject([("constraint", .array([c]))])) }
+            let probes = try PreparedAgreement.probePolicy(a, uid: uid, rules: probeRules)
+            grants.append(PreparedGrant(set: set, probes: probes, probeDims: dims, permissionIDs: ids, restrictionOf: restrictionOf))
+        }
+        self.grants = grants
+        var actRules: [JSONValue] = []
+        var actDims: [(String, GrantDimension)] = []
+        for (k, (dim, c)) in a.activityConstraints().enumerated() {
+            let id = "\(uid)#probe-activity-\(k + 1)"
+            actRules.append(.object(JSONObject([("uid", .string(id)), ("constraint", .array([c]))])))
+            // The second term constraint (`lt end`) is the one that fails once the term is over.
+            let d: GrantDimension = dim == .term ? (k == 0 ? .term : .termEnd) : dim
+            actDims.append((id, d))
+        }
+        activityProbes = try PreparedAgreement.probePolicy(a, uid: uid, rules: actRules)
+        activityProbeDims = actDims
+    }
+
+    static func probePolicy(_ a: Agreement, uid: String, rules: [JSONValue]) throws(DiagnosticError) -> ODRLPolicySet {
+        var o = JSONObject()
+        o["@type"] = "Agreement"
+        o["uid"] = .string(uid + "#probes")
+        o["assigner"] = .string(NewsODRL.sourceIRI(a.source))
+        o["assignee"] = .string(NewsODRL.subscriberIRI(a.subscriber.id))
+        o["permission"] = .array(rules)
+        return try ODRLPolicySet([try ODRLReader.readPolicy(.object(o))])
+    }
+}
+
+/// The outcome of one agreement for one request: permitted by a grant, or why not.
+struct AgreementOutcome {
+    var permittedGrant: Int?
+    var inactivity: GrantDimension?
+    var restriction: Int?
+    /// The grant that came closest, and its failing dimensions.
+    var bestGrant: Int?
+    var failing: [GrantDimension] = []
+    var kindNotAccepted = false
+}
+
+/// Decides republication requests: the notice layer, the agreement layer, restrictions over grants (DESIGN.md v1).
+///
+/// Pure: the time is the request's `at`, the agreements are those in force as given, usage comes
+/// from a ``UsageCounter``. Every agreement is an ODRL Agreement evaluated by the ODRL engine; the
+/// engine's rule traces are turned into the news reasons (`asset_not_granted`, `quota_exceeded`...).
+public struct NewsDecider: Sendable {
+    public let notice: NoticeTerms?
+    public let agreements: [PreparedAgreement]
+    let table: TerritoryTable
+
+    /// A decider for one source's notice (nil: no policy) and a set of agreements (any subscribers).
+    public init(notice: NoticeTerms?, agreements: [PreparedAgreement], territories: TerritoryTable = .builtin) {
+        self.notice = notice
+        self.agreements = agreements
+        self.table = territories
+    }
+
+    /// Compiles the agreements and builds a decider.
+    public init(notice: NoticeTerms?, agreements: [Agreement], territories: TerritoryTable = .builtin) throws(DiagnosticError) {
+        var prepared: [PreparedAgreement] = []
+        for a in agreements { prepared.append(try PreparedAgreement(a, territories: territories)) }
+        self.init(notice: notice, agreements: prepared, territories: territories)
+    }
+
+    /// Decides one request. `usage` supplies the uses already recorded, for quotas.
+    public func decide(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage()) -> NewsDecision {
+        var d = NewsDecision(id: r.id, verdict: .deny, source: r.source, subscriber: r.subscriber)
+        guard let notice, notice.source == r.source else {
+            d.reasons = [Reason(code: "no_policy", message: "there is no policy for source `\(r.source)`, so nothing is permitted")]
+            d.wouldPermitIf = ["a policy for `\(r.source)` in the policies folder (`Policies/\(r.source).json`)"]
+            return d
+        }
+        let concerned = notice.prohibitions(concerning: r)
+        let noticeQuote = concerned.first?.quote ?? notice.prohibitions.first?.quote ?? notice.noticeText
+        let lifters = Set(concerned.flatMap(\.liftedBy))
+        let ctx = NewsEngine.context(for: r)
+        let state = notice.state(for: r.asset.kind)
+        let mine = agreements.filter { $0.agreement.subscriber.id == r.subscriber && $0.agreement.source == r.source }
+
+        // 1. Agreements, in the order given.
+        var outcomes: [(PreparedAgreement, AgreementOutcome)] = []
+        for p in mine {
+            let o = outcome(p, r, ctx, state, lifters: lifters, usage: usage)
+            if let g = o.permittedGrant {
+                let a = p.agreement
+                let grant = a.grants[g]
+                d.verdict = .permit
+                d.permittedBy = .agreement(id: a.id, grant: g)
+                d.reasons = [Reason(code: "granted", agreement: a.id,
+                                    message: "\(a.kind.rawValue) \(a.id) grants \(grant.summary) (grant \(g + 1)), in force until \(a.term.endText)",
+                                    quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")]
+                d.duties = dedupe(grant.duties.map { DecisionDuty(duty: $0, agreement: a.id) } + notice.obligations.map { DecisionDuty(duty: $0) })
+                return d
+            }
+            outcomes.append((p, o))
+        }
+
+        // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
+        var publicReasons: [Reason] = []
+        if let set = notice.permissionSet {
+            let decision = set.evaluate(NewsEngine.request(r, context: ctx), state: state)
+            if decision.outcome == .permit,
+               let active = decision.rules.first(where: { $0.kind == .permission && $0.activation == .active }),
+               let perm = notice.permissions.first(where: { $0.ruleID == active.rule }) {
+                d.verdict = .permit
+                d.permittedBy = .notice(permission: perm.index)
+                d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
+                d.duties = dedupe(perm.duties.map { DecisionDuty(duty: $0) } + notice.obligations.map { DecisionDuty(duty: $0) })
+                return d
+            }
+            for t in decision.rules where t.kind == .permission && t.match == true && t.activation == .inactive {
+                if let perm = notice.permissions.first(where: { $0.ruleID == t.rule }) {
+                    let why = t.why.last.map { ": \($0)" } ?? ""
+                    publicReasons.append(Reason(code: "public_permission_not_met",
+                                                message: "the notice's public permission to \(perm.summary) does not cover this use\(why)",
+                                                quote: perm.quote, quoteFrom: "notice"))
+                }
+            }
+        }
+
+        // 3. Deny: say why, per agreement, and what would permit.
+        if mine.isEmpty {
+            let how = lifters.isEmpty ? "an agreement" : describeLifters(concerned)
+            let what = concerned.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
+            d.reasons.append(Reason(code: "no_agreement",
+                                    message: "\(r.subscriber) has no agreement with \(r.source), and \(what)",
+                                    quote: noticeQuote, quoteFrom: "notice"))
+            d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
+        }
+        for (p, o) in outcomes {
+            let (reasons, would) = explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+            d.reasons += reasons
+            for w in would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
+        }
+        d.reasons += publicReasons
+        return d
+    }
+
+    func dedupe(_ ds: [DecisionDuty]) -> [DecisionDuty] {
+        var out: [DecisionDuty] = []
+        for x in ds where !out.contains(where: { $0.duty.action == x.duty.action && ($0.duty.text == x.duty.text || x.duty.text == nil) && $0.duty.url == x.duty.url }) {
+            out.append(x)
+        }
+        return out
+    }
+
+    func describeLifters(_ ps: [NoticeTerms.Prohibition]) -> String {
+        var names: [String] = []
+        for p in ps {
+            for l in p.liftedBy {
+                let n = (l == "subscription" && p.prior) ? "a prior subscription" : "a \(l.replacingHyphens())"
+                if !names.contains(n) { names.append(n) }
+            }
+        }
+        switch names.count {
+        case 0: return "an agreement"
+        case 1: return names[0]
+        default: return names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")
+        }
+    }
+
+    /// Whether an agreement of this kind lifts the notice's prohibitions (its `clr:liftedBy`; any kind when not said).
+    static func accepts(_ kind: AgreementKind, lifters: Set<String>) -> Bool {
+        if lifters.isEmpty { return true }
+        switch kind {
+        case .contract: return lifters.contains("contract")
+        case .subscription: return lifters.contains("subscription")
+        case .license: return lifters.contains("license") || lifters.contains("contract")
+        case .permission: return lifters.contains("permission") || lifters.contains("written-permission")
+        }
+    }
+
+    func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ ctx: ODRLContext, _ state: ODRLWorldState,
+                 lifters: Set<String>, usage: some UsageCounter) -> AgreementOutcome {
+        var o = AgreementOutcome()
+        let a = p.agreement
+        if !NewsDecider.accepts(a.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
+        let req = NewsEngine.request(r, context: ctx)
+        // Activity, through the engine's probes.
+        let act = p.activityProbes.evaluate(req, state: state)
+        var failedActivity: [GrantDimension] = []
+        for (id, dim) in p.activityProbeDims where act.trace(for: id)?.activation != .active { failedActivity.append(dim) }
+        if !failedActivity.isEmpty {
+            for dim in [GrantDimension.termination, .term, .termEnd, .prior] where failedActivity.contains(dim) {
+                o.inactivity = dim
+                return o
+            }
+        }
+        var best: (Int, [GrantDimension])?
+        for (g, pg) in p.grants.enumerated() {
+            var c = ctx
+            if let q = a.grants[g].quota {
+                let w = q.per.window(containing: r.at, term: a.term)
+                c["count"] = .number(Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1))
+            }
+            let greq = NewsEngine.request(r, context: c)
+            let decision = pg.set.evaluate(greq, state: state)
+            let permitted = decision.rules.contains { $0.kind == .permission && $0.activation == .active && pg.permissionIDs.contains($0.rule) }
+            let restricted = decision.rules.first { $0.kind == .prohibition && $0.activation == .active }
+            if permitted, let restricted {
+                o.restriction = pg.restrictionOf[restricted.rule] ?? 0
+                o.bestGrant = g
+                continue
+            }
+            if permitted && decision.outcome == .permit {
+                o.permittedGrant = g
+                return o
+            }
+            // Which dimensions failed: the probes.
+            let probe = pg.probes.evaluate(greq, state: state)
+            var failing: [GrantDimension] = []
+            var actionOK = false
+            var sawAction = false
+            for (id, dim) in pg.probeDims {
+                let ok = probe.trace(for: id)?.activation == .active
+                if dim == .action { sawAction = true; actionOK = actionOK || ok; continue }
+                if !ok && !failing.contains(dim) { failing.append(dim) }
+            }
+            if sawAction && !actionOK { failing.insert(.action, at: failing.firstIndex(where: { $0 != .asset }) ?? failing.count) }
+            if failing.isEmpty { failing = [.action] }  // the engine refused without a failing probe: fail closed
+            if best == nil || failing.count < best!.1.count { best = (g, failing) }
+        }
+        if o.restriction == nil, let best { o.bestGrant = best.0; o.failing = best.1 }
+        return o
+    }
+
+    func explain(_ a: Agreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
+                 noticeQuote: String?, usage: some UsageCounter) -> ([Reason], [String]) {
+        let name = "\(a.kind.rawValue) \(a.id)"
+        if o.kindNotAccepted {
+            let how = describeLifters(concerned)
+            return ([Reason(code: "agreement_kind_not_accepted", agreement: a.id,
+                            message: "\(name) is a \(a.kind.rawValue), but the notice lifts its prohibition only by \(how)", quote: noticeQuote, quoteFrom: "notice")],
+                    ["\(how) with \(r.source)"])
+        }
+        if let dim = o.inactivity {
+            switch dim {
+            case .termination:
+                let t = a.termination
+                let why = t?.reason.map { " (\($0))" } ?? ""
+                return ([Reason(code: "agreement_terminated", agreement: a.id,
+                                message: "\(name) was terminated on \(t.map { $0.atIsDate ? $0.at.dateString : $0.at.description } ?? "?")\(why)",
+                                quote: noticeQuote, quoteFrom: "notice")],
+                        ["a new agreement with \(r.source) (\(a.id) was terminated)"])
+            case .term:
+                return ([Reason(code: "agreement_not_started", agreement: a.id,
+                                message: "\(name) starts on \(a.term.startText), after this use (\(r.at))", quote: noticeQuote, quoteFrom: "notice")],
+                        ["wait until \(a.term.start) when \(a.id) starts"])
+            case .prior:
+                return ([Reason(code: "not_prior_subscription", agreement: a.id,
+                                message: "subscription \(a.id) was signed on \(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description), after this use (\(r.at)); the notice requires a prior subscription",
+                                quote: noticeQuote, quoteFrom: "notice")],
+                        ["a subscription concluded before the use (\(a.id) was signed \(a.signedAt))"])
+            default:
+                return ([Reason(code: "agreement_expired", agreement: a.id,
+                                message: "\(name) ended on \(a.term.endText), before this use (\(r.at))", quote: noticeQuote, quoteFrom: "notice")],
+                        ["a renewal of \(a.id) (it ended on \(a.term.endText))"])
+            }
+        }
+        if let k = o.restriction {
+            let res = a.restrictions[k]
+            return ([Reason(code: "restricted_use", agreement: a.id,
+                            message: "\(name) restricts this use: \(res.summary)",
+                            quote: res.clause ?? res.note ?? noticeQuote, quoteFrom: (res.clause ?? res.note) == nil ? "notice" : "agreement")],
+                    ["an amendment of \(a.id) lifting its restriction «\(res.summary)»"])
+        }
+        guard let g = o.bestGrant else {
+            return ([Reason(code: "no_grant", agreement: a.id, message: "\(name) has no grants", quote: noticeQuote, quoteFrom: "notice")],
+                    ["a grant in \(a.id) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)"])
+        }
+        let grant = a.grants[g]
+        let gname = a.grants.count > 1 ? "\(name) (grant \(g + 1))" : name
+        var reasons: [Reason] = []
+        var would: [String] = []
+        // A dimension the grant does not cover leaves the notice's prohibition standing: quote the notice.
+        let clause = noticeQuote ?? grant.clause
+        let from = noticeQuote != nil ? "notice" : "agreement"
+        for dim in o.failing {
+            switch dim {
+            case .asset:
+                reasons.append(Reason(code: "asset_not_granted", agreement: a.id,
+                                      message: "\(gname) grants \(grant.assets.listText) only, not \(r.asset.kind.rawValue)", quote: clause, quoteFrom: from))
+                would.append("a grant covering \(r.asset.kind.rawValue) in \(a.id)")
+            case .action:
+                reasons.append(Reason(code: "action_not_granted", agreement: a.id,
+                                      message: "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include \(r.action)", quote: clause, quoteFrom: from))
+                would.append("a grant of \(r.action) (or use) in \(a.id)")
+            case .extent:
+                reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
+                                      message: "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not \(r.extent.rawValue)", quote: clause, quoteFrom: from))
+                would.append("a grant covering \(r.extent.rawValue) use in \(a.id)")
+            case .portion:
+                let max = Int(((grant.maxPortion ?? 0) * 100).rounded())
+                if let p = r.portion {
+                    reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
+                                          message: "\(gname) allows at most \(max)% of an asset, not \(Int((p * 100).rounded()))%", quote: clause, quoteFrom: from))
+                } else {
+                    reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
+                                          message: "\(gname) allows at most \(max)% of an asset, and the request does not say how much (`portion`)", quote: clause, quoteFrom: from))
+                }
+                would.append("using at most \(max)% of the asset (\(a.id))")
+            case .channel:
+                reasons.append(Reason(code: "channel_not_granted", agreement: a.id,
+                                      message: "\(gname) grants \(grant.channels.listText) only, not \(r.channel.rawValue)", quote: clause, quoteFrom: from))
+                would.append("a grant covering \(r.channel.rawValue) in \(a.id)")
+            case .territory:
+                var t = grant.territories.include.joined(separator: ", ")
+                if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
+                reasons.append(Reason(code: "territory_not_granted", agreement: a.id,
+                                      message: "\(gname) grants \(t) only, not \(r.territory)", quote: clause, quoteFrom: from))
+                would.append("a grant covering \(r.territory) in \(a.id)")
+            case .embargo:
+                let e = grant.embargo ?? ISODuration()
+                if let pub = r.asset.publishedAt {
+                    let until = e.added(to: pub)
+                    reasons.append(Reason(code: "embargo_breach", agreement: a.id,
+                                          message: "\(gname) embargoes assets for \(e) after publication (\(pub)); this use (\(r.at)) is before \(until)", quote: clause, quoteFrom: from))
+                    would.append("wait until \(until) (embargo \(e))")
+                } else {
+                    reasons.append(Reason(code: "embargo_breach", agreement: a.id,
+                                          message: "\(gname) embargoes assets for \(e) after publication, and the request does not say when the asset was published", quote: clause, quoteFrom: from))
+                    would.append("the asset's publication time (`asset.publishedAt`) to check the \(e) embargo of \(a.id)")
+                }
+            case .quota:
+                if let q = grant.quota {
+                    let w = q.per.window(containing: r.at, term: a.term)
+                    let used = usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end)
+                    reasons.append(Reason(code: "quota_exceeded", agreement: a.id,
+                                          message: "\(gname) allows \(q.count) uses per \(q.per.rawValue); \(used) are already recorded since \(w.start)", quote: clause, quoteFrom: from))
+                    would.append(q.per == .term ? "a larger quota in \(a.id)" : "wait until \(w.end), when the \(q.per.adjective) quota of \(a.id) resets")
+                }
+            case .term, .termEnd, .termination, .prior:
+                break
+            }
+        }
+        return (reasons, would)
+    }
+}
+
+extension String {
+    fileprivate func replacingHyphens() -> String { String(map { $0 == "-" ? " " : $0 }) }
+}

@@ -1,0 +1,80 @@
+/// Turns validated ``ODRLPolicy`` values into the engine's compiled form: interned actions,
+/// inherited policy-level properties resolved, right operands parsed once.
+struct Compiler {
+    var table = ActionTable()
+
+    mutating func policy(_ p: ODRLPolicy, index: Int) -> CompiledPolicy {
+        let base = "#/policies/\(index)"
+        return CompiledPolicy(
+            ref: p.uid ?? base,
+            conflict: p.conflictStrategy,
+            permissions: p.permissions.enumerated().map { rule($1, policy: p, pointer: "\(base)/permission/\($0)", topLevel: true) },
+            prohibitions: p.prohibitions.enumerated().map { rule($1, policy: p, pointer: "\(base)/prohibition/\($0)", topLevel: true) },
+            obligations: p.obligations.enumerated().map { rule($1, policy: p, pointer: "\(base)/obligation/\($0)", topLevel: true) })
+    }
+
+    mutating func rule(_ r: ODRLRule, policy p: ODRLPolicy, pointer: String, topLevel: Bool) -> CompiledRule {
+        let action = r.actions.first ?? (topLevel ? p.actions.first : nil)
+        let actionName = action?.canonicalName
+        let targets = !r.targets.isEmpty ? r.targets : (topLevel && !p.targets.isEmpty ? p.targets : [])
+        let assignees = !r.assignees.isEmpty ? r.assignees : (topLevel && !p.assignees.isEmpty ? p.assignees : [])
+        var summary = "\(r.kind.rawValue) to \(action.map { ODRLVocabulary.shortName($0.name) } ?? "do anything")"
+        if !targets.isEmpty { summary += " " + targets.compactMap(\.uid).map { "`\($0)`" }.joined(separator: " or ") }
+        if !assignees.isEmpty { summary += " for " + assignees.compactMap(\.uid).map { "`\($0)`" }.joined(separator: " or ") }
+        return CompiledRule(
+            ref: r.uid ?? pointer,
+            kind: r.kind,
+            action: actionName.map { table.intern($0) },
+            actionName: actionName ?? "",
+            actionRefinements: (action?.refinements ?? []).map(constraint),
+            targets: targets.isEmpty ? nil : targets.map(entity),
+            assignees: assignees.isEmpty ? nil : assignees.map(entity),
+            constraints: r.constraints.map(constraint),
+            duties: r.duties.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/duty/\($0)", topLevel: false) },
+            consequences: r.consequences.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/consequence/\($0)", topLevel: false) },
+            summary: summary)
+    }
+
+    func entity(_ e: ODRLEntity) -> CompiledEntity {
+        CompiledEntity(uid: e.uid ?? "", refinements: e.refinements.map(constraint))
+    }
+
+    func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
+        switch c {
+        case .logical(let l):
+            return .logical(l.op, l.operands.map(constraint), l.uid ?? l.op.rawValue)
+        case .atomic(let a):
+            let lo = a.canonicalLeftOperand ?? a.leftOperand
+            let op = a.knownOperator
+            let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
+            let values: [CompiledLiteral] = a.rightOperand.map { lit in
+                if domain != .text, let n = domain.number(lit.lexical) { return .number(n) }
+                return .text(ODRLVocabulary.expand(lit.lexical))
+            }
+            var shown = a.rightOperand.map(\.lexical).joined(separator: ", ")
+            if a.rightOperand.count > 1 { shown = "[\(shown)]" }
+            if a.rightOperand.isEmpty, let ref = a.rightOperandReference { shown = "<\(ref)>" }
+            var text = "\(ODRLVocabulary.shortName(a.leftOperand)) \(ODRLVocabulary.shortName(a.operatorTerm)) \(shown)"
+            if let u = a.unit { text += " (\(unitWords(u)))" }
+            var unevaluable: String?
+            if op == nil {
+                unevaluable = "the operator `\(a.operatorTerm)` is an extension Clearance cannot evaluate"
+            } else if a.rightOperand.isEmpty {
+                unevaluable = "its right operand is a reference Clearance cannot resolve"
+            } else if let op, op.isOrdering, domain == .text {
+                unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
+            }
+            return .atomic(CompiledAtomic(leftOperand: ODRLContext.key(lo), op: op, opTerm: a.operatorTerm, values: values,
+                                          domain: domain, text: text, unevaluable: unevaluable))
+        }
+    }
+
+    func unitWords(_ u: String) -> String {
+        let last = u.split(whereSeparator: { $0 == "/" || $0 == "#" }).last.map(String.init) ?? u
+        return last.replacingUnderscores
+    }
+}
+
+extension String {
+    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+}

@@ -1,0 +1,141 @@
+/// Policies validated and compiled once, ready to evaluate many requests: the ODRL engine.
+///
+/// ```swift
+/// let set = try ODRLPolicySet(policies)                 // validates; throws DiagnosticError
+/// let d = set.evaluate(request, state: world)           // pure: time comes from request.context
+/// d.outcome                                             // .permit / .deny / .notApplicable
+/// ```
+/// Evaluation is pure and deterministic: no clock, no I/O; the same inputs give the same decision.
+/// A policy with validation errors is never compiled. Whatever the engine cannot interpret (an
+/// extension operator, a missing context value) makes a constraint *unknown*: a permission with an
+/// unknown constraint is not in force, while a prohibition or a duty with one is taken to apply
+/// (fail closed), and the trace says why.
+public struct ODRLPolicySet: Sendable {
+    /// The policies as given.
+    public let policies: [ODRLPolicy]
+    /// Warnings found while validating (errors make the initialiser throw).
+    public let warnings: [Diagnostic]
+    public let options: ODRLEvaluationOptions
+
+    let compiled: [CompiledPolicy]
+    let actions: ActionTable
+
+    /// Validates and compiles `policies`. Throws every validation error (with JSON paths under
+    /// `$.policies[i]`) when any policy is invalid: an invalid policy is never used for a decision.
+    public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard) throws(DiagnosticError) {
+        var diags: [Diagnostic] = []
+        for (i, p) in policies.enumerated() {
+            diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
+        }
+        let errors = diags.filter { $0.severity == .error }
+        if !errors.isEmpty { throw DiagnosticError(errors) }
+        self.policies = policies
+        self.warnings = diags
+        self.options = options
+        var compiler = Compiler()
+        self.compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
+        self.actions = compiler.table
+    }
+
+    /// Convenience: validates, compiles and evaluates once.
+    public static func evaluate(_ policies: [ODRLPolicy], request: ODRLRequest, state: ODRLWorldState = .empty,
+                                options: ODRLEvaluationOptions = .standard) throws(DiagnosticError) -> ODRLDecision {
+        try ODRLPolicySet(policies, options: options).evaluate(request, state: state)
+    }
+
+    /// Decides `request` in `state`, with the rule-level trace.
+    public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision {
+        var ev = Evaluation(set: self, request: request, state: state, explain: true)
+        return ev.run()
+    }
+
+    /// Decides `request` without building the explanation sentences (for batch use; the trace's
+    /// `why` lists are empty, everything else is the same).
+    public func outcome(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision.Outcome {
+        var ev = Evaluation(set: self, request: request, state: state, explain: false)
+        return ev.run().outcome
+    }
+}
+
+// MARK: - Compiled form
+
+/// Interned action names with their precomputed broader actions (the transitive `includedIn` closure).
+struct ActionTable: Sendable {
+    var ids: [String: Int32] = [:]
+    var names: [String] = []
+    /// For each action id: the ids of itself and every action it is included in.
+    var broader: [[Int32]] = []
+
+    init() {
+        for a in ODRLVocabulary.includedIn.keys.sorted() { _ = intern(a) }
+        for a in ODRLVocabulary.topActions.sorted() { _ = intern(a) }
+    }
+
+    mutating func intern(_ name: String) -> Int32 {
+        if let id = ids[name] { return id }
+        let id = Int32(names.count)
+        ids[name] = id
+        names.append(name)
+        broader.append([id])
+        let chain = ODRLVocabulary.broaderActions(of: name).dropFirst().map { intern($0) }
+        broader[Int(id)] += chain
+        return id
+    }
+
+    /// Broader-action ids of a request's action (canonical), including itself.
+    func broaderIDs(of name: String) -> [Int32]? {
+        ids[name].map { broader[Int($0)] }
+    }
+}
+
+struct CompiledPolicy: Sendable {
+    var ref: String
+    var conflict: ODRLConflictStrategy
+    var permissions: [CompiledRule]
+    var prohibitions: [CompiledRule]
+    var obligations: [CompiledRule]
+}
+
+struct CompiledEntity: Sendable {
+    var uid: String
+    var refinements: [CompiledConstraint]
+}
+
+struct CompiledRule: Sendable {
+    var ref: String
+    var kind: ODRLRuleKind
+    /// nil: any action.
+    var action: Int32?
+    var actionName: String
+    var actionRefinements: [CompiledConstraint]
+    /// nil: any target / any assignee.
+    var targets: [CompiledEntity]?
+    var assignees: [CompiledEntity]?
+    var constraints: [CompiledConstraint]
+    var duties: [CompiledRule]
+    var consequences: [CompiledRule]
+    /// Words for the rule: "permission to distribute document/1234".
+    var summary: String
+}
+
+indirect enum CompiledConstraint: Sendable {
+    case atomic(CompiledAtomic)
+    case logical(ODRLVocabulary.LogicalOperator, [CompiledConstraint], String)
+}
+
+struct CompiledAtomic: Sendable {
+    var leftOperand: String
+    var op: ODRLVocabulary.Operator?
+    var opTerm: String
+    var values: [CompiledLiteral]
+    var domain: ValueDomain
+    var text: String
+    /// Why it can never be evaluated (extension operator, unresolvable reference), or nil.
+    var unevaluable: String?
+}
+
+enum CompiledLiteral: Sendable {
+    case number(Double)
+    case text(String)
+}
+

@@ -1,0 +1,167 @@
+import Foundation
+
+/// The set of language packs the reader knows, and language detection over them.
+public final class LanguagePacks: Sendable {
+    /// Packs by language code.
+    public let lexicons: [String: Lexicon]
+    /// The pack applied to every text (symbols such as `©`, Creative Commons codes).
+    public let common: Lexicon?
+    /// Packs per script, in file order of preference.
+    let byScript: [String: [Lexicon]]
+
+    /// Errors loading packs.
+    public struct LoadError: Error, CustomStringConvertible {
+        public let file: String
+        public let reason: String
+        public var description: String { "cannot load language pack `\(file)`: \(reason)" }
+    }
+
+    /// Packs from explicit values (tests, tools).
+    public init(_ packs: [LanguagePack]) {
+        var lex: [String: Lexicon] = [:]
+        var common: Lexicon?
+        var byScript: [String: [Lexicon]] = [:]
+        for p in packs {
+            let l = Lexicon(p)
+            if p.script == "Zyyy" { common = l; continue }
+            lex[p.language] = l
+            byScript[p.script, default: []].append(l)
+        }
+        for (k, v) in byScript {
+            byScript[k] = v.sorted { Self.preference($0.pack.language) < Self.preference($1.pack.language) }
+        }
+        self.lexicons = lex
+        self.common = common
+        self.byScript = byScript
+    }
+
+    /// Default language of a script when nothing else decides.
+    static func preference(_ code: String) -> Int {
+        ["ar", "en", "ru", "fa", "tr", "fr", "es", "de"].firstIndex(of: code) ?? 100
+    }
+
+    /// Loads every `*.json` in `directory`.
+    public static func load(directory: URL) throws -> LanguagePacks {
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "json" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        var packs: [LanguagePack] = []
+        for f in files {
+            do {
+                packs.append(try JSONDecoder().decode(LanguagePack.self, from: Data(contentsOf: f)))
+            } catch {
+                throw LoadError(file: f.lastPathComponent, reason: "\(error)")
+            }
+        }
+        return LanguagePacks(packs)
+    }
+
+    /// The packs shipped with the reader (the `LanguagePacks` resource folder).
+    public static func bundled() throws -> LanguagePacks {
+        guard let url = Bundle.module.url(forResource: "LanguagePacks", withExtension: nil) else {
+            throw LoadError(file: "LanguagePacks", reason: "the resource folder is missing")
+        }
+        return try load(directory: url)
+    }
+
+    /// Shared bundled packs, loaded once.
+    public static let shared: Result<LanguagePacks, Error> = Result { try bundled() }
+
+    /// ISO 15924 script of a scalar, for the scripts the reader cares about.
+    static func script(_ s: Unicode.Scalar) -> String? {
+        switch s.value {
+        case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF: return "Latn"
+        case 0x0600...0x06FF, 0x0750...0x077F, 0xFB50...0xFDFF, 0xFE70...0xFEFC: return "Arab"
+        case 0x0400...0x04FF: return "Cyrl"
+        case 0x0530...0x058F: return "Armn"
+        case 0x0590...0x05FF: return "Hebr"
+        case 0x0370...0x03FF: return "Grek"
+        case 0x0E00...0x0E7F: return "Thai"
+        case 0x10A0...0x10FF: return "Geor"
+        case 0x3040...0x30FF: return "Jpan"
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF: return "Hani"
+        case 0xAC00...0xD7AF: return "Hang"
+        case 0x0900...0x097F: return "Deva"
+        default: return nil
+        }
+    }
+
+    static let scriptLanguage: [String: String] = [
+        "Armn": "hy", "Hebr": "he", "Grek": "el", "Thai": "th", "Geor": "ka", "Jpan": "ja", "Hani": "zh", "Hang": "ko", "Deva": "hi",
+    ]
+
+    /// What language detection found for a stretch of text.
+    public struct Detection: Sendable {
+        /// The language with the most letters in the text (BCP 47), `und` if none.
+        public let language: String
+        /// The chosen pack per script present.
+        public let lexicons: [Lexicon]
+        /// How sure detection is, 0…1.
+        public let confidence: Double
+    }
+
+    /// Detects languages per script in input scalars `span` whose folded tokens are `tokens`.
+    /// `fallback` gives the pack to use for a script when this text alone does not decide.
+    public func detect(_ text: NormalizedText, span: Range<Int>, tokens: [Token], fallback: [String: Lexicon] = [:]) -> (Detection, [String: Lexicon]) {
+        var cache = DetectCache()
+        return detect(text, span: span, tokens: tokens, fallback: fallback, cache: &cache)
+    }
+
+    /// Per-reading memo of which packs know a word (pages repeat words a lot).
+    public struct DetectCache {
+        var scores: [String: [(String, Int)]] = [:]
+        public init() {}
+    }
+
+    /// Detection with a memo shared across the lines of one input.
+    func detect(_ text: NormalizedText, span: Range<Int>, tokens: [Token], fallback: [String: Lexicon], cache: inout DetectCache) -> (Detection, [String: Lexicon]) {
+        var scriptCount: [String: Int] = [:]
+        var letterScore: [String: Int] = [:]
+        let lo = max(0, span.lowerBound), hi = min(text.input.count, span.upperBound)
+        for i in lo..<hi {
+            let s = text.input[i]
+            guard let sc = Self.script(s) else { continue }
+            scriptCount[sc, default: 0] += 1
+            guard let cands = byScript[sc], cands.count > 1 else { continue }
+            let lower = s.properties.lowercaseMapping.unicodeScalars.first?.value ?? s.value
+            for l in cands where l.detectLetters.contains(lower) || l.detectLetters.contains(s.value) {
+                letterScore[l.pack.language, default: 0] += 2
+            }
+        }
+        var wordScore: [String: Int] = [:]
+        for t in tokens {
+            if let hit = cache.scores[t.text] {
+                for (lang, n) in hit { wordScore[lang, default: 0] += n }
+                continue
+            }
+            var hit: [(String, Int)] = []
+            for l in lexicons.values {
+                if l.detectWords.contains(t.text) { hit.append((l.pack.language, 3)) }
+                else if l.knows(t.text) { hit.append((l.pack.language, 2)) }
+            }
+            for (lang, n) in hit { wordScore[lang, default: 0] += n }
+            cache.scores[t.text] = hit
+        }
+        var chosen: [String: Lexicon] = [:]
+        var sureness: [Double] = []
+        for (sc, _) in scriptCount {
+            guard let cands = byScript[sc], let first = cands.first else { continue }
+            let scored = cands.map { ($0, (letterScore[$0.pack.language] ?? 0) + (wordScore[$0.pack.language] ?? 0)) }
+            let best = scored.max { a, b in a.1 < b.1 || (a.1 == b.1 && Self.preference(a.0.pack.language) > Self.preference(b.0.pack.language)) }
+            if let best, best.1 >= 6 {
+                chosen[sc] = best.0
+                let second = scored.filter { $0.0 !== best.0 }.map { $0.1 }.max() ?? 0
+                sureness.append(min(1, Double(best.1 - second) / 12 + 0.5))
+            } else {
+                chosen[sc] = fallback[sc] ?? best?.0 ?? first
+                sureness.append(fallback[sc] != nil ? 0.7 : 0.4)
+            }
+        }
+        let main = scriptCount.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
+        let language = main.map { chosen[$0]?.pack.language ?? Self.scriptLanguage[$0] ?? "und" } ?? "und"
+        var lexs = Array(chosen.values)
+        if let common { lexs.append(common) }
+        let conf = sureness.isEmpty ? 0.3 : sureness.reduce(0, +) / Double(sureness.count)
+        return (Detection(language: language, lexicons: lexs, confidence: conf), chosen)
+    }
+}

@@ -1,0 +1,139 @@
+/// A word, number or symbol of folded text.
+public struct Token: Sendable {
+    /// Folded text of the token.
+    public let text: String
+    /// Folded scalar range `[start, end)`.
+    public let start: Int
+    public let end: Int
+    /// Whether the token is a number (digits, optionally with inner `.` or `,`).
+    public let isNumber: Bool
+    /// Whether the input scalar at the token's start is upper-case.
+    public let capitalised: Bool
+}
+
+/// Splits folded text into tokens and clauses; linear in the text length.
+enum Tokenizer {
+    /// Scripts written without spaces: each scalar is a token.
+    static func isUnspaced(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x0E00...0x0E7F, 0x0E80...0x0EFF, 0x1000...0x109F, 0x1780...0x17FF,
+             0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FFFF:
+            return true
+        default: return false
+        }
+    }
+
+    static func isWordScalar(_ s: Unicode.Scalar) -> Bool {
+        if s.value < 0x80 {
+            return (s.value >= 0x61 && s.value <= 0x7A) || (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0x41 && s.value <= 0x5A)
+        }
+        let p = s.properties
+        return p.isAlphabetic || p.numericType != nil || p.generalCategory == .spacingMark || p.generalCategory == .nonspacingMark
+    }
+
+    static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 0x30 && s.value <= 0x39 }
+
+    /// Tokens of `text.scalars[range]`.
+    static func tokens(_ text: NormalizedText, _ range: Range<Int>) -> [Token] {
+        let a = text.scalars
+        var out: [Token] = []
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let s = a[i]
+            if s == "©" || s == "%" || s == "℗" {
+                out.append(make(text, i, i + 1, number: false)); i += 1; continue
+            }
+            if isUnspaced(s) { out.append(make(text, i, i + 1, number: false)); i += 1; continue }
+            guard isWordScalar(s) else { i += 1; continue }
+            var j = i
+            var allDigits = true
+            while j < range.upperBound {
+                let c = a[j]
+                if isUnspaced(c) { break }
+                if isWordScalar(c) { if !isDigit(c) { allDigits = false }; j += 1; continue }
+                // a decimal point or thousands separator inside a number
+                if (c == "." || c == ","), allDigits, j + 1 < range.upperBound, isDigit(a[j + 1]), j > i { j += 1; continue }
+                break
+            }
+            out.append(make(text, i, j, number: allDigits))
+            i = j
+        }
+        return out
+    }
+
+    private static func make(_ text: NormalizedText, _ i: Int, _ j: Int, number: Bool) -> Token {
+        var u = String.UnicodeScalarView()
+        u.append(contentsOf: text.scalars[i..<j])
+        let o = Int(text.origin[i])
+        let cap = o < text.input.count && text.input[o].properties.isUppercase
+        return Token(text: String(u), start: i, end: j, isNumber: number, capitalised: cap)
+    }
+
+    /// Line ranges (folded scalar offsets) of `range`, split at line breaks; blank lines dropped.
+    static func lines(_ text: NormalizedText, _ range: Range<Int>) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = range.lowerBound
+        for i in range where text.scalars[i] == "\n" {
+            if hasContent(text, start..<i) { out.append(trim(text, start..<i)) }
+            start = i + 1
+        }
+        if hasContent(text, start..<range.upperBound) { out.append(trim(text, start..<range.upperBound)) }
+        return out
+    }
+
+    static func hasContent(_ text: NormalizedText, _ r: Range<Int>) -> Bool {
+        r.contains { isWordScalar(text.scalars[$0]) || text.scalars[$0] == "©" }
+    }
+
+    static func trim(_ text: NormalizedText, _ r: Range<Int>) -> Range<Int> {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, text.scalars[lo].properties.isWhitespace { lo += 1 }
+        while hi > lo, text.scalars[hi - 1].properties.isWhitespace { hi -= 1 }
+        return lo..<hi
+    }
+
+    /// Clause ranges within a line: split at sentence ends, keeping abbreviations and numbers whole.
+    static func clauses(_ text: NormalizedText, _ line: Range<Int>, maxLength: Int = 1500) -> [Range<Int>] {
+        let a = text.scalars
+        var out: [Range<Int>] = []
+        var start = line.lowerBound
+        var i = line.lowerBound
+        func cut(_ end: Int) {
+            let r = trim(text, start..<end)
+            if hasContent(text, r) { out.append(r) }
+            start = end
+        }
+        while i < line.upperBound {
+            let s = a[i]
+            switch s {
+            case "!", "?", ";", "。", "！", "？", "•":
+                cut(i + 1)
+            case ".":
+                let next = i + 1 < line.upperBound ? a[i + 1] : " "
+                if next.properties.isWhitespace || next == "\"" || next == ")" {
+                    if !isAbbreviation(text, before: i, lineStart: line.lowerBound) { cut(i + 1) }
+                }
+            case ",":
+                if i - start > maxLength { cut(i + 1) }
+            default:
+                if i - start > maxLength * 2 { cut(i) }
+            }
+            i += 1
+        }
+        cut(line.upperBound)
+        return out
+    }
+
+    /// Whether the word before a full stop at `dot` is an abbreviation or a number (`Inc.`, `A.Ş.`, `2.3.`).
+    static func isAbbreviation(_ text: NormalizedText, before dot: Int, lineStart: Int) -> Bool {
+        var j = dot
+        while j > lineStart, isWordScalar(text.scalars[j - 1]) || text.scalars[j - 1] == "." { j -= 1 }
+        let len = dot - j
+        if len == 0 { return false }
+        if (j..<dot).allSatisfy({ isDigit(text.scalars[$0]) || text.scalars[$0] == "." }) { return true }
+        if (j..<dot).contains(where: { text.scalars[$0] == "." }) { return true }
+        let o = Int(text.origin[j])
+        let cap = o < text.input.count && text.input[o].properties.isUppercase
+        return len == 1 || (cap && len <= 3)
+    }
+}

@@ -1,0 +1,204 @@
+import ClearanceCore
+import Foundation
+import Testing
+
+/// Runs the built `clearance` executable as a user would: arguments, stdin, stdout, stderr, exit status.
+enum CLI {
+    /// The package root (three levels above this file).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `clearance` executable next to the test bundle.
+    static var executable: URL? {
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("clearance")
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let fallback = root.appendingPathComponent(".build/debug/clearance")
+        return FileManager.default.fileExists(atPath: fallback.path) ? fallback : nil
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `clearance ARGS` in `cwd` (default: the package root) with `stdin`.
+    static func run(_ args: [String], stdin: String? = nil, cwd: URL? = nil, env: [String: String] = [:]) throws -> Result {
+        guard let exe = executable else { throw FixtureFailure("the `clearance` executable is not built") }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        p.currentDirectoryURL = cwd ?? root
+        var environment = ProcessInfo.processInfo.environment
+        environment["CLEARANCE_POLICIES"] = nil
+        environment["CLEARANCE_DB"] = nil
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A fresh temporary folder.
+    static func tempDir() throws -> URL {
+        let u = FileManager.default.temporaryDirectory.appendingPathComponent("clearance-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+}
+
+struct FixtureFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// End-to-end tests of `clearance check` and `clearance demo`, every exit status included.
+@Suite struct CheckCommandTests {
+    let agreements = ["--agreements", "seeds/sample-agreements.json"]
+    let photo = ["--subscriber", "alsharq", "--source", "ilkha", "--asset-id", "ilkha-482627", "--kind", "photo",
+                 "--published-at", "2026-11-28T09:00:00Z", "--channel", "web", "--territory", "IQ", "--at", "2026-11-29T10:00:00Z"]
+
+    @Test func permitExitsZero() throws {
+        let r = try CLI.run(["check"] + agreements + ["--subscriber", "alsharq", "--source", "ilkha", "--asset-id", "a1", "--kind", "text",
+                                                       "--published-at", "2026-11-29T08:00:00Z", "--channel", "web", "--territory", "IQ",
+                                                       "--at", "2026-11-29T10:00:00Z"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("PERMIT — alsharq may reproduce text a1 on web in IQ"))
+        #expect(r.stdout.contains("Duties: credit «İLKHA»"))
+    }
+
+    @Test func denyExitsOneWithReasonsInJSON() throws {
+        let r = try CLI.run(["check", "--format", "json"] + agreements + photo)
+        #expect(r.status == 1)
+        let d = try JSONParser.parse(r.stdout)
+        #expect(d["decision"] == "deny")
+        #expect(d["reasons"]?.arrayValue?.first?["code"] == "asset_not_granted")
+        #expect(d["wouldPermitIf"] == ["a grant covering photo in C-2026-0007"])
+    }
+
+    @Test func textAnswerReadsLikeARightsManager() throws {
+        let r = try CLI.run(["check"] + agreements + photo)
+        #expect(r.status == 1)
+        #expect(r.stdout.hasPrefix("DENY — alsharq may not reproduce photo ilkha-482627 on web in IQ"))
+        #expect(r.stdout.contains("contract C-2026-0007 grants text only, not photo"))
+        #expect(r.stdout.contains("The notice says: «"))
+        #expect(r.stdout.contains("Would be allowed with: a grant covering photo in C-2026-0007."))
+    }
+
+    @Test func badFlagsExit64NamingTheFlag() throws {
+        let r = try CLI.run(["check"] + agreements + ["--subscriber", "alsharq", "--source", "ilkha", "--asset-id", "a", "--kind", "foto",
+                                                       "--channel", "fax", "--territory", "Iraq"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("error[request.unknown_asset_kind] at --kind"))
+        #expect(r.stderr.contains("error[request.unknown_channel] at --channel"))
+        #expect(r.stderr.contains("hint: did you mean `IQ`?"))
+        let missing = try CLI.run(["check"] + agreements + ["--subscriber", "alsharq"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("--source is required"))
+        let at = try CLI.run(["check"] + agreements + photo.dropLast(2) + ["--at", "tomorrow"])
+        #expect(at.status == 64 && at.stderr.contains("error[check.bad_flag]"))
+        let none = try CLI.run(["check"] + agreements)
+        #expect(none.status == 64 && none.stderr.contains("check.no_request"))
+        let both = try CLI.run(["check", "--batch", "-"] + agreements + photo)
+        #expect(both.status == 64 && both.stderr.contains("check.conflicting_inputs"))
+    }
+
+    @Test func requestFile() throws {
+        let dir = try CLI.tempDir()
+        let file = dir.appendingPathComponent("r.json")
+        try #"{"id": "r9", "subscriber": "gulfnews", "source": "ilkha", "asset": {"id": "v1", "kind": "video"}, "channel": "tv", "territory": "QA", "at": "2025-06-01T10:00:00Z"}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", "--request", file.path, "--format", "json"] + agreements)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try JSONParser.parse(r.stdout)["id"] == "r9")
+        let stdin = try CLI.run(["check", "--request", "-"] + agreements, stdin: "{\"subscriber\": 1}")
+        #expect(stdin.status == 65 && stdin.stderr.contains("request.wrong_type"))
+        let missing = try CLI.run(["check", "--request", dir.appendingPathComponent("nope.json").path] + agreements)
+        #expect(missing.status == 66)
+        let notJSON = try CLI.run(["check", "--request", "-"] + agreements, stdin: "{\"id\": ")
+        #expect(notJSON.status == 65 && notJSON.stderr.contains("json.truncated"))
+    }
+
+    @Test func batchKeepsOrderAndAnswersBadLinesInPlace() throws {
+        let lines = [
+            #"{"id":"b1","subscriber":"alsharq","source":"ilkha","asset":{"id":"a","kind":"text","publishedAt":"2026-11-28T09:00:00Z"},"channel":"web","territory":"IQ"}"#,
+            "this is not json",
+            "",
+            #"{"id":"b3","subscriber":"alsharq","source":"ilkha","channel":"fax"}"#,
+            #"{"id":"b4","subscriber":"alsharq","source":"ilkha","asset":{"id":"p","kind":"photo"},"channel":"web","territory":"IQ"}"#,
+            #"{"id":"b5","subscriber":"alsharq","source":"afp","asset":{"id":"p","kind":"text"},"channel":"web","territory":"IQ"}"#,
+        ]
+        let r = try CLI.run(["check", "--batch", "-", "--at", "2026-11-29T10:00:00Z"] + agreements, stdin: lines.joined(separator: "\n"))
+        #expect(r.status == 65, "\(r.stderr)")
+        let out = r.stdout.split(separator: "\n").map(String.init)
+        #expect(out.count == 5)
+        let parsed = try out.map { try JSONParser.parse($0) }
+        #expect(parsed.map { $0["id"]?.stringValue ?? "-" } == ["b1", "-", "b3", "b4", "b5"])
+        #expect(parsed[0]["decision"] == "permit")
+        #expect(parsed[1]["line"] == 2 && parsed[1]["error"]?["code"] == "json.syntax" && parsed[1]["decision"] == nil)
+        #expect(parsed[2]["line"] == 4 && parsed[2]["error"]?["code"] == "request.missing_field")
+        #expect(parsed[3]["decision"] == "deny")
+        #expect(parsed[4]["reasons"]?.arrayValue?.first?["code"] == "no_policy")
+        // All decided, some denied: exit 1; all permitted: exit 0.
+        let denied = try CLI.run(["check", "--batch", "-", "--at", "2026-11-29T10:00:00Z"] + agreements, stdin: lines[4] + "\n" + lines[0] + "\n")
+        #expect(denied.status == 1)
+        let permitted = try CLI.run(["check", "--batch", "-", "--at", "2026-11-29T10:00:00Z"] + agreements, stdin: lines[0])
+        #expect(permitted.status == 0)
+    }
+
+    @Test func recordCountsTowardQuotasWithinABatch() throws {
+        let line = #"{"subscriber":"anadolu-review","source":"ilkha","asset":{"id":"p","kind":"photo"},"channel":"web","territory":"DE","at":"2026-11-29T10:00:00Z"}"#
+        let input = Array(repeating: line, count: 3).joined(separator: "\n")
+        let r = try CLI.run(["check", "--batch", "-", "--record"] + agreements, stdin: input)
+        let codes = try r.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["reasons"]?.arrayValue?.first?["code"]?.stringValue ?? "" }
+        #expect(codes == ["granted", "granted", "quota_exceeded"])
+        let norecord = try CLI.run(["check", "--batch", "-"] + agreements, stdin: input)
+        #expect(norecord.status == 0)
+    }
+
+    @Test func brokenPolicyIsAConfigurationError() throws {
+        let dir = try CLI.tempDir()
+        try #"{"@type": "Set", "uid": "urn:x", "permission": [{"action": "teleport"}]}"#
+            .write(to: dir.appendingPathComponent("ilkha.json"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", "--policies", dir.path] + agreements + photo)
+        #expect(r.status == 78, "\(r.stderr)")
+        let env = try CLI.run(["check"] + agreements + photo, env: ["CLEARANCE_POLICIES": dir.path])
+        #expect(env.status == 78)
+        let empty = try CLI.tempDir()
+        let none = try CLI.run(["check", "--policies", empty.path, "--format", "json"] + agreements + photo)
+        #expect(none.status == 1)
+        #expect(try JSONParser.parse(none.stdout)["reasons"]?.arrayValue?.first?["code"] == "no_policy")
+    }
+
+    @Test func badAgreementsFile() throws {
+        let dir = try CLI.tempDir()
+        let f = dir.appendingPathComponent("a.json")
+        try #"[{"id": "C-1", "kind": "deal"}]"#.write(to: f, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", "--agreements", f.path] + photo)
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("error[agreement.unknown_kind]") && r.stderr.contains("$[0].kind"))
+    }
+
+    @Test func demoRunsOnAFreshCheckout() throws {
+        let r = try CLI.run(["demo"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for needle in ["PERMIT — alsharq", "Duties: credit «İLKHA»", "grants text only, not photo", "ended on 2025-12-31",
+                       "the notice requires a prior subscription", "no photos on social media", "has no agreement with ilkha"] {
+            #expect(r.stdout.contains(needle), "demo output lacks `\(needle)`")
+        }
+        let json = try CLI.run(["demo", "--format", "json"])
+        #expect(json.stdout.split(separator: "\n").count == 7)
+    }
+}

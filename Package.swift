@@ -21,6 +21,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "ClearanceCore"),
+        // The system zlib (gzip-compressed usage logs); `.ci/run` installs zlib1g-dev.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         .target(
             name: "NoticeReader",
             dependencies: ["ClearanceCore"],
@@ -33,7 +39,7 @@ let package = Package(
         .target(
             name: "ClearanceCLI",
             dependencies: [
-                "ClearanceCore", "NoticeReader", "ClearanceStore",
+                "ClearanceCore", "NoticeReader", "ClearanceStore", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

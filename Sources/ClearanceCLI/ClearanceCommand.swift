@@ -14,7 +14,12 @@ public struct ClearanceCommand: AsyncParsableCommand {
             PolicyCommand.self,
             CheckCommand.self,
             DemoCommand.self,
-            VerifyCommand.self, BackupCommand.self, RestoreCommand.self,
+            AuditCommand.self,
+            ContractCommand.self,
+            SubscriberCommand.self,
+            LogCommand.self,
+            VerifyCommand.self,
+            BackupCommand.self, RestoreCommand.self,
         ]
     )
     public init() {}

@@ -108,7 +108,7 @@ struct TamperTests {
         _ = dir
         let first = try CLI.run(["verify", "--db", db, "--format", "json"])
         let report = try JSONParser.parse(first.stdout)
-        let head = try #require(report["chains"]?.arrayValue?.first { $0["table"]?.stringValue == "usage_ledger" }?["head"]?.stringValue)
+        let head = try #require(report["tables"]?.arrayValue?.first { $0["table"]?.stringValue == "usage_ledger" }?["head"]?.stringValue)
         // Delete the last use: the chain still links (nothing after it), so only the head shows it.
         try SQLiteShell.run(db, "DROP TRIGGER usage_ledger_no_delete; DELETE FROM usage_ledger WHERE seq = 15;")
         #expect(try CLI.run(["verify", "--db", db]).status == 0, "a truncated chain is self-consistent")

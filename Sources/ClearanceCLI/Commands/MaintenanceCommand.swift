@@ -35,18 +35,17 @@ enum Maintenance {
         o["table"] = .string(t.table)
         o["rows"] = .number(Double(t.rows))
         o["head"] = .string(t.head)
-        o["ok"] = .bool(t.problem == nil)
+        o["problem"] = t.problem.map { .string($0.message) } ?? .null
         if let p = t.problem {
             o["code"] = .string(p.code)
-            o["message"] = .string(p.message)
             if let l = p.location { o["location"] = .string(l) }
         }
         return .object(o)
     }
 
-    /// One line per chain: `decision_log: 120 rows, head 3f2a…`.
+    /// One line per chain: `decision_log: 120 rows, chain intact, head 3f2a…`.
     static func text(_ t: ChainReport.Table) -> String {
-        "\(t.table): \(t.rows) rows, head \(t.head)" + (t.problem == nil ? "" : " (BROKEN)")
+        "\(t.table): \(t.rows) row\(t.rows == 1 ? "" : "s"), \(t.problem == nil ? "chain intact" : "CHAIN BROKEN"), head \(t.head)"
     }
 }
 
@@ -113,7 +112,7 @@ public struct VerifyCommand: ParsableCommand {
         if format == "json" {
             var o = JSONObject()
             o["ok"] = .bool(problems.isEmpty)
-            o["chains"] = .array(report.tables.map(Maintenance.json))
+            o["tables"] = .array(report.tables.map(Maintenance.json))
             o["problems"] = .array(problems.map { d in
                 var p = JSONObject()
                 p["code"] = .string(d.code); p["message"] = .string(d.message)

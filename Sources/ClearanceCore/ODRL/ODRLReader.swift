@@ -7,7 +7,7 @@
 /// Every structural problem becomes a ``Diagnostic`` with its JSON path; ``ODRLValidator`` then
 /// checks the terms and values. Unknown keys are kept in `extensions` (never an error).
 public enum ODRLReader {
-    /// The result of reading: the policies (possibly partial) and every problem found.
+    /// The result of reading: the policies (none when there is an error) and every problem found.
     public struct Result: Sendable {
         public var policies: [ODRLPolicy]
         public var diagnostics: [Diagnostic]
@@ -41,7 +41,9 @@ public enum ODRLReader {
                 r.diagnostics += ODRLValidator.validate(p, path: pPath)
             }
         }
-        return Result(policies: policies, diagnostics: r.diagnostics)
+        // no partial result: a document with an error yields no policy at all
+        let failed = r.diagnostics.contains { $0.severity == .error }
+        return Result(policies: failed ? [] : policies, diagnostics: r.diagnostics)
     }
 
     /// Reads exactly one policy (from an object or an `@graph` document); throws every error found.
@@ -127,7 +129,8 @@ struct Reader {
             return p
         }
         p.keyOrder = obj.keys
-        for (key, value) in obj {
+        for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
             let kp = path + "." + key
             switch key {
             case "@type", "type": if let t = iri(value, at: kp, what: "`\(key)`") { p.type = odrlTerm(t) }
@@ -150,7 +153,10 @@ struct Reader {
 
     mutating func extensionKey(_ key: String, _ value: JSONValue, into ext: inout JSONObject, at path: String, known: String) {
         ext[key] = value
-        if !key.hasPrefix("@") && !key.contains(":") {
+        if key.hasPrefix("odrl:") || key.hasPrefix(ODRLVocabulary.namespace) {
+            warning("odrl.unknown_property", "`\(key)` is not an ODRL property of \(known); it is kept but not used",
+                    at: path, hint: "check the spelling against the ODRL 2.2 vocabulary")
+        } else if !key.hasPrefix("@") && !key.contains(":") {
             warning("odrl.unknown_property", "`\(key)` is not an ODRL property of \(known); it is kept but not used",
                     at: path, hint: "check the spelling, or give extension keys a prefix such as `clr:`")
         }
@@ -170,7 +176,8 @@ struct Reader {
             return r
         }
         r.keyOrder = obj.keys
-        for (key, value) in obj {
+        for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
             let kp = path + "." + key
             switch key {
             case "uid", "@id": r.uid = iri(value, at: kp, what: "`\(key)`")
@@ -181,20 +188,10 @@ struct Reader {
             case "assignee": r.assignees = entities(value, at: kp, what: "`assignee`")
             case "constraint": r.constraints = constraints(value, at: kp)
             case "duty":
-                if kind != .permission {
-                    error("odrl.misplaced_property", "a \(kind.rawValue) cannot have duties (`duty` belongs to a permission)",
-                          at: kp, hint: kind == .prohibition ? "a prohibition's duties are `remedy`" : "a duty's own duties are `consequence`")
-                }
                 r.duties = rules(value, kind: .duty, at: kp)
             case "remedy":
-                if kind != .prohibition {
-                    error("odrl.misplaced_property", "only a prohibition can have a `remedy`", at: kp)
-                }
                 r.remedies = rules(value, kind: .remedy, at: kp)
             case "consequence":
-                if kind == .permission || kind == .prohibition {
-                    error("odrl.misplaced_property", "only a duty can have a `consequence`", at: kp)
-                }
                 r.consequences = rules(value, kind: .consequence, at: kp)
             default:
                 if ODRLRule.partyFunctionKeys.contains(key) {
@@ -217,10 +214,6 @@ struct Reader {
         for (item, p) in zip(items, paths) {
             if let a = action(item, at: p) { out.append(a) }
         }
-        if out.count > 1 {
-            error("odrl.multiple_actions", "a rule has exactly one action; found \(out.count)", at: path,
-                  hint: "write one rule per action")
-        }
         return out
     }
 
@@ -233,7 +226,8 @@ struct Reader {
             var uid: String?
             var refinements: [ODRLConstraint] = []
             var ext = JSONObject()
-            for (key, value) in obj {
+            for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
                 let kp = path + "." + key
                 switch key {
                 case "rdf:value", "value", "odrl:value": name = iri(value, at: kp, what: "the action's `rdf:value`")
@@ -247,7 +241,7 @@ struct Reader {
                 return ODRLAction(odrlTerm(u), writtenAsNode: false)
             }
             guard let n = name else {
-                error("odrl.missing_action", "the action object names no action (`rdf:value`)", at: path,
+                error("odrl.unnamed_action", "the action object names no action (`rdf:value`)", at: path,
                       hint: "write `\"rdf:value\": {\"@id\": \"odrl:print\"}`")
                 return nil
             }
@@ -275,7 +269,8 @@ struct Reader {
         case .object(let obj):
             var e = ODRLEntity(nil)
             e.keyOrder = obj.keys
-            for (key, value) in obj {
+            for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
                 let kp = path + "." + key
                 switch key {
                 case "uid", "@id": e.uid = iri(value, at: kp, what: "`\(key)`")
@@ -320,13 +315,11 @@ struct Reader {
         if let lop = logicalKeys.first {
             var l = ODRLLogicalConstraint(lop, [])
             l.keyOrder = obj.keys
-            for (key, value) in obj {
+            for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
                 let kp = path + "." + key
                 switch ODRLVocabulary.shortName(key) {
                 case lop.rawValue: l.operands = constraints(value, at: kp)
-                    if l.operands.isEmpty, !hasErrors(under: kp) {
-                        error("odrl.empty_logical_constraint", "`\(lop.rawValue)` needs at least one constraint", at: kp)
-                    }
                 case "uid", "@id": l.uid = iri(value, at: kp, what: "`\(key)`")
                 default: l.extensions[key] = value
                 }
@@ -335,18 +328,16 @@ struct Reader {
         }
         var a = ODRLAtomicConstraint("", "", [])
         a.keyOrder = obj.keys
-        var sawRight = false
-        for (key, value) in obj {
+        for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
             let kp = path + "." + key
             switch key {
             case "uid", "@id": a.uid = iri(value, at: kp, what: "`\(key)`")
             case "leftOperand", "odrl:leftOperand": a.leftOperand = iri(value, at: kp, what: "`leftOperand`").map(odrlTerm) ?? ""
             case "operator", "odrl:operator": a.operatorTerm = iri(value, at: kp, what: "`operator`").map(odrlTerm) ?? ""
             case "rightOperand", "odrl:rightOperand":
-                sawRight = true
                 (a.rightOperand, a.rightOperandIsList) = literals(value, at: kp)
             case "rightOperandReference", "odrl:rightOperandReference":
-                sawRight = true
                 a.rightOperandReference = iri(value, at: kp, what: "`rightOperandReference`")
             case "dataType", "odrl:dataType", "datatype", "odrl:datatype":
                 a.dataType = iri(value, at: kp, what: "`dataType`").map(ODRLVocabulary.normalizedDataType)
@@ -358,21 +349,7 @@ struct Reader {
                 }
             }
         }
-        if obj["leftOperand"] == nil && obj["odrl:leftOperand"] == nil {
-            error("odrl.missing_left_operand", "the constraint has no `leftOperand`", at: path,
-                  hint: "name what is constrained, e.g. `\"leftOperand\": \"dateTime\"`")
-        }
-        if obj["operator"] == nil && obj["odrl:operator"] == nil {
-            error("odrl.missing_operator", "the constraint has no `operator`", at: path, hint: "e.g. `\"operator\": \"lt\"`")
-        }
-        if !sawRight {
-            error("odrl.missing_right_operand", "the constraint has no `rightOperand`", at: path)
-        }
         return .atomic(a)
-    }
-
-    func hasErrors(under path: String) -> Bool {
-        diagnostics.contains { $0.severity == .error && ($0.location ?? "").hasPrefix(path) }
     }
 
     mutating func literals(_ json: JSONValue, at path: String) -> ([ODRLLiteral], Bool) {
@@ -382,7 +359,6 @@ struct Reader {
             for (i, item) in items.enumerated() {
                 if let l = literal(item, at: "\(path)[\(i)]") { out.append(l) }
             }
-            if items.isEmpty { error("odrl.missing_right_operand", "the right operand is an empty list", at: path) }
             return (out, true)
         case .object(let o) where o["@list"] != nil:
             return literals(o["@list"]!, at: path + ".@list")
@@ -411,6 +387,7 @@ struct Reader {
                     guard let ts = iri(t, at: path + ".@type", what: "`@type`") else { return nil }
                     return .typed(lex, datatype: ODRLVocabulary.normalizedDataType(ts))
                 }
+                if let lang = o["@language"]?.stringValue { return .languageTagged(lex, language: lang) }
                 if case .number(let d) = v { return .number(d) }
                 return .string(lex)
             }
@@ -431,6 +408,21 @@ struct Reader {
     }
 
     // MARK: Values
+
+    /// ODRL property keys, which may also be written `odrl:key` or with the full namespace.
+    static let odrlKeys: Set<String> = [
+        "permission", "prohibition", "obligation", "duty", "remedy", "consequence", "action", "target", "output",
+        "assigner", "assignee", "constraint", "refinement", "leftOperand", "operator", "rightOperand",
+        "rightOperandReference", "dataType", "unit", "status", "profile", "conflict", "inheritFrom", "source",
+        "partOf", "and", "or", "xone", "andSequence", "uid",
+    ]
+
+    /// `odrl:permission` and the full IRI read as `permission`; other keys stay as written.
+    func odrlKey(_ key: String) -> String {
+        let s = ODRLVocabulary.shortName(key)
+        if s != key, Reader.odrlKeys.contains(s) || ODRLRule.partyFunctionKeys.contains(s) { return s }
+        return key
+    }
 
     /// An ODRL vocabulary term written with the `odrl:` prefix or the full namespace, as its short
     /// name (the canonical compact form); any other term as written.
@@ -533,6 +525,9 @@ struct GraphEmbedder {
         }
         if case .array(let a) = v {
             return .array(a.map { embedValue($0, nodeValued: nodeValued, seen: &seen) })
+        }
+        if case .object(let o) = v, o.count == 1, let list = o["@list"] {
+            return .object(JSONObject([("@list", embedValue(list, nodeValued: nodeValued, seen: &seen))]))
         }
         return v
     }

@@ -48,7 +48,7 @@ enum ValueDomain: Equatable {
     static func of(_ literal: ODRLLiteral, leftOperand: String?, dataType: String?) -> ValueDomain {
         switch literal {
         case .typed(_, let dt): if let d = of(dataType: dt) { return d } else { return .text }
-        case .iri: return .text
+        case .iri, .languageTagged: return .text
         case .number: return .number
         case .bool: return .bool
         case .string:
@@ -108,6 +108,12 @@ struct Validation {
             error("odrl.unknown_conflict_strategy", "`\(c)` is not a conflict strategy", at: path + ".conflict",
                   hint: "use perm, prohibit or invalid")
         }
+        for (i, profile) in p.profiles.enumerated() where !ODRLVocabulary.isSupportedProfile(profile) {
+            error("odrl.unsupported_profile",
+                  "the policy uses the profile `\(profile)`, which Clearance does not implement; ODRL forbids processing a policy whose profile is not understood",
+                  at: path + ".profile" + (p.profiles.count > 1 ? "[\(i)]" : ""),
+                  hint: "Clearance implements ODRL 2.2 core and IPTC RightsML (http://iptc.org/std/RightsML/2/)")
+        }
         if !p.inheritFrom.isEmpty {
             error("odrl.unsupported_inheritance",
                   "the policy inherits from `\(p.inheritFrom.joined(separator: "`, `"))`, which Clearance cannot load, so it cannot know every rule in force",
@@ -117,13 +123,46 @@ struct Validation {
             warning("odrl.empty_policy", "the policy has no permission, prohibition or obligation", at: path)
         }
         for (i, a) in p.actions.enumerated() { action(a, at: path + ".action" + (p.actions.count > 1 || a.writtenAsNode ? "[\(i)]" : "")) }
-        for (i, e) in p.targets.enumerated() { entity(e, at: "\(path).target[\(i)]") }
-        for (i, e) in p.assignees.enumerated() { entity(e, at: "\(path).assignee[\(i)]") }
-        for (i, e) in p.assigners.enumerated() { entity(e, at: "\(path).assigner[\(i)]") }
+        for (key, list) in [("target", p.targets), ("assignee", p.assignees), ("assigner", p.assigners)] {
+            for (i, e) in list.enumerated() { entity(e, at: entityPath(path, key, i, list.count)) }
+        }
+        overriddenPermissions(p, path: path)
         let groups: [(String, [ODRLRule])] = [("permission", p.permissions), ("prohibition", p.prohibitions), ("obligation", p.obligations)]
         for (key, rules) in groups {
             for (i, r) in rules.enumerated() {
                 rule(r, policy: p, type: ptype, path: "\(path).\(key)[\(i)]")
+            }
+        }
+    }
+
+    /// Warns about a permission that an unconditional prohibition of the same policy always overrides.
+    mutating func overriddenPermissions(_ p: ODRLPolicy, path: String) {
+        let strategy = p.conflictStrategy
+        guard strategy != .perm else { return }
+        func uids(_ own: [ODRLEntity], _ inherited: [ODRLEntity]) -> Set<String>? {
+            let list = own.isEmpty ? inherited : own
+            return list.isEmpty ? nil : Set(list.compactMap(\.uid))
+        }
+        for (hi, h) in p.prohibitions.enumerated() {
+            let hAction = h.actions.first ?? p.actions.first
+            guard h.constraints.isEmpty, hAction?.refinements.isEmpty ?? true,
+                  (h.targets + h.assignees).allSatisfy({ $0.refinements.isEmpty }) else { continue }
+            let hTargets = uids(h.targets, p.targets)
+            let hAssignees = uids(h.assignees, p.assignees)
+            for (pi, perm) in p.permissions.enumerated() {
+                let pAction = perm.actions.first ?? p.actions.first
+                if let ha = hAction?.canonicalName {
+                    guard let pa = pAction?.canonicalName, ODRLVocabulary.broaderActions(of: pa).contains(ha) else { continue }
+                }
+                if let ht = hTargets { guard let pt = uids(perm.targets, p.targets), pt.isSubset(of: ht) else { continue } }
+                if let hp = hAssignees { guard let pp = uids(perm.assignees, p.assignees), pp.isSubset(of: hp) else { continue } }
+                let permName = perm.uid ?? "\(path).permission[\(pi)]"
+                let prohName = h.uid ?? "\(path).prohibition[\(hi)]"
+                let what = strategy == .invalid
+                    ? "the policy is void wherever permission `\(permName)` applies, because prohibition `\(prohName)` always conflicts with it (conflict: invalid)"
+                    : "permission `\(permName)` can never be in force: prohibition `\(prohName)` covers everything it grants and has no conditions"
+                warning("odrl.conflicting_rules", what, at: "\(path).permission[\(pi)]",
+                        hint: "narrow the prohibition with a constraint, or set `conflict` to `perm` if the permission is an exception")
             }
         }
     }
@@ -140,12 +179,26 @@ struct Validation {
             warning("odrl.missing_action", "the \(r.kind.rawValue) names no action, so it covers every action",
                     at: path, hint: "name the action, e.g. `\"action\": \"reproduce\"`")
         }
+        if r.actions.count > 1 {
+            error("odrl.multiple_actions", "a rule has exactly one action; found \(r.actions.count)", at: path + ".action",
+                  hint: "write one rule per action")
+        }
+        if !r.duties.isEmpty && r.kind != .permission {
+            error("odrl.misplaced_property", "a \(r.kind.rawValue) cannot have duties (`duty` belongs to a permission)",
+                  at: path + ".duty", hint: r.kind == .prohibition ? "a prohibition's duties are `remedy`" : "a duty's own duties are `consequence`")
+        }
+        if !r.remedies.isEmpty && r.kind != .prohibition {
+            error("odrl.misplaced_property", "only a prohibition can have a `remedy`", at: path + ".remedy")
+        }
+        if !r.consequences.isEmpty && (r.kind == .permission || r.kind == .prohibition) {
+            error("odrl.misplaced_property", "only a duty can have a `consequence`", at: path + ".consequence")
+        }
         for (i, a) in r.actions.enumerated() { action(a, at: path + ".action" + (r.actions.count > 1 || a.writtenAsNode ? "[\(i)]" : "")) }
         for (key, list) in [("target", r.targets), ("output", r.outputs), ("assigner", r.assigners), ("assignee", r.assignees)] {
-            for (i, e) in list.enumerated() { entity(e, at: "\(path).\(key)[\(i)]") }
+            for (i, e) in list.enumerated() { entity(e, at: entityPath(path, key, i, list.count)) }
         }
         for (key, list) in r.otherParties.sorted(by: { $0.key < $1.key }) {
-            for (i, e) in list.enumerated() { entity(e, at: "\(path).\(key)[\(i)]") }
+            for (i, e) in list.enumerated() { entity(e, at: entityPath(path, key, i, list.count)) }
         }
         if r.kind == .permission || r.kind == .prohibition || r.kind == .obligation {
             if type == .agreement {
@@ -168,6 +221,11 @@ struct Validation {
         for (i, d) in r.consequences.enumerated() { rule(d, policy: p, type: nil, path: "\(path).consequence[\(i)]") }
     }
 
+    /// A single asset or party is written as a plain value, several as an array (the canonical form).
+    func entityPath(_ path: String, _ key: String, _ i: Int, _ count: Int) -> String {
+        count == 1 ? "\(path).\(key)" : "\(path).\(key)[\(i)]"
+    }
+
     mutating func action(_ a: ODRLAction, at path: String) {
         if a.canonicalName == nil {
             error("odrl.unknown_action", "`\(a.name)` is not an ODRL action", at: path,
@@ -178,7 +236,7 @@ struct Validation {
 
     mutating func entity(_ e: ODRLEntity, at path: String) {
         if let u = e.uid { checkIRI(u, at: path) } else {
-            error("odrl.missing_uid", "the asset or party has no `uid`", at: path, hint: "name it by IRI")
+            error("odrl.unnamed_entity", "the asset or party has no `uid`", at: path, hint: "name it by IRI")
         }
         constraintList(e.refinements, at: path + ".refinement")
     }
@@ -198,6 +256,9 @@ struct Validation {
     mutating func constraint(_ c: ODRLConstraint, at path: String) {
         switch c {
         case .logical(let l):
+            if l.operands.isEmpty {
+                error("odrl.empty_logical_constraint", "`\(l.op.rawValue)` needs at least one constraint", at: "\(path).\(l.op.rawValue)")
+            }
             for (i, o) in l.operands.enumerated() { constraint(o, at: "\(path).\(l.op.rawValue)[\(i)]") }
             if l.op == .and || l.op == .andSequence { contradictions(l.operands, at: "\(path).\(l.op.rawValue)") }
         case .atomic(let a): atomic(a, at: path)
@@ -207,13 +268,15 @@ struct Validation {
     mutating func atomic(_ a: ODRLAtomicConstraint, at path: String) {
         let lo = a.canonicalLeftOperand
         if a.leftOperand.isEmpty {
-            // reported by the reader
+            error("odrl.missing_left_operand", "the constraint has no `leftOperand`", at: path,
+                  hint: "name what is constrained, e.g. `\"leftOperand\": \"dateTime\"`")
         } else if lo == nil {
             error("odrl.unknown_left_operand", "`\(a.leftOperand)` is not an ODRL left operand", at: path + ".leftOperand",
                   hint: "use an ODRL 2.2 left operand (dateTime, spatial, purpose, recipient, media, count…) or a full IRI / prefixed name for an extension")
         }
         let op = a.knownOperator
         if a.operatorTerm.isEmpty {
+            error("odrl.missing_operator", "the constraint has no `operator`", at: path, hint: "e.g. `\"operator\": \"lt\"`")
         } else if op == nil && !ODRLVocabulary.isExtensionTerm(a.operatorTerm) {
             error("odrl.unknown_operator", "`\(a.operatorTerm)` is not an ODRL operator", at: path + ".operator",
                   hint: "use eq, neq, lt, lteq, gt, gteq, isA, hasPart, isPartOf, isAllOf, isAnyOf or isNoneOf")
@@ -242,6 +305,9 @@ struct Validation {
         if let op, !op.isSetBased, a.rightOperand.count > 1 {
             error("odrl.operator_mismatch", "`\(op.rawValue)` takes one value, but the right operand lists \(a.rightOperand.count)",
                   at: path + ".rightOperand", hint: "use isAnyOf / isNoneOf for a list")
+        }
+        if a.rightOperandReference == nil && a.rightOperand.isEmpty {
+            error("odrl.missing_right_operand", "the constraint has no `rightOperand`", at: path)
         }
         if a.rightOperandReference != nil && a.rightOperand.isEmpty {
             warning("odrl.unresolved_reference",

@@ -265,6 +265,7 @@ public struct JSONParser {
     }
 
     private mutating func parseString() throws(Diagnostic) -> String {
+        let openingQuote = i
         i += 1  // opening quote
         var out: [UInt8] = []
         var runStart = i
@@ -319,6 +320,7 @@ public struct JSONParser {
             i += 1
         }
         guard let s = String(validating: out, as: UTF8.self) else {
+            i = openingQuote  // point at the string, not past it
             throw error("json.invalid_utf8", "a string holds bytes that are not valid UTF-8", hint: "save the file as UTF-8")
         }
         return s

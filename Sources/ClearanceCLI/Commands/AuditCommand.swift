@@ -1,0 +1,204 @@
+import ArgumentParser
+import ClearanceCore
+import Foundation
+
+/// `clearance audit LOG…`: finds every use no agreement covered and every duty not met.
+public struct AuditCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Audit usage logs: what was republished without the right to, and which duty was not met.",
+        discussion: """
+        Reads usage events (JSON Lines, or CSV with a header row; `-` is standard input; gzip is detected by its magic bytes) and judges each one at its own time against the agreements in force then, with the same decider as `clearance check`. Duties are checked against the evidence (`attribution`, `link`); quotas are counted in time order across the ledger and the log.
+
+        Finding codes: unlicensed_use, agreement_expired, agreement_not_started, not_prior_subscription, asset_not_granted, action_not_granted, extent_not_granted, channel_not_granted, territory_not_granted, embargo_breach, restricted_use, quota_exceeded, no_policy, malformed_event, missing_attribution (all error); missing_link (warning).
+
+        Exit status: 0 done (findings or not), 1 findings at or above --fail-on, 64 bad flag, 65 malformed input (empty file, not a log, truncated gzip), 66 missing input, 74 I/O error.
+        """
+    )
+
+    @Argument(help: "Usage logs (.jsonl, .csv, optionally .gz; `-` for standard input).")
+    var logs: [String] = []
+
+    @Flag(name: .long, help: "Audit the usage stored in the ledger (`clearance usage import`).")
+    var ledger = false
+
+    @Option(name: .long, help: "The database (contracts and ledger).")
+    var db: String?
+
+    @Option(name: .long, help: "Agreements as a JSON array file (instead of, or as well as, the database).")
+    var agreements: [String] = []
+
+    @Option(name: .long, help: "The policies folder (default: $CLEARANCE_POLICIES, else ./Policies).")
+    var policies: String?
+
+    @Option(name: .long, help: "Report format: text, json, jsonl, csv, html.")
+    var format: ReportFormat = .text
+
+    @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Option(name: .long, help: "Only events at or after this time (ISO 8601; earlier ones still count toward quotas).")
+    var from: String?
+
+    @Option(name: .long, help: "Only events before this time (ISO 8601; a date covers that whole day).")
+    var to: String?
+
+    @Option(name: .long, help: "Only this subscriber (repeatable).")
+    var subscriber: [String] = []
+
+    @Option(name: .long, help: "Only this source (repeatable).")
+    var source: [String] = []
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when findings of this severity (or worse) exist: error or warning.")
+    var failOn: Finding.Severity?
+
+    @Option(name: .customLong("input-format"), help: "Force the log format: jsonl or csv (default: from the name, else the content).")
+    var inputFormat: UsageLogReader.Format?
+
+    @Flag(inversion: .prefixedNo, help: "Show a progress line on standard error (default: when it is a terminal).")
+    var progress: Bool?
+
+    public init() {}
+
+    /// The report formats.
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, jsonl, csv, html
+    }
+
+    public func run() throws {
+        if logs.isEmpty && !ledger {
+            throw fail(Diagnostic(code: "audit.no_input", message: "no usage log to audit",
+                                  hint: "name one or more logs (`-` for standard input), or pass `--ledger`",
+                                  category: .invalidValue), status: .usage)
+        }
+        var filters = AuditFilters()
+        do {
+            filters.from = try AuditCommand.instant(from, flag: "--from", endOfDay: false)
+            filters.to = try AuditCommand.instant(to, flag: "--to", endOfDay: true)
+        } catch {
+            throw fail(error, status: .usage)
+        }
+        if let f = filters.from, let t = filters.to, t <= f {
+            throw fail(Diagnostic(code: "audit.empty_range", message: "`--to` \(to ?? "") is not after `--from` \(from ?? "")",
+                                  hint: "swap them", category: .invalidValue), status: .usage)
+        }
+        filters.subscribers = Set(subscriber)
+        filters.sources = Set(source)
+        if logs.filter({ $0 == "-" }).count > 1 {
+            throw fail(Diagnostic(code: "audit.stdin_twice", message: "`-` (standard input) is named more than once",
+                                  category: .invalidValue), status: .usage)
+        }
+
+        // Agreements, policies and the decider.
+        let context: AuditContext
+        do {
+            context = try AuditContext.load(agreementFiles: agreements, db: db, policies: policies, needLedger: ledger)
+        } catch {
+            throw fail(error.diagnostics)
+        }
+
+        // Open every input before reading any, so a missing file fails fast.
+        var sources: [UsageEventSource] = []
+        var countOnly: [Bool] = []
+        var readers: [UsageLogReader] = []
+        do {
+            if let l = try context.ledgerSource() {
+                sources.append(l)
+                countOnly.append(!ledger)
+            }
+        } catch {
+            throw fail(error.diagnostics)
+        }
+        for path in logs {
+            do {
+                let r = try UsageLogReader(path: path, format: inputFormat)
+                readers.append(r)
+                sources.append(r)
+                countOnly.append(false)
+            } catch {
+                throw fail(error)
+            }
+        }
+
+        let runner = AuditRunner(auditor: context.auditor, filters: filters, sources: sources, countOnly: countOnly)
+        let showProgress = progress ?? (isatty(2) != 0)
+        let started = Date()
+        if showProgress {
+            runner.onProgress = { s in
+                let read = readers.reduce(Int64(0)) { $0 + $1.bytesRead }
+                let total = readers.reduce(Int64(0)) { $0 + ($1.size ?? 0) }
+                var line = "\rauditing: \(s.eventsAudited + s.eventsFiltered) events, \(s.findings) findings"
+                if total > 0 { line += ", \(min(100, Int(Double(read) * 100 / Double(total))))% of input" }
+                line += ", \(Int(Date().timeIntervalSince(started)))s"
+                FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+            }
+        }
+        func clearProgress() {
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
+
+        do {
+            let out = try OutputWriter(path: output)
+            switch format {
+            case .jsonl:
+                try runner.run { f in try out.write(f.jsonText() + "\n") }
+            case .csv:
+                try out.write(CSVReport.header)
+                try runner.run { f in try out.write(CSVReport.row(f)) }
+            case .text, .json, .html:
+                let spool = try FindingSpool()
+                try runner.run { f in try spool.append(f) }
+                let s = runner.summary
+                switch format {
+                case .text:
+                    try out.write(TextReport.summary(s))
+                    if spool.count > 0 { try out.write(TextReport.findingsHeading) }
+                    try spool.replay { f in try out.write(TextReport.finding(f)) }
+                case .json:
+                    try out.write(JSONReport.head(s))
+                    var first = true
+                    try spool.replay { f in try out.write(JSONReport.element(f, first: first)); first = false }
+                    try out.write(JSONReport.tail(empty: first))
+                default:
+                    try out.write(HTMLReport.head(s))
+                    var shown = 0
+                    try spool.replay { f in
+                        guard shown < HTMLReport.defaultMaximumRows else { return }
+                        try out.write(HTMLReport.row(f))
+                        shown += 1
+                    }
+                    try out.write(HTMLReport.tail(shown: shown, total: spool.count))
+                }
+            }
+            try out.flush()
+        } catch let d as Diagnostic {
+            clearProgress()
+            throw fail(d)
+        } catch let e as DiagnosticError {
+            clearProgress()
+            throw fail(e.diagnostics)
+        }
+        clearProgress()
+
+        let s = runner.summary
+        if let failOn {
+            let hit = failOn == .error ? s.errors > 0 : s.findings > 0
+            if hit { throw ExitCode(ExitStatus.deny.rawValue) }
+        }
+    }
+
+    /// Parses a `--from`/`--to` value; a date-only `--to` means the end of that day.
+    static func instant(_ text: String?, flag: String, endOfDay: Bool) throws(Diagnostic) -> Instant? {
+        guard let text else { return nil }
+        switch ISO8601.parseDateTime(text) {
+        case .success(let p): return endOfDay && p.isDateOnly ? p.endOfDayExclusive : p.instant
+        case .failure(let e):
+            throw Diagnostic(code: "audit.bad_date", message: "`\(flag)` `\(text)` is not a date: \(e.message)",
+                             hint: "write an ISO 8601 date or time, e.g. `2026-06-01` or `2026-06-01T09:00:00Z`",
+                             category: .invalidValue)
+        }
+    }
+}
+
+extension Finding.Severity: ExpressibleByArgument {}
+extension UsageLogReader.Format: ExpressibleByArgument {}

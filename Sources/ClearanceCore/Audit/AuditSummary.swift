@@ -1,0 +1,128 @@
+/// The totals of an audit, kept up to date as findings stream past (bounded by subscribers × codes).
+public struct AuditSummary: Sendable, Equatable {
+    /// Counts for one subscriber.
+    public struct SubscriberTotals: Sendable, Equatable {
+        public var events = 0
+        public var errors = 0
+        public var warnings = 0
+        public var byCode: [Finding.Code: Int] = [:]
+        public init() {}
+        /// All findings for this subscriber.
+        public var findings: Int { errors + warnings }
+    }
+
+    /// Input files (or `ledger`) in the order read.
+    public var files: [String] = []
+    /// Lines read (including malformed ones and blank lines skipped).
+    public var linesRead = 0
+    /// Events read and judged (well-formed, inside the filters).
+    public var eventsAudited = 0
+    /// Events left out by `--from/--to/--subscriber/--source`.
+    public var eventsFiltered = 0
+    /// Events judged with no finding at all.
+    public var eventsClean = 0
+    /// Events repeated (an event id already audited at the same instant: counted once).
+    public var duplicates = 0
+    /// Lines that were not usage events (each is also a `malformed_event` finding).
+    public var malformed = 0
+    /// Events earlier than an event before them in the same file (quota order is then approximate).
+    public var outOfOrder = 0
+    /// Ledger events counted for quotas only.
+    public var ledgerEventsCounted = 0
+    public var errors = 0
+    public var warnings = 0
+    public var byCode: [Finding.Code: Int] = [:]
+    public var bySubscriber: [String: SubscriberTotals] = [:]
+    /// Earliest and latest event time audited (ISO 8601 text as written).
+    public var firstAt: String?
+    public var lastAt: String?
+
+    public init() {}
+
+    /// Total findings.
+    public var findings: Int { errors + warnings }
+
+    /// Counts an event that was judged (whatever its findings).
+    public mutating func countEvent(subscriber: String, at: String, epoch: Int64, clean: Bool) {
+        eventsAudited += 1
+        if clean { eventsClean += 1 }
+        bySubscriber[subscriber, default: SubscriberTotals()].events += 1
+        if firstEpoch == nil || epoch < firstEpoch! { firstEpoch = epoch; firstAt = at }
+        if lastEpoch == nil || epoch > lastEpoch! { lastEpoch = epoch; lastAt = at }
+    }
+
+    private var firstEpoch: Int64?
+    private var lastEpoch: Int64?
+
+    /// Counts a finding.
+    public mutating func count(_ f: Finding) {
+        switch f.severity {
+        case .error: errors += 1
+        case .warning: warnings += 1
+        }
+        byCode[f.code, default: 0] += 1
+        if f.code == .malformedEvent { malformed += 1 }
+        if let s = f.subscriber {
+            var t = bySubscriber[s, default: SubscriberTotals()]
+            switch f.severity {
+            case .error: t.errors += 1
+            case .warning: t.warnings += 1
+            }
+            t.byCode[f.code, default: 0] += 1
+            bySubscriber[s] = t
+        }
+    }
+
+    /// Subscribers with findings, worst first (most errors, then most warnings, then id).
+    public func worstOffenders(limit: Int = 10) -> [(subscriber: String, totals: SubscriberTotals)] {
+        bySubscriber.filter { $0.value.findings > 0 }
+            .sorted { a, b in
+                if a.value.errors != b.value.errors { return a.value.errors > b.value.errors }
+                if a.value.warnings != b.value.warnings { return a.value.warnings > b.value.warnings }
+                return a.key < b.key
+            }
+            .prefix(limit)
+            .map { ($0.key, $0.value) }
+    }
+
+    /// Codes with counts, most frequent first.
+    public func codesByCount() -> [(code: Finding.Code, count: Int)] {
+        byCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The summary as a JSON value (the `summary` of the `json` report).
+    public func jsonValue(worstLimit: Int = 10) -> JSONValue {
+        var o = JSONObject()
+        o["files"] = .array(files.map { .string($0) })
+        o["linesRead"] = .number(Double(linesRead))
+        o["eventsAudited"] = .number(Double(eventsAudited))
+        o["eventsClean"] = .number(Double(eventsClean))
+        o["eventsFiltered"] = .number(Double(eventsFiltered))
+        o["duplicates"] = .number(Double(duplicates))
+        o["malformed"] = .number(Double(malformed))
+        o["outOfOrder"] = .number(Double(outOfOrder))
+        o["ledgerEventsCounted"] = .number(Double(ledgerEventsCounted))
+        o["findings"] = .number(Double(findings))
+        o["errors"] = .number(Double(errors))
+        o["warnings"] = .number(Double(warnings))
+        if let firstAt { o["from"] = .string(firstAt) }
+        if let lastAt { o["to"] = .string(lastAt) }
+        var codes = JSONObject()
+        for (c, n) in codesByCount() { codes[c.rawValue] = .number(Double(n)) }
+        o["byCode"] = .object(codes)
+        var subs = JSONObject()
+        for (s, t) in bySubscriber.sorted(by: { $0.key < $1.key }) where t.findings > 0 {
+            var so = JSONObject()
+            so["events"] = .number(Double(t.events))
+            so["errors"] = .number(Double(t.errors))
+            so["warnings"] = .number(Double(t.warnings))
+            var sc = JSONObject()
+            for (c, n) in t.byCode.sorted(by: { $0.key < $1.key }) { sc[c.rawValue] = .number(Double(n)) }
+            so["byCode"] = .object(sc)
+            subs[s] = .object(so)
+        }
+        o["bySubscriber"] = .object(subs)
+        o["worstOffenders"] = .array(worstOffenders(limit: worstLimit).map { .string($0.subscriber) })
+        return .object(o)
+    }
+}

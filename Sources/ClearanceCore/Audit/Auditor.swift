@@ -1,0 +1,341 @@
+/// Judges usage events one at a time, in time order, and says what was wrong with each.
+///
+/// Pure and streaming: no I/O, no clock; memory grows only with the quota counters of the
+/// periods in play. Each event is decided by the same news decider `check` uses, at the
+/// event's own time (`request.at`), so an amendment effective in June does not excuse a use
+/// in May. On top of the decision the auditor adds what only a log can show:
+///
+/// - duties against the evidence: a required credit line missing or different
+///   (`missing_attribution`), a required link absent (`missing_link`);
+/// - quotas counted in time order across the ledger and the log, per agreement, grant and
+///   period: the use that goes over is the `quota_exceeded` finding.
+public struct Auditor {
+    /// The news decider: a request (with its `at`) and the uses counted so far in, a decision out.
+    ///
+    /// The decider judges with the agreement versions in force at `request.at` and asks the
+    /// counter for the uses already made in a quota window; a use over the quota is its
+    /// `quota_exceeded` deny.
+    ///
+    /// It throws only for a problem of the setup (a broken policy file, an agreement that does not
+    /// compile): the audit then stops, since every later judgement would be wrong too.
+    public typealias Decide = (RepublicationRequest, AuditUsage) throws(DiagnosticError) -> NewsDecision
+    /// The version of an agreement in force at an instant (nil if none).
+    public typealias AgreementAsOf = (_ id: String, _ at: Instant) -> Agreement?
+
+    private let decide: Decide
+    private let agreementAsOf: AgreementAsOf
+    /// Uses counted per agreement, grant and period window.
+    private var usage = AuditUsage()
+    /// The latest event time seen, to drop counters of windows that have closed.
+    private var latest: Int64?
+    private var lastSweep: Int64?
+
+    /// An auditor over a decider and the agreement versions it decides with.
+    public init(decide: @escaping Decide, agreementAsOf: @escaping AgreementAsOf) {
+        self.decide = decide
+        self.agreementAsOf = agreementAsOf
+    }
+
+    /// Where an event came from, for the evidence of a finding.
+    public struct Origin: Sendable {
+        public var file: String
+        public var line: Int
+        public init(file: String, line: Int) { self.file = file; self.line = line }
+    }
+
+    /// Quota counters currently held (for tests and the memory budget).
+    public var quotaCounterCount: Int { usage.counts.count }
+
+    /// Judges one event: its findings (empty when the use was covered and its duties met).
+    public mutating func audit(_ event: UsageEvent, origin: Origin) throws(DiagnosticError) -> [Finding] {
+        let req = event.request
+        let decision = try decideCounting(req)
+        var findings: [Finding] = []
+        switch decision.verdict {
+        case .deny:
+            findings.append(denial(event, decision, origin))
+        case .permit:
+            findings.append(contentsOf: dutyFindings(event, decision, origin))
+        }
+        return findings
+    }
+
+    /// Counts a stored (ledger) event toward its quota, without judging it.
+    public mutating func count(_ event: UsageEvent) throws(DiagnosticError) {
+        _ = try decideCounting(event.request)
+    }
+
+    /// Decides with the counters as they stand, then counts a permitted use in its grant's window.
+    ///
+    /// `usage import` calls it too, to store which agreement and grant each imported use falls under.
+    public mutating func decideCounting(_ req: RepublicationRequest) throws(DiagnosticError) -> NewsDecision {
+        let decision = try decide(req, usage)
+        advance(to: req.at)
+        if decision.verdict == .permit { countQuota(req, decision) }
+        return decision
+    }
+
+    /// A `malformed_event` finding for a line that could not be read as a usage event.
+    public static func malformed(file: String, line: Int, diagnostics: [Diagnostic], eventID: String?) -> Finding {
+        let first = diagnostics.first
+        var message = first.map { d -> String in
+            guard let where_ = Auditor.pathInLine(d.location, line: line) else { return d.message }
+            return d.message + " (at \(where_))"
+        } ?? "the line is not a usage event"
+        if diagnostics.count > 1 { message += "; and \(diagnostics.count - 1) more \(diagnostics.count == 2 ? "problem" : "problems")" }
+        return Finding(
+            code: .malformedEvent, message: message, file: file, line: line, event: eventID,
+            clause: first?.code, remedy: first?.hint.map { "fix the line: \($0)" } ?? "fix the line, then audit again")
+    }
+
+    /// Where inside a line a diagnostic points: `line 7.asset.kind` -> `$.asset.kind`,
+    /// `line 7, column \`kind\`` -> `column \`kind\``, `line 7, column 12` -> `column 12`; nil when it is the whole line.
+    static func pathInLine(_ location: String?, line: Int) -> String? {
+        guard let location else { return nil }
+        var rest = Substring(location)
+        let prefix = "line \(line)"
+        if rest.hasPrefix(prefix) { rest = rest.dropFirst(prefix.count) }
+        if rest.hasPrefix(".") || rest.hasPrefix("[") { return "$" + rest }
+        if rest.hasPrefix(", ") { rest = rest.dropFirst(2) }
+        return rest.isEmpty ? nil : String(rest)
+    }
+
+    // MARK: - Denials
+
+    /// The finding codes a decision reason maps to (unknown reasons fail closed as `unlicensed_use`).
+    static func code(forReason r: String) -> Finding.Code? {
+        switch r {
+        case "agreement_terminated": return .agreementExpired
+        case "no_agreement", "no_agreements", "not_covered", "prohibited", "notice_prohibits": return .unlicensedUse
+        case "portion_not_granted", "portion_exceeded", "max_portion_exceeded": return .extentNotGranted
+        case "restriction", "restricted": return .restrictedUse
+        case "embargo", "embargoed": return .embargoBreach
+        default:
+            if let c = Finding.Code(rawValue: r), c != .malformedEvent, !c.isDuty { return c }
+            return nil
+        }
+    }
+
+    private func denial(_ e: UsageEvent, _ d: NewsDecision, _ o: Origin) -> Finding {
+        let req = e.request
+        let mapped = d.reasons.compactMap { r in Auditor.code(forReason: r.code).map { (r, $0) } }
+        // The first reason naming an agreement decides the code; a notice-only deny is unlicensed use.
+        let primary = mapped.first { $0.1 != .unlicensedUse && $0.1 != .noPolicy && $0.0.agreement != nil }
+            ?? mapped.first
+        let code = primary?.1 ?? .unlicensedUse
+        let reason = primary?.0 ?? d.reasons.first
+        var message = reason?.message ?? "no agreement covers this use"
+        let others = mapped.filter { $0.0 != reason }.map { r in
+            r.0.agreement.map { "\($0) \(r.1.rawValue)" } ?? r.1.rawValue
+        }
+        if !others.isEmpty {
+            var seen = Set<String>()
+            message += " (also: " + others.filter { seen.insert($0).inserted }.joined(separator: ", ") + ")"
+        }
+        let agreement = reason?.agreement
+        var clause = Auditor.clause(for: code, agreement: agreement)
+        var quote = reason?.quote
+        // For a dimension a grant does not cover, the contract's own words say what it does cover.
+        if let agreement, clause.hasPrefix("grants."), let a = agreementAsOf(agreement, req.at) {
+            if a.grants.count == 1 { clause = "grants[0]." + clause.dropFirst("grants.".count) }
+            if let words = a.grants.lazy.compactMap(\.clause).first { quote = words }
+        }
+        return Finding(
+            code: code, message: message, file: o.file, line: o.line, event: req.id, url: e.url,
+            at: req.at.description, subscriber: req.subscriber, source: req.source, asset: req.asset.id,
+            agreement: agreement, clause: clause,
+            quote: quote, remedy: remedy(code, e, agreement: agreement, would: d.wouldPermitIf))
+    }
+
+    /// Which part of the agreement (or the notice) a code is about.
+    static func clause(for code: Finding.Code, agreement: String?) -> String {
+        guard agreement != nil else { return code == .noPolicy ? "policy" : "notice" }
+        switch code {
+        case .agreementExpired, .agreementNotStarted: return "term"
+        case .notPriorSubscription: return "signedAt"
+        case .assetNotGranted: return "grants.assets"
+        case .actionNotGranted: return "grants.actions"
+        case .extentNotGranted: return "grants.extent"
+        case .channelNotGranted: return "grants.channels"
+        case .territoryNotGranted: return "grants.territories"
+        case .embargoBreach: return "grants.embargo"
+        case .restrictedUse: return "restrictions"
+        case .quotaExceeded: return "grants.quota"
+        case .missingAttribution, .missingLink: return "grants.duties"
+        default: return "grants"
+        }
+    }
+
+    private func takeDown(_ e: UsageEvent) -> String {
+        if let u = e.url { return "take down \(u)" }
+        if let id = e.request.id { return "take down the use in event \(id)" }
+        return "take down the use"
+    }
+
+    private func remedy(_ code: Finding.Code, _ e: UsageEvent, agreement: String?, would: [String]) -> String {
+        let r = e.request
+        let a = agreement ?? "an agreement with \(r.source)"
+        let fix: String
+        switch code {
+        case .noPolicy:
+            return "add the source's policy (`Policies/\(r.source).json`, e.g. with `clearance notice read`), then audit again"
+        case .unlicensedUse:
+            fix = "conclude a contract or subscription with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)"
+        case .agreementExpired:
+            fix = "renew \(a) to cover \(r.at.dateString)"
+        case .agreementNotStarted:
+            fix = "move the start of \(a) back to \(r.at.dateString) (a retroactive licence)"
+        case .notPriorSubscription:
+            fix = "license the use retroactively (the subscription \(a) was signed after it)"
+        case .assetNotGranted:
+            fix = "extend \(a) to \(r.asset.kind.rawValue)"
+        case .actionNotGranted:
+            fix = "extend \(a) to the action `\(r.action)`"
+        case .extentNotGranted:
+            fix = "extend \(a) to \(r.extent.rawValue) use" + (r.portion.map { " of \(Int(($0 * 100).rounded()))%" } ?? "")
+        case .channelNotGranted:
+            fix = "extend \(a) to \(r.channel.rawValue)"
+        case .territoryNotGranted:
+            fix = "extend \(a) to \(r.territory)"
+        case .embargoBreach:
+            fix = "republish only after the embargo in \(a) has passed"
+        case .restrictedUse:
+            fix = "amend \(a) to lift the restriction"
+        case .quotaExceeded:
+            fix = "raise the quota of \(a)"
+        case .missingAttribution, .missingLink, .malformedEvent:
+            fix = would.first ?? "amend \(a)"
+        }
+        return "\(fix), or \(takeDown(e))"
+    }
+
+    // MARK: - Quotas
+
+    /// Counts a permitted use in the quota window of the grant that permitted it.
+    private mutating func countQuota(_ req: RepublicationRequest, _ d: NewsDecision) {
+        guard case .agreement(let id, let g)? = d.permittedBy,
+              let agreement = agreementAsOf(id, req.at), g >= 0, g < agreement.grants.count,
+              let quota = agreement.grants[g].quota
+        else { return }
+        let w = quota.per.window(containing: req.at, term: agreement.term)
+        usage.record(agreement: id, grant: g, from: w.start, to: w.end)
+    }
+
+    /// Drops counters of windows that ended a day or more before the latest event (time order is
+    /// assumed; a day of slack tolerates slightly unordered logs).
+    private mutating func advance(to at: Instant) {
+        let ms = at.millisecondsSinceEpoch
+        guard let l = latest else { latest = ms; lastSweep = ms; return }
+        let now = max(l, ms)
+        latest = now
+        // Sweep at most once per simulated day (subtraction done in Double: no overflow on odd dates).
+        guard Double(now) - Double(lastSweep ?? now) > 86_400_000 else { return }
+        lastSweep = now
+        let cutoff = now &- 86_400_000
+        usage.drop(endingBefore: cutoff)
+    }
+
+    // MARK: - Duties
+
+    private func dutyFindings(_ e: UsageEvent, _ d: NewsDecision, _ o: Origin) -> [Finding] {
+        let r = e.request
+        var out: [Finding] = []
+        var seenCredit = Set<String>()
+        var linkChecked = false
+        for dd in d.duties {
+            let who = dd.agreement ?? "the notice"
+            switch dd.duty.action {
+            case .attribute:
+                guard let required = dd.duty.text, seenCredit.insert(required).inserted else { continue }
+                if let shown = e.attribution, Auditor.creditMatches(shown: shown, required: required) { continue }
+                let msg: String
+                if let shown = e.attribution, !shown.isEmpty {
+                    msg = "the credit shown, `\(shown)`, is not the required `\(required)`"
+                } else {
+                    msg = "no credit line shown; `\(required)` is required"
+                }
+                out.append(Finding(
+                    code: .missingAttribution, message: msg + " (\(who))", file: o.file, line: o.line, event: r.id,
+                    url: e.url, at: r.at.description, subscriber: r.subscriber, source: r.source, asset: r.asset.id,
+                    agreement: dd.agreement, clause: dd.agreement == nil ? "notice" : "grants.duties",
+                    quote: "attribute: \(required)",
+                    remedy: "show the credit line “\(required)”" + (e.url.map { " at \($0)" } ?? "") + ", or \(takeDown(e))",
+                    expected: required, found: e.attribution))
+            case .link:
+                guard !linkChecked else { continue }
+                linkChecked = true
+                if e.link == true { continue }
+                let target = dd.duty.url ?? "the source"
+                out.append(Finding(
+                    code: .missingLink,
+                    message: (e.link == false ? "no link back to \(target)" : "no evidence of a link back to \(target) (`link` not given)") + " (\(who))",
+                    file: o.file, line: o.line, event: r.id, url: e.url, at: r.at.description, subscriber: r.subscriber,
+                    source: r.source, asset: r.asset.id, agreement: dd.agreement,
+                    clause: dd.agreement == nil ? "notice" : "grants.duties",
+                    quote: "link" + (dd.duty.url.map { ": \($0)" } ?? ""),
+                    remedy: "add a link to \(target)" + (e.url.map { " at \($0)" } ?? "") + ", or \(takeDown(e))",
+                    expected: dd.duty.url ?? "a link", found: e.link == false ? "no link" : nil))
+            default:
+                continue  // inform, compensate...: a usage log holds no evidence for these
+            }
+        }
+        return out
+    }
+
+    /// Whether a credit line shown satisfies a required one: it contains it as whole words, ignoring
+    /// case, punctuation and the Turkish dotted/dotless i (`İLKHA`, `Ilkha`, `Foto: İLKHA` all satisfy
+    /// `İLKHA`; `IHA` and `İLKHABER` do not).
+    public static func creditMatches(shown: String, required: String) -> Bool {
+        let r = fold(required)
+        guard !r.isEmpty else { return true }
+        return (" " + fold(shown) + " ").contains(" " + r + " ")
+    }
+
+    /// Lowercases, removes the combining dot above and maps `ı` to `i`, keeping only letters and digits.
+    static func fold(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.lowercased().unicodeScalars {
+            if u.value == 0x307 { continue }
+            if u.value == 0x131 { out.append("i"); continue }
+            if u.properties.isAlphabetic || u.properties.numericType != nil { out.append(u) }
+            else if out.last != " " { out.append(" ") }
+        }
+        return String(out).auditTrimmingBlanks()
+    }
+}
+
+extension String {
+}
+
+/// The uses an audit has counted, per agreement, grant and quota window: the decider's ``UsageCounter``.
+///
+/// Filled in time order as the auditor goes (ledger events and permitted log events); a window's
+/// counter is dropped once the window has closed, so memory stays bounded on any log length.
+public struct AuditUsage: UsageCounter, Sendable {
+    struct Key: Hashable, Sendable {
+        var agreement: String
+        var grant: Int
+        var from: Int64
+        var to: Int64
+    }
+
+    var counts: [Key: Int] = [:]
+
+    public init() {}
+
+    /// Uses counted under `grant` of `agreement` in exactly the window `[from, to)`.
+    public func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
+        counts[Key(agreement: agreement, grant: grant, from: from.millisecondsSinceEpoch, to: to.millisecondsSinceEpoch)] ?? 0
+    }
+
+    /// Counts one use in a window.
+    public mutating func record(agreement: String, grant: Int, from: Instant, to: Instant) {
+        counts[Key(agreement: agreement, grant: grant, from: from.millisecondsSinceEpoch, to: to.millisecondsSinceEpoch), default: 0] += 1
+    }
+
+    /// Forgets windows that ended before `cutoff` (milliseconds since the epoch).
+    mutating func drop(endingBefore cutoff: Int64) {
+        guard counts.count > 64 else { return }
+        counts = counts.filter { $0.key.to > cutoff }
+    }
+}

@@ -40,13 +40,18 @@ struct Evaluation {
     }
 
     mutating func run() -> ODRLDecision {
-        guard let canonical = ODRLVocabulary.canonicalAction(request.action) else {
-            return ODRLDecision(
-                outcome: .deny,
-                reason: "`\(request.action)` is not an action Clearance knows (an ODRL 2.2 action or a full IRI), so the request is denied")
+        if let (canonical, ids) = set.requestActions[request.action] {
+            requestActionName = canonical
+            requestActions = ids
+        } else {
+            guard let canonical = ODRLVocabulary.canonicalAction(request.action) else {
+                return ODRLDecision(
+                    outcome: .deny,
+                    reason: "`\(request.action)` is not an action Clearance knows (an ODRL 2.2 action or a full IRI), so the request is denied")
+            }
+            requestActionName = canonical
+            requestActions = set.actions.broaderIDs(of: canonical) ?? []
         }
-        requestActionName = canonical
-        requestActions = set.actions.broaderIDs(of: canonical) ?? []
 
         var traces: [RuleTrace] = []
         traces.reserveCapacity(set.ruleCount)

@@ -133,6 +133,8 @@ struct CompiledPolicy: Sendable {
 
 struct CompiledEntity: Sendable {
     var uid: String
+    /// The uid expanded with the policy's `@context` prefixes, when that changes it.
+    var expanded: String?
     /// A collection's `source` (members may be listed under it instead of the collection's uid).
     var source: String?
     var refinements: [CompiledConstraint]
@@ -176,5 +178,7 @@ struct CompiledAtomic: Sendable {
 enum CompiledLiteral: Sendable {
     case number(Double)
     case text(String)
+    /// An IRI written with a prefix of the policy's `@context`: its full form and its compact form.
+    case prefixed(String, compact: String)
 }
 

@@ -271,9 +271,10 @@ struct Evaluation {
 
     func member(_ id: String?, of e: CompiledEntity, in collections: [String: Set<String>]) -> Bool {
         guard let id else { return false }
-        if id == e.uid { return true }
+        if id == e.uid || id == e.expanded { return true }
         if collections.isEmpty { return false }
         if collections[e.uid]?.contains(id) == true { return true }
+        if let x = e.expanded, collections[x]?.contains(id) == true { return true }
         if let s = e.source, collections[s]?.contains(id) == true { return true }
         return false
     }
@@ -351,6 +352,9 @@ struct Evaluation {
             return x == n ? .satisfied : .unsatisfied
         case .text(let s):
             return text(v) == s ? .satisfied : .unsatisfied
+        case .prefixed(let full, let compact):
+            let t = text(v)
+            return t == full || t == compact ? .satisfied : .unsatisfied
         }
     }
 

@@ -121,7 +121,7 @@ public struct AuditCommand: ParsableCommand {
                 sources.append(r)
                 countOnly.append(false)
             } catch {
-                throw fail(error)
+                throw fail(error, status: UsageLogReader.exitStatus(error))
             }
         }
 

@@ -53,7 +53,9 @@ public struct UsageImportCommand: ParsableCommand {
         // Open every file first: a missing one fails before anything is read.
         var readers: [UsageLogReader] = []
         for path in logs {
-            do { readers.append(try UsageLogReader(path: path, format: inputFormat)) } catch { throw fail(error) }
+            do { readers.append(try UsageLogReader(path: path, format: inputFormat)) } catch {
+                throw fail(error, status: UsageLogReader.exitStatus(error))
+            }
         }
         let store: Store
         do { store = try Store.open(path: Store.resolvePath(flag: db)) } catch { throw fail(error) }

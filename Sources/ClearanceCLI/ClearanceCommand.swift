@@ -16,6 +16,10 @@ public struct ClearanceCommand: AsyncParsableCommand {
             DemoCommand.self,
             AuditCommand.self,
             UsageCommand.self,
+            ContractCommand.self,
+            SubscriberCommand.self,
+            LogCommand.self,
+            VerifyCommand.self,
         ]
     )
     public init() {}

@@ -87,7 +87,7 @@ extension StoreTransaction {
         copy.version = nil
         copy.effectiveAt = nil
         copy.termination = nil
-        return copy.json.serialized()
+        return FastJSON.string(copy.json)
     }
 
     /// Adds or renames a subscriber (a new name replaces the old; an absent name keeps it).
@@ -122,12 +122,10 @@ extension StoreTransaction {
             """)
         for (k, g) in a.grants.enumerated() {
             try grantStmt.execute(arguments: [
-                a.id, version, k, g.assets.json.serialized(), JSONValue.array(g.actions.map { .string($0) }).serialized(),
-                JSONValue.array(g.extent.map { .string($0.rawValue) }).serialized(), g.channels.json.serialized(),
-                JSONValue.array(g.territories.include.map { .string($0) }).serialized(),
-                JSONValue.array(g.territories.exclude.map { .string($0) }).serialized(),
+                a.id, version, k, FastJSON.string(g.assets.json), FastJSON.list(g.actions), FastJSON.list(g.extent.map(\.rawValue)),
+                FastJSON.string(g.channels.json), FastJSON.list(g.territories.include), FastJSON.list(g.territories.exclude),
                 g.maxPortion, g.quota?.count, g.quota?.per.rawValue, g.embargo?.description,
-                JSONValue.array(g.duties.map(\.json)).serialized(),
+                g.duties.isEmpty ? "[]" : FastJSON.string(.array(g.duties.map(\.json))),
             ])
         }
         let resStmt = try db.cachedStatement(sql: """
@@ -137,12 +135,9 @@ extension StoreTransaction {
             """)
         for (k, r) in a.restrictions.enumerated() {
             try resStmt.execute(arguments: [
-                a.id, version, k, r.assets?.json.serialized(),
-                r.actions.map { JSONValue.array($0.map { .string($0) }).serialized() },
-                r.extent.map { JSONValue.array($0.map { .string($0.rawValue) }).serialized() },
-                r.channels?.json.serialized(),
-                r.territories.map { JSONValue.array($0.include.map { .string($0) }).serialized() },
-                r.note, r.json.serialized(),
+                a.id, version, k, r.assets.map { FastJSON.string($0.json) }, r.actions.map(FastJSON.list),
+                r.extent.map { FastJSON.list($0.map(\.rawValue)) }, r.channels.map { FastJSON.string($0.json) },
+                r.territories.map { FastJSON.list($0.include) }, r.note, FastJSON.string(r.json),
             ])
         }
     }
@@ -152,14 +147,20 @@ extension StoreTransaction {
     /// The source must be registered (``registerPolicy(_:at:)``) first. Errors:
     /// `agreement.duplicate_id` (an agreement with that id exists), `store.constraint`.
     public func addAgreement(_ a: Agreement, policyRevision: String?, at now: Date = Date(), location: String? = nil) throws {
-        if try agreementExists(a.id) {
+        try addAgreement(a, policyRevision: policyRevision, ts: Timestamp.format(now), location: location, checked: false)
+    }
+
+    func addAgreement(_ a: Agreement, policyRevision: String?, ts: String, location: String?, checked: Bool) throws {
+        if !checked, try agreementExists(a.id) {
             throw Diagnostic(
                 code: "agreement.duplicate_id", message: "agreement `\(a.id)` already exists",
                 hint: "change it with `clearance contract amend \(a.id)`, or give the new agreement another id",
                 location: location, category: .invalidValue)
         }
-        let ts = Timestamp.format(now)
-        try upsertSubscriber(a.subscriber, at: ts)
+        if !checked || subscribersSeen[a.subscriber.id] != a.subscriber.name {
+            try upsertSubscriber(a.subscriber, at: ts)
+            subscribersSeen[a.subscriber.id] = a.subscriber.name
+        }
         try db.cachedStatement(sql: "INSERT INTO agreement (id, source_id, subscriber_id, created_at) VALUES (?, ?, ?, ?)")
             .execute(arguments: [a.id, a.source, a.subscriber.id, ts])
         let effective = min(a.signedAt, a.term.start)
@@ -355,6 +356,18 @@ extension Store {
     @discardableResult
     public func addAgreements(_ agreements: [Agreement], locations: [String]? = nil, policies: PolicyFolder,
                               at now: Date = Date()) throws(DiagnosticError) -> Int {
+        try addAgreements(agreements, locations: locations, policies: policies, at: now, dryRun: false)
+    }
+
+    /// Runs every check of ``addAgreements(_:locations:policies:at:)`` and writes nothing.
+    @discardableResult
+    public func checkAgreements(_ agreements: [Agreement], locations: [String]? = nil, policies: PolicyFolder,
+                                at now: Date = Date()) throws(DiagnosticError) -> Int {
+        try addAgreements(agreements, locations: locations, policies: policies, at: now, dryRun: true)
+    }
+
+    func addAgreements(_ agreements: [Agreement], locations: [String]?, policies: PolicyFolder,
+                       at now: Date, dryRun: Bool) throws(DiagnosticError) -> Int {
         func where_(_ i: Int, _ field: String) -> String {
             if let locations, i < locations.count {
                 let l = locations[i]
@@ -397,9 +410,11 @@ extension Store {
             if !problems.isEmpty {
                 throw DiagnosticError(problems.sorted { Self.locationOrder($0.location, $1.location) })
             }
+            if dryRun { return agreements.count }
             for p in revisions.values.sorted(by: { $0.source < $1.source }) { try tx.registerPolicy(p, at: now) }
-            for (i, a) in agreements.enumerated() {
-                try tx.addAgreement(a, policyRevision: revisions[a.source]?.revision, at: now, location: where_(i, "id"))
+            let ts = Timestamp.format(now)
+            for a in agreements {
+                try tx.addAgreement(a, policyRevision: revisions[a.source]?.revision, ts: ts, location: nil, checked: true)
             }
             return agreements.count
         }

@@ -14,7 +14,7 @@ enum Chain {
         for (name, value) in columns where name != "row_hash" {
             obj[name] = json(value)
         }
-        return JSONValue.object(obj).serialized(pretty: false, sortedKeys: true)
+        return FastJSON.string(.object(obj), sortedKeys: true)
     }
 
     /// The row hash of a row.

@@ -168,8 +168,8 @@ extension StoreTransaction {
             ("decision", e.decision.databaseValue),
             ("policy_hash", e.policyHash.databaseValue),
             ("agreement_versions", AgreementVersionRef.encode(e.agreementVersions).databaseValue),
-            ("request", e.request.serialized().databaseValue),
-            ("response", e.response.serialized().databaseValue),
+            ("request", FastJSON.string(e.request).databaseValue),
+            ("response", FastJSON.string(e.response).databaseValue),
             ("ledger_seq", e.ledgerSeq.databaseValue),
             ("prev_hash", prev.databaseValue),
         ]

@@ -145,7 +145,7 @@ extension StoreTransaction {
             ("channel", e.channel.databaseValue),
             ("territory", e.territory.databaseValue),
             ("decision", e.decision.databaseValue),
-            ("document", e.document.serialized().databaseValue),
+            ("document", FastJSON.string(e.document).databaseValue),
             ("recorded_at", Timestamp.format(recordedAt).databaseValue),
             ("prev_hash", prev.databaseValue),
         ]
@@ -242,7 +242,7 @@ extension Store {
                 seen[e.eventId] = i
                 if let existing = try String.fetchOne(
                     tx.db.cachedStatement(sql: "SELECT document FROM usage_ledger WHERE event_id = ?"), arguments: [e.eventId]) {
-                    if existing == e.document.serialized() {
+                    if existing == FastJSON.string(e.document) {
                         present += 1
                     } else {
                         problems.append(Diagnostic(

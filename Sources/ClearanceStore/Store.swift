@@ -185,6 +185,8 @@ public final class StoreTransaction {
     let db: Database
     /// The last `row_hash` of each chained table, read once per transaction.
     var lastHash: [String: String] = [:]
+    /// Subscribers written in this transaction, with the name written (a batch upserts each once).
+    var subscribersSeen: [String: String?] = [:]
     init(db: Database) { self.db = db }
 
     /// The `row_hash` of the last row of a chained table (64 zeros when it is empty).

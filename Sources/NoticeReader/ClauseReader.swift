@@ -168,7 +168,7 @@ enum ClauseReader {
             return (out, [])
         }
 
-        if has("reserved") || has("ownership") || has("holderBefore") || has("holderAfter") {
+        if has("reserved") || has("ownership") || has("holderBefore") || has("holderAfter") || has("copyright") {
             var out: [ReadRule] = [rule(.reservation, confidence: 0.95)]
             let reservedUses = Set(m.filter { $0.concept == "reserved" }.compactMap { $0.value })
             if !reservedUses.isEmpty {

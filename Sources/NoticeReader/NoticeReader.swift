@@ -88,15 +88,34 @@ public struct NoticeReader: Sendable {
         }
         let (noticeDet, perScript) = packs.detect(text, span: noticeSpan, tokens: noticeTokens, fallback: [:], cache: &cache)
         var clauses: [(ClauseInput, Clause)] = []
+        var lineOf: [Int] = []
         for k in chosen {
             for r in Tokenizer.clauses(text, lines[k].range) {
                 let toks = Tokenizer.tokens(text, r)
                 let span = text.inputSpan(r.lowerBound, r.upperBound)
                 let (det, _) = packs.detect(text, span: span, tokens: toks, fallback: perScript, cache: &cache)
-                let ctext = text.inputText(span)
-                let prov = Provenance(text: ctext, span: [span.lowerBound, span.upperBound], language: det.language, confidence: det.confidence)
-                clauses.append((ClauseInput(tokens: toks, matches: Matcher.run(toks, det.lexicons), provenance: prov, text: text),
-                                Clause(text: ctext, span: prov.span, language: det.language)))
+                // Split further where a comma is followed by a word that starts a new clause ("،وفي", ", but").
+                let matches = Matcher.run(toks, det.lexicons)
+                var cuts = [0]
+                for m in matches where m.concept == "clauseStart" && m.lo > 0 {
+                    let g = text.scalars[toks[m.lo - 1].end..<toks[m.lo].start]
+                    if g.contains(",") || g.contains(";") { cuts.append(m.lo) }
+                }
+                cuts.append(toks.count)
+                for (a, b) in zip(cuts, cuts.dropFirst()) where a < b {
+                    let sub = Array(toks[a..<b])
+                    var lo = a == 0 ? r.lowerBound : sub[0].start
+                    var hi = b == toks.count ? r.upperBound : sub[sub.count - 1].end
+                    while hi > lo, text.scalars[hi - 1] == "," || text.scalars[hi - 1] == " " { hi -= 1 }
+                    while lo < hi, text.scalars[lo] == " " { lo += 1 }
+                    let subSpan = text.inputSpan(lo, hi)
+                    let ctext = text.inputText(subSpan)
+                    let prov = Provenance(text: ctext, span: [subSpan.lowerBound, subSpan.upperBound], language: det.language, confidence: det.confidence)
+                    let subMatches = cuts.count == 2 ? matches : Matcher.run(sub, det.lexicons)
+                    clauses.append((ClauseInput(tokens: sub, matches: subMatches, provenance: prov, text: text),
+                                    Clause(text: ctext, span: prov.span, language: det.language)))
+                    lineOf.append(k)
+                }
             }
         }
         if !chosen.isEmpty, packs.lexicons[noticeDet.language] == nil {
@@ -106,13 +125,22 @@ public struct NoticeReader: Sendable {
         // Holder first, so its words are not read as assets or rules.
         let holder = HolderFinder.find(clauses.map { $0.0 })
         var rules: [ReadRule] = []
+        var carried: (line: Int, assets: [String])?
         for (idx, (ci, _)) in clauses.enumerated() {
             var input = ci
             if let h = holder, h.clause == idx {
                 input = ClauseInput(tokens: ci.tokens, matches: ci.matches.filter { $0.hi <= h.tokens.lowerBound || $0.lo >= h.tokens.upperBound || $0.concept != "asset" && $0.concept != "use" },
                                     provenance: ci.provenance, text: ci.text)
             }
-            let (r, f) = ClauseReader.read(input)
+            var (r, f) = ClauseReader.read(input)
+            // "… owns the news and photos …, they may not be used …": the object is carried from the clause before.
+            for i in r.indices where r[i].assets.isEmpty && [.prohibition, .permission, .limitedPermission].contains(r[i].kind) {
+                if let c = carried, c.line == lineOf[idx] {
+                    r[i].assets = c.assets
+                    r[i].notes.append("assets carried over from the preceding clause")
+                }
+            }
+            if let withAssets = r.first(where: { !$0.assets.isEmpty }) { carried = (lineOf[idx], withAssets.assets) }
             rules.append(contentsOf: r)
             findings.append(contentsOf: f)
         }

@@ -15,6 +15,7 @@ public struct UseLimit: Codable, Sendable, Equatable {
     /// `words`, `paragraphs`, `sentences`, `characters` or `percent`.
     public var unit: String
     public var value: Int
+    public init(unit: String, value: Int) { self.unit = unit; self.value = value }
 }
 
 /// One rule read from one clause.

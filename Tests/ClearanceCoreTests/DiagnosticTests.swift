@@ -103,3 +103,23 @@ struct BadPolicy: CustomTestStringConvertible, Sendable {
         }
     }
 }
+
+/// Keys written with the `odrl:` prefix or the full namespace are the same properties.
+@Suite struct PrefixedKeyTests {
+    @Test func prefixedRuleKeysAreRead() throws {
+        let p = try ODRLReader.readPolicy([
+            "@type": "Set", "uid": "urn:p",
+            "odrl:permission": [["action": "use"]],
+            "http://www.w3.org/ns/odrl/2/prohibition": [["odrl:action": "distribute"]],
+        ])
+        #expect(p.permissions.count == 1)
+        #expect(p.prohibitions.count == 1)
+        let d = try ODRLPolicySet([p]).evaluate(ODRLRequest(assignee: nil, action: "distribute", target: nil))
+        #expect(d.outcome == .deny)
+    }
+
+    @Test func unknownOdrlPrefixedKeyIsAWarning() {
+        let r = ODRLReader.read(["@type": "Set", "uid": "urn:p", "permission": [["action": "use"]], "odrl:prohibitions": [["action": "use"]]])
+        #expect(r.diagnostics.contains { $0.code == "odrl.unknown_property" && $0.location == "$.odrl:prohibitions" })
+    }
+}

@@ -217,3 +217,19 @@ struct LedgerTests {
         #expect(SHA256.hex(String(repeating: "a", count: 1_000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }
+
+@Suite("Store: fast JSON writer")
+struct FastJSONTests {
+    static let values: [JSONValue] = [
+        "plain", "quote \" backslash \\ slash /", "tab\tnewline\ncr\r", "\u{01}\u{1f}", "line\u{2028}para\u{2029}",
+        "İLKHA — Türkçe, عربي, 😀", 0, -1, 3.25, 1e20, 0.1, true, false, .null, [], [:],
+        ["b": 1, "a": [1, "x", ["z": .null]], "ç": "ş"],
+    ]
+
+    @Test("writes exactly what JSONValue.serialized writes", arguments: values.indices)
+    func sameAsSerialized(_ i: Int) {
+        let v = Self.values[i]
+        #expect(FastJSON.string(v) == v.serialized())
+        #expect(FastJSON.string(v, sortedKeys: true) == v.serialized(sortedKeys: true))
+    }
+}

@@ -40,6 +40,12 @@ public struct NoticeReadCommand: ParsableCommand {
     @Option(help: "Policy name (source id) for --out; defaults to the --out file name.")
     public var name: String?
 
+    @Option(name: .customLong("same-terms"), help: "Another notice of the same holder, in another language, recorded as the same terms (repeatable; fails if its terms differ).")
+    public var sameTerms: [String] = []
+
+    @Flag(help: "Mark the written policy as reviewed (clr:draft false).")
+    public var reviewed = false
+
     @Option(help: "Read language packs from this folder instead of the built-in ones.")
     public var packs: String?
 
@@ -55,7 +61,7 @@ public struct NoticeReadCommand: ParsableCommand {
                 ? Diagnostic(code: "notice.too_large", message: "input `\(file)` is larger than \(NoticeInput.maxBytes >> 20) MiB; the notice reader reads at most that",
                              hint: "pass the notice or the article page alone, not a whole site dump")
                 : error
-            throw fail(d)
+            throw fail(d, status: OdrlEvaluateCommand.inputStatus(error))
         }
         let text: String
         do { text = try NoticeInput.decode(bytes, name: file) } catch { throw fail(error) }
@@ -66,10 +72,24 @@ public struct NoticeReadCommand: ParsableCommand {
             throw fail(Diagnostic(code: "notice.packs_unreadable", message: "\(error)".lowercased(),
                                   hint: "check the language pack JSON files", category: .invalidPolicy))
         }
-        let reading = NoticeReader(packs: packSet).read(text)
+        let reader = NoticeReader(packs: packSet)
+        let reading = reader.read(text)
+        var translations: [NoticeReading] = []
+        for other in sameTerms {
+            let t: NoticeReading
+            do { t = reader.read(try NoticeInput.decode(try InputFile.readAll(other, limit: NoticeInput.maxBytes), name: other)) } catch {
+                throw fail(error, status: OdrlEvaluateCommand.inputStatus(error))
+            }
+            let conflicts = PolicyDraft.conflicts(reading, t)
+            if !conflicts.isEmpty {
+                throw fail(Diagnostic(code: "notice.terms_differ", message: "`\(other)` does not say the same as `\(file)`: \(conflicts.joined(separator: "; "))",
+                                      hint: "read it as a policy of its own, or fix the language pack that misreads it", category: .invalidValue))
+            }
+            translations.append(t)
+        }
         if let out {
             let policyName = name ?? URL(fileURLWithPath: out).deletingPathExtension().lastPathComponent
-            let policy = PolicyDraft.policy(reading, name: policyName)
+            let policy = PolicyDraft.policy(reading, name: policyName, draft: !reviewed, sameTerms: translations)
             do {
                 try (policy.serialized(pretty: true) + "\n").write(toFile: out, atomically: true, encoding: .utf8)
             } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClearanceCore
+import NoticeReader
 
 /// `clearance policy …`: check and read ODRL policy files.
 public struct PolicyCommand: ParsableCommand {
@@ -125,12 +126,15 @@ public struct PolicyShowCommand: ParsableCommand {
             ClearanceCLI.report(loaded.diagnostics.filter { $0.severity != .error }, file: file)
             switch format {
             case .text:
-                print(loaded.policies.map { ODRLDescriber.render($0) }.joined(separator: "\n\n"))
+                let packs = try? LanguagePacks.shared.get()
+                print(loaded.policies.map { p in
+                    (NoticeAnnotations.heading(p) + [ODRLDescriber.render(p, NoticeAnnotations.describe(p, packs: packs))]).joined(separator: "\n")
+                }.joined(separator: "\n\n"))
             case .json:
                 let items: [JSONValue] = loaded.policies.map { p in
                     .object(JSONObject([
                         ("policy", p.uid.map { .string($0) } ?? .null),
-                        ("rules", .array(ODRLDescriber.describe(p).map { d in
+                        ("rules", .array(NoticeAnnotations.describe(p, packs: try? LanguagePacks.shared.get()).map { d in
                             .object(JSONObject([("path", .string(d.path)), ("kind", .string(d.rule.kind.rawValue)),
                                                 ("uid", d.rule.uid.map { .string($0) } ?? .null),
                                                 ("sentence", .string(d.sentence)), ("notes", .array(d.notes.map { .string($0) }))]))

@@ -8,6 +8,13 @@ struct Compiler {
         return CompiledPolicy(
             ref: p.uid ?? base,
             conflict: p.conflictStrategy,
+            grantsNothing: {
+                switch ODRLPolicyType(term: p.type) {
+                case .request: return "it belongs to a Request policy, which asks for it but grants nothing"
+                case .assertion: return "it belongs to an Assertion policy, which states it but grants nothing"
+                default: return nil
+                }
+            }(),
             permissions: p.permissions.enumerated().map { rule($1, policy: p, pointer: "\(base)/permission/\($0)", topLevel: true) },
             prohibitions: p.prohibitions.enumerated().map { rule($1, policy: p, pointer: "\(base)/prohibition/\($0)", topLevel: true) },
             obligations: p.obligations.enumerated().map { rule($1, policy: p, pointer: "\(base)/obligation/\($0)", topLevel: true) })
@@ -36,7 +43,7 @@ struct Compiler {
     }
 
     func entity(_ e: ODRLEntity) -> CompiledEntity {
-        CompiledEntity(uid: e.uid ?? "", refinements: e.refinements.map(constraint))
+        CompiledEntity(uid: e.uid ?? "", source: e.source, refinements: e.refinements.map(constraint))
     }
 
     func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
@@ -51,11 +58,12 @@ struct Compiler {
                 if domain != .text, let n = domain.number(lit.lexical) { return .number(n) }
                 return .text(ODRLVocabulary.expand(lit.lexical))
             }
-            var shown = a.rightOperand.map(\.lexical).joined(separator: ", ")
+            var shown = a.rightOperand.map(Compiler.shortValue).joined(separator: ", ")
             if a.rightOperand.count > 1 { shown = "[\(shown)]" }
             if a.rightOperand.isEmpty, let ref = a.rightOperandReference { shown = "<\(ref)>" }
             var text = "\(ODRLVocabulary.shortName(a.leftOperand)) \(ODRLVocabulary.shortName(a.operatorTerm)) \(shown)"
             if let u = a.unit { text += " (\(unitWords(u)))" }
+            let valueText = shown + (a.unit.map { " " + unitWords($0) } ?? "")
             var unevaluable: String?
             if op == nil {
                 unevaluable = "the operator `\(a.operatorTerm)` is an extension Clearance cannot evaluate"
@@ -65,13 +73,25 @@ struct Compiler {
                 unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
             }
             return .atomic(CompiledAtomic(leftOperand: ODRLContext.key(lo), op: op, opTerm: a.operatorTerm, values: values,
-                                          domain: domain, text: text, unevaluable: unevaluable))
+                                          domain: domain, text: text, valueText: valueText, unevaluable: unevaluable))
         }
     }
 
+    /// A right operand value for sentences: IPTC country IRIs as their code, ODRL terms by name.
+    static func shortValue(_ l: ODRLLiteral) -> String {
+        if case .iri(let i) = l {
+            for prefix in ["http://cvx.iptc.org/iso3166-1a3/", "http://cvx.iptc.org/iso3166-1a2/", "http://cvx.iptc.org/iso4217a/"]
+            where i.hasPrefix(prefix) { return String(i.dropFirst(prefix.count)) }
+            return ODRLVocabulary.shortName(i)
+        }
+        return l.lexical
+    }
+
     func unitWords(_ u: String) -> String {
+        if u.hasPrefix("http://cvx.iptc.org/iso4217a/") { return String(u.dropFirst(29)) }
+        let currencies = ["Euro": "EUR", "United_States_dollar": "USD", "Pound_sterling": "GBP", "Turkish_lira": "TRY"]
         let last = u.split(whereSeparator: { $0 == "/" || $0 == "#" }).last.map(String.init) ?? u
-        return last.replacingUnderscores
+        return currencies[last] ?? last.replacingUnderscores
     }
 }
 

@@ -74,10 +74,10 @@ public enum ODRLDescriber {
         var s: String
         switch r.kind {
         case .permission: s = "\(who) may \(verb) \(what)"
-        case .prohibition: s = "\(who) may not \(verb) \(what)"
+        case .prohibition: s = assignees.isEmpty ? "No one may \(verb) \(what)" : "\(who) may not \(verb) \(what)"
         default: s = "\(who) must \(verb) \(what)"
         }
-        if !assigners.isEmpty { s += " (granted by \(entityWords(assigners)))" }
+        if !assigners.isEmpty { s += " (\(r.kind == .permission ? "granted" : "set") by \(entityWords(assigners)))" }
         var conditions = (action?.refinements ?? []).map(constraintWords)
         conditions += r.constraints.map(constraintWords)
         if !conditions.isEmpty { s += ", only if " + conditions.joined(separator: ", and ") }
@@ -178,14 +178,7 @@ public enum ODRLDescriber {
         }
     }
 
-    static func valueWords(_ l: ODRLLiteral) -> String {
-        switch l {
-        case .iri(let i):
-            if i.hasPrefix("http://cvx.iptc.org/iso3166-1a3/") { return String(i.dropFirst(32)) }
-            return ODRLVocabulary.shortName(i)
-        default: return l.lexical
-        }
-    }
+    static func valueWords(_ l: ODRLLiteral) -> String { Compiler.shortValue(l) }
 }
 
 /// One rule in words: where it is, the sentence, and notes (duties, source words...).

@@ -22,6 +22,7 @@ public enum ODRLDiagnosticCodes {
         "odrl.missing_uid": (.warning, "the policy has no uid"),
         "odrl.unnamed_entity": (.error, "an asset or party object without uid"),
         "odrl.unknown_conflict_strategy": (.error, "conflict is not perm, prohibit or invalid"),
+        "odrl.unsupported_profile": (.error, "a profile Clearance does not implement (ODRL: such a policy must not be processed)"),
         "odrl.unsupported_inheritance": (.error, "inheritFrom names a parent policy Clearance cannot load"),
         "odrl.empty_policy": (.warning, "no permission, prohibition or obligation"),
         "odrl.duplicate_uid": (.error, "two rules share a uid"),
@@ -35,5 +36,6 @@ public enum ODRLDiagnosticCodes {
         "odrl.operator_mismatch": (.error, "an ordering operator on names, or a single-value operator with a list"),
         "odrl.unresolved_reference": (.warning, "rightOperandReference, which cannot be resolved offline"),
         "odrl.contradictory_constraints": (.error, "constraints of one rule that can never hold together"),
+        "odrl.conflicting_rules": (.warning, "an unconditional prohibition always overrides a permission of the same policy"),
     ]
 }

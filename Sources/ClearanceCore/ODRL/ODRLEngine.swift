@@ -19,6 +19,8 @@ public struct ODRLPolicySet: Sendable {
 
     let compiled: [CompiledPolicy]
     let actions: ActionTable
+    /// How many trace entries an evaluation can produce (to size its buffer once).
+    let ruleCount: Int
 
     /// Validates and compiles `policies`. Throws every validation error (with JSON paths under
     /// `$.policies[i]`) when any policy is invalid: an invalid policy is never used for a decision.
@@ -35,6 +37,9 @@ public struct ODRLPolicySet: Sendable {
         var compiler = Compiler()
         self.compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
         self.actions = compiler.table
+        self.ruleCount = compiled.reduce(0) { n, p in
+            n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
+        }
     }
 
     /// Convenience: validates, compiles and evaluates once.
@@ -44,13 +49,15 @@ public struct ODRLPolicySet: Sendable {
     }
 
     /// Decides `request` in `state`, with the rule-level trace.
-    public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision {
-        var ev = Evaluation(set: self, request: request, state: state, explain: true)
+    ///
+    /// With `explain: false` the trace keeps every rule's match, activation and deontic state but
+    /// its `why` sentences are empty: the fast path for batch decisions that only look at states.
+    public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty, explain: Bool = true) -> ODRLDecision {
+        var ev = Evaluation(set: self, request: request, state: state, explain: explain)
         return ev.run()
     }
 
-    /// Decides `request` without building the explanation sentences (for batch use; the trace's
-    /// `why` lists are empty, everything else is the same).
+    /// Decides `request` and returns only the outcome (no trace sentences).
     public func outcome(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision.Outcome {
         var ev = Evaluation(set: self, request: request, state: state, explain: false)
         return ev.run().outcome
@@ -91,6 +98,8 @@ struct ActionTable: Sendable {
 struct CompiledPolicy: Sendable {
     var ref: String
     var conflict: ODRLConflictStrategy
+    /// Why its permissions grant nothing (a `Request` asks for them, an `Assertion` only states them), or nil.
+    var grantsNothing: String?
     var permissions: [CompiledRule]
     var prohibitions: [CompiledRule]
     var obligations: [CompiledRule]
@@ -98,6 +107,8 @@ struct CompiledPolicy: Sendable {
 
 struct CompiledEntity: Sendable {
     var uid: String
+    /// A collection's `source` (members may be listed under it instead of the collection's uid).
+    var source: String?
     var refinements: [CompiledConstraint]
 }
 
@@ -130,6 +141,8 @@ struct CompiledAtomic: Sendable {
     var values: [CompiledLiteral]
     var domain: ValueDomain
     var text: String
+    /// The right operand and unit in words (`5.00 EUR`).
+    var valueText: String
     /// Why it can never be evaluated (extension operator, unresolvable reference), or nil.
     var unevaluable: String?
 }

@@ -6,6 +6,20 @@ enum Truth: Sendable {
         if ts.contains(.unsatisfied) { return .unsatisfied }
         return ts.contains(.unknown) ? .unknown : .satisfied
     }
+
+    /// Three-valued conjunction.
+    func and(_ o: Truth) -> Truth {
+        if self == .unsatisfied || o == .unsatisfied { return .unsatisfied }
+        return self == .unknown || o == .unknown ? .unknown : .satisfied
+    }
+
+    /// Three-valued disjunction.
+    func or(_ o: Truth) -> Truth {
+        if self == .satisfied || o == .satisfied { return .satisfied }
+        return self == .unknown || o == .unknown ? .unknown : .unsatisfied
+    }
+
+    var negated: Truth { self == .satisfied ? .unsatisfied : self == .unsatisfied ? .satisfied : .unknown }
 }
 
 /// One evaluation of one request against an ``ODRLPolicySet``.
@@ -35,66 +49,74 @@ struct Evaluation {
         requestActions = set.actions.broaderIDs(of: canonical) ?? []
 
         var traces: [RuleTrace] = []
-        var activePermissions: [(rule: CompiledRule, policy: CompiledPolicy)] = []
-        var activeProhibitions: [(rule: CompiledRule, policy: CompiledPolicy)] = []
-        var inactiveMatched: [(CompiledRule, String)] = []
-        var permitDuties: [[RuleTrace]] = []
+        traces.reserveCapacity(set.ruleCount)
+        // (policy index, rule index) of the rules in force
+        var activePermissions: [(policy: Int, rule: Int)] = []
+        var activeProhibitions: [(policy: Int, rule: Int)] = []
+        var inactiveMatched: [(ref: String, why: String)] = []
+        var grantedDuties: [RuleTrace] = []
 
-        for policy in set.compiled {
-            for r in policy.permissions {
+        for (pi, policy) in set.compiled.enumerated() {
+            for (ri, r) in policy.permissions.enumerated() {
                 let (trace, duties, decisive) = evaluateRule(r, policy: policy)
                 traces.append(trace)
-                traces += duties
+                if !duties.isEmpty { traces += duties }
                 if trace.activation == .active {
-                    activePermissions.append((r, policy))
-                    permitDuties.append(duties)
+                    activePermissions.append((pi, ri))
+                    grantedDuties += duties
                 } else if trace.match == true {
-                    inactiveMatched.append((r, decisive))
+                    inactiveMatched.append((r.ref, decisive))
                 }
             }
-            for r in policy.prohibitions {
+            for (ri, r) in policy.prohibitions.enumerated() {
                 let (trace, _, _) = evaluateRule(r, policy: policy)
                 traces.append(trace)
-                if trace.activation == .active { activeProhibitions.append((r, policy)) }
+                if trace.activation == .active { activeProhibitions.append((pi, ri)) }
             }
-            for r in policy.obligations {
-                traces += dutyTraces([r], parent: nil, policy: policy).traces
+            if !policy.obligations.isEmpty {
+                traces += dutyTraces(policy.obligations, parent: nil, policy: policy).traces
             }
         }
+        let compiled = set.compiled
+        func conflict(_ x: (policy: Int, rule: Int)) -> ODRLConflictStrategy { compiled[x.policy].conflict }
+        func ref(_ x: (policy: Int, rule: Int), _ kind: ODRLRuleKind) -> String {
+            kind == .permission ? compiled[x.policy].permissions[x.rule].ref : compiled[x.policy].prohibitions[x.rule].ref
+        }
 
-        let grantedDuties = permitDuties.flatMap { $0 }
         if let prohibition = activeProhibitions.first {
+            let prohibitionRef = ref(prohibition, .prohibition)
             if let permission = activePermissions.first {
-                let strategies = Set(activeProhibitions.map(\.policy.conflict) + activePermissions.map(\.policy.conflict))
-                if strategies.contains(.invalid) {
-                    let void = (activeProhibitions + activePermissions).first { $0.policy.conflict == .invalid }!.policy
+                let permissionRef = ref(permission, .permission)
+                let involved = activeProhibitions + activePermissions
+                if let void = involved.first(where: { conflict($0) == .invalid }) {
                     return ODRLDecision(
                         outcome: .deny,
-                        reason: "the policy `\(void.ref)` is void because permission `\(permission.rule.ref)` and prohibition `\(prohibition.rule.ref)` conflict (conflict strategy: invalid)",
+                        reason: "the policy `\(compiled[void.policy].ref)` is void because permission `\(permissionRef)` and prohibition `\(prohibitionRef)` conflict (conflict strategy: invalid)",
                         rules: traces)
                 }
-                if strategies == [.perm] {
+                if involved.allSatisfy({ conflict($0) == .perm }) {
                     return ODRLDecision(
                         outcome: .permit,
-                        reason: "permission `\(permission.rule.ref)` is in force and overrides prohibition `\(prohibition.rule.ref)` (conflict strategy: perm)",
+                        reason: "permission `\(permissionRef)` is in force and overrides prohibition `\(prohibitionRef)` (conflict strategy: perm)",
                         rules: traces, duties: grantedDuties)
                 }
                 return ODRLDecision(
                     outcome: .deny,
-                    reason: "prohibition `\(prohibition.rule.ref)` is in force and overrides permission `\(permission.rule.ref)` (conflict strategy: prohibit)",
+                    reason: "prohibition `\(prohibitionRef)` is in force and overrides permission `\(permissionRef)` (conflict strategy: prohibit)",
                     rules: traces)
             }
-            return ODRLDecision(outcome: .deny, reason: "prohibition `\(prohibition.rule.ref)` is in force: \(prohibition.rule.summary) is prohibited",
+            let summary = compiled[prohibition.policy].prohibitions[prohibition.rule].summary
+            return ODRLDecision(outcome: .deny, reason: "prohibition `\(prohibitionRef)` is in force: \(summary) is prohibited",
                                 rules: traces)
         }
         if let permission = activePermissions.first {
-            var reason = "permission `\(permission.rule.ref)` is in force: \(permission.rule.summary)"
+            var reason = "permission `\(ref(permission, .permission))` is in force: \(compiled[permission.policy].permissions[permission.rule].summary)"
             let owed = grantedDuties.filter { $0.activation == .active && $0.deontic != .fulfilled }
             if !owed.isEmpty { reason += "; owed: " + owed.map { "duty `\($0.rule)`" }.joined(separator: ", ") }
             return ODRLDecision(outcome: .permit, reason: reason, rules: traces, duties: grantedDuties)
         }
         if !inactiveMatched.isEmpty {
-            let parts = inactiveMatched.map { "permission `\($0.0.ref)`: \($0.1)" }
+            let parts = inactiveMatched.map { "permission `\($0.ref)`: \($0.why)" }
             return ODRLDecision(outcome: .deny, reason: "no permission is in force (" + parts.joined(separator: "; ") + ")", rules: traces)
         }
         return ODRLDecision(
@@ -118,7 +140,7 @@ struct Evaluation {
         }
         var targetEntity: CompiledEntity?
         if let targets = r.targets {
-            targetEntity = targets.first { member(request.target, of: $0.uid, in: state.assetCollections) }
+            targetEntity = targets.first { member(request.target, of: $0, in: state.assetCollections) }
             if targetEntity == nil {
                 matched = false
                 if explain {
@@ -129,7 +151,7 @@ struct Evaluation {
         }
         var assigneeEntity: CompiledEntity?
         if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(request.assignee, of: $0.uid, in: state.partyCollections) }
+            assigneeEntity = assignees.first { member(request.assignee, of: $0, in: state.partyCollections) }
             if assigneeEntity == nil {
                 matched = false
                 if explain {
@@ -143,24 +165,21 @@ struct Evaluation {
         }
         if explain { why.append("matches the request: \(r.summary)") }
 
-        // refinements and constraints
-        var truths: [Truth] = []
+        // refinements and constraints (all must hold)
+        var truth = Truth.satisfied
         var decisive = ""
-        func check(_ list: [CompiledConstraint], _ what: String) {
+        func check(_ list: [CompiledConstraint], _ role: String) {
             for c in list {
-                let (t, sentence) = evaluate(c, role: what)
-                truths.append(t)
-                if explain || t != .satisfied {
-                    if explain { why.append(sentence) }
-                    if t != .satisfied && decisive.isEmpty { decisive = sentence }
-                }
+                let (t, sentence) = evaluate(c, role: role)
+                truth = truth.and(t)
+                if explain { why.append(sentence) }
+                if t != .satisfied && decisive.isEmpty { decisive = sentence }
             }
         }
-        check(r.actionRefinements, "refinement of the action")
-        check(targetEntity?.refinements ?? [], "refinement of the asset")
-        check(assigneeEntity?.refinements ?? [], "refinement of the party")
-        check(r.constraints, "constraint")
-        let truth = Truth.all(truths)
+        if !r.actionRefinements.isEmpty { check(r.actionRefinements, "refinement of the action") }
+        if let e = targetEntity, !e.refinements.isEmpty { check(e.refinements, "refinement of the asset") }
+        if let e = assigneeEntity, !e.refinements.isEmpty { check(e.refinements, "refinement of the party") }
+        if !r.constraints.isEmpty { check(r.constraints, "constraint") }
 
         var dutyTraces: [RuleTrace] = []
         var activation: RuleTrace.Activation
@@ -172,6 +191,11 @@ struct Evaluation {
             }
         default:
             activation = truth == .satisfied ? .active : .inactive
+            if r.kind == .permission, let why2 = policy.grantsNothing {
+                if activation == .active { decisive = "not in force: \(why2)" }
+                activation = .inactive
+                if explain { why.append("not in force: \(why2)") }
+            }
             let d = self.dutyTraces(r.duties, parent: r.ref, policy: policy)
             dutyTraces = d.traces
             if let blocking = d.blocking {
@@ -230,7 +254,7 @@ struct Evaluation {
     func dutyWords(_ d: CompiledRule) -> String {
         var s = "`\(d.actionName.isEmpty ? "(no action)" : ODRLVocabulary.shortName(d.actionName))`"
         let details = d.actionRefinements.compactMap { c -> String? in
-            if case .atomic(let a) = c, a.op == .eq, let v = a.values.first { return literalWords(v, a) }
+            if case .atomic(let a) = c { return a.op == .eq && a.leftOperand == "payAmount" ? a.valueText : a.text }
             return nil
         }
         if !details.isEmpty { s += " (" + details.joined(separator: ", ") + ")" }
@@ -238,26 +262,15 @@ struct Evaluation {
         return s
     }
 
-    func literalWords(_ v: CompiledLiteral, _ a: CompiledAtomic) -> String {
-        switch v {
-        case .text(let t): return t
-        case .number(let n):
-            switch a.domain {
-            case .time: return ISOTime.format(n)
-            case .number:
-                // 5.00 EUR: keep the policy's own text for amounts
-                let unit = a.text.split(separator: "(").last.map { " " + $0.dropLast() } ?? ""
-                return JSONValue.formatNumber(n) + unit
-            default: return JSONValue.formatNumber(n)
-            }
-        }
-    }
-
     func names(_ es: [CompiledEntity]) -> String { es.map { "`\($0.uid)`" }.joined(separator: " or ") }
 
-    func member(_ id: String?, of uid: String, in collections: [String: Set<String>]) -> Bool {
+    func member(_ id: String?, of e: CompiledEntity, in collections: [String: Set<String>]) -> Bool {
         guard let id else { return false }
-        return id == uid || collections[uid]?.contains(id) == true
+        if id == e.uid { return true }
+        if collections.isEmpty { return false }
+        if collections[e.uid]?.contains(id) == true { return true }
+        if let s = e.source, collections[s]?.contains(id) == true { return true }
+        return false
     }
 
     // MARK: Constraints
@@ -338,46 +351,67 @@ struct Evaluation {
 
     func compare(_ value: ODRLValue, _ a: CompiledAtomic) -> Truth {
         guard let op = a.op else { return .unknown }
-        let members = value.members
-        if members.isEmpty { return .unknown }
-        func contains(_ v: ODRLValue) -> Truth {
-            let ts = a.values.map { same(v, $0, a.domain) }
-            if ts.contains(.satisfied) { return .satisfied }
-            return ts.contains(.unknown) ? .unknown : .unsatisfied
+        if case .list(let members) = value {
+            if members.isEmpty { return .unknown }
+            switch op {
+            case .eq, .neq, .lt, .lteq, .gt, .gteq, .isPartOf:
+                // every value the request has must satisfy the comparison / lie inside the set
+                var t = Truth.satisfied
+                for m in members { t = t.and(compareSingle(m, a, op)) }
+                return t
+            case .isA, .isAnyOf:
+                var t = Truth.unsatisfied
+                for m in members { t = t.or(contains(m, a)) }
+                return t
+            case .isNoneOf:
+                var t = Truth.unsatisfied
+                for m in members { t = t.or(contains(m, a)) }
+                return t.negated
+            case .isAllOf, .hasPart:
+                // every right operand value is among the request's values
+                var all = Truth.satisfied
+                for lit in a.values {
+                    var found = Truth.unsatisfied
+                    for m in members { found = found.or(same(m, lit, a.domain)) }
+                    all = all.and(found)
+                }
+                return all
+            }
         }
-        func rightInLeft(_ lit: CompiledLiteral) -> Truth {
-            let ts = members.map { same($0, lit, a.domain) }
-            if ts.contains(.satisfied) { return .satisfied }
-            return ts.contains(.unknown) ? .unknown : .unsatisfied
-        }
-        func not(_ t: Truth) -> Truth { t == .satisfied ? .unsatisfied : t == .unsatisfied ? .satisfied : .unknown }
-        func any(_ ts: [Truth]) -> Truth {
-            if ts.contains(.satisfied) { return .satisfied }
-            return ts.contains(.unknown) ? .unknown : .unsatisfied
-        }
+        return compareSingle(value, a, op)
+    }
+
+    /// One value against the right operand.
+    func compareSingle(_ v: ODRLValue, _ a: CompiledAtomic, _ op: ODRLVocabulary.Operator) -> Truth {
         switch op {
         case .eq, .neq, .lt, .lteq, .gt, .gteq:
             guard let lit = a.values.first else { return .unknown }
-            // every value the request has must satisfy the comparison
-            return Truth.all(members.map { m -> Truth in
-                if op == .eq { return same(m, lit, a.domain) }
-                if op == .neq { return not(same(m, lit, a.domain)) }
-                guard case .number(let n) = lit, let x = number(m, a.domain) else { return .unknown }
-                switch op {
-                case .lt: return x < n ? .satisfied : .unsatisfied
-                case .lteq: return x <= n ? .satisfied : .unsatisfied
-                case .gt: return x > n ? .satisfied : .unsatisfied
-                default: return x >= n ? .satisfied : .unsatisfied
-                }
-            })
-        case .isA, .isAnyOf:
-            return any(members.map(contains))
-        case .isNoneOf:
-            return not(any(members.map(contains)))
+            if op == .eq { return same(v, lit, a.domain) }
+            if op == .neq { return same(v, lit, a.domain).negated }
+            guard case .number(let n) = lit, let x = number(v, a.domain) else { return .unknown }
+            switch op {
+            case .lt: return x < n ? .satisfied : .unsatisfied
+            case .lteq: return x <= n ? .satisfied : .unsatisfied
+            case .gt: return x > n ? .satisfied : .unsatisfied
+            default: return x >= n ? .satisfied : .unsatisfied
+            }
+        case .isA, .isAnyOf, .isPartOf: return contains(v, a)
+        case .isNoneOf: return contains(v, a).negated
         case .isAllOf, .hasPart:
-            return Truth.all(a.values.map(rightInLeft))
-        case .isPartOf:
-            return Truth.all(members.map(contains))
+            // a single value holds all of the right operand only when that is one value, equal to it
+            var all = Truth.satisfied
+            for lit in a.values { all = all.and(same(v, lit, a.domain)) }
+            return all
         }
+    }
+
+    /// Whether a value is one of the right operand's values.
+    func contains(_ v: ODRLValue, _ a: CompiledAtomic) -> Truth {
+        var t = Truth.unsatisfied
+        for lit in a.values {
+            t = t.or(same(v, lit, a.domain))
+            if t == .satisfied { return t }
+        }
+        return t
     }
 }

@@ -300,11 +300,13 @@ public enum ODRLLiteral: Sendable, Hashable, CustomStringConvertible {
     case iri(String)
     case number(Double)
     case bool(Bool)
+    /// `{"@value": "Nachrichten", "@language": "de"}`.
+    case languageTagged(String, language: String)
 
     /// The value as text, for messages and string comparison.
     public var lexical: String {
         switch self {
-        case .string(let s), .typed(let s, _), .iri(let s): s
+        case .string(let s), .typed(let s, _), .iri(let s), .languageTagged(let s, _): s
         case .number(let d): JSONValue.formatNumber(d)
         case .bool(let b): b ? "true" : "false"
         }

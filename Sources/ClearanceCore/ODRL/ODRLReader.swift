@@ -129,7 +129,8 @@ struct Reader {
             return p
         }
         p.keyOrder = obj.keys
-        for (key, value) in obj {
+        for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
             let kp = path + "." + key
             switch key {
             case "@type", "type": if let t = iri(value, at: kp, what: "`\(key)`") { p.type = odrlTerm(t) }
@@ -152,7 +153,10 @@ struct Reader {
 
     mutating func extensionKey(_ key: String, _ value: JSONValue, into ext: inout JSONObject, at path: String, known: String) {
         ext[key] = value
-        if !key.hasPrefix("@") && !key.contains(":") {
+        if key.hasPrefix("odrl:") || key.hasPrefix(ODRLVocabulary.namespace) {
+            warning("odrl.unknown_property", "`\(key)` is not an ODRL property of \(known); it is kept but not used",
+                    at: path, hint: "check the spelling against the ODRL 2.2 vocabulary")
+        } else if !key.hasPrefix("@") && !key.contains(":") {
             warning("odrl.unknown_property", "`\(key)` is not an ODRL property of \(known); it is kept but not used",
                     at: path, hint: "check the spelling, or give extension keys a prefix such as `clr:`")
         }
@@ -172,7 +176,8 @@ struct Reader {
             return r
         }
         r.keyOrder = obj.keys
-        for (key, value) in obj {
+        for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
             let kp = path + "." + key
             switch key {
             case "uid", "@id": r.uid = iri(value, at: kp, what: "`\(key)`")
@@ -221,7 +226,8 @@ struct Reader {
             var uid: String?
             var refinements: [ODRLConstraint] = []
             var ext = JSONObject()
-            for (key, value) in obj {
+            for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
                 let kp = path + "." + key
                 switch key {
                 case "rdf:value", "value", "odrl:value": name = iri(value, at: kp, what: "the action's `rdf:value`")
@@ -263,7 +269,8 @@ struct Reader {
         case .object(let obj):
             var e = ODRLEntity(nil)
             e.keyOrder = obj.keys
-            for (key, value) in obj {
+            for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
                 let kp = path + "." + key
                 switch key {
                 case "uid", "@id": e.uid = iri(value, at: kp, what: "`\(key)`")
@@ -308,7 +315,8 @@ struct Reader {
         if let lop = logicalKeys.first {
             var l = ODRLLogicalConstraint(lop, [])
             l.keyOrder = obj.keys
-            for (key, value) in obj {
+            for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
                 let kp = path + "." + key
                 switch ODRLVocabulary.shortName(key) {
                 case lop.rawValue: l.operands = constraints(value, at: kp)
@@ -320,7 +328,8 @@ struct Reader {
         }
         var a = ODRLAtomicConstraint("", "", [])
         a.keyOrder = obj.keys
-        for (key, value) in obj {
+        for (rawKey, value) in obj {
+            let key = odrlKey(rawKey)
             let kp = path + "." + key
             switch key {
             case "uid", "@id": a.uid = iri(value, at: kp, what: "`\(key)`")
@@ -341,10 +350,6 @@ struct Reader {
             }
         }
         return .atomic(a)
-    }
-
-    func hasErrors(under path: String) -> Bool {
-        diagnostics.contains { $0.severity == .error && ($0.location ?? "").hasPrefix(path) }
     }
 
     mutating func literals(_ json: JSONValue, at path: String) -> ([ODRLLiteral], Bool) {
@@ -382,6 +387,7 @@ struct Reader {
                     guard let ts = iri(t, at: path + ".@type", what: "`@type`") else { return nil }
                     return .typed(lex, datatype: ODRLVocabulary.normalizedDataType(ts))
                 }
+                if let lang = o["@language"]?.stringValue { return .languageTagged(lex, language: lang) }
                 if case .number(let d) = v { return .number(d) }
                 return .string(lex)
             }
@@ -402,6 +408,21 @@ struct Reader {
     }
 
     // MARK: Values
+
+    /// ODRL property keys, which may also be written `odrl:key` or with the full namespace.
+    static let odrlKeys: Set<String> = [
+        "permission", "prohibition", "obligation", "duty", "remedy", "consequence", "action", "target", "output",
+        "assigner", "assignee", "constraint", "refinement", "leftOperand", "operator", "rightOperand",
+        "rightOperandReference", "dataType", "unit", "status", "profile", "conflict", "inheritFrom", "source",
+        "partOf", "and", "or", "xone", "andSequence", "uid",
+    ]
+
+    /// `odrl:permission` and the full IRI read as `permission`; other keys stay as written.
+    func odrlKey(_ key: String) -> String {
+        let s = ODRLVocabulary.shortName(key)
+        if s != key, Reader.odrlKeys.contains(s) || ODRLRule.partyFunctionKeys.contains(s) { return s }
+        return key
+    }
 
     /// An ODRL vocabulary term written with the `odrl:` prefix or the full namespace, as its short
     /// name (the canonical compact form); any other term as written.
@@ -504,6 +525,9 @@ struct GraphEmbedder {
         }
         if case .array(let a) = v {
             return .array(a.map { embedValue($0, nodeValued: nodeValued, seen: &seen) })
+        }
+        if case .object(let o) = v, o.count == 1, let list = o["@list"] {
+            return .object(JSONObject([("@list", embedValue(list, nodeValued: nodeValued, seen: &seen))]))
         }
         return v
     }

@@ -48,7 +48,7 @@ enum ValueDomain: Equatable {
     static func of(_ literal: ODRLLiteral, leftOperand: String?, dataType: String?) -> ValueDomain {
         switch literal {
         case .typed(_, let dt): if let d = of(dataType: dt) { return d } else { return .text }
-        case .iri: return .text
+        case .iri, .languageTagged: return .text
         case .number: return .number
         case .bool: return .bool
         case .string:
@@ -108,6 +108,12 @@ struct Validation {
             error("odrl.unknown_conflict_strategy", "`\(c)` is not a conflict strategy", at: path + ".conflict",
                   hint: "use perm, prohibit or invalid")
         }
+        for (i, profile) in p.profiles.enumerated() where !ODRLVocabulary.isSupportedProfile(profile) {
+            error("odrl.unsupported_profile",
+                  "the policy uses the profile `\(profile)`, which Clearance does not implement; ODRL forbids processing a policy whose profile is not understood",
+                  at: path + ".profile" + (p.profiles.count > 1 ? "[\(i)]" : ""),
+                  hint: "Clearance implements ODRL 2.2 core and IPTC RightsML (http://iptc.org/std/RightsML/2/)")
+        }
         if !p.inheritFrom.isEmpty {
             error("odrl.unsupported_inheritance",
                   "the policy inherits from `\(p.inheritFrom.joined(separator: "`, `"))`, which Clearance cannot load, so it cannot know every rule in force",
@@ -120,10 +126,43 @@ struct Validation {
         for (key, list) in [("target", p.targets), ("assignee", p.assignees), ("assigner", p.assigners)] {
             for (i, e) in list.enumerated() { entity(e, at: entityPath(path, key, i, list.count)) }
         }
+        overriddenPermissions(p, path: path)
         let groups: [(String, [ODRLRule])] = [("permission", p.permissions), ("prohibition", p.prohibitions), ("obligation", p.obligations)]
         for (key, rules) in groups {
             for (i, r) in rules.enumerated() {
                 rule(r, policy: p, type: ptype, path: "\(path).\(key)[\(i)]")
+            }
+        }
+    }
+
+    /// Warns about a permission that an unconditional prohibition of the same policy always overrides.
+    mutating func overriddenPermissions(_ p: ODRLPolicy, path: String) {
+        let strategy = p.conflictStrategy
+        guard strategy != .perm else { return }
+        func uids(_ own: [ODRLEntity], _ inherited: [ODRLEntity]) -> Set<String>? {
+            let list = own.isEmpty ? inherited : own
+            return list.isEmpty ? nil : Set(list.compactMap(\.uid))
+        }
+        for (hi, h) in p.prohibitions.enumerated() {
+            let hAction = h.actions.first ?? p.actions.first
+            guard h.constraints.isEmpty, hAction?.refinements.isEmpty ?? true,
+                  (h.targets + h.assignees).allSatisfy({ $0.refinements.isEmpty }) else { continue }
+            let hTargets = uids(h.targets, p.targets)
+            let hAssignees = uids(h.assignees, p.assignees)
+            for (pi, perm) in p.permissions.enumerated() {
+                let pAction = perm.actions.first ?? p.actions.first
+                if let ha = hAction?.canonicalName {
+                    guard let pa = pAction?.canonicalName, ODRLVocabulary.broaderActions(of: pa).contains(ha) else { continue }
+                }
+                if let ht = hTargets { guard let pt = uids(perm.targets, p.targets), pt.isSubset(of: ht) else { continue } }
+                if let hp = hAssignees { guard let pp = uids(perm.assignees, p.assignees), pp.isSubset(of: hp) else { continue } }
+                let permName = perm.uid ?? "\(path).permission[\(pi)]"
+                let prohName = h.uid ?? "\(path).prohibition[\(hi)]"
+                let what = strategy == .invalid
+                    ? "the policy is void wherever permission `\(permName)` applies, because prohibition `\(prohName)` always conflicts with it (conflict: invalid)"
+                    : "permission `\(permName)` can never be in force: prohibition `\(prohName)` covers everything it grants and has no conditions"
+                warning("odrl.conflicting_rules", what, at: "\(path).permission[\(pi)]",
+                        hint: "narrow the prohibition with a constraint, or set `conflict` to `perm` if the permission is an exception")
             }
         }
     }
@@ -254,6 +293,10 @@ struct Validation {
                 continue
             }
             let domain = ValueDomain.of(lit, leftOperand: lo, dataType: a.dataType)
+            let declared: String? = { if case .typed(_, let t) = lit { return t } else { return a.dataType } }()
+            if let t = declared, ODRLVocabulary.isIntegerDataType(t), let n = domain.number(lit.lexical), n.rounded() != n {
+                error("odrl.invalid_literal", "`\(lit.lexical)` is not a whole number (\(t))", at: lp, category: .malformedInput)
+            }
             if domain != .text, domain.number(lit.lexical) == nil {
                 error("odrl.invalid_literal", "`\(lit.lexical)` is not \(domain.words)", at: lp,
                       hint: domain == .time ? "write it as 2026-12-31 or 2026-12-31T23:59:59Z" : nil, category: .malformedInput)

@@ -9,6 +9,13 @@ public enum ODRLVocabulary {
     /// The ODRL 2.2 namespace.
     public static let namespace = "http://www.w3.org/ns/odrl/2/"
 
+    /// True for the profiles Clearance implements: IPTC RightsML (any of its published IRIs) and
+    /// Clearance's own `urn:clearance:` profiles. ODRL 2.2: a policy whose profile is not understood
+    /// must not be processed.
+    public static func isSupportedProfile(_ iri: String) -> Bool {
+        iri.lowercased().contains("iptc.org/std/rightsml") || iri.hasPrefix("urn:clearance:")
+    }
+
     /// Removes the `odrl:` prefix or the ODRL namespace from a term, if it has one.
     public static func shortName(_ term: String) -> String {
         if term.hasPrefix("odrl:") { return String(term.dropFirst(5)) }
@@ -195,6 +202,11 @@ public enum ODRLVocabulary {
         ["xsd:integer", "xsd:decimal", "xsd:double", "xsd:float", "xsd:int", "xsd:long", "xsd:short",
          "xsd:nonNegativeInteger", "xsd:positiveInteger", "xsd:nonPositiveInteger", "xsd:negativeInteger",
          "xsd:unsignedInt", "xsd:unsignedLong"].contains(t)
+    }
+
+    /// Whether a datatype holds whole numbers only.
+    public static func isIntegerDataType(_ t: String) -> Bool {
+        isNumericDataType(t) && !["xsd:decimal", "xsd:double", "xsd:float"].contains(t)
     }
 
     /// Whether a datatype holds points in time.

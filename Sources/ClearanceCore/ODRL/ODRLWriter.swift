@@ -119,6 +119,7 @@ public enum ODRLWriter {
         case .iri(let i): .object(JSONObject([("@id", .string(i))]))
         case .number(let d): .number(d)
         case .bool(let b): .bool(b)
+        case .languageTagged(let v, let l): .object(JSONObject([("@value", .string(v)), ("@language", .string(l))]))
         }
     }
 

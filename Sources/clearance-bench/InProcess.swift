@@ -1,0 +1,134 @@
+import ClearanceCore
+
+/// In-process measurement of the news decider: ns per decision (p50, p99) with everything loaded up front.
+///
+/// Setup (not timed per decision, reported as `setup`): read the source's policy into `NoticeTerms`,
+/// parse and compile every agreement once (`PreparedAgreement`), one `NewsDecider` per subscriber —
+/// how a long-running service holds them — and parse every request. Then each `decide` call is
+/// timed on its own with the monotonic clock; the clock's own cost (measured the same way with an
+/// empty body) is subtracted. The verdicts are checked against the reference model.
+enum InProcess {
+    static func run(_ flags: Flags) throws(BenchError) {
+        let dir = try flags.string("dir")
+        let policies = try flags.string("policies", default: "Policies")
+        let limit = try flags.int("limit", default: Int.max)
+        let out = flags.values["out"]
+        let decisionsOut = flags.values["decisions"]
+
+        let t0 = Clock.now()
+        let notice = try loadNotice(folder: policies, source: "ilkha")
+        let agreements = try loadAgreements(dir + "/agreements.json")
+        var bySubscriber: [String: [PreparedAgreement]] = [:]
+        do {
+            for a in agreements { bySubscriber[a.subscriber.id, default: []].append(try PreparedAgreement(a)) }
+        } catch {
+            throw BenchError("an agreement does not compile: \(error)")
+        }
+        var deciders: [String: NewsDecider] = [:]
+        for (s, list) in bySubscriber { deciders[s] = NewsDecider(notice: notice, agreements: list) }
+        let nobody = NewsDecider(notice: notice, agreements: [PreparedAgreement]())
+        let t1 = Clock.now()
+        let requests = try loadRequests(dir + "/requests.jsonl", limit: limit)
+        let t2 = Clock.now()
+        let expected = try loadVerdicts(dir + "/expected.tsv")
+
+        // The clock's own cost, measured like a decision with nothing in between.
+        var overhead: [Int64] = []
+        overhead.reserveCapacity(100_000)
+        for _ in 0..<100_000 { let a = Clock.now(); let b = Clock.now(); overhead.append(b - a) }
+        overhead.sort()
+        let clockNs = overhead[overhead.count / 2]
+
+        var times = [Int64](repeating: 0, count: requests.count)
+        var verdicts = [Verdict](repeating: .deny, count: requests.count)
+        var permits = 0
+        let loopStart = Clock.now()
+        for (k, r) in requests.enumerated() {
+            let d = deciders[r.subscriber] ?? nobody
+            let a = Clock.now()
+            let decision = d.decide(r)
+            let b = Clock.now()
+            times[k] = b - a - clockNs
+            verdicts[k] = decision.verdict
+            if decision.verdict == .permit { permits += 1 }
+        }
+        let loopNs = Clock.now() - loopStart
+        times.sort()
+        let p50 = times.isEmpty ? 0 : times[times.count / 2]
+        let p99 = times.isEmpty ? 0 : times[min(times.count - 1, times.count * 99 / 100)]
+        let mean = times.isEmpty ? 0 : Double(times.reduce(0, +)) / Double(times.count)
+        var mismatches: [String] = []
+        for (k, r) in requests.enumerated() where k < expected.count && expected[k] != verdicts[k] {
+            if mismatches.count < 20 { mismatches.append("\(r.id ?? "?"): clearance \(verdicts[k].rawValue), model \(expected[k].rawValue)") }
+            else { mismatches.append("") }
+        }
+        if let decisionsOut {
+            var w = FileIO.Writer()
+            try w.open(decisionsOut)
+            for (k, r) in requests.enumerated() { try w.append("\(r.id ?? "")\t\(verdicts[k].rawValue)\n") }
+            try w.close()
+        }
+        let rss = peakRSSKilobytes()
+        print("in-process: \(requests.count) decisions, p50 \(p50) ns, p99 \(p99) ns, mean \(Int(mean)) ns "
+              + "(clock cost \(clockNs) ns subtracted); setup \(Clock.format(t1 - t0)), request parsing \(Clock.format(t2 - t1)); "
+              + "\(permits) permits; \(mismatches.count) differ from the reference model; peak RSS \(rss / 1024) MB")
+        for m in mismatches.prefix(20) where !m.isEmpty { print("  differs: \(m)") }
+        if let out {
+            let o: JSONValue = .object(JSONObject([
+                ("decisions", .number(Double(requests.count))), ("p50_ns", .number(Double(p50))), ("p99_ns", .number(Double(p99))),
+                ("mean_ns", .number(mean.rounded())), ("loop_ns", .number(Double(loopNs))), ("clock_ns", .number(Double(clockNs))),
+                ("setup_ns", .number(Double(t1 - t0))), ("parse_ns", .number(Double(t2 - t1))),
+                ("permits", .number(Double(permits))), ("model_mismatches", .number(Double(mismatches.count))),
+                ("peak_rss_kb", .number(Double(rss))),
+            ]))
+            try FileIO.write(o.serialized(pretty: true) + "\n", to: out)
+        }
+    }
+
+    static func loadNotice(folder: String, source: String) throws(BenchError) -> NoticeTerms {
+        let path = folder + "/" + source + ".json"
+        let read = ODRLReader.read(try FileIO.readBytes(path))
+        guard !read.hasErrors, let policy = read.policies.first else {
+            throw BenchError("`\(path)` is not a valid policy: \(read.diagnostics.map(\.message).joined(separator: "; "))")
+        }
+        do { return try NoticeTerms(source: source, policy: policy) } catch { throw BenchError("`\(path)`: \(error)") }
+    }
+
+    static func loadAgreements(_ path: String) throws(BenchError) -> [Agreement] {
+        let json: JSONValue
+        do { json = try JSONParser.parse(try FileIO.readBytes(path)) } catch let e as Diagnostic { throw BenchError("`\(path)`: \(e.message)") } catch { throw BenchError("\(error)") }
+        let (list, diags) = Agreement.parseList(json)
+        let errors = diags.filter { $0.severity == .error }
+        if !errors.isEmpty { throw BenchError("`\(path)`: \(errors.prefix(3).map(\.message).joined(separator: "; "))") }
+        return list
+    }
+
+    static func loadRequests(_ path: String, limit: Int) throws(BenchError) -> [RepublicationRequest] {
+        let bytes = try FileIO.readBytes(path)
+        var out: [RepublicationRequest] = []
+        var start = 0
+        var lineNo = 0
+        while start < bytes.count && out.count < limit {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            lineNo += 1
+            if end > start {
+                let line = Array(bytes[start..<end])
+                let value: JSONValue
+                do { value = try JSONParser.parse(line) } catch { throw BenchError("`\(path)` line \(lineNo): \(error.message)") }
+                let (r, diags) = RepublicationRequest.parse(value, now: nil)
+                guard let r else { throw BenchError("`\(path)` line \(lineNo): \(diags.map(\.message).joined(separator: "; "))") }
+                out.append(r)
+            }
+            start = end + 1
+        }
+        return out
+    }
+
+    /// `id<TAB>permit|deny` lines, in order.
+    static func loadVerdicts(_ path: String) throws(BenchError) -> [Verdict] {
+        try FileIO.read(path).split(separator: "\n").map { line in
+            line.hasSuffix("\tpermit") ? Verdict.permit : Verdict.deny
+        }
+    }
+}

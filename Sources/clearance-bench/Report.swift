@@ -1,0 +1,174 @@
+import ClearanceCore
+
+/// Writes the results table (markdown) from a results folder: medians of the runs, ratios, targets.
+///
+/// Reads `manifest.json` (workload), `machine.json` (from `bench/run.sh`), `inprocess.json`,
+/// `clearance.json` (end-to-end steps), `cedar.json` and `compare.json`; any missing piece is
+/// shown as "not measured" rather than failing the report.
+enum Report {
+    static func run(_ flags: Flags) throws(BenchError) {
+        let results = try flags.string("results")
+        let out = try flags.string("out")
+        let command = flags.values["command"] ?? "bench/run.sh"
+        let md = render(results: results, command: command)
+        try FileIO.write(md, to: out)
+        if let readme = flags.values["readme"] {
+            try FileIO.write(readmeSection(md), to: readme)
+        }
+        print(md)
+    }
+
+    static func json(_ path: String) -> JSONValue? {
+        guard FileIO.exists(path), let b = try? FileIO.readBytes(path) else { return nil }
+        return try? JSONParser.parse(b)
+    }
+
+    static func numbers(_ v: JSONValue?) -> [Double] { v?.arrayValue?.compactMap(\.doubleValue) ?? [] }
+
+    /// One step's medians: wall ns, items per second, peak MB, runs.
+    struct StepFigures {
+        var wallNs: Double
+        var perSecond: Double
+        var peakMB: Double
+        var cpuNs: Double
+        var runs: Int
+        var items: Int
+        var error: String?
+    }
+
+    static func step(_ clearance: JSONValue?, _ name: String) -> StepFigures? {
+        guard let steps = clearance?["steps"]?.arrayValue,
+              let s = steps.first(where: { $0["step"]?.stringValue == name }) else { return nil }
+        let wall = numbers(s["wall_ns"])
+        let items = s["items"]?.intValue ?? 0
+        let w = median(wall)
+        return StepFigures(wallNs: w, perSecond: w > 0 ? Double(items) / (w / 1e9) : 0,
+                           peakMB: median(numbers(s["peak_rss_kb"])) / 1024, cpuNs: median(numbers(s["cpu_ns"])),
+                           runs: wall.count, items: items, error: s["error"]?.stringValue)
+    }
+
+    static func rate(_ x: Double) -> String { x >= 1e6 ? fixed(x / 1e6, 2) + " M/s" : grouped(Int(x.rounded())) + "/s" }
+    static func ns(_ x: Double) -> String {
+        if x >= 1e9 { return fixed(x / 1e9, 2) + " s" }
+        if x >= 1e6 { return fixed(x / 1e6, 1) + " ms" }
+        if x >= 1e3 { return fixed(x / 1e3, 2) + " µs" }
+        return "\(Int(x.rounded())) ns"
+    }
+    static func ratio(_ x: Double) -> String { x.isFinite && x > 0 ? fixed(x, x >= 10 ? 0 : 1) + "×" : "—" }
+
+    static func render(results: String, command: String) -> String {
+        let manifest = json(results + "/manifest.json")
+        let machine = json(results + "/machine.json")
+        let inproc = json(results + "/inprocess.json")
+        let clearance = json(results + "/clearance.json")
+        let cedar = json(results + "/cedar.json")
+        let compare = json(results + "/compare.json")
+
+        var s = ""
+        s += "### Measured: Clearance side by side with Cedar\n\n"
+        let cpu = machine?["cpu"]?.stringValue ?? "unknown CPU"
+        let cores = machine?["nproc"]?.intValue.map(String.init) ?? "?"
+        let date = machine?["date"]?.stringValue ?? ""
+        let swift = machine?["swift"]?.stringValue ?? ""
+        s += "Machine: \(cores) cores, \(cpu)\(date.isEmpty ? "" : ", run \(date)")\(swift.isEmpty ? "" : "; \(swift)"). "
+        s += "Command: `\(command)`. Figures are medians of the runs shown; release build.\n\n"
+        if let m = manifest {
+            s += "Workload (seed \(m["seed"]?.intValue ?? 0)): \(grouped(m["subscribers"]?.intValue ?? 0)) subscribers, "
+            s += "\(grouped(m["agreements"]?.intValue ?? 0)) agreements (\(grouped(m["grants"]?.intValue ?? 0)) grants, "
+            s += "\(grouped(m["restrictions"]?.intValue ?? 0)) restrictions), \(grouped(m["requests"]?.intValue ?? 0)) requests, "
+            s += "\(grouped(m["expectedPermits"]?.intValue ?? 0)) of them permitted.\n\n"
+        }
+
+        // Clearance vs Cedar.
+        let batch = step(clearance, "check-batch")
+        let cedarRuns = cedar?["runs"]?.arrayValue ?? []
+        let nCedar = Double(cedar?["requests"]?.intValue ?? 0)
+        let cedarEval = median(cedarRuns.compactMap { $0["eval_ns"]?.doubleValue })
+        let cedarTotal = median(cedarRuns.compactMap { $0["total_ns"]?.doubleValue })
+        let cedarCoreP50 = median(cedarRuns.compactMap { $0["core_us_p50"]?.doubleValue }) * 1000
+        let cedarCoreP99 = median(cedarRuns.compactMap { $0["core_us_p99"]?.doubleValue }) * 1000
+        let cedarPerEval = nCedar > 0 ? cedarEval / nCedar : 0
+        let cedarPerTotal = nCedar > 0 ? cedarTotal / nCedar : 0
+        let clearancePer = batch.map { $0.items > 0 ? $0.wallNs / Double($0.items) : 0 } ?? 0
+        let p50 = inproc?["p50_ns"]?.doubleValue ?? 0
+        let p99 = inproc?["p99_ns"]?.doubleValue ?? 0
+
+        s += "| per decision | Clearance | Cedar 4 via cedarpy \(cedar?["cedarpy_version"]?.stringValue ?? "") | Cedar ÷ Clearance |\n"
+        s += "|---|---:|---:|---:|\n"
+        if inproc != nil {
+            s += "| in-process evaluation, p50 (Cedar: its own `authz_duration` metric, µs resolution) | \(ns(p50)) | \(cedarRuns.isEmpty ? "—" : ns(cedarCoreP50)) | \(ratio(cedarCoreP50 / p50)) |\n"
+            s += "| in-process evaluation, p99 | \(ns(p99)) | \(cedarRuns.isEmpty ? "—" : ns(cedarCoreP99)) | \(ratio(cedarCoreP99 / p99)) |\n"
+        }
+        if let b = batch, b.error == nil, !cedarRuns.isEmpty {
+            s += "| end to end: Clearance `check --batch` (process, loading, JSON in and out) vs Cedar `is_authorized_batch` calls only | \(ns(clearancePer)) | \(ns(cedarPerEval)) | \(ratio(cedarPerEval / clearancePer)) |\n"
+            s += "| end to end: vs Cedar's whole pass (read files, encode, parse policies, build requests, evaluate) | \(ns(clearancePer)) | \(ns(cedarPerTotal)) | \(ratio(cedarPerTotal / clearancePer)) |\n"
+            s += "| throughput, end to end vs Cedar's evaluation calls | \(rate(b.perSecond)) | \(rate(cedarPerEval > 0 ? 1e9 / cedarPerEval : 0)) | \(ratio(b.perSecond * cedarPerEval / 1e9)) |\n"
+            s += "| peak memory | \(fixed(b.peakMB, 0)) MB | \(fixed(Double(cedar?["peak_rss_kb"]?.intValue ?? 0) / 1024, 0)) MB | |\n"
+        }
+        s += "\n"
+        if let c = compare {
+            let differ = c["differ"]?.intValue ?? -1
+            s += differ == 0
+                ? "Same decision from both for all \(grouped(c["requests"]?.intValue ?? 0)) requests (\(grouped(c["permits"]?.intValue ?? 0)) permits), and the same as the benchmark's reference model.\n\n"
+                : "**\(differ) decisions differ** between Clearance and Cedar (\(c["clearance_off_model"]?.intValue ?? 0) where Cedar agrees with the reference model, \(c["cedar_off_model"]?.intValue ?? 0) where Clearance does).\n\n"
+        }
+
+        // Clearance commands.
+        s += "| Clearance command | runs | median wall | throughput | peak memory | CPU |\n|---|---:|---:|---:|---:|---:|\n"
+        let labels: [(String, String, String)] = [
+            ("import", "`contract import` (new database)", "agreements"),
+            ("check-batch", "`check --batch --db --no-log` (JSONL in/out)", "decisions"),
+            ("check-file", "`check --batch --agreements FILE` (no database)", "decisions"),
+            ("check-batch-log", "`check --batch --db` with the decision log", "decisions"),
+            ("check-one", "`check --request` (one request, one process)", "process"),
+            ("audit", "`audit` of the usage log (JSON report)", "events"),
+        ]
+        for (name, label, unit) in labels {
+            guard let f = step(clearance, name) else { continue }
+            if let e = f.error, f.runs == 0 {
+                s += "| \(label) | 0 | failed: \(e.prefix(120).replacingBars()) | | | |\n"
+                continue
+            }
+            let through = unit == "process" ? "" : "\(rate(f.perSecond)) \(unit)"
+            s += "| \(label) | \(f.runs) | \(ns(f.wallNs)) | \(through) | \(fixed(f.peakMB, 0)) MB | \(ns(f.cpuNs)) |\n"
+        }
+        if !cedarRuns.isEmpty {
+            s += "| Cedar: whole pass in Python (\(cedarRuns.count) runs) | \(cedarRuns.count) | \(ns(cedarTotal)) | \(rate(nCedar / (cedarTotal / 1e9))) decisions | \(fixed(Double(cedar?["peak_rss_kb"]?.intValue ?? 0) / 1024, 0)) MB | |\n"
+        }
+        s += "\n"
+
+        // Targets (issue 7).
+        let audit = step(clearance, "audit")
+        var t: [String] = []
+        if let b = batch, b.error == nil {
+            if !cedarRuns.isEmpty { t.append(mark(cedarPerEval / clearancePer >= 50) + " end to end at least 50× less time per decision than Cedar via cedarpy: \(ratio(cedarPerEval / clearancePer))") }
+            t.append(mark(b.perSecond >= 300_000) + " `check --batch` at least 300,000 decisions/s: \(rate(b.perSecond))")
+            t.append(mark(b.peakMB < 200) + " `check --batch` under 200 MB: \(fixed(b.peakMB, 0)) MB")
+        }
+        if inproc != nil { t.append(mark(p50 < 1000) + " in-process evaluation under 1 µs p50: \(ns(p50))") }
+        if let a = audit, a.error == nil, a.items > 0 {
+            let per1M = a.wallNs / Double(a.items) * 1_000_000
+            t.append(mark(per1M < 5e9) + " audit of 1,000,000 events under 5 s: \(ns(per1M)) per million")
+        }
+        if !t.isEmpty { s += "Targets: \n" + t.map { "- " + $0 }.joined(separator: "\n") + "\n" }
+        return s
+    }
+
+    static func mark(_ ok: Bool) -> String { ok ? "met:" : "**not met:**" }
+
+    static func readmeSection(_ md: String) -> String {
+        "## Performance\n\n"
+        + "`bench/run.sh` builds in release mode, generates a seeded workload, runs Clearance's commands and the same workload "
+        + "through Cedar (cedarpy, installed into `.build-bench-venv/`), checks that both decide every request the same way, "
+        + "and writes `bench/RESULTS.md`. `bench/run.sh --quick` (or `--subscribers N --requests M --runs K`) scales it down.\n\n"
+        + md.replacing("### Measured", with: "### Latest run", maxReplacements: 1)
+    }
+}
+
+extension String {
+    fileprivate func replacingBars() -> String { String(map { $0 == "|" || $0 == "\n" ? " " : $0 }) }
+}
+
+extension Substring {
+    fileprivate func replacingBars() -> String { String(self).replacingBars() }
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Clearance benchmark, one command: release build, seeded workload, Clearance's commands and the same
+# workload through Cedar (cedarpy), decisions compared request by request, medians into bench/RESULTS.md.
+#
+#   bench/run.sh                      defaults: 10,000 subscribers, 1,000,000 requests, 5 runs (Cedar 3)
+#   bench/run.sh --quick              1,000 subscribers, 50,000 requests, 3 runs (Cedar 1); results stay in .build-bench/
+#   bench/run.sh --subscribers N --requests M --seed S --runs K --cedar-runs K [--skip-build] [--no-cedar] [--publish]
+#
+# A full-size run (the defaults) writes bench/RESULTS.md and docs/readme-bench.md; a scaled-down one
+# writes them only with --publish. Everything else goes to .build-bench/ (ignored by git).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUBSCRIBERS=10000 REQUESTS=1000000 SEED=42 RUNS=5 CEDAR_RUNS=3
+BUILD=1 CEDAR=1 PUBLISH=auto
+CEDARPY_VERSION=4.12.2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) SUBSCRIBERS=1000 REQUESTS=50000 RUNS=3 CEDAR_RUNS=1 ;;
+    --subscribers) SUBSCRIBERS=$2; shift ;;
+    --requests) REQUESTS=$2; shift ;;
+    --seed) SEED=$2; shift ;;
+    --runs) RUNS=$2; shift ;;
+    --cedar-runs) CEDAR_RUNS=$2; shift ;;
+    --skip-build) BUILD=0 ;;
+    --no-cedar) CEDAR=0 ;;
+    --publish) PUBLISH=1 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown flag \`$1\` (see --help)" >&2; exit 64 ;;
+  esac
+  shift
+done
+if [ "$PUBLISH" = auto ]; then
+  if [ "$SUBSCRIBERS" = 10000 ] && [ "$REQUESTS" = 1000000 ]; then PUBLISH=1; else PUBLISH=0; fi
+fi
+
+OUT=.build-bench
+WORK=$OUT/workload-$SUBSCRIBERS-$REQUESTS-$SEED
+RES=$OUT/results
+VENV=.build-bench-venv
+COMMAND="bench/run.sh --subscribers $SUBSCRIBERS --requests $REQUESTS --seed $SEED --runs $RUNS --cedar-runs $CEDAR_RUNS"
+started=$(date +%s)
+say() { echo "== $*  (+$(( $(date +%s) - started ))s)" >&2; }
+
+if [ "$BUILD" = 1 ]; then
+  say "release build"
+  swift build -c release --product clearance >&2
+  swift build -c release --product clearance-bench >&2
+fi
+BIN=$(swift build -c release --show-bin-path)
+
+rm -rf "$RES"; mkdir -p "$RES"
+if [ ! -f "$WORK/manifest.json" ]; then
+  say "generate $SUBSCRIBERS subscribers, $REQUESTS requests, seed $SEED"
+  "$BIN/clearance-bench" generate --subscribers "$SUBSCRIBERS" --requests "$REQUESTS" --seed "$SEED" --out "$WORK" >&2
+fi
+cp "$WORK/manifest.json" "$RES/"
+
+# Machine description for the table.
+CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
+SWIFTV=$(swift --version 2>/dev/null | head -1 | sed 's/"/\\"/g')
+printf '{"nproc": %s, "cpu": "%s", "date": "%s", "swift": "%s"}\n' "$(nproc)" "${CPU:-unknown}" "$(date -u +%Y-%m-%dT%H:%MZ)" "$SWIFTV" > "$RES/machine.json"
+
+say "in-process decider"
+"$BIN/clearance-bench" inprocess --dir "$WORK" --policies Policies --out "$RES/inprocess.json" --decisions "$RES/inprocess-decisions.tsv" >&2 || true
+
+say "end to end: $RUNS runs of each command"
+"$BIN/clearance-bench" endtoend --dir "$WORK" --clearance "$BIN/clearance" --policies Policies --runs "$RUNS" \
+  --work "$RES/run" --out "$RES/clearance.json" >&2
+
+if [ "$CEDAR" = 1 ]; then
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import cedarpy" 2>/dev/null; then
+    say "venv with cedarpy $CEDARPY_VERSION"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet "cedarpy==$CEDARPY_VERSION" >&2
+  fi
+  say "Cedar: $CEDAR_RUNS runs"
+  "$VENV/bin/python" bench/cedar_bench.py --dir "$WORK" --runs "$CEDAR_RUNS" --out "$RES/cedar.json" \
+    --decisions "$RES/cedar-decisions.tsv" --policies-out "$RES/policies.cedar"
+  CLEARANCE_DECISIONS="$RES/run/clearance-decisions.tsv"
+  [ -f "$CLEARANCE_DECISIONS" ] || CLEARANCE_DECISIONS="$RES/inprocess-decisions.tsv"
+  say "compare decisions"
+  "$BIN/clearance-bench" compare --dir "$WORK" --clearance-decisions "$CLEARANCE_DECISIONS" \
+    --cedar-decisions "$RES/cedar-decisions.tsv" --out "$RES/compare.json" >&2 || echo "bench/run.sh: decisions differ (see above)" >&2
+fi
+
+say "report"
+"$BIN/clearance-bench" report --results "$RES" --out "$RES/RESULTS.md" --readme "$RES/readme-bench.md" --command "$COMMAND" > /dev/null
+if [ "$PUBLISH" = 1 ]; then
+  cp "$RES/RESULTS.md" bench/RESULTS.md
+  cp "$RES/readme-bench.md" docs/readme-bench.md
+  say "wrote bench/RESULTS.md and docs/readme-bench.md"
+fi
+cat "$RES/RESULTS.md"
+say "done"

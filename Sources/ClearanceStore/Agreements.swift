@@ -240,29 +240,46 @@ extension StoreTransaction {
         return a
     }
 
-    /// Builds histories from version rows ordered by agreement id, version.
+    /// One version row as read, before its document is parsed.
+    struct RawVersion: Sendable {
+        var id: String, version: Int, effectiveAt: String, recordedAt: String, note: String?, policyHash: String?
+        var document: String, source: String, subscriber: String
+        var endedAt: String?, endReason: String?, endRecordedAt: String?
+    }
+
+    /// Builds histories from version rows ordered by agreement id, version (documents parsed on all cores).
     func histories(sql: String, arguments: StatementArguments) throws -> [AgreementHistory] {
-        var out: [AgreementHistory] = []
+        var raw: [RawVersion] = []
         let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
         while let r = try cursor.next() {
-            let id: String = r["agreement_id"]
-            var a = try Self.decode(r["document"], id: id)
-            let version: Int = r["version"]
-            let effective = Timestamp.instant(r["effective_at"]) ?? a.term.start
-            var termination: Termination?
-            if let endedAt: String = r["ended_at"], let at = Timestamp.instant(endedAt) {
-                termination = Termination(at: at, atIsDate: false, reason: r["end_reason"])
+            raw.append(RawVersion(id: r["agreement_id"], version: r["version"], effectiveAt: r["effective_at"],
+                                  recordedAt: r["recorded_at"], note: r["note"], policyHash: r["policy_hash"],
+                                  document: r["document"], source: r["source_id"], subscriber: r["subscriber_id"],
+                                  endedAt: r["ended_at"], endReason: r["end_reason"], endRecordedAt: r["end_recorded_at"]))
+        }
+        let decoded: [Result<Agreement, Diagnostic>] = Parallel.map(raw, minimumChunk: 512) { r in
+            do { return .success(try Self.decode(r.document, id: r.id)) } catch let d as Diagnostic { return .failure(d) } catch {
+                return .failure(Diagnostic(code: "store.bad_document", message: "\(error)", category: .internalError))
             }
-            a.version = version
+        }
+        var out: [AgreementHistory] = []
+        for (r, result) in zip(raw, decoded) {
+            var a = try result.get()
+            let effective = Timestamp.instant(r.effectiveAt) ?? a.term.start
+            var termination: Termination?
+            if let endedAt = r.endedAt, let at = Timestamp.instant(endedAt) {
+                termination = Termination(at: at, atIsDate: false, reason: r.endReason)
+            }
+            a.version = r.version
             a.effectiveAt = effective
             a.termination = termination
-            let v = AgreementVersion(agreement: a, version: version, effectiveAt: effective, recordedAt: r["recorded_at"],
-                                     note: r["note"], policyRevision: r["policy_hash"])
-            if out.last?.id == id {
+            let v = AgreementVersion(agreement: a, version: r.version, effectiveAt: effective, recordedAt: r.recordedAt,
+                                     note: r.note, policyRevision: r.policyHash)
+            if out.last?.id == r.id {
                 out[out.count - 1].versions.append(v)
             } else {
-                out.append(AgreementHistory(id: id, source: r["source_id"], subscriber: r["subscriber_id"], versions: [v],
-                                            termination: termination, endedRecordedAt: r["end_recorded_at"]))
+                out.append(AgreementHistory(id: r.id, source: r.source, subscriber: r.subscriber, versions: [v],
+                                            termination: termination, endedRecordedAt: r.endRecordedAt))
             }
         }
         return out

@@ -19,6 +19,7 @@ public struct ClearanceCommand: AsyncParsableCommand {
             SubscriberCommand.self,
             LogCommand.self,
             VerifyCommand.self,
+            BackupCommand.self, RestoreCommand.self,
         ]
     )
     public init() {}

@@ -202,3 +202,70 @@ struct FixtureFailure: Error, CustomStringConvertible {
         #expect(json.stdout.split(separator: "\n").count == 7)
     }
 }
+
+import ClearanceStore
+
+/// `clearance check` against a real SQLite database (temp folder): versions as of `at`, the decision log, `--record` quotas.
+@Suite struct CheckStoreTests {
+    static func database() throws -> (String, Store) {
+        let dir = try CLI.tempDir()
+        let path = dir.appendingPathComponent("c.sqlite").path
+        let store = try Store.open(path: path)
+        let bytes = try Array(Data(contentsOf: CLI.root.appendingPathComponent("seeds/sample-agreements.json")))
+        let (list, _) = Agreement.parseList(try JSONParser.parse(bytes))
+        try store.addAgreements(list, policies: PolicyFolder(path: CLI.root.appendingPathComponent("Policies").path))
+        return (path, store)
+    }
+
+    @Test func decidesFromTheDatabaseAndLogs() throws {
+        let (path, store) = try Self.database()
+        let photo = ["check", "--db", path, "--subscriber", "alsharq", "--source", "ilkha", "--asset-id", "p", "--kind", "photo",
+                     "--channel", "web", "--territory", "IQ", "--at", "2026-11-29T10:00:00Z"]
+        let r = try CLI.run(photo)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stdout.contains("grants text only, not photo"))
+        #expect(try store.decisions().count == 1)
+        let quiet = try CLI.run(photo + ["--no-log"])
+        #expect(quiet.status == 1)
+        #expect(try store.decisions().count == 1)
+        let env = try CLI.run(Array(photo.filter { $0 != "--db" && $0 != path }), env: ["CLEARANCE_DB": path])
+        #expect(env.status == 1)
+        #expect(try store.decisions().count == 2)
+    }
+
+    @Test func recordEnforcesQuotasAcrossRuns() throws {
+        let (path, store) = try Self.database()
+        let args = ["check", "--db", path, "--subscriber", "anadolu-review", "--source", "ilkha", "--asset-id", "p", "--kind", "photo",
+                    "--channel", "web", "--territory", "DE", "--at", "2026-11-29T10:00:00Z", "--record", "--format", "json"]
+        var codes: [String] = []
+        for k in 0..<3 {
+            let r = try CLI.run(args.map { $0 == "p" ? "p\(k)" : $0 })
+            codes.append(try JSONParser.parse(r.stdout)["reasons"]?.arrayValue?.first?["code"]?.stringValue ?? "?")
+        }
+        #expect(codes == ["granted", "granted", "quota_exceeded"])
+        #expect(try store.decisions().count == 3)
+        // Without --record the ledger is read, not written: still exceeded.
+        let r = try CLI.run(Array(args.dropLast(3)) + ["--format", "json"])
+        #expect(r.status == 1)
+    }
+
+    @Test func batchAgainstTheDatabase() throws {
+        let (path, store) = try Self.database()
+        let lines = (0..<2500).map { i in
+            #"{"id":"b\#(i)","subscriber":"alsharq","source":"ilkha","asset":{"id":"a\#(i)","kind":"\#(i % 2 == 0 ? "text" : "photo")","publishedAt":"2026-11-28T09:00:00Z"},"channel":"web","territory":"IQ","at":"2026-11-29T10:00:00Z"}"#
+        }
+        let r = try CLI.run(["check", "--db", path, "--batch", "-"], stdin: lines.joined(separator: "\n"))
+        #expect(r.status == 1, "\(r.stderr)")
+        let out = r.stdout.split(separator: "\n")
+        #expect(out.count == 2500)
+        #expect(try store.decisions().count == 2500)
+    }
+
+    @Test func missingDatabaseIsAnInputError() throws {
+        let dir = try CLI.tempDir()
+        let r = try CLI.run(["check", "--db", dir.appendingPathComponent("none.sqlite").path, "--subscriber", "a", "--source", "ilkha",
+                             "--asset-id", "x", "--kind", "text", "--channel", "web", "--territory", "TR"])
+        #expect(r.status == 66)
+        #expect(r.stderr.contains("check.no_database"))
+    }
+}

@@ -77,7 +77,9 @@ public struct CheckCommand: ParsableCommand {
             }
         }
         let session: CheckSession
-        do { session = try makeSession() } catch { throw fail(error.diagnostics) }
+        do { session = try makeSession() } catch {
+            throw fail(error.diagnostics, status: error.diagnostics.first?.code == "check.no_database" ? .noInput : nil)
+        }
         if let batch {
             let status = try runBatch(batch, session: session, now: now)
             if status != .ok { throw ExitCode(status.rawValue) }
@@ -114,7 +116,8 @@ public struct CheckCommand: ParsableCommand {
         if let agreements {
             backend = try FileBackend(path: agreements, record: record)
         } else {
-            backend = try StoreBackend.open(flag: db, record: record, log: !noLog)
+            backend = try StoreBackend.open(flag: db, record: record, log: !noLog, policiesFolder: notices.folder,
+                                            preload: batch != nil)
         }
         return CheckSession(notices: notices, backend: backend)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClearanceCore
+import ClearanceStore
 import Foundation
 
 /// `clearance demo`: the İLKHA notice, a few sample agreements, and decisions with their reasons.
@@ -106,6 +107,26 @@ public struct DemoCommand: ParsableCommand {
 
     /// The agreements' home for the demo: a throwaway database when the store is available, else memory.
     static func backend(agreements path: String, policiesFolder: String) throws(DiagnosticError) -> (CheckBackend, String) {
-        (try FileBackend(path: path, record: false), "memory")
+        let bytes: [UInt8]
+        do { bytes = try InputFile.readAll(path) } catch {
+            var e = error
+            e.hint = "run the demo from the repository root, or pass `--agreements FILE`"
+            throw DiagnosticError(e)
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch { throw DiagnosticError(error) }
+        let (list, diags) = Agreement.parseList(json)
+        let errors = diags.filter { $0.severity == .error }
+        if !errors.isEmpty { throw DiagnosticError(errors) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clearance-demo-\(UUID().uuidString)")
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw DiagnosticError(Diagnostic(code: "demo.temp_dir", message: "cannot create a temporary folder: \(error)", category: .io))
+        }
+        let dbPath = dir.appendingPathComponent("demo.sqlite").path
+        let store: Store
+        do { store = try Store.open(path: dbPath) } catch { throw DiagnosticError(error) }
+        try store.addAgreements(list, policies: PolicyFolder(path: policiesFolder))
+        let backend = StoreBackend(store: store, record: false, log: true, policies: PolicyFolder(path: policiesFolder))
+        return (backend, "a throwaway database, \(dbPath)")
     }
 }

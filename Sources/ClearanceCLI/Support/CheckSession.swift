@@ -71,14 +71,15 @@ final class NoticeCache {
 protocol CheckBackend: AnyObject {
     /// Decides `request` with the agreements in force at `request.at`; records the use when asked.
     func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
-                using decide: ([Agreement], any UsageCounter) throws(DiagnosticError) -> NewsDecision) throws(DiagnosticError) -> NewsDecision
+                using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision
     /// Writes whatever is still buffered (decision-log rows).
     func finish() throws(DiagnosticError)
 }
 
 /// Agreements from a JSON file (`--agreements`), usage counted in memory for the run; no database.
 final class FileBackend: CheckBackend {
-    let bySubscriber: [String: [Agreement]]
+    /// Compiled once: agreements by subscriber and source.
+    let byParties: [String: [PreparedAgreement]]
     var usage = InMemoryUsage()
     let record: Bool
 
@@ -97,21 +98,22 @@ final class FileBackend: CheckBackend {
         if !errors.isEmpty {
             throw DiagnosticError(errors.map { var d = $0; d.location = "\(path): \(d.location ?? "$")"; return d })
         }
-        self.init(agreements: list, record: record)
+        try self.init(agreements: list, record: record)
     }
 
     /// Agreements already parsed.
-    init(agreements list: [Agreement], record: Bool) {
-        var by: [String: [Agreement]] = [:]
-        for a in list { by[a.subscriber.id, default: []].append(a) }
-        bySubscriber = by
+    init(agreements list: [Agreement], record: Bool) throws(DiagnosticError) {
+        var by: [String: [PreparedAgreement]] = [:]
+        for a in list { by[FileBackend.key(a.subscriber.id, a.source), default: []].append(try PreparedAgreement(a)) }
+        byParties = by
         self.record = record
     }
 
+    static func key(_ subscriber: String, _ source: String) -> String { subscriber + "\u{1F}" + source }
+
     func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
-                using decide: ([Agreement], any UsageCounter) throws(DiagnosticError) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {
-        let mine = (bySubscriber[request.subscriber] ?? []).filter { $0.source == request.source }
-        let d = try decide(mine, usage)
+                using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {
+        let d = decide(byParties[FileBackend.key(request.subscriber, request.source)] ?? [], usage)
         if record, case .agreement(let id, let grant)? = d.permittedBy {
             usage.record(agreement: id, grant: grant, at: request.at)
         }
@@ -125,8 +127,6 @@ final class FileBackend: CheckBackend {
 final class CheckSession {
     let notices: NoticeCache
     let backend: CheckBackend
-    /// Compiled agreements, by value (a changed version compiles anew).
-    private var prepared: [Agreement: PreparedAgreement] = [:]
 
     init(notices: NoticeCache, backend: CheckBackend) {
         self.notices = notices
@@ -141,15 +141,8 @@ final class CheckSession {
     /// Decides one request. Throws only for problems of the setup (a broken policy, the database).
     func decide(_ r: RepublicationRequest) throws(DiagnosticError) -> NewsDecision {
         let loaded = try notices.notice(for: r.source)
-        return try backend.decide(r, notice: loaded) { (agreements, usage) throws(DiagnosticError) -> NewsDecision in
-            var list: [PreparedAgreement] = []
-            for a in agreements {
-                if let p = prepared[a] { list.append(p); continue }
-                let p = try PreparedAgreement(a)
-                prepared[a] = p
-                list.append(p)
-            }
-            return NewsDecider(notice: loaded.notice, agreements: list).decide(r, usage: usage)
+        return try backend.decide(r, notice: loaded) { agreements, usage in
+            NewsDecider(notice: loaded.notice, agreements: agreements).decide(r, usage: usage)
         }
     }
 }

@@ -1,10 +1,171 @@
 import ClearanceCore
+import ClearanceStore
+import Foundation
 
-/// Agreements, usage ledger and decision log from the SQLite store (placeholder until the store lands).
-enum StoreBackend {
-    /// Opens the database backend.
-    static func open(flag: String?, record: Bool, log: Bool) throws(DiagnosticError) -> CheckBackend {
-        throw DiagnosticError(Diagnostic(code: "check.no_database", message: "this build has no database support yet",
-                                         hint: "pass the agreements with `--agreements FILE` (a JSON array)", category: .io))
+/// Agreements, usage ledger and decision log from the SQLite store (`check` without `--agreements`).
+///
+/// Agreements are the versions in force at each request's time (the store's rule). A batch loads
+/// every agreement history once and compiles each version once; a single check asks the store.
+/// Decisions are appended to the hash-chained decision log in transactions of up to 1,000 rows
+/// (unless `--no-log`); `--record` checks and records each use in one transaction, so a quota can
+/// never be overrun by two processes at once.
+final class StoreBackend: CheckBackend {
+    let store: Store
+    let record: Bool
+    let log: Bool
+    let policies: PolicyFolder
+    /// All histories by subscriber and source (batch mode), or nil to ask the store per request.
+    var histories: [String: [AgreementHistory]]?
+    /// Compiled versions: `id|version|termination`.
+    private var prepared: [String: PreparedAgreement] = [:]
+    private var pending: [DecisionLogEntry] = []
+    /// Policy revision (hash) by source, once registered.
+    private var revisions: [String: String?] = [:]
+    static let flushEvery = 1000
+
+    /// Opens the database; refuses to create one (a check needs registered agreements).
+    static func open(flag: String?, record: Bool, log: Bool, policiesFolder: String, preload: Bool) throws(DiagnosticError) -> StoreBackend {
+        let path = Store.resolvePath(flag: flag)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DiagnosticError(Diagnostic(
+                code: "check.no_database", message: "no database at `\(path)`",
+                hint: "register agreements with `clearance contract import FILE` (or pass `--db PATH`), or check against a file with `--agreements FILE`",
+                category: .io))
+        }
+        let store: Store
+        do { store = try Store.open(path: path) } catch { throw DiagnosticError(error) }
+        let b = StoreBackend(store: store, record: record, log: log, policies: PolicyFolder(path: policiesFolder))
+        if preload && !record {
+            var by: [String: [AgreementHistory]] = [:]
+            for h in try store.allAgreementHistories() { by[FileBackend.key(h.subscriber, h.source), default: []].append(h) }
+            b.histories = by
+        }
+        return b
+    }
+
+    init(store: Store, record: Bool, log: Bool, policies: PolicyFolder) {
+        self.store = store
+        self.record = record
+        self.log = log
+        self.policies = policies
+    }
+
+    func compiled(_ a: Agreement, version: Int) throws(DiagnosticError) -> PreparedAgreement {
+        let key = "\(a.id)|\(version)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
+        if let p = prepared[key] { return p }
+        let p = try PreparedAgreement(a)
+        prepared[key] = p
+        return p
+    }
+
+    /// The registered revision of a source's policy (nil when there is none).
+    func revision(_ source: String) -> String? {
+        if let r = revisions[source] { return r }
+        var rev: String?
+        if let p = try? policies.policy(for: source) { rev = try? store.registerPolicy(p) }
+        revisions[source] = rev
+        return rev
+    }
+
+    /// A decision-log row; `policyHash` must be resolved outside any store transaction (``revision(_:)`` writes).
+    func entry(_ r: RepublicationRequest, _ d: NewsDecision, versions: [AgreementVersionRef], policyHash: String?) -> DecisionLogEntry {
+        DecisionLogEntry(decidedAt: Date(), requestId: r.id, subscriber: r.subscriber, source: r.source,
+                         decision: d.verdict.rawValue, policyHash: policyHash, agreementVersions: versions,
+                         request: r.json, response: d.json)
+    }
+
+    func decide(_ r: RepublicationRequest, notice: NoticeCache.Loaded,
+                using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {
+        if record { return try decideAndRecord(r, decide: decide) }
+        var list: [PreparedAgreement] = []
+        var refs: [AgreementVersionRef] = []
+        if let histories {
+            for h in histories[FileBackend.key(r.subscriber, r.source)] ?? [] {
+                guard let v = h.inForce(at: r.at) else { continue }
+                list.append(try compiled(v.agreement, version: v.version))
+                refs.append(AgreementVersionRef(id: v.agreement.id, version: v.version))
+            }
+        } else {
+            for a in try store.agreements(subscriber: r.subscriber, source: r.source, asOf: r.at) {
+                list.append(try compiled(a, version: a.version ?? 1))
+                refs.append(AgreementVersionRef(id: a.id, version: a.version ?? 1))
+            }
+        }
+        let counter = LedgerCounter(store: store)
+        let d = decide(list, counter)
+        if let e = counter.error { throw e }
+        if log {
+            pending.append(entry(r, d, versions: refs, policyHash: revision(r.source)))
+            if pending.count >= StoreBackend.flushEvery { try finish() }
+        }
+        return d
+    }
+
+    /// Decides inside the store's write transaction and records a permitted use in the ledger.
+    func decideAndRecord(_ r: RepublicationRequest,
+                         decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {
+        try finish()
+        let policyHash = log ? revision(r.source) : nil
+        var decision: NewsDecision?
+        var compileError: DiagnosticError?
+        _ = try store.recordUse(r) { agreements, count in
+            var list: [PreparedAgreement] = []
+            for a in agreements {
+                do { list.append(try self.compiled(a, version: a.version ?? 1)) } catch let e as DiagnosticError { compileError = e }
+            }
+            let d = try withoutActuallyEscaping(count) { escapable in
+                let counter = ClosureCounter(count: escapable)
+                let d = decide(list, counter)
+                if let e = counter.error { throw e }
+                return d
+            }
+            decision = d
+            var grant: Int?
+            var agreement: String?
+            if case .agreement(let id, let g)? = d.permittedBy { agreement = id; grant = g }
+            let refs = agreements.map { AgreementVersionRef(id: $0.id, version: $0.version ?? 1) }
+            return UseDecision(record: d.verdict == .permit, agreementId: agreement, grantPosition: grant,
+                               decision: d.verdict.rawValue, logEntry: self.log ? self.entry(r, d, versions: refs, policyHash: policyHash) : nil)
+        }
+        if let compileError { throw compileError }
+        guard let decision else {
+            throw DiagnosticError(Diagnostic(code: "check.no_decision", message: "the store did not run the decision", category: .internalError))
+        }
+        return decision
+    }
+
+    func finish() throws(DiagnosticError) {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        try store.appendDecisions(batch)
+    }
+}
+
+/// Quota counts read from the usage ledger (outside `--record`).
+final class LedgerCounter: UsageCounter {
+    let store: Store
+    var error: DiagnosticError?
+    init(store: Store) { self.store = store }
+    func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
+        do {
+            return try store.read { tx in try tx.usageCount(agreement: agreement, grant: grant, from: from.date, until: to.date) }
+        } catch {
+            self.error = error
+            return Int.max / 2
+        }
+    }
+}
+
+/// Quota counts from the store's transaction (inside `--record`).
+final class ClosureCounter: UsageCounter {
+    let count: (String, Int?, Instant, Instant) throws -> Int
+    var error: Error?
+    init(count: @escaping (String, Int?, Instant, Instant) throws -> Int) { self.count = count }
+    func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
+        do { return try count(agreement, grant, from, to) } catch {
+            self.error = error
+            return Int.max / 2
+        }
     }
 }

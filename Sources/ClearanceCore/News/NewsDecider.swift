@@ -60,19 +60,25 @@ public enum NewsEngine {
 
 /// An agreement compiled for the engine once, to decide many requests (DESIGN.md rules 3–5).
 ///
-/// For each grant: a policy with that grant's permissions (one per action) and the agreement's
-/// restrictions as prohibitions — evaluated per grant because a quota's `count` is the grant's own —
-/// and a probe policy with one permission per dimension, evaluated only to explain a denial.
+/// For each grant: a policy with that grant's permissions (one per action) — evaluated per grant
+/// because a quota's `count` is the grant's own — and a probe policy with one permission per
+/// dimension, evaluated only to explain a denial; for the agreement: its restrictions as
+/// prohibitions (checked when a grant permits: restrictions override grants) and activity probes.
 public struct PreparedAgreement: Sendable {
     public let agreement: Agreement
     let grants: [PreparedGrant]
     /// Probes for the agreement's activity (term start, term end, termination, prior subscription).
-    let activityProbes: ODRLPolicySet
-    let activityProbeDims: [(String, GrantDimension)]
+    /// One single-rule policy per activity constraint (term start, term end, termination, prior subscription).
+    let activityProbes: [(ODRLPolicySet, GrantDimension)]
+
+    /// The restrictions alone (prohibitions), or nil when there are none.
+    let restrictionSet: ODRLPolicySet?
 
     struct PreparedGrant: Sendable {
-        let set: ODRLPolicySet
-        let probes: ODRLPolicySet
+        /// The grant's permissions alone (the fast path: one `outcome` call).
+        let permitSet: ODRLPolicySet
+        /// One single-rule policy per dimension: evaluated with `outcome` (no explanation strings).
+        let probes: [(ODRLPolicySet, GrantDimension)]
         /// Probe rule id → dimension.
         let probeDims: [(String, GrantDimension)]
         /// Permission rule ids of this grant.
@@ -96,7 +102,9 @@ public struct PreparedAgreement: Sendable {
             let ids = Set(grant.actions.map { NewsODRL.grantRuleID(policy: uid, grant: g, action: $0) })
             var p = full
             p.permissions = full.permissions.filter { ids.contains($0.uid ?? "") }
-            let set = try ODRLPolicySet([p], options: options)
+            var only = p
+            only.prohibitions = []
+            let permitSet = try ODRLPolicySet([only], options: options)
             // Probes: one permission per dimension of this grant.
             var probeRules: [JSONValue] = []
             var dims: [(String, GrantDimension)] = []
@@ -112,10 +120,20 @@ public struct PreparedAgreement: Sendable {
             }
             for action in grant.actions { probe(.action, JSONObject([("action", .string(action))])) }
             for (dim, c) in a.grantConstraints(grant, table: table) { probe(dim, JSONObject([("constraint", .array([c]))])) }
-            let probes = try PreparedAgreement.probePolicy(a, uid: uid, rules: probeRules)
-            grants.append(PreparedGrant(set: set, probes: probes, probeDims: dims, permissionIDs: ids, restrictionOf: restrictionOf))
+            var probes: [(ODRLPolicySet, GrantDimension)] = []
+            for (k, rule) in probeRules.enumerated() {
+                probes.append((try PreparedAgreement.probePolicy(a, uid: uid, rules: [rule]), dims[k].1))
+            }
+            grants.append(PreparedGrant(permitSet: permitSet, probes: probes, probeDims: dims, permissionIDs: ids, restrictionOf: restrictionOf))
         }
         self.grants = grants
+        if full.prohibitions.isEmpty {
+            restrictionSet = nil
+        } else {
+            var r = full
+            r.permissions = []
+            restrictionSet = try ODRLPolicySet([r], options: options)
+        }
         var actRules: [JSONValue] = []
         var actDims: [(String, GrantDimension)] = []
         for (k, (dim, c)) in a.activityConstraints().enumerated() {
@@ -125,8 +143,11 @@ public struct PreparedAgreement: Sendable {
             let d: GrantDimension = dim == .term ? (k == 0 ? .term : .termEnd) : dim
             actDims.append((id, d))
         }
-        activityProbes = try PreparedAgreement.probePolicy(a, uid: uid, rules: actRules)
-        activityProbeDims = actDims
+        var act: [(ODRLPolicySet, GrantDimension)] = []
+        for (k, rule) in actRules.enumerated() {
+            act.append((try PreparedAgreement.probePolicy(a, uid: uid, rules: [rule]), actDims[k].1))
+        }
+        activityProbes = act
     }
 
     static func probePolicy(_ a: Agreement, uid: String, rules: [JSONValue]) throws(DiagnosticError) -> ODRLPolicySet {
@@ -289,10 +310,35 @@ public struct NewsDecider: Sendable {
         let a = p.agreement
         if !NewsDecider.accepts(a.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
         let req = NewsEngine.request(r, context: ctx)
-        // Activity, through the engine's probes.
-        let act = p.activityProbes.evaluate(req, state: state)
+        // Fast path: does a grant's permission hold (term, dimensions, quota all checked by the engine)?
+        var grantRequests: [ODRLRequest] = []
+        grantRequests.reserveCapacity(p.grants.count)
+        for (g, pg) in p.grants.enumerated() {
+            var greq = req
+            if let q = a.grants[g].quota {
+                let w = q.per.window(containing: r.at, term: a.term)
+                greq.context["count"] = .number(Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1))
+            }
+            grantRequests.append(greq)
+            guard pg.permitSet.outcome(greq, state: state) == .permit else { continue }
+            // Restrictions override grants.
+            if let rs = p.restrictionSet, rs.outcome(req, state: state) == .deny {
+                let d = rs.evaluate(req, state: state)
+                if let t = d.rules.first(where: { $0.kind == .prohibition && $0.activation == .active }) {
+                    o.restriction = pg.restrictionOf[t.rule] ?? 0
+                } else {
+                    o.restriction = 0
+                }
+                o.bestGrant = g
+                continue
+            }
+            o.permittedGrant = g
+            return o
+        }
+        if o.restriction != nil { return o }
+        // Slow path, to explain a deny: the agreement's activity, then each grant's dimensions (engine probes).
         var failedActivity: [GrantDimension] = []
-        for (id, dim) in p.activityProbeDims where act.trace(for: id)?.activation != .active { failedActivity.append(dim) }
+        for (set, dim) in p.activityProbes where set.outcome(req, state: state) != .permit { failedActivity.append(dim) }
         if !failedActivity.isEmpty {
             for dim in [GrantDimension.termination, .term, .termEnd, .prior] where failedActivity.contains(dim) {
                 o.inactivity = dim
@@ -301,37 +347,20 @@ public struct NewsDecider: Sendable {
         }
         var best: (Int, [GrantDimension])?
         for (g, pg) in p.grants.enumerated() {
-            var c = ctx
-            if let q = a.grants[g].quota {
-                let w = q.per.window(containing: r.at, term: a.term)
-                c["count"] = .number(Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1))
-            }
-            let greq = NewsEngine.request(r, context: c)
-            let decision = pg.set.evaluate(greq, state: state)
-            let permitted = decision.rules.contains { $0.kind == .permission && $0.activation == .active && pg.permissionIDs.contains($0.rule) }
-            let restricted = decision.rules.first { $0.kind == .prohibition && $0.activation == .active }
-            if permitted, let restricted {
-                o.restriction = pg.restrictionOf[restricted.rule] ?? 0
-                o.bestGrant = g
-                continue
-            }
-            if permitted && decision.outcome == .permit {
-                o.permittedGrant = g
-                return o
-            }
+            let greq = grantRequests[g]
             // Which dimensions failed: the probes.
-            let probe = pg.probes.evaluate(greq, state: state)
             var failing: [GrantDimension] = []
             var actionOK = false
             var sawAction = false
-            for (id, dim) in pg.probeDims {
-                let ok = probe.trace(for: id)?.activation == .active
+            for (set, dim) in pg.probes {
+                if dim == .action && actionOK { continue }
+                let ok = set.outcome(greq, state: state) == .permit
                 if dim == .action { sawAction = true; actionOK = actionOK || ok; continue }
                 if !ok && !failing.contains(dim) { failing.append(dim) }
             }
             if sawAction && !actionOK { failing.insert(.action, at: failing.firstIndex(where: { $0 != .asset }) ?? failing.count) }
             if failing.isEmpty { failing = [.action] }  // the engine refused without a failing probe: fail closed
-            if best == nil || failing.count < best!.1.count { best = (g, failing) }
+            if failing.count < (best?.1.count ?? Int.max) { best = (g, failing) }
         }
         if o.restriction == nil, let best { o.bestGrant = best.0; o.failing = best.1 }
         return o

@@ -293,6 +293,10 @@ struct Validation {
                 continue
             }
             let domain = ValueDomain.of(lit, leftOperand: lo, dataType: a.dataType)
+            let declared: String? = { if case .typed(_, let t) = lit { return t } else { return a.dataType } }()
+            if let t = declared, ODRLVocabulary.isIntegerDataType(t), let n = domain.number(lit.lexical), n.rounded() != n {
+                error("odrl.invalid_literal", "`\(lit.lexical)` is not a whole number (\(t))", at: lp, category: .malformedInput)
+            }
             if domain != .text, domain.number(lit.lexical) == nil {
                 error("odrl.invalid_literal", "`\(lit.lexical)` is not \(domain.words)", at: lp,
                       hint: domain == .time ? "write it as 2026-12-31 or 2026-12-31T23:59:59Z" : nil, category: .malformedInput)

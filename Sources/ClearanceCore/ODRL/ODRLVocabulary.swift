@@ -204,6 +204,11 @@ public enum ODRLVocabulary {
          "xsd:unsignedInt", "xsd:unsignedLong"].contains(t)
     }
 
+    /// Whether a datatype holds whole numbers only.
+    public static func isIntegerDataType(_ t: String) -> Bool {
+        isNumericDataType(t) && !["xsd:decimal", "xsd:double", "xsd:float"].contains(t)
+    }
+
     /// Whether a datatype holds points in time.
     public static func isTemporalDataType(_ t: String) -> Bool {
         t == "xsd:date" || t == "xsd:dateTime" || t == "xsd:dateTimeStamp"

@@ -66,7 +66,8 @@ import Testing
         let policy = try ODRLReader.readPolicy(try NewsFixtures.json("policy-ilkha.json"))
         let notice = try NoticeTerms(source: "ilkha", policy: policy)
         let (agreements, _) = Agreement.parseList(try NewsFixtures.json("agreements.json"))
-        let base = try NewsDecider(notice: notice, agreements: agreements)
+        let prepared = try agreements.map { a throws(DiagnosticError) in try PreparedAgreement(a) }
+        let base = NewsDecider(notice: notice, agreements: prepared)
         var rng = SplitMix(seed: 20261129)
         let restrictions: [Restriction] = [
             Restriction(channels: .only([.web])), Restriction(assets: .only([.text, .photo])),
@@ -85,10 +86,12 @@ import Testing
                 channel: Channel.allCases[rng.next(Channel.allCases.count)], territory: codes[rng.next(codes.count)],
                 at: Instant(year: 2025 + rng.next(2), month: 1 + rng.next(12), day: 1 + rng.next(28), hour: 12))
             let before = base.decide(req)
-            var changed = agreements
-            let k = rng.next(changed.count)
-            changed[k].restrictions.append(restrictions[rng.next(restrictions.count)])
-            let after = try NewsDecider(notice: notice, agreements: changed).decide(req)
+            let k = rng.next(agreements.count)
+            var changed = agreements[k]
+            changed.restrictions.append(restrictions[rng.next(restrictions.count)])
+            var list = prepared
+            list[k] = try PreparedAgreement(changed)
+            let after = NewsDecider(notice: notice, agreements: list).decide(req)
             if before.verdict == .deny { #expect(after.verdict == .deny, "\(req.json.serialized())") }
         }
     }

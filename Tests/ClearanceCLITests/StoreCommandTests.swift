@@ -192,7 +192,7 @@ import Testing
         #expect(try env.run(["log", "--newest-first", "--limit", "1", "--format", "json"]).stdout.contains("\"d-3\""))
         #expect(try env.run(["log", "--decision", "maybe"]).status == 64)
         #expect(try env.run(["log", "--since", "yesterday"]).status == 64)
-        let verify = try env.run(["verify"])
+        let verify = try CLI.run(["verify", "--db", env.db])
         #expect(verify.status == 0 && verify.stdout.contains("decision_log: 3 rows, chain intact"))
     }
 
@@ -218,7 +218,7 @@ import Testing
             #expect(count == 0 || count == 20_000, "half a batch: \(count)")
             if count == 20_000 { break }
         }
-        #expect(try env.run(["verify"]).status == 0)
+        #expect(try CLI.run(["verify", "--db", env.db]).status == 0)
     }
 }
 

@@ -66,7 +66,7 @@ public enum NewsEngine {
 /// prohibitions (checked when a grant permits: restrictions override grants) and activity probes.
 public struct PreparedAgreement: Sendable {
     public let agreement: Agreement
-    let grants: [PreparedGrant]
+    private(set) var grants: [PreparedGrant]
     /// Probes for the agreement's activity (term start, term end, termination, prior subscription).
     /// One single-rule policy per activity constraint (term start, term end, termination, prior subscription).
     let activityProbes: [(ODRLPolicySet, GrantDimension)]
@@ -85,6 +85,22 @@ public struct PreparedAgreement: Sendable {
         let permissionIDs: Set<String>
         /// Prohibition rule id → restriction index.
         let restrictionOf: [String: Int]
+        /// The permit reason when the grant quotes its own clause (precomputed; nil when it quotes the notice).
+        var permit: Reason?
+        /// The grant's duties as a decision lists them.
+        var duties: [DecisionDuty] = []
+    }
+
+    /// The reason of a permit by grant `g`: what it grants, until when, in whose words.
+    func permitReason(grant g: Int, noticeQuote: String?) -> Reason {
+        PreparedAgreement.permitReason(agreement, grant: g, noticeQuote: noticeQuote)
+    }
+
+    static func permitReason(_ a: Agreement, grant g: Int, noticeQuote: String?) -> Reason {
+        let grant = a.grants[g]
+        return Reason(code: "granted", agreement: a.id,
+                      message: "\(a.kind.rawValue) \(a.id) grants \(grant.summary) (grant \(g + 1)), in force until \(a.term.endText)",
+                      quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")
     }
 
     /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug).
@@ -125,6 +141,12 @@ public struct PreparedAgreement: Sendable {
                 probes.append((try PreparedAgreement.probePolicy(a, uid: uid, rules: [rule]), dims[k].1))
             }
             grants.append(PreparedGrant(permitSet: permitSet, probes: probes, probeDims: dims, permissionIDs: ids, restrictionOf: restrictionOf))
+        }
+        for g in grants.indices {
+            if a.grants[g].clause != nil { grants[g].permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil) }
+            var seen: [DecisionDuty] = []
+            for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
+            grants[g].duties = seen
         }
         self.grants = grants
         if full.prohibitions.isEmpty {
@@ -217,13 +239,15 @@ public struct NewsDecider: Sendable {
             let o = outcome(p, r, ctx, state, lifters: lifters, usage: usage)
             if let g = o.permittedGrant {
                 let a = p.agreement
-                let grant = a.grants[g]
                 d.verdict = .permit
                 d.permittedBy = .agreement(id: a.id, grant: g)
-                d.reasons = [Reason(code: "granted", agreement: a.id,
-                                    message: "\(a.kind.rawValue) \(a.id) grants \(grant.summary) (grant \(g + 1)), in force until \(a.term.endText)",
-                                    quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")]
-                d.duties = dedupe(grant.duties.map { DecisionDuty(duty: $0, agreement: a.id) } + notice.obligations.map { DecisionDuty(duty: $0) })
+                if let cached = p.grants[g].permit, cached.quote == (a.grants[g].clause ?? noticeQuote) {
+                    d.reasons = [cached]
+                } else {
+                    d.reasons = [p.permitReason(grant: g, noticeQuote: noticeQuote)]
+                }
+                d.duties = notice.obligations.isEmpty ? p.grants[g].duties
+                    : dedupe(p.grants[g].duties + notice.obligations.map { DecisionDuty(duty: $0) })
                 return d
             }
             outcomes.append((p, o))

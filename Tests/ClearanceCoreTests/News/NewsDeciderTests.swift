@@ -49,6 +49,7 @@ import Testing
             if d.verdict == .permit { #expect(d.wouldPermitIf.isEmpty && d.permittedBy != nil, "case `\(name)`") }
             #expect(d.id == req.id)
             lines.append(d.json.serialized())
+            #expect(d.jsonText == d.json.serialized(), "case `\(name)`: the direct writer differs")
         }
         try Golden.check(lines.joined(separator: "\n") + "\n", name: "decider-golden.jsonl")
     }

@@ -122,3 +122,21 @@ struct SplitMix {
         return Int(z % UInt64(max(n, 1)))
     }
 }
+
+extension NewsDeciderTests {
+    /// A memo changes how fast a deny is explained, never what the decision says.
+    @Test func memoGivesTheSameDecisions() throws {
+        let decider = try Self.decider()
+        let memo = DecisionMemo()
+        for pass in 0..<2 {
+            for c in try NewsFixtures.json("decider-cases.json").arrayValue ?? [] {
+                guard let req = RepublicationRequest.parse(c["request"] ?? .null, now: nil).0 else { continue }
+                let usage = try Self.usage(c["usage"])
+                let plain = decider.decide(req, usage: usage)
+                let memoised = decider.decide(req, usage: usage, memo: memo)
+                #expect(plain == memoised, "pass \(pass), case `\(c["name"]?.stringValue ?? "?")`")
+            }
+        }
+        #expect(memo.count > 0)
+    }
+}

@@ -44,6 +44,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "clearance", dependencies: ["ClearanceCLI"]),
+        // Fuzz targets for every input reader (issue 6); `fuzz/run.sh` builds `clearance-fuzz`
+        // with `-sanitize=fuzzer,address -DFUZZING`; a normal build is a corpus replayer.
+        .target(name: "ClearanceFuzzing", dependencies: ["ClearanceCore", "NoticeReader"]),
+        .executableTarget(name: "clearance-fuzz", dependencies: ["ClearanceFuzzing"]),
         .executableTarget(
             name: "clearance-bench",
             dependencies: ["ClearanceCore", "NoticeReader", "ClearanceStore", "ClearanceCLI"]
@@ -58,6 +62,11 @@ let package = Package(
         .testTarget(
             name: "ClearanceCLITests",
             dependencies: ["ClearanceCLI", "ClearanceCore", "ClearanceStore", "NoticeReader"]
+        ),
+        .testTarget(
+            name: "ClearanceHardeningTests",
+            dependencies: ["ClearanceFuzzing", "ClearanceCore", "ClearanceStore"],
+            resources: [.copy("BadInput")]
         ),
     ]
 )

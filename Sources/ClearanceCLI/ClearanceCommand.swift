@@ -15,10 +15,12 @@ public struct ClearanceCommand: AsyncParsableCommand {
             CheckCommand.self,
             DemoCommand.self,
             AuditCommand.self,
+            UsageCommand.self,
             ContractCommand.self,
             SubscriberCommand.self,
             LogCommand.self,
             VerifyCommand.self,
+            BackupCommand.self, RestoreCommand.self,
         ]
     )
     public init() {}

@@ -23,20 +23,35 @@ extension Store {
     /// Walks the decision-log and usage-ledger chains, recomputing every row hash.
     ///
     /// Reports, per table, the first row whose `prev_hash` does not link to the previous row
-    /// (`chain.broken_link`) or whose `row_hash` does not match its content (`chain.bad_hash`).
+    /// (`chain.broken_link`), whose `row_hash` does not match its content (`chain.bad_hash`), or
+    /// the first row missing from the numbering 1, 2, 3... (`chain.missing_row`: a deleted row).
     public func verifyChains() throws(DiagnosticError) -> ChainReport {
         try read { tx in
             var tables: [ChainReport.Table] = []
             for table in ["decision_log", "usage_ledger"] {
                 var prev = Schema.genesisHash
+                var prevSeq: Int64 = 0
                 var count = 0
                 var problem: Diagnostic?
                 let cursor = try Row.fetchCursor(tx.db, sql: "SELECT * FROM \(table) ORDER BY seq")
                 while let row = try cursor.next() {
                     count += 1
-                    let seq: Int64 = row["seq"]
-                    let stored: String = row["row_hash"]
-                    let prevHash: String = row["prev_hash"]
+                    // Optional reads: a tampered file may hold NULL or the wrong type here, which must
+                    // be reported, not trap in GRDB's non-optional conversion.
+                    let seq = Int64.fromDatabaseValue(row["seq"] as DatabaseValue) ?? -1
+                    let stored = String.fromDatabaseValue(row["row_hash"] as DatabaseValue) ?? ""
+                    let prevHash = String.fromDatabaseValue(row["prev_hash"] as DatabaseValue) ?? ""
+                    // Rows are numbered 1, 2, 3... (`MAX(seq) + 1`, never deleted): a gap is a deleted row.
+                    if seq != prevSeq + 1 {
+                        let missing = seq == prevSeq + 2 ? "row \(prevSeq + 1) is" : "rows \(prevSeq + 1)–\(seq - 1) are"
+                        problem = Diagnostic(
+                            code: "chain.missing_row",
+                            message: "\(table) \(missing) missing: deleted outside clearance",
+                            hint: "restore the database from a backup taken before the deletion",
+                            location: "\(table) seq \(prevSeq + 1)", category: .invalidValue)
+                        break
+                    }
+                    prevSeq = seq
                     if prevHash != prev {
                         problem = Diagnostic(
                             code: "chain.broken_link",

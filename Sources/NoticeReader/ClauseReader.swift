@@ -30,7 +30,8 @@ enum ClauseReader {
         // Uses and extents.
         var uses = Set<String>()
         var generic = false
-        for x in m where x.concept == "use" || x.concept == "extent" {
+        // Uses named by the modal verb itself (Turkish `kullanılamaz` "cannot be used").
+        for x in m where x.concept == "use" || x.concept == "extent" || x.concept == "prohibit" || (x.concept == "permit" && !prohibit) {
             for v in x.values { if v == "generic" { generic = true } else { uses.insert(v) } }
         }
         for x in m where x.concept == "reserved" { uses.formUnion(x.values) }

@@ -97,10 +97,17 @@ public struct NoticeReader: Sendable {
                 // Split further where a comma is followed by a word that starts a new clause ("،وفي", ", but").
                 let matches = Matcher.run(toks, det.lexicons)
                 var cuts = [0]
-                for m in matches where m.concept == "clauseStart" && m.lo > 0 {
-                    let g = text.scalars[toks[m.lo - 1].end..<toks[m.lo].start]
-                    if g.contains(",") || g.contains(";") { cuts.append(m.lo) }
+                func commaBefore(_ i: Int) -> Bool {
+                    let g = text.scalars[toks[i - 1].end..<toks[i].start]
+                    return g.contains(",") || g.contains(";")
                 }
+                for m in matches where m.concept == "clauseStart" && m.lo > 0 && commaBefore(m.lo) { cuts.append(m.lo) }
+                // "… may not be copied, quotes may be made with the source": split at the comma between opposite modals.
+                let modals = matches.filter { $0.concept == "prohibit" || $0.concept == "permit" }
+                for (a, b) in zip(modals, modals.dropFirst()) where a.concept != b.concept {
+                    if let c = (a.hi..<b.lo).last(where: { $0 > 0 && commaBefore($0) }), !cuts.contains(c) { cuts.append(c) }
+                }
+                cuts.sort()
                 cuts.append(toks.count)
                 for (a, b) in zip(cuts, cuts.dropFirst()) where a < b {
                     let sub = Array(toks[a..<b])

@@ -18,6 +18,7 @@ usage: clearance-bench generate  --subscribers N --requests M --seed S --out DIR
        clearance-bench compare   --dir DIR --clearance-decisions FILE --cedar-decisions FILE [--out FILE]
        clearance-bench report    --results DIR --out FILE [--readme FILE] [--command TEXT]
        clearance-bench store gen N SUBSCRIBERS FILE | import FILE DB POLICIES | lookup DB SUBSCRIBERS [N]
+       clearance-bench notice CORPUS.json [PAGE.txt]
 """
 
 /// Flags as `--name value` pairs; every flag needs a value.
@@ -51,6 +52,11 @@ func runMain() -> Int32 {
     if args[1] == "store" {
         // Store benchmarks (gen | import | lookup): positional arguments, see StoreBench.
         StoreBench.run(Array(args.dropFirst(2)))
+        return 0
+    }
+    if args[1] == "notice" {
+        // Notice reader: notices per second over a corpus, and a 10 MB page (see NoticeBench).
+        NoticeBench.run(Array(args.dropFirst(2)))
         return 0
     }
     do {

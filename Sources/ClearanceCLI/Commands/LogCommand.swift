@@ -62,42 +62,4 @@ public struct LogCommand: ParsableCommand {
     }
 }
 
-/// `clearance verify`: walk the hash chains of the decision log and the usage ledger.
-public struct VerifyCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Check the hash chains of the decision log and the usage ledger (exit 65 when broken).",
-        discussion: """
-            Each row carries the hash of the previous row and its own SHA-256 over a canonical \
-            serialisation; verify recomputes them all and reports the first row that was changed, \
-            removed or inserted outside clearance. The chain heads it prints can be published to \
-            detect a rewrite of the whole chain later.
-            """
-    )
-    public init() {}
-
-    @OptionGroup var store: StoreOptions
-    @Option(help: "Output: text or json.") var format: OutputFormat = .text
-
-    public func run() throws {
-        let db = try store.open()
-        let report: ChainReport
-        do { report = try db.verifyChains() } catch { throw storeFailure(error) }
-        switch format {
-        case .json:
-            printOut(JSONValue.object(JSONObject([
-                ("ok", .bool(report.ok)),
-                ("tables", .array(report.tables.map { t in
-                    .object(JSONObject([("table", .string(t.table)), ("rows", .number(Double(t.rows))), ("head", .string(t.head)),
-                                        ("problem", t.problem.map { .string($0.message) } ?? .null)]))
-                })),
-            ])).serialized(pretty: true))
-        case .text:
-            for t in report.tables {
-                printOut("\(t.table): \(t.rows) row\(t.rows == 1 ? "" : "s"), \(t.problem == nil ? "chain intact" : "CHAIN BROKEN"), head \(t.head)")
-            }
-        }
-        let problems = report.tables.compactMap(\.problem)
-        if !problems.isEmpty { throw fail(problems, status: .dataError) }
-    }
-}
+// `clearance verify` lives in MaintenanceCommand.swift (with backup and restore).

@@ -25,6 +25,16 @@ public enum ExitStatus: Int32, Sendable {
     /// A policy or configuration is invalid (fails validation, unknown source...).
     case config = 78
 
+    /// The status for a diagnostic: 66 for an input that is missing or cannot be opened
+    /// (`input.not_found`, `input.is_directory`, `input.unreadable`, as `InputFile` documents),
+    /// else by its category.
+    public init(diagnostic d: Diagnostic) {
+        switch d.code {
+        case "input.not_found", "input.is_directory", "input.unreadable": self = .noInput
+        default: self.init(d.category)
+        }
+    }
+
     /// The status for a diagnostic's category.
     public init(_ category: Diagnostic.Category) {
         switch category {
@@ -65,7 +75,7 @@ public func report(_ diagnostics: [Diagnostic], file: String? = nil) {
 /// Use as `throw fail(diagnostics)`; the status defaults to the first error's category.
 public func fail(_ diagnostics: [Diagnostic], file: String? = nil, status: ExitStatus? = nil) -> ExitCode {
     report(diagnostics, file: file)
-    let s = status ?? diagnostics.first(where: { $0.severity == .error }).map { ExitStatus($0.category) } ?? .software
+    let s = status ?? diagnostics.first(where: { $0.severity == .error }).map(ExitStatus.init(diagnostic:)) ?? .software
     return ExitCode(s.rawValue)
 }
 

@@ -276,7 +276,10 @@ public enum ISO8601 {
             if isFraction && rank < 4 {
                 return .failure(ParseError("`\(text)`: fractions are allowed on hours, minutes and seconds only"))
             }
-            if rank < 4 && value > 1_000_000 { return .failure(ParseError("`\(text)` is too long a duration")) }
+            // Each part is at most a million of its unit (a million days for time parts), so
+            // converting to milliseconds below can never overflow Int64 (fuzzing found `PT1e30H`-size values trapping).
+            let limit: Double = [1_000_000, 1_000_000, 1_000_000, 1_000_000, 24_000_000, 1_440_000_000, 86_400_000_000][rank]
+            if value > limit { return .failure(ParseError("`\(text)` is too long a duration")) }
             switch rank {
             case 0: d.years = Int(value)
             case 1: d.months = Int(value)

@@ -2,8 +2,33 @@
 /// inherited policy-level properties resolved, right operands parsed once.
 struct Compiler {
     var table = ActionTable()
+    /// Prefixes declared in the current policy's `@context` (`"clr": "urn:clearance:"`).
+    var prefixes: [String: String] = [:]
+
+    /// The prefixes a JSON-LD `@context` declares (objects inside it, or in an array of contexts).
+    static func prefixes(of context: JSONValue?) -> [String: String] {
+        var out: [String: String] = [:]
+        for item in context?.arrayValue ?? context.map { [$0] } ?? [] {
+            guard case .object(let o) = item else { continue }
+            for (k, v) in o where !k.hasPrefix("@") {
+                if let iri = v.stringValue ?? v["@id"]?.stringValue, iri.contains(":") { out[k] = iri }
+            }
+        }
+        return out
+    }
+
+    /// An IRI with a declared prefix written out in full (`clr:channel:web` -> `urn:clearance:channel:web`).
+    func expandIRI(_ s: String) -> String {
+        if let colon = s.firstIndex(of: ":"), !prefixes.isEmpty {
+            let prefix = String(s[..<colon])
+            let rest = s[s.index(after: colon)...]
+            if let ns = prefixes[prefix], !rest.hasPrefix("//") { return ns + rest }
+        }
+        return ODRLVocabulary.expand(s)
+    }
 
     mutating func policy(_ p: ODRLPolicy, index: Int) -> CompiledPolicy {
+        prefixes = Compiler.prefixes(of: p.extensions["@context"])
         let base = "#/policies/\(index)"
         return CompiledPolicy(
             ref: p.uid ?? base,
@@ -43,7 +68,8 @@ struct Compiler {
     }
 
     func entity(_ e: ODRLEntity) -> CompiledEntity {
-        CompiledEntity(uid: e.uid ?? "", source: e.source, refinements: e.refinements.map(constraint))
+        CompiledEntity(uid: e.uid ?? "", expanded: e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 },
+                       source: e.source, refinements: e.refinements.map(constraint))
     }
 
     func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
@@ -56,6 +82,10 @@ struct Compiler {
             let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
             let values: [CompiledLiteral] = a.rightOperand.map { lit in
                 if domain != .text, let n = domain.number(lit.lexical) { return .number(n) }
+                let full = expandIRI(lit.lexical)
+                if case .iri = lit, full != lit.lexical, full != ODRLVocabulary.expand(lit.lexical) {
+                    return .prefixed(full, compact: lit.lexical)
+                }
                 return .text(ODRLVocabulary.expand(lit.lexical))
             }
             var shown = a.rightOperand.map(Compiler.shortValue).joined(separator: ", ")

@@ -21,6 +21,8 @@ public struct ODRLPolicySet: Sendable {
     let actions: ActionTable
     /// How many trace entries an evaluation can produce (to size its buffer once).
     let ruleCount: Int
+    /// Request action spelling -> canonical name and broader-action ids.
+    let requestActions: [String: (String, [Int32])]
 
     /// Validates and compiles `policies`. Throws every validation error (with JSON paths under
     /// `$.policies[i]`) when any policy is invalid: an invalid policy is never used for a decision.
@@ -37,6 +39,7 @@ public struct ODRLPolicySet: Sendable {
         var compiler = Compiler()
         self.compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
         self.actions = compiler.table
+        self.requestActions = compiler.table.spellings()
         self.ruleCount = compiled.reduce(0) { n, p in
             n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
         }
@@ -93,6 +96,29 @@ struct ActionTable: Sendable {
     func broaderIDs(of name: String) -> [Int32]? {
         ids[name].map { broader[Int($0)] }
     }
+
+    /// Every spelling of the interned actions (`read`, `odrl:read`, the full IRI, deprecated
+    /// terms such as `write`) -> (canonical name, broader-action ids): one lookup per request.
+    func spellings() -> [String: (String, [Int32])] {
+        var out: [String: (String, [Int32])] = [:]
+        for (name, id) in ids {
+            let entry = (name, broader[Int(id)])
+            out[name] = entry
+            if ODRLVocabulary.isODRLAction(name) {
+                out["odrl:" + name] = entry
+                out[ODRLVocabulary.namespace + name] = entry
+            }
+        }
+        for (old, new) in ODRLVocabulary.deprecatedActions {
+            if let id = ids[new] {
+                let entry = (new, broader[Int(id)])
+                out[old] = entry
+                out["odrl:" + old] = entry
+                out[ODRLVocabulary.namespace + old] = entry
+            }
+        }
+        return out
+    }
 }
 
 struct CompiledPolicy: Sendable {
@@ -107,6 +133,8 @@ struct CompiledPolicy: Sendable {
 
 struct CompiledEntity: Sendable {
     var uid: String
+    /// The uid expanded with the policy's `@context` prefixes, when that changes it.
+    var expanded: String?
     /// A collection's `source` (members may be listed under it instead of the collection's uid).
     var source: String?
     var refinements: [CompiledConstraint]
@@ -150,5 +178,7 @@ struct CompiledAtomic: Sendable {
 enum CompiledLiteral: Sendable {
     case number(Double)
     case text(String)
+    /// An IRI written with a prefix of the policy's `@context`: its full form and its compact form.
+    case prefixed(String, compact: String)
 }
 

@@ -40,13 +40,18 @@ struct Evaluation {
     }
 
     mutating func run() -> ODRLDecision {
-        guard let canonical = ODRLVocabulary.canonicalAction(request.action) else {
-            return ODRLDecision(
-                outcome: .deny,
-                reason: "`\(request.action)` is not an action Clearance knows (an ODRL 2.2 action or a full IRI), so the request is denied")
+        if let (canonical, ids) = set.requestActions[request.action] {
+            requestActionName = canonical
+            requestActions = ids
+        } else {
+            guard let canonical = ODRLVocabulary.canonicalAction(request.action) else {
+                return ODRLDecision(
+                    outcome: .deny,
+                    reason: "`\(request.action)` is not an action Clearance knows (an ODRL 2.2 action or a full IRI), so the request is denied")
+            }
+            requestActionName = canonical
+            requestActions = set.actions.broaderIDs(of: canonical) ?? []
         }
-        requestActionName = canonical
-        requestActions = set.actions.broaderIDs(of: canonical) ?? []
 
         var traces: [RuleTrace] = []
         traces.reserveCapacity(set.ruleCount)
@@ -266,9 +271,10 @@ struct Evaluation {
 
     func member(_ id: String?, of e: CompiledEntity, in collections: [String: Set<String>]) -> Bool {
         guard let id else { return false }
-        if id == e.uid { return true }
+        if id == e.uid || id == e.expanded { return true }
         if collections.isEmpty { return false }
         if collections[e.uid]?.contains(id) == true { return true }
+        if let x = e.expanded, collections[x]?.contains(id) == true { return true }
         if let s = e.source, collections[s]?.contains(id) == true { return true }
         return false
     }
@@ -346,6 +352,9 @@ struct Evaluation {
             return x == n ? .satisfied : .unsatisfied
         case .text(let s):
             return text(v) == s ? .satisfied : .unsatisfied
+        case .prefixed(let full, let compact):
+            let t = text(v)
+            return t == full || t == compact ? .satisfied : .unsatisfied
         }
     }
 

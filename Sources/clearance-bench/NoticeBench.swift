@@ -1,0 +1,31 @@
+import Foundation
+import NoticeReader
+
+/// `clearance-bench notice CORPUS.json [PAGE]`: notices read per second on one core, and a 10 MB page.
+enum NoticeBench {
+    static func run(_ args: [String]) {
+        guard let path = args.first, let data = FileManager.default.contents(atPath: path),
+              let corpus = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            print("usage: clearance-bench notice CORPUS.json [PAGE.txt]"); return
+        }
+        guard let packs = try? LanguagePacks.shared.get() else { print("language packs do not load"); return }
+        let reader = NoticeReader(packs: packs)
+        let texts = corpus.compactMap { $0["text"] as? String }
+        var n = 0
+        let start = Date()
+        while Date().timeIntervalSince(start) < 3 {
+            for t in texts { _ = reader.read(t); n += 1 }
+        }
+        let secs = Date().timeIntervalSince(start)
+        print("notices: \(n) in \(String(format: "%.2f", secs)) s = \(Int(Double(n) / secs)) notices/s (dev corpus, mean \(texts.map(\.count).reduce(0, +) / max(1, texts.count)) characters)")
+        if args.count > 1, let page = try? String(contentsOfFile: args[1], encoding: .utf8) {
+            let body = page.split(separator: "\n").filter { !$0.contains("تنبيه") }.joined(separator: "\n")
+            var big = ""
+            while big.utf8.count < 10_000_000 { big += body + "\n" }
+            big += page
+            let t0 = Date()
+            let r = reader.read(big)
+            print("page: \(big.utf8.count / 1_000_000) MB in \(String(format: "%.2f", Date().timeIntervalSince(t0))) s, notice found: \(r.summary.permittedWith)")
+        }
+    }
+}

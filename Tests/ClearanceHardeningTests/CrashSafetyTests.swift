@@ -78,9 +78,9 @@ struct CrashSafetyTests {
             Issue.record("the sqlite3 shell is not installed (apt-get install sqlite3)")
             return
         }
-        let kills = longMode ? 200 : 9
-        let agreementsPerBatch = longMode ? 2000 : 300
-        let usesPerBatch = longMode ? 20000 : 1500
+        let kills = ProcessInfo.processInfo.environment["CLEARANCE_KILLS"].flatMap(Int.init) ?? (longMode ? 100 : 9)
+        let agreementsPerBatch = longMode ? 1000 : 300
+        let usesPerBatch = longMode ? 5000 : 1500
         let batches = longMode ? 8 : 3
         let dir = TempDir("crash")
         let db = dir.file("c.sqlite")
@@ -106,7 +106,7 @@ struct CrashSafetyTests {
         }
         var all: [Batch] = []
         // A check batch that logs every decision: killed mid-way, the log must keep a gap-free chain.
-        let requests = dir.write("requests.jsonl", Array(((0..<(longMode ? 20000 : 2000)).map { i in
+        let requests = dir.write("requests.jsonl", Array(((0..<(longMode ? 5000 : 2000)).map { i in
             #"{"id": "k\#(i)", "subscriber": "alsharq", "source": "ilkha", "asset": {"id": "a\#(i)", "kind": "text"}, "channel": "web", "territory": "IQ", "at": "2026-03-02T10:00:00Z"}"#
         }.joined(separator: "\n") + "\n").utf8))
         var checkRuns = 0
@@ -122,7 +122,7 @@ struct CrashSafetyTests {
         for k in 0..<kills {
             if k % 3 == 2 {
                 // Decisions are flushed every 1000 lines: kill somewhere across several flushes.
-                let delay = Double.random(in: 0.3...(longMode ? 15 : 3), using: &rng)
+                let delay = Double.random(in: 0.3...(longMode ? 8 : 3), using: &rng)
                 let r = try Self.runAndKill(["check", "--batch", requests, "--db", db, "--policies", dir.file("Policies"), "--format", "json"], after: delay)
                 if r.killed { killed += 1 } else { completed += 1 }
                 checkRuns += 1

@@ -58,3 +58,18 @@ struct FuzzRegressionTests {
         #expect(e.message.contains("too long"))
     }
 }
+
+/// Regressions found by the `usage-log` differential target.
+@Suite("usage-log fuzz regressions")
+struct UsageLogFuzzRegressionTests {
+    @Test("an asset or use object with only unknown keys reads the same on the fast and the strict path",
+          arguments: [#"{"id": "u", "at": "2026-11-29T08:30:00Z", "use": {"actionedAt": "2026-11-29"}}"#,
+                      #"{"id": "u", "at": "2026-11-29T08:30:00Z", "asset": {}}"#,
+                      #"{"id": "u", "at": "2026-11-29T08:30:00Z", "asset": {"x": 1}, "use": {}}"#])
+    func emptyContainers(_ line: String) throws {
+        let bytes = Array(line.utf8)
+        let fast = try #require(bytes.withUnsafeBufferPointer { UsageJSONScanner.scan($0) })
+        let slow = UsageFields(json: try JSONParser.parse(bytes))
+        #expect(fast.jsonValue == slow.jsonValue)
+    }
+}

@@ -178,6 +178,9 @@ public struct UsageFields: Sendable, Equatable {
                     if shapeError == nil, !v.isNull { shapeError = ShapeError(path: "$.\(k)", expected: "an object", found: v.typeName) }
                     continue
                 }
+                // As the fast scanner does: an `asset`/`use` object counts as given even with no known key
+                // (fuzzing: `"use": {"actionedAt": …}` read as `use: {}` by one path and as no `use` by the other).
+                if k == "asset" { sawAsset = true } else { sawUse = true }
                 for (ik, iv) in inner {
                     let key: Key? = Array(ik.utf8).withUnsafeBufferPointer { k == "asset" ? Key.inAsset($0) : Key.inUse($0) }
                     if let key { self[key] = scalar(iv) }

@@ -109,7 +109,7 @@ public final class LanguagePacks: Sendable {
 
     /// Per-reading memo of which packs know a word (pages repeat words a lot).
     public struct DetectCache {
-        var scores: [String: [(String, Int)]] = [:]
+        var scores: [WordKey: [(String, Int)]] = [:]
         public init() {}
     }
 
@@ -123,24 +123,24 @@ public final class LanguagePacks: Sendable {
             guard let sc = Self.script(s) else { continue }
             scriptCount[sc, default: 0] += 1
             guard let cands = byScript[sc], cands.count > 1 else { continue }
-            let lower = s.properties.lowercaseMapping.unicodeScalars.first?.value ?? s.value
-            for l in cands where l.detectLetters.contains(lower) || l.detectLetters.contains(s.value) {
+            for l in cands where l.detectLetters.contains(s.value) {
                 letterScore[l.pack.language, default: 0] += 2
             }
         }
         var wordScore: [String: Int] = [:]
         for t in tokens {
-            if let hit = cache.scores[t.text] {
+            let key = WordKey(t.text)
+            if let hit = cache.scores[key] {
                 for (lang, n) in hit { wordScore[lang, default: 0] += n }
                 continue
             }
             var hit: [(String, Int)] = []
             for l in lexicons.values {
-                if l.detectWords.contains(t.text) { hit.append((l.pack.language, 3)) }
+                if l.detectWords.contains(key) { hit.append((l.pack.language, 3)) }
                 else if l.knows(t.text) { hit.append((l.pack.language, 2)) }
             }
             for (lang, n) in hit { wordScore[lang, default: 0] += n }
-            cache.scores[t.text] = hit
+            cache.scores[key] = hit
         }
         var chosen: [String: Lexicon] = [:]
         var sureness: [Double] = []

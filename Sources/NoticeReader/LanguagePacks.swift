@@ -67,6 +67,16 @@ public final class LanguagePacks: Sendable {
     /// Shared bundled packs, loaded once.
     public static let shared: Result<LanguagePacks, Error> = Result { try bundled() }
 
+    static let scriptNames = ["Latn", "Arab", "Cyrl", "Armn", "Hebr", "Grek", "Thai", "Geor", "Jpan", "Hani", "Hang", "Deva"]
+
+    /// Index in `scriptNames` of a scalar's script, or -1.
+    static func scriptIndex(_ s: Unicode.Scalar) -> Int {
+        let v = s.value
+        if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) ? 0 : -1 }
+        guard let name = script(s) else { return -1 }
+        return scriptNames.firstIndex(of: name) ?? -1
+    }
+
     /// ISO 15924 script of a scalar, for the scripts the reader cares about.
     static func script(_ s: Unicode.Scalar) -> String? {
         switch s.value {
@@ -117,14 +127,24 @@ public final class LanguagePacks: Sendable {
     func detect(_ text: NormalizedText, span: Range<Int>, tokens: [Token], fallback: [String: Lexicon], cache: inout DetectCache) -> (Detection, [String: Lexicon]) {
         var scriptCount: [String: Int] = [:]
         var letterScore: [String: Int] = [:]
+        // Count scripts with a small array (this loop sees every scalar of a page), then name them.
+        var counts = [Int](repeating: 0, count: Self.scriptNames.count)
+        var letterHits: [UInt32: Int] = [:]
         let lo = max(0, span.lowerBound), hi = min(text.input.count, span.upperBound)
         for i in lo..<hi {
             let s = text.input[i]
-            guard let sc = Self.script(s) else { continue }
-            scriptCount[sc, default: 0] += 1
+            let idx = Self.scriptIndex(s)
+            if idx < 0 { continue }
+            counts[idx] += 1
+            if s.value >= 0x80 { letterHits[s.value, default: 0] += 1 }
+        }
+        for (k, n) in counts.enumerated() where n > 0 { scriptCount[Self.scriptNames[k]] = n }
+        for (sc, _) in scriptCount {
             guard let cands = byScript[sc], cands.count > 1 else { continue }
-            for l in cands where l.detectLetters.contains(s.value) {
-                letterScore[l.pack.language, default: 0] += 2
+            for l in cands {
+                var n = 0
+                for (v, c) in letterHits where l.detectLetters.contains(v) { n += c }
+                if n > 0 { letterScore[l.pack.language, default: 0] += 2 * n }
             }
         }
         var wordScore: [String: Int] = [:]

@@ -138,7 +138,7 @@ public final class Lexicon: Sendable {
 
     /// The token's own text and its forms with an attached clitic removed.
     func forms(_ t: String) -> [String] {
-        guard !prefixes.isEmpty else { return [t] }
+        if prefixes.isEmpty { return [t] }
         var out = [t]
         for p in prefixes where t.utf8.starts(with: p.utf8) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
             out.append(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)))
@@ -160,7 +160,9 @@ public final class Lexicon: Sendable {
                 guard i + p.parts.count <= tokens.count else { continue }
                 var ok = true
                 for k in 1..<max(1, p.parts.count) where k < p.parts.count {
-                    if !forms(tokens[i + k].text).contains(where: { matches($0, p.parts[k], stem: p.stem[k]) }) { ok = false; break }
+                    let t = tokens[i + k].text
+                    if matches(t, p.parts[k], stem: p.stem[k]) { continue }
+                    if prefixes.isEmpty || !forms(t).contains(where: { matches($0, p.parts[k], stem: p.stem[k]) }) { ok = false; break }
                 }
                 if ok, p.weight > (best?.0.weight ?? Int.min) { best = (p, p.parts.count) }
             }

@@ -8,6 +8,11 @@ public final class LanguagePacks: Sendable {
     public let common: Lexicon?
     /// Packs per script, in file order of preference.
     let byScript: [String: [Lexicon]]
+    /// Every pack's detection words and first phrase words, for one lookup per word across all packs.
+    let all: [Lexicon]
+    let wordIndex: [WordKey: [(Int, Int)]]
+    let stemIndex: [UInt64: [(Int, String)]]
+    let cliticPrefixes: [String]
 
     /// Errors loading packs.
     public struct LoadError: Error, CustomStringConvertible {
@@ -33,6 +38,39 @@ public final class LanguagePacks: Sendable {
         self.lexicons = lex
         self.common = common
         self.byScript = byScript
+        let all = Array(lex.values).sorted { $0.pack.language < $1.pack.language }
+        var wordIndex: [WordKey: [(Int, Int)]] = [:]
+        var stemIndex: [UInt64: [(Int, String)]] = [:]
+        for (i, l) in all.enumerated() {
+            for w in l.detectWords { wordIndex[w, default: []].append((i, 3)) }
+            for w in l.exact.keys where w.word.utf8.count >= 3 && !l.detectWords.contains(w) { wordIndex[w, default: []].append((i, 2)) }
+            for (h, ps) in l.stems { for p in ps { stemIndex[h, default: []].append((i, p.parts[0])) } }
+        }
+        self.all = all
+        self.wordIndex = wordIndex
+        self.stemIndex = stemIndex
+        self.cliticPrefixes = Array(Set(all.flatMap(\.prefixes))).sorted { $0.count > $1.count }
+    }
+
+    /// Detection points per pack language for one folded word (3 for a detection word, 2 for a known word).
+    func wordHits(_ t: String) -> [(String, Int)] {
+        var best: [Int: Int] = [:]
+        func add(_ w: String, cliticOnly: Bool) {
+            for (i, n) in wordIndex[WordKey(w)] ?? [] where !cliticOnly || !all[i].prefixes.isEmpty {
+                if n == 3 || w.utf8.count >= 3 { best[i] = max(best[i] ?? 0, n) }
+            }
+            guard w.utf8.count >= 3 else { return }
+            for k in [1, 2] where w.unicodeScalars.count >= k {
+                for (i, stem) in stemIndex[Lexicon.head(w, count: k)] ?? [] where w.utf8.starts(with: stem.utf8) && (!cliticOnly || !all[i].prefixes.isEmpty) {
+                    best[i] = max(best[i] ?? 0, 2)
+                }
+            }
+        }
+        add(t, cliticOnly: false)
+        for p in cliticPrefixes where t.utf8.starts(with: p.utf8) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
+            add(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)), cliticOnly: true)
+        }
+        return best.map { (all[$0.key].pack.language, $0.value) }
     }
 
     /// Default language of a script when nothing else decides.
@@ -154,11 +192,7 @@ public final class LanguagePacks: Sendable {
                 for (lang, n) in hit { wordScore[lang, default: 0] += n }
                 continue
             }
-            var hit: [(String, Int)] = []
-            for l in lexicons.values {
-                if l.detectWords.contains(key) { hit.append((l.pack.language, 3)) }
-                else if l.knows(t.text) { hit.append((l.pack.language, 2)) }
-            }
+            let hit = wordHits(t.text)
             for (lang, n) in hit { wordScore[lang, default: 0] += n }
             cache.scores[key] = hit
         }

@@ -15,6 +15,7 @@ public struct ClearanceCommand: AsyncParsableCommand {
             CheckCommand.self,
             DemoCommand.self,
             AuditCommand.self,
+            UsageCommand.self,
             ContractCommand.self,
             SubscriberCommand.self,
             LogCommand.self,

@@ -1,3 +1,4 @@
+import ClearanceStore
 import ClearanceCore
 import Foundation
 
@@ -5,8 +6,8 @@ import Foundation
 struct AuditContext {
     let book: AgreementBook
     var decide: Auditor.Decide
-    /// Opens the ledger as a source of stored events (nil when no database is in use).
-    var openLedger: (() throws(DiagnosticError) -> UsageEventSource?)?
+    /// The database, when one is in use (agreements, and the ledger for quotas or `--ledger`).
+    var store: Store?
 
     /// A fresh auditor over this context.
     var auditor: Auditor {
@@ -14,14 +15,8 @@ struct AuditContext {
         return Auditor(decide: decide, agreementAsOf: { id, at in b.asOf(id, at: at) })
     }
 
-    /// The ledger source, if a database is in use.
-    func ledgerSource() throws(DiagnosticError) -> UsageEventSource? {
-        guard let openLedger else { return nil }
-        return try openLedger()
-    }
-
-    /// Loads agreements from JSON array files; the database and policies come with the decider (see `DeciderBridge`).
-    static func load(agreementFiles: [String], db: String?, policies: String?, needLedger: Bool) throws(DiagnosticError) -> AuditContext {
+    /// Loads agreements from JSON array files and (every version of every agreement) from the store.
+    static func load(agreementFiles: [String], store: Store?, policies: String?, requireAgreements: Bool) throws(DiagnosticError) -> AuditContext {
         var all: [Agreement] = []
         for path in agreementFiles {
             let bytes: [UInt8]
@@ -43,6 +38,48 @@ struct AuditContext {
             }
             all.append(contentsOf: list)
         }
-        return try DeciderBridge.context(agreements: all, db: db, policies: policies, needLedger: needLedger)
+        if let store {
+            for h in try store.allAgreementHistories() {
+                for v in h.versions { all.append(v.agreement) }
+            }
+        }
+        if requireAgreements && all.isEmpty {
+            throw DiagnosticError(Diagnostic(
+                code: "audit.no_agreements", message: "no agreements to audit against",
+                hint: "pass `--agreements FILE` (a JSON array) or `--db PATH` (contracts registered with `clearance contract add`)",
+                category: .invalidValue))
+        }
+        let book = AgreementBook(all)
+        let notices = NoticeCache(folder: NoticeCache.resolveFolder(flag: policies))
+        return AuditContext(book: book, decide: DeciderBridge.decide(book: book, notices: notices), store: store)
+    }
+
+    /// The ledger as a time-ordered feed of events (`seq` as the line number); nil without a database.
+    func ledgerFeed(filters: AuditFilters) -> AuditRunner.LedgerFeed? {
+        guard let store else { return nil }
+        return { body in
+            // Another subscriber's or source's uses cannot touch the quotas audited: let SQLite skip them.
+            let subscriber = filters.subscribers.count == 1 ? filters.subscribers.first : nil
+            let source = filters.sources.count == 1 ? filters.sources.first : nil
+            let until = filters.to.map { Date(timeIntervalSince1970: Double($0.millisecondsSinceEpoch) / 1000) }
+            var failure: Error?
+            do {
+                try store.forEachUse(until: until, subscriber: subscriber, source: source) { row in
+                    let item: UsageLogReader.Item
+                    do throws(Diagnostic) {
+                        let v = try JSONParser.parse(row.document)
+                        let (e, diags) = UsageEvent.parse(v, at: "line \(row.seq)")
+                        if let e { item = .event(e, line: Int(row.seq)) } else {
+                            item = .malformed(line: Int(row.seq), diagnostics: diags.filter { $0.severity == .error }, eventID: row.eventId)
+                        }
+                    } catch {
+                        item = .malformed(line: Int(row.seq), diagnostics: [error], eventID: row.eventId)
+                    }
+                    do { try body(item) } catch { failure = error; throw error }
+                }
+            } catch {
+                throw failure ?? error
+            }
+        }
     }
 }

@@ -56,78 +56,119 @@ final class AuditRunner {
         summary.files = sources.enumerated().filter { !countOnly[$0.offset] }.map { $0.element.name }
     }
 
-    /// Audits everything, handing each finding to `emit` as soon as it is known.
-    func run(emit: (Finding) throws -> Void) throws {
-        var heads: [(event: UsageEvent, line: Int)?] = Array(repeating: nil, count: sources.count)
-        var done = Array(repeating: false, count: sources.count)
-        var lastAtBySource = Array(repeating: Int64.min, count: sources.count)
-        var currentInstant = Int64.min
-        var idsAtInstant = Set<String>()
-        var sinceProgress = 0
+    /// The ledger, pushed in time order: `feed(body)` calls `body` for each stored event (with its
+    /// `seq` as the line), in time order; nil when no database is in use.
+    typealias LedgerFeed = (_ body: (UsageLogReader.Item) throws -> Void) throws -> Void
 
-        func fill(_ k: Int) throws {
-            while heads[k] == nil && !done[k] {
-                guard let item = try sources[k].next() else { done[k] = true; return }
+    private var heads: [(event: UsageEvent, line: Int)?] = []
+    private var done: [Bool] = []
+    private var lastAtBySource: [Int64] = []
+    private var lastLedgerAt = Int64.min
+    private var currentInstant = Int64.min
+    private var idsAtInstant = Set<String>()
+    private var sinceProgress = 0
+
+    /// Audits everything, handing each finding to `emit` as soon as it is known.
+    ///
+    /// `ledger` (when given) is merged in by time: `auditLedger` says whether its events are
+    /// judged and reported (`audit --ledger`) or only counted toward quotas (`audit LOG`).
+    func run(ledger: LedgerFeed? = nil, auditLedger: Bool = false, emit: (Finding) throws -> Void) throws {
+        heads = Array(repeating: nil, count: sources.count)
+        done = Array(repeating: false, count: sources.count)
+        lastAtBySource = Array(repeating: Int64.min, count: sources.count)
+        if auditLedger { summary.files.insert("ledger", at: 0) }
+        for k in sources.indices { try fill(k, emit) }
+        if let ledger {
+            try ledger { item in
                 switch item {
-                case .event(let e, let line):
-                    heads[k] = (e, line)
-                case .malformed(let line, let diags, let id):
+                case .event(let e, let seq):
+                    // Log events up to this stored one's instant go first: on a tie the log's copy of an
+                    // event is the one judged, and the stored copy is then skipped as the same event.
+                    try drainLogs(through: e.request.at, emit)
+                    let ms = e.request.at.millisecondsSinceEpoch
+                    if auditLedger {
+                        if ms < lastLedgerAt { summary.outOfOrder += 1 } else { lastLedgerAt = ms }
+                    }
+                    try process(e, file: "ledger", line: seq, countOnly: !auditLedger, emit)
+                case .malformed(let seq, let diags, let id):
+                    guard auditLedger else { return }
                     summary.linesRead += 1
-                    let f = Auditor.malformed(file: sources[k].name, line: line, diagnostics: diags, eventID: id)
+                    let f = Auditor.malformed(file: "ledger", line: seq, diagnostics: diags, eventID: id)
                     summary.count(f)
                     try emit(f)
                 }
             }
         }
+        try drainLogs(through: nil, emit)
+    }
 
-        for k in sources.indices { try fill(k) }
+    /// Reads source `k` up to its next event (malformed lines are reported on the way).
+    private func fill(_ k: Int, _ emit: (Finding) throws -> Void) throws {
+        while heads[k] == nil && !done[k] {
+            guard let item = try sources[k].next() else { done[k] = true; return }
+            switch item {
+            case .event(let e, let line):
+                heads[k] = (e, line)
+            case .malformed(let line, let diags, let id):
+                summary.linesRead += 1
+                let f = Auditor.malformed(file: sources[k].name, line: line, diagnostics: diags, eventID: id)
+                summary.count(f)
+                try emit(f)
+            }
+        }
+    }
+
+    /// Processes log events in time order while the earliest is at or before `limit` (all of them when nil).
+    private func drainLogs(through limit: Instant?, _ emit: (Finding) throws -> Void) throws {
         while true {
-            // The earliest head (ties: the earlier source, so the ledger, listed first, wins).
             var best = -1
             for k in sources.indices {
                 guard let h = heads[k] else { continue }
                 if best < 0 || h.event.request.at < heads[best]!.event.request.at { best = k }
             }
-            guard best >= 0, let head = heads[best] else { break }
+            guard best >= 0, let head = heads[best] else { return }
+            if let limit, head.event.request.at > limit { return }
             heads[best] = nil
-            let e = head.event
-            let r = e.request
-            let ms = r.at.millisecondsSinceEpoch
+            let ms = head.event.request.at.millisecondsSinceEpoch
+            if ms < lastAtBySource[best] { summary.outOfOrder += 1 } else { lastAtBySource[best] = ms }
             if !countOnly[best] { summary.linesRead += 1 }
-            if ms < lastAtBySource[best] { if !countOnly[best] { summary.outOfOrder += 1 } } else { lastAtBySource[best] = ms }
-
-            // Filters that cannot affect the quotas of what is audited: skip outright.
-            if (!filters.subscribers.isEmpty && !filters.subscribers.contains(r.subscriber))
-                || (!filters.sources.isEmpty && !filters.sources.contains(r.source))
-                || (filters.to.map { r.at > $0 } ?? false) {
-                if !countOnly[best] { summary.eventsFiltered += 1 }
-                try fill(best)
-                continue
-            }
-            // The same event twice (same id, same instant): judged once.
-            if ms != currentInstant { currentInstant = ms; idsAtInstant.removeAll(keepingCapacity: true) }
-            if let id = r.id, !idsAtInstant.insert(id).inserted {
-                if !countOnly[best] { summary.duplicates += 1 }
-                try fill(best)
-                continue
-            }
-            if countOnly[best] {
-                try auditor.count(e)
-                summary.ledgerEventsCounted += 1
-            } else if let from = filters.from, r.at < from {
-                try auditor.count(e)
-                summary.eventsFiltered += 1
-            } else {
-                let findings = try auditor.audit(e, origin: Auditor.Origin(file: sources[best].name, line: head.line))
-                summary.countEvent(subscriber: r.subscriber, at: r.at.description, epoch: ms, clean: findings.isEmpty)
-                for f in findings {
-                    summary.count(f)
-                    try emit(f)
-                }
-            }
-            sinceProgress += 1
-            if sinceProgress >= 16_384, let p = onProgress { sinceProgress = 0; p(summary) }
-            try fill(best)
+            try process(head.event, file: sources[best].name, line: head.line, countOnly: countOnly[best], emit)
+            try fill(best, emit)
         }
+    }
+
+    /// Filters, de-duplicates, then judges (or only counts) one event.
+    private func process(_ e: UsageEvent, file: String, line: Int, countOnly: Bool, _ emit: (Finding) throws -> Void) throws {
+        let r = e.request
+        let ms = r.at.millisecondsSinceEpoch
+        // Filters that cannot affect the quotas of what is audited: skip outright.
+        if (!filters.subscribers.isEmpty && !filters.subscribers.contains(r.subscriber))
+            || (!filters.sources.isEmpty && !filters.sources.contains(r.source))
+            || (filters.to.map { r.at >= $0 } ?? false) {
+            if !countOnly { summary.eventsFiltered += 1 }
+            return
+        }
+        // The same event twice (same id, same instant): judged once.
+        if ms != currentInstant { currentInstant = ms; idsAtInstant.removeAll(keepingCapacity: true) }
+        if let id = r.id, !idsAtInstant.insert(id).inserted {
+            if !countOnly { summary.duplicates += 1 }
+            return
+        }
+        if countOnly {
+            try auditor.count(e)
+            summary.ledgerEventsCounted += 1
+        } else if let from = filters.from, r.at < from {
+            try auditor.count(e)
+            summary.eventsFiltered += 1
+        } else {
+            let findings = try auditor.audit(e, origin: Auditor.Origin(file: file, line: line))
+            summary.countEvent(subscriber: r.subscriber, at: r.at.description, epoch: ms, clean: findings.isEmpty)
+            for f in findings {
+                summary.count(f)
+                try emit(f)
+            }
+        }
+        sinceProgress += 1
+        if sinceProgress >= 16_384, let p = onProgress { sinceProgress = 0; p(summary) }
     }
 }

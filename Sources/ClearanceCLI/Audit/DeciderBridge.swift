@@ -13,11 +13,4 @@ enum DeciderBridge {
             return NewsDecider(notice: loaded.notice, agreements: prepared).decide(r, usage: usage)
         }
     }
-
-    /// The context for an audit: agreements from files (and the database), the decider.
-    static func context(agreements: [Agreement], db: String?, policies: String?, needLedger: Bool) throws(DiagnosticError) -> AuditContext {
-        let book = AgreementBook(agreements)
-        let notices = NoticeCache(folder: NoticeCache.resolveFolder(flag: policies))
-        return AuditContext(book: book, decide: decide(book: book, notices: notices), openLedger: nil)
-    }
 }

@@ -50,6 +50,11 @@ final class UsageLogReader {
         try start(sniff: chosen == nil)
     }
 
+    /// The exit status for a problem opening a log: 66 when it is missing or unreadable, else by category.
+    static func exitStatus(_ d: Diagnostic) -> ExitStatus {
+        ["input.not_found", "input.is_directory", "input.unreadable"].contains(d.code) ? .noInput : ExitStatus(d.category)
+    }
+
     /// The display name of a format, for messages.
     private static func describe(_ f: Format) -> String { f == .csv ? "CSV" : "JSON Lines" }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClearanceCore
+import ClearanceStore
 import Foundation
 
 /// `clearance audit LOG…`: finds every use no agreement covered and every duty not met.
@@ -89,10 +90,22 @@ public struct AuditCommand: ParsableCommand {
                                   category: .invalidValue), status: .usage)
         }
 
+        // The database: with `--db` or `--ledger`, or when no `--agreements` is given and the default one exists.
+        var store: Store?
+        let dbPath = Store.resolvePath(flag: db)
+        if db != nil || ledger || (agreements.isEmpty && FileManager.default.fileExists(atPath: dbPath)) {
+            guard FileManager.default.fileExists(atPath: dbPath) else {
+                throw fail(Diagnostic(code: "audit.no_database", message: "no database at `\(dbPath)`",
+                                      hint: "pass `--db PATH`, set $CLEARANCE_DB, or register contracts first with `clearance contract add`",
+                                      category: .io), status: .noInput)
+            }
+            do { store = try Store.open(path: dbPath) } catch { throw fail(error) }
+        }
+
         // Agreements, policies and the decider.
         let context: AuditContext
         do {
-            context = try AuditContext.load(agreementFiles: agreements, db: db, policies: policies, needLedger: ledger)
+            context = try AuditContext.load(agreementFiles: agreements, store: store, policies: policies, requireAgreements: true)
         } catch {
             throw fail(error.diagnostics)
         }
@@ -101,14 +114,6 @@ public struct AuditCommand: ParsableCommand {
         var sources: [UsageEventSource] = []
         var countOnly: [Bool] = []
         var readers: [UsageLogReader] = []
-        do {
-            if let l = try context.ledgerSource() {
-                sources.append(l)
-                countOnly.append(!ledger)
-            }
-        } catch {
-            throw fail(error.diagnostics)
-        }
         for path in logs {
             do {
                 let r = try UsageLogReader(path: path, format: inputFormat)
@@ -116,7 +121,7 @@ public struct AuditCommand: ParsableCommand {
                 sources.append(r)
                 countOnly.append(false)
             } catch {
-                throw fail(error)
+                throw fail(error, status: UsageLogReader.exitStatus(error))
             }
         }
 
@@ -141,13 +146,13 @@ public struct AuditCommand: ParsableCommand {
             let out = try OutputWriter(path: output)
             switch format {
             case .jsonl:
-                try runner.run { f in try out.write(f.jsonText() + "\n") }
+                try runner.run(ledger: context.ledgerFeed(filters: filters), auditLedger: ledger) { f in try out.write(f.jsonText() + "\n") }
             case .csv:
                 try out.write(CSVReport.header)
-                try runner.run { f in try out.write(CSVReport.row(f)) }
+                try runner.run(ledger: context.ledgerFeed(filters: filters), auditLedger: ledger) { f in try out.write(CSVReport.row(f)) }
             case .text, .json, .html:
                 let spool = try FindingSpool()
-                try runner.run { f in try spool.append(f) }
+                try runner.run(ledger: context.ledgerFeed(filters: filters), auditLedger: ledger) { f in try spool.append(f) }
                 let s = runner.summary
                 switch format {
                 case .text:

@@ -90,7 +90,7 @@ public struct Auditor {
 
     /// Where inside a line a diagnostic points: `line 7.asset.kind` -> `$.asset.kind`,
     /// `line 7, column \`kind\`` -> `column \`kind\``, `line 7, column 12` -> `column 12`; nil when it is the whole line.
-    static func pathInLine(_ location: String?, line: Int) -> String? {
+    public static func pathInLine(_ location: String?, line: Int) -> String? {
         guard let location else { return nil }
         var rest = Substring(location)
         let prefix = "line \(line)"

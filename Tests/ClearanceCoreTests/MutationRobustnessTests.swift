@@ -21,7 +21,6 @@ import Testing
     /// Mutated fixture policies never crash the reader, validator, writer, describer or engine; what validates writes back readable.
     @Test func mutatedPoliciesNeverCrash() throws {
         var g = SeededGenerator(state: 12345)
-        var valid = 0
         for name in TestResources.fixtureFiles {
             let f = try TestResources.fixture(name)
             for p in f.policyJSON {
@@ -30,7 +29,6 @@ import Testing
                     let r = ODRLReader.read(m)
                     _ = ODRLReader.read(Array(m.serialized().utf8))
                     guard let pol = r.policies.first, let set = try? ODRLPolicySet([pol]) else { continue }
-                    valid += 1
                     _ = ODRLDescriber.render(pol)
                     let again = ODRLReader.read(Array(ODRLWriter.text(pol).utf8))
                     #expect(!again.hasErrors, "\(again.diagnostics)")

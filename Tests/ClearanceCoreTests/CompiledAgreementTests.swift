@@ -99,7 +99,7 @@ import Testing
         return try NoticeTerms(source: "ilkha", policy: policy)
     }
 
-    @Test(arguments: [1, 2, 3])
+    @Test(arguments: [1, 2, 3, 4, 5, 6])
     func compiledPathDecidesAsTheEngine(seed: UInt64) throws {
         var g = RNG(s: seed)
         let notice = try Self.notice()

@@ -14,9 +14,9 @@
 /// dimensions, and the tests check it against the engine on generated agreements and requests
 /// (`CompiledAgreementTests`). Whatever it does not model exactly it leaves to the engine:
 /// `init` returns nil for an agreement with a quota (usage-dependent), a calendar-length embargo
-/// (`P1M`) or an action outside the ODRL vocabulary; `outcome` returns nil for a request missing
-/// an operand the engine would treat as unknown (no `publishedAt`, a partial use without
-/// `portion`), an unknown country or an extension action.
+/// (`P1M`) or an action outside the ODRL vocabulary; `Facts` is nil for a request with an unknown
+/// country or an extension action. A missing `publishedAt` or `portion` is modelled as the engine
+/// treats an unknown operand: a grant constraint on it fails, a restriction constraint on it applies.
 struct CompiledAgreement: Sendable {
     /// Milliseconds since the epoch: the term `[start, end)`, an early termination, a subscription's signature.
     let start: Int64
@@ -106,19 +106,17 @@ struct CompiledAgreement: Sendable {
         var extent: UInt8
         var channel: UInt16
         var country: Int
-        /// The engine's `percentage`: 100 for a whole use, `portion × 100` for a partial one.
-        var percentage: Double
-        /// `at - publishedAt`.
-        var delayMs: Int64
+        /// The engine's `percentage`: 100 for a whole use, `portion × 100` for a partial one; nil when
+        /// a partial use gives no portion (the engine's `percentage` is then unknown).
+        var percentage: Double?
+        /// `at - publishedAt`; nil without `publishedAt` (the engine's `delayPeriod` is then unknown).
+        var delayMs: Int64?
 
         init?(_ r: RepublicationRequest, table: TerritoryTable) {
-            guard let pub = r.asset.publishedAt, let actions = NewsActionBits.broader(r.action),
-                  let country = table.indexByCode[r.territory] else { return nil }
+            guard let actions = NewsActionBits.broader(r.action), let country = table.indexByCode[r.territory] else { return nil }
             switch r.extent {
             case .whole: percentage = 100
-            case .partial:
-                guard let p = r.portion else { return nil }
-                percentage = p * 100
+            case .partial: percentage = r.portion.map { $0 * 100 }
             }
             at = r.at.millisecondsSinceEpoch
             kind = 1 << UInt8(r.asset.kind.index)
@@ -126,7 +124,7 @@ struct CompiledAgreement: Sendable {
             extent = r.extent == .whole ? 1 : 2
             channel = 1 << UInt16(r.channel.index)
             self.country = country
-            delayMs = at - pub.millisecondsSinceEpoch
+            delayMs = r.asset.publishedAt.map { at - $0.millisecondsSinceEpoch }
         }
     }
 
@@ -178,10 +176,10 @@ struct CompiledAgreement: Sendable {
         if let m = c.assets, m & f.kind == 0 { n += 1 }
         if c.actions & f.actions == 0 { n += 1 }
         if let m = c.extent, m & f.extent == 0 { n += 1 }
-        if let limit = c.portionLimit, !(c.wholeExempt && f.extent == 1), !(f.percentage <= limit) { n += 1 }
+        if let limit = c.portionLimit, !(c.wholeExempt && f.extent == 1), !(f.percentage.map { $0 <= limit } ?? false) { n += 1 }
         if let m = c.channels, m & f.channel == 0 { n += 1 }
         if let t = c.territories, !t.contains(index: f.country) { n += 1 }
-        if let e = c.embargoMs, !(f.delayMs >= e) { n += 1 }
+        if let e = c.embargoMs, !(f.delayMs.map { $0 >= e } ?? false) { n += 1 }
         return n
     }
 
@@ -192,10 +190,10 @@ struct CompiledAgreement: Sendable {
         if let m = c.assets, m & f.kind == 0 { out.append(.asset) }
         if c.actions & f.actions == 0 { out.append(.action) }
         if let m = c.extent, m & f.extent == 0 { out.append(.extent) }
-        if let limit = c.portionLimit, !(c.wholeExempt && f.extent == 1), !(f.percentage <= limit) { out.append(.portion) }
+        if let limit = c.portionLimit, !(c.wholeExempt && f.extent == 1), !(f.percentage.map { $0 <= limit } ?? false) { out.append(.portion) }
         if let m = c.channels, m & f.channel == 0 { out.append(.channel) }
         if let t = c.territories, !t.contains(index: f.country) { out.append(.territory) }
-        if let e = c.embargoMs, !(f.delayMs >= e) { out.append(.embargo) }
+        if let e = c.embargoMs, !(f.delayMs.map { $0 >= e } ?? false) { out.append(.embargo) }
         return out
     }
 
@@ -206,7 +204,8 @@ struct CompiledAgreement: Sendable {
         if let m = r.extent, m & f.extent == 0 { return false }
         if let m = r.channels, m & f.channel == 0 { return false }
         if let t = r.territories, !t.contains(index: f.country) { return false }
-        if let e = r.embargoMs, !(f.delayMs < e) { return false }
+        // Unknown delay: the engine takes a prohibition with an unknown constraint to apply (fail closed).
+        if let e = r.embargoMs, let d = f.delayMs, !(d < e) { return false }
         return true
     }
 

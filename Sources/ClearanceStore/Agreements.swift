@@ -394,7 +394,7 @@ extension Store {
         func where_(_ i: Int, _ field: String) -> String {
             if let locations, i < locations.count {
                 let l = locations[i]
-                return l.hasPrefix("$") ? "\(l).\(field)" : "\(l), \(field)"
+                return l.hasPrefix("$") ? "\(l).\(field)" : "\(l), column `\(field)`"
             }
             return "$[\(i)].\(field)"
         }

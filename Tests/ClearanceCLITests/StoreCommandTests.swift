@@ -165,6 +165,14 @@ import Testing
         let badCSV = env.file("bad.csv", "id,kind,source,subscriber,signed_at,term_start,term_end,assets,actions,extent,channels,territories\nZ,contract,ilkha,x,2026-01-01,2026-01-01,2026-12-31,text,use,whole,tv;podcast,TR\n")
         let b = try env.run(["contract", "import", badCSV])
         #expect(b.status == 65 && b.stderr.contains("line 2, column `channels`: unknown channel `podcast`"))
+        // Parse errors and database clashes are reported together, in record order.
+        let mixed = env.file("mixed.csv", "id,kind,source,subscriber,signed_at,term_start,term_end,assets,actions,extent,channels,territories\nC-2026-0007,contract,ilkha,x,2026-01-01,2026-01-01,2026-12-31,text,use,whole,web,TR\nM-1,contract,ilkha,x,2026-01-01,2026-01-01,2026-12-31,text,use,whole,podcast,TR\n")
+        let m = try env.run(["contract", "import", mixed])
+        #expect(m.status == 65)
+        let lines = m.stderr.split(separator: "\n").filter { $0.hasPrefix("error") }
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("line 2, column `id`: agreement `C-2026-0007` already exists") == true)
+        #expect(lines.last?.contains("line 3, column `channels`: unknown channel `podcast`") == true)
         #expect(try env.run(["contract", "import", "/nonexistent/file.json"]).status == 66)
         #expect(try env.run(["contract", "import", env.file("garbage.json", "[{")]).status == 65)
     }

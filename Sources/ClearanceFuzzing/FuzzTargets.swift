@@ -26,7 +26,7 @@ public enum FuzzTargets {
     }
 
     /// Targets added by other files of this module (notice reader, policy reader, log scanner).
-    static var extraTargets: [(String, Target)] { readerTargets }
+    static var extraTargets: [(String, Target)] { readerTargets + usageLogTargets }
 
     /// Names of all targets, sorted.
     public static var names: [String] { all.keys.sorted() }

@@ -44,7 +44,33 @@ public enum AgreementFile {
     }
 
     /// Reads a JSON array of agreements (a single object is read as one, with a warning).
+    ///
+    /// Big arrays are split at their top-level commas and the elements parsed on all cores; any
+    /// JSON syntax error sends the file through the one-pass parser for its exact line and column.
     public static func parseJSON(_ bytes: [UInt8], missing: MissingDimensions = .reject) -> Result {
+        if bytes.count > 1 << 20, let ranges = topLevelElements(bytes) {
+            let items = ranges.enumerated().map { ($0.offset, $0.element) }
+            let shared = UnsafeSendable(bytes)
+            let parsed: [(Agreement?, [Diagnostic], Bool)] = Parallel.map(items, minimumChunk: 64) { (k, r) in
+                guard let v = try? JSONParser.parse(Array(shared.value[r])) else { return (nil, [], false) }
+                let (a, d) = Agreement.parse(v, at: "$[\(k)]", missing: missing)
+                return (a, d, true)
+            }
+            if parsed.allSatisfy({ $0.2 }) {
+                var out = Result(agreements: [], locations: [], diagnostics: [])
+                if parsed.isEmpty {
+                    out.diagnostics.append(Diagnostic(code: "agreement.empty_file", message: "the file holds no agreements", location: "$", severity: .warning))
+                }
+                for (k, p) in parsed.enumerated() {
+                    out.diagnostics.append(contentsOf: p.1)
+                    if let a = p.0 {
+                        out.agreements.append(a)
+                        out.locations.append("$[\(k)]")
+                    }
+                }
+                return out
+            }
+        }
         let value: JSONValue
         do { value = try JSONParser.parse(bytes) } catch {
             return Result(agreements: [], locations: [], diagnostics: [error])
@@ -74,6 +100,62 @@ public enum AgreementFile {
             }
         }
         return out
+    }
+
+    /// The byte ranges of the elements of a top-level JSON array, or nil when the text is not
+    /// simply one array (then the one-pass parser reports what is wrong, with its position).
+    static func topLevelElements(_ b: [UInt8]) -> [Range<Int>]? {
+        var i = 0
+        let n = b.count
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+        if n >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
+        while i < n, isSpace(b[i]) { i += 1 }
+        guard i < n, b[i] == 0x5B else { return nil }
+        i += 1
+        var ranges: [Range<Int>] = []
+        var depth = 0
+        var start: Int?
+        var inString = false
+        var end: Int?
+        while i < n {
+            let c = b[i]
+            if inString {
+                if c == 0x5C { i += 2; continue }
+                if c == 0x22 { inString = false }
+                i += 1
+                continue
+            }
+            switch c {
+            case 0x22:
+                inString = true
+                if start == nil { start = i }
+            case 0x7B, 0x5B:
+                if start == nil { start = i }
+                depth += 1
+            case 0x7D:
+                depth -= 1
+                if depth < 0 { return nil }
+            case 0x5D:
+                if depth == 0 {
+                    if let s = start { ranges.append(s..<i) } else if !ranges.isEmpty { return nil }
+                    end = i
+                } else {
+                    depth -= 1
+                }
+            case 0x2C where depth == 0:
+                guard let s = start else { return nil }
+                ranges.append(s..<i)
+                start = nil
+            default:
+                if !isSpace(c) && start == nil { start = i }
+            }
+            if end != nil { break }
+            i += 1
+        }
+        guard let e = end, !inString else { return nil }
+        var j = e + 1
+        while j < n, isSpace(b[j]) { j += 1 }
+        return j == n ? ranges : nil
     }
 
     /// Normalises a header name: lower case, without `_`, `-` and spaces (`signedAt` = `signed_at`).

@@ -106,39 +106,31 @@ extension StoreTransaction {
 
     /// Writes version rows (version, grants, restrictions) of an agreement.
     func insertVersion(_ a: Agreement, version: Int, effectiveAt: Instant, note: String?, policyRevision: String?, ts: String) throws {
+        try insertVersion(VersionRows(a, version: version, effectiveAt: effectiveAt, note: note, policyRevision: policyRevision, ts: ts))
+    }
+
+    /// Writes precomputed version rows (see ``VersionRows``).
+    func insertVersion(_ r: VersionRows) throws {
         try db.cachedStatement(sql: """
             INSERT INTO agreement_version (agreement_id, version, kind, signed_at, term_start, term_end, effective_at,
               recorded_at, note, policy_hash, document)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                a.id, version, a.kind.rawValue, Timestamp.format(a.signedAt), Timestamp.format(a.term.start),
-                Timestamp.format(a.term.end), Timestamp.format(effectiveAt), ts, note, policyRevision,
-                Self.document(a),
-            ])
-        let grantStmt = try db.cachedStatement(sql: """
-            INSERT INTO agreement_grant (agreement_id, version, position, assets, actions, extent, channels, territories,
-              exclude_territories, max_portion, quota_count, quota_per, embargo, duties)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for (k, g) in a.grants.enumerated() {
-            try grantStmt.execute(arguments: [
-                a.id, version, k, FastJSON.string(g.assets.json), FastJSON.list(g.actions), FastJSON.list(g.extent.map(\.rawValue)),
-                FastJSON.string(g.channels.json), FastJSON.list(g.territories.include), FastJSON.list(g.territories.exclude),
-                g.maxPortion, g.quota?.count, g.quota?.per.rawValue, g.embargo?.description,
-                g.duties.isEmpty ? "[]" : FastJSON.string(.array(g.duties.map(\.json))),
-            ])
+            """).execute(arguments: StatementArguments(r.version))
+        if !r.grants.isEmpty {
+            let grantStmt = try db.cachedStatement(sql: """
+                INSERT INTO agreement_grant (agreement_id, version, position, assets, actions, extent, channels, territories,
+                  exclude_territories, max_portion, quota_count, quota_per, embargo, duties)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for g in r.grants { try grantStmt.execute(arguments: StatementArguments(g)) }
         }
-        let resStmt = try db.cachedStatement(sql: """
-            INSERT INTO agreement_restriction (agreement_id, version, position, assets, actions, extent, channels,
-              territories, note, document)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for (k, r) in a.restrictions.enumerated() {
-            try resStmt.execute(arguments: [
-                a.id, version, k, r.assets.map { FastJSON.string($0.json) }, r.actions.map(FastJSON.list),
-                r.extent.map { FastJSON.list($0.map(\.rawValue)) }, r.channels.map { FastJSON.string($0.json) },
-                r.territories.map { FastJSON.list($0.include) }, r.note, FastJSON.string(r.json),
-            ])
+        if !r.restrictions.isEmpty {
+            let resStmt = try db.cachedStatement(sql: """
+                INSERT INTO agreement_restriction (agreement_id, version, position, assets, actions, extent, channels,
+                  territories, note, document)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for x in r.restrictions { try resStmt.execute(arguments: StatementArguments(x)) }
         }
     }
 
@@ -151,6 +143,14 @@ extension StoreTransaction {
     }
 
     func addAgreement(_ a: Agreement, policyRevision: String?, ts: String, location: String?, checked: Bool) throws {
+        let effective = a.effectiveAt ?? min(a.signedAt, a.term.start)
+        try addAgreement(VersionRows(a, version: 1, effectiveAt: effective, note: nil, policyRevision: policyRevision, ts: ts),
+                         ts: ts, location: location, checked: checked)
+    }
+
+    /// Adds version 1 of a new agreement from precomputed rows.
+    func addAgreement(_ rows: VersionRows, ts: String, location: String?, checked: Bool) throws {
+        let a = rows.agreement
         if !checked, try agreementExists(a.id) {
             throw Diagnostic(
                 code: "agreement.duplicate_id", message: "agreement `\(a.id)` already exists",
@@ -163,8 +163,7 @@ extension StoreTransaction {
         }
         try db.cachedStatement(sql: "INSERT INTO agreement (id, source_id, subscriber_id, created_at) VALUES (?, ?, ?, ?)")
             .execute(arguments: [a.id, a.source, a.subscriber.id, ts])
-        let effective = min(a.signedAt, a.term.start)
-        try insertVersion(a, version: 1, effectiveAt: a.effectiveAt ?? effective, note: nil, policyRevision: policyRevision, ts: ts)
+        try insertVersion(rows)
     }
 
     /// Appends a new version of an existing agreement, in force from `effectiveAt`.
@@ -241,29 +240,46 @@ extension StoreTransaction {
         return a
     }
 
-    /// Builds histories from version rows ordered by agreement id, version.
+    /// One version row as read, before its document is parsed.
+    struct RawVersion: Sendable {
+        var id: String, version: Int, effectiveAt: String, recordedAt: String, note: String?, policyHash: String?
+        var document: String, source: String, subscriber: String
+        var endedAt: String?, endReason: String?, endRecordedAt: String?
+    }
+
+    /// Builds histories from version rows ordered by agreement id, version (documents parsed on all cores).
     func histories(sql: String, arguments: StatementArguments) throws -> [AgreementHistory] {
-        var out: [AgreementHistory] = []
+        var raw: [RawVersion] = []
         let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
         while let r = try cursor.next() {
-            let id: String = r["agreement_id"]
-            var a = try Self.decode(r["document"], id: id)
-            let version: Int = r["version"]
-            let effective = Timestamp.instant(r["effective_at"]) ?? a.term.start
-            var termination: Termination?
-            if let endedAt: String = r["ended_at"], let at = Timestamp.instant(endedAt) {
-                termination = Termination(at: at, atIsDate: false, reason: r["end_reason"])
+            raw.append(RawVersion(id: r["agreement_id"], version: r["version"], effectiveAt: r["effective_at"],
+                                  recordedAt: r["recorded_at"], note: r["note"], policyHash: r["policy_hash"],
+                                  document: r["document"], source: r["source_id"], subscriber: r["subscriber_id"],
+                                  endedAt: r["ended_at"], endReason: r["end_reason"], endRecordedAt: r["end_recorded_at"]))
+        }
+        let decoded: [Result<Agreement, Diagnostic>] = Parallel.map(raw, minimumChunk: 512) { r in
+            do { return .success(try Self.decode(r.document, id: r.id)) } catch let d as Diagnostic { return .failure(d) } catch {
+                return .failure(Diagnostic(code: "store.bad_document", message: "\(error)", category: .internalError))
             }
-            a.version = version
+        }
+        var out: [AgreementHistory] = []
+        for (r, result) in zip(raw, decoded) {
+            var a = try result.get()
+            let effective = Timestamp.instant(r.effectiveAt) ?? a.term.start
+            var termination: Termination?
+            if let endedAt = r.endedAt, let at = Timestamp.instant(endedAt) {
+                termination = Termination(at: at, atIsDate: false, reason: r.endReason)
+            }
+            a.version = r.version
             a.effectiveAt = effective
             a.termination = termination
-            let v = AgreementVersion(agreement: a, version: version, effectiveAt: effective, recordedAt: r["recorded_at"],
-                                     note: r["note"], policyRevision: r["policy_hash"])
-            if out.last?.id == id {
+            let v = AgreementVersion(agreement: a, version: r.version, effectiveAt: effective, recordedAt: r.recordedAt,
+                                     note: r.note, policyRevision: r.policyHash)
+            if out.last?.id == r.id {
                 out[out.count - 1].versions.append(v)
             } else {
-                out.append(AgreementHistory(id: id, source: r["source_id"], subscriber: r["subscriber_id"], versions: [v],
-                                            termination: termination, endedRecordedAt: r["end_recorded_at"]))
+                out.append(AgreementHistory(id: r.id, source: r.source, subscriber: r.subscriber, versions: [v],
+                                            termination: termination, endedRecordedAt: r.endRecordedAt))
             }
         }
         return out
@@ -398,6 +414,15 @@ extension Store {
                 seen[a.id] = i
             }
         }
+        // Column values are computed in parallel before taking the write lock.
+        let ts = Timestamp.format(now)
+        let revisionOf = revisions.mapValues(\.revision)
+        let rows: [VersionRows] = problems.isEmpty && !dryRun
+            ? Parallel.map(agreements) { a in
+                VersionRows(a, version: 1, effectiveAt: a.effectiveAt ?? min(a.signedAt, a.term.start), note: nil,
+                            policyRevision: revisionOf[a.source], ts: ts)
+            }
+            : []
         return try write { tx in
             for (i, a) in agreements.enumerated() where seen[a.id] == i {
                 if try tx.agreementExists(a.id) {
@@ -412,10 +437,7 @@ extension Store {
             }
             if dryRun { return agreements.count }
             for p in revisions.values.sorted(by: { $0.source < $1.source }) { try tx.registerPolicy(p, at: now) }
-            let ts = Timestamp.format(now)
-            for a in agreements {
-                try tx.addAgreement(a, policyRevision: revisions[a.source]?.revision, ts: ts, location: nil, checked: true)
-            }
+            for r in rows { try tx.addAgreement(r, ts: ts, location: nil, checked: true) }
             return agreements.count
         }
     }
@@ -472,4 +494,40 @@ extension Store {
 
     /// One subscriber.
     public func subscriber(_ id: String) throws(DiagnosticError) -> SubscriberRecord? { try read { tx in try tx.subscriber(id) } }
+}
+
+/// The column values of one agreement version, computed off the write lock (in parallel for a batch).
+struct VersionRows: Sendable {
+    let agreement: Agreement
+    let version: [DatabaseValue]
+    let grants: [[DatabaseValue]]
+    let restrictions: [[DatabaseValue]]
+
+    init(_ a: Agreement, version n: Int, effectiveAt: Instant, note: String?, policyRevision: String?, ts: String) {
+        agreement = a
+        version = [
+            a.id.databaseValue, n.databaseValue, a.kind.rawValue.databaseValue, Timestamp.format(a.signedAt).databaseValue,
+            Timestamp.format(a.term.start).databaseValue, Timestamp.format(a.term.end).databaseValue,
+            Timestamp.format(effectiveAt).databaseValue, ts.databaseValue, note.databaseValue, policyRevision.databaseValue,
+            StoreTransaction.document(a).databaseValue,
+        ]
+        grants = a.grants.enumerated().map { k, g in
+            [
+                a.id.databaseValue, n.databaseValue, k.databaseValue, FastJSON.string(g.assets.json).databaseValue,
+                FastJSON.list(g.actions).databaseValue, FastJSON.list(g.extent.map(\.rawValue)).databaseValue,
+                FastJSON.string(g.channels.json).databaseValue, FastJSON.list(g.territories.include).databaseValue,
+                FastJSON.list(g.territories.exclude).databaseValue, g.maxPortion.databaseValue, g.quota?.count.databaseValue ?? .null,
+                g.quota?.per.rawValue.databaseValue ?? .null, g.embargo?.description.databaseValue ?? .null,
+                (g.duties.isEmpty ? "[]" : FastJSON.string(.array(g.duties.map(\.json)))).databaseValue,
+            ]
+        }
+        restrictions = a.restrictions.enumerated().map { k, r in
+            [
+                a.id.databaseValue, n.databaseValue, k.databaseValue, r.assets.map { FastJSON.string($0.json) }.databaseValue,
+                r.actions.map(FastJSON.list).databaseValue, r.extent.map { FastJSON.list($0.map(\.rawValue)) }.databaseValue,
+                r.channels.map { FastJSON.string($0.json) }.databaseValue, r.territories.map { FastJSON.list($0.include) }.databaseValue,
+                r.note.databaseValue, FastJSON.string(r.json).databaseValue,
+            ]
+        }
+    }
 }

@@ -54,7 +54,7 @@ public final class Store: @unchecked Sendable {
         config.prepareDatabase { db in
             // Persistent once set; a no-op read of the header on later opens.
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
         }
         let queue: DatabaseQueue
         do {

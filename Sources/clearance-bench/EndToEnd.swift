@@ -70,10 +70,10 @@ enum EndToEnd {
         // 1. contract import, into a fresh database each run; the last run's database serves the later steps.
         try measure("import", items: nAgreements, times: runs, before: removeDB,
                     [clearance, "contract", "import", "--db", db, "--policies", policies, agreements])
-        if !FileIO.exists(db) {
-            // Import unavailable or failed: later steps that need the database will say so themselves.
-            printError("  (no database after import; database steps will fail)")
-        }
+        // Without a database (import unavailable or failed), the steps that can read the agreements file do.
+        let hasDB = FileIO.exists(db)
+        if !hasDB { printError("  (no database after import: `check-one` and `audit` read --agreements instead)") }
+        let agreementsArgs = hasDB ? ["--db", db] : ["--agreements", agreements]
         // 2. batch checks.
         let decisions = work + "/decisions.jsonl"
         try measure("check-batch", items: nRequests, times: runs,
@@ -86,10 +86,10 @@ enum EndToEnd {
         let one = work + "/one.json"
         if let first = try FileIO.read(requests).split(separator: "\n").first { try FileIO.write(String(first) + "\n", to: one) }
         try measure("check-one", items: 1, times: max(10, runs * 2),
-                    [clearance, "check", "--request", one, "--db", db, "--policies", policies, "--format", "json", "--no-log"])
+                    [clearance, "check", "--request", one] + agreementsArgs + ["--policies", policies, "--format", "json", "--no-log"])
         // 4. audit of the usage log.
         try measure("audit", items: nRequests, times: runs,
-                    [clearance, "audit", dir + "/usage.jsonl", "--db", db, "--policies", policies, "--format", "json",
+                    [clearance, "audit", dir + "/usage.jsonl"] + agreementsArgs + ["--policies", policies, "--format", "json",
                      "-o", work + "/audit-report.json", "--no-progress"])
 
         // The decisions of the last `check-batch` (else `check-file`) run, as id<TAB>verdict for the comparison.

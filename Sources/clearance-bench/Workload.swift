@@ -66,6 +66,8 @@ struct WorkloadGenerator {
                 agreements.append(makeAgreement(subscriber: sub, number: k))
             }
         }
+        // Each subscriber's agreements, by subscriber number (the request loop looks them up a million times).
+        let perSubscriber: [[Agreement]] = (0..<config.subscribers).map { s in (by[Self.subscriberID(s)] ?? []).map { agreements[$0] } }
         var requests: [RepublicationRequest] = []
         var expected: [Verdict] = []
         requests.reserveCapacity(config.requests)
@@ -73,7 +75,7 @@ struct WorkloadGenerator {
         // A deterministic third: request k is steered to a permit when floor((k+1)·share) moves.
         for k in 0..<config.requests {
             let wantPermit = Int(Double(k + 1) * config.permitShare) > Int(Double(k) * config.permitShare)
-            let (r, v) = makeRequest(number: k, permit: wantPermit, agreements: agreements, by: by)
+            let (r, v) = makeRequest(number: k, permit: wantPermit, perSubscriber: perSubscriber)
             requests.append(r)
             expected.append(v)
         }
@@ -145,14 +147,16 @@ struct WorkloadGenerator {
     // MARK: requests
 
     /// One request; `permit` steers it to a covered use, else to a near miss. Returns the model's verdict.
-    mutating func makeRequest(number k: Int, permit: Bool, agreements: [Agreement], by: [String: [Int]]) -> (RepublicationRequest, Verdict) {
+    mutating func makeRequest(number k: Int, permit: Bool, perSubscriber: [[Agreement]]) -> (RepublicationRequest, Verdict) {
         var last: (RepublicationRequest, Verdict)?
         for _ in 0..<64 {
             let s = rng.below(config.subscribers)
-            let mine = (by[Self.subscriberID(s)] ?? []).map { agreements[$0] }
-            guard var r = coveredRequest(number: k, subscriber: Self.subscriberID(s), agreements: mine) else { continue }
+            let mine = perSubscriber[s]
+            let id = Self.subscriberID(s)
+            guard var r = coveredRequest(number: k, subscriber: id, agreements: mine) else { continue }
             if !permit { perturb(&r, agreements: mine) }
-            let v = ReferenceModel.decide(r, agreements: (by[r.subscriber] ?? []).map { agreements[$0] }, table: table)
+            // A perturbed request may name an unknown subscriber, who has no agreements.
+            let v = ReferenceModel.decide(r, agreements: r.subscriber == id ? mine : [], table: table)
             last = (r, v)
             if (v == .permit) == permit { return (r, v) }
         }

@@ -95,6 +95,13 @@ struct BadPolicy: CustomTestStringConvertible, Sendable {
         for _ in 0..<60 { c = ["and": [c]] }
         let deep = ODRLReader.read(["@type": "Set", "uid": "urn:p", "permission": [["action": "use", "constraint": [c]]]])
         #expect(!deep.hasErrors)
+        // a flattened graph whose references repeat (a DAG) would expand exponentially: refused
+        var nodes: [JSONValue] = [["uid": "urn:p", "type": "Set", "permission": ["action": "use", "constraint": "_:c0"]]]
+        for i in 0..<40 { nodes.append(["uid": .string("_:c\(i)"), "and": [.string("_:c\(i + 1)"), .string("_:c\(i + 1)")]]) }
+        nodes.append(["uid": "_:c40", "leftOperand": "count", "operator": "lt", "rightOperand": 5])
+        let dag = ODRLReader.read(["@graph": .array(nodes)])
+        #expect(dag.diagnostics.contains { $0.code == "odrl.graph_too_large" })
+        #expect(dag.policies.isEmpty)
         // random bytes never crash
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<200 {

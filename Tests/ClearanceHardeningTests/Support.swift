@@ -24,6 +24,10 @@ enum CLI {
         return root.appendingPathComponent(".build/debug/clearance").path
     }()
 
+    /// True when this build has `clearance usage import` (landed by the audit work; the crash and
+    /// concurrency tests include usage imports whenever it is there).
+    static let hasUsageImport: Bool = ((try? run(["--help"]))?.stdout ?? "").contains("\n  usage ")
+
     /// What a finished subprocess did.
     struct Result: CustomStringConvertible {
         var status: Int32

@@ -6,6 +6,7 @@ public enum ODRLDiagnosticCodes {
     /// Code -> (severity, what it means).
     public static let all: [String: (severity: Diagnostic.Severity, meaning: String)] = [
         "odrl.wrong_type": (.error, "a key holds the wrong JSON type (a number where an IRI belongs...)"),
+        "odrl.graph_too_large": (.error, "an @graph whose references nest too deep or repeat too often to expand safely"),
         "odrl.no_policy": (.error, "an @graph document or file holds no policy"),
         "odrl.not_one_policy": (.error, "one policy was expected, the document holds another number"),
         "odrl.unknown_property": (.warning, "an unprefixed key ODRL does not define (kept, not used)"),

@@ -105,8 +105,15 @@ struct Reader {
                       at: path + ".@graph")
                 return []
             }
-            return roots.map { idx in
-                var embedded = flat.embed(index: idx)
+            var out: [ODRLPolicy] = []
+            for idx in roots {
+                guard var embedded = flat.embed(index: idx) else {
+                    error("odrl.graph_too_large",
+                          "the `@graph` nests its nodes more than \(GraphEmbedder.maximumDepth) levels deep or repeats them more than \(GraphEmbedder.maximumNodes) times",
+                          at: "\(path).@graph[\(idx)]", hint: "a policy this large or deep is not a rights policy; check how it was generated",
+                          category: .malformedInput)
+                    continue
+                }
                 if case .object(var o) = embedded, let ctx = obj["@context"], o["@context"] == nil {
                     // keep the document's context with the policy so it is written back
                     var re = JSONObject([("@context", ctx)])
@@ -114,8 +121,9 @@ struct Reader {
                     o = re
                     embedded = .object(o)
                 }
-                return policy(embedded, path: "\(path).@graph[\(idx)]")
+                out.append(policy(embedded, path: "\(path).@graph[\(idx)]"))
             }
+            return out
         }
         return [policy(json, path: path)]
     }
@@ -489,9 +497,26 @@ struct GraphEmbedder {
         }
     }
 
-    func embed(index: Int) -> JSONValue {
-        var seen: Set<Int> = [index]
-        return embedNode(nodes[index], seen: &seen, keepID: true)
+    /// Nesting deeper than this (through references) is refused, like deep JSON.
+    static let maximumDepth = 200
+    /// Embedding more nodes than this (references repeated in a DAG) is refused.
+    static let maximumNodes = 100_000
+
+    /// Embedding state: nodes on the current path (cycles), depth and the running node count.
+    final class Budget {
+        var seen: Set<Int> = []
+        var depth = 0
+        var nodes = 0
+        var exceeded = false
+    }
+
+    /// The policy node with every reference replaced by its node, or nil when the graph is too deep or large.
+    func embed(index: Int) -> JSONValue? {
+        let budget = Budget()
+        budget.seen = [index]
+        let v = embedNode(nodes[index], budget)
+        // `JSONValue` is ExpressibleByNilLiteral: spell the optional's none out
+        return budget.exceeded ? Optional<JSONValue>.none : Optional.some(v)
     }
 
     private func reference(_ v: JSONValue, nodeValued: Bool) -> Int? {
@@ -502,7 +527,7 @@ struct GraphEmbedder {
         return (id.hasPrefix("_:") || nodeValued) ? idx : nil
     }
 
-    private func embedNode(_ node: JSONValue, seen: inout Set<Int>, keepID: Bool) -> JSONValue {
+    private func embedNode(_ node: JSONValue, _ b: Budget) -> JSONValue {
         guard case .object(let o) = node else { return node }
         var out = JSONObject()
         for (k, v) in o {
@@ -512,22 +537,36 @@ struct GraphEmbedder {
                 continue
             }
             let nodeValued = GraphEmbedder.nodeValuedKeys.contains(ODRLVocabulary.shortName(k))
-            out[k] = embedValue(v, nodeValued: nodeValued, seen: &seen)
+            out[k] = embedValue(v, nodeValued: nodeValued, b)
         }
         return .object(out)
     }
 
-    private func embedValue(_ v: JSONValue, nodeValued: Bool, seen: inout Set<Int>) -> JSONValue {
-        if let idx = reference(v, nodeValued: nodeValued), !seen.contains(idx) {
-            seen.insert(idx)
-            defer { seen.remove(idx) }
-            return embedNode(nodes[idx], seen: &seen, keepID: false)
+    private func embedValue(_ v: JSONValue, nodeValued: Bool, _ b: Budget) -> JSONValue {
+        if b.exceeded { return .null }
+        if let idx = reference(v, nodeValued: nodeValued), !b.seen.contains(idx) {
+            b.nodes += 1
+            b.depth += 1
+            if b.depth > GraphEmbedder.maximumDepth || b.nodes > GraphEmbedder.maximumNodes {
+                b.exceeded = true
+                return .null
+            }
+            b.seen.insert(idx)
+            defer { b.seen.remove(idx); b.depth -= 1 }
+            return embedNode(nodes[idx], b)
         }
         if case .array(let a) = v {
-            return .array(a.map { embedValue($0, nodeValued: nodeValued, seen: &seen) })
+            return .array(a.map { embedValue($0, nodeValued: nodeValued, b) })
         }
         if case .object(let o) = v, o.count == 1, let list = o["@list"] {
-            return .object(JSONObject([("@list", embedValue(list, nodeValued: nodeValued, seen: &seen))]))
+            return .object(JSONObject([("@list", embedValue(list, nodeValued: nodeValued, b))]))
+        }
+        if case .object(let o) = v, o["@value"] == nil {
+            // an inline node may itself refer to other nodes
+            b.depth += 1
+            defer { b.depth -= 1 }
+            if b.depth > GraphEmbedder.maximumDepth { b.exceeded = true; return .null }
+            return embedNode(v, b)
         }
         return v
     }

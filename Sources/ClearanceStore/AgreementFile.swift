@@ -36,6 +36,15 @@ public enum AgreementFile {
 
     /// Reads JSON when the first non-blank byte is `[` or `{`, else CSV.
     public static func parse(_ bytes: [UInt8], missing: MissingDimensions = .reject) -> Result {
+        // UTF-16 (a spreadsheet's "Unicode text" export) would otherwise be sniffed as CSV and
+        // reported as a stray quote or bad UTF-8 in field 1: say what it is instead.
+        let bom16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
+        let nulInPair = bytes.count >= 2 && (bytes[0] == 0) != (bytes[1] == 0)
+        if bom16 || nulInPair {
+            return Result(agreements: [], locations: [], diagnostics: [Diagnostic(
+                code: "agreement.encoding", message: "the file is UTF-16 text, not UTF-8",
+                hint: "convert it with `iconv -f UTF-16 -t UTF-8`, or save it as UTF-8 (CSV UTF-8 / JSON)", location: "byte 0")])
+        }
         var k = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { k = 3 }
         while k < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[k]) { k += 1 }

@@ -165,7 +165,7 @@ public final class Store: @unchecked Sendable {
             case .SQLITE_NOTADB, .SQLITE_CORRUPT:
                 return Diagnostic(
                     code: "store.not_a_database", message: "cannot \(what): the file is not a Clearance database (\(e.message ?? "not a database"))",
-                    hint: "pass the right `--db`", category: .io)
+                    hint: "pass the right `--db`", category: .malformedInput)
             default:
                 return Diagnostic(
                     code: "store.sqlite", message: "cannot \(what): \(e.message ?? "\(e.resultCode)")",

@@ -213,7 +213,7 @@ public struct CheckCommand: ParsableCommand {
                 }
                 let d = try session.decide(r)
                 if d.verdict == .deny { sawDeny = true }
-                out.append(json ? d.json.serialized() : DecisionText.render(d, request: r, translations: session.translations(for: r.source)) + "\n")
+                out.append(json ? d.jsonText : DecisionText.render(d, request: r, translations: session.translations(for: r.source)) + "\n")
             }
             try session.backend.finish()
         } catch let e as DiagnosticError {

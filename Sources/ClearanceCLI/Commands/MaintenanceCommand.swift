@@ -12,7 +12,6 @@ enum Maintenance {
         if Store.isBusy(first) { return .tempFail }
         if ["backup.exists", "restore.target_exists"].contains(first.code) { return .usage }
         if first.code == "input.not_found" { return .noInput }
-        if first.code == "store.not_a_database" { return .dataError }
         return ExitStatus(first.category)
     }
 

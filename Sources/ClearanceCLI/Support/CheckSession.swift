@@ -127,6 +127,8 @@ final class FileBackend: CheckBackend {
 final class CheckSession {
     let notices: NoticeCache
     let backend: CheckBackend
+    /// Explanations of denials already worked out, by request shape (a batch repeats shapes).
+    let memo = DecisionMemo()
 
     init(notices: NoticeCache, backend: CheckBackend) {
         self.notices = notices
@@ -142,7 +144,7 @@ final class CheckSession {
     func decide(_ r: RepublicationRequest) throws(DiagnosticError) -> NewsDecision {
         let loaded = try notices.notice(for: r.source)
         return try backend.decide(r, notice: loaded) { agreements, usage in
-            NewsDecider(notice: loaded.notice, agreements: agreements).decide(r, usage: usage)
+            NewsDecider(notice: loaded.notice, agreements: agreements).decide(r, usage: usage, memo: memo)
         }
     }
 }

@@ -58,6 +58,18 @@ public enum NewsEngine {
     }
 }
 
+/// Remembers, per agreement version, grant and request shape, which time-independent dimensions
+/// the engine found failing, so that explaining a repeated kind of denial costs one lookup.
+///
+/// Not thread-safe: one per batch or per thread. Passing none to ``NewsDecider/decide(_:usage:memo:)``
+/// gives the same decisions, only slower to explain.
+public final class DecisionMemo {
+    var failing: [String: (failing: [GrantDimension], sawAction: Bool, actionOK: Bool)] = [:]
+    public init() {}
+    /// Number of remembered shapes.
+    public var count: Int { failing.count }
+}
+
 /// An agreement compiled for the engine once, to decide many requests (DESIGN.md rules 3–5).
 ///
 /// For each grant: a policy with that grant's permissions (one per action) — evaluated per grant
@@ -66,7 +78,9 @@ public enum NewsEngine {
 /// prohibitions (checked when a grant permits: restrictions override grants) and activity probes.
 public struct PreparedAgreement: Sendable {
     public let agreement: Agreement
-    let grants: [PreparedGrant]
+    /// Identifies this version for memos: id, version, termination, effective date.
+    public let memoKey: String
+    private(set) var grants: [PreparedGrant]
     /// Probes for the agreement's activity (term start, term end, termination, prior subscription).
     /// One single-rule policy per activity constraint (term start, term end, termination, prior subscription).
     let activityProbes: [(ODRLPolicySet, GrantDimension)]
@@ -79,19 +93,39 @@ public struct PreparedAgreement: Sendable {
     struct PreparedGrant: Sendable {
         /// The grant's permissions alone (the fast path: one `outcome` call).
         let permitSet: ODRLPolicySet
-        /// One single-rule policy per dimension: evaluated with `outcome` (no explanation strings).
+        /// One single-rule policy per time-dependent dimension (embargo, quota), evaluated with `outcome`.
         let probes: [(ODRLPolicySet, GrantDimension)]
+        /// One policy with a permission per time-independent dimension (asset, action, extent, portion,
+        /// channel, territory): evaluated with its trace, and the result memoised per request shape.
+        let staticProbes: ODRLPolicySet?
         /// Probe rule id → dimension.
         let probeDims: [(String, GrantDimension)]
         /// Permission rule ids of this grant.
         let permissionIDs: Set<String>
         /// Prohibition rule id → restriction index.
         let restrictionOf: [String: Int]
+        /// The permit reason when the grant quotes its own clause (precomputed; nil when it quotes the notice).
+        var permit: Reason?
+        /// The grant's duties as a decision lists them.
+        var duties: [DecisionDuty] = []
+    }
+
+    /// The reason of a permit by grant `g`: what it grants, until when, in whose words.
+    func permitReason(grant g: Int, noticeQuote: String?) -> Reason {
+        PreparedAgreement.permitReason(agreement, grant: g, noticeQuote: noticeQuote)
+    }
+
+    static func permitReason(_ a: Agreement, grant g: Int, noticeQuote: String?) -> Reason {
+        let grant = a.grants[g]
+        return Reason(code: "granted", agreement: a.id,
+                      message: "\(a.kind.rawValue) \(a.id) grants \(grant.summary) (grant \(g + 1)), in force until \(a.term.endText)",
+                      quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")
     }
 
     /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug).
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
         agreement = a
+        memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
         compiled = CompiledAgreement(a, table: table)
         let uid = NewsODRL.agreementIRI(source: a.source, id: a.id)
         let full = try ODRLReader.readPolicy(a.odrlPolicy(territories: table))
@@ -123,11 +157,28 @@ public struct PreparedAgreement: Sendable {
             }
             for action in grant.actions { probe(.action, JSONObject([("action", .string(action))])) }
             for (dim, c) in a.grantConstraints(grant, table: table) { probe(dim, JSONObject([("constraint", .array([c]))])) }
+            // Dimensions that depend only on the request's values share one policy (evaluated with a
+            // trace on a memo miss); those that depend on the time (embargo, quota) get one each.
             var probes: [(ODRLPolicySet, GrantDimension)] = []
+            var staticRules: [JSONValue] = []
+            var staticDims: [(String, GrantDimension)] = []
             for (k, rule) in probeRules.enumerated() {
-                probes.append((try PreparedAgreement.probePolicy(a, uid: uid, rules: [rule]), dims[k].1))
+                let dim = dims[k].1
+                if dim == .embargo || dim == .quota {
+                    probes.append((try PreparedAgreement.probePolicy(a, uid: uid, rules: [rule]), dim))
+                } else {
+                    staticRules.append(rule)
+                    staticDims.append(dims[k])
+                }
             }
-            grants.append(PreparedGrant(permitSet: permitSet, probes: probes, probeDims: dims, permissionIDs: ids, restrictionOf: restrictionOf))
+            let staticProbes = staticRules.isEmpty ? nil : try PreparedAgreement.probePolicy(a, uid: uid, rules: staticRules)
+            grants.append(PreparedGrant(permitSet: permitSet, probes: probes, staticProbes: staticProbes, probeDims: staticDims, permissionIDs: ids, restrictionOf: restrictionOf))
+        }
+        for g in grants.indices {
+            if a.grants[g].clause != nil { grants[g].permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil) }
+            var seen: [DecisionDuty] = []
+            for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
+            grants[g].duties = seen
         }
         self.grants = grants
         if full.prohibitions.isEmpty {
@@ -202,7 +253,7 @@ public struct NewsDecider: Sendable {
     }
 
     /// Decides one request. `usage` supplies the uses already recorded, for quotas.
-    public func decide(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage()) -> NewsDecision {
+    public func decide(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage(), memo: DecisionMemo? = nil) -> NewsDecision {
         var d = NewsDecision(id: r.id, verdict: .deny, source: r.source, subscriber: r.subscriber)
         guard let notice, notice.source == r.source else {
             d.reasons = [Reason(code: "no_policy", message: "there is no policy for source `\(r.source)`, so nothing is permitted")]
@@ -225,17 +276,19 @@ public struct NewsDecider: Sendable {
             if let c = p.compiled, let facts {
                 o = c.outcome(facts, lifters: lifters)  // same answer as the engine, without it (see CompiledAgreement)
             } else {
-                o = outcome(p, r, ctx, state, lifters: lifters, usage: usage)
+                o = outcome(p, r, ctx, state, lifters: lifters, usage: usage, memo: memo)
             }
             if let g = o.permittedGrant {
                 let a = p.agreement
-                let grant = a.grants[g]
                 d.verdict = .permit
                 d.permittedBy = .agreement(id: a.id, grant: g)
-                d.reasons = [Reason(code: "granted", agreement: a.id,
-                                    message: "\(a.kind.rawValue) \(a.id) grants \(grant.summary) (grant \(g + 1)), in force until \(a.term.endText)",
-                                    quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")]
-                d.duties = dedupe(grant.duties.map { DecisionDuty(duty: $0, agreement: a.id) } + notice.obligations.map { DecisionDuty(duty: $0) })
+                if let cached = p.grants[g].permit, cached.quote == (a.grants[g].clause ?? noticeQuote) {
+                    d.reasons = [cached]
+                } else {
+                    d.reasons = [p.permitReason(grant: g, noticeQuote: noticeQuote)]
+                }
+                d.duties = notice.obligations.isEmpty ? p.grants[g].duties
+                    : dedupe(p.grants[g].duties + notice.obligations.map { DecisionDuty(duty: $0) })
                 return d
             }
             outcomes.append((p, o))
@@ -317,7 +370,7 @@ public struct NewsDecider: Sendable {
     }
 
     func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ ctx: ODRLContext, _ state: ODRLWorldState,
-                 lifters: Set<String>, usage: some UsageCounter) -> AgreementOutcome {
+                 lifters: Set<String>, usage: some UsageCounter, memo: DecisionMemo?) -> AgreementOutcome {
         var o = AgreementOutcome()
         let a = p.agreement
         if !NewsDecider.accepts(a.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
@@ -360,14 +413,26 @@ public struct NewsDecider: Sendable {
         var best: (Int, [GrantDimension])?
         for (g, pg) in p.grants.enumerated() {
             let greq = grantRequests[g]
-            // Which dimensions failed: the probes.
+            // Which dimensions failed: the probes (time-independent ones memoised by request shape).
             var failing: [GrantDimension] = []
             var actionOK = false
             var sawAction = false
+            let key = memo == nil ? "" : "\(p.memoKey)|\(g)|\(r.asset.kind.rawValue)|\(r.action)|\(r.extent.rawValue)|\(r.portion ?? -1)|\(r.channel.rawValue)|\(r.territory)"
+            if let hit = memo?.failing[key] {
+                failing = hit.failing
+                sawAction = hit.sawAction
+                actionOK = hit.actionOK
+            } else if let sp = pg.staticProbes {
+                let trace = sp.evaluate(greq, state: state)
+                for (id, dim) in pg.probeDims {
+                    let ok = trace.trace(for: id)?.activation == .active
+                    if dim == .action { sawAction = true; actionOK = actionOK || ok; continue }
+                    if !ok && !failing.contains(dim) { failing.append(dim) }
+                }
+                memo?.failing[key] = (failing, sawAction, actionOK)
+            }
             for (set, dim) in pg.probes {
-                if dim == .action && actionOK { continue }
                 let ok = set.outcome(greq, state: state) == .permit
-                if dim == .action { sawAction = true; actionOK = actionOK || ok; continue }
                 if !ok && !failing.contains(dim) { failing.append(dim) }
             }
             if sawAction && !actionOK { failing.insert(.action, at: failing.firstIndex(where: { $0 != .asset }) ?? failing.count) }

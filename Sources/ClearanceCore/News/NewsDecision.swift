@@ -79,6 +79,47 @@ public struct NewsDecision: Sendable, Hashable {
         return .object(o)
     }
 
+    /// The compact JSON text of ``json``, written directly (no intermediate JSON tree): the batch hot path.
+    public var jsonText: String {
+        var out = ""
+        out.reserveCapacity(256)
+        out += "{\"id\":"
+        if let id { JSONValue.writeString(id, to: &out) } else { out += "null" }
+        out += verdict == .permit ? ",\"decision\":\"permit\",\"source\":" : ",\"decision\":\"deny\",\"source\":"
+        JSONValue.writeString(source, to: &out)
+        out += ",\"subscriber\":"
+        JSONValue.writeString(subscriber, to: &out)
+        out += ",\"reasons\":["
+        for (k, r) in reasons.enumerated() {
+            if k > 0 { out += "," }
+            out += "{\"code\":"
+            JSONValue.writeString(r.code, to: &out)
+            if let a = r.agreement { out += ",\"agreement\":"; JSONValue.writeString(a, to: &out) }
+            out += ",\"message\":"
+            JSONValue.writeString(r.message, to: &out)
+            if let q = r.quote { out += ",\"quote\":"; JSONValue.writeString(q, to: &out) }
+            if let f = r.quoteFrom { out += ",\"quoteFrom\":"; JSONValue.writeString(f, to: &out) }
+            out += "}"
+        }
+        out += "],\"duties\":["
+        for (k, d) in duties.enumerated() {
+            if k > 0 { out += "," }
+            out += "{\"action\":"
+            JSONValue.writeString(d.duty.action.rawValue, to: &out)
+            if let t = d.duty.text { out += ",\"text\":"; JSONValue.writeString(t, to: &out) }
+            if let u = d.duty.url { out += ",\"url\":"; JSONValue.writeString(u, to: &out) }
+            if let a = d.agreement { out += ",\"agreement\":"; JSONValue.writeString(a, to: &out) }
+            out += "}"
+        }
+        out += "],\"wouldPermitIf\":["
+        for (k, w) in wouldPermitIf.enumerated() {
+            if k > 0 { out += "," }
+            JSONValue.writeString(w, to: &out)
+        }
+        out += "]}"
+        return out
+    }
+
     /// Reads a decision back from its JSON form (goldens, the audit's inputs).
     public static func parse(_ value: JSONValue, at path: String = "$") -> (NewsDecision?, [Diagnostic]) {
         var r = FieldReader(prefix: "decision")

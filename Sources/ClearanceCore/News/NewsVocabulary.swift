@@ -164,14 +164,22 @@ public enum NewsActions {
     /// Whether `granted` covers `requested` (equal, or `requested` is transitively included in it).
     public static func covers(_ granted: String, _ requested: String) -> Bool {
         if granted == requested { return true }
-        var frontier = includedIn[requested] ?? []
-        var seen: Set<String> = []
-        while let a = frontier.popLast() {
-            if a == granted { return true }
-            if seen.insert(a).inserted { frontier += includedIn[a] ?? [] }
-        }
-        return false
+        return broader[requested]?.contains(granted) ?? false
     }
+
+    /// Every action each action is transitively included in (computed once).
+    static let broader: [String: Set<String>] = {
+        var out: [String: Set<String>] = [:]
+        for a in includedIn.keys {
+            var seen: Set<String> = []
+            var frontier = includedIn[a] ?? []
+            while let b = frontier.popLast() {
+                if seen.insert(b).inserted { frontier += includedIn[b] ?? [] }
+            }
+            out[a] = seen
+        }
+        return out
+    }()
 
     /// All known action names, sorted (for hints).
     public static var all: [String] { includedIn.keys.sorted() }

@@ -49,6 +49,7 @@ import Testing
             if d.verdict == .permit { #expect(d.wouldPermitIf.isEmpty && d.permittedBy != nil, "case `\(name)`") }
             #expect(d.id == req.id)
             lines.append(d.json.serialized())
+            #expect(d.jsonText == d.json.serialized(), "case `\(name)`: the direct writer differs")
         }
         try Golden.check(lines.joined(separator: "\n") + "\n", name: "decider-golden.jsonl")
     }
@@ -119,5 +120,23 @@ struct SplitMix {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
         return Int(z % UInt64(max(n, 1)))
+    }
+}
+
+extension NewsDeciderTests {
+    /// A memo changes how fast a deny is explained, never what the decision says.
+    @Test func memoGivesTheSameDecisions() throws {
+        let decider = try Self.decider()
+        let memo = DecisionMemo()
+        for pass in 0..<2 {
+            for c in try NewsFixtures.json("decider-cases.json").arrayValue ?? [] {
+                guard let req = RepublicationRequest.parse(c["request"] ?? .null, now: nil).0 else { continue }
+                let usage = try Self.usage(c["usage"])
+                let plain = decider.decide(req, usage: usage)
+                let memoised = decider.decide(req, usage: usage, memo: memo)
+                #expect(plain == memoised, "pass \(pass), case `\(c["name"]?.stringValue ?? "?")`")
+            }
+        }
+        #expect(memo.count > 0)
     }
 }

@@ -235,3 +235,61 @@ func ISO8601Seconds(_ s: String) -> TimeInterval {
     guard case .success(let p) = ISO8601.parseDateTime(s) else { return 0 }
     return Double(p.instant.millisecondsSinceEpoch) / 1000
 }
+
+/// Two `contract import` processes and a `check --record` loop at once on one database.
+@Suite struct StoreConcurrencyCLITests {
+    @Test func importsAndRecordingChecksAtOnce() throws {
+        let env = try StoreCommandTests.Env()
+        let quota = env.file("quota.json", """
+            [{"id": "Q-1", "kind": "contract", "source": "ilkha", "subscriber": {"id": "alsharq"}, "signedAt": "2026-01-01",
+              "term": {"start": "2026-01-01", "end": "2026-12-31"},
+              "grants": [{"assets": ["text"], "actions": ["use"], "extent": ["whole"], "channels": ["web"], "territories": ["IQ"],
+                          "quota": {"count": 8, "per": "month"}}]}]
+            """)
+        #expect(try env.run(["contract", "import", quota]).status == 0)
+        func big(_ prefix: String) -> String {
+            var t = "["
+            for i in 0..<3_000 {
+                t += (i == 0 ? "" : ",") + #"{"id": "\#(prefix)-\#(i)", "kind": "contract", "source": "ilkha", "subscriber": {"id": "\#(prefix)\#(i % 40)"}, "signedAt": "2026-01-01", "term": {"start": "2026-01-01", "end": "2026-12-31"}, "grants": [{"assets": ["text"], "actions": ["use"], "extent": ["whole"], "channels": ["web"], "territories": ["TR"]}]}"#
+            }
+            return env.file("\(prefix).json", t + "]")
+        }
+        let files = [big("A"), big("B")]
+        guard let exe = CLI.executable else { throw FixtureFailure("no executable") }
+        var importers: [(Process, Pipe)] = []
+        for f in files {
+            let p = Process(), err = Pipe()
+            p.executableURL = exe
+            p.arguments = ["contract", "import", f] + env.flags
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = err
+            try p.run()
+            importers.append((p, err))
+        }
+        var permits = 0, denies = 0, failures: [String] = []
+        for i in 0..<14 {
+            let r = try CLI.run(["check", "--record", "--id", "r\(i)", "--subscriber", "alsharq", "--source", "ilkha",
+                                 "--asset-id", "a\(i)", "--kind", "text", "--channel", "web", "--territory", "IQ",
+                                 "--at", "2026-03-10T10:00:00Z", "--db", env.db, "--policies", env.policies])
+            switch r.status {
+            case 0: permits += 1
+            case 1: denies += 1
+            default: failures.append("\(r.status): \(r.stderr)")
+            }
+        }
+        for (p, err) in importers {
+            p.waitUntilExit()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus == 0, "\(text)")
+            #expect(!text.contains("locked") && !text.contains("busy"))
+        }
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(permits == 8 && denies == 6)
+        let store = try Store.open(path: env.db)
+        #expect(try store.agreementSummaries().count == 6_001)
+        var uses = 0
+        try store.forEachUse { _ in uses += 1 }
+        #expect(uses == 8)
+        #expect(try store.decisions().count == 14)
+    }
+}

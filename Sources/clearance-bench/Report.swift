@@ -166,7 +166,8 @@ enum Report {
         "## Performance\n\n"
         + "`bench/run.sh` builds in release mode, generates a seeded workload, runs Clearance's commands and the same workload "
         + "through Cedar (cedarpy, installed into `.build-bench-venv/`), checks that both decide every request the same way, "
-        + "and writes `bench/RESULTS.md`. `bench/run.sh --quick` (or `--subscribers N --requests M --runs K`) scales it down.\n\n"
+        + "and writes `bench/RESULTS.md`. `bench/run.sh --quick` (or `--subscribers N --requests M --runs K`) scales it down. "
+        + "`bench/profile.sh` gives instruction counts (callgrind); `bench/PROFILE.md` says where the time goes.\n\n"
         + md.replacing("### Measured", with: "### Latest run", maxReplacements: 1)
     }
 }

@@ -164,6 +164,13 @@ extension StoreTransaction {
         try db.cachedStatement(sql: "INSERT INTO agreement (id, source_id, subscriber_id, created_at) VALUES (?, ?, ?, ?)")
             .execute(arguments: [a.id, a.source, a.subscriber.id, ts])
         try insertVersion(rows)
+        // The version document leaves `termination` out (the store keeps ends in `agreement_end`), so an
+        // imported agreement that is already terminated records its end here, or it would count forever.
+        if let t = a.termination {
+            let reason = t.reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+            try db.cachedStatement(sql: "INSERT INTO agreement_end (agreement_id, ended_at, reason, recorded_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [a.id, Timestamp.format(t.at), reason.isEmpty ? "terminated (as registered)" : reason, ts])
+        }
     }
 
     /// Appends a new version of an existing agreement, in force from `effectiveAt`.
@@ -387,7 +394,7 @@ extension Store {
         func where_(_ i: Int, _ field: String) -> String {
             if let locations, i < locations.count {
                 let l = locations[i]
-                return l.hasPrefix("$") ? "\(l).\(field)" : "\(l), \(field)"
+                return l.hasPrefix("$") ? "\(l).\(field)" : "\(l), column `\(field)`"
             }
             return "$[\(i)].\(field)"
         }

@@ -138,7 +138,10 @@ enum ClauseReader {
                 return ([r], [])
             }
             var out: [ReadRule] = []
-            let restricted = negatedUses(c)
+            var restricted = negatedUses(c)
+            // "for non-commercial purposes", "no derivatives" outside a licence name restrict the permission.
+            if m.contains(where: { $0.concept == "licence" && $0.value == "nc" }) { restricted.insert("commercial") }
+            if m.contains(where: { $0.concept == "licence" && $0.value == "nd" }) { restricted.insert("modification") }
             let granted = uses.subtracting(restricted)
             if !limits.isEmpty || (!granted.isEmpty && granted.isSubset(of: ["partial", "summary"])) {
                 var r = rule(.limitedPermission, confidence: 0.85)

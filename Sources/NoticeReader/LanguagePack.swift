@@ -45,22 +45,35 @@ public struct Match: Sendable {
     public var values: [String] { value.map { $0.split(separator: "+").map(String.init) } ?? [] }
 }
 
+/// A folded word as a dictionary key, hashed and compared by its UTF-8 bytes.
+///
+/// Folded text is already normalised, so byte equality is word equality, and this skips
+/// `String`'s Unicode-aware hashing (the reader's hot path on Arabic and Persian text).
+struct WordKey: Hashable, Sendable {
+    let word: String
+    init(_ word: String) { self.word = word }
+    static func == (a: WordKey, b: WordKey) -> Bool { a.word.utf8.elementsEqual(b.word.utf8) }
+    func hash(into h: inout Hasher) {
+        var w = word
+        w.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
+
 /// A compiled language pack, ready to match.
 public final class Lexicon: Sendable {
     public let pack: LanguagePack
-    let exact: [String: [Phrase]]
-    let stems: [String: [Phrase]]
+    let exact: [WordKey: [Phrase]]
+    /// Stems by their first two scalars (or one, for one-letter stems), checked by byte prefix.
+    let stems: [UInt64: [Phrase]]
     let prefixes: [String]
-    let detectWords: Set<String>
+    let detectWords: Set<WordKey>
     let detectLetters: Set<UInt32>
-    let maxStem: Int
 
     public init(_ pack: LanguagePack) {
         self.pack = pack
-        var exact: [String: [Phrase]] = [:]
-        var stems: [String: [Phrase]] = [:]
-        var maxStem = 0
-        for (key, phrases) in pack.terms {
+        var exact: [WordKey: [Phrase]] = [:]
+        var stems: [UInt64: [Phrase]] = [:]
+        for (key, phrases) in pack.terms.sorted(by: { $0.key < $1.key }) {
             let dot = key.firstIndex(of: ".")
             let concept = dot.map { String(key[..<$0]) } ?? key
             let value = dot.map { String(key[key.index(after: $0)...]) }
@@ -79,63 +92,77 @@ public final class Lexicon: Sendable {
                 guard let first = parts.first else { continue }
                 let weight = parts.count * 1000 + parts.reduce(0) { $0 + $1.count } * 2 - stem.filter { $0 }.count
                 let p = Phrase(concept: concept, value: value, parts: parts, stem: stem, weight: weight)
-                if stem[0] { stems[first, default: []].append(p); maxStem = max(maxStem, first.count) }
-                else { exact[first, default: []].append(p) }
+                if stem[0] { stems[Self.head(first, count: min(2, first.unicodeScalars.count)), default: []].append(p) }
+                else { exact[WordKey(first), default: []].append(p) }
             }
         }
         self.exact = exact
         self.stems = stems
-        self.maxStem = maxStem
         self.prefixes = (pack.prefixes ?? []).map(NormalizedText.fold).sorted { $0.count > $1.count }
-        self.detectWords = Set((pack.detect?.words ?? []).map(NormalizedText.fold))
-        self.detectLetters = Set((pack.detect?.letters ?? "").unicodeScalars.map { $0.value })
+        self.detectWords = Set((pack.detect?.words ?? []).map { WordKey(NormalizedText.fold($0)) })
+        var letters = Set<UInt32>()
+        for u in (pack.detect?.letters ?? "").unicodeScalars {
+            letters.insert(u.value)
+            // Case variants count too, but never plain ASCII (`ı` upper-cases to `I`).
+            for v in u.properties.uppercaseMapping.unicodeScalars where v.value >= 0x80 { letters.insert(v.value) }
+            for v in u.properties.lowercaseMapping.unicodeScalars where v.value >= 0x80 { letters.insert(v.value) }
+        }
+        self.detectLetters = letters
+    }
+
+    /// The first one or two scalars of a word, packed.
+    static func head(_ w: String, count: Int) -> UInt64 {
+        var it = w.unicodeScalars.makeIterator()
+        var h = UInt64(count) << 62
+        if count >= 1, let a = it.next() { h |= UInt64(a.value) << 21 }
+        if count >= 2, let b = it.next() { h |= UInt64(b.value) }
+        return h
+    }
+
+    /// Stems that are a prefix of `f`.
+    func stemCandidates(_ f: String) -> [Phrase] {
+        guard !stems.isEmpty else { return [] }
+        var out: [Phrase] = []
+        for n in [1, 2] where f.unicodeScalars.count >= n {
+            for p in stems[Self.head(f, count: n)] ?? [] where f.utf8.starts(with: p.parts[0].utf8) { out.append(p) }
+        }
+        return out
     }
 
     /// Whether some phrase of this pack starts with the word `t`.
     func knows(_ t: String) -> Bool {
-        if t.count < 3 { return false }
-        for f in forms(t) {
-            if exact[f] != nil { return true }
-            var prefix = ""
-            for ch in f.unicodeScalars.prefix(maxStem) {
-                prefix.unicodeScalars.append(ch)
-                if stems[prefix] != nil { return true }
-            }
-        }
+        if t.utf8.count < 3 { return false }
+        for f in forms(t) where exact[WordKey(f)] != nil || !stemCandidates(f).isEmpty { return true }
         return false
     }
 
     /// The token's own text and its forms with an attached clitic removed.
     func forms(_ t: String) -> [String] {
+        if prefixes.isEmpty { return [t] }
         var out = [t]
-        guard !prefixes.isEmpty else { return out }
-        for p in prefixes where t.hasPrefix(p) && t.count >= p.count + 2 {
-            out.append(String(t.dropFirst(p.count)))
+        for p in prefixes where t.utf8.starts(with: p.utf8) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
+            out.append(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)))
         }
         return out
     }
 
     func matches(_ form: String, _ part: String, stem: Bool) -> Bool {
-        stem ? form.hasPrefix(part) : form == part
+        stem ? form.utf8.starts(with: part.utf8) : form.utf8.elementsEqual(part.utf8)
     }
 
     /// The best (longest) phrase starting at token `i`, with its length in tokens.
     func longest(_ tokens: [Token], at i: Int) -> (Phrase, Int)? {
         var best: (Phrase, Int)?
         for f in forms(tokens[i].text) {
-            var candidates: [Phrase] = exact[f] ?? []
-            if !stems.isEmpty {
-                var prefix = ""
-                for ch in f.unicodeScalars.prefix(maxStem) {
-                    prefix.unicodeScalars.append(ch)
-                    if let s = stems[prefix] { candidates.append(contentsOf: s) }
-                }
-            }
+            var candidates: [Phrase] = exact[WordKey(f)] ?? []
+            candidates.append(contentsOf: stemCandidates(f))
             for p in candidates {
                 guard i + p.parts.count <= tokens.count else { continue }
                 var ok = true
                 for k in 1..<max(1, p.parts.count) where k < p.parts.count {
-                    if !forms(tokens[i + k].text).contains(where: { matches($0, p.parts[k], stem: p.stem[k]) }) { ok = false; break }
+                    let t = tokens[i + k].text
+                    if matches(t, p.parts[k], stem: p.stem[k]) { continue }
+                    if prefixes.isEmpty || !forms(t).contains(where: { matches($0, p.parts[k], stem: p.stem[k]) }) { ok = false; break }
                 }
                 if ok, p.weight > (best?.0.weight ?? Int.min) { best = (p, p.parts.count) }
             }

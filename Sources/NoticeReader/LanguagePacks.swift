@@ -8,6 +8,11 @@ public final class LanguagePacks: Sendable {
     public let common: Lexicon?
     /// Packs per script, in file order of preference.
     let byScript: [String: [Lexicon]]
+    /// Every pack's detection words and first phrase words, for one lookup per word across all packs.
+    let all: [Lexicon]
+    let wordIndex: [WordKey: [(Int, Int)]]
+    let stemIndex: [UInt64: [(Int, String)]]
+    let cliticPrefixes: [String]
 
     /// Errors loading packs.
     public struct LoadError: Error, CustomStringConvertible {
@@ -33,6 +38,39 @@ public final class LanguagePacks: Sendable {
         self.lexicons = lex
         self.common = common
         self.byScript = byScript
+        let all = Array(lex.values).sorted { $0.pack.language < $1.pack.language }
+        var wordIndex: [WordKey: [(Int, Int)]] = [:]
+        var stemIndex: [UInt64: [(Int, String)]] = [:]
+        for (i, l) in all.enumerated() {
+            for w in l.detectWords { wordIndex[w, default: []].append((i, 3)) }
+            for w in l.exact.keys where w.word.utf8.count >= 3 && !l.detectWords.contains(w) { wordIndex[w, default: []].append((i, 2)) }
+            for (h, ps) in l.stems { for p in ps { stemIndex[h, default: []].append((i, p.parts[0])) } }
+        }
+        self.all = all
+        self.wordIndex = wordIndex
+        self.stemIndex = stemIndex
+        self.cliticPrefixes = Array(Set(all.flatMap(\.prefixes))).sorted { $0.count > $1.count }
+    }
+
+    /// Detection points per pack language for one folded word (3 for a detection word, 2 for a known word).
+    func wordHits(_ t: String) -> [(String, Int)] {
+        var best: [Int: Int] = [:]
+        func add(_ w: String, cliticOnly: Bool) {
+            for (i, n) in wordIndex[WordKey(w)] ?? [] where !cliticOnly || !all[i].prefixes.isEmpty {
+                if n == 3 || w.utf8.count >= 3 { best[i] = max(best[i] ?? 0, n) }
+            }
+            guard w.utf8.count >= 3 else { return }
+            for k in [1, 2] where w.unicodeScalars.count >= k {
+                for (i, stem) in stemIndex[Lexicon.head(w, count: k)] ?? [] where w.utf8.starts(with: stem.utf8) && (!cliticOnly || !all[i].prefixes.isEmpty) {
+                    best[i] = max(best[i] ?? 0, 2)
+                }
+            }
+        }
+        add(t, cliticOnly: false)
+        for p in cliticPrefixes where t.utf8.starts(with: p.utf8) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
+            add(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)), cliticOnly: true)
+        }
+        return best.map { (all[$0.key].pack.language, $0.value) }
     }
 
     /// Default language of a script when nothing else decides.
@@ -66,6 +104,16 @@ public final class LanguagePacks: Sendable {
 
     /// Shared bundled packs, loaded once.
     public static let shared: Result<LanguagePacks, Error> = Result { try bundled() }
+
+    static let scriptNames = ["Latn", "Arab", "Cyrl", "Armn", "Hebr", "Grek", "Thai", "Geor", "Jpan", "Hani", "Hang", "Deva"]
+
+    /// Index in `scriptNames` of a scalar's script, or -1.
+    static func scriptIndex(_ s: Unicode.Scalar) -> Int {
+        let v = s.value
+        if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) ? 0 : -1 }
+        guard let name = script(s) else { return -1 }
+        return scriptNames.firstIndex(of: name) ?? -1
+    }
 
     /// ISO 15924 script of a scalar, for the scripts the reader cares about.
     static func script(_ s: Unicode.Scalar) -> String? {
@@ -109,7 +157,7 @@ public final class LanguagePacks: Sendable {
 
     /// Per-reading memo of which packs know a word (pages repeat words a lot).
     public struct DetectCache {
-        var scores: [String: [(String, Int)]] = [:]
+        var scores: [WordKey: [(String, Int)]] = [:]
         public init() {}
     }
 
@@ -117,30 +165,36 @@ public final class LanguagePacks: Sendable {
     func detect(_ text: NormalizedText, span: Range<Int>, tokens: [Token], fallback: [String: Lexicon], cache: inout DetectCache) -> (Detection, [String: Lexicon]) {
         var scriptCount: [String: Int] = [:]
         var letterScore: [String: Int] = [:]
+        // Count scripts with a small array (this loop sees every scalar of a page), then name them.
+        var counts = [Int](repeating: 0, count: Self.scriptNames.count)
+        var letterHits: [UInt32: Int] = [:]
         let lo = max(0, span.lowerBound), hi = min(text.input.count, span.upperBound)
         for i in lo..<hi {
             let s = text.input[i]
-            guard let sc = Self.script(s) else { continue }
-            scriptCount[sc, default: 0] += 1
+            let idx = Self.scriptIndex(s)
+            if idx < 0 { continue }
+            counts[idx] += 1
+            if s.value >= 0x80 { letterHits[s.value, default: 0] += 1 }
+        }
+        for (k, n) in counts.enumerated() where n > 0 { scriptCount[Self.scriptNames[k]] = n }
+        for (sc, _) in scriptCount {
             guard let cands = byScript[sc], cands.count > 1 else { continue }
-            let lower = s.properties.lowercaseMapping.unicodeScalars.first?.value ?? s.value
-            for l in cands where l.detectLetters.contains(lower) || l.detectLetters.contains(s.value) {
-                letterScore[l.pack.language, default: 0] += 2
+            for l in cands {
+                var n = 0
+                for (v, c) in letterHits where l.detectLetters.contains(v) { n += c }
+                if n > 0 { letterScore[l.pack.language, default: 0] += 2 * n }
             }
         }
         var wordScore: [String: Int] = [:]
         for t in tokens {
-            if let hit = cache.scores[t.text] {
+            let key = WordKey(t.text)
+            if let hit = cache.scores[key] {
                 for (lang, n) in hit { wordScore[lang, default: 0] += n }
                 continue
             }
-            var hit: [(String, Int)] = []
-            for l in lexicons.values {
-                if l.detectWords.contains(t.text) { hit.append((l.pack.language, 3)) }
-                else if l.knows(t.text) { hit.append((l.pack.language, 2)) }
-            }
+            let hit = wordHits(t.text)
             for (lang, n) in hit { wordScore[lang, default: 0] += n }
-            cache.scores[t.text] = hit
+            cache.scores[key] = hit
         }
         var chosen: [String: Lexicon] = [:]
         var sureness: [Double] = []

@@ -90,10 +90,11 @@ public struct NoticeReader: Sendable {
         var clauses: [(ClauseInput, Clause)] = []
         var lineOf: [Int] = []
         for k in chosen {
+            // One detection per line (with the notice's choice per script as fallback) serves its clauses.
+            let lineSpan = text.inputSpan(lines[k].range.lowerBound, lines[k].range.upperBound)
+            let (det, _) = packs.detect(text, span: lineSpan, tokens: lines[k].tokens, fallback: perScript, cache: &cache)
             for r in Tokenizer.clauses(text, lines[k].range) {
                 let toks = Tokenizer.tokens(text, r)
-                let span = text.inputSpan(r.lowerBound, r.upperBound)
-                let (det, _) = packs.detect(text, span: span, tokens: toks, fallback: perScript, cache: &cache)
                 // Split further where a comma is followed by a word that starts a new clause ("،وفي", ", but").
                 let matches = Matcher.run(toks, det.lexicons)
                 var cuts = [0]

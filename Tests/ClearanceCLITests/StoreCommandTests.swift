@@ -165,6 +165,14 @@ import Testing
         let badCSV = env.file("bad.csv", "id,kind,source,subscriber,signed_at,term_start,term_end,assets,actions,extent,channels,territories\nZ,contract,ilkha,x,2026-01-01,2026-01-01,2026-12-31,text,use,whole,tv;podcast,TR\n")
         let b = try env.run(["contract", "import", badCSV])
         #expect(b.status == 65 && b.stderr.contains("line 2, column `channels`: unknown channel `podcast`"))
+        // Parse errors and database clashes are reported together, in record order.
+        let mixed = env.file("mixed.csv", "id,kind,source,subscriber,signed_at,term_start,term_end,assets,actions,extent,channels,territories\nC-2026-0007,contract,ilkha,x,2026-01-01,2026-01-01,2026-12-31,text,use,whole,web,TR\nM-1,contract,ilkha,x,2026-01-01,2026-01-01,2026-12-31,text,use,whole,podcast,TR\n")
+        let m = try env.run(["contract", "import", mixed])
+        #expect(m.status == 65)
+        let lines = m.stderr.split(separator: "\n").filter { $0.hasPrefix("error") }
+        #expect(lines.count == 2)
+        #expect(lines.first?.contains("line 2, column `id`: agreement `C-2026-0007` already exists") == true)
+        #expect(lines.last?.contains("line 3, column `channels`: unknown channel `podcast`") == true)
         #expect(try env.run(["contract", "import", "/nonexistent/file.json"]).status == 66)
         #expect(try env.run(["contract", "import", env.file("garbage.json", "[{")]).status == 65)
     }
@@ -226,4 +234,62 @@ import Testing
 func ISO8601Seconds(_ s: String) -> TimeInterval {
     guard case .success(let p) = ISO8601.parseDateTime(s) else { return 0 }
     return Double(p.instant.millisecondsSinceEpoch) / 1000
+}
+
+/// Two `contract import` processes and a `check --record` loop at once on one database.
+@Suite struct StoreConcurrencyCLITests {
+    @Test func importsAndRecordingChecksAtOnce() throws {
+        let env = try StoreCommandTests.Env()
+        let quota = env.file("quota.json", """
+            [{"id": "Q-1", "kind": "contract", "source": "ilkha", "subscriber": {"id": "alsharq"}, "signedAt": "2026-01-01",
+              "term": {"start": "2026-01-01", "end": "2026-12-31"},
+              "grants": [{"assets": ["text"], "actions": ["use"], "extent": ["whole"], "channels": ["web"], "territories": ["IQ"],
+                          "quota": {"count": 8, "per": "month"}}]}]
+            """)
+        #expect(try env.run(["contract", "import", quota]).status == 0)
+        func big(_ prefix: String) -> String {
+            var t = "["
+            for i in 0..<3_000 {
+                t += (i == 0 ? "" : ",") + #"{"id": "\#(prefix)-\#(i)", "kind": "contract", "source": "ilkha", "subscriber": {"id": "\#(prefix)\#(i % 40)"}, "signedAt": "2026-01-01", "term": {"start": "2026-01-01", "end": "2026-12-31"}, "grants": [{"assets": ["text"], "actions": ["use"], "extent": ["whole"], "channels": ["web"], "territories": ["TR"]}]}"#
+            }
+            return env.file("\(prefix).json", t + "]")
+        }
+        let files = [big("A"), big("B")]
+        guard let exe = CLI.executable else { throw FixtureFailure("no executable") }
+        var importers: [(Process, Pipe)] = []
+        for f in files {
+            let p = Process(), err = Pipe()
+            p.executableURL = exe
+            p.arguments = ["contract", "import", f] + env.flags
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = err
+            try p.run()
+            importers.append((p, err))
+        }
+        var permits = 0, denies = 0, failures: [String] = []
+        for i in 0..<14 {
+            let r = try CLI.run(["check", "--record", "--id", "r\(i)", "--subscriber", "alsharq", "--source", "ilkha",
+                                 "--asset-id", "a\(i)", "--kind", "text", "--channel", "web", "--territory", "IQ",
+                                 "--at", "2026-03-10T10:00:00Z", "--db", env.db, "--policies", env.policies])
+            switch r.status {
+            case 0: permits += 1
+            case 1: denies += 1
+            default: failures.append("\(r.status): \(r.stderr)")
+            }
+        }
+        for (p, err) in importers {
+            p.waitUntilExit()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus == 0, "\(text)")
+            #expect(!text.contains("locked") && !text.contains("busy"))
+        }
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(permits == 8 && denies == 6)
+        let store = try Store.open(path: env.db)
+        #expect(try store.agreementSummaries().count == 6_001)
+        var uses = 0
+        try store.forEachUse { _ in uses += 1 }
+        #expect(uses == 8)
+        #expect(try store.decisions().count == 14)
+    }
 }

@@ -44,6 +44,25 @@ struct AgreementTests {
         #expect(try store.agreements(subscriber: "alsharq", source: "aa", asOf: instant("2026-05-01")).isEmpty)
     }
 
+    @Test("an agreement registered with a termination stays terminated (the end is stored, not dropped)")
+    func importedTermination() throws {
+        let box = Sandbox()
+        let store = try box.open()
+        var a = try agreement(agreementJSON())
+        a.termination = Termination(at: instant("2026-03-22"), atIsDate: true, reason: "ended by the agency")
+        var b = try agreement(agreementJSON(id: "C-2026-0008"))
+        b.termination = Termination(at: instant("2026-05-01"), atIsDate: true, reason: nil)
+        try store.addAgreements([a, b], policies: box.policies)
+        let h = try #require(try store.agreementHistory("C-2026-0007"))
+        #expect(h.termination?.reason == "ended by the agency")
+        #expect(h.termination?.at == instant("2026-03-22"))
+        let late = try store.agreements(subscriber: "alsharq", source: "ilkha", asOf: instant("2026-06-01"))
+        #expect(late.count == 2)
+        #expect(late.allSatisfy { $0.inactivity(at: instant("2026-06-01")) == .terminated })
+        let early = try store.agreements(subscriber: "alsharq", source: "ilkha", asOf: instant("2026-02-01"))
+        #expect(early.allSatisfy { $0.inactivity(at: instant("2026-02-01")) == nil })
+    }
+
     @Test("amendments are refused when they would rewrite history")
     func amendErrors() throws {
         let box = Sandbox()

@@ -16,7 +16,8 @@ struct AuditContext {
     }
 
     /// Loads agreements from JSON array files and (every version of every agreement) from the store.
-    static func load(agreementFiles: [String], store: Store?, policies: String?, requireAgreements: Bool) throws(DiagnosticError) -> AuditContext {
+    static func load(agreementFiles: [String], store: Store?, policies: String?, requireAgreements: Bool,
+                     decisionCache: Bool = true) throws(DiagnosticError) -> AuditContext {
         var all: [Agreement] = []
         for path in agreementFiles {
             let bytes: [UInt8]
@@ -51,7 +52,8 @@ struct AuditContext {
         }
         let book = AgreementBook(all)
         let notices = NoticeCache(folder: NoticeCache.resolveFolder(flag: policies))
-        return AuditContext(book: book, decide: DeciderBridge.decide(book: book, notices: notices), store: store)
+        return AuditContext(book: book, decide: DeciderBridge.decide(book: book, notices: notices, cache: decisionCache ? DecisionCache() : nil),
+                            store: store)
     }
 
     /// The ledger as a time-ordered feed of events (`seq` as the line number); nil without a database.

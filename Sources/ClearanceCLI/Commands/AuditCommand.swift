@@ -59,6 +59,9 @@ public struct AuditCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Show a progress line on standard error (default: when it is a terminal).")
     var progress: Bool?
 
+    @Flag(name: .customLong("no-decision-cache"), help: .hidden)
+    var noDecisionCache = false
+
     public init() {}
 
     /// The report formats.
@@ -105,7 +108,8 @@ public struct AuditCommand: ParsableCommand {
         // Agreements, policies and the decider.
         let context: AuditContext
         do {
-            context = try AuditContext.load(agreementFiles: agreements, store: store, policies: policies, requireAgreements: true)
+            context = try AuditContext.load(agreementFiles: agreements, store: store, policies: policies, requireAgreements: true,
+                                           decisionCache: !noDecisionCache)
         } catch {
             throw fail(error.diagnostics)
         }

@@ -213,7 +213,11 @@ public struct CheckCommand: ParsableCommand {
                 }
                 let d = try session.decide(r)
                 if d.verdict == .deny { sawDeny = true }
-                out.append(json ? d.jsonText : DecisionText.render(d, request: r, translations: session.translations(for: r.source)) + "\n")
+                if json {
+                    out.appendDecision(d)
+                } else {
+                    out.append(DecisionText.render(d, request: r, translations: session.translations(for: r.source)) + "\n")
+                }
             }
             try session.backend.finish()
         } catch let e as DiagnosticError {
@@ -289,6 +293,13 @@ struct OutputBuffer {
     mutating func append(_ line: String) {
         bytes.append(contentsOf: line.utf8)
         if line.last != "\n" { bytes.append(0x0A) }
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
+    /// Appends one decision as a JSON line.
+    mutating func appendDecision(_ d: NewsDecision) {
+        d.appendJSON(to: &bytes)
+        bytes.append(0x0A)
         if bytes.count >= 1 << 16 { flush() }
     }
 

@@ -172,12 +172,19 @@ struct AgreementFlags: ParsableArguments {
     }
 
     /// Parses the built agreement; reports problems by flag; exits 64 on errors.
-    static func parse(_ o: JSONObject) throws(ExitCode) -> Agreement {
+    static func parse(_ o: JSONObject, policies: PolicyFolder? = nil) throws(ExitCode) -> Agreement {
         let (a, diags) = Agreement.parse(.object(o))
-        let renamed = diags.map { d -> Diagnostic in
+        var renamed = diags.map { d -> Diagnostic in
             var d = d
             d.location = flag(for: d.location)
             return d
+        }
+        if a == nil, let policies, let source = o["source"]?.stringValue {
+            do { _ = try policies.policy(for: source) } catch {
+                var d = error
+                d.location = "--source"
+                renamed.append(d)
+            }
         }
         guard let a else { throw fail(renamed, status: .usage) }
         if !renamed.isEmpty { report(renamed) }
@@ -206,7 +213,7 @@ extension ContractCommand {
             try fields.applyGrant(to: &g, isNew: true)
             o["grants"] = .array([.object(g)])
             o["restrictions"] = .array(fields.hasRestriction ? [fields.restriction()] : [])
-            let a = try AgreementFlags.parse(o)
+            let a = try AgreementFlags.parse(o, policies: store.policyFolder)
             let db = try store.open()
             do {
                 try db.addAgreements([a], locations: ["$"], policies: store.policyFolder)
@@ -242,15 +249,37 @@ extension ContractCommand {
         @Argument(help: "The file (`-` for standard input).") var file: String
         @Flag(help: "Check the file and the database, write nothing.") var dryRun = false
 
+        /// Sort key of a location: the record number (`$[12]`, `line 7`), then the text.
+        static func order(_ l: String?) -> Int {
+            guard let l else { return Int.max }
+            let digits = l.drop { !$0.isNumber }.prefix { $0.isNumber }
+            return Int(digits) ?? Int.max
+        }
+
         func run() throws {
             let bytes: [UInt8]
             do { bytes = try InputFile.readAll(file) } catch {
                 throw fail(error, status: error.category == .io ? .noInput : .dataError)
             }
             let parsed = AgreementFile.parse(bytes)
-            if parsed.hasErrors { throw fail(parsed.diagnostics, file: file, status: .dataError) }
-            if !parsed.diagnostics.isEmpty { report(parsed.diagnostics, file: file) }
             let db = try store.open()
+            if parsed.hasErrors {
+                // Also check the records that did parse against the database and the policies,
+                // so one run reports every bad record.
+                var all = parsed.diagnostics
+                do {
+                    try db.checkAgreements(parsed.agreements, locations: parsed.locations, policies: store.policyFolder)
+                } catch {
+                    if error.diagnostics.contains(where: Store.isBusy) { throw fail(error.diagnostics, file: file, status: .tempFail) }
+                    all += error.diagnostics
+                }
+                let sorted = all.enumerated().sorted { x, y in
+                    let kx = Self.order(x.element.location), ky = Self.order(y.element.location)
+                    return kx != ky ? kx < ky : x.offset < y.offset
+                }.map(\.element)
+                throw fail(sorted, file: file, status: .dataError)
+            }
+            if !parsed.diagnostics.isEmpty { report(parsed.diagnostics, file: file) }
             do {
                 if dryRun {
                     try db.checkAgreements(parsed.agreements, locations: parsed.locations, policies: store.policyFolder)

@@ -13,9 +13,12 @@ public final class AgreementBook {
 
     private final class Entry {
         let agreement: Agreement
+        /// A number unique to this version in this book (for cache keys).
+        let serial: Int
         var prepared: PreparedAgreement?
-        init(_ a: Agreement) { agreement = a }
+        init(_ a: Agreement, serial: Int) { agreement = a; self.serial = serial }
     }
+    private var nextSerial = 0
 
     /// A book of the given agreements (any order, versions mixed).
     public init(_ agreements: [Agreement] = []) {
@@ -26,7 +29,8 @@ public final class AgreementBook {
     public func add(_ a: Agreement) {
         var list = versions[a.id] ?? []
         if list.isEmpty { ids[a.source, default: [:]][a.subscriber.id, default: []].append(a.id) }
-        list.append(Entry(a))
+        list.append(Entry(a, serial: nextSerial))
+        nextSerial += 1
         list.sort {
             ($0.agreement.effectiveAt?.millisecondsSinceEpoch ?? .min, $0.agreement.version ?? 0)
                 < ($1.agreement.effectiveAt?.millisecondsSinceEpoch ?? .min, $1.agreement.version ?? 0)
@@ -54,15 +58,20 @@ public final class AgreementBook {
     ///
     /// Throws the engine's diagnostics if a version does not compile (a bug, reported once).
     public func prepared(subscriber: String, source: String, at: Instant) throws(DiagnosticError) -> [PreparedAgreement] {
+        try preparedVersions(subscriber: subscriber, source: source, at: at).map(\.prepared)
+    }
+
+    /// Like ``prepared(subscriber:source:at:)``, with each version's serial number (same version, same serial).
+    public func preparedVersions(subscriber: String, source: String, at: Instant) throws(DiagnosticError) -> [(serial: Int, prepared: PreparedAgreement)] {
         guard let list = ids[source]?[subscriber] else { return [] }
-        var out: [PreparedAgreement] = []
+        var out: [(serial: Int, prepared: PreparedAgreement)] = []
         out.reserveCapacity(list.count)
         for id in list {
             guard let e = entry(id, at: at) else { continue }
-            if let p = e.prepared { out.append(p); continue }
+            if let p = e.prepared { out.append((e.serial, p)); continue }
             let p = try PreparedAgreement(e.agreement)
             e.prepared = p
-            out.append(p)
+            out.append((e.serial, p))
         }
         return out
     }

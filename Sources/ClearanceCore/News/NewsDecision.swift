@@ -79,45 +79,96 @@ public struct NewsDecision: Sendable, Hashable {
         return .object(o)
     }
 
-    /// The compact JSON text of ``json``, written directly (no intermediate JSON tree): the batch hot path.
+    /// The compact JSON text of ``json``, written directly (no intermediate JSON tree).
     public var jsonText: String {
-        var out = ""
-        out.reserveCapacity(256)
-        out += "{\"id\":"
-        if let id { JSONValue.writeString(id, to: &out) } else { out += "null" }
-        out += verdict == .permit ? ",\"decision\":\"permit\",\"source\":" : ",\"decision\":\"deny\",\"source\":"
-        JSONValue.writeString(source, to: &out)
-        out += ",\"subscriber\":"
-        JSONValue.writeString(subscriber, to: &out)
-        out += ",\"reasons\":["
+        var out: [UInt8] = []
+        appendJSON(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the compact JSON of ``json`` as UTF-8 bytes: the batch hot path (same bytes as `json.serialized()`).
+    public func appendJSON(to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 512)
+        func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+        func str(_ s: String) { NewsDecision.appendJSONString(s, to: &out) }
+        raw("{\"id\":")
+        if let id { str(id) } else { raw("null") }
+        raw(",\"decision\":")
+        str(verdict.rawValue)
+        raw(",\"source\":")
+        str(source)
+        raw(",\"subscriber\":")
+        str(subscriber)
+        raw(",\"reasons\":[")
         for (k, r) in reasons.enumerated() {
-            if k > 0 { out += "," }
-            out += "{\"code\":"
-            JSONValue.writeString(r.code, to: &out)
-            if let a = r.agreement { out += ",\"agreement\":"; JSONValue.writeString(a, to: &out) }
-            out += ",\"message\":"
-            JSONValue.writeString(r.message, to: &out)
-            if let q = r.quote { out += ",\"quote\":"; JSONValue.writeString(q, to: &out) }
-            if let f = r.quoteFrom { out += ",\"quoteFrom\":"; JSONValue.writeString(f, to: &out) }
-            out += "}"
+            if k > 0 { raw(",") }
+            raw("{\"code\":")
+            str(r.code)
+            if let a = r.agreement { raw(",\"agreement\":"); str(a) }
+            raw(",\"message\":")
+            str(r.message)
+            if let q = r.quote { raw(",\"quote\":"); str(q) }
+            if let f = r.quoteFrom { raw(",\"quoteFrom\":"); str(f) }
+            raw("}")
         }
-        out += "],\"duties\":["
+        raw("],\"duties\":[")
         for (k, d) in duties.enumerated() {
-            if k > 0 { out += "," }
-            out += "{\"action\":"
-            JSONValue.writeString(d.duty.action.rawValue, to: &out)
-            if let t = d.duty.text { out += ",\"text\":"; JSONValue.writeString(t, to: &out) }
-            if let u = d.duty.url { out += ",\"url\":"; JSONValue.writeString(u, to: &out) }
-            if let a = d.agreement { out += ",\"agreement\":"; JSONValue.writeString(a, to: &out) }
-            out += "}"
+            if k > 0 { raw(",") }
+            raw("{\"action\":")
+            str(d.duty.action.rawValue)
+            if let t = d.duty.text { raw(",\"text\":"); str(t) }
+            if let u = d.duty.url { raw(",\"url\":"); str(u) }
+            if let a = d.agreement { raw(",\"agreement\":"); str(a) }
+            raw("}")
         }
-        out += "],\"wouldPermitIf\":["
+        raw("],\"wouldPermitIf\":[")
         for (k, w) in wouldPermitIf.enumerated() {
-            if k > 0 { out += "," }
-            JSONValue.writeString(w, to: &out)
+            if k > 0 { raw(",") }
+            str(w)
         }
-        out += "]}"
-        return out
+        raw("]}")
+    }
+
+    /// Appends `s` as a JSON string literal, escaping exactly as ``JSONValue/writeString(_:to:)`` does,
+    /// copying unescaped runs of UTF-8 in bulk.
+    static func appendJSONString(_ s: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        var s = s
+        s.withUTF8 { b in
+            var run = 0
+            var i = 0
+            let n = b.count
+            while i < n {
+                let c = b[i]
+                var esc: [UInt8]? = nil
+                var width = 1
+                switch c {
+                case 0x22: esc = [0x5C, 0x22]
+                case 0x5C: esc = [0x5C, 0x5C]
+                case 0x0A: esc = [0x5C, 0x6E]
+                case 0x0D: esc = [0x5C, 0x72]
+                case 0x09: esc = [0x5C, 0x74]
+                case 0xE2 where i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9):
+                    esc = Array("\\u202\(b[i + 2] == 0xA8 ? "8" : "9")".utf8)
+                    width = 3
+                default:
+                    if c < 0x20 {
+                        let hex = String(c, radix: 16)
+                        esc = Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+                    }
+                }
+                if let esc {
+                    if i > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i])) }
+                    out.append(contentsOf: esc)
+                    i += width
+                    run = i
+                } else {
+                    i += 1
+                }
+            }
+            if n > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<n])) }
+        }
+        out.append(0x22)
     }
 
     /// Reads a decision back from its JSON form (goldens, the audit's inputs).

@@ -27,7 +27,11 @@ public enum ISOTime {
         if i < b.count, b[i] == UInt8(ascii: "-") { negativeYear = true; i += 1 }
         guard var year = num(4) else { return nil }
         // years with more than four digits
-        while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { year = year * 10 + Int(b[i] - 0x30); i += 1 }
+        while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+            year = year * 10 + Int(b[i] - 0x30)
+            i += 1
+            if year > 999_999_999 { return nil }  // no overflow on absurd years
+        }
         if negativeYear { year = -year }
         guard expect(UInt8(ascii: "-")), let month = num(2), expect(UInt8(ascii: "-")), let day = num(2) else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
@@ -119,6 +123,7 @@ public enum ISOTime {
 
     /// Formats epoch seconds as `yyyy-mm-ddThh:mm:ssZ` (fractions kept when present).
     public static func format(_ t: Double) -> String {
+        guard t.isFinite, abs(t) < 1e14 else { return "\(t) seconds after 1970-01-01T00:00:00Z" }
         let days = Int((t / 86_400).rounded(.down))
         var rest = t - Double(days) * 86_400
         let (y, m, d) = civilFromDays(days)

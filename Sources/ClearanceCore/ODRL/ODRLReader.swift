@@ -397,6 +397,7 @@ struct Reader {
                 }
                 if let lang = o["@language"]?.stringValue { return .languageTagged(lex, language: lang) }
                 if case .number(let d) = v { return .number(d) }
+                if case .bool(let b) = v { return .bool(b) }
                 return .string(lex)
             }
             if let id = o["@id"] ?? o["uid"], o.count == 1 {

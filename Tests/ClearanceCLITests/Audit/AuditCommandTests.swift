@@ -200,3 +200,56 @@ func codes(_ report: JSONValue?) -> [String] {
         #expect(codes(try audit([dir + "/later.jsonl"]).1) == [])
     }
 }
+
+/// The decision cache must never change a finding: audits with and without it agree, on the
+/// sample log and on a few thousand random uses of the sample agreements.
+@Suite(.serialized) struct DecisionCacheTests {
+    static func randomLog(count: Int, seed: UInt64) -> String {
+        var rng = SplitMix(seed: seed)
+        let subs = ["alsharq", "gulfnews", "levantpost", "anadolu-review", "random-blog"]
+        let kinds = ["text", "photo", "video"], chans = ["web", "print", "social", "tv", "mobile"]
+        let terr = ["IQ", "TR", "LB", "JO", "AE", "DE", "IL", "IR"], credits = ["İLKHA", "IHA", "İLKHA / Anadolu Review", ""]
+        var out = ""
+        var t: Int64 = 1_764_400_000  // late November 2026
+        for k in 0..<count {
+            t += Int64(rng.next() % 900)
+            let at = Instant(secondsSinceEpoch: t).description
+            let pub = Instant(secondsSinceEpoch: t - Int64(rng.next() % 7200)).description
+            let credit = credits[Int(rng.next() % UInt64(credits.count))]
+            let partial = rng.next() % 3 == 0
+            out += #"{"id":"r\#(k)","subscriber":"\#(subs[Int(rng.next() % 5)])","source":"ilkha","asset":{"id":"a\#(k % 7)","kind":"\#(kinds[Int(rng.next() % 3)])","publishedAt":"\#(pub)"},"#
+            out += partial ? #""use":{"extent":"partial","portion":0.\#(1 + rng.next() % 8)},"# : ""
+            out += #""channel":"\#(chans[Int(rng.next() % 5)])","territory":"\#(terr[Int(rng.next() % 8)])","at":"\#(at)","url":"https://x.example/\#(k)""#
+            out += credit.isEmpty ? "" : #","attribution":"\#(credit)""#
+            out += "}\n"
+        }
+        return out
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test func cachedAndUncachedAuditsAgree() throws {
+        let dir = try AuditPaths.tempDir()
+        let log = dir + "/random.jsonl"
+        try DecisionCacheTests.randomLog(count: 3000, seed: 42).write(toFile: log, atomically: true, encoding: .utf8)
+        for input in [AuditPaths.seedLog, log] {
+            let (_, cached) = try audit([input])
+            let (_, fresh) = try audit([input], ["--no-decision-cache"])
+            let a = cached?["findings"]?.arrayValue ?? []
+            let b = fresh?["findings"]?.arrayValue ?? []
+            #expect(a.count == b.count)
+            #expect(a == b)
+            #expect(a.count > 0)
+        }
+    }
+}

@@ -140,3 +140,19 @@ extension NewsDeciderTests {
         #expect(memo.count > 0)
     }
 }
+
+extension NewsDeciderTests {
+    /// The direct JSON writer escapes exactly like the shared JSON writer.
+    @Test func directWriterEscapesLikeJSONValue() throws {
+        let tricky = ["plain", "quote \" and \\ backslash", "tab\tnew\nline\rret", "nul \u{0} bell \u{7} esc \u{1B}",
+                      "line sep \u{2028} para \u{2029}", "العربية İLKHA «»", "emoji 🙂", ""]
+        for t in tricky {
+            let d = NewsDecision(id: t, verdict: .deny, source: "s", subscriber: t,
+                                 reasons: [Reason(code: "c", agreement: t, message: t, quote: t, quoteFrom: "notice")],
+                                 duties: [DecisionDuty(duty: Duty(action: .attribute, text: t, url: nil), agreement: t)],
+                                 wouldPermitIf: [t])
+            #expect(d.jsonText == d.json.serialized(), "`\(t)`")
+            #expect(try JSONParser.parse(d.jsonText)["id"]?.stringValue == t)
+        }
+    }
+}

@@ -12,8 +12,8 @@ public enum HTMLReport {
     /// The table columns: key and header.
     static let tableColumns: [(key: String, title: String)] = [
         ("severity", "Severity"), ("code", "Code"), ("subscriber", "Subscriber"), ("at", "Time"),
-        ("event", "Event"), ("url", "Evidence"), ("agreement", "Agreement / clause"),
-        ("message", "Finding"), ("remedy", "Remedy"), ("where", "Log line"),
+        ("event", "Event / log line"), ("url", "Evidence"), ("agreement", "Agreement / clause"),
+        ("message", "Finding"), ("remedy", "Remedy"),
     ]
 
     /// Everything up to and including the table's `<tbody>`.
@@ -73,9 +73,9 @@ public enum HTMLReport {
         o += "<label>Code <select id=\"code\"><option value=\"\">all</option>"
         for (c, _) in s.codesByCount() { o += "<option>\(c.rawValue)</option>" }
         o += "</select></label>\n<span id=\"shown\" role=\"status\"></span></div>\n"
-        o += "<table id=\"t\"><thead><tr>"
+        o += "<div class=\"tablewrap\"><table id=\"t\"><thead><tr>"
         for (k, t) in tableColumns {
-            o += "<th data-k=\"\(k)\"\(k == "where" ? " data-num=\"1\"" : "") tabindex=\"0\" aria-sort=\"none\">\(esc(t))</th>"
+            o += "<th data-k=\"\(k)\" tabindex=\"0\" aria-sort=\"none\">\(esc(t))</th>"
         }
         o += "</tr></thead>\n<tbody>\n"
         return o
@@ -87,8 +87,8 @@ public enum HTMLReport {
         o += "<td><span class=\"badge \(f.severity.rawValue)\">\(f.severity.rawValue)</span></td>"
         o += "<td><code>\(f.code.rawValue)</code></td>"
         o += "<td dir=\"auto\">\(esc(f.subscriber ?? ""))</td>"
-        o += "<td class=\"nowrap\">\(esc(f.at ?? ""))</td>"
-        o += "<td dir=\"auto\">\(esc(f.event ?? ""))</td>"
+        o += "<td class=\"time\">\(esc(f.at ?? ""))</td>"
+        o += "<td><span dir=\"auto\">\(esc(f.event ?? ""))</span><div class=\"where\"><bdi>\(esc(f.file))</bdi>:\(f.line)</div></td>"
         o += "<td class=\"ev\">"
         if let u = f.url {
             if u.hasPrefix("https://") || u.hasPrefix("http://") {
@@ -104,15 +104,14 @@ public enum HTMLReport {
         if let a = f.agreement { o += "<strong dir=\"auto\">\(esc(a))</strong> " }
         if let c = f.clause { o += "<span class=\"clause\">\(esc(c))</span>" }
         if let q = f.quote { o += "<blockquote dir=\"auto\">\(esc(q))</blockquote>" }
-        o += "</td><td dir=\"auto\">\(esc(f.message))</td>"
-        o += "<td dir=\"auto\">\(esc(f.remedy ?? ""))</td>"
-        o += "<td class=\"nowrap\" data-v=\"\(f.line)\"><bdi>\(esc(f.file))</bdi>:\(f.line)</td></tr>\n"
+        o += "</td><td class=\"msg\" dir=\"auto\">\(esc(f.message))</td>"
+        o += "<td class=\"msg\" dir=\"auto\">\(esc(f.remedy ?? ""))</td></tr>\n"
         return o
     }
 
     /// Closes the table and the page; says so when rows were left out.
     public static func tail(shown: Int, total: Int) -> String {
-        var o = "</tbody></table>\n"
+        var o = "</tbody></table></div>\n"
         if total == 0 { o += "<p class=\"none\">No findings: every use audited was covered and its duties met.</p>\n" }
         if shown < total {
             o += "<p class=\"note\">The table shows the first \(shown) of \(total) findings; the summary and charts count them all. Use <code>--format csv</code> or <code>--format jsonl</code> for the full list.</p>\n"
@@ -131,7 +130,7 @@ public enum HTMLReport {
 
     /// A horizontal stacked bar chart as inline SVG.
     static func chart(_ bars: [Bar], title: String) -> String {
-        let labelWidth = 190.0, barArea = 330.0, rowH = 24.0, top = 8.0
+        let labelWidth = 170.0, barArea = 270.0, rowH = 24.0, top = 8.0
         let width = labelWidth + barArea + 60
         let height = top * 2 + rowH * Double(max(bars.count, 1)) + 18
         let maxV = Double(max(bars.map { $0.errors + $0.warnings }.max() ?? 1, 1))
@@ -198,7 +197,7 @@ public enum HTMLReport {
     .card{border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:120px}
     .card .n{display:block;font-size:24px;font-weight:600}.card .l{color:var(--mut)}
     .card.err .n{color:var(--err)}.card.warn .n{color:var(--warn)}.card.ok .n{color:var(--ok)}
-    .charts{display:flex;flex-wrap:wrap;gap:24px;margin-top:16px}
+    .charts{display:flex;flex-wrap:wrap;gap:24px;margin-top:16px;align-items:flex-start}
     figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:12px}
     figcaption{font-weight:600;margin-bottom:6px}
     svg .lbl,svg .val,svg .leg{font-size:12px;fill:var(--fg);font-family:inherit}
@@ -206,15 +205,18 @@ public enum HTMLReport {
     .controls{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin-bottom:8px}
     .controls input{padding:4px 8px;min-width:260px}
     #shown{color:var(--mut)}
-    table{border-collapse:collapse;width:100%}
+    .tablewrap{overflow-x:auto}
+    table{border-collapse:collapse;width:100%;font-size:13px}
+    td.time{min-width:84px}td.msg{min-width:140px;max-width:230px}
     th,td{border-bottom:1px solid var(--line);padding:6px 8px;vertical-align:top;text-align:start}
     th{background:#f3f5f7;cursor:pointer;user-select:none;position:sticky;top:0;white-space:nowrap}
     th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
-    td.ev{overflow-wrap:anywhere;max-width:280px}.nowrap{white-space:nowrap}
+    td.ev{overflow-wrap:anywhere;min-width:130px;max-width:200px}.nowrap{white-space:nowrap}
+    blockquote{max-width:200px}td code{font-size:11px}
     .badge{display:inline-block;border-radius:4px;padding:0 6px;color:#fff;font-size:12px}
     .badge.error{background:var(--err)}.badge.warning{background:var(--warn)}
     blockquote{margin:4px 0 0;padding:2px 8px;border-inline-start:3px solid var(--line);color:var(--mut)}
-    .clause{color:var(--mut)}.duty{color:var(--mut);margin-top:2px}
+    .clause{color:var(--mut)}.duty{color:var(--mut);margin-top:2px}.where{color:var(--mut);font-size:12px;overflow-wrap:anywhere;max-width:140px}
     .note,.none,footer{color:var(--mut)}footer{margin-top:24px}
     code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px}
     """
@@ -231,11 +233,11 @@ public enum HTMLReport {
     shown.textContent=k+' of '+rows.length+' shown';}
     [q,sev,code].forEach(function(e){e.addEventListener('input',apply);});
     var ths=t.tHead.rows[0].cells;
-    function sortBy(i){var th=ths[i],asc=th.getAttribute('aria-sort')!=='ascending',num=th.dataset.num;
+    function sortBy(i){var th=ths[i],asc=th.getAttribute('aria-sort')!=='ascending';
     for(var j=0;j<ths.length;j++)ths[j].setAttribute('aria-sort','none');th.setAttribute('aria-sort',asc?'ascending':'descending');
     var idx=rows.map(function(r,k){return k;});
     idx.sort(function(a,b){var x=rows[a].cells[i],y=rows[b].cells[i],r;
-    if(num){r=(+x.dataset.v)-(+y.dataset.v);}else{r=x.textContent.localeCompare(y.textContent);}
+    r=x.textContent.localeCompare(y.textContent,undefined,{numeric:true});
     if(r===0)r=a-b;return asc?r:-r;});
     var nr=[],nt=[];idx.forEach(function(k){nr.push(rows[k]);nt.push(texts[k]);tb.appendChild(rows[k]);});rows=nr;texts=nt;}
     for(var i=0;i<ths.length;i++)(function(i){ths[i].addEventListener('click',function(){sortBy(i);});

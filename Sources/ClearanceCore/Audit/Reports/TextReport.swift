@@ -95,10 +95,12 @@ public enum CSVReport {
     /// Quotes a cell when needed, and defuses spreadsheet formulas in text that came from a log.
     ///
     /// A cell starting with `=`, `+`, `-`, `@`, tab or CR would be run as a formula by
-    /// Excel/LibreOffice; such cells get a leading `'` (OWASP's advice for CSV injection).
+    /// Excel/LibreOffice; such cells get a leading `'` (OWASP's advice for CSV injection),
+    /// except a plain number and `-` (standard input's name).
     public static func cell(_ s: String) -> String {
         var v = s
-        if let first = v.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+        if let first = v.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
+           v != "-", Double(v) == nil {
             v = "'" + v
         }
         if v.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {

@@ -6,7 +6,7 @@
 #   bench/run.sh --quick              1,000 subscribers, 50,000 requests, 3 runs (Cedar 1); results stay in .build-bench/
 #   bench/run.sh --subscribers N --requests M --seed S --runs K --cedar-runs K [--skip-build] [--no-cedar] [--publish]
 #
-# A full-size run (the defaults) writes bench/RESULTS.md and docs/readme-bench.md; a scaled-down one
+# A full-size run (the defaults) writes bench/RESULTS.md and bench/README-section.md; a scaled-down one
 # writes them only with --publish. Everything else goes to .build-bench/ (ignored by git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,8 +88,8 @@ say "report"
 "$BIN/clearance-bench" report --results "$RES" --out "$RES/RESULTS.md" --readme "$RES/readme-bench.md" --command "$COMMAND" > /dev/null
 if [ "$PUBLISH" = 1 ]; then
   cp "$RES/RESULTS.md" bench/RESULTS.md
-  cp "$RES/readme-bench.md" docs/readme-bench.md
-  say "wrote bench/RESULTS.md and docs/readme-bench.md"
+  cp "$RES/readme-bench.md" bench/README-section.md
+  say "wrote bench/RESULTS.md and bench/README-section.md"
 fi
 cat "$RES/RESULTS.md"
 say "done"

@@ -51,7 +51,10 @@ enum StoreBench {
             out += i == n - 1 ? "\n" : ",\n"
         }
         out += "]\n"
-        FileManager.default.createFile(atPath: file, contents: Data(out.utf8))
+        guard FileManager.default.createFile(atPath: file, contents: Data(out.utf8)) else {
+            print("error: cannot write `\(file)`")
+            exit(74)
+        }
         print("wrote \(n) agreements for \(min(n, subs)) subscribers to \(file) (\(out.utf8.count / 1_000_000) MB)")
     }
 

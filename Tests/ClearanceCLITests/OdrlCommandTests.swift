@@ -26,7 +26,7 @@ import Testing
 
     static func temp(_ name: String, _ bytes: [UInt8]) -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("clearance-odrl-\(UUID().uuidString)-\(name)")
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: url.path, contents: Data(bytes)))
         return url.path
     }
 

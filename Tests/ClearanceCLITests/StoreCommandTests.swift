@@ -17,12 +17,12 @@ import Testing
             try FileManager.default.createDirectory(atPath: dir.appendingPathComponent("Policies").path, withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("Policies/ilkha.json"),
                                             to: dir.appendingPathComponent("Policies/ilkha.json"))
-            FileManager.default.createFile(atPath: dir.appendingPathComponent("Policies/aa.json").path, contents: Data("{}".utf8))
+            #expect(FileManager.default.createFile(atPath: dir.appendingPathComponent("Policies/aa.json").path, contents: Data("{}".utf8)))
         }
 
         func file(_ name: String, _ text: String) -> String {
             let p = dir.appendingPathComponent(name).path
-            FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+            #expect(FileManager.default.createFile(atPath: p, contents: Data(text.utf8)))
             return p
         }
 

@@ -36,7 +36,7 @@ struct SchemaTests {
     @Test("a file that is not a database is a clear error")
     func notADatabase() throws {
         let box = Sandbox()
-        FileManager.default.createFile(atPath: box.dbPath, contents: Data(String(repeating: "not sqlite\n", count: 200).utf8))
+        #expect(FileManager.default.createFile(atPath: box.dbPath, contents: Data(String(repeating: "not sqlite\n", count: 200).utf8)))
         do {
             _ = try box.open()
             Issue.record("opened a text file as a database")

@@ -11,10 +11,11 @@ final class Sandbox {
     init() {
         dir = NSTemporaryDirectory() + "clearance-store-" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: dir + "/Policies", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir + "/Policies/ilkha.json",
+        let wroteIlkha = FileManager.default.createFile(atPath: dir + "/Policies/ilkha.json",
                                        contents: Data(#"{"@context": "http://www.w3.org/ns/odrl.jsonld", "uid": "ilkha"}"#.utf8))
-        FileManager.default.createFile(atPath: dir + "/Policies/aa.json",
+        let wroteAa = FileManager.default.createFile(atPath: dir + "/Policies/aa.json",
                                        contents: Data(#"{"@context": "http://www.w3.org/ns/odrl.jsonld", "uid": "aa"}"#.utf8))
+        precondition(wroteIlkha && wroteAa, "cannot write the sandbox's policies under \(dir)")
         policies = PolicyFolder(path: dir + "/Policies")
     }
 

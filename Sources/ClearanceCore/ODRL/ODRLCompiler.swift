@@ -8,7 +8,8 @@ struct Compiler {
     /// The prefixes a JSON-LD `@context` declares (objects inside it, or in an array of contexts).
     static func prefixes(of context: JSONValue?) -> [String: String] {
         var out: [String: String] = [:]
-        for item in context?.arrayValue ?? context.map { [$0] } ?? [] {
+        let items: [JSONValue] = context?.arrayValue ?? context.map({ [$0] }) ?? []
+        for item in items {
             guard case .object(let o) = item else { continue }
             for (k, v) in o where !k.hasPrefix("@") {
                 if let iri = v.stringValue ?? v["@id"]?.stringValue, iri.contains(":") { out[k] = iri }

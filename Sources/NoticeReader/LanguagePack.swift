@@ -52,7 +52,7 @@ public struct Match: Sendable {
 struct WordKey: Hashable, Sendable {
     let word: String
     init(_ word: String) { self.word = word }
-    static func == (a: WordKey, b: WordKey) -> Bool { a.word.utf8.elementsEqual(b.word.utf8) }
+    static func == (a: WordKey, b: WordKey) -> Bool { a.word.utf8Equals(b.word) }
     func hash(into h: inout Hasher) {
         var w = word
         w.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
@@ -124,7 +124,7 @@ public final class Lexicon: Sendable {
         guard !stems.isEmpty else { return [] }
         var out: [Phrase] = []
         for n in [1, 2] where f.unicodeScalars.count >= n {
-            for p in stems[Self.head(f, count: n)] ?? [] where f.utf8.starts(with: p.parts[0].utf8) { out.append(p) }
+            for p in stems[Self.head(f, count: n)] ?? [] where f.utf8HasPrefix(p.parts[0]) { out.append(p) }
         }
         return out
     }
@@ -140,32 +140,47 @@ public final class Lexicon: Sendable {
     func forms(_ t: String) -> [String] {
         if prefixes.isEmpty { return [t] }
         var out = [t]
-        for p in prefixes where t.utf8.starts(with: p.utf8) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
+        for p in prefixes where t.utf8HasPrefix(p) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
             out.append(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)))
         }
         return out
     }
 
     func matches(_ form: String, _ part: String, stem: Bool) -> Bool {
-        stem ? form.utf8.starts(with: part.utf8) : form.utf8.elementsEqual(part.utf8)
+        stem ? form.utf8HasPrefix(part) : form.utf8Equals(part)
     }
 
     /// The best (longest) phrase starting at token `i`, with its length in tokens.
+    ///
+    /// perf showed this at a quarter of the notice bench, much of it allocation and
+    /// reference counting: a `forms` array and a merged candidate array (exact phrases plus
+    /// stem candidates, copied) per token and form. It now walks the dictionary entries in
+    /// place, in the same order (form, then exact before stems of one then two scalars), so
+    /// the same phrase wins ties.
     func longest(_ tokens: [Token], at i: Int) -> (Phrase, Int)? {
         var best: (Phrase, Int)?
-        for f in forms(tokens[i].text) {
-            var candidates: [Phrase] = exact[WordKey(f)] ?? []
-            candidates.append(contentsOf: stemCandidates(f))
-            for p in candidates {
-                guard i + p.parts.count <= tokens.count else { continue }
-                var ok = true
-                for k in 1..<max(1, p.parts.count) where k < p.parts.count {
-                    let t = tokens[i + k].text
-                    if matches(t, p.parts[k], stem: p.stem[k]) { continue }
-                    if prefixes.isEmpty || !forms(t).contains(where: { matches($0, p.parts[k], stem: p.stem[k]) }) { ok = false; break }
-                }
-                if ok, p.weight > (best?.0.weight ?? Int.min) { best = (p, p.parts.count) }
+        func consider(_ p: Phrase) {
+            guard i + p.parts.count <= tokens.count else { return }
+            for k in 1..<max(1, p.parts.count) where k < p.parts.count {
+                let t = tokens[i + k].text
+                if matches(t, p.parts[k], stem: p.stem[k]) { continue }
+                if prefixes.isEmpty || !forms(t).contains(where: { matches($0, p.parts[k], stem: p.stem[k]) }) { return }
             }
+            if p.weight > (best?.0.weight ?? Int.min) { best = (p, p.parts.count) }
+        }
+        func tryForm(_ f: String) {
+            if let ps = exact[WordKey(f)] { for p in ps { consider(p) } }
+            guard !stems.isEmpty else { return }
+            var it = f.unicodeScalars.makeIterator()
+            let scalars = it.next() == nil ? 0 : it.next() == nil ? 1 : 2
+            for n in [1, 2] where scalars >= n {
+                for p in stems[Self.head(f, count: n)] ?? [] where f.utf8HasPrefix(p.parts[0]) { consider(p) }
+            }
+        }
+        let t = tokens[i].text
+        tryForm(t)
+        for p in prefixes where t.utf8HasPrefix(p) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
+            tryForm(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)))
         }
         return best
     }

@@ -61,13 +61,13 @@ public final class LanguagePacks: Sendable {
             }
             guard w.utf8.count >= 3 else { return }
             for k in [1, 2] where w.unicodeScalars.count >= k {
-                for (i, stem) in stemIndex[Lexicon.head(w, count: k)] ?? [] where w.utf8.starts(with: stem.utf8) && (!cliticOnly || !all[i].prefixes.isEmpty) {
+                for (i, stem) in stemIndex[Lexicon.head(w, count: k)] ?? [] where w.utf8HasPrefix(stem) && (!cliticOnly || !all[i].prefixes.isEmpty) {
                     best[i] = max(best[i] ?? 0, 2)
                 }
             }
         }
         add(t, cliticOnly: false)
-        for p in cliticPrefixes where t.utf8.starts(with: p.utf8) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
+        for p in cliticPrefixes where t.utf8HasPrefix(p) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
             add(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)), cliticOnly: true)
         }
         return best.map { (all[$0.key].pack.language, $0.value) }

@@ -27,8 +27,26 @@ enum Tokenizer {
         if s.value < 0x80 {
             return (s.value >= 0x61 && s.value <= 0x7A) || (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0x41 && s.value <= 0x5A)
         }
+        if s.value < 0x10000 { return bmpWord[Int(s.value)] }
+        return computeIsWord(s)
+    }
+
+    private static func computeIsWord(_ s: Unicode.Scalar) -> Bool {
         let p = s.properties
         return p.isAlphabetic || p.numericType != nil || p.generalCategory == .spacingMark || p.generalCategory == .nonspacingMark
+    }
+
+    // perf on the release notice bench showed `_swift_stdlib_getBinaryProperties` at 8% of
+    // the time, nearly all from the tokenizer asking `isAlphabetic` (word scalars) and
+    // `isUppercase` (capitalised tokens) of every non-ASCII scalar. Both answers are fixed
+    // per scalar, so they are computed once for the Basic Multilingual Plane into tables
+    // (64 K entries each, built on first use); other planes still ask the properties.
+    private static let bmpWord: [Bool] = (0..<0x10000).map { v in Unicode.Scalar(UInt32(v)).map(computeIsWord) ?? false }
+    private static let bmpUpper: [Bool] = (0..<0x10000).map { v in Unicode.Scalar(UInt32(v))?.properties.isUppercase ?? false }
+
+    /// `s.properties.isUppercase`, from the table for the BMP.
+    static func isUppercase(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x10000 ? bmpUpper[Int(s.value)] : s.properties.isUppercase
     }
 
     static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 0x30 && s.value <= 0x39 }
@@ -62,11 +80,19 @@ enum Tokenizer {
     }
 
     private static func make(_ text: NormalizedText, _ i: Int, _ j: Int, number: Bool) -> Token {
-        var u = String.UnicodeScalarView()
-        u.append(contentsOf: text.scalars[i..<j])
+        // perf showed building each token's `String` from a `UnicodeScalarView` going through
+        // the stdlib's slow UTF-32 repair path (`_slowFromCodeUnits`); encoding the scalars
+        // straight into the new string's UTF-8 storage gives the same string without it.
+        let str = String(unsafeUninitializedCapacity: (j - i) * 4) { buf in
+            var n = 0
+            for k in i..<j {
+                UTF8.encode(text.scalars[k]) { buf[n] = $0; n += 1 }
+            }
+            return n
+        }
         let o = Int(text.origin[i])
-        let cap = o < text.input.count && text.input[o].properties.isUppercase
-        return Token(text: String(u), start: i, end: j, isNumber: number, capitalised: cap)
+        let cap = o < text.input.count && isUppercase(text.input[o])
+        return Token(text: str, start: i, end: j, isNumber: number, capitalised: cap)
     }
 
     /// Line ranges (folded scalar offsets) of `range`, split at line breaks; blank lines dropped.
@@ -133,7 +159,7 @@ enum Tokenizer {
         if (j..<dot).allSatisfy({ isDigit(text.scalars[$0]) || text.scalars[$0] == "." }) { return true }
         if (j..<dot).contains(where: { text.scalars[$0] == "." }) { return true }
         let o = Int(text.origin[j])
-        let cap = o < text.input.count && text.input[o].properties.isUppercase
+        let cap = o < text.input.count && isUppercase(text.input[o])
         return len == 1 || (cap && len <= 3)
     }
 }

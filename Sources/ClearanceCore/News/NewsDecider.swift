@@ -87,8 +87,6 @@ public struct PreparedAgreement: Sendable {
 
     /// The restrictions alone (prohibitions), or nil when there are none.
     let restrictionSet: ODRLPolicySet?
-    /// The same agreement as integer masks, deciding common requests without the engine (nil: always use the engine).
-    let compiled: CompiledAgreement?
 
     struct PreparedGrant: Sendable {
         /// The grant's permissions alone (the fast path: one `outcome` call).
@@ -126,7 +124,6 @@ public struct PreparedAgreement: Sendable {
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
         agreement = a
         memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
-        compiled = CompiledAgreement(a, table: table)
         let uid = NewsODRL.agreementIRI(source: a.source, id: a.id)
         let full = try ODRLReader.readPolicy(a.odrlPolicy(territories: table))
         var grants: [PreparedGrant] = []
@@ -235,8 +232,6 @@ public struct NewsDecider: Sendable {
     public let notice: NoticeTerms?
     public let agreements: [PreparedAgreement]
     let table: TerritoryTable
-    /// Whether agreements decide through their ``CompiledAgreement`` when they have one (tests turn it off to compare with the engine).
-    var usesCompiledAgreements = true
 
     /// A decider for one source's notice (nil: no policy) and a set of agreements (any subscribers).
     public init(notice: NoticeTerms?, agreements: [PreparedAgreement], territories: TerritoryTable = .builtin) {
@@ -263,21 +258,14 @@ public struct NewsDecider: Sendable {
         let concerned = notice.prohibitions(concerning: r)
         let noticeQuote = concerned.first?.quote ?? notice.prohibitions.first?.quote ?? notice.noticeText
         let lifters = Set(concerned.flatMap(\.liftedBy))
-        // Built only when the engine is asked (the compiled path does not need it: ~14,000 instructions saved).
-        lazy var ctx = NewsEngine.context(for: r)
-        let facts = usesCompiledAgreements ? CompiledAgreement.Facts(r, table: table) : nil
+        let ctx = NewsEngine.context(for: r)
         let state = notice.state(for: r.asset.kind)
         let mine = agreements.filter { $0.agreement.subscriber.id == r.subscriber && $0.agreement.source == r.source }
 
         // 1. Agreements, in the order given.
         var outcomes: [(PreparedAgreement, AgreementOutcome)] = []
         for p in mine {
-            let o: AgreementOutcome
-            if let c = p.compiled, let facts {
-                o = c.outcome(facts, lifters: lifters)  // same answer as the engine, without it (see CompiledAgreement)
-            } else {
-                o = outcome(p, r, ctx, state, lifters: lifters, usage: usage, memo: memo)
-            }
+            let o = outcome(p, r, ctx, state, lifters: lifters, usage: usage, memo: memo)
             if let g = o.permittedGrant {
                 let a = p.agreement
                 d.verdict = .permit

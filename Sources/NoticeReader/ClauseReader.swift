@@ -278,7 +278,10 @@ enum ClauseReader {
             if n > 80 || (0x0A...0x0D).contains(u.value) || u.value == 0x85 || u.value == 0x2028 || u.value == 0x2029 { plain = false; break }
         }
         if plain { return s }
-        let flat = s.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
-        return flat.count > 80 ? String(flat.prefix(77)) + "…" : flat
+        let flat = n > 80 && !s.unicodeScalars.contains(where: { (0x0A...0x0D).contains($0.value) || $0.value == 0x85 || $0.value == 0x2028 || $0.value == 0x2029 })
+            ? s : s.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
+        // Count Characters only up to 81: the clause may be long.
+        guard let cut = flat.index(flat.startIndex, offsetBy: 80, limitedBy: flat.endIndex), cut < flat.endIndex else { return flat }
+        return String(flat.prefix(77)) + "…"
     }
 }

@@ -139,7 +139,7 @@ public final class Lexicon: Sendable {
         self.partStart = partStart; self.partWord = partWord; self.partStem = partStem
         self.oneScalar = v.oneScalar
         self.exactFirst = exactFirst.sorted(); self.stemFirst = stemFirst.sorted()
-        let prefixes = (pack.prefixes ?? []).map(NormalizedText.fold).sorted { $0.count > $1.count }
+        let prefixes = (pack.prefixes ?? []).map(NormalizedText.fold).filter { !$0.isEmpty }.sorted { $0.count > $1.count }
         self.prefixes = prefixes
         self.prefixOrder = prefixes.compactMap { p in cliticPrefixes.firstIndex(of: p).map { Int16($0) } }
         self.detectWords = (pack.detect?.words ?? []).map { NormalizedText.fold($0) }

@@ -17,6 +17,8 @@ public final class LanguagePacks: Sendable {
     /// Clitic prefixes of every pack, longest first; a token's stripped forms follow this order.
     let cliticPrefixes: [String]
     let cliticScalars: [[Unicode.Scalar]]
+    /// First scalars of the clitic prefixes.
+    let cliticFirst: [Unicode.Scalar]
     /// Per word id: packs for which it is a detection word (3 points), a known first word of three
     /// bytes or more (2 points), or the stem of a phrase's first word (2 points).
     let detectMask: [UInt64]
@@ -44,7 +46,7 @@ public final class LanguagePacks: Sendable {
         for list in parsed { for p in list { for (w, st) in zip(p.parts, p.stem) { vocab.intern(w, stem: st) } } }
         for p in packs { for w in p.detect?.words ?? [] { vocab.intern(NormalizedText.fold(w), stem: false) } }
         vocab.freeze()
-        let prefixes = Array(Set(packs.flatMap { ($0.prefixes ?? []).map(NormalizedText.fold) })).sorted { ($0.count, $1) > ($1.count, $0) }
+        let prefixes = Array(Set(packs.flatMap { ($0.prefixes ?? []).map(NormalizedText.fold).filter { !$0.isEmpty } })).sorted { ($0.count, $1) > ($1.count, $0) }
         // Phase 2: compile each pack against the vocabulary.
         var lex: [String: Lexicon] = [:]
         var common: Lexicon?
@@ -68,6 +70,7 @@ public final class LanguagePacks: Sendable {
         self.vocabulary = vocab
         self.cliticPrefixes = prefixes
         self.cliticScalars = prefixes.map { Array($0.unicodeScalars) }
+        self.cliticFirst = Array(Set(prefixes.compactMap { $0.unicodeScalars.first })).sorted { $0.value < $1.value }
         var detect = [UInt64](repeating: 0, count: vocab.words.count)
         var exact = detect, stem = detect
         var prefixPacks: UInt64 = 0
@@ -103,6 +106,8 @@ public final class LanguagePacks: Sendable {
                 var w = vocabulary.walk(sc, t.start, t.end, stems: &a.stems)
                 a.forms.append(.init(prefix: -1, word: w, stemStart: s0, stemCount: Int32(a.stems.count) - s0, bytes: Int32(bytes)))
                 let n = t.end - t.start
+                // Most tokens start with no clitic's first letter: skip the prefix loop for them.
+                guard n >= 3, cliticFirst.contains(sc[t.start]) else { a.formStart.append(Int32(a.forms.count)); continue }
                 for (pi, p) in cliticScalars.enumerated() where n >= p.count + 2 {
                     var k = 0
                     while k < p.count && sc[t.start + k] == p[k] { k += 1 }

@@ -105,6 +105,8 @@ public struct NormalizedText: Sendable {
             let lo = Int(Self.table.offsets[Int(v)]), hi = Int(Self.table.offsets[Int(v) + 1])
             return Array(Self.table.scalars[lo..<hi])
         }
+        // CJK ideographs fold to themselves (no compatibility form, case or mark).
+        if (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) { return [s] }
         if let hit = cache[v] { return hit }
         let r = foldSlow(s)
         cache[v] = r
@@ -115,14 +117,15 @@ public struct NormalizedText: Sendable {
         text.unicodeScalars.flatMap { fold($0, cache: &cache) }
     }
 
-    /// Folds of every scalar below `tableLimit` (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic),
+    /// Folds of every scalar below `tableLimit` (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic,
+    /// Devanagari, Thai…),
     /// computed once per process: `scalars[offsets[v] ..< offsets[v + 1]]` is the fold of `v`.
     ///
     /// perf showed `foldSlow` (Foundation's NFKC, lower-casing and decomposition, about 10% of
     /// the notice bench) and the per-text cache dictionary in front of it: every reading met
     /// its letters for the first time. A table answers those scripts without either; rarer
     /// scripts still go through the per-text cache.
-    static let tableLimit: UInt32 = 0x800
+    static let tableLimit: UInt32 = 0x1000
     static let table: (offsets: [UInt32], scalars: [Unicode.Scalar]) = {
         var offsets: [UInt32] = [0]
         var scalars: [Unicode.Scalar] = []

@@ -18,6 +18,9 @@ struct Vocabulary: Sendable {
     /// Children of all nodes, each node's run sorted by scalar (see `Node.edges`).
     private var edgeScalar: [UInt32] = []
     private var edgeTarget: [Int32] = []
+    /// The root's children for scalars below U+1000, by scalar: the root fans out to every first
+    /// letter of every script, where a binary search would take eight steps per token.
+    private var rootLow: [Int32] = []
     /// Folded text of each word id.
     private(set) var words: [String] = []
     /// UTF-8 length of each word id (the detection rules look at byte lengths).
@@ -83,11 +86,20 @@ struct Vocabulary: Sendable {
             for (s, t) in kids { edgeScalar.append(s); edgeTarget.append(t) }
         }
         building = []
+        rootLow = [Int32](repeating: -1, count: 0x1000)
+        for k in 0..<Int(nodes[0].edgeCount) {
+            let e = Int(nodes[0].edgeStart) + k
+            if edgeScalar[e] < 0x1000 { rootLow[Int(edgeScalar[e])] = edgeTarget[e] }
+        }
     }
 
     /// The child of node `n` along scalar `s`.
     @inline(__always)
     func child(_ n: Int, _ s: UInt32) -> Int? {
+        if n == 0 && s < 0x1000 && !rootLow.isEmpty {
+            let c = rootLow[Int(s)]
+            return c < 0 ? nil : Int(c)
+        }
         let node = nodes[n]
         var lo = Int(node.edgeStart), hi = lo + Int(node.edgeCount)
         // Most nodes have one to three children: a short linear scan beats binary search there.

@@ -65,9 +65,14 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
 
     /// A decision-log row; `policyHash` must be resolved outside any store transaction (``revision(_:)`` writes).
     static func entry(_ r: RepublicationRequest, _ d: NewsDecision, versions: [AgreementVersionRef], policyHash: String?) -> DecisionLogEntry {
-        DecisionLogEntry(decidedAt: Date(), requestId: r.id, subscriber: r.subscriber, source: r.source,
-                         decision: d.verdict.rawValue, policyHash: policyHash, agreementVersions: versions,
-                         request: r.json, response: d.json)
+        // Request and decision are written straight to JSON text (no JSON trees): batch workers build
+        // these rows, the batch thread only chains and inserts them.
+        var e = DecisionLogEntry(decidedAt: Date(), requestId: r.id, subscriber: r.subscriber, source: r.source,
+                                 decision: d.verdict.rawValue, policyHash: policyHash, agreementVersions: versions,
+                                 request: .null, response: .null)
+        e.requestText = r.jsonText
+        e.responseText = d.jsonText
+        return e
     }
 
     func decide(_ r: RepublicationRequest, notice: NoticeCache.Loaded,

@@ -236,6 +236,25 @@ struct LedgerTests {
         #expect(SHA256.hex(String(repeating: "a", count: 1_000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
+    /// The direct canonical row text (hash chains) is the JSON-object definition's, byte for byte.
+    @Test("chain: direct canonical text equals the JSON-object canonical text")
+    func canonicalDirect() {
+        let values = Chain.sampleValues
+        let names = ["seq", "decision_id", "row_hash", "prev_hash", "request", "Zeta", "a", "ä", "response"]
+        var state: UInt64 = 99
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for _ in 0..<500 {
+            var cols = [(names[0], values[0])]
+            cols.removeAll()
+            for name in names where next(3) > 0 { cols.append((name, values[next(values.count)])) }
+            cols.shuffle(using: &SeededShuffle.shared)
+            #expect(Chain.canonical(cols) == Chain.canonicalViaTree(cols))
+        }
+    }
+
     /// The block-at-a-time path (contiguous input) and the byte-at-a-time path (any sequence) agree for
     /// every length around block boundaries, and feeding in pieces equals feeding at once.
     @Test("SHA-256: contiguous, byte-wise and piecewise input give the same digest")
@@ -274,3 +293,14 @@ struct FastJSONTests {
         #expect(FastJSON.string(v, sortedKeys: true) == v.serialized(sortedKeys: true))
     }
 }
+
+/// A fixed shuffle source for the canonical-text test.
+struct SeededShuffle: RandomNumberGenerator {
+    nonisolated(unsafe) static var shared = SeededShuffle()
+    var state: UInt64 = 7
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state
+    }
+}
+

@@ -136,8 +136,12 @@ enum Tokenizer {
         while i < line.upperBound {
             let s = a[i]
             switch s {
-            case "!", "?", ";", "。", "！", "？", "•":
+            case "!", "?", ";", "。", "！", "？", "•", "։", "।", "॥":
                 cut(i + 1)
+            case ":":
+                // Armenian text often ends sentences with an ASCII colon (for `։`): a colon followed by
+                // a space and an Armenian letter ends the clause. Elsewhere a colon introduces what follows.
+                if i + 2 < line.upperBound, a[i + 1] == " ", (0x0531...0x0587).contains(a[i + 2].value) { cut(i + 1) }
             case ".":
                 let next = i + 1 < line.upperBound ? a[i + 1] : " "
                 if next.properties.isWhitespace || next == "\"" || next == ")" {

@@ -130,6 +130,13 @@ enum HolderFinder {
     /// A name around an agency word: capitalised words before it ("Anadolu Ajansı": the name includes
     /// the agency word), or a capitalised or quoted name after it ("Agence France-Presse").
     static func agencyName(_ c: ClauseInput, _ ci: Int, _ x: Match) -> Found? {
+        // «Dunyo» axborot agentligi: the quoted words before the agency word, whatever their case.
+        if x.lo > 0, gap(c, x.lo).has("\"") {
+            var j = x.lo - 1
+            while j > 0, x.lo - j < 6, !gap(c, j).has("\"") { j -= 1 }
+            if gap(c, j).has("\"") || j == 0 { return make(c, ci, j, x.lo, stripClitic: false) }
+            return nil
+        }
         var j = x.lo
         while j > 0, x.lo - j < 5 {
             let t = c.tokens[j - 1]
@@ -171,8 +178,11 @@ enum HolderFinder {
     /// A name following token `from`.
     static func after(_ c: ClauseInput, _ ci: Int, from: Int, stripClitic: Bool, requireCapital: Bool = false) -> Found? {
         var i = from
+        // A name in quotes («Արմենպրես», “Kun.uz”) runs to the closing quote, whatever its case.
+        var quoted = false
         // Skip years, ©, "by", "to", "for" before the name.
         while i < c.tokens.count {
+            if case let g = gap(c, i), g.has("\""), !g.s.contains(where: { $0 != "\"" && $0 != " " }) { quoted = true; break }
             if i > from, case let g = gap(c, i), g.breaks && !g.has("-") { return nil }
             let t = c.tokens[i]
             if t.isNumber || t.text == "©" { i += 1; continue }
@@ -181,13 +191,15 @@ enum HolderFinder {
         }
         let start = i
         // A name starts with a capital (or in a script without case), or is a domain name.
-        if requireCapital, start < c.tokens.count, !c.tokens[start].capitalised, c.tokens[start].text.unicodeScalars.first.map({ $0.properties.changesWhenUppercased }) == true,
+        if requireCapital, !quoted, start < c.tokens.count, !c.tokens[start].capitalised, c.tokens[start].text.unicodeScalars.first.map({ $0.properties.changesWhenUppercased }) == true,
            !(start + 1 < c.tokens.count && gap(c, start + 1).isFullStop) {
             return nil
         }
         var end = i
         while end < c.tokens.count, end - start < 12 {
-            if end > start {
+            if end > start && quoted {
+                if gap(c, end).has("\"") { break }
+            } else if end > start {
                 let g = gap(c, end)
                 if g.breaks { break }
                 if g.has(".") && g.endsWithSpace && !Tokenizer.isAbbreviation(c.text, before: c.tokens[end - 1].end, lineStart: c.tokens[start].start) { break }

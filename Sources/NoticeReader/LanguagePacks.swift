@@ -192,7 +192,7 @@ public final class LanguagePacks: Sendable {
 
     /// Default language of a script when nothing else decides.
     static func preference(_ code: String) -> Int {
-        ["ar", "en", "ru", "fa", "tr", "fr", "es", "de"].firstIndex(of: code) ?? 100
+        ["ar", "en", "ru", "fa", "tr", "fr", "es", "de", "zh"].firstIndex(of: code) ?? 100
     }
 
     /// Loads every `*.json` in `directory`.

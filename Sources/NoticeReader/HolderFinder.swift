@@ -40,6 +40,13 @@ enum HolderFinder {
                         // A grantor in a cased script starts with a capital ("permission of Reuters", not "approval prior to publication").
                         consider(3, after(c, ci, from: c.matches[j].hi, stripClitic: false, requireCapital: true))
                     }
+                    // "zgody PAP", "согласия ТАСС": in languages that put the grantor in the genitive, a capitalised
+                    // name right after the lifter (and its written/prior words).
+                    let tail = c.matches[j - 1].hi
+                    if genitiveGrantor.contains(c.provenance.language), !(j < c.matches.count && c.matches[j].concept == "of"),
+                       tail < c.tokens.count, c.tokens[tail].capitalised, !gap(c, tail).breaks, !gap(c, tail).has(","), matchAt(c, tail) == nil {
+                        consider(3, after(c, ci, from: tail, stripClitic: false, requireCapital: true))
+                    }
                     // "NAME's permission" / "NAME'in onayı"
                     var lo = x.lo
                     var jj = k - 1
@@ -91,6 +98,8 @@ enum HolderFinder {
         }
     }
 
+    /// Languages that name a grantor in the genitive, with no word for "of" ("bez zgody PAP").
+    static let genitiveGrantor: Set<String> = ["pl", "ru", "uk", "cs", "lv", "uz-Cyrl", "uz"]
     /// Legal forms that end a company name.
     static let companyForms: Set<String> = ["limited", "ltd", "inc", "llc", "plc", "gmbh", "corp", "corporation", "srl", "spa", "bv", "nv", "oy", "ab", "as", "asa", "jsc", "ooo", "зао", "оао", "ооо", "ао", "пао"]
     /// Capitalised words that do not make a name on their own (sentence starts, determiners).
@@ -147,10 +156,17 @@ enum HolderFinder {
         if j < x.lo, (j..<x.lo).contains(where: { !notNames.contains(c.tokens[$0].text) && c.tokens[$0].text.unicodeScalars.count >= 2 }) {
             return make(c, ci, j, x.hi, stripClitic: false)
         }
-        guard let run = capitalRun(c, from: x.hi) else { return nil }
-        // Quoted, the name is what the quotes hold; otherwise the agency word is part of it.
-        let quoted = gap(c, x.hi).has("\"")
-        return make(c, ci, quoted ? run.lowerBound : x.lo, run.upperBound, stripClitic: false)
+        // Quoted after it (news agency “International Reporters”), the name is what the quotes hold.
+        let quoted = x.hi < c.tokens.count && gap(c, x.hi).has("\"")
+        if quoted, let run = capitalRun(c, from: x.hi) { return make(c, ci, run.lowerBound, run.upperBound, stripClitic: false) }
+        // "Polska Agencja Prasowa": agency words written in title case (not a line in capitals) are the name.
+        if x.hi - x.lo >= 2, (x.lo..<x.hi).allSatisfy({ c.tokens[$0].capitalised }),
+           (x.lo..<x.hi).contains(where: { k in c.text.input[c.text.inputSpan(c.tokens[k].start, c.tokens[k].end)].dropFirst().contains { $0.properties.isLowercase } }) {
+            return make(c, ci, x.lo, x.hi, stripClitic: false, agencyWordsOnly: true)
+        }
+        // Otherwise capitalised words after it, with the agency word ("Agence France-Presse").
+        guard !quoted, let run = capitalRun(c, from: x.hi) else { return nil }
+        return make(c, ci, x.lo, run.upperBound, stripClitic: false)
     }
 
     /// A company name ending in a legal form at token `suffix`: the capitalised words before it.
@@ -216,7 +232,9 @@ enum HolderFinder {
     /// A name ending before token `from`.
     static func before(_ c: ClauseInput, _ ci: Int, from: Int) -> Found? {
         var start = from
-        while start > 0, from - start < 12 {
+        // Scripts without spaces give one token per character: allow a longer name there.
+        let cap = from > 0 && Tokenizer.isUnspaced(c.text.scalars[c.tokens[from - 1].start]) ? 24 : 12
+        while start > 0, from - start < cap {
             if start < from && gap(c, start).breaks { break }
             let t = c.tokens[start - 1]
             if let mm = matchAt(c, start - 1), beforeStops.contains(mm.concept) { break }
@@ -226,7 +244,7 @@ enum HolderFinder {
         return make(c, ci, start, from, stripClitic: false)
     }
 
-    static func make(_ c: ClauseInput, _ ci: Int, _ start: Int, _ end: Int, stripClitic: Bool) -> Found? {
+    static func make(_ c: ClauseInput, _ ci: Int, _ start: Int, _ end: Int, stripClitic: Bool, agencyWordsOnly: Bool = false) -> Found? {
         var end = end
         // Drop a case suffix written after an apostrophe (`A.Ş.'ye`, `Grubu’na`, `ABHaber'in`).
         if end - start >= 2, gap(c, end - 1).has("'"), c.tokens[end - 1].text.count <= 4 { end -= 1 }
@@ -234,7 +252,7 @@ enum HolderFinder {
         guard end > start else { return nil }
         if let mm = matchAt(c, start), mm.concept == "genericHolder" { return nil }
         // "the news agency" alone names no one: some word must be neither a determiner nor an agency word.
-        guard (start..<end).contains(where: { k in !notNames.contains(c.tokens[k].text) && matchAt(c, k)?.concept != "agency" }) else { return nil }
+        guard agencyWordsOnly || (start..<end).contains(where: { k in !notNames.contains(c.tokens[k].text) && matchAt(c, k)?.concept != "agency" }) else { return nil }
         var from = c.tokens[start].start
         if stripClitic, let lex = c.matches.first(where: { $0.concept == "reserved" }), lex.hi == start {
             let t = c.tokens[start].text
@@ -243,7 +261,11 @@ enum HolderFinder {
         let span = c.text.inputSpan(from, c.tokens[end - 1].end)
         var name = c.text.inputText(span)
         // Keep a trailing abbreviation's full stop ("Inc.", "A.Ş.").
-        if span.upperBound < c.text.input.count, c.text.input[span.upperBound] == ".", Tokenizer.isAbbreviation(c.text, before: c.tokens[end - 1].end, lineStart: c.tokens[start].start), c.tokens[end - 1].text.count <= 3 {
+        // An acronym ending the sentence ("… of ANP.") keeps no full stop: only a company form or a
+        // dotted abbreviation does.
+        let lastWord = c.tokens[end - 1].text
+        let dotted = companyForms.contains(lastWord) || ["co", "inc", "ltd", "corp", "jr", "sr", "st", "bros"].contains(lastWord) || name.contains(".")
+        if dotted, span.upperBound < c.text.input.count, c.text.input[span.upperBound] == ".", Tokenizer.isAbbreviation(c.text, before: c.tokens[end - 1].end, lineStart: c.tokens[start].start), c.tokens[end - 1].text.count <= 3 {
             name += "."
         }
         let letters = name.unicodeScalars.filter { $0.properties.isAlphabetic }.count

@@ -168,6 +168,14 @@ enum Tokenizer {
         if (j..<dot).contains(where: { text.scalars[$0] == "." }) { return true }
         let o = Int(text.origin[j])
         let cap = o < text.input.count && isUppercase(text.input[o])
+        // An acronym in capitals ("… of ANP. Next", "ΑΠΕ-ΜΠΕ. Απαγορεύεται") followed by a capitalised
+        // word ends the sentence; "Inc. The" and "A.Ş." stay abbreviations.
+        if len >= 2, cap, let last = text.origin.indices.contains(dot - 1) ? Int(text.origin[dot - 1]) : nil,
+           (o...last).allSatisfy({ $0 < text.input.count && (isUppercase(text.input[$0]) || !text.input[$0].properties.isAlphabetic) }),
+           dot + 2 < text.scalars.count, text.scalars[dot + 1] == " " {
+            let n = Int(text.origin[dot + 2])
+            if n < text.input.count, isUppercase(text.input[n]) { return false }
+        }
         return len == 1 || (cap && len <= 3)
     }
 }

@@ -86,3 +86,22 @@ struct UsageEventFastTests {
         #expect(checked > 0)
     }
 }
+
+/// `Instant.auditText` is `description`, byte for byte.
+struct InstantTextTests {
+    @Test func equalsDescription() {
+        var ms: Int64 = -62_135_596_800_000  // 0001-01-01
+        var x: UInt64 = 7
+        for _ in 0..<5_000 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let t = Instant(millisecondsSinceEpoch: ms)
+            #expect(t.auditText == t.description, "\(ms)")
+            ms += Int64(x >> 30) % 2_000_000_000_000 + Int64(x % 1000)
+            if ms > 253_402_300_799_000 { break }
+        }
+        for t in [Instant(millisecondsSinceEpoch: 0), Instant(millisecondsSinceEpoch: 1), Instant(millisecondsSinceEpoch: -1),
+                  Instant(millisecondsSinceEpoch: -62_200_000_000_000), Instant(millisecondsSinceEpoch: 253_402_300_799_999)] {
+            #expect(t.auditText == t.description)
+        }
+    }
+}

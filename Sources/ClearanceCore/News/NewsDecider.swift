@@ -141,16 +141,38 @@ public enum NewsEngine {
     }
 }
 
-/// Remembers, per agreement version, grant and request shape, which time-independent dimensions
-/// the engine found failing, so that explaining a repeated kind of denial costs one lookup.
+/// Remembers, per agreement version, outcome and request shape, how a denial by that agreement is
+/// explained (its reasons and what would permit), so that explaining a repeated kind of denial costs
+/// one lookup instead of building its sentences again.
 ///
-/// Not thread-safe: one per batch or per thread. Passing none to ``NewsDecider/decide(_:usage:memo:)``
-/// gives the same decisions, only slower to explain.
+/// Only explanations that do not depend on the time are kept (not those of an agreement that is not
+/// in force yet or any more, an embargo or a quota). Not thread-safe: one per batch or per thread.
+/// Passing none to ``NewsDecider/decide(_:usage:memo:)`` gives the same decisions, only slower to explain.
 public final class DecisionMemo {
-    var failing: [String: (failing: [GrantDimension], sawAction: Bool, actionOK: Bool)] = [:]
-    public init() {}
+    struct Key: Hashable {
+        var agreement: String
+        var grant: Int
+        var failing: UInt32
+        var restriction: Int
+        var kindNotAccepted: Bool
+        var kind: AssetKind
+        var action: String
+        var extent: Extent
+        var portion: Double?
+        var channel: Channel
+        var territory: String
+    }
+    var explanations: [Key: ([Reason], [String])] = [:]
+    /// At most this many explanations are kept (the memo starts over when full).
+    let capacity: Int
+    public init(capacity: Int = 100_000) { self.capacity = capacity }
     /// Number of remembered shapes.
-    public var count: Int { failing.count }
+    public var count: Int { explanations.count }
+
+    func remember(_ key: Key, _ value: ([Reason], [String])) {
+        if explanations.count >= capacity { explanations.removeAll(keepingCapacity: true) }
+        explanations[key] = value
+    }
 }
 
 /// An agreement compiled for the engine once, to decide many requests (DESIGN.md rules 3–5).
@@ -397,7 +419,7 @@ public struct NewsDecider: Sendable {
             d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
         }
         for (p, o) in outcomes {
-            let (reasons, would) = explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+            let (reasons, would) = explanation(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage, memo: memo)
             d.reasons += reasons
             for w in would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
         }
@@ -500,6 +522,23 @@ public struct NewsDecider: Sendable {
         }
         if let best { o.bestGrant = best.0; o.failing = best.1 }
         return o
+    }
+
+    /// ``explain(_:_:_:concerned:noticeQuote:usage:)``, remembered in `memo` when it does not depend on the time.
+    func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
+                     noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> ([Reason], [String]) {
+        guard let memo, o.inactivity == nil, !o.failing.contains(where: { $0 == .embargo || $0 == .quota }) else {
+            return explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+        }
+        var bits: UInt32 = 0
+        for d in o.failing { bits |= 1 << UInt32(GrantDimension.allCases.firstIndex(of: d) ?? 31) }
+        let key = DecisionMemo.Key(agreement: p.memoKey, grant: o.bestGrant ?? -1, failing: bits, restriction: o.restriction ?? -1,
+                                   kindNotAccepted: o.kindNotAccepted, kind: r.asset.kind, action: r.action, extent: r.extent,
+                                   portion: r.portion, channel: r.channel, territory: r.territory)
+        if let hit = memo.explanations[key] { return hit }
+        let made = explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+        memo.remember(key, made)
+        return made
     }
 
     func explain(_ a: Agreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],

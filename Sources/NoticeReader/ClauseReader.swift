@@ -270,7 +270,18 @@ enum ClauseReader {
     static let ccPorts: Set<String> = ["de", "at", "ch", "fr", "es", "it", "nl", "pl", "br", "ar", "us", "uk", "jp", "tr", "ru", "cl", "mx", "pt", "au", "ca", "ie", "se", "no", "fi", "dk", "be", "cz", "gr", "hr", "hu", "ro", "rs", "za", "kr", "tw", "cn", "hk", "sg", "my", "ph", "th", "nz", "il", "in", "ec", "pe", "co", "cr", "gt", "pr", "ve", "lu", "ug", "mk", "mt", "si", "sk", "ee", "lt", "lv", "bg"]
 
     static func short(_ s: String) -> String {
-        let flat = s.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
-        return flat.count > 80 ? String(flat.prefix(77)) + "…" : flat
+        // Most clauses are one short line: no need to split, join and count Characters.
+        var n = 0
+        var plain = true
+        for u in s.unicodeScalars {
+            n += 1
+            if n > 80 || (0x0A...0x0D).contains(u.value) || u.value == 0x85 || u.value == 0x2028 || u.value == 0x2029 { plain = false; break }
+        }
+        if plain { return s }
+        let flat = n > 80 && !s.unicodeScalars.contains(where: { (0x0A...0x0D).contains($0.value) || $0.value == 0x85 || $0.value == 0x2028 || $0.value == 0x2029 })
+            ? s : s.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
+        // Count Characters only up to 81: the clause may be long.
+        guard let cut = flat.index(flat.startIndex, offsetBy: 80, limitedBy: flat.endIndex), cut < flat.endIndex else { return flat }
+        return String(flat.prefix(77)) + "…"
     }
 }

@@ -26,53 +26,65 @@ public struct LanguagePack: Codable, Sendable {
     }
 }
 
-/// A compiled phrase: folded tokens, the last of which may be a stem (`fotoğraf*`).
-struct Phrase: Sendable {
-    let concept: String
-    let value: String?
-    let parts: [String]
-    let stem: [Bool]
-    let weight: Int
-}
-
 /// A concept found in a clause, over tokens `[lo, hi)`.
 public struct Match: Sendable {
     public let concept: String
     public let value: String?
     public let lo: Int
     public let hi: Int
-    /// The values of a multi-valued concept key (`extent.whole+partial`).
-    public var values: [String] { value.map { $0.split(separator: "+").map(String.init) } ?? [] }
-}
+    /// The values of a multi-valued concept key (`extent.whole+partial`), split once when the pack loads.
+    public let values: [String]
 
-/// A folded word as a dictionary key, hashed and compared by its UTF-8 bytes.
-///
-/// Folded text is already normalised, so byte equality is word equality, and this skips
-/// `String`'s Unicode-aware hashing (the reader's hot path on Arabic and Persian text).
-struct WordKey: Hashable, Sendable {
-    let word: String
-    init(_ word: String) { self.word = word }
-    static func == (a: WordKey, b: WordKey) -> Bool { a.word.utf8Equals(b.word) }
-    func hash(into h: inout Hasher) {
-        var w = word
-        w.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
+    init(concept: String, value: String?, values: [String], lo: Int, hi: Int) {
+        self.concept = concept; self.value = value; self.values = values; self.lo = lo; self.hi = hi
     }
 }
 
+/// A pack's phrases with their words folded and split, before word ids exist.
+struct ParsedPhrase {
+    let concept: String
+    let value: String?
+    let parts: [String]
+    let stem: [Bool]
+}
+
 /// A compiled language pack, ready to match.
+///
+/// Phrases are held column-wise (weights, word ids, stem flags in flat arrays) and indexed by the
+/// vocabulary id of their first word, so `longest` touches integers only: no strings, hashing or
+/// reference counting per token (see `Vocabulary`).
 public final class Lexicon: Sendable {
     public let pack: LanguagePack
-    let exact: [WordKey: [Phrase]]
-    /// Stems by their first two scalars (or one, for one-letter stems), checked by byte prefix.
-    let stems: [UInt64: [Phrase]]
+    /// Phrase `p`'s concept, value and split values (cold: read only when a phrase wins).
+    let concept: [String]
+    let value: [String?]
+    let values: [[String]]
+    /// Phrase `p`'s weight: more words, then more letters, then fewer stems win.
+    let weight: [Int]
+    /// Phrase `p`'s words: `partWord[partStart[p] ..< partStart[p + 1]]`, each a word id or a stem id.
+    let partStart: [Int32]
+    let partWord: [Int32]
+    let partStem: [Bool]
+    /// Phrases whose first word is exactly word `w`: `exactList[exactStart[w] ..< exactStart[w + 1]]`,
+    /// in file order; likewise `stemList` for phrases whose first word is stem `w`.
+    let exactStart: [Int32]
+    let exactList: [Int32]
+    let stemStart: [Int32]
+    let stemList: [Int32]
+    /// Index in `LanguagePacks.cliticPrefixes` of each of this pack's clitics, longest first.
+    let prefixOrder: [Int16]
     let prefixes: [String]
-    let detectWords: Set<WordKey>
+    let detectWords: [String]
     let detectLetters: Set<UInt32>
+    /// First words of exact phrases and stems of stem phrases (for detection scores).
+    let exactFirst: [Int32]
+    let stemFirst: [Int32]
+    /// Whether word id `w` is one scalar long (shared with the vocabulary).
+    let oneScalar: [Bool]
 
-    public init(_ pack: LanguagePack) {
-        self.pack = pack
-        var exact: [WordKey: [Phrase]] = [:]
-        var stems: [UInt64: [Phrase]] = [:]
+    /// Folds and splits a pack's phrases (first phase of loading: collects the vocabulary).
+    static func parse(_ pack: LanguagePack) -> [ParsedPhrase] {
+        var out: [ParsedPhrase] = []
         for (key, phrases) in pack.terms.sorted(by: { $0.key < $1.key }) {
             let dot = key.firstIndex(of: ".")
             let concept = dot.map { String(key[..<$0]) } ?? key
@@ -89,17 +101,48 @@ public final class Lexicon: Sendable {
                         stem.append(star && k == toks.count - 1)
                     }
                 }
-                guard let first = parts.first else { continue }
-                let weight = parts.count * 1000 + parts.reduce(0) { $0 + $1.count } * 2 - stem.filter { $0 }.count
-                let p = Phrase(concept: concept, value: value, parts: parts, stem: stem, weight: weight)
-                if stem[0] { stems[Self.head(first, count: min(2, first.unicodeScalars.count)), default: []].append(p) }
-                else { exact[WordKey(first), default: []].append(p) }
+                guard !parts.isEmpty else { continue }
+                out.append(ParsedPhrase(concept: concept, value: value, parts: parts, stem: stem))
             }
         }
-        self.exact = exact
-        self.stems = stems
-        self.prefixes = (pack.prefixes ?? []).map(NormalizedText.fold).sorted { $0.count > $1.count }
-        self.detectWords = Set((pack.detect?.words ?? []).map { WordKey(NormalizedText.fold($0)) })
+        return out
+    }
+
+    /// Compiles a parsed pack against the shared vocabulary (which already holds all its words).
+    init(_ pack: LanguagePack, parsed: [ParsedPhrase], vocabulary v: Vocabulary, cliticPrefixes: [String]) {
+        self.pack = pack
+        var concept: [String] = [], value: [String?] = [], values: [[String]] = [], weight: [Int] = []
+        var partStart: [Int32] = [0], partWord: [Int32] = [], partStem: [Bool] = []
+        var exactBy: [[Int32]] = Array(repeating: [], count: v.words.count)
+        var stemBy: [[Int32]] = Array(repeating: [], count: v.words.count)
+        var exactFirst = Set<Int32>(), stemFirst = Set<Int32>()
+        for p in parsed {
+            let idx = Int32(concept.count)
+            concept.append(p.concept)
+            value.append(p.value)
+            values.append(p.value.map { $0.split(separator: "+").map(String.init) } ?? [])
+            weight.append(p.parts.count * 1000 + p.parts.reduce(0) { $0 + $1.count } * 2 - p.stem.filter { $0 }.count)
+            for (w, st) in zip(p.parts, p.stem) { partWord.append(v.id(w)); partStem.append(st) }
+            partStart.append(Int32(partWord.count))
+            let first = v.id(p.parts[0])
+            if p.stem[0] { stemBy[Int(first)].append(idx); stemFirst.insert(first) } else { exactBy[Int(first)].append(idx); exactFirst.insert(first) }
+        }
+        func csr(_ by: [[Int32]]) -> ([Int32], [Int32]) {
+            var start: [Int32] = [0], list: [Int32] = []
+            start.reserveCapacity(by.count + 1)
+            for l in by { list.append(contentsOf: l); start.append(Int32(list.count)) }
+            return (start, list)
+        }
+        (self.exactStart, self.exactList) = csr(exactBy)
+        (self.stemStart, self.stemList) = csr(stemBy)
+        self.concept = concept; self.value = value; self.values = values; self.weight = weight
+        self.partStart = partStart; self.partWord = partWord; self.partStem = partStem
+        self.oneScalar = v.oneScalar
+        self.exactFirst = exactFirst.sorted(); self.stemFirst = stemFirst.sorted()
+        let prefixes = (pack.prefixes ?? []).map(NormalizedText.fold).filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        self.prefixes = prefixes
+        self.prefixOrder = prefixes.compactMap { p in cliticPrefixes.firstIndex(of: p).map { Int16($0) } }
+        self.detectWords = (pack.detect?.words ?? []).map { NormalizedText.fold($0) }
         var letters = Set<UInt32>()
         for u in (pack.detect?.letters ?? "").unicodeScalars {
             letters.insert(u.value)
@@ -110,97 +153,91 @@ public final class Lexicon: Sendable {
         self.detectLetters = letters
     }
 
-    /// The first one or two scalars of a word, packed.
-    static func head(_ w: String, count: Int) -> UInt64 {
-        var it = w.unicodeScalars.makeIterator()
-        var h = UInt64(count) << 62
-        if count >= 1, let a = it.next() { h |= UInt64(a.value) << 21 }
-        if count >= 2, let b = it.next() { h |= UInt64(b.value) }
-        return h
-    }
-
-    /// Stems that are a prefix of `f`.
-    func stemCandidates(_ f: String) -> [Phrase] {
-        guard !stems.isEmpty else { return [] }
-        var out: [Phrase] = []
-        for n in [1, 2] where f.unicodeScalars.count >= n {
-            for p in stems[Self.head(f, count: n)] ?? [] where f.utf8HasPrefix(p.parts[0]) { out.append(p) }
+    /// Whether token `t` (one of its forms this pack reads) matches word or stem `w`.
+    @inline(__always)
+    func tokenMatches(_ a: TokenAnalysis, _ t: Int, _ w: Int32, stem: Bool) -> Bool {
+        let r = a.formRange(t)
+        if a.form(r.lowerBound, matches: w, stem: stem) { return true }
+        if prefixOrder.isEmpty { return false }
+        for f in (r.lowerBound + 1)..<r.upperBound where prefixOrder.contains(a.forms[f].prefix) {
+            if a.form(f, matches: w, stem: stem) { return true }
         }
-        return out
-    }
-
-    /// Whether some phrase of this pack starts with the word `t`.
-    func knows(_ t: String) -> Bool {
-        if t.utf8.count < 3 { return false }
-        for f in forms(t) where exact[WordKey(f)] != nil || !stemCandidates(f).isEmpty { return true }
         return false
     }
 
-    /// The token's own text and its forms with an attached clitic removed.
-    func forms(_ t: String) -> [String] {
-        if prefixes.isEmpty { return [t] }
-        var out = [t]
-        for p in prefixes where t.utf8HasPrefix(p) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
-            out.append(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)))
-        }
-        return out
-    }
-
-    func matches(_ form: String, _ part: String, stem: Bool) -> Bool {
-        stem ? form.utf8HasPrefix(part) : form.utf8Equals(part)
-    }
-
-    /// The best (longest) phrase starting at token `i`, with its length in tokens.
+    /// The best (longest) phrase starting at token `i` and ending by token `end`: its index and length.
     ///
-    /// perf showed this at a quarter of the notice bench, much of it allocation and
-    /// reference counting: a `forms` array and a merged candidate array (exact phrases plus
-    /// stem candidates, copied) per token and form. It now walks the dictionary entries in
-    /// place, in the same order (form, then exact before stems of one then two scalars), so
-    /// the same phrase wins ties.
-    func longest(_ tokens: [Token], at i: Int) -> (Phrase, Int)? {
-        var best: (Phrase, Int)?
-        func consider(_ p: Phrase) {
-            guard i + p.parts.count <= tokens.count else { return }
-            for k in 1..<max(1, p.parts.count) where k < p.parts.count {
-                let t = tokens[i + k].text
-                if matches(t, p.parts[k], stem: p.stem[k]) { continue }
-                if prefixes.isEmpty || !forms(t).contains(where: { matches($0, p.parts[k], stem: p.stem[k]) }) { return }
+    /// Ties keep the order the dictionary-based reader had, so readings do not change: the token's
+    /// own form before clitic-stripped forms (in this pack's clitic order), and within a form exact
+    /// phrases, then stems of one scalar, then longer stems, each in file order.
+    func longest(_ a: TokenAnalysis, at i: Int, end: Int) -> (Int, Int)? {
+        var best = -1
+        var bestWeight = Int.min
+        func consider(_ p: Int) -> Bool {
+            let lo = Int(partStart[p]), n = Int(partStart[p + 1]) - lo
+            guard i + n <= end, weight[p] > bestWeight else { return false }
+            for k in 1..<max(1, n) where k < n {
+                if !tokenMatches(a, i + k, partWord[lo + k], stem: partStem[lo + k]) { return false }
             }
-            if p.weight > (best?.0.weight ?? Int.min) { best = (p, p.parts.count) }
+            return true
         }
-        func tryForm(_ f: String) {
-            if let ps = exact[WordKey(f)] { for p in ps { consider(p) } }
-            guard !stems.isEmpty else { return }
-            var it = f.unicodeScalars.makeIterator()
-            let scalars = it.next() == nil ? 0 : it.next() == nil ? 1 : 2
-            for n in [1, 2] where scalars >= n {
-                for p in stems[Self.head(f, count: n)] ?? [] where f.utf8HasPrefix(p.parts[0]) { consider(p) }
+        func tryForm(_ f: Int) {
+            // Within a form the winner is the heaviest phrase, ties to the first in consideration order;
+            // a later form replaces an earlier form's winner only when strictly heavier.
+            var formBest = -1, formWeight = Int.min, formRank = (Int.max, Int.max)
+            func offer(_ p: Int, _ bucket: Int) {
+                guard consider(p) else { return }
+                let rank = (bucket, p)
+                if weight[p] > formWeight || (weight[p] == formWeight && rank < formRank) {
+                    formBest = p; formWeight = weight[p]; formRank = rank
+                }
             }
+            let form = a.forms[f]
+            if form.word >= 0 {
+                let w = Int(form.word)
+                for k in Int(exactStart[w])..<Int(exactStart[w + 1]) { offer(Int(exactList[k]), 0) }
+            }
+            let s0 = Int(form.stemStart)
+            for k in s0..<(s0 + Int(form.stemCount)) {
+                let w = Int(a.stems[k])
+                let lo = Int(stemStart[w]), hi = Int(stemStart[w + 1])
+                if lo == hi { continue }
+                // Stems of one scalar were looked up in their own bucket, before longer stems.
+                let bucket = oneScalar[w] ? 1 : 2
+                for k2 in lo..<hi { offer(Int(stemList[k2]), bucket) }
+            }
+            if formBest >= 0 && formWeight > bestWeight { best = formBest; bestWeight = formWeight }
         }
-        let t = tokens[i].text
-        tryForm(t)
-        for p in prefixes where t.utf8HasPrefix(p) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
-            tryForm(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)))
+        let r = a.formRange(i)
+        tryForm(r.lowerBound)
+        for p in prefixOrder {
+            for f in (r.lowerBound + 1)..<r.upperBound where a.forms[f].prefix == p { tryForm(f) }
         }
-        return best
+        guard best >= 0 else { return nil }
+        return (best, Int(partStart[best + 1] - partStart[best]))
     }
 }
 
 /// Longest-match, left-to-right, non-overlapping matching with several lexicons at once.
 enum Matcher {
-    static func run(_ tokens: [Token], _ lexicons: [Lexicon]) -> [Match] {
+    /// Matches over tokens `range` of the analysed tokens; match positions are relative to `range.lowerBound`.
+    static func run(_ tokens: [Token], _ a: TokenAnalysis, _ range: Range<Int>, _ lexicons: [Lexicon]) -> [Match] {
         var out: [Match] = []
-        var i = 0
-        while i < tokens.count {
-            var best: (Phrase, Int)?
+        var i = range.lowerBound
+        let base = range.lowerBound
+        while i < range.upperBound {
+            var best: (Lexicon, Int, Int)?
+            var bestWeight = Int.min
             for lex in lexicons {
-                if let m = lex.longest(tokens, at: i), m.0.weight > (best?.0.weight ?? Int.min) { best = m }
+                if let (p, n) = lex.longest(a, at: i, end: range.upperBound), lex.weight[p] > bestWeight {
+                    best = (lex, p, n); bestWeight = lex.weight[p]
+                }
             }
-            if let (p, n) = best {
-                out.append(Match(concept: p.concept, value: p.value, lo: i, hi: i + n))
+            if let (lex, p, n) = best {
+                out.append(Match(concept: lex.concept[p], value: lex.value[p], values: lex.values[p], lo: i - base, hi: i + n - base))
                 i += n
             } else {
-                if tokens[i].isNumber { out.append(Match(concept: "number", value: tokens[i].text, lo: i, hi: i + 1)) }
+                if tokens[i].isNumber { out.append(Match(concept: "number", value: tokens[i].text, values: [tokens[i].text], lo: i - base, hi: i + 1 - base)) }
                 i += 1
             }
         }

@@ -8,11 +8,27 @@ public final class LanguagePacks: Sendable {
     public let common: Lexicon?
     /// Packs per script, in file order of preference.
     let byScript: [String: [Lexicon]]
-    /// Every pack's detection words and first phrase words, for one lookup per word across all packs.
+    /// Indices in `all` of the packs of each script of `scriptNames`, in order of preference.
+    let scriptPacks: [[Int]]
+    /// Every pack but the common one, by language code; bit `i` of the masks below is `all[i]`.
     let all: [Lexicon]
-    let wordIndex: [WordKey: [(Int, Int)]]
-    let stemIndex: [UInt64: [(Int, String)]]
+    /// Every word of every pack (see `Vocabulary`).
+    let vocabulary: Vocabulary
+    /// Clitic prefixes of every pack, longest first; a token's stripped forms follow this order.
     let cliticPrefixes: [String]
+    let cliticScalars: [[Unicode.Scalar]]
+    /// First scalars of the clitic prefixes.
+    let cliticFirst: [Unicode.Scalar]
+    /// Per word id: packs for which it is a detection word (3 points), a known first word of three
+    /// bytes or more (2 points), or the stem of a phrase's first word (2 points).
+    let detectMask: [UInt64]
+    let exactMask: [UInt64]
+    let stemMask: [UInt64]
+    /// Packs that have clitic prefixes (only they score a clitic-stripped form).
+    let prefixPacks: UInt64
+    /// Per scalar below U+0800 (and then by dictionary): packs that list it among their detection letters.
+    let letterLow: [UInt64]
+    let letterHigh: [UInt32: UInt64]
 
     /// Errors loading packs.
     public struct LoadError: Error, CustomStringConvertible {
@@ -21,14 +37,24 @@ public final class LanguagePacks: Sendable {
         public var description: String { "cannot load language pack `\(file)`: \(reason)" }
     }
 
-    /// Packs from explicit values (tests, tools).
+    /// Packs from explicit values (tests, tools). At most 64 packs besides the common one
+    /// (detection keeps one bit per pack); further packs are ignored.
     public init(_ packs: [LanguagePack]) {
+        // Phase 1: fold and split every phrase, and intern every word into one vocabulary.
+        var vocab = Vocabulary()
+        let parsed = packs.map { Lexicon.parse($0) }
+        for list in parsed { for p in list { for (w, st) in zip(p.parts, p.stem) { vocab.intern(w, stem: st) } } }
+        for p in packs { for w in p.detect?.words ?? [] { vocab.intern(NormalizedText.fold(w), stem: false) } }
+        vocab.freeze()
+        let prefixes = Array(Set(packs.flatMap { ($0.prefixes ?? []).map(NormalizedText.fold).filter { !$0.isEmpty } })).sorted { ($0.count, $1) > ($1.count, $0) }
+        // Phase 2: compile each pack against the vocabulary.
         var lex: [String: Lexicon] = [:]
         var common: Lexicon?
         var byScript: [String: [Lexicon]] = [:]
-        for p in packs {
-            let l = Lexicon(p)
+        for (p, list) in zip(packs, parsed) {
+            let l = Lexicon(p, parsed: list, vocabulary: vocab, cliticPrefixes: prefixes)
             if p.script == "Zyyy" { common = l; continue }
+            if lex[p.language] == nil && lex.count >= 64 { continue }
             lex[p.language] = l
             byScript[p.script, default: []].append(l)
         }
@@ -39,38 +65,129 @@ public final class LanguagePacks: Sendable {
         self.common = common
         self.byScript = byScript
         let all = Array(lex.values).sorted { $0.pack.language < $1.pack.language }
-        var wordIndex: [WordKey: [(Int, Int)]] = [:]
-        var stemIndex: [UInt64: [(Int, String)]] = [:]
-        for (i, l) in all.enumerated() {
-            for w in l.detectWords { wordIndex[w, default: []].append((i, 3)) }
-            for w in l.exact.keys where w.word.utf8.count >= 3 && !l.detectWords.contains(w) { wordIndex[w, default: []].append((i, 2)) }
-            for (h, ps) in l.stems { for p in ps { stemIndex[h, default: []].append((i, p.parts[0])) } }
-        }
         self.all = all
-        self.wordIndex = wordIndex
-        self.stemIndex = stemIndex
-        self.cliticPrefixes = Array(Set(all.flatMap(\.prefixes))).sorted { $0.count > $1.count }
+        self.scriptPacks = Self.scriptNames.map { sc in (byScript[sc] ?? []).compactMap { l in all.firstIndex { $0 === l } } }
+        self.vocabulary = vocab
+        self.cliticPrefixes = prefixes
+        self.cliticScalars = prefixes.map { Array($0.unicodeScalars) }
+        self.cliticFirst = Array(Set(prefixes.compactMap { $0.unicodeScalars.first })).sorted { $0.value < $1.value }
+        var detect = [UInt64](repeating: 0, count: vocab.words.count)
+        var exact = detect, stem = detect
+        var prefixPacks: UInt64 = 0
+        var low = [UInt64](repeating: 0, count: 0x800)
+        var high: [UInt32: UInt64] = [:]
+        for (i, l) in all.enumerated() {
+            let bit = UInt64(1) << UInt64(i)
+            for w in l.detectWords { let id = vocab.id(w); if id >= 0 { detect[Int(id)] |= bit } }
+            for id in l.exactFirst where vocab.byteCount[Int(id)] >= 3 { exact[Int(id)] |= bit }
+            for id in l.stemFirst { stem[Int(id)] |= bit }
+            if !l.prefixes.isEmpty { prefixPacks |= bit }
+            for v in l.detectLetters { if v < 0x800 { low[Int(v)] |= bit } else { high[v, default: 0] |= bit } }
+        }
+        self.detectMask = detect
+        self.exactMask = exact
+        self.stemMask = stem
+        self.prefixPacks = prefixPacks
+        self.letterLow = low
+        self.letterHigh = high
     }
 
-    /// Detection points per pack language for one folded word (3 for a detection word, 2 for a known word).
-    func wordHits(_ t: String) -> [(String, Int)] {
-        var best: [Int: Int] = [:]
-        func add(_ w: String, cliticOnly: Bool) {
-            for (i, n) in wordIndex[WordKey(w)] ?? [] where !cliticOnly || !all[i].prefixes.isEmpty {
-                if n == 3 || w.utf8.count >= 3 { best[i] = max(best[i] ?? 0, n) }
+    /// The vocabulary's view of `tokens[range]`: word and stem ids of each token and of its
+    /// clitic-stripped forms. One trie walk per form; no strings are built or hashed.
+    func analyse(_ text: NormalizedText, _ tokens: [Token], _ range: Range<Int>) -> TokenAnalysis {
+        var a = TokenAnalysis()
+        a.formStart.reserveCapacity(range.count + 1)
+        a.forms.reserveCapacity(range.count)
+        text.scalars.withUnsafeBufferPointer { sc in
+            for t in tokens[range] {
+                var bytes = 0
+                for k in t.start..<t.end { bytes += UTF8.width(sc[k]) }
+                var s0 = Int32(a.stems.count)
+                var w = vocabulary.walk(sc, t.start, t.end, stems: &a.stems)
+                a.forms.append(.init(prefix: -1, word: w, stemStart: s0, stemCount: Int32(a.stems.count) - s0, bytes: Int32(bytes)))
+                let n = t.end - t.start
+                // Most tokens start with no clitic's first letter: skip the prefix loop for them.
+                guard n >= 3, cliticFirst.contains(sc[t.start]) else { a.formStart.append(Int32(a.forms.count)); continue }
+                for (pi, p) in cliticScalars.enumerated() where n >= p.count + 2 {
+                    var k = 0
+                    while k < p.count && sc[t.start + k] == p[k] { k += 1 }
+                    guard k == p.count else { continue }
+                    var pb = 0
+                    for u in p { pb += UTF8.width(u) }
+                    s0 = Int32(a.stems.count)
+                    w = vocabulary.walk(sc, t.start + k, t.end, stems: &a.stems)
+                    a.forms.append(.init(prefix: Int16(pi), word: w, stemStart: s0, stemCount: Int32(a.stems.count) - s0, bytes: Int32(bytes - pb)))
+                }
+                a.formStart.append(Int32(a.forms.count))
             }
-            guard w.utf8.count >= 3 else { return }
-            for k in [1, 2] where w.unicodeScalars.count >= k {
-                for (i, stem) in stemIndex[Lexicon.head(w, count: k)] ?? [] where w.utf8HasPrefix(stem) && (!cliticOnly || !all[i].prefixes.isEmpty) {
-                    best[i] = max(best[i] ?? 0, 2)
+        }
+        return a
+    }
+
+    /// Detection counts of one stretch of text: letters per script, detection letters per pack,
+    /// and word points per pack. Counts add up, so a notice's counts are the sum of its lines'.
+    struct Counts {
+        var scripts: [Int]
+        var letters: [Int]
+        var words: [Int]
+
+        init(packs: Int) {
+            scripts = [Int](repeating: 0, count: LanguagePacks.scriptNames.count)
+            letters = [Int](repeating: 0, count: packs)
+            words = [Int](repeating: 0, count: packs)
+        }
+
+        mutating func add(scriptsAndLetters o: Counts) {
+            for i in scripts.indices { scripts[i] += o.scripts[i] }
+            for i in letters.indices { letters[i] += o.letters[i] }
+        }
+
+        mutating func add(words o: Counts) {
+            for i in words.indices { words[i] += o.words[i] }
+        }
+    }
+
+    /// Adds the letters of input scalars `span` to `c`: one table look-up per scalar (this loop
+    /// sees every scalar of a page), where the string-keyed version hashed every non-ASCII scalar.
+    func countLetters(_ text: NormalizedText, _ span: Range<Int>, into c: inout Counts) {
+        let lo = max(0, span.lowerBound), hi = min(text.input.count, span.upperBound)
+        guard lo < hi else { return }
+        text.input.withUnsafeBufferPointer { input in
+            for i in lo..<hi {
+                let s = input[i]
+                let idx = Self.scriptIndex(s)
+                if idx < 0 { continue }
+                c.scripts[idx] += 1
+                let v = s.value
+                guard v >= 0x80 else { continue }
+                var mask = v < 0x800 ? letterLow[Int(v)] : (letterHigh[v] ?? 0)
+                while mask != 0 {
+                    c.letters[mask.trailingZeroBitCount] += 1
+                    mask &= mask - 1
                 }
             }
         }
-        add(t, cliticOnly: false)
-        for p in cliticPrefixes where t.utf8HasPrefix(p) && t.unicodeScalars.count >= p.unicodeScalars.count + 2 {
-            add(String(t.unicodeScalars.dropFirst(p.unicodeScalars.count)), cliticOnly: true)
+    }
+
+    /// Adds the word points of analysed tokens to `c`: per token and pack, 3 for a detection word,
+    /// else 2 for a word or stem the pack's phrases start with (clitic-stripped forms count only
+    /// for packs that have clitics). Integer masks per word id replace per-token dictionary look-ups.
+    func countWords(_ a: TokenAnalysis, into c: inout Counts) {
+        for t in 0..<a.count {
+            var m3: UInt64 = 0, m2: UInt64 = 0
+            for f in a.formRange(t) {
+                let form = a.forms[f]
+                let allowed: UInt64 = form.prefix < 0 ? ~0 : prefixPacks
+                if form.word >= 0 { m3 |= detectMask[Int(form.word)] & allowed }
+                guard form.bytes >= 3 else { continue }
+                if form.word >= 0 { m2 |= exactMask[Int(form.word)] & allowed }
+                let s0 = Int(form.stemStart)
+                for k in s0..<(s0 + Int(form.stemCount)) { m2 |= stemMask[Int(a.stems[k])] & allowed }
+            }
+            m2 &= ~m3
+            while m3 != 0 { c.words[m3.trailingZeroBitCount] += 3; m3 &= m3 - 1 }
+            while m2 != 0 { c.words[m2.trailingZeroBitCount] += 2; m2 &= m2 - 1 }
         }
-        return best.map { (all[$0.key].pack.language, $0.value) }
     }
 
     /// Default language of a script when nothing else decides.
@@ -107,31 +224,30 @@ public final class LanguagePacks: Sendable {
 
     static let scriptNames = ["Latn", "Arab", "Cyrl", "Armn", "Hebr", "Grek", "Thai", "Geor", "Jpan", "Hani", "Hang", "Deva"]
 
-    /// Index in `scriptNames` of a scalar's script, or -1.
+    /// Index in `scriptNames` of a scalar's script, or -1 (a switch on ranges, no string compares).
+    @inline(__always)
     static func scriptIndex(_ s: Unicode.Scalar) -> Int {
-        let v = s.value
-        if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) ? 0 : -1 }
-        guard let name = script(s) else { return -1 }
-        return scriptNames.firstIndex(of: name) ?? -1
+        switch s.value {
+        case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF: return 0
+        case 0x0600...0x06FF, 0x0750...0x077F, 0xFB50...0xFDFF, 0xFE70...0xFEFC: return 1
+        case 0x0400...0x04FF: return 2
+        case 0x0530...0x058F: return 3
+        case 0x0590...0x05FF: return 4
+        case 0x0370...0x03FF: return 5
+        case 0x0E00...0x0E7F: return 6
+        case 0x10A0...0x10FF: return 7
+        case 0x3040...0x30FF: return 8
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF: return 9
+        case 0xAC00...0xD7AF: return 10
+        case 0x0900...0x097F: return 11
+        default: return -1
+        }
     }
 
     /// ISO 15924 script of a scalar, for the scripts the reader cares about.
     static func script(_ s: Unicode.Scalar) -> String? {
-        switch s.value {
-        case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF: return "Latn"
-        case 0x0600...0x06FF, 0x0750...0x077F, 0xFB50...0xFDFF, 0xFE70...0xFEFC: return "Arab"
-        case 0x0400...0x04FF: return "Cyrl"
-        case 0x0530...0x058F: return "Armn"
-        case 0x0590...0x05FF: return "Hebr"
-        case 0x0370...0x03FF: return "Grek"
-        case 0x0E00...0x0E7F: return "Thai"
-        case 0x10A0...0x10FF: return "Geor"
-        case 0x3040...0x30FF: return "Jpan"
-        case 0x4E00...0x9FFF, 0x3400...0x4DBF: return "Hani"
-        case 0xAC00...0xD7AF: return "Hang"
-        case 0x0900...0x097F: return "Deva"
-        default: return nil
-        }
+        let i = scriptIndex(s)
+        return i < 0 ? nil : scriptNames[i]
     }
 
     static let scriptLanguage: [String: String] = [
@@ -151,69 +267,46 @@ public final class LanguagePacks: Sendable {
     /// Detects languages per script in input scalars `span` whose folded tokens are `tokens`.
     /// `fallback` gives the pack to use for a script when this text alone does not decide.
     public func detect(_ text: NormalizedText, span: Range<Int>, tokens: [Token], fallback: [String: Lexicon] = [:]) -> (Detection, [String: Lexicon]) {
-        var cache = DetectCache()
-        return detect(text, span: span, tokens: tokens, fallback: fallback, cache: &cache)
+        var c = Counts(packs: all.count)
+        countLetters(text, span, into: &c)
+        countWords(analyse(text, tokens, 0..<tokens.count), into: &c)
+        return decide(c, fallback: fallback)
     }
 
-    /// Per-reading memo of which packs know a word (pages repeat words a lot).
-    public struct DetectCache {
-        var scores: [WordKey: [(String, Int)]] = [:]
-        public init() {}
-    }
-
-    /// Detection with a memo shared across the lines of one input.
-    func detect(_ text: NormalizedText, span: Range<Int>, tokens: [Token], fallback: [String: Lexicon], cache: inout DetectCache) -> (Detection, [String: Lexicon]) {
-        var scriptCount: [String: Int] = [:]
-        var letterScore: [String: Int] = [:]
-        // Count scripts with a small array (this loop sees every scalar of a page), then name them.
-        var counts = [Int](repeating: 0, count: Self.scriptNames.count)
-        var letterHits: [UInt32: Int] = [:]
-        let lo = max(0, span.lowerBound), hi = min(text.input.count, span.upperBound)
-        for i in lo..<hi {
-            let s = text.input[i]
-            let idx = Self.scriptIndex(s)
-            if idx < 0 { continue }
-            counts[idx] += 1
-            if s.value >= 0x80 { letterHits[s.value, default: 0] += 1 }
-        }
-        for (k, n) in counts.enumerated() where n > 0 { scriptCount[Self.scriptNames[k]] = n }
-        for (sc, _) in scriptCount {
-            guard let cands = byScript[sc], cands.count > 1 else { continue }
-            for l in cands {
-                var n = 0
-                for (v, c) in letterHits where l.detectLetters.contains(v) { n += c }
-                if n > 0 { letterScore[l.pack.language, default: 0] += 2 * n }
-            }
-        }
-        var wordScore: [String: Int] = [:]
-        for t in tokens {
-            let key = WordKey(t.text)
-            if let hit = cache.scores[key] {
-                for (lang, n) in hit { wordScore[lang, default: 0] += n }
-                continue
-            }
-            let hit = wordHits(t.text)
-            for (lang, n) in hit { wordScore[lang, default: 0] += n }
-            cache.scores[key] = hit
-        }
+    /// The languages counts point to: per script present, the pack with the most points (letters
+    /// count only where a script has several packs); below 6 points the fallback (or the script's
+    /// preferred pack) is used, with less confidence.
+    func decide(_ c: Counts, fallback: [String: Lexicon]) -> (Detection, [String: Lexicon]) {
         var chosen: [String: Lexicon] = [:]
+        var lexs: [Lexicon] = []
         var sureness: [Double] = []
-        for (sc, _) in scriptCount {
-            guard let cands = byScript[sc], let first = cands.first else { continue }
-            let scored = cands.map { ($0, (letterScore[$0.pack.language] ?? 0) + (wordScore[$0.pack.language] ?? 0)) }
-            let best = scored.max { a, b in a.1 < b.1 || (a.1 == b.1 && Self.preference(a.0.pack.language) > Self.preference(b.0.pack.language)) }
-            if let best, best.1 >= 6 {
-                chosen[sc] = best.0
-                let second = scored.filter { $0.0 !== best.0 }.map { $0.1 }.max() ?? 0
-                sureness.append(min(1, Double(best.1 - second) / 12 + 0.5))
+        for (si, n) in c.scripts.enumerated() where n > 0 {
+            let sc = Self.scriptNames[si]
+            let cands = scriptPacks[si]
+            guard let first = cands.first else { continue }
+            func score(_ i: Int) -> Int { (cands.count > 1 ? 2 * c.letters[i] : 0) + c.words[i] }
+            // Highest score; ties to the preferred pack (the candidates are in order of preference).
+            var best = first, bestScore = score(first)
+            for i in cands.dropFirst() where score(i) > bestScore { best = i; bestScore = score(i) }
+            let pick: Lexicon
+            if bestScore >= 6 {
+                pick = all[best]
+                let second = cands.filter { $0 != best }.map(score).max() ?? 0
+                sureness.append(min(1, Double(bestScore - second) / 12 + 0.5))
             } else {
-                chosen[sc] = fallback[sc] ?? best?.0 ?? first
+                pick = fallback[sc] ?? all[best]
                 sureness.append(fallback[sc] != nil ? 0.7 : 0.4)
             }
+            chosen[sc] = pick
+            lexs.append(pick)
         }
-        let main = scriptCount.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
-        let language = main.map { chosen[$0]?.pack.language ?? Self.scriptLanguage[$0] ?? "und" } ?? "und"
-        var lexs = Array(chosen.values)
+        // The main script has the most letters; ties go to the script name first in order.
+        var main: Int?
+        for (si, n) in c.scripts.enumerated() where n > 0 {
+            if let m = main, c.scripts[m] > n || (c.scripts[m] == n && Self.scriptNames[m] < Self.scriptNames[si]) { continue }
+            main = si
+        }
+        let language = main.map { chosen[Self.scriptNames[$0]]?.pack.language ?? Self.scriptLanguage[Self.scriptNames[$0]] ?? "und" } ?? "und"
         if let common { lexs.append(common) }
         let conf = sureness.isEmpty ? 0.3 : sureness.reduce(0, +) / Double(sureness.count)
         return (Detection(language: language, lexicons: lexs, confidence: conf), chosen)

@@ -15,34 +15,75 @@ public struct NoticeReader: Sendable {
 
     struct Line {
         let range: Range<Int>
+        /// Input span of the line, and the end of the previous line's span (the gap between counts for the notice).
+        let span: Range<Int>
+        /// The line's tokens and their analysis; empty for long lines without rights words (never
+        /// part of a notice), so a 10 MB page does not keep every token it saw.
         let tokens: [Token]
+        let analysis: TokenAnalysis
         let matches: [Match]
-        let detection: LanguagePacks.Detection
+        /// Detection counts of the line alone (letters over its input span, words over its tokens),
+        /// and letters between the previous line and this one.
+        let counts: LanguagePacks.Counts
+        let gapCounts: LanguagePacks.Counts
+        let strong: Int
+        let support: Int
+        let weak: Int
 
-        func count(_ set: Set<String>) -> Int { matches.filter { set.contains($0.concept) }.count }
-        var strong: Int { count(NoticeReader.strongCues) + matches.filter { $0.concept == "licence" && ($0.value == "cc" || $0.value == "cc0") }.count }
-        var support: Int { count(NoticeReader.supportCues) }
-        var weak: Int { matches.filter { !["number", "agency", "of", "any", "neg", "holderEnd"].contains($0.concept) }.count }
+        init(range: Range<Int>, span: Range<Int>, tokens: [Token], analysis: TokenAnalysis, matches: [Match], counts: LanguagePacks.Counts, gapCounts: LanguagePacks.Counts) {
+            self.range = range; self.span = span; self.tokens = tokens; self.analysis = analysis
+            self.matches = matches; self.counts = counts; self.gapCounts = gapCounts
+            var strong = 0, support = 0, weak = 0
+            for m in matches {
+                if NoticeReader.strongCues.contains(m.concept) || (m.concept == "licence" && (m.value == "cc" || m.value == "cc0")) { strong += 1 }
+                if NoticeReader.supportCues.contains(m.concept) { support += 1 }
+                if !NoticeReader.notWeak.contains(m.concept) { weak += 1 }
+            }
+            self.strong = strong; self.support = support; self.weak = weak
+        }
+
+        func count(_ concept: String) -> Int { matches.reduce(0) { $0 + ($1.concept == concept ? 1 : 0) } }
         /// Whether the line reads as part of a copyright notice.
         var isNotice: Bool {
             let s = strong, sup = support
             if s >= 2 || (s >= 1 && (sup >= 2 || range.count <= 160)) { return true }
-            let lifts = count(["lifter"]) > 0 && count(["without", "requires", "permit", "only"]) > 0
+            let lifts = count("lifter") > 0 && (count("without") + count("requires") + count("permit") + count("only")) > 0
             return lifts && sup >= 3
         }
+        /// Whether the line could join a notice (gap filling and extension look only at these).
+        var mayJoin: Bool { isNotice || range.count <= 120 || weak > 0 || support > 0 }
     }
 
+    /// Concepts that do not count as rights words on their own.
+    static let notWeak: Set<String> = ["number", "agency", "of", "any", "neg", "holderEnd"]
+
     /// Reads `input`; never fails: what it cannot read becomes findings, and the reading stays prohibitive.
+    ///
+    /// Each line is folded, tokenized and analysed once (see `Vocabulary`); its language counts are
+    /// kept so the notice's languages are a sum, not a second pass, and its clauses are slices of
+    /// its tokens rather than tokenized again. Everything is linear in the input.
     public func read(_ input: String) -> NoticeReading {
         let text = NormalizedText(input)
         let all = 0..<text.scalars.count
         var lines: [Line] = []
-        var cache = LanguagePacks.DetectCache()
+        var prevEnd = 0
         for r in Tokenizer.lines(text, all) {
             let toks = Tokenizer.tokens(text, r)
             let span = text.inputSpan(r.lowerBound, r.upperBound)
-            let (det, _) = packs.detect(text, span: span, tokens: toks, fallback: [:], cache: &cache)
-            lines.append(Line(range: r, tokens: toks, matches: Matcher.run(toks, det.lexicons), detection: det))
+            let analysis = packs.analyse(text, toks, 0..<toks.count)
+            var counts = LanguagePacks.Counts(packs: packs.all.count)
+            packs.countLetters(text, span, into: &counts)
+            packs.countWords(analysis, into: &counts)
+            var gap = LanguagePacks.Counts(packs: packs.all.count)
+            packs.countLetters(text, prevEnd..<span.lowerBound, into: &gap)
+            prevEnd = span.upperBound
+            let (det, _) = packs.decide(counts, fallback: [:])
+            var line = Line(range: r, span: span, tokens: toks, analysis: analysis, matches: Matcher.run(toks, analysis, 0..<toks.count, det.lexicons),
+                            counts: counts, gapCounts: gap)
+            if !line.mayJoin {
+                line = Line(range: r, span: span, tokens: [], analysis: TokenAnalysis(), matches: line.matches, counts: counts, gapCounts: gap)
+            }
+            lines.append(line)
         }
         var findings: [Finding] = []
         // Notice lines: rights language, or a short line with one cue.
@@ -79,28 +120,49 @@ public struct NoticeReader: Sendable {
         let fromPage = lines.indices.contains { !isNotice[$0] && lines[$0].range.count > 160 } || (lines.count - chosen.count) >= 3
         let credit = fromPage ? findCredit(text, lines, before: chosen.first) : nil
 
-        // Languages: the notice decides per script; each clause may differ.
-        var noticeTokens: [Token] = []
-        var noticeSpan = 0..<0
+        // Languages: the notice decides per script (letters from its first to its last line, words
+        // of its lines: a sum of the lines' counts); each clause may differ.
+        var noticeCounts = LanguagePacks.Counts(packs: packs.all.count)
         if let f = chosen.first, let l = chosen.last {
-            noticeSpan = text.inputSpan(lines[f].range.lowerBound, lines[l].range.upperBound)
-            for k in chosen { noticeTokens.append(contentsOf: lines[k].tokens) }
+            for k in f...l {
+                noticeCounts.add(scriptsAndLetters: lines[k].counts)
+                if k > f { noticeCounts.add(scriptsAndLetters: lines[k].gapCounts) }
+            }
+            for k in chosen { noticeCounts.add(words: lines[k].counts) }
         }
-        let (noticeDet, perScript) = packs.detect(text, span: noticeSpan, tokens: noticeTokens, fallback: [:], cache: &cache)
+        let (noticeDet, perScript) = packs.decide(noticeCounts, fallback: [:])
         var clauses: [(ClauseInput, Clause)] = []
         var lineOf: [Int] = []
         for k in chosen {
             // One detection per line (with the notice's choice per script as fallback) serves its clauses.
-            let lineSpan = text.inputSpan(lines[k].range.lowerBound, lines[k].range.upperBound)
-            let (det, _) = packs.detect(text, span: lineSpan, tokens: lines[k].tokens, fallback: perScript, cache: &cache)
+            let (det, _) = packs.decide(lines[k].counts, fallback: perScript)
+            let lineTokens = lines[k].tokens
+            let lineAnalysis = lines[k].analysis
+            var t0 = 0
             for r in Tokenizer.clauses(text, lines[k].range) {
-                let toks = Tokenizer.tokens(text, r)
+                // The clause's tokens are a slice of the line's: clause cuts fall on punctuation, which
+                // tokens never contain. Should a token straddle a cut (a forced cut inside a very long
+                // word), the clause is tokenized on its own, as before.
+                while t0 < lineTokens.count && lineTokens[t0].start < r.lowerBound { t0 += 1 }
+                var t1 = t0
+                while t1 < lineTokens.count && lineTokens[t1].end <= r.upperBound { t1 += 1 }
+                let straddles = (t0 > 0 && lineTokens[t0 - 1].end > r.lowerBound) || (t1 < lineTokens.count && lineTokens[t1].start < r.upperBound)
+                let toks: [Token]
+                let analysis: TokenAnalysis
+                if straddles || lineTokens.isEmpty {
+                    toks = Tokenizer.tokens(text, r)
+                    analysis = packs.analyse(text, toks, 0..<toks.count)
+                } else {
+                    toks = Array(lineTokens[t0..<t1])
+                    analysis = lineAnalysis.slice(t0..<t1)
+                }
+                t0 = t1
                 // Split further where a comma is followed by a word that starts a new clause ("،وفي", ", but").
-                let matches = Matcher.run(toks, det.lexicons)
+                let matches = Matcher.run(toks, analysis, 0..<toks.count, det.lexicons)
                 var cuts = [0]
                 func commaBefore(_ i: Int) -> Bool {
-                    let g = text.scalars[toks[i - 1].end..<toks[i].start]
-                    return g.contains(",") || g.contains(";")
+                    for s in text.scalars[toks[i - 1].end..<toks[i].start] where s == "," || s == ";" { return true }
+                    return false
                 }
                 for m in matches where m.concept == "clauseStart" && m.lo > 0 && commaBefore(m.lo) { cuts.append(m.lo) }
                 // "… may not be copied, quotes may be made with the source": split at the comma between opposite modals.
@@ -111,7 +173,7 @@ public struct NoticeReader: Sendable {
                 cuts.sort()
                 cuts.append(toks.count)
                 for (a, b) in zip(cuts, cuts.dropFirst()) where a < b {
-                    let sub = Array(toks[a..<b])
+                    let sub = cuts.count == 2 ? toks : Array(toks[a..<b])
                     var lo = a == 0 ? r.lowerBound : sub[0].start
                     var hi = b == toks.count ? r.upperBound : sub[sub.count - 1].end
                     while hi > lo, text.scalars[hi - 1] == "," || text.scalars[hi - 1] == " " { hi -= 1 }
@@ -119,7 +181,7 @@ public struct NoticeReader: Sendable {
                     let subSpan = text.inputSpan(lo, hi)
                     let ctext = text.inputText(subSpan)
                     let prov = Provenance(text: ctext, span: [subSpan.lowerBound, subSpan.upperBound], language: det.language, confidence: det.confidence)
-                    let subMatches = cuts.count == 2 ? matches : Matcher.run(sub, det.lexicons)
+                    let subMatches = cuts.count == 2 ? matches : Matcher.run(toks, analysis, a..<b, det.lexicons)
                     clauses.append((ClauseInput(tokens: sub, matches: subMatches, provenance: prov, text: text),
                                     Clause(text: ctext, span: prov.span, language: det.language)))
                     lineOf.append(k)
@@ -133,6 +195,7 @@ public struct NoticeReader: Sendable {
         // Holder first, so its words are not read as assets or rules.
         let holder = HolderFinder.find(clauses.map { $0.0 })
         var rules: [ReadRule] = []
+        var lastClauseRead = false
         var carried: (line: Int, assets: [String])?
         for (idx, (ci, _)) in clauses.enumerated() {
             var input = ci
@@ -141,6 +204,9 @@ public struct NoticeReader: Sendable {
                                     provenance: ci.provenance, text: ci.text)
             }
             var (r, f) = ClauseReader.read(input)
+            // The cut-off check below needs to know whether the last clause made a rule; reuse this
+            // reading unless the holder's words were taken out of it.
+            if idx == clauses.count - 1 && holder?.clause != idx { lastClauseRead = !r.isEmpty }
             // "… owns the news and photos …, they may not be used …": the object is carried from the clause before.
             for i in r.indices where r[i].assets.isEmpty && [.prohibition, .permission, .limitedPermission].contains(r[i].kind) {
                 if let c = carried, c.line == lineOf[idx] {
@@ -166,17 +232,17 @@ public struct NoticeReader: Sendable {
         if holderName == nil && !chosen.isEmpty {
             findings.append(Finding(code: "holder_not_named", severity: "warning", message: "the notice names no rights holder; name one when reviewing", span: nil))
         }
-        if let last = clauses.last, cutOff(last.0) {
+        if let last = clauses.last, !lastClauseRead, cutOff(last.0) {
             findings.append(Finding(code: "notice_cut_off", severity: "warning", message: "the notice seems cut off after `\(ClauseReader.short(last.1.text))`; what follows is unknown and stays prohibited", span: last.1.span))
         }
         let summary = Summarizer.summarize(rules: &rules, holder: holderName, language: noticeDet.language, credit: credit, findings: findings.count)
         if summary.defaultRule == "prohibit" && !rules.contains(where: { $0.kind == .permission || $0.kind == .licence }) {
             // Not a finding: the ordinary reading of a notice with no public permission.
         }
-        let noticeText = chosen.map { text.inputText(text.inputSpan(lines[$0].range.lowerBound, lines[$0].range.upperBound)) }.joined(separator: "\n")
+        let noticeText = chosen.map { text.inputText(lines[$0].span) }.joined(separator: "\n")
         return NoticeReading(
             notice: noticeText,
-            noticeSpans: chosen.map { let s = text.inputSpan(lines[$0].range.lowerBound, lines[$0].range.upperBound); return [s.lowerBound, s.upperBound] },
+            noticeSpans: chosen.map { [lines[$0].span.lowerBound, lines[$0].span.upperBound] },
             language: noticeDet.language, fromPage: fromPage, holder: holderName, holderSpan: holderSpan, credit: credit,
             clauses: clauses.map { $0.1 }, rules: rules, findings: findings,
             summary: summary)

@@ -83,7 +83,11 @@ enum Tokenizer {
         // perf showed building each token's `String` from a `UnicodeScalarView` going through
         // the stdlib's slow UTF-32 repair path (`_slowFromCodeUnits`); encoding the scalars
         // straight into the new string's UTF-8 storage gives the same string without it.
-        let str = String(unsafeUninitializedCapacity: (j - i) * 4) { buf in
+        // The exact byte count matters: a capacity of 15 bytes or less builds a small (inline,
+        // unallocated) string; a larger guess took the allocating path for every token.
+        var bytes = 0
+        for k in i..<j { bytes += UTF8.width(text.scalars[k]) }
+        let str = String(unsafeUninitializedCapacity: bytes) { buf in
             var n = 0
             for k in i..<j {
                 UTF8.encode(text.scalars[k]) { buf[n] = $0; n += 1 }

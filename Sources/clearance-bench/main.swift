@@ -14,6 +14,7 @@ import Darwin
 let usage = """
 usage: clearance-bench generate  --subscribers N --requests M --seed S --out DIR
        clearance-bench inprocess --dir DIR [--policies DIR] [--out FILE]
+       clearance-bench io        --dir DIR [--policies DIR] [--limit N] [--out FILE]
        clearance-bench endtoend  --dir DIR --clearance PATH [--policies DIR] [--runs K] [--out FILE]
        clearance-bench compare   --dir DIR --clearance-decisions FILE --cedar-decisions FILE [--out FILE]
        clearance-bench report    --results DIR --out FILE [--readme FILE] [--command TEXT]
@@ -77,6 +78,8 @@ func runMain() -> Int32 {
                   + "(\(permits) permitted by the reference model) in \(Clock.format(Clock.now() - t0)) -> \(out)")
         case "inprocess":
             try InProcess.run(flags)
+        case "io":
+            try IOBench.run(flags)
         case "endtoend":
             try EndToEnd.run(flags)
         case "compare":

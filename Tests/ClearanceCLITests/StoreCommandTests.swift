@@ -50,8 +50,8 @@ import Testing
         let parsed = try JSONParser.parse(json.stdout)
         #expect(parsed.arrayValue?.count == 2)
         let show = try env.run(["contract", "show", "C-2026-0007"])
-        #expect(show.stdout.contains("grant 0: text; use; whole, partial; web, print; TR, IQ; embargo PT1H; 300 per month"))
-        #expect(show.stdout.contains("restriction 0: no social media"))
+        #expect(show.stdout.contains("grant 1: text; use; whole, partial; web, print; TR, IQ; embargo PT1H; 300 per month"))
+        #expect(show.stdout.contains("restriction 1: no social media"))
         let subs = try env.run(["subscriber", "list"])
         #expect(subs.stdout.contains("kurdistan24  Kurdistan 24"))
         let sub = try env.run(["subscriber", "show", "alsharq"])
@@ -69,7 +69,7 @@ import Testing
         let env = try Env()
         let r = try env.run(["contract", "import", Self.seedCSV])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try env.run(["contract", "show", "C-2026-0007"]).stdout.contains("grant 1: photo; reproduce; whole; web; IQ"))
+        #expect(try env.run(["contract", "show", "C-2026-0007"]).stdout.contains("grant 2: photo; reproduce; whole; web; IQ"))
     }
 
     @Test func addAmendEndHistory() throws {
@@ -88,12 +88,44 @@ import Testing
         #expect(show.stdout.contains("in force at 2026-03-15T00:00:00Z: version 2"))
         #expect(show.stdout.contains("ended 2026-05-15T00:00:00Z: unpaid invoices"))
         #expect(show.stdout.contains("version 3  effective 2026-04-01T00:00:00Z"))
-        #expect(show.stdout.contains("grant 1: video; use; whole, partial; tv; TR"))
+        #expect(show.stdout.contains("grant 2: video; use; whole, partial; tv; TR"))
         // Ended: no more amendments, no second end.
         #expect(try env.run(["contract", "amend", "C-9", "--effective", "2026-06-01", "--channels", "web"]).status == 65)
         #expect(try env.run(["contract", "end", "C-9", "--at", "2026-06-01", "--reason", "again"]).status == 65)
         // Active-at filter.
         #expect(try env.run(["contract", "list", "--active-at", "2026-05-20"]).stdout == "no agreements\n")
+    }
+
+    /// Grants and restrictions are numbered from 1 wherever a person reads or types them (`contract show`,
+    /// `--grant`, `--remove-grant`, `--remove-restriction`), as `check` prints "grant 1".
+    @Test func grantNumbersAreOneBased() throws {
+        let env = try Env()
+        #expect(try env.run(add).status == 0)
+        let added = try env.run(["contract", "amend", "C-9", "--effective", "2026-02-01", "--add-grant", "--assets", "video",
+                                 "--channels", "tv", "--territories", "TR"])
+        #expect(added.status == 0, "\(added.stderr)")
+        let show = try env.run(["contract", "show", "C-9"])
+        #expect(show.stdout.contains("  grant 1: text, photo;"))
+        #expect(show.stdout.contains("  grant 2: video;"))
+        #expect(show.stdout.contains("  restriction 1: no social media"))
+        // --grant 2 changes the second grant (video), not the first.
+        let changed = try env.run(["contract", "amend", "C-9", "--effective", "2026-02-15", "--grant", "2", "--channels", "tv,web"])
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(try env.run(["contract", "show", "C-9"]).stdout.contains("  grant 2: video; use; whole, partial; tv, web; TR"))
+        // 0 is not a grant number; the hint says where numbering starts.
+        let zero = try env.run(["contract", "amend", "C-9", "--effective", "2026-03-01", "--remove-grant", "0"])
+        #expect(zero.status == 64)
+        #expect(zero.stderr.contains("grants are numbered from 1"))
+        #expect(try env.run(["contract", "amend", "C-9", "--effective", "2026-03-01", "--remove-grant", "3"]).status == 64)
+        #expect(try env.run(["contract", "amend", "C-9", "--effective", "2026-03-01", "--remove-restriction", "0"]).status == 64)
+        // --remove-grant 1 drops the first grant: the video grant becomes grant 1.
+        let removed = try env.run(["contract", "amend", "C-9", "--effective", "2026-03-01", "--remove-grant", "1", "--remove-restriction", "1"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        let after = try env.run(["contract", "show", "C-9", "--as-of", "2026-03-02"])
+        let latest = after.stdout.components(separatedBy: "version 4").last ?? ""
+        #expect(latest.contains("  grant 1: video;"))
+        #expect(!latest.contains("grant 2:"))
+        #expect(!latest.contains("restriction 1:"))
     }
 
     @Test func addRefusesBadValuesNamingTheFlag() throws {

@@ -374,12 +374,12 @@ extension ContractCommand {
                     if let n = v.note { lines.append("  note: \(n)") }
                     lines.append("  signed \(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description), term \(a.term.startText) .. \(a.term.endText)")
                     for (k, g) in a.grants.enumerated() {
-                        var s = "  grant \(k): \(g.summary)"
+                        var s = "  grant \(k + 1): \(g.summary)"
                         let duties = g.duties.map { d in d.text.map { "\(d.action.rawValue) \"\($0)\"" } ?? d.url.map { "\(d.action.rawValue) \($0)" } ?? d.action.rawValue }
                         if !duties.isEmpty { s += "; duties: " + duties.joined(separator: ", ") }
                         lines.append(s)
                     }
-                    for (k, r) in a.restrictions.enumerated() { lines.append("  restriction \(k): \(r.summary)") }
+                    for (k, r) in a.restrictions.enumerated() { lines.append("  restriction \(k + 1): \(r.summary)") }
                 }
                 printOut(lines.joined(separator: "\n"))
             }
@@ -392,8 +392,9 @@ extension ContractCommand {
             abstract: "Add a new version of an agreement, in force from --effective.",
             discussion: """
                 Starts from the latest version and applies the flags given: agreement flags (--kind, --end...) \
-                replace those fields; grant flags change grant --grant N (default 0), or add a grant with \
+                replace those fields; grant flags change grant --grant N (default 1), or add a grant with \
                 --add-grant; --restrict-* flags add a restriction; --remove-grant / --remove-restriction drop one. \
+                Grants and restrictions are numbered from 1, as `contract show` and `check` print them. \
                 Or give the whole new version as a JSON object with --from FILE. Earlier versions are kept.
                 """)
         @OptionGroup var store: StoreOptions
@@ -401,10 +402,10 @@ extension ContractCommand {
         @Option(help: ArgumentHelp("When the amendment takes effect.", valueName: "date")) var effective: String
         @Option(help: "Why it was amended.") var note: String?
         @Option(help: ArgumentHelp("The whole new version as a JSON agreement object.", valueName: "file")) var from: String?
-        @Option(help: "Which grant the grant flags change.") var grant: Int = 0
+        @Option(help: "Which grant the grant flags change (numbered from 1).") var grant: Int = 1
         @Flag(help: "Add the grant flags as a new grant instead.") var addGrant = false
-        @Option(help: ArgumentHelp("Remove this grant (by index).", valueName: "N")) var removeGrant: Int?
-        @Option(help: ArgumentHelp("Remove this restriction (by index).", valueName: "N")) var removeRestriction: Int?
+        @Option(help: ArgumentHelp("Remove this grant (numbered from 1, as `contract show` prints them).", valueName: "N")) var removeGrant: Int?
+        @Option(help: ArgumentHelp("Remove this restriction (numbered from 1).", valueName: "N")) var removeRestriction: Int?
         @OptionGroup var fields: AgreementFlags
 
         func run() throws {
@@ -442,11 +443,12 @@ extension ContractCommand {
             fields.applyAgreementFields(to: &o)
             var grants = o["grants"]?.arrayValue ?? []
             if let r = removeGrant {
-                guard grants.indices.contains(r) else {
+                // Human-facing numbers are 1-based (`contract show`, `check`'s "grant 1"); JSON paths stay 0-based.
+                guard grants.indices.contains(r - 1) else {
                     throw fail(Diagnostic(code: "flag.no_such_grant", message: "`--remove-grant` \(r): the agreement has \(grants.count) grant(s)",
-                                          hint: "grants are numbered from 0 (see `clearance contract show \(agreementId)`)"), status: .usage)
+                                          hint: "grants are numbered from 1 (see `clearance contract show \(agreementId)`)"), status: .usage)
                 }
-                grants.remove(at: r)
+                grants.remove(at: r - 1)
             }
             if fields.hasGrant {
                 if addGrant {
@@ -454,22 +456,23 @@ extension ContractCommand {
                     try fields.applyGrant(to: &g, isNew: true)
                     grants.append(.object(g))
                 } else {
-                    guard grants.indices.contains(grant), var g = grants[grant].objectValue else {
+                    guard grants.indices.contains(grant - 1), var g = grants[grant - 1].objectValue else {
                         throw fail(Diagnostic(code: "flag.no_such_grant", message: "`--grant` \(grant): the agreement has \(grants.count) grant(s)",
-                                              hint: "use --add-grant to add one"), status: .usage)
+                                              hint: "grants are numbered from 1; use --add-grant to add one"), status: .usage)
                     }
                     try fields.applyGrant(to: &g, isNew: false)
-                    grants[grant] = .object(g)
+                    grants[grant - 1] = .object(g)
                 }
             }
             o["grants"] = .array(grants)
             var restrictions = o["restrictions"]?.arrayValue ?? []
             if let r = removeRestriction {
-                guard restrictions.indices.contains(r) else {
-                    throw fail(Diagnostic(code: "flag.no_such_restriction", message: "`--remove-restriction` \(r): the agreement has \(restrictions.count) restriction(s)"),
+                guard restrictions.indices.contains(r - 1) else {
+                    throw fail(Diagnostic(code: "flag.no_such_restriction", message: "`--remove-restriction` \(r): the agreement has \(restrictions.count) restriction(s)",
+                                          hint: "restrictions are numbered from 1 (see `clearance contract show \(agreementId)`)"),
                                status: .usage)
                 }
-                restrictions.remove(at: r)
+                restrictions.remove(at: r - 1)
             }
             if fields.hasRestriction { restrictions.append(fields.restriction()) }
             o["restrictions"] = .array(restrictions)

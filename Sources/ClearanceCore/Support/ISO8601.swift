@@ -111,11 +111,15 @@ public struct ParsedDateTime: Sendable, Hashable {
     public var instant: Instant
     /// True when the text was a bare date (`2026-12-31`): the caller decides what that day covers.
     public var isDateOnly: Bool
+    /// A parsed value from its parts.
+    public init(instant: Instant, isDateOnly: Bool) { self.instant = instant; self.isDateOnly = isDateOnly }
     /// Start of the following UTC day, for a date-only end that covers its whole day.
     public var endOfDayExclusive: Instant { instant.adding(milliseconds: 86_400_000) }
 }
 
 /// Strict ISO 8601 parsers for dates, date-times and durations (no Foundation formatters).
+///
+/// Date-times go through ``ISODateTimeCore`` (shared with ``ISOTime``, the XML Schema reading).
 ///
 /// Accepted date-times: `YYYY-MM-DD`, `YYYY-MM-DDThh:mm`, `YYYY-MM-DDThh:mm:ss`, with an optional
 /// fraction `.s…` (up to 9 digits, kept to the millisecond) and an optional `Z`, `±hh:mm`, `±hhmm` or
@@ -128,98 +132,45 @@ public enum ISO8601 {
         public init(_ message: String) { self.message = message }
     }
 
-    /// Parses an ISO 8601 date or date-time.
+    /// Parses an ISO 8601 date or date-time (strict rules of ``ISODateTimeRules/strict``).
     public static func parseDateTime(_ text: String) -> Result<ParsedDateTime, ParseError> {
-        let b = Array(text.utf8)
-        var i = 0
-        func digits(_ n: Int) -> Int? {
-            guard i + n <= b.count else { return nil }
-            var v = 0
-            for k in 0..<n {
-                let c = b[i + k]
-                guard c >= 0x30 && c <= 0x39 else { return nil }
-                v = v * 10 + Int(c - 0x30)
-            }
-            i += n
-            return v
+        var t = text
+        let scanned = t.withUTF8 { ISODateTimeCore.scan($0, rules: .strict) }
+        switch scanned {
+        case .success(let f): return .success(ParsedDateTime(instant: f.instant, isDateOnly: !f.hasTime))
+        case .failure(let e): return .failure(ParseError(message(e, text)))
         }
-        func expect(_ c: UInt8) -> Bool {
-            guard i < b.count, b[i] == c else { return false }
-            i += 1
-            return true
-        }
+    }
+
+    /// The fast entry for byte-level scanners: the same rules as ``parseDateTime(_:)``, nil when the
+    /// text is not accepted (the caller then goes through the string parser for the message).
+    public static func parseDateTime(utf8 bytes: UnsafeBufferPointer<UInt8>) -> ParsedDateTime? {
+        guard case .success(let f) = ISODateTimeCore.scan(bytes, rules: .strict) else { return nil }
+        return ParsedDateTime(instant: f.instant, isDateOnly: !f.hasTime)
+    }
+
+    /// The message for a strict-rules failure on `text`.
+    static func message(_ e: ISODateTimeFailure, _ text: String) -> String {
         let shape = "expected `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ssZ`"
-        if b.isEmpty { return .failure(ParseError("an empty string is not a date; \(shape)")) }
-        guard let year = digits(4) else { return .failure(ParseError("`\(text)` does not start with a four-digit year; \(shape)")) }
-        guard expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")), let day = digits(2) else {
-            return .failure(ParseError("`\(text)` is not a date; \(shape)"))
+        switch e {
+        case .empty: return "an empty string is not a date; \(shape)"
+        case .noYear: return "`\(text)` does not start with a four-digit year; \(shape)"
+        case .notDate: return "`\(text)` is not a date; \(shape)"
+        case .month(let m): return "`\(text)` has month \(m); months run 01 to 12"
+        case .day(let d, let dim): return "`\(text)` has day \(d), but that month has \(dim) days"
+        case .separator(let c): return "`\(text)` separates date and time with `\(Character(Unicode.Scalar(c)))`; use `T`"
+        case .afterDate: return "`\(text)` has unexpected text after the date; \(shape)"
+        case .noTime: return "`\(text)` has no valid time after `T`; expected `hh:mm` or `hh:mm:ss`"
+        case .noSeconds: return "`\(text)` has no valid seconds; expected two digits after `:`"
+        case .fractionDigits(let n): return "`\(text)` has a fraction of a second with \(n) digits; use 1 to 9"
+        case .hour(let h): return "`\(text)` has hour \(h); hours run 00 to 23"
+        case .minute(let m): return "`\(text)` has minute \(m); minutes run 00 to 59"
+        case .second(let s): return "`\(text)` has second \(s); seconds run 00 to 59 (no leap seconds)"
+        case .badOffset: return "`\(text)` has a bad UTC offset; expected `±hh:mm`"
+        case .offsetRange: return "`\(text)` has an out-of-range UTC offset"
+        case .afterTime: return "`\(text)` has unexpected text after the time; expected `Z` or `±hh:mm`"
+        case .trailing: return "`\(text)` has unexpected text at the end"
         }
-        guard (1...12).contains(month) else { return .failure(ParseError("`\(text)` has month \(month); months run 01 to 12")) }
-        let dim = CivilCalendar.daysInMonth(year: year, month: month)
-        guard day >= 1 && day <= dim else {
-            return .failure(ParseError("`\(text)` has day \(day), but that month has \(dim) days"))
-        }
-        if i == b.count {
-            return .success(ParsedDateTime(instant: Instant(year: year, month: month, day: day), isDateOnly: true))
-        }
-        guard b[i] == UInt8(ascii: "T") else {
-            if b[i] == UInt8(ascii: " ") || b[i] == UInt8(ascii: "t") {
-                return .failure(ParseError("`\(text)` separates date and time with `\(Character(Unicode.Scalar(b[i])))`; use `T`"))
-            }
-            return .failure(ParseError("`\(text)` has unexpected text after the date; \(shape)"))
-        }
-        i += 1
-        guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2) else {
-            return .failure(ParseError("`\(text)` has no valid time after `T`; expected `hh:mm` or `hh:mm:ss`"))
-        }
-        var second = 0
-        var millis = 0
-        if i < b.count, b[i] == UInt8(ascii: ":") {
-            i += 1
-            guard let s = digits(2) else { return .failure(ParseError("`\(text)` has no valid seconds; expected two digits after `:`")) }
-            second = s
-            if i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
-                i += 1
-                var n = 0
-                var frac = 0
-                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
-                    if n < 3 { frac = frac * 10 + Int(b[i] - 0x30) }
-                    n += 1
-                    i += 1
-                }
-                guard n > 0 && n <= 9 else { return .failure(ParseError("`\(text)` has a fraction of a second with \(n) digits; use 1 to 9")) }
-                var k = n
-                while k < 3 { frac *= 10; k += 1 }
-                millis = frac
-            }
-        }
-        guard hour <= 23 else { return .failure(ParseError("`\(text)` has hour \(hour); hours run 00 to 23")) }
-        guard minute <= 59 else { return .failure(ParseError("`\(text)` has minute \(minute); minutes run 00 to 59")) }
-        guard second <= 59 else { return .failure(ParseError("`\(text)` has second \(second); seconds run 00 to 59 (no leap seconds)")) }
-        var offsetMinutes = 0
-        if i < b.count {
-            switch b[i] {
-            case UInt8(ascii: "Z"):
-                i += 1
-            case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
-                i += 1
-                guard let oh = digits(2) else { return .failure(ParseError("`\(text)` has a bad UTC offset; expected `±hh:mm`")) }
-                var om = 0
-                if i < b.count {
-                    _ = expect(UInt8(ascii: ":"))
-                    guard let m = digits(2) else { return .failure(ParseError("`\(text)` has a bad UTC offset; expected `±hh:mm`")) }
-                    om = m
-                }
-                guard oh <= 23, om <= 59 else { return .failure(ParseError("`\(text)` has an out-of-range UTC offset")) }
-                offsetMinutes = sign * (oh * 60 + om)
-            default:
-                return .failure(ParseError("`\(text)` has unexpected text after the time; expected `Z` or `±hh:mm`"))
-            }
-        }
-        guard i == b.count else { return .failure(ParseError("`\(text)` has unexpected text at the end")) }
-        let local = Instant(year: year, month: month, day: day, hour: hour, minute: minute, second: second, millisecond: millis)
-        return .success(ParsedDateTime(instant: local.adding(milliseconds: -Int64(offsetMinutes) * 60_000), isDateOnly: false))
     }
 
     /// Parses an ISO 8601 duration such as `PT1H`, `P1D`, `P2W`, `P1Y2M3DT4H5M6.5S`.

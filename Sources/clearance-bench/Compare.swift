@@ -11,14 +11,28 @@ enum Compare {
         let clearance = try load(try flags.string("clearance-decisions"))
         let cedar = try load(try flags.string("cedar-decisions"))
         let model = try load(flags.values["expected"] ?? dir + "/expected.tsv")
-        guard clearance.count == cedar.count else {
+        // Cedar may have decided a deterministic subset (`cedar_bench.py --sample`): its requests are then
+        // matched to Clearance's by id, in order.
+        var pairs: [(k: Int, cedar: Int)] = []
+        if cedar.count == clearance.count {
+            pairs = (0..<clearance.count).map { ($0, $0) }
+        } else if cedar.count < clearance.count {
+            var j = 0
+            for (k, c) in clearance.enumerated() where j < cedar.count && c.0 == cedar[j].0 {
+                pairs.append((k, j))
+                j += 1
+            }
+            guard j == cedar.count else {
+                throw BenchError("Cedar's decision \(j + 1) (`\(cedar[j].0)`) is not one of Clearance's requests, in order")
+            }
+        } else {
             throw BenchError("Clearance gave \(clearance.count) decisions and Cedar \(cedar.count): not the same requests")
         }
         var differ = 0, clearanceOff = 0, cedarOff = 0
         var examples: [String] = []
-        for k in 0..<clearance.count {
+        for (k, j) in pairs {
             let (id, c) = clearance[k]
-            let (cid, x) = cedar[k]
+            let (cid, x) = cedar[j]
             guard id == cid else { throw BenchError("line \(k + 1): Clearance answered `\(id)`, Cedar `\(cid)`: not in the same order") }
             if c == x { continue }
             differ += 1
@@ -26,13 +40,14 @@ enum Compare {
             if m == x { clearanceOff += 1 } else if m == c { cedarOff += 1 }
             if examples.count < 10 { examples.append("\(id): clearance \(c), cedar \(x), reference model \(m)") }
         }
-        let permits = clearance.filter { $0.1 == "permit" }.count
-        print("compare: \(clearance.count) requests, \(permits) permitted by Clearance; \(differ) differ "
+        let permits = pairs.filter { clearance[$0.k].1 == "permit" }.count
+        print("compare: \(pairs.count) requests\(pairs.count < clearance.count ? " (Cedar's subset of \(clearance.count))" : ""), \(permits) permitted by Clearance; \(differ) differ "
               + "(\(clearanceOff) where Cedar agrees with the reference model, \(cedarOff) where Clearance does)")
         for e in examples { print("  \(e)") }
         if let out = flags.values["out"] {
             let o: JSONValue = .object(JSONObject([
-                ("requests", .number(Double(clearance.count))), ("permits", .number(Double(permits))),
+                ("requests", .number(Double(pairs.count))), ("clearance_requests", .number(Double(clearance.count))),
+                ("permits", .number(Double(permits))),
                 ("differ", .number(Double(differ))), ("clearance_off_model", .number(Double(clearanceOff))),
                 ("cedar_off_model", .number(Double(cedarOff))), ("examples", .array(examples.map { .string($0) })),
             ]))

@@ -78,7 +78,7 @@ enum EndToEnd {
         let decisions = work + "/decisions.jsonl"
         try measure("check-batch", items: nRequests, times: runs,
                     [clearance, "check", "--batch", requests, "--db", db, "--policies", policies, "--no-log"], stdout: decisions)
-        try measure("check-file", items: nRequests, times: runs,
+        try measure("check-file", items: nRequests, times: max(1, runs / 2),
                     [clearance, "check", "--batch", requests, "--agreements", agreements, "--policies", policies], stdout: work + "/decisions-file.jsonl")
         try measure("check-batch-log", items: nRequests, times: max(1, runs / 2),
                     [clearance, "check", "--batch", requests, "--db", db, "--policies", policies], stdout: work + "/decisions-log.jsonl")

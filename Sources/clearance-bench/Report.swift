@@ -63,6 +63,7 @@ enum Report {
         let clearance = json(results + "/clearance.json")
         let cedar = json(results + "/cedar.json")
         let compare = json(results + "/compare.json")
+        let io = json(results + "/io.json")
 
         var s = ""
         s += "### Measured: Clearance side by side with Cedar\n\n"
@@ -112,10 +113,16 @@ enum Report {
             s += "| peak memory | \(fixed(b.peakMB, 0)) MB | \(fixed(Double(cedar?["peak_rss_kb"]?.intValue ?? 0) / 1024, 0)) MB | |\n"
         }
         s += "\n"
+        let cedarStep = cedar?["sample_step"]?.intValue ?? 1
+        if cedarStep > 1 {
+            s += "Cedar decided a deterministic subset (`cedar_bench.py --sample`): every \(cedarStep)th request, "
+            s += "\(grouped(cedar?["requests"]?.intValue ?? 0)) of \(grouped(cedar?["requests_total"]?.intValue ?? 0)); "
+            s += "the ratios compare time per decision, and the decisions are compared on that subset.\n\n"
+        }
         if let c = compare {
             let differ = c["differ"]?.intValue ?? -1
             s += differ == 0
-                ? "Same decision from both for all \(grouped(c["requests"]?.intValue ?? 0)) requests (\(grouped(c["permits"]?.intValue ?? 0)) permits), and the same as the benchmark's reference model.\n\n"
+                ? "Same decision from both for all \(grouped(c["requests"]?.intValue ?? 0)) requests Cedar decided (\(grouped(c["permits"]?.intValue ?? 0)) permits), and the same as the benchmark's reference model.\n\n"
                 : "**\(differ) decisions differ** between Clearance and Cedar (\(c["clearance_off_model"]?.intValue ?? 0) where Cedar agrees with the reference model, \(c["cedar_off_model"]?.intValue ?? 0) where Clearance does).\n\n"
         }
 
@@ -142,6 +149,11 @@ enum Report {
             s += "| Cedar: whole pass in Python (\(cedarRuns.count) runs) | \(cedarRuns.count) | \(ns(cedarTotal)) | \(rate(nCedar / (cedarTotal / 1e9))) decisions | \(fixed(Double(cedar?["peak_rss_kb"]?.intValue ?? 0) / 1024, 0)) MB | |\n"
         }
         s += "\n"
+        if let io {
+            s += "In process, around the decision (`clearance-bench io`, \(grouped(io["lines"]?.intValue ?? 0)) lines): reading a request line "
+            s += "\(ns(io["read_scanner_ns"]?.doubleValue ?? 0)) with the byte scanner (strict JSON tree + field reader: \(ns(io["read_strict_ns"]?.doubleValue ?? 0))); "
+            s += "writing a decision \(ns(io["write_direct_ns"]?.doubleValue ?? 0)) (JSON tree serializer: \(ns(io["write_tree_ns"]?.doubleValue ?? 0))).\n\n"
+        }
 
         // Targets (issue 7).
         let audit = step(clearance, "audit")
@@ -152,6 +164,13 @@ enum Report {
             t.append(mark(b.peakMB < 200) + " \(batchLabel) under 200 MB: \(fixed(b.peakMB, 0)) MB")
         }
         if inproc != nil { t.append(mark(p50 < 1000) + " in-process evaluation under 1 µs p50: \(ns(p50))") }
+        if let one = step(clearance, "check-one"), one.runs > 0 {
+            t.append(mark(one.wallNs < 20e6) + " one `check` process under 20 ms: \(ns(one.wallNs))")
+        }
+        if let imp = step(clearance, "import"), imp.runs > 0, imp.items > 0 {
+            let per100k = imp.wallNs / Double(imp.items) * 100_000
+            t.append(mark(per100k < 5e9) + " `contract import` of 100,000 agreements under 5 s: \(ns(per100k)) per 100,000 (\(rate(imp.perSecond))/s)")
+        }
         if let a = audit, a.error == nil, a.items > 0 {
             let per1M = a.wallNs / Double(a.items) * 1_000_000
             t.append(mark(per1M < 5e9) + " audit of 1,000,000 events under 5 s: \(ns(per1M)) per million")

@@ -14,11 +14,13 @@ import Darwin
 let usage = """
 usage: clearance-bench generate  --subscribers N --requests M --seed S --out DIR
        clearance-bench inprocess --dir DIR [--policies DIR] [--out FILE]
+       clearance-bench io        --dir DIR [--policies DIR] [--limit N] [--out FILE]
        clearance-bench endtoend  --dir DIR --clearance PATH [--policies DIR] [--runs K] [--out FILE]
        clearance-bench compare   --dir DIR --clearance-decisions FILE --cedar-decisions FILE [--out FILE]
        clearance-bench report    --results DIR --out FILE [--readme FILE] [--command TEXT]
        clearance-bench store gen N SUBSCRIBERS FILE | import FILE DB POLICIES | lookup DB SUBSCRIBERS [N]
        clearance-bench notice CORPUS.json [PAGE.txt]
+       clearance-bench audit ARGS… | usage-import ARGS…   (the `clearance` command's arguments, in-process)
 """
 
 /// Flags as `--name value` pairs; every flag needs a value.
@@ -54,6 +56,10 @@ func runMain() -> Int32 {
         StoreBench.run(Array(args.dropFirst(2)))
         return 0
     }
+    if args[1] == "audit" || args[1] == "usage-import" {
+        // `clearance audit` / `clearance usage import` in-process (see AuditBench).
+        return AuditBench.run(args[1], Array(args.dropFirst(2)))
+    }
     if args[1] == "notice" {
         // Notice reader: notices per second over a corpus, and a 10 MB page (see NoticeBench).
         NoticeBench.run(Array(args.dropFirst(2)))
@@ -77,6 +83,8 @@ func runMain() -> Int32 {
                   + "(\(permits) permitted by the reference model) in \(Clock.format(Clock.now() - t0)) -> \(out)")
         case "inprocess":
             try InProcess.run(flags)
+        case "io":
+            try IOBench.run(flags)
         case "endtoend":
             try EndToEnd.run(flags)
         case "compare":

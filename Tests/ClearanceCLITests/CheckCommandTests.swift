@@ -131,6 +131,27 @@ struct FixtureFailure: Error, CustomStringConvertible {
         #expect(notJSON.status == 65 && notJSON.stderr.contains("json.truncated"))
     }
 
+    /// The byte scanner and the worker threads change nothing in a batch's output: the table of request
+    /// lines (valid, unusual, malformed), repeated so blocks split across workers, gives the same bytes and
+    /// exit status with the scanner off (strict path only) and on, with 1 and 3 workers.
+    @Test func batchOutputIsTheSameWithAndWithoutScannerAndThreads() throws {
+        let table = try String(contentsOf: CLI.root.appendingPathComponent("Tests/ClearanceCoreTests/Fixtures/io/scanner-lines.jsonl"), encoding: .utf8)
+        let sample = #"{"id":"s%d","subscriber":"alsharq","source":"ilkha","asset":{"id":"a%d","kind":"text","publishedAt":"2026-11-28T09:00:00Z"},"use":{"action":"reproduce","extent":"partial","portion":0.5},"channel":"web","territory":"IQ","at":"2026-11-29T10:00:00Z"}"#
+        var input = ""
+        for k in 0..<150 { input += (k % 50 == 0 ? table : String(format: sample, k, k) + "\n") }
+        var outputs: [CLI.Result] = []
+        for env in [["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "1"], ["CLEARANCE_THREADS": "1"], ["CLEARANCE_THREADS": "3"],
+                    ["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "3"]] {
+            outputs.append(try CLI.run(["check", "--batch", "-", "--at", "2026-11-29T12:00:00Z"] + agreements, stdin: input, env: env))
+        }
+        #expect(outputs[0].status == 65)
+        #expect(outputs[0].stdout.split(separator: "\n").count > 250)
+        for o in outputs.dropFirst() {
+            #expect(o.status == outputs[0].status)
+            #expect(o.stdout == outputs[0].stdout)
+        }
+    }
+
     @Test func batchKeepsOrderAndAnswersBadLinesInPlace() throws {
         let lines = [
             #"{"id":"b1","subscriber":"alsharq","source":"ilkha","asset":{"id":"a","kind":"text","publishedAt":"2026-11-28T09:00:00Z"},"channel":"web","territory":"IQ"}"#,

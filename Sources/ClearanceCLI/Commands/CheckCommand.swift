@@ -171,64 +171,50 @@ public struct CheckCommand: ParsableCommand {
         return map[path] ?? path
     }
 
-    /// Streams JSON Lines: one answer per non-blank input line, in order. Returns the exit status.
+    /// Streams JSON Lines: one answer per non-blank input line, in order (see ``BatchPipeline``). Returns the exit status.
     func runBatch(_ path: String, session: CheckSession, now: Instant) throws -> ExitStatus {
-        let handle: FileHandle
-        if path == "-" {
-            handle = FileHandle.standardInput
-        } else {
+        var fd: Int32 = 0
+        if path != "-" {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-                  let h = FileHandle(forReadingAtPath: path) else {
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue { fd = open(path, O_RDONLY) } else { fd = -1 }
+            guard fd >= 0 else {
                 throw fail(Diagnostic(code: "input.not_found", message: "no readable file at `\(path)`",
                                       hint: "check the path, or pass `-` to read standard input", category: .io), status: .noInput)
             }
-            handle = h
         }
-        let json = (format ?? .json) == .json
-        var out = OutputBuffer()
-        var sawDeny = false
-        var sawBad = false
-        var lineNo = 0
-        var reader = LineReader(handle: handle)
+        defer { if fd > 0 { close(fd) } }
+        let pipeline = BatchPipeline(session: session, now: now, json: (format ?? .json) == .json, record: record,
+                                     workers: BatchPipeline.defaultWorkers())
         do {
-            while let line = try reader.next() {
-                lineNo += 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                let value: JSONValue
-                do { value = try JSONParser.parse(line) } catch {
-                    sawBad = true
-                    out.append(CheckCommand.errorLine(lineNo, id: nil, error))
-                    continue
-                }
-                let (r, diags) = RepublicationRequest.parse(value, now: now)
-                guard let r else {
-                    sawBad = true
-                    let first = diags.first { $0.severity == .error } ?? Diagnostic(code: "request.invalid", message: "the request is invalid")
-                    var d = first
-                    let more = diags.filter { $0.severity == .error }.count - 1
-                    if more > 0 { d.message += " (and \(more) more problem\(more == 1 ? "" : "s"))" }
-                    out.append(CheckCommand.errorLine(lineNo, id: RepublicationRequest.readableID(value), d))
-                    continue
-                }
-                let d = try session.decide(r)
-                if d.verdict == .deny { sawDeny = true }
-                if json {
-                    out.appendDecision(d)
-                } else {
-                    out.append(DecisionText.render(d, request: r, translations: session.translations(for: r.source)) + "\n")
-                }
-            }
-            try session.backend.finish()
-        } catch let e as DiagnosticError {
-            out.flush()
-            throw fail(e.diagnostics)
-        } catch let e as Diagnostic {
-            out.flush()
-            throw fail(e, status: .ioError)
+            return try pipeline.run(fd: fd)
+        } catch {
+            let io = error.diagnostics.contains { $0.category == .io && ($0.code.hasPrefix("input.") || $0.code.hasPrefix("output.")) }
+            throw fail(error.diagnostics, status: io ? .ioError : nil)
         }
-        out.flush()
-        return sawBad ? .dataError : sawDeny ? .deny : .ok
+    }
+
+    /// What the strict path makes of one line: the request, or the error line to print in its place.
+    enum StrictLine {
+        case request(RepublicationRequest)
+        case error(String)
+    }
+
+    /// Reads one batch line with the strict parsers (`JSONParser`, `RepublicationRequest.parse`): the
+    /// reference reading, used for every line the byte scanner declines, so error lines keep their exact text.
+    static func strictRequest(_ line: [UInt8], lineNo: Int, now: Instant) -> StrictLine {
+        let value: JSONValue
+        do { value = try JSONParser.parse(line) } catch {
+            return .error(errorLine(lineNo, id: nil, error))
+        }
+        let (r, diags) = RepublicationRequest.parse(value, now: now)
+        guard let r else {
+            let first = diags.first { $0.severity == .error } ?? Diagnostic(code: "request.invalid", message: "the request is invalid")
+            var d = first
+            let more = diags.filter { $0.severity == .error }.count - 1
+            if more > 0 { d.message += " (and \(more) more problem\(more == 1 ? "" : "s"))" }
+            return .error(errorLine(lineNo, id: RepublicationRequest.readableID(value), d))
+        }
+        return .request(r)
     }
 
     /// `{"line": N, "id": ..., "error": {"code", "message", "at"?}}`.
@@ -245,61 +231,13 @@ public struct CheckCommand: ParsableCommand {
     }
 }
 
-/// Reads a file or stream line by line in 1 MiB chunks (lines of any length; memory stays flat).
-struct LineReader {
-    let handle: FileHandle
-    var buffer: [UInt8] = []
-    var start = 0
-    var eof = false
-
-    init(handle: FileHandle) { self.handle = handle }
-
-    /// The next line without its `\n`, or nil at the end.
-    mutating func next() throws(Diagnostic) -> ArraySlice<UInt8>? {
-        while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
-                let line = buffer[start..<nl]
-                start = nl + 1
-                return line
-            }
-            if eof {
-                guard start < buffer.count else { return nil }
-                let line = buffer[start...]
-                start = buffer.count
-                return line
-            }
-            if start > 0 {
-                buffer.removeFirst(start)
-                start = 0
-            }
-            let chunk: Data
-            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-                throw Diagnostic(code: "input.read_failed", message: "reading the batch failed: \(error.localizedDescription)", category: .io)
-            }
-            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
-        }
-    }
-}
-
-extension JSONParser {
-    /// Parses one JSON document from a slice of bytes (a JSON Lines line).
-    static func parse(_ line: ArraySlice<UInt8>) throws(Diagnostic) -> JSONValue { try parse(Array(line)) }
-}
-
-/// Buffered standard output: one write per 64 KiB, not per line.
+/// Buffered standard output for small outputs (the demo): one write per 64 KiB, not per line.
 struct OutputBuffer {
     var bytes: [UInt8] = []
 
     mutating func append(_ line: String) {
         bytes.append(contentsOf: line.utf8)
         if line.last != "\n" { bytes.append(0x0A) }
-        if bytes.count >= 1 << 16 { flush() }
-    }
-
-    /// Appends one decision as a JSON line.
-    mutating func appendDecision(_ d: NewsDecision) {
-        d.appendJSON(to: &bytes)
-        bytes.append(0x0A)
         if bytes.count >= 1 << 16 { flush() }
     }
 

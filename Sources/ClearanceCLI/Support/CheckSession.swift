@@ -1,4 +1,5 @@
 import ClearanceCore
+import ClearanceStore
 import Foundation
 
 /// The current time as an ``Instant`` (the CLI is the only place that reads the clock).
@@ -7,10 +8,13 @@ func currentInstant() -> Instant {
 }
 
 /// Notice policies read from the policies folder once per source and kept for the run.
-final class NoticeCache {
+///
+/// Safe to use from several threads at once (batch workers): the cache is behind a lock.
+final class NoticeCache: @unchecked Sendable {
     /// The folder (`--policies`, else `$CLEARANCE_POLICIES`, else `./Policies`).
     let folder: String
     private var cache: [String: Loaded] = [:]
+    private let lock = NSLock()
 
     /// A source's notice, its revision (SHA-256 of the file) and the warnings found while reading it.
     struct Loaded {
@@ -33,6 +37,8 @@ final class NoticeCache {
     /// Throws when the file exists but cannot be read or is not a valid policy (exit 78/65/74):
     /// a broken policy must not silently become "no policy".
     func notice(for source: String) throws(DiagnosticError) -> Loaded {
+        lock.lock()
+        defer { lock.unlock() }
         if let l = cache[source] { return l }
         guard SourceID.isValid(source) else {
             let l = Loaded(notice: nil, bytes: nil, diagnostics: [])
@@ -68,18 +74,74 @@ final class NoticeCache {
 }
 
 /// Where a check's agreements and usage come from, and where its decisions go.
-protocol CheckBackend: AnyObject {
+///
+/// ``decide(_:notice:using:)`` serves single checks and `--record` (one thread); ``inForce(_:)`` and
+/// ``makeCounter()`` may be called from several batch workers at once; ``log(_:)`` and ``finish()``
+/// only from the thread that runs the batch, in input order.
+protocol CheckBackend: AnyObject, Sendable {
     /// Decides `request` with the agreements in force at `request.at`; records the use when asked.
     func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
                 using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision
+    /// Thread-safe: the agreements in force at `request.at`, prepared, and the versions they are.
+    func inForce(_ request: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef])
+    /// A usage counter for one batch worker (quotas read from wherever usage is kept).
+    func makeCounter() -> any BatchCounter
+    /// Whether decisions go to the decision log (``log(_:)`` wants rows).
+    var logsDecisions: Bool { get }
+    /// Queues decision-log rows (batch thread, input order); written many per transaction.
+    func log(_ rows: [DecisionLogEntry]) throws(DiagnosticError)
     /// Writes whatever is still buffered (decision-log rows).
     func finish() throws(DiagnosticError)
 }
 
+/// A usage counter that remembers a failure to read usage (the batch then stops with it).
+protocol BatchCounter: UsageCounter {
+    var failure: DiagnosticError? { get }
+}
+
+/// No usage recorded (agreements from a file, no `--record`): every quota is untouched.
+final class NoUsageCounter: BatchCounter {
+    var failure: DiagnosticError? { nil }
+    func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int { 0 }
+}
+
+/// Who and which source: the key agreements are grouped by (no string concatenation per request).
+struct Parties: Hashable, Sendable {
+    var subscriber: String
+    var source: String
+}
+
+/// Prepared agreement versions, shared by batch workers: prepared on first use, once (a lock guards the map;
+/// preparing runs outside it, so two workers may rarely prepare the same version and keep one).
+final class PreparedCache: @unchecked Sendable {
+    /// An agreement version: id, version number, termination instant (or -1).
+    struct Key: Hashable { var id: String; var version: Int; var termination: Int64 }
+    private var map: [Key: PreparedAgreement] = [:]
+    private let lock = NSLock()
+
+    /// The prepared form of `a` (version `version`), preparing it if no worker has yet.
+    func prepared(_ a: Agreement, version: Int) throws(DiagnosticError) -> PreparedAgreement {
+        let key = Key(id: a.id, version: version, termination: a.termination?.at.millisecondsSinceEpoch ?? -1)
+        lock.lock()
+        if let p = map[key] { lock.unlock(); return p }
+        lock.unlock()
+        let p = try PreparedAgreement(a)
+        lock.lock()
+        defer { lock.unlock() }
+        if let q = map[key] { return q }
+        map[key] = p
+        return p
+    }
+}
+
 /// Agreements from a JSON file (`--agreements`), usage counted in memory for the run; no database.
-final class FileBackend: CheckBackend {
-    /// Compiled once: agreements by subscriber and source.
-    let byParties: [String: [PreparedAgreement]]
+///
+/// Agreements are prepared for the engine on first use (a batch that touches few subscribers
+/// prepares few), and kept for the run.
+final class FileBackend: CheckBackend, @unchecked Sendable {
+    /// Agreements by subscriber and source, in file order.
+    let byParties: [Parties: [Agreement]]
+    let cache = PreparedCache()
     var usage = InMemoryUsage()
     let record: Bool
 
@@ -103,28 +165,37 @@ final class FileBackend: CheckBackend {
 
     /// Agreements already parsed.
     init(agreements list: [Agreement], record: Bool) throws(DiagnosticError) {
-        var by: [String: [PreparedAgreement]] = [:]
-        for a in list { by[FileBackend.key(a.subscriber.id, a.source), default: []].append(try PreparedAgreement(a)) }
+        var by: [Parties: [Agreement]] = [:]
+        for a in list { by[Parties(subscriber: a.subscriber.id, source: a.source), default: []].append(a) }
         byParties = by
         self.record = record
     }
 
-    static func key(_ subscriber: String, _ source: String) -> String { subscriber + "\u{1F}" + source }
+    func inForce(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
+        guard let list = byParties[Parties(subscriber: r.subscriber, source: r.source)] else { return ([], []) }
+        var out: [PreparedAgreement] = []
+        out.reserveCapacity(list.count)
+        for a in list { out.append(try cache.prepared(a, version: a.version ?? 1)) }
+        return (out, [])
+    }
 
     func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
                 using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {
-        let d = decide(byParties[FileBackend.key(request.subscriber, request.source)] ?? [], usage)
+        let d = decide(try inForce(request).0, usage)
         if record, case .agreement(let id, let grant)? = d.permittedBy {
             usage.record(agreement: id, grant: grant, at: request.at)
         }
         return d
     }
 
+    func makeCounter() -> any BatchCounter { NoUsageCounter() }
+    var logsDecisions: Bool { false }
+    func log(_ rows: [DecisionLogEntry]) throws(DiagnosticError) {}
     func finish() throws(DiagnosticError) {}
 }
 
 /// Decides requests: the policy cache, compiled agreements kept across requests, a backend.
-final class CheckSession {
+final class CheckSession: @unchecked Sendable {
     let notices: NoticeCache
     let backend: CheckBackend
     /// Explanations of denials already worked out, by request shape (a batch repeats shapes).

@@ -9,15 +9,15 @@ import Foundation
 /// Decisions are appended to the hash-chained decision log in transactions of up to 1,000 rows
 /// (unless `--no-log`); `--record` checks and records each use in one transaction, so a quota can
 /// never be overrun by two processes at once.
-final class StoreBackend: CheckBackend {
+final class StoreBackend: CheckBackend, @unchecked Sendable {
     let store: Store
     let record: Bool
     let log: Bool
     let policies: PolicyFolder
     /// All histories by subscriber and source (batch mode), or nil to ask the store per request.
-    var histories: [String: [AgreementHistory]]?
-    /// Compiled versions: `id|version|termination`.
-    private var prepared: [String: PreparedAgreement] = [:]
+    var histories: [Parties: [AgreementHistory]]?
+    /// Prepared versions, shared by batch workers.
+    private let prepared = PreparedCache()
     private var pending: [DecisionLogEntry] = []
     /// Policy revision (hash) by source, once registered.
     private var revisions: [String: String?] = [:]
@@ -36,8 +36,8 @@ final class StoreBackend: CheckBackend {
         do { store = try Store.open(path: path) } catch { throw DiagnosticError(error) }
         let b = StoreBackend(store: store, record: record, log: log, policies: PolicyFolder(path: policiesFolder))
         if preload && !record {
-            var by: [String: [AgreementHistory]] = [:]
-            for h in try store.allAgreementHistories() { by[FileBackend.key(h.subscriber, h.source), default: []].append(h) }
+            var by: [Parties: [AgreementHistory]] = [:]
+            for h in try store.allAgreementHistories() { by[Parties(subscriber: h.subscriber, source: h.source), default: []].append(h) }
             b.histories = by
         }
         return b
@@ -51,11 +51,7 @@ final class StoreBackend: CheckBackend {
     }
 
     func compiled(_ a: Agreement, version: Int) throws(DiagnosticError) -> PreparedAgreement {
-        let key = "\(a.id)|\(version)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
-        if let p = prepared[key] { return p }
-        let p = try PreparedAgreement(a)
-        prepared[key] = p
-        return p
+        try prepared.prepared(a, version: version)
     }
 
     /// The registered revision of a source's policy (nil when there is none).
@@ -68,7 +64,7 @@ final class StoreBackend: CheckBackend {
     }
 
     /// A decision-log row; `policyHash` must be resolved outside any store transaction (``revision(_:)`` writes).
-    func entry(_ r: RepublicationRequest, _ d: NewsDecision, versions: [AgreementVersionRef], policyHash: String?) -> DecisionLogEntry {
+    static func entry(_ r: RepublicationRequest, _ d: NewsDecision, versions: [AgreementVersionRef], policyHash: String?) -> DecisionLogEntry {
         DecisionLogEntry(decidedAt: Date(), requestId: r.id, subscriber: r.subscriber, source: r.source,
                          decision: d.verdict.rawValue, policyHash: policyHash, agreementVersions: versions,
                          request: r.json, response: d.json)
@@ -77,10 +73,19 @@ final class StoreBackend: CheckBackend {
     func decide(_ r: RepublicationRequest, notice: NoticeCache.Loaded,
                 using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {
         if record { return try decideAndRecord(r, decide: decide) }
+        let (list, refs) = try inForce(r)
+        let counter = LedgerCounter(store: store)
+        let d = decide(list, counter)
+        if let e = counter.error { throw e }
+        if log { try self.log([StoreBackend.entry(r, d, versions: refs, policyHash: nil)]) }
+        return d
+    }
+
+    func inForce(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
         var list: [PreparedAgreement] = []
         var refs: [AgreementVersionRef] = []
         if let histories {
-            for h in histories[FileBackend.key(r.subscriber, r.source)] ?? [] {
+            for h in histories[Parties(subscriber: r.subscriber, source: r.source)] ?? [] {
                 guard let v = h.inForce(at: r.at) else { continue }
                 list.append(try compiled(v.agreement, version: v.version))
                 refs.append(AgreementVersionRef(id: v.agreement.id, version: v.version))
@@ -91,14 +96,21 @@ final class StoreBackend: CheckBackend {
                 refs.append(AgreementVersionRef(id: a.id, version: a.version ?? 1))
             }
         }
-        let counter = LedgerCounter(store: store)
-        let d = decide(list, counter)
-        if let e = counter.error { throw e }
-        if log {
-            pending.append(entry(r, d, versions: refs, policyHash: revision(r.source)))
-            if pending.count >= StoreBackend.flushEvery { try finish() }
+        return (list, refs)
+    }
+
+    func makeCounter() -> any BatchCounter { LedgerCounter(store: store) }
+    var logsDecisions: Bool { log }
+
+    /// Queues rows (their policy revision filled in here: registering a revision writes) and writes
+    /// them ``flushEvery`` at a time, each batch in one transaction.
+    func log(_ rows: [DecisionLogEntry]) throws(DiagnosticError) {
+        guard log else { return }
+        for var e in rows {
+            if let source = e.source { e.policyHash = revision(source) }
+            pending.append(e)
         }
-        return d
+        if pending.count >= StoreBackend.flushEvery { try finish() }
     }
 
     /// Decides inside the store's write transaction and records a permitted use in the ledger.
@@ -125,7 +137,7 @@ final class StoreBackend: CheckBackend {
             if case .agreement(let id, let g)? = d.permittedBy { agreement = id; grant = g }
             let refs = agreements.map { AgreementVersionRef(id: $0.id, version: $0.version ?? 1) }
             return UseDecision(record: d.verdict == .permit, agreementId: agreement, grantPosition: grant,
-                               decision: d.verdict.rawValue, logEntry: self.log ? self.entry(r, d, versions: refs, policyHash: policyHash) : nil)
+                               decision: d.verdict.rawValue, logEntry: self.log ? StoreBackend.entry(r, d, versions: refs, policyHash: policyHash) : nil)
         }
         if let compileError { throw compileError }
         guard let decision else {
@@ -142,11 +154,12 @@ final class StoreBackend: CheckBackend {
     }
 }
 
-/// Quota counts read from the usage ledger (outside `--record`).
-final class LedgerCounter: UsageCounter {
+/// Quota counts read from the usage ledger (outside `--record`); one per batch worker.
+final class LedgerCounter: BatchCounter {
     let store: Store
     var error: DiagnosticError?
     init(store: Store) { self.store = store }
+    var failure: DiagnosticError? { error }
     func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
         do {
             return try store.read { tx in try tx.usageCount(agreement: agreement, grant: grant, from: from.date, until: to.date) }

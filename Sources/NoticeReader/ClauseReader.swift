@@ -56,10 +56,12 @@ enum ClauseReader {
         var lifters = Set<String>()
         var prior = Set<String>()
         for x in m where x.concept == "lifter" {
+            // In scripts written without spaces a token is one character: "事前の書面による許諾" spans more tokens.
+            let reach = x.lo < c.tokens.count && Tokenizer.isUnspaced(c.text.scalars[c.tokens[x.lo].start]) ? 8 : 3
             for var v in x.values {
-                if v == "permission" && near(x, "written", within: 3) { v = "written-permission" }
+                if v == "permission" && near(x, "written", within: reach) { v = "written-permission" }
                 lifters.insert(v)
-                if near(x, "prior", within: 3) { prior.insert(v) }
+                if near(x, "prior", within: reach) { prior.insert(v) }
             }
         }
         var duties = Set(m.filter { $0.concept == "duty" }.flatMap { $0.values })

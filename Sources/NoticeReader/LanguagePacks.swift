@@ -192,7 +192,7 @@ public final class LanguagePacks: Sendable {
 
     /// Default language of a script when nothing else decides.
     static func preference(_ code: String) -> Int {
-        ["ar", "en", "ru", "fa", "tr", "fr", "es", "de"].firstIndex(of: code) ?? 100
+        ["ar", "en", "ru", "fa", "tr", "fr", "es", "de", "zh"].firstIndex(of: code) ?? 100
     }
 
     /// Loads every `*.json` in `directory`.
@@ -228,7 +228,7 @@ public final class LanguagePacks: Sendable {
     @inline(__always)
     static func scriptIndex(_ s: Unicode.Scalar) -> Int {
         switch s.value {
-        case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF: return 0
+        case 0x41...0x5A, 0x61...0x7A, 0xC0...0x2AF, 0x1E00...0x1EFF: return 0  // to U+02AF: Azerbaijani ə is an IPA letter
         case 0x0600...0x06FF, 0x0750...0x077F, 0xFB50...0xFDFF, 0xFE70...0xFEFC: return 1
         case 0x0400...0x04FF: return 2
         case 0x0530...0x058F: return 3

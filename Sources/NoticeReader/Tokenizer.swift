@@ -136,8 +136,12 @@ enum Tokenizer {
         while i < line.upperBound {
             let s = a[i]
             switch s {
-            case "!", "?", ";", "。", "！", "？", "•":
+            case "!", "?", ";", "。", "！", "？", "•", "։", "।", "॥":
                 cut(i + 1)
+            case ":":
+                // Armenian text often ends sentences with an ASCII colon (for `։`): a colon followed by
+                // a space and an Armenian letter ends the clause. Elsewhere a colon introduces what follows.
+                if i + 2 < line.upperBound, a[i + 1] == " ", (0x0531...0x0587).contains(a[i + 2].value) { cut(i + 1) }
             case ".":
                 let next = i + 1 < line.upperBound ? a[i + 1] : " "
                 if next.properties.isWhitespace || next == "\"" || next == ")" {
@@ -164,6 +168,14 @@ enum Tokenizer {
         if (j..<dot).contains(where: { text.scalars[$0] == "." }) { return true }
         let o = Int(text.origin[j])
         let cap = o < text.input.count && isUppercase(text.input[o])
+        // An acronym in capitals ("… of ANP. Next", "ΑΠΕ-ΜΠΕ. Απαγορεύεται") followed by a capitalised
+        // word ends the sentence; "Inc. The" and "A.Ş." stay abbreviations.
+        if len >= 2, cap, let last = text.origin.indices.contains(dot - 1) ? Int(text.origin[dot - 1]) : nil,
+           (o...last).allSatisfy({ $0 < text.input.count && (isUppercase(text.input[$0]) || !text.input[$0].properties.isAlphabetic) }),
+           dot + 2 < text.scalars.count, text.scalars[dot + 1] == " " {
+            let n = Int(text.origin[dot + 2])
+            if n < text.input.count, isUppercase(text.input[n]) { return false }
+        }
         return len == 1 || (cap && len <= 3)
     }
 }

@@ -16,11 +16,46 @@ public struct NoUsage: UsageCounter {
 /// Uses kept in memory: what a batch run with `--record` has permitted so far.
 public struct InMemoryUsage: UsageCounter, Sendable {
     public private(set) var records: [String: [(grant: Int, at: Instant)]] = [:]
+    /// The same uses indexed by agreement and grant, as sorted milliseconds: counting a window is two
+    /// binary searches instead of a scan of every use of the agreement.
+    private var times: [GrantKey: [Int64]] = [:]
+
+    private struct GrantKey: Hashable {
+        var agreement: String
+        var grant: Int
+    }
+
     public init() {}
     /// Records one use under a grant.
-    public mutating func record(agreement: String, grant: Int, at: Instant) { records[agreement, default: []].append((grant, at)) }
+    public mutating func record(agreement: String, grant: Int, at: Instant) {
+        records[agreement, default: []].append((grant, at))
+        let ms = at.millisecondsSinceEpoch
+        let key = GrantKey(agreement: agreement, grant: grant)
+        // Uses mostly arrive in time order: append; otherwise insert in place.
+        if let last = times[key]?.last, last > ms {
+            let i = InMemoryUsage.lowerBound(times[key] ?? [], ms + 1)
+            times[key]?.insert(ms, at: i)
+        } else {
+            times[key, default: []].append(ms)
+        }
+    }
+
     public func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
-        records[agreement]?.reduce(0) { $0 + ($1.grant == grant && from <= $1.at && $1.at < to ? 1 : 0) } ?? 0
+        guard let list = times[GrantKey(agreement: agreement, grant: grant)] else { return 0 }
+        let lo = InMemoryUsage.lowerBound(list, from.millisecondsSinceEpoch)
+        let hi = InMemoryUsage.lowerBound(list, to.millisecondsSinceEpoch)
+        return max(0, hi - lo)
+    }
+
+    /// First position whose time is `>= ms`.
+    static func lowerBound(_ list: [Int64], _ ms: Int64) -> Int {
+        var lo = 0
+        var hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid] < ms { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 }
 
@@ -51,6 +86,54 @@ public enum NewsEngine {
         return c
     }
 
+    /// The interning table every news policy set is compiled with: the left operands news requests
+    /// carry, and every text a compiled agreement compares them with (territory, channel, extent and
+    /// asset-kind IRIs). A request is lowered with it once (``input(for:)``) and evaluated against
+    /// each of the subscriber's agreements with small-int compares.
+    static let terms: ODRLTerms = {
+        var texts: [String] = []
+        texts += TerritoryTable.builtin.codes.map(NewsODRL.territoryIRI)
+        texts += Channel.allCases.map(NewsODRL.channelIRI)
+        texts += Extent.allCases.map(NewsODRL.extentIRI)
+        texts += AssetKind.allCases.map(NewsODRL.assetKindIRI)
+        texts += AssetKind.allCases.map(NewsODRL.representativeAssetIRI)
+        return ODRLTerms(leftOperands: ["dateTime", "spatial", "deliveryChannel", NewsODRL.extentOperand, "percentage",
+                                        "delayPeriod", "count"], texts: texts)
+    }()
+    static let dateTimeSlot = 0, spatialSlot = 1, channelSlot = 2, extentSlot = 3, percentageSlot = 4, delaySlot = 5, countSlot = 6
+
+    /// Lowered context values, computed once: territory code -> its IRI's value; channel and extent by index.
+    static let territoryValues: [String: ODRLInputValue] = {
+        var out: [String: ODRLInputValue] = [:]
+        for c in TerritoryTable.builtin.codes { out[c] = terms.value(.text(NewsODRL.territoryIRI(c))) }
+        return out
+    }()
+    static let channelValues: [ODRLInputValue] = Channel.allCases.map { terms.value(.text(NewsODRL.channelIRI($0))) }
+    static let extentValues: [ODRLInputValue] = Extent.allCases.map { terms.value(.text(NewsODRL.extentIRI($0))) }
+    static let wholePercentage = terms.value(.number(100))
+
+    /// The request lowered with ``terms``: the same values as ``context(for:)``, without building strings
+    /// (territory, channel and extent values are looked up in tables made once).
+    static func input(for r: RepublicationRequest, target: ODRLSubject, assigneeIRI: String) -> ODRLInput {
+        var input = ODRLInput(terms: terms)
+        input.set(slot: dateTimeSlot, ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: ODRLInputValue.notText))
+        input.set(slot: spatialSlot, territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))))
+        input.set(slot: channelSlot, channelValues[r.channel.index])
+        input.set(slot: extentSlot, extentValues[r.extent == .whole ? 0 : 1])
+        if r.extent == .whole {
+            input.set(slot: percentageSlot, wholePercentage)
+        } else if let p = r.portion {
+            input.set(slot: percentageSlot, ODRLInputValue(.number(p * 100), textID: ODRLInputValue.notText))
+        }
+        if let pub = r.asset.publishedAt {
+            input.set(slot: delaySlot, ODRLInputValue(.duration(Double(r.at.millisecondsSinceEpoch - pub.millisecondsSinceEpoch) / 1000),
+                                                       textID: ODRLInputValue.notText))
+        }
+        input.setAction(r.action)
+        input.setSubjects(target: target, assignee: ODRLSubject(iri: assigneeIRI, selfID: -1, collectionIDs: [], collections: [], localResolved: false))
+        return input
+    }
+
     /// The engine request for a news request (the asset stands for its kind; see ``NewsODRL``).
     public static func request(_ r: RepublicationRequest, context: ODRLContext) -> ODRLRequest {
         ODRLRequest(assignee: NewsODRL.subscriberIRI(r.subscriber), action: r.action,
@@ -58,50 +141,72 @@ public enum NewsEngine {
     }
 }
 
-/// Remembers, per agreement version, grant and request shape, which time-independent dimensions
-/// the engine found failing, so that explaining a repeated kind of denial costs one lookup.
+/// Remembers, per agreement version, outcome and request shape, how a denial by that agreement is
+/// explained (its reasons and what would permit), so that explaining a repeated kind of denial costs
+/// one lookup instead of building its sentences again.
 ///
-/// Not thread-safe: one per batch or per thread. Passing none to ``NewsDecider/decide(_:usage:memo:)``
-/// gives the same decisions, only slower to explain.
+/// Only explanations that do not depend on the time are kept (not those of an agreement that is not
+/// in force yet or any more, an embargo or a quota). Not thread-safe: one per batch or per thread.
+/// Passing none to ``NewsDecider/decide(_:usage:memo:)`` gives the same decisions, only slower to explain.
 public final class DecisionMemo {
-    var failing: [String: (failing: [GrantDimension], sawAction: Bool, actionOK: Bool)] = [:]
-    public init() {}
+    struct Key: Hashable {
+        var agreement: String
+        var grant: Int
+        var failing: UInt32
+        var restriction: Int
+        var kindNotAccepted: Bool
+        var kind: AssetKind
+        var action: String
+        var extent: Extent
+        var portion: Double?
+        var channel: Channel
+        var territory: String
+    }
+    var explanations: [Key: ([Reason], [String])] = [:]
+    /// At most this many explanations are kept (the memo starts over when full).
+    let capacity: Int
+    public init(capacity: Int = 100_000) { self.capacity = capacity }
     /// Number of remembered shapes.
-    public var count: Int { failing.count }
+    public var count: Int { explanations.count }
+
+    func remember(_ key: Key, _ value: ([Reason], [String])) {
+        if explanations.count >= capacity { explanations.removeAll(keepingCapacity: true) }
+        explanations[key] = value
+    }
 }
 
 /// An agreement compiled for the engine once, to decide many requests (DESIGN.md rules 3–5).
 ///
-/// For each grant: a policy with that grant's permissions (one per action) — evaluated per grant
-/// because a quota's `count` is the grant's own — and a probe policy with one permission per
-/// dimension, evaluated only to explain a denial; for the agreement: its restrictions as
-/// prohibitions (checked when a grant permits: restrictions override grants) and activity probes.
+/// The agreement is one ODRL `Agreement` policy (``Agreement/odrlModel(territories:)``, built
+/// directly, validated and compiled once): a permission per grant and action, a prohibition per
+/// restriction and action. A request is evaluated against it in one engine pass
+/// (``ODRLPolicySet/ruleResults(_:state:into:)``), which says for every rule whether it is in
+/// force and which of its constraints fail; the news layer built those constraints, so it knows
+/// which dimension each one checks (term, extent, channel, territory, embargo, quota...).
 public struct PreparedAgreement: Sendable {
     public let agreement: Agreement
     /// Identifies this version for memos: id, version, termination, effective date.
     public let memoKey: String
+    /// The compiled agreement (plus, for an agreement without grants or a grant without actions,
+    /// a probe policy whose permissions carry the same constraints, to say which fail).
+    let set: ODRLPolicySet
     private(set) var grants: [PreparedGrant]
-    /// Probes for the agreement's activity (term start, term end, termination, prior subscription).
-    /// One single-rule policy per activity constraint (term start, term end, termination, prior subscription).
-    let activityProbes: [(ODRLPolicySet, GrantDimension)]
-
-    /// The restrictions alone (prohibitions), or nil when there are none.
-    let restrictionSet: ODRLPolicySet?
+    /// Flat rule index of a rule whose first constraints are the activity constraints.
+    let activityRule: Int?
+    /// The dimensions of the activity constraints, in order (term, termEnd, termination?, prior?).
+    let activityDims: [GrantDimension]
+    /// Flat rule index of each prohibition -> restriction index, in policy order.
+    let prohibitions: [(rule: Int, restriction: Int)]
+    /// The subscriber's IRI (the policy's assignee), kept so a request need not build it.
+    let subscriberIRI: String
 
     struct PreparedGrant: Sendable {
-        /// The grant's permissions alone (the fast path: one `outcome` call).
-        let permitSet: ODRLPolicySet
-        /// One single-rule policy per time-dependent dimension (embargo, quota), evaluated with `outcome`.
-        let probes: [(ODRLPolicySet, GrantDimension)]
-        /// One policy with a permission per time-independent dimension (asset, action, extent, portion,
-        /// channel, territory): evaluated with its trace, and the result memoised per request shape.
-        let staticProbes: ODRLPolicySet?
-        /// Probe rule id → dimension.
-        let probeDims: [(String, GrantDimension)]
-        /// Permission rule ids of this grant.
-        let permissionIDs: Set<String>
-        /// Prohibition rule id → restriction index.
-        let restrictionOf: [String: Int]
+        /// Flat rule indexes of the grant's permissions (one per action).
+        var rules: [Int]
+        /// The rule whose constraints say which dimensions fail (the first permission, or a probe).
+        var dimsRule: Int
+        /// Constraint position -> dimension (the activity constraints first, then the grant's).
+        var dims: [GrantDimension]
         /// The permit reason when the grant quotes its own clause (precomputed; nil when it quotes the notice).
         var permit: Reason?
         /// The grant's duties as a decision lists them.
@@ -124,53 +229,55 @@ public struct PreparedAgreement: Sendable {
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
         agreement = a
         memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
-        let uid = NewsODRL.agreementIRI(source: a.source, id: a.id)
-        let full = try ODRLReader.readPolicy(a.odrlPolicy(territories: table))
+        let model = a.odrlModel(territories: table)
+        subscriberIRI = model.assignees.first?.uid ?? NewsODRL.subscriberIRI(a.subscriber.id)
+        let activity = a.activityConstraintModels()
+        activityDims = activity.map(\.0)
+        // Flat rule indexes follow the policy's order: permissions (grant by grant, action by
+        // action), then prohibitions (restriction by restriction, action by action), then the probes.
         var grants: [PreparedGrant] = []
-        let options = ODRLEvaluationOptions(pendingDuties: .allow)
-        var restrictionOf: [String: Int] = [:]
+        var flat = 0
+        var probes: [ODRLRule] = []
+        let permissionCount = a.grants.reduce(0) { $0 + $1.actions.count }
+        let prohibitionCount = a.restrictions.reduce(0) { $0 + ($1.actions ?? ["use"]).count }
+        for grant in a.grants {
+            let dims = activity.map(\.0) + a.grantConstraintModels(grant, table: table).map(\.0)
+            let rules = Array(flat..<(flat + grant.actions.count))
+            flat += grant.actions.count
+            var dimsRule = rules.first ?? -1
+            if rules.isEmpty {
+                // A grant without actions has no permission: a probe (no action) carries its target and constraints.
+                dimsRule = permissionCount + prohibitionCount + probes.count
+                probes.append(ODRLRule(kind: .permission, targets: NewsODRL.assetTargets(grant.assets),
+                                       constraints: activity.map(\.1) + a.grantConstraintModels(grant, table: table).map(\.1)))
+            }
+            grants.append(PreparedGrant(rules: rules, dimsRule: dimsRule, dims: dims))
+        }
+        var prohibitions: [(rule: Int, restriction: Int)] = []
         for (k, r) in a.restrictions.enumerated() {
-            for action in r.actions ?? ["use"] { restrictionOf[NewsODRL.restrictionRuleID(policy: uid, restriction: k, action: action)] = k }
+            for _ in r.actions ?? ["use"] {
+                prohibitions.append((flat, k))
+                flat += 1
+            }
         }
-        for (g, grant) in a.grants.enumerated() {
-            let ids = Set(grant.actions.map { NewsODRL.grantRuleID(policy: uid, grant: g, action: $0) })
-            var p = full
-            p.permissions = full.permissions.filter { ids.contains($0.uid ?? "") }
-            var only = p
-            only.prohibitions = []
-            let permitSet = try ODRLPolicySet([only], options: options)
-            // Probes: one permission per dimension of this grant.
-            var probeRules: [JSONValue] = []
-            var dims: [(String, GrantDimension)] = []
-            func probe(_ dim: GrantDimension, _ rule: JSONObject) {
-                var r = rule
-                let id = "\(uid)#probe-\(g + 1)-\(dims.count + 1)-\(dim.rawValue)"
-                r["uid"] = .string(id)
-                probeRules.append(.object(r))
-                dims.append((id, dim))
-            }
-            if case .only(let kinds) = grant.assets {
-                probe(.asset, JSONObject([("target", .array(kinds.map { .object(JSONObject([("@type", "AssetCollection"), ("uid", .string(NewsODRL.assetKindIRI($0)))])) }))]))
-            }
-            for action in grant.actions { probe(.action, JSONObject([("action", .string(action))])) }
-            for (dim, c) in a.grantConstraints(grant, table: table) { probe(dim, JSONObject([("constraint", .array([c]))])) }
-            // Dimensions that depend only on the request's values share one policy (evaluated with a
-            // trace on a memo miss); those that depend on the time (embargo, quota) get one each.
-            var probes: [(ODRLPolicySet, GrantDimension)] = []
-            var staticRules: [JSONValue] = []
-            var staticDims: [(String, GrantDimension)] = []
-            for (k, rule) in probeRules.enumerated() {
-                let dim = dims[k].1
-                if dim == .embargo || dim == .quota {
-                    probes.append((try PreparedAgreement.probePolicy(a, uid: uid, rules: [rule]), dim))
-                } else {
-                    staticRules.append(rule)
-                    staticDims.append(dims[k])
-                }
-            }
-            let staticProbes = staticRules.isEmpty ? nil : try PreparedAgreement.probePolicy(a, uid: uid, rules: staticRules)
-            grants.append(PreparedGrant(permitSet: permitSet, probes: probes, staticProbes: staticProbes, probeDims: staticDims, permissionIDs: ids, restrictionOf: restrictionOf))
+        self.prohibitions = prohibitions
+        if let first = grants.first(where: { $0.dimsRule >= 0 }) {
+            activityRule = first.dimsRule
+        } else {
+            // No grant: a probe permission with the activity constraints alone says whether the agreement counts.
+            activityRule = permissionCount + prohibitionCount + probes.count
+            probes.append(ODRLRule(kind: .permission, constraints: activity.map(\.1)))
         }
+        var policies = [model]
+        if !probes.isEmpty {
+            var probe = ODRLPolicy(type: "Agreement", uid: (model.uid ?? "") + "#probes", assigners: model.assigners, assignees: model.assignees)
+            for (k, var r) in probes.enumerated() {
+                r.uid = (model.uid ?? "") + "#probe-\(k + 1)"
+                probe.permissions.append(r)
+            }
+            policies.append(probe)
+        }
+        set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms)
         for g in grants.indices {
             if a.grants[g].clause != nil { grants[g].permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil) }
             var seen: [DecisionDuty] = []
@@ -178,37 +285,6 @@ public struct PreparedAgreement: Sendable {
             grants[g].duties = seen
         }
         self.grants = grants
-        if full.prohibitions.isEmpty {
-            restrictionSet = nil
-        } else {
-            var r = full
-            r.permissions = []
-            restrictionSet = try ODRLPolicySet([r], options: options)
-        }
-        var actRules: [JSONValue] = []
-        var actDims: [(String, GrantDimension)] = []
-        for (k, (dim, c)) in a.activityConstraints().enumerated() {
-            let id = "\(uid)#probe-activity-\(k + 1)"
-            actRules.append(.object(JSONObject([("uid", .string(id)), ("constraint", .array([c]))])))
-            // The second term constraint (`lt end`) is the one that fails once the term is over.
-            let d: GrantDimension = dim == .term ? (k == 0 ? .term : .termEnd) : dim
-            actDims.append((id, d))
-        }
-        var act: [(ODRLPolicySet, GrantDimension)] = []
-        for (k, rule) in actRules.enumerated() {
-            act.append((try PreparedAgreement.probePolicy(a, uid: uid, rules: [rule]), actDims[k].1))
-        }
-        activityProbes = act
-    }
-
-    static func probePolicy(_ a: Agreement, uid: String, rules: [JSONValue]) throws(DiagnosticError) -> ODRLPolicySet {
-        var o = JSONObject()
-        o["@type"] = "Agreement"
-        o["uid"] = .string(uid + "#probes")
-        o["assigner"] = .string(NewsODRL.sourceIRI(a.source))
-        o["assignee"] = .string(NewsODRL.subscriberIRI(a.subscriber.id))
-        o["permission"] = .array(rules)
-        return try ODRLPolicySet([try ODRLReader.readPolicy(.object(o))])
     }
 }
 
@@ -232,12 +308,22 @@ public struct NewsDecider: Sendable {
     public let notice: NoticeTerms?
     public let agreements: [PreparedAgreement]
     let table: TerritoryTable
+    /// Subscriber id -> positions in `agreements` (in order), when there are enough agreements for
+    /// an index to pay; nil: scan them (a decider made per request holds only one subscriber's).
+    let bySubscriber: [String: [Int]]?
 
     /// A decider for one source's notice (nil: no policy) and a set of agreements (any subscribers).
     public init(notice: NoticeTerms?, agreements: [PreparedAgreement], territories: TerritoryTable = .builtin) {
         self.notice = notice
         self.agreements = agreements
         self.table = territories
+        if agreements.count > 8 {
+            var index: [String: [Int]] = [:]
+            for (k, p) in agreements.enumerated() { index[p.agreement.subscriber.id, default: []].append(k) }
+            bySubscriber = index
+        } else {
+            bySubscriber = nil
+        }
     }
 
     /// Compiles the agreements and builds a decider.
@@ -245,6 +331,18 @@ public struct NewsDecider: Sendable {
         var prepared: [PreparedAgreement] = []
         for a in agreements { prepared.append(try PreparedAgreement(a, territories: territories)) }
         self.init(notice: notice, agreements: prepared, territories: territories)
+    }
+
+    /// The subscriber's agreements with the request's source, in the order given.
+    func agreements(for r: RepublicationRequest) -> [PreparedAgreement] {
+        if let bySubscriber {
+            guard let ks = bySubscriber[r.subscriber] else { return [] }
+            var out: [PreparedAgreement] = []
+            out.reserveCapacity(ks.count)
+            for k in ks where agreements[k].agreement.source == r.source { out.append(agreements[k]) }
+            return out
+        }
+        return agreements.filter { $0.agreement.subscriber.id == r.subscriber && $0.agreement.source == r.source }
     }
 
     /// Decides one request. `usage` supplies the uses already recorded, for quotas.
@@ -258,14 +356,19 @@ public struct NewsDecider: Sendable {
         let concerned = notice.prohibitions(concerning: r)
         let noticeQuote = concerned.first?.quote ?? notice.prohibitions.first?.quote ?? notice.noticeText
         let lifters = Set(concerned.flatMap(\.liftedBy))
-        let ctx = NewsEngine.context(for: r)
         let state = notice.state(for: r.asset.kind)
-        let mine = agreements.filter { $0.agreement.subscriber.id == r.subscriber && $0.agreement.source == r.source }
+        let mine = agreements(for: r)
+        // The request lowered once for every engine pass below (the subscriber's IRI comes from its
+        // prepared agreements; it is only built when there are none).
+        var input = mine.isEmpty && notice.permissionSet == nil ? ODRLInput(terms: NewsEngine.terms)
+            : NewsEngine.input(for: r, target: notice.targets[r.asset.kind.index],
+                               assigneeIRI: mine.first?.subscriberIRI ?? NewsODRL.subscriberIRI(r.subscriber))
+        var results: [ODRLRuleResult] = []
 
         // 1. Agreements, in the order given.
         var outcomes: [(PreparedAgreement, AgreementOutcome)] = []
         for p in mine {
-            let o = outcome(p, r, ctx, state, lifters: lifters, usage: usage, memo: memo)
+            let o = outcome(p, r, &input, state, lifters: lifters, usage: usage, results: &results)
             if let g = o.permittedGrant {
                 let a = p.agreement
                 d.verdict = .permit
@@ -285,21 +388,22 @@ public struct NewsDecider: Sendable {
         // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
         var publicReasons: [Reason] = []
         if let set = notice.permissionSet {
-            let decision = set.evaluate(NewsEngine.request(r, context: ctx), state: state)
-            if decision.outcome == .permit,
-               let active = decision.rules.first(where: { $0.kind == .permission && $0.activation == .active }),
-               let perm = notice.permissions.first(where: { $0.ruleID == active.rule }) {
+            input.clearRuleValues()
+            set.ruleResults(input, state: state, into: &results)
+            // The set holds the public permissions alone, in order: rule i is permission i.
+            if let i = results.firstIndex(where: { $0.active }),
+               let perm = notice.permissions.first(where: { $0.ruleID == notice.permissions[i].ruleID }) {
                 d.verdict = .permit
                 d.permittedBy = .notice(permission: perm.index)
                 d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
                 d.duties = dedupe(perm.duties.map { DecisionDuty(duty: $0) } + notice.obligations.map { DecisionDuty(duty: $0) })
                 return d
             }
-            for t in decision.rules where t.kind == .permission && t.match == true && t.activation == .inactive {
-                if let perm = notice.permissions.first(where: { $0.ruleID == t.rule }) {
-                    let why = t.why.last.map { ": \($0)" } ?? ""
+            for (i, res) in results.enumerated() where res.matches && !res.active {
+                if let perm = notice.permissions.first(where: { $0.ruleID == notice.permissions[i].ruleID }) {
+                    // The trace's last sentence for a matching rule not in force.
                     publicReasons.append(Reason(code: "public_permission_not_met",
-                                                message: "the notice's public permission to \(perm.summary) does not cover this use\(why)",
+                                                message: "the notice's public permission to \(perm.summary) does not cover this use: not in force for this request",
                                                 quote: perm.quote, quoteFrom: "notice"))
                 }
             }
@@ -315,7 +419,7 @@ public struct NewsDecider: Sendable {
             d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
         }
         for (p, o) in outcomes {
-            let (reasons, would) = explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+            let (reasons, would) = explanation(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage, memo: memo)
             d.reasons += reasons
             for w in would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
         }
@@ -357,31 +461,32 @@ public struct NewsDecider: Sendable {
         }
     }
 
-    func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ ctx: ODRLContext, _ state: ODRLWorldState,
-                 lifters: Set<String>, usage: some UsageCounter, memo: DecisionMemo?) -> AgreementOutcome {
+    /// One engine pass over the agreement, read as the news layer needs it: the grant that permits,
+    /// or the restriction that overrides it, or why the agreement does not count, or the grant that
+    /// came closest with its failing dimensions.
+    func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ input: inout ODRLInput, _ state: ODRLWorldState,
+                 lifters: Set<String>, usage: some UsageCounter, results: inout [ODRLRuleResult]) -> AgreementOutcome {
         var o = AgreementOutcome()
         let a = p.agreement
         if !NewsDecider.accepts(a.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
-        let req = NewsEngine.request(r, context: ctx)
-        // Fast path: does a grant's permission hold (term, dimensions, quota all checked by the engine)?
-        var grantRequests: [ODRLRequest] = []
-        grantRequests.reserveCapacity(p.grants.count)
-        for (g, pg) in p.grants.enumerated() {
-            var greq = req
-            if let q = a.grants[g].quota {
-                let w = q.per.window(containing: r.at, term: a.term)
-                greq.context["count"] = .number(Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1))
+        // A quota counts the grant's own uses: `count` is a rule-scoped value of the grant's permissions.
+        input.clearRuleValues()
+        for (g, grant) in a.grants.enumerated() {
+            guard let q = grant.quota else { continue }
+            let w = q.per.window(containing: r.at, term: a.term)
+            let count = ODRLInputValue(.number(Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)),
+                                       textID: ODRLInputValue.notText)
+            for rule in p.grants[g].rules { input.setRuleValue(rule: rule, slot: NewsEngine.countSlot, count) }
+            if p.grants[g].rules.isEmpty, p.grants[g].dimsRule >= 0 {
+                input.setRuleValue(rule: p.grants[g].dimsRule, slot: NewsEngine.countSlot, count)
             }
-            grantRequests.append(greq)
-            guard pg.permitSet.outcome(greq, state: state) == .permit else { continue }
-            // Restrictions override grants.
-            if let rs = p.restrictionSet, rs.outcome(req, state: state) == .deny {
-                let d = rs.evaluate(req, state: state)
-                if let t = d.rules.first(where: { $0.kind == .prohibition && $0.activation == .active }) {
-                    o.restriction = pg.restrictionOf[t.rule] ?? 0
-                } else {
-                    o.restriction = 0
-                }
+        }
+        p.set.ruleResults(input, state: state, into: &results)
+        for (g, pg) in p.grants.enumerated() {
+            guard pg.rules.contains(where: { results[$0].active }) else { continue }
+            // Restrictions override grants: the first prohibition in force.
+            if let hit = p.prohibitions.first(where: { results[$0.rule].active }) {
+                o.restriction = hit.restriction
                 o.bestGrant = g
                 continue
             }
@@ -389,46 +494,51 @@ public struct NewsDecider: Sendable {
             return o
         }
         if o.restriction != nil { return o }
-        // Slow path, to explain a deny: the agreement's activity, then each grant's dimensions (engine probes).
-        var failedActivity: [GrantDimension] = []
-        for (set, dim) in p.activityProbes where set.outcome(req, state: state) != .permit { failedActivity.append(dim) }
-        if !failedActivity.isEmpty {
-            for dim in [GrantDimension.termination, .term, .termEnd, .prior] where failedActivity.contains(dim) {
-                o.inactivity = dim
-                return o
+        // Why not: the agreement's activity first (the first constraints of every permission)...
+        if let rule = p.activityRule {
+            let failed = results[rule].failedConstraints
+            for dim in [GrantDimension.termination, .term, .termEnd, .prior] {
+                if let k = p.activityDims.firstIndex(of: dim), failed & (1 << UInt64(k)) != 0 {
+                    o.inactivity = dim
+                    return o
+                }
             }
         }
+        // ...then each grant's failing dimensions, the grant with the fewest coming closest.
         var best: (Int, [GrantDimension])?
         for (g, pg) in p.grants.enumerated() {
-            let greq = grantRequests[g]
-            // Which dimensions failed: the probes (time-independent ones memoised by request shape).
             var failing: [GrantDimension] = []
-            var actionOK = false
-            var sawAction = false
-            let key = memo == nil ? "" : "\(p.memoKey)|\(g)|\(r.asset.kind.rawValue)|\(r.action)|\(r.extent.rawValue)|\(r.portion ?? -1)|\(r.channel.rawValue)|\(r.territory)"
-            if let hit = memo?.failing[key] {
-                failing = hit.failing
-                sawAction = hit.sawAction
-                actionOK = hit.actionOK
-            } else if let sp = pg.staticProbes {
-                let trace = sp.evaluate(greq, state: state)
-                for (id, dim) in pg.probeDims {
-                    let ok = trace.trace(for: id)?.activation == .active
-                    if dim == .action { sawAction = true; actionOK = actionOK || ok; continue }
-                    if !ok && !failing.contains(dim) { failing.append(dim) }
-                }
-                memo?.failing[key] = (failing, sawAction, actionOK)
+            guard pg.dimsRule >= 0 else { continue }
+            let res = results[pg.dimsRule]
+            if !res.targetMatches { failing.append(.asset) }
+            let failed = res.failedConstraints
+            for (k, dim) in pg.dims.enumerated().dropFirst(p.activityDims.count) where failed & (1 << UInt64(min(k, 63))) != 0 {
+                if !failing.contains(dim) { failing.append(dim) }
             }
-            for (set, dim) in pg.probes {
-                let ok = set.outcome(greq, state: state) == .permit
-                if !ok && !failing.contains(dim) { failing.append(dim) }
-            }
-            if sawAction && !actionOK { failing.insert(.action, at: failing.firstIndex(where: { $0 != .asset }) ?? failing.count) }
-            if failing.isEmpty { failing = [.action] }  // the engine refused without a failing probe: fail closed
+            let actionOK = pg.rules.contains { results[$0].actionMatches }
+            if !pg.rules.isEmpty && !actionOK { failing.insert(.action, at: failing.firstIndex(where: { $0 != .asset }) ?? failing.count) }
+            if failing.isEmpty { failing = [.action] }  // the engine refused without a failing dimension: fail closed
             if failing.count < (best?.1.count ?? Int.max) { best = (g, failing) }
         }
-        if o.restriction == nil, let best { o.bestGrant = best.0; o.failing = best.1 }
+        if let best { o.bestGrant = best.0; o.failing = best.1 }
         return o
+    }
+
+    /// ``explain(_:_:_:concerned:noticeQuote:usage:)``, remembered in `memo` when it does not depend on the time.
+    func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
+                     noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> ([Reason], [String]) {
+        guard let memo, o.inactivity == nil, !o.failing.contains(where: { $0 == .embargo || $0 == .quota }) else {
+            return explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+        }
+        var bits: UInt32 = 0
+        for d in o.failing { bits |= 1 << UInt32(GrantDimension.allCases.firstIndex(of: d) ?? 31) }
+        let key = DecisionMemo.Key(agreement: p.memoKey, grant: o.bestGrant ?? -1, failing: bits, restriction: o.restriction ?? -1,
+                                   kindNotAccepted: o.kindNotAccepted, kind: r.asset.kind, action: r.action, extent: r.extent,
+                                   portion: r.portion, channel: r.channel, territory: r.territory)
+        if let hit = memo.explanations[key] { return hit }
+        let made = explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+        memo.remember(key, made)
+        return made
     }
 
     func explain(_ a: Agreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],

@@ -43,6 +43,8 @@ public struct NoticeTerms: Sendable {
     public let permissionSet: ODRLPolicySet?
     /// World states that make each asset kind's representative a member of every notice target covering that kind.
     let states: [ODRLWorldState]
+    /// Each asset kind's representative, lowered once with the news terms (its collections in `states`).
+    let targets: [ODRLSubject]
 
     /// Reads the news view of a validated notice policy.
     ///
@@ -95,7 +97,8 @@ public struct NoticeTerms: Sendable {
         }
         permPolicy.permissions = kept
         permissions = perms
-        permissionSet = kept.isEmpty ? nil : try ODRLPolicySet([permPolicy], options: ODRLEvaluationOptions(pendingDuties: .allow))
+        permissionSet = kept.isEmpty ? nil : try ODRLPolicySet([permPolicy], options: ODRLEvaluationOptions(pendingDuties: .allow),
+                                                                terms: NewsEngine.terms)
         // For each kind: the notice targets (policy- or rule-level) that cover that kind hold its representative asset.
         var targetKinds: [String: Set<AssetKind>] = [:]
         for r in kept {
@@ -108,6 +111,10 @@ public struct NoticeTerms: Sendable {
                 s.assetCollections[uid, default: []].insert(NewsODRL.representativeAssetIRI(k))
             }
             return s
+        }
+        let built = states
+        targets = AssetKind.allCases.map { k in
+            NewsEngine.terms.subject(NewsODRL.representativeAssetIRI(k), collections: built[k.index].assetCollections)
         }
     }
 

@@ -2,6 +2,30 @@
 /// inherited policy-level properties resolved, right operands parsed once.
 struct Compiler {
     var table = ActionTable()
+    /// The shared interning table, and what this set adds to it (left operands, texts).
+    let terms: ODRLTerms
+    var localSlots: [String: Int] = [:]
+    var localSlotNames: [String] = []
+    var localTexts: [String: Int32] = [:]
+
+    init(terms: ODRLTerms = .empty) { self.terms = terms }
+
+    /// Slot of a left operand key: the shared terms', else a slot of this set's own.
+    mutating func slot(_ key: String) -> Int {
+        if let s = terms.slots[key] ?? localSlots[key] { return s }
+        let s = terms.slotCount + localSlotNames.count
+        localSlots[key] = s
+        localSlotNames.append(key)
+        return s
+    }
+
+    /// Id of a text: the shared terms', else one of this set's own.
+    mutating func textID(_ s: String) -> Int32 {
+        if let id = terms.texts[s] ?? localTexts[s] { return id }
+        let id = Int32(terms.textCount + localTexts.count)
+        localTexts[s] = id
+        return id
+    }
     /// Prefixes declared in the current policy's `@context` (`"clr": "urn:clearance:"`).
     var prefixes: [String: String] = [:]
 
@@ -59,35 +83,45 @@ struct Compiler {
             kind: r.kind,
             action: actionName.map { table.intern($0) },
             actionName: actionName ?? "",
-            actionRefinements: (action?.refinements ?? []).map(constraint),
-            targets: targets.isEmpty ? nil : targets.map(entity),
-            assignees: assignees.isEmpty ? nil : assignees.map(entity),
-            constraints: r.constraints.map(constraint),
+            actionRefinements: (action?.refinements ?? []).map { constraint($0) },
+            targets: targets.isEmpty ? nil : targets.map { entity($0) },
+            assignees: assignees.isEmpty ? nil : assignees.map { entity($0) },
+            constraints: r.constraints.map { constraint($0) },
             duties: r.duties.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/duty/\($0)", topLevel: false) },
             consequences: r.consequences.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/consequence/\($0)", topLevel: false) },
             summary: summary)
     }
 
-    func entity(_ e: ODRLEntity) -> CompiledEntity {
-        CompiledEntity(uid: e.uid ?? "", expanded: e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 },
-                       source: e.source, refinements: e.refinements.map(constraint))
+    mutating func entity(_ e: ODRLEntity) -> CompiledEntity {
+        var c = CompiledEntity(uid: e.uid ?? "", expanded: e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 },
+                               source: e.source, refinements: e.refinements.map { constraint($0) })
+        // Member checks compare ids: an entity's names are interned like right operand texts.
+        c.uidID = textID(e.uid ?? "")
+        if let x = c.expanded { c.expandedID = textID(x) }
+        if let s = e.source { c.sourceID = textID(s) }
+        let shared = Int32(terms.textCount)
+        c.local = c.uidID >= shared || c.expandedID >= shared || c.sourceID >= shared
+        return c
     }
 
-    func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
+    mutating func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
         switch c {
         case .logical(let l):
-            return .logical(l.op, l.operands.map(constraint), l.uid ?? l.op.rawValue)
+            return .logical(l.op, l.operands.map { constraint($0) }, l.uid ?? l.op.rawValue)
         case .atomic(let a):
             let lo = a.canonicalLeftOperand ?? a.leftOperand
             let op = a.knownOperator
             let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
-            let values: [CompiledLiteral] = a.rightOperand.map { lit in
-                if domain != .text, let n = domain.number(lit.lexical) { return .number(n) }
+            var values: [CompiledLiteral] = []
+            for lit in a.rightOperand {
+                if domain != .text, let n = domain.number(lit.lexical) { values.append(.number(n)); continue }
                 let full = expandIRI(lit.lexical)
                 if case .iri = lit, full != lit.lexical, full != ODRLVocabulary.expand(lit.lexical) {
-                    return .prefixed(full, compact: lit.lexical)
+                    values.append(.prefixed(full, compact: lit.lexical, id: textID(full), compactID: textID(lit.lexical)))
+                    continue
                 }
-                return .text(ODRLVocabulary.expand(lit.lexical))
+                let e = ODRLVocabulary.expand(lit.lexical)
+                values.append(.text(e, id: textID(e)))
             }
             var shown = a.rightOperand.map(Compiler.shortValue).joined(separator: ", ")
             if a.rightOperand.count > 1 { shown = "[\(shown)]" }
@@ -103,7 +137,8 @@ struct Compiler {
             } else if let op, op.isOrdering, domain == .text {
                 unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
             }
-            return .atomic(CompiledAtomic(leftOperand: ODRLContext.key(lo), op: op, opTerm: a.operatorTerm, values: values,
+            let key = ODRLContext.key(lo)
+            return .atomic(CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
                                           domain: domain, text: text, valueText: valueText, unevaluable: unevaluable))
         }
     }

@@ -23,10 +23,24 @@ public struct ODRLPolicySet: Sendable {
     let ruleCount: Int
     /// Request action spelling -> canonical name and broader-action ids.
     let requestActions: [String: (String, [Int32])]
+    /// The shared interning table this set was compiled against (see ``ODRLTerms``).
+    public let terms: ODRLTerms
+    /// Left operands of this set's constraints that `terms` does not know: name -> slot (from `terms.slotCount` on).
+    let localSlots: [String: Int]
+    let localSlotNames: [String]
+    /// Text right operands (and entity IRIs) that `terms` does not know: text -> id (from `terms.textCount` on).
+    let localTexts: [String: Int32]
+    /// Top-level rule ref (uid or JSON pointer) -> flat rule index (each policy's permissions, then its prohibitions).
+    let ruleIndex: [String: Int]
+    /// Flat rule index -> (policy, kind, index within the policy's list).
+    let flatRules: [(policy: Int, prohibition: Bool, rule: Int)]
 
     /// Validates and compiles `policies`. Throws every validation error (with JSON paths under
     /// `$.policies[i]`) when any policy is invalid: an invalid policy is never used for a decision.
-    public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard) throws(DiagnosticError) {
+    ///
+    /// `terms` is an interning table shared by many sets (see ``ODRLTerms``): a request lowered once
+    /// with it (``ODRLInput``) can then be evaluated against each of them without any string work.
+    public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty) throws(DiagnosticError) {
         var diags: [Diagnostic] = []
         for (i, p) in policies.enumerated() {
             diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
@@ -36,14 +50,39 @@ public struct ODRLPolicySet: Sendable {
         self.policies = policies
         self.warnings = diags
         self.options = options
-        var compiler = Compiler()
+        self.terms = terms
+        var compiler = Compiler(terms: terms)
         self.compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
         self.actions = compiler.table
         self.requestActions = compiler.table.spellings()
+        self.localSlots = compiler.localSlots
+        self.localSlotNames = compiler.localSlotNames
+        self.localTexts = compiler.localTexts
         self.ruleCount = compiled.reduce(0) { n, p in
             n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
         }
+        var index: [String: Int] = [:]
+        var flat: [(policy: Int, prohibition: Bool, rule: Int)] = []
+        for (pi, p) in compiled.enumerated() {
+            for (ri, r) in p.permissions.enumerated() {
+                if index[r.ref] == nil { index[r.ref] = flat.count }
+                flat.append((pi, false, ri))
+            }
+            for (ri, r) in p.prohibitions.enumerated() {
+                if index[r.ref] == nil { index[r.ref] = flat.count }
+                flat.append((pi, true, ri))
+            }
+        }
+        self.ruleIndex = index
+        self.flatRules = flat
     }
+
+    /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
+    /// ``ruleResults(_:state:into:)``'s answer.
+    public var topLevelRuleCount: Int { flatRules.count }
+
+    /// The flat index of a top-level rule (by its uid or JSON pointer), as ``ruleResults(_:state:into:)`` orders them.
+    public func ruleIndex(of ref: String) -> Int? { ruleIndex[ref] }
 
     /// Convenience: validates, compiles and evaluates once.
     public static func evaluate(_ policies: [ODRLPolicy], request: ODRLRequest, state: ODRLWorldState = .empty,
@@ -56,15 +95,250 @@ public struct ODRLPolicySet: Sendable {
     /// With `explain: false` the trace keeps every rule's match, activation and deontic state but
     /// its `why` sentences are empty: the fast path for batch decisions that only look at states.
     public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty, explain: Bool = true) -> ODRLDecision {
-        var ev = Evaluation(set: self, request: request, state: state, explain: explain)
+        var ev = Evaluation(set: self, input: lower(request, state: state), request: request, state: state, explain: explain)
         return ev.run()
     }
 
     /// Decides `request` and returns only the outcome (no trace sentences).
     public func outcome(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision.Outcome {
-        var ev = Evaluation(set: self, request: request, state: state, explain: false)
+        var ev = Evaluation(set: self, input: lower(request, state: state), request: request, state: state, explain: false)
         return ev.run().outcome
     }
+
+    /// What the engine finds for each top-level rule (each policy's permissions, then its
+    /// prohibitions, in order): match, activation, which constraints fail, whether a duty blocks.
+    ///
+    /// The same evaluator as ``evaluate(_:state:explain:)`` (same truths, same activations), without
+    /// sentences and without building a trace: for callers that ask one rich question per request and
+    /// map constraint positions to their own terms. Unlike the trace, a rule's constraints are
+    /// evaluated even when the rule does not match, so that every failing dimension is known.
+    /// `results` is cleared and refilled (reuse one buffer across calls).
+    public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
+        var ev = Evaluation(set: self, input: input, request: nil, state: state, explain: false)
+        ev.results(into: &results)
+    }
+
+    /// ``ruleResults(_:state:into:)`` for a request not yet lowered.
+    public func ruleResults(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> [ODRLRuleResult] {
+        var out: [ODRLRuleResult] = []
+        ruleResults(lower(request, state: state), state: state, into: &out)
+        return out
+    }
+
+    /// `request` in this set's lowered form (its terms plus the set's own left operands and texts).
+    func lower(_ request: ODRLRequest, state: ODRLWorldState) -> ODRLInput {
+        var input = ODRLInput(terms: terms, localSlots: localSlotNames.count)
+        for (k, v) in request.context.values {
+            if let slot = terms.slots[k] ?? localSlots[k] { input.values[slot] = lowerValue(v) }
+        }
+        input.setAction(request.action)
+        input.target = subject(request.target, collections: state.assetCollections)
+        input.assignee = subject(request.assignee, collections: state.partyCollections)
+        input.context = request.context
+        for (ref, ctx) in request.ruleValues {
+            guard let rule = ruleIndex[ref] else { continue }
+            for (k, v) in ctx.values {
+                if let slot = terms.slots[k] ?? localSlots[k] { input.overrides.append((Int32(rule), Int32(slot), lowerValue(v))) }
+            }
+        }
+        return input
+    }
+
+    /// Text id of `s` (already expanded) in this set: the shared terms', else the set's own, else -1.
+    @inline(__always)
+    func textID(_ s: String) -> Int32 { terms.texts[s] ?? localTexts[s] ?? -1 }
+
+    func lowerValue(_ v: ODRLValue) -> ODRLInputValue {
+        switch v {
+        case .text(let s): return ODRLInputValue(v, textID: textID(ODRLVocabulary.expand(s)))
+        case .list(let l): return ODRLInputValue(v, textID: ODRLInputValue.notText, members: l.map(lowerValue))
+        default: return ODRLInputValue(v, textID: ODRLInputValue.notText)
+        }
+    }
+
+    func subject(_ iri: String?, collections: [String: Set<String>]) -> ODRLSubject {
+        guard let iri else { return ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: true) }
+        var ids: [Int32] = []
+        var names: [String] = []
+        for (name, members) in collections where members.contains(iri) {
+            names.append(name)
+            let id = textID(name)
+            if id >= 0 { ids.append(id) }
+        }
+        return ODRLSubject(iri: iri, selfID: textID(iri), collectionIDs: ids, collections: names, localResolved: true)
+    }
+}
+
+// MARK: - Lowered requests
+
+/// Left operands and text values interned once and shared by many policy sets, so that a request is
+/// lowered (``ODRLInput``) once and then evaluated against each set with small-int compares only.
+///
+/// A set compiled with a table gives each constraint's left operand a slot and each text right
+/// operand an id from it; what the table does not know gets ids of the set's own (and is resolved
+/// by string for inputs lowered with the table alone), so a table only makes evaluation faster,
+/// never different.
+public final class ODRLTerms: Sendable {
+    /// Canonical left operand key -> slot.
+    let slots: [String: Int]
+    let slotNames: [String]
+    /// Expanded text value -> id.
+    let texts: [String: Int32]
+
+    /// A table of these left operands (any spelling: `odrl:spatial`, `spatial`) and text values.
+    public init(leftOperands: [String], texts: [String]) {
+        var slots: [String: Int] = [:]
+        var names: [String] = []
+        for lo in leftOperands {
+            let k = ODRLContext.key(lo)
+            if slots[k] == nil { slots[k] = names.count; names.append(k) }
+        }
+        var ids: [String: Int32] = [:]
+        for t in texts {
+            let e = ODRLVocabulary.expand(t)
+            if ids[e] == nil { ids[e] = Int32(ids.count) }
+        }
+        self.slots = slots
+        self.slotNames = names
+        self.texts = ids
+    }
+
+    /// The table that knows nothing (every set then interns its own terms).
+    public static let empty = ODRLTerms(leftOperands: [], texts: [])
+
+    var slotCount: Int { slotNames.count }
+    var textCount: Int { texts.count }
+
+    /// The slot of a left operand, or nil when the table does not know it.
+    public func slot(_ leftOperand: String) -> Int? { slots[ODRLContext.key(leftOperand)] }
+
+    /// A context value lowered once (look-ups done), to put in many inputs.
+    public func value(_ v: ODRLValue) -> ODRLInputValue {
+        switch v {
+        case .text(let s): return ODRLInputValue(v, textID: texts[ODRLVocabulary.expand(s)] ?? -1)
+        case .list(let l): return ODRLInputValue(v, textID: ODRLInputValue.notText, members: l.map(value))
+        default: return ODRLInputValue(v, textID: ODRLInputValue.notText)
+        }
+    }
+
+    /// A request's asset or party lowered once: its id and the collections (of `collections`) it is a member of.
+    public func subject(_ iri: String?, collections: [String: Set<String>]) -> ODRLSubject {
+        guard let iri else { return ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false) }
+        var ids: [Int32] = []
+        var names: [String] = []
+        for (name, members) in collections where members.contains(iri) {
+            names.append(name)
+            if let id = texts[name] { ids.append(id) }
+        }
+        return ODRLSubject(iri: iri, selfID: texts[iri] ?? -1, collectionIDs: ids, collections: names, localResolved: false)
+    }
+}
+
+/// A context value with its text id looked up (see ``ODRLTerms/value(_:)``).
+public struct ODRLInputValue: Sendable {
+    /// `textID` of a value that is not a text (compared through its description when a text is asked for).
+    static let notText: Int32 = -2
+    public let value: ODRLValue
+    /// Id of the (expanded) text in the table it was lowered with; -1: not among its texts; -2: not a text.
+    let textID: Int32
+    let members: [ODRLInputValue]
+
+    init(_ value: ODRLValue, textID: Int32, members: [ODRLInputValue] = []) {
+        self.value = value
+        self.textID = textID
+        self.members = members
+    }
+}
+
+/// A request's asset or party, lowered: its id and the ids and names of the collections it belongs to.
+public struct ODRLSubject: Sendable {
+    let iri: String?
+    let selfID: Int32
+    let collectionIDs: [Int32]
+    let collections: [String]
+    /// Ids were resolved against one set's own texts too (not only the shared terms).
+    let localResolved: Bool
+}
+
+/// A request lowered with an ``ODRLTerms`` table: left operand values by slot, the action's broader
+/// ids, the asset and party with their collections, and rule-scoped values. Build it once per request
+/// and evaluate it against every set compiled with the same table (``ODRLPolicySet/ruleResults(_:state:into:)``).
+public struct ODRLInput: Sendable {
+    /// Value per slot (the table's slots, then a set's own).
+    var values: [ODRLInputValue?]
+    /// The request's action as given, its canonical name and its broader-action ids (vocabulary ids),
+    /// or nil ids when it is not a vocabulary action (resolved per set).
+    var action: String = ""
+    var actionName: String = ""
+    var actionIDs: [Int32]?
+    var target = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
+    var assignee = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
+    /// Values that hold for one top-level rule only: (flat rule index, slot, value).
+    var overrides: [(rule: Int32, slot: Int32, value: ODRLInputValue)] = []
+    /// The context as given, to resolve left operands a set knows but the table does not.
+    var context: ODRLContext?
+    let slotCount: Int
+
+    init(terms: ODRLTerms, localSlots: Int) {
+        slotCount = terms.slotCount
+        values = [ODRLInputValue?](repeating: nil, count: terms.slotCount + localSlots)
+    }
+
+    /// An empty input for sets compiled with `terms`.
+    public init(terms: ODRLTerms) { self.init(terms: terms, localSlots: 0) }
+
+    /// Sets the value of a slot (``ODRLTerms/slot(_:)``).
+    public mutating func set(slot: Int, _ value: ODRLInputValue?) { values[slot] = value }
+
+    /// Sets the request's action (any spelling ODRL allows).
+    public mutating func setAction(_ name: String) {
+        action = name
+        if let (canonical, ids) = ActionTable.vocabularySpellings[name] {
+            actionName = canonical
+            actionIDs = ids
+        } else {
+            actionName = ODRLVocabulary.canonicalAction(name) ?? ""
+            actionIDs = nil
+        }
+    }
+
+    /// Sets the asset and the party (``ODRLTerms/subject(_:collections:)``).
+    public mutating func setSubjects(target: ODRLSubject, assignee: ODRLSubject) {
+        self.target = target
+        self.assignee = assignee
+    }
+
+    /// Gives `value` to the left operand in `slot` for the top-level rule `rule` only (and its duties):
+    /// a rule-scoped value, such as a per-grant usage count.
+    public mutating func setRuleValue(rule: Int, slot: Int, _ value: ODRLInputValue) {
+        overrides.append((Int32(rule), Int32(slot), value))
+    }
+
+    /// Drops every rule-scoped value.
+    public mutating func clearRuleValues() { overrides.removeAll(keepingCapacity: true) }
+}
+
+/// What the engine found for one top-level rule: the compact answer of ``ODRLPolicySet/ruleResults(_:state:into:)``.
+public struct ODRLRuleResult: Sendable, Hashable {
+    public var actionMatches = false
+    public var targetMatches = false
+    public var assigneeMatches = false
+    /// In force for the request, exactly as the trace's activation.
+    public var active = false
+    /// Bit `i`: the rule's `i`-th constraint is not satisfied (unsatisfied, or unknown); constraints
+    /// from the 64th on share bit 63.
+    public var failedConstraints: UInt64 = 0
+    /// Bit `i`: the `i`-th constraint cannot be evaluated (unknown).
+    public var unknownConstraints: UInt64 = 0
+    /// A refinement of the action, asset or party does not hold.
+    public var refinementFails = false
+    /// A permission's duty blocks it (violated, or pending when pending duties block).
+    public var dutyBlocks = false
+
+    public init() {}
+
+    /// The request falls under the rule's action, asset and party.
+    public var matches: Bool { actionMatches && targetMatches && assigneeMatches }
 }
 
 // MARK: - Compiled form
@@ -90,7 +364,9 @@ struct ActionTable: Sendable {
     }
 
     private static let vocabulary = ActionTable(interningVocabulary: ())
-    private static let vocabularySpellings = vocabulary.computeSpellings()
+    /// Spellings of the vocabulary's actions; their ids are the same in every set's table (a set
+    /// interns extension actions after them), so a request's action is looked up once for all sets.
+    static let vocabularySpellings = vocabulary.computeSpellings()
 
     mutating func intern(_ name: String) -> Int32 {
         if let id = ids[name] { return id }
@@ -155,6 +431,13 @@ struct CompiledEntity: Sendable {
     /// A collection's `source` (members may be listed under it instead of the collection's uid).
     var source: String?
     var refinements: [CompiledConstraint]
+    /// Text ids of `uid`, `expanded` and `source` in the set's table (-1: none).
+    var uidID: Int32 = -1
+    var expandedID: Int32 = -1
+    var sourceID: Int32 = -1
+    /// One of those ids is the set's own (not the shared terms'): an input lowered with the shared
+    /// terms alone is then compared by string.
+    var local = false
 }
 
 struct CompiledRule: Sendable {
@@ -181,6 +464,8 @@ indirect enum CompiledConstraint: Sendable {
 
 struct CompiledAtomic: Sendable {
     var leftOperand: String
+    /// The left operand's slot in an ``ODRLInput`` (the shared terms' slot, or the set's own).
+    var slot: Int
     var op: ODRLVocabulary.Operator?
     var opTerm: String
     var values: [CompiledLiteral]
@@ -194,8 +479,9 @@ struct CompiledAtomic: Sendable {
 
 enum CompiledLiteral: Sendable {
     case number(Double)
-    case text(String)
-    /// An IRI written with a prefix of the policy's `@context`: its full form and its compact form.
-    case prefixed(String, compact: String)
+    /// A text and its interned id: a context text equals it when their ids are equal.
+    case text(String, id: Int32)
+    /// An IRI written with a prefix of the policy's `@context`: its full form and its compact form, and their ids.
+    case prefixed(String, compact: String, id: Int32, compactID: Int32)
 }
 

@@ -91,12 +91,18 @@ public struct ODRLRequest: Sendable, Hashable {
     public var target: String?
     /// The values of left operands now (time, place, channel...).
     public var context: ODRLContext
+    /// Rule-scoped values: top-level rule id (uid or JSON pointer) -> values that hold for that rule
+    /// (and its duties) only, over `context`. For a left operand whose value depends on the rule
+    /// asking, such as `count` when each permission counts its own uses.
+    public var ruleValues: [String: ODRLContext]
 
-    public init(assignee: String?, action: String, target: String?, context: ODRLContext = ODRLContext()) {
+    public init(assignee: String?, action: String, target: String?, context: ODRLContext = ODRLContext(),
+                ruleValues: [String: ODRLContext] = [:]) {
         self.assignee = assignee
         self.action = action
         self.target = target
         self.context = context
+        self.ruleValues = ruleValues
     }
 }
 

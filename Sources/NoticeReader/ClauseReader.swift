@@ -6,6 +6,13 @@ struct ClauseInput {
     let text: NormalizedText
 }
 
+extension ClauseInput {
+    /// The folded text of token `i`, built on demand (tokens keep only their span).
+    func word(_ i: Int) -> String { NormalizedText.string(text.scalars[tokens[i].start..<tokens[i].end]) }
+    /// Whether the token is the `©` sign.
+    func isCopyrightSign(_ t: Token) -> Bool { t.end == t.start + 1 && text.scalars[t.start] == "©" }
+}
+
 /// Reads one clause into rules and findings; all language knowledge comes from the matches.
 enum ClauseReader {
     static let specificUses: Set<String> = ["summary", "translation", "modification", "archive", "commercial"]
@@ -255,7 +262,7 @@ enum ClauseReader {
             case ("number", let v?) where version == nil && v.contains("."):
                 version = v
                 if x.hi < c.tokens.count {
-                    let t = c.tokens[x.hi].text
+                    let t = c.word(x.hi)
                     if ccPorts.contains(t) { jurisdiction = t.uppercased() }
                 }
             default: break

@@ -17,8 +17,10 @@ enum HolderFinder {
 
     static func find(_ clauses: [ClauseInput]) -> Found? {
         var best: (Int, Found)?
-        func consider(_ rank: Int, _ f: Found?) {
-            guard let f else { return }
+        // The candidate is built only when it would beat the best so far (names are strings: perf put
+        // building them for every cue at a tenth of the notice bench).
+        func consider(_ rank: Int, _ build: @autoclosure () -> Found?) {
+            guard rank < (best?.0 ?? Int.max), let f = build() else { return }
             if rank < (best?.0 ?? Int.max) { best = (rank, f) }
         }
         for (ci, c) in clauses.enumerated() {
@@ -52,7 +54,7 @@ enum HolderFinder {
                     var jj = k - 1
                     while jj >= 0, ["written", "prior", "express"].contains(c.matches[jj].concept), lo - c.matches[jj].hi <= 1 { lo = c.matches[jj].lo; jj -= 1 }
                     // The name before the apostrophe starts with a capital in a cased script ("AFP's", "İLKHA'nın"; not "you're").
-                    if lo >= 2, gap(c, lo - 1).has("'"), c.tokens[lo - 2].capitalised || c.tokens[lo - 2].text.unicodeScalars.first?.properties.changesWhenUppercased == false {
+                    if lo >= 2, gap(c, lo - 1).has("'"), c.tokens[lo - 2].capitalised || !c.text.scalars[c.tokens[lo - 2].start].properties.changesWhenUppercased {
                         consider(3, before(c, ci, from: lo))
                     }
                 case "agency":
@@ -60,13 +62,13 @@ enum HolderFinder {
                     consider(5, agencyName(c, ci, x))
                 case "duty" where x.value == "attribution":
                     // "credit The Conversation", "cite Reuters": a capitalised name right after an attribution word.
-                    if let run = capitalRun(c, from: x.hi), run.count >= 1 { consider(6, make(c, ci, run.lowerBound, run.upperBound, stripClitic: false)) }
+                    if 6 < (best?.0 ?? Int.max), let run = capitalRun(c, from: x.hi) { consider(6, make(c, ci, run.lowerBound, run.upperBound, stripClitic: false)) }
                 default: break
                 }
             }
             // "News Group Newspapers Limited", "Acme Media GmbH": capitalised words ending in a company form.
-            for (i, t) in c.tokens.enumerated() where i > 0 && companyForms.contains(t.text) {
-                if let f = companyName(c, ci, suffix: i) { consider(7, f) }
+            for (i, t) in c.tokens.enumerated() where i > 0 && c.tokens[i - 1].capitalised && 7 < (best?.0 ?? Int.max) && companyForms.contains(c.word(i)) {
+                consider(7, companyName(c, ci, suffix: i))
             }
             if let b = best, b.0 == 1 { return b.1 }
         }
@@ -124,15 +126,15 @@ enum HolderFinder {
                 let g = gap(c, i)
                 if g.has("\"") || g.breaks || g.has(",") || (g.has(".") && g.endsWithSpace) { break }
             }
-            if t.isNumber || t.text == "©" { break }
+            if t.isNumber || c.isCopyrightSign(t) { break }
             if let mm = matchAt(c, i), !passThrough.contains(mm.concept) { break }
             if quoted || t.capitalised { i += 1; end = i; continue }
-            if nameJoiners.contains(t.text), i + 1 < c.tokens.count, c.tokens[i + 1].capitalised { i += 1; continue }
+            if nameJoiners.contains(c.word(i)), i + 1 < c.tokens.count, c.tokens[i + 1].capitalised { i += 1; continue }
             break
         }
         guard end > from else { return nil }
-        let words = (from..<end).filter { !notNames.contains(c.tokens[$0].text) && !(matchAt(c, $0).map { passThrough.contains($0.concept) } ?? false) }
-        guard words.contains(where: { c.tokens[$0].text.unicodeScalars.count >= 2 }) else { return nil }
+        let words = (from..<end).filter { !notNames.contains(c.word($0)) && !(matchAt(c, $0).map { passThrough.contains($0.concept) } ?? false) }
+        guard words.contains(where: { c.tokens[$0].end - c.tokens[$0].start >= 2 }) else { return nil }
         return from..<end
     }
 
@@ -153,7 +155,7 @@ enum HolderFinder {
             if let mm = matchAt(c, j - 1), !passThrough.contains(mm.concept) { break }
             j -= 1
         }
-        if j < x.lo, (j..<x.lo).contains(where: { !notNames.contains(c.tokens[$0].text) && c.tokens[$0].text.unicodeScalars.count >= 2 }) {
+        if j < x.lo, (j..<x.lo).contains(where: { !notNames.contains(c.word($0)) && c.tokens[$0].end - c.tokens[$0].start >= 2 }) {
             return make(c, ci, j, x.hi, stripClitic: false)
         }
         // Quoted after it (news agency “International Reporters”), the name is what the quotes hold.
@@ -179,7 +181,7 @@ enum HolderFinder {
             if let mm = matchAt(c, j - 1), !passThrough.contains(mm.concept) { break }
             j -= 1
         }
-        guard j < suffix, (j..<suffix).contains(where: { !notNames.contains(c.tokens[$0].text) && c.tokens[$0].text.unicodeScalars.count >= 2 }) else { return nil }
+        guard j < suffix, (j..<suffix).contains(where: { !notNames.contains(c.word($0)) && c.tokens[$0].end - c.tokens[$0].start >= 2 }) else { return nil }
         return make(c, ci, j, suffix + 1, stripClitic: false)
     }
 
@@ -201,13 +203,13 @@ enum HolderFinder {
             if case let g = gap(c, i), g.has("\""), !g.s.contains(where: { $0 != "\"" && $0 != " " }) { quoted = true; break }
             if i > from, case let g = gap(c, i), g.breaks && !g.has("-") { return nil }
             let t = c.tokens[i]
-            if t.isNumber || t.text == "©" { i += 1; continue }
+            if t.isNumber || c.isCopyrightSign(t) { i += 1; continue }
             if let mm = matchAt(c, i), ["copyright", "of", "licence"].contains(mm.concept) { i = mm.hi; continue }
             break
         }
         let start = i
         // A name starts with a capital (or in a script without case), or is a domain name.
-        if requireCapital, !quoted, start < c.tokens.count, !c.tokens[start].capitalised, c.tokens[start].text.unicodeScalars.first.map({ $0.properties.changesWhenUppercased }) == true,
+        if requireCapital, !quoted, start < c.tokens.count, !c.tokens[start].capitalised, c.text.scalars[c.tokens[start].start].properties.changesWhenUppercased,
            !(start + 1 < c.tokens.count && gap(c, start + 1).isFullStop) {
             return nil
         }
@@ -222,7 +224,7 @@ enum HolderFinder {
                 if g.has(",") && !c.tokens[end].capitalised { break }
             }
             let t = c.tokens[end]
-            if t.isNumber || t.text == "©" { break }
+            if t.isNumber || c.isCopyrightSign(t) { break }
             if let mm = matchAt(c, end), !passThrough.contains(mm.concept) { break }
             end += 1
         }
@@ -247,15 +249,15 @@ enum HolderFinder {
     static func make(_ c: ClauseInput, _ ci: Int, _ start: Int, _ end: Int, stripClitic: Bool, agencyWordsOnly: Bool = false) -> Found? {
         var end = end
         // Drop a case suffix written after an apostrophe (`A.Ş.'ye`, `Grubu’na`, `ABHaber'in`).
-        if end - start >= 2, gap(c, end - 1).has("'"), c.tokens[end - 1].text.count <= 4 { end -= 1 }
+        if end - start >= 2, gap(c, end - 1).has("'"), c.tokens[end - 1].end - c.tokens[end - 1].start <= 4 { end -= 1 }
         while end > start, let mm = matchAt(c, end - 1), mm.concept == "of" { end -= 1 }
         guard end > start else { return nil }
         if let mm = matchAt(c, start), mm.concept == "genericHolder" { return nil }
         // "the news agency" alone names no one: some word must be neither a determiner nor an agency word.
-        guard agencyWordsOnly || (start..<end).contains(where: { k in !notNames.contains(c.tokens[k].text) && matchAt(c, k)?.concept != "agency" }) else { return nil }
+        guard agencyWordsOnly || (start..<end).contains(where: { k in !notNames.contains(c.word(k)) && matchAt(c, k)?.concept != "agency" }) else { return nil }
         var from = c.tokens[start].start
         if stripClitic, let lex = c.matches.first(where: { $0.concept == "reserved" }), lex.hi == start {
-            let t = c.tokens[start].text
+            let t = c.word(start)
             if t.hasPrefix("\u{0644}") && t.unicodeScalars.count > 3 { from += 1 }
         }
         let span = c.text.inputSpan(from, c.tokens[end - 1].end)
@@ -263,12 +265,13 @@ enum HolderFinder {
         // Keep a trailing abbreviation's full stop ("Inc.", "A.Ş.").
         // An acronym ending the sentence ("… of ANP.") keeps no full stop: only a company form or a
         // dotted abbreviation does.
-        let lastWord = c.tokens[end - 1].text
+        let lastWord = c.word(end - 1)
         let dotted = companyForms.contains(lastWord) || ["co", "inc", "ltd", "corp", "jr", "sr", "st", "bros"].contains(lastWord) || name.contains(".")
-        if dotted, span.upperBound < c.text.input.count, c.text.input[span.upperBound] == ".", Tokenizer.isAbbreviation(c.text, before: c.tokens[end - 1].end, lineStart: c.tokens[start].start), c.tokens[end - 1].text.count <= 3 {
+        if dotted, span.upperBound < c.text.input.count, c.text.input[span.upperBound] == ".", Tokenizer.isAbbreviation(c.text, before: c.tokens[end - 1].end, lineStart: c.tokens[start].start), c.tokens[end - 1].end - c.tokens[end - 1].start <= 3 {
             name += "."
         }
-        let letters = name.unicodeScalars.filter { $0.properties.isAlphabetic }.count
+        var letters = 0
+        for u in name.unicodeScalars where u.properties.isAlphabetic { letters += 1; if letters >= 2 { break } }
         guard letters >= 2 else { return nil }
         return Found(clause: ci, tokens: start..<end, span: span, name: name)
     }

@@ -32,9 +32,11 @@ let package = Package(
             dependencies: ["ClearanceCore"],
             resources: [.copy("LanguagePacks")]
         ),
+        // Fixed-arity C wrappers for variadic SQLite calls (sqlite3_db_config); used by ClearanceStore only.
+        .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "ClearanceStore",
-            dependencies: ["ClearanceCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ClearanceCore", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "ClearanceCLI",

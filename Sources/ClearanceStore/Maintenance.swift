@@ -83,7 +83,8 @@ extension Store {
         }
         let chains: ChainReport
         do {
-            let copy = try Store.open(path: partial)
+            // Checkpoint on close: the file moved into place must hold everything, with no `-wal`.
+            let copy = try Store.open(path: partial, checkpointOnClose: true)
             let problems = try copy.integrityProblems()
             if !problems.isEmpty { throw DiagnosticError(problems) }
             chains = try copy.verifyChains()
@@ -165,7 +166,7 @@ extension Store {
         }
         // 2. Copy the checked database into the target.
         do {
-            let dest = try Store.open(path: target)
+            let dest = try Store.open(path: target, checkpointOnClose: true)
             try copy.queue.backup(to: dest.queue)
             try dest.close()
             try copy.close()

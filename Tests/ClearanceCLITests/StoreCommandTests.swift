@@ -236,6 +236,44 @@ import Testing
         #expect(verify.status == 0 && verify.stdout.contains("decision_log: 3 rows, chain intact"))
     }
 
+    /// The decisions a database file holds, read with a plain read-only connection that also reads a `-wal` beside it.
+    static func loggedRequestIds(_ path: String) throws -> [String] {
+        let store = try Store.open(path: path)
+        defer { try? store.close() }
+        return try store.decisions().compactMap(\.requestId)
+    }
+
+    @Test("a logged check leaves its decision in the -wal file; later processes and backups see it")
+    func loggedCheckWithoutCheckpointOnClose() throws {
+        let env = try Env()
+        #expect(try env.run(["contract", "import", Self.seedJSON]).status == 0)
+        let check = try env.run(["check", "--subscriber", "alsharq", "--source", "ilkha", "--asset-id", "a1", "--kind", "text",
+                                 "--published-at", "2026-11-29T08:00:00Z", "--channel", "web", "--territory", "IQ",
+                                 "--at", "2026-11-29T10:00:00Z", "--id", "wal-1", "--format", "json"])
+        #expect(check.status == 0, "\(check.stderr)")
+        // The process exited without checkpointing: its commit is in the -wal file.
+        let wal = (try? FileManager.default.attributesOfItem(atPath: env.db + "-wal"))?[.size] as? NSNumber
+        #expect((wal?.intValue ?? 0) > 0, "expected the -wal file to hold the logged decision")
+        // A new process and a fresh store facade both see the decision.
+        let log = try env.run(["log", "--format", "jsonl"])
+        #expect(log.status == 0 && log.stdout.contains("wal-1"), "\(log.stdout)\(log.stderr)")
+        #expect(try Self.loggedRequestIds(env.db) == ["wal-1"])
+        // A backup taken now holds it, as one self-contained file (no -wal beside it).
+        let backup = env.dir.appendingPathComponent("b.sqlite").path
+        let b = try CLI.run(["backup", backup, "--db", env.db])
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: backup + "-wal"))
+        let copy = env.dir.appendingPathComponent("copy-of-b.sqlite").path
+        try FileManager.default.copyItem(atPath: backup, toPath: copy)  // the file alone, as a user would copy it
+        #expect(try Self.loggedRequestIds(copy) == ["wal-1"])
+        #expect(try CLI.run(["verify", "--db", copy]).stdout.contains("decision_log: 1 row, chain intact"))
+        // Restoring it into a new database gives the decision back.
+        let restored = env.dir.appendingPathComponent("r.sqlite").path
+        let r = try CLI.run(["restore", backup, "--db", restored])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Self.loggedRequestIds(restored) == ["wal-1"])
+    }
+
     @Test func crashMidImportLeavesNoHalfBatch() throws {
         let env = try Env()
         var text = "["

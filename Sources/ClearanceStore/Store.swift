@@ -77,7 +77,34 @@ public final class Store: @unchecked Sendable {
         }
         let store = Store(path: path, queue: queue)
         try store.migrate()
+        store.truncateLargeWAL(busyTimeout: timeout)
         return store
+    }
+
+    /// The `-wal` size above which opening the store checkpoints it and truncates it to 0 bytes.
+    ///
+    /// Without checkpoint-on-close, a process that opens the database first rebuilds SQLite's WAL index
+    /// by reading the whole `-wal` file (~1 ms per MB here), and SQLite's automatic checkpoint cannot
+    /// restart a WAL whose index was rebuilt, so the file would grow and every process would pay more.
+    /// 1 MiB is about 35 logged `check`s: one process in that many pays a checkpoint (~25 ms).
+    /// `$CLEARANCE_WAL_TRUNCATE_BYTES` overrides it (tests).
+    public static var walTruncateBytes: Int {
+        ProcessInfo.processInfo.environment["CLEARANCE_WAL_TRUNCATE_BYTES"].flatMap(Int.init) ?? 1 << 20
+    }
+
+    /// Checkpoints and truncates the `-wal` file when it is larger than ``walTruncateBytes``.
+    ///
+    /// Best effort and never waits: with other connections reading or writing it copies what it can
+    /// (SQLite's PASSIVE behaviour) and leaves the rest to a later process.
+    private func truncateLargeWAL(busyTimeout: TimeInterval) {
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
+        guard size > Self.walTruncateBytes else { return }
+        let ms = Int(busyTimeout * 1000)
+        try? queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA busy_timeout = 0")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(ms)") }
+            _ = try? db.checkpoint(.truncate)
+        }
     }
 
     /// The number of migrations this build knows (the schema version it writes).

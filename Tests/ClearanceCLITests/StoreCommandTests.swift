@@ -272,6 +272,12 @@ import Testing
         let r = try CLI.run(["restore", backup, "--db", restored])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try Self.loggedRequestIds(restored) == ["wal-1"])
+        // A process that opens the database with a `-wal` above the limit checkpoints and truncates it; nothing is lost.
+        let small = try CLI.run(["log", "--format", "jsonl", "--db", env.db], env: ["CLEARANCE_WAL_TRUNCATE_BYTES": "1"])
+        #expect(small.status == 0 && small.stdout.contains("wal-1"))
+        let after = (try? FileManager.default.attributesOfItem(atPath: env.db + "-wal"))?[.size] as? NSNumber
+        #expect((after?.intValue ?? 0) == 0, "expected the -wal file truncated")
+        #expect(try Self.loggedRequestIds(env.db) == ["wal-1"])
     }
 
     @Test func crashMidImportLeavesNoHalfBatch() throws {

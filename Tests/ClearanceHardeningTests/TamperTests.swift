@@ -92,6 +92,8 @@ struct TamperTests {
         guard SQLiteShell.available else { return }
         let (dir, db) = try Self.fixture()
         _ = dir
+        // Fold the WAL (clearance leaves it after exiting) into the file, so the file alone is the database.
+        _ = try SQLiteShell.run(db, "PRAGMA wal_checkpoint(TRUNCATE);")
         let before = fileDigest(db)
         let (_, out1) = try SQLiteShell.run(db, "UPDATE decision_log SET decision = 'permit' WHERE seq = 1;")
         #expect(out1.contains("never changed"))

@@ -229,7 +229,8 @@ public struct PreparedAgreement: Sendable {
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
         agreement = a
         memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
-        let model = a.odrlModel(territories: table)
+        var grantDims: [[GrantDimension]] = []
+        let model = a.odrlModel(territories: table, grantDims: &grantDims)
         subscriberIRI = model.assignees.first?.uid ?? NewsODRL.subscriberIRI(a.subscriber.id)
         let activity = a.activityConstraintModels()
         activityDims = activity.map(\.0)
@@ -240,8 +241,8 @@ public struct PreparedAgreement: Sendable {
         var probes: [ODRLRule] = []
         let permissionCount = a.grants.reduce(0) { $0 + $1.actions.count }
         let prohibitionCount = a.restrictions.reduce(0) { $0 + ($1.actions ?? ["use"]).count }
-        for grant in a.grants {
-            let dims = activity.map(\.0) + a.grantConstraintModels(grant, table: table).map(\.0)
+        for (g, grant) in a.grants.enumerated() {
+            let dims = grantDims[g]
             let rules = Array(flat..<(flat + grant.actions.count))
             flat += grant.actions.count
             var dimsRule = rules.first ?? -1

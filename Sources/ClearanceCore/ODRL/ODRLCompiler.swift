@@ -123,12 +123,6 @@ struct Compiler {
                 let e = ODRLVocabulary.expand(lit.lexical)
                 values.append(.text(e, id: textID(e)))
             }
-            var shown = a.rightOperand.map(Compiler.shortValue).joined(separator: ", ")
-            if a.rightOperand.count > 1 { shown = "[\(shown)]" }
-            if a.rightOperand.isEmpty, let ref = a.rightOperandReference { shown = "<\(ref)>" }
-            var text = "\(ODRLVocabulary.shortName(a.leftOperand)) \(ODRLVocabulary.shortName(a.operatorTerm)) \(shown)"
-            if let u = a.unit { text += " (\(unitWords(u)))" }
-            let valueText = shown + (a.unit.map { " " + unitWords($0) } ?? "")
             var unevaluable: String?
             if op == nil {
                 unevaluable = "the operator `\(a.operatorTerm)` is an extension Clearance cannot evaluate"
@@ -138,8 +132,22 @@ struct Compiler {
                 unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
             }
             let key = ODRLContext.key(lo)
-            return .atomic(CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
-                                          domain: domain, text: text, valueText: valueText, unevaluable: unevaluable))
+            var c = CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
+                                   domain: domain, source: a, unevaluable: unevaluable)
+            // Lowered right operands for the fast path: a sorted id list for membership (binary
+            // search instead of comparing a territory list value by value), or the one number.
+            var ids: [Int32] = []
+            var allText = !values.isEmpty
+            for v in values {
+                switch v {
+                case .text(_, let id): ids.append(id)
+                case .prefixed(_, _, let id, let compactID): ids.append(id); ids.append(compactID)
+                case .number: allText = false
+                }
+            }
+            if allText { c.textIDs = ids.sorted() }
+            if values.count == 1, case .number(let n) = values[0] { c.number = n }
+            return .atomic(c)
         }
     }
 
@@ -153,7 +161,26 @@ struct Compiler {
         return l.lexical
     }
 
-    func unitWords(_ u: String) -> String {
+    /// The constraint in words (`spatial isAnyOf [IQ, TR]`, `payAmount eq 5.00 (EUR)`): made only when a sentence needs it.
+    static func text(_ a: ODRLAtomicConstraint) -> String {
+        var text = "\(ODRLVocabulary.shortName(a.leftOperand)) \(ODRLVocabulary.shortName(a.operatorTerm)) \(shown(a))"
+        if let u = a.unit { text += " (\(unitWords(u)))" }
+        return text
+    }
+
+    /// The right operand and unit in words (`5.00 EUR`).
+    static func valueText(_ a: ODRLAtomicConstraint) -> String {
+        shown(a) + (a.unit.map { " " + unitWords($0) } ?? "")
+    }
+
+    static func shown(_ a: ODRLAtomicConstraint) -> String {
+        var shown = a.rightOperand.map(Compiler.shortValue).joined(separator: ", ")
+        if a.rightOperand.count > 1 { shown = "[\(shown)]" }
+        if a.rightOperand.isEmpty, let ref = a.rightOperandReference { shown = "<\(ref)>" }
+        return shown
+    }
+
+    static func unitWords(_ u: String) -> String {
         if u.hasPrefix("http://cvx.iptc.org/iso4217a/") { return String(u.dropFirst(29)) }
         let currencies = ["Euro": "EUR", "United_States_dollar": "USD", "Pound_sterling": "GBP", "Turkish_lira": "TRY"]
         let last = u.split(whereSeparator: { $0 == "/" || $0 == "#" }).last.map(String.init) ?? u

@@ -129,7 +129,7 @@ public struct ODRLPolicySet: Sendable {
     func lower(_ request: ODRLRequest, state: ODRLWorldState) -> ODRLInput {
         var input = ODRLInput(terms: terms, localSlots: localSlotNames.count)
         for (k, v) in request.context.values {
-            if let slot = terms.slots[k] ?? localSlots[k] { input.values[slot] = lowerValue(v) }
+            if let slot = terms.slots[k] ?? localSlots[k] { input.set(slot: slot, lowerValue(v)) }
         }
         input.setAction(request.action)
         input.target = subject(request.target, collections: state.assetCollections)
@@ -138,7 +138,7 @@ public struct ODRLPolicySet: Sendable {
         for (ref, ctx) in request.ruleValues {
             guard let rule = ruleIndex[ref] else { continue }
             for (k, v) in ctx.values {
-                if let slot = terms.slots[k] ?? localSlots[k] { input.overrides.append((Int32(rule), Int32(slot), lowerValue(v))) }
+                if let slot = terms.slots[k] ?? localSlots[k] { input.setRuleValue(rule: rule, slot: slot, lowerValue(v)) }
             }
         }
         return input
@@ -248,6 +248,28 @@ public struct ODRLInputValue: Sendable {
         self.textID = textID
         self.members = members
     }
+
+    /// The plain-data view the evaluator's fast path reads (no reference counting).
+    var fast: FastValue {
+        switch value {
+        case .text: FastValue(tag: FastValue.text, id: textID, num: 0)
+        case .number(let d): FastValue(tag: FastValue.number, id: -2, num: d)
+        case .time(let t): FastValue(tag: FastValue.time, id: -2, num: t)
+        case .duration(let d): FastValue(tag: FastValue.duration, id: -2, num: d)
+        case .bool(let b): FastValue(tag: FastValue.bool, id: -2, num: b ? 1 : 0)
+        case .list: FastValue(tag: FastValue.other, id: -2, num: 0)
+        }
+    }
+}
+
+/// A context value as plain data: its kind, its text id, its number. Lists (and absent values of
+/// a set's own left operands) take the general path.
+struct FastValue: Sendable {
+    static let absent: UInt8 = 0, text: UInt8 = 1, number: UInt8 = 2, time: UInt8 = 3, duration: UInt8 = 4, bool: UInt8 = 5, other: UInt8 = 7
+    var tag: UInt8
+    var id: Int32
+    var num: Double
+    static let none = FastValue(tag: absent, id: -2, num: 0)
 }
 
 /// A request's asset or party, lowered: its id and the ids and names of the collections it belongs to.
@@ -266,6 +288,8 @@ public struct ODRLSubject: Sendable {
 public struct ODRLInput: Sendable {
     /// Value per slot (the table's slots, then a set's own).
     var values: [ODRLInputValue?]
+    /// The same values as plain data, for the evaluator's fast path.
+    var fast: [FastValue]
     /// The request's action as given, its canonical name and its broader-action ids (vocabulary ids),
     /// or nil ids when it is not a vocabulary action (resolved per set).
     var action: String = ""
@@ -274,7 +298,7 @@ public struct ODRLInput: Sendable {
     var target = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
     var assignee = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
     /// Values that hold for one top-level rule only: (flat rule index, slot, value).
-    var overrides: [(rule: Int32, slot: Int32, value: ODRLInputValue)] = []
+    var overrides: [(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)] = []
     /// The context as given, to resolve left operands a set knows but the table does not.
     var context: ODRLContext?
     let slotCount: Int
@@ -282,13 +306,17 @@ public struct ODRLInput: Sendable {
     init(terms: ODRLTerms, localSlots: Int) {
         slotCount = terms.slotCount
         values = [ODRLInputValue?](repeating: nil, count: terms.slotCount + localSlots)
+        fast = [FastValue](repeating: .none, count: terms.slotCount + localSlots)
     }
 
     /// An empty input for sets compiled with `terms`.
     public init(terms: ODRLTerms) { self.init(terms: terms, localSlots: 0) }
 
     /// Sets the value of a slot (``ODRLTerms/slot(_:)``).
-    public mutating func set(slot: Int, _ value: ODRLInputValue?) { values[slot] = value }
+    public mutating func set(slot: Int, _ value: ODRLInputValue?) {
+        values[slot] = value
+        fast[slot] = value?.fast ?? .none
+    }
 
     /// Sets the request's action (any spelling ODRL allows).
     public mutating func setAction(_ name: String) {
@@ -311,7 +339,7 @@ public struct ODRLInput: Sendable {
     /// Gives `value` to the left operand in `slot` for the top-level rule `rule` only (and its duties):
     /// a rule-scoped value, such as a per-grant usage count.
     public mutating func setRuleValue(rule: Int, slot: Int, _ value: ODRLInputValue) {
-        overrides.append((Int32(rule), Int32(slot), value))
+        overrides.append((Int32(rule), Int32(slot), value, value.fast))
     }
 
     /// Drops every rule-scoped value.
@@ -470,11 +498,18 @@ struct CompiledAtomic: Sendable {
     var opTerm: String
     var values: [CompiledLiteral]
     var domain: ValueDomain
-    var text: String
+    /// The constraint as written, for sentences: its words (``text``, ``valueText``) are made only
+    /// when a sentence needs them (a territory list of 200 countries is not spelled out at compile time).
+    var source: ODRLAtomicConstraint
+    var text: String { Compiler.text(source) }
     /// The right operand and unit in words (`5.00 EUR`).
-    var valueText: String
+    var valueText: String { Compiler.valueText(source) }
     /// Why it can never be evaluated (extension operator, unresolvable reference), or nil.
     var unevaluable: String?
+    /// Fast path, when every right operand value is a text: their ids (full and compact forms), sorted.
+    var textIDs: [Int32]?
+    /// Fast path, when the right operand is one number: it.
+    var number: Double?
 }
 
 enum CompiledLiteral: Sendable {

@@ -161,23 +161,27 @@ struct Evaluation {
     /// One ``ODRLRuleResult`` per top-level rule, from the same checks as ``evaluateRule(_:policy:)``.
     mutating func results(into out: inout [ODRLRuleResult]) {
         out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(set.flatRules.count)
         var flat: Int32 = 0
-        for policy in set.compiled {
-            for r in policy.permissions {
+        // Index loops: the rules are read in place rather than copied out of their arrays (a copy
+        // of a compiled rule retains and releases each of its arrays and strings).
+        let compiled = set.compiled
+        for pi in compiled.indices {
+            for ri in compiled[pi].permissions.indices {
                 currentRule = flat
                 flat += 1
-                out.append(result(r, policy: policy))
+                out.append(result(compiled[pi].permissions[ri], grantsNothing: compiled[pi].grantsNothing != nil))
             }
-            for r in policy.prohibitions {
+            for ri in compiled[pi].prohibitions.indices {
                 currentRule = flat
                 flat += 1
-                out.append(result(r, policy: policy))
+                out.append(result(compiled[pi].prohibitions[ri], grantsNothing: false))
             }
         }
         currentRule = -1
     }
 
-    func result(_ r: CompiledRule, policy: CompiledPolicy) -> ODRLRuleResult {
+    func result(_ r: CompiledRule, grantsNothing: Bool) -> ODRLRuleResult {
         var o = ODRLRuleResult()
         guard let actions = requestActions else { return o }  // unknown action: nothing matches (the trace denies)
         o.actionMatches = r.action.map { actions.contains($0) } ?? true
@@ -216,7 +220,7 @@ struct Evaluation {
             o.active = all != .unsatisfied
         default:
             o.active = all == .satisfied
-            if r.kind == .permission, policy.grantsNothing != nil { o.active = false }
+            if r.kind == .permission, grantsNothing { o.active = false }
             if dutiesBlock(r.duties) {
                 o.dutyBlocks = true
                 o.active = false
@@ -471,8 +475,86 @@ struct Evaluation {
 
     func truth(_ a: CompiledAtomic) -> Truth {
         if a.unevaluable != nil { return .unknown }
+        if let t = fastTruth(a) { return t }
         guard let value = value(a.slot) else { return .unknown }
         return compare(value, a)
+    }
+
+    /// The plain-data view of the value in `slot` for the rule being evaluated (see ``value(_:)``),
+    /// or `.other` when only the general path can tell.
+    @inline(__always)
+    func fastValue(_ slot: Int) -> FastValue {
+        if !input.overrides.isEmpty, currentRule >= 0 {
+            for o in input.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.fast }
+        }
+        if slot < input.fast.count { return input.fast[slot] }
+        return FastValue(tag: FastValue.other, id: -2, num: 0)
+    }
+
+    /// The truth of a constraint from plain data alone (no strings, no reference counting): a text
+    /// compared by id with a sorted id list, or a number with one number; nil when the general path
+    /// must decide (lists, texts read as numbers, texts the shared terms did not know). Gives exactly
+    /// what ``compare(_:_:)`` gives.
+    @inline(__always)
+    func fastTruth(_ a: CompiledAtomic) -> Truth? {
+        guard let op = a.op else { return .unknown }
+        let v = fastValue(a.slot)
+        switch v.tag {
+        case FastValue.absent:
+            return .unknown
+        case FastValue.text:
+            guard let ids = a.textIDs, v.id >= 0 || set.localTexts.isEmpty else { return nil }
+            let found: Bool
+            switch op {
+            case .isA, .isAnyOf, .isPartOf, .isNoneOf:
+                found = v.id >= 0 && Evaluation.sortedContains(ids, v.id)
+                return (op == .isNoneOf) != found ? .satisfied : .unsatisfied
+            case .eq, .neq:
+                // one right operand value (its full and compact ids)
+                guard a.values.count == 1 else { return nil }
+                found = v.id >= 0 && Evaluation.sortedContains(ids, v.id)
+                return (op == .neq) != found ? .satisfied : .unsatisfied
+            default:
+                return nil
+            }
+        case FastValue.number, FastValue.time, FastValue.duration, FastValue.bool:
+            guard let n = a.number else { return nil }
+            let domainOK: Bool
+            switch v.tag {
+            case FastValue.number: domainOK = a.domain != .text
+            case FastValue.time: domainOK = a.domain == .time
+            case FastValue.duration: domainOK = a.domain == .duration
+            default: domainOK = a.domain == .bool
+            }
+            guard domainOK else {
+                return op == .isAnyOf || op == .isA || op == .isPartOf || op == .isNoneOf || op == .isAllOf || op == .hasPart ? nil : .unknown
+            }
+            let x = v.num
+            switch op {
+            case .eq: return x == n ? .satisfied : .unsatisfied
+            case .neq: return x == n ? .unsatisfied : .satisfied
+            case .lt: return x < n ? .satisfied : .unsatisfied
+            case .lteq: return x <= n ? .satisfied : .unsatisfied
+            case .gt: return x > n ? .satisfied : .unsatisfied
+            case .gteq: return x >= n ? .satisfied : .unsatisfied
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    @inline(__always)
+    static func sortedContains(_ ids: [Int32], _ id: Int32) -> Bool {
+        var lo = 0
+        var hi = ids.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            let x = ids[mid]
+            if x == id { return true }
+            if x < id { lo = mid &+ 1 } else { hi = mid }
+        }
+        return false
     }
 
     func number(_ v: ODRLValue, _ domain: ValueDomain) -> Double? {

@@ -286,7 +286,9 @@ struct Validation {
                   hint: "use an XML Schema type such as xsd:dateTime, xsd:decimal, xsd:integer, xsd:string")
         }
         for (i, lit) in a.rightOperand.enumerated() {
-            let lp = path + ".rightOperand" + (a.rightOperandIsList ? "[\(i)]" : "")
+            // The literal's path is spelled out only for a diagnostic (a compiled agreement's
+            // territory lists hold hundreds of literals, all valid).
+            var lp: String { path + ".rightOperand" + (a.rightOperandIsList ? "[\(i)]" : "") }
             if case .typed(_, let dt) = lit, !ODRLVocabulary.knownDataTypes.contains(dt), !dt.contains("://") {
                 error("odrl.unknown_data_type", "`\(dt)` is not a datatype Clearance knows", at: lp + ".@type",
                       hint: "use an XML Schema type such as xsd:dateTime, xsd:decimal, xsd:integer, xsd:string")

@@ -199,6 +199,55 @@ public struct PreparedAgreement: Sendable {
     let prohibitions: [(rule: Int, restriction: Int)]
     /// The subscriber's IRI (the policy's assignee), kept so a request need not build it.
     let subscriberIRI: String
+    /// Pieces of the agreement's denial sentences, made once.
+    let pieces: Pieces
+
+    /// The parts of an agreement's denial sentences that do not depend on the request.
+    struct Pieces: Sendable {
+        /// `contract C-2026-0007`.
+        let name: String
+        /// ` in C-2026-0007`.
+        let inID: String
+        /// `contract C-… starts on 2026-01-01, after this use (` + the time + `)`.
+        let notStarted: String
+        let notStartedWould: String
+        /// `contract C-… ended on 2026-12-31, before this use (` + the time + `)`.
+        let expired: String
+        let expiredWould: String
+
+        init(_ a: Agreement) {
+            name = "\(a.kind.rawValue) \(a.id)"
+            inID = " in \(a.id)"
+            notStarted = "\(name) starts on \(a.term.startText), after this use ("
+            notStartedWould = "wait until \(a.term.start) when \(a.id) starts"
+            expired = "\(name) ended on \(a.term.endText), before this use ("
+            expiredWould = "a renewal of \(a.id) (it ended on \(a.term.endText))"
+        }
+    }
+
+    /// The parts of a grant's denial sentences that do not depend on the request: each is completed
+    /// by the request's value (`… grants text, photo only, not ` + `video`).
+    struct GrantPieces: Sendable {
+        /// `contract C-…` or `contract C-… (grant 2)`.
+        let gname: String
+        let assets: String
+        let actions: String
+        let extents: String
+        let channels: String
+        let territories: String
+
+        init(_ a: Agreement, grant g: Int, name: String) {
+            let grant = a.grants[g]
+            gname = a.grants.count > 1 ? "\(name) (grant \(g + 1))" : name
+            assets = "\(gname) grants \(grant.assets.listText) only, not "
+            actions = "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include "
+            extents = "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not "
+            channels = "\(gname) grants \(grant.channels.listText) only, not "
+            var t = grant.territories.include.joined(separator: ", ")
+            if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
+            territories = "\(gname) grants \(t) only, not "
+        }
+    }
 
     struct PreparedGrant: Sendable {
         /// Flat rule indexes of the grant's permissions (one per action).
@@ -211,6 +260,8 @@ public struct PreparedAgreement: Sendable {
         var permit: Reason?
         /// The grant's duties as a decision lists them.
         var duties: [DecisionDuty] = []
+        /// Pieces of its denial sentences.
+        var pieces: GrantPieces
     }
 
     /// The reason of a permit by grant `g`: what it grants, until when, in whose words.
@@ -231,6 +282,8 @@ public struct PreparedAgreement: Sendable {
         memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
         var grantDims: [[GrantDimension]] = []
         let model = a.odrlModel(territories: table, grantDims: &grantDims)
+        let pieces = Pieces(a)
+        self.pieces = pieces
         subscriberIRI = model.assignees.first?.uid ?? NewsODRL.subscriberIRI(a.subscriber.id)
         let activity = a.activityConstraintModels()
         activityDims = activity.map(\.0)
@@ -252,7 +305,7 @@ public struct PreparedAgreement: Sendable {
                 probes.append(ODRLRule(kind: .permission, targets: NewsODRL.assetTargets(grant.assets),
                                        constraints: activity.map(\.1) + a.grantConstraintModels(grant, table: table).map(\.1)))
             }
-            grants.append(PreparedGrant(rules: rules, dimsRule: dimsRule, dims: dims))
+            grants.append(PreparedGrant(rules: rules, dimsRule: dimsRule, dims: dims, pieces: GrantPieces(a, grant: g, name: pieces.name)))
         }
         var prohibitions: [(rule: Int, restriction: Int)] = []
         for (k, r) in a.restrictions.enumerated() {
@@ -529,7 +582,7 @@ public struct NewsDecider: Sendable {
     func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
                      noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> ([Reason], [String]) {
         guard let memo, o.inactivity == nil, !o.failing.contains(where: { $0 == .embargo || $0 == .quota }) else {
-            return explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+            return explain(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
         }
         var bits: UInt32 = 0
         for d in o.failing { bits |= 1 << UInt32(GrantDimension.allCases.firstIndex(of: d) ?? 31) }
@@ -537,14 +590,18 @@ public struct NewsDecider: Sendable {
                                    kindNotAccepted: o.kindNotAccepted, kind: r.asset.kind, action: r.action, extent: r.extent,
                                    portion: r.portion, channel: r.channel, territory: r.territory)
         if let hit = memo.explanations[key] { return hit }
-        let made = explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+        let made = explain(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
         memo.remember(key, made)
         return made
     }
 
-    func explain(_ a: Agreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
+    /// The reasons and remedies of a denial by one agreement. The common sentences are a piece made
+    /// when the agreement was prepared plus the request's value (``PreparedAgreement/Pieces``): one
+    /// concatenation, no interpolation.
+    func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
                  noticeQuote: String?, usage: some UsageCounter) -> ([Reason], [String]) {
-        let name = "\(a.kind.rawValue) \(a.id)"
+        let a = p.agreement
+        let name = p.pieces.name
         if o.kindNotAccepted {
             let how = describeLifters(concerned)
             return ([Reason(code: "agreement_kind_not_accepted", agreement: a.id,
@@ -562,8 +619,8 @@ public struct NewsDecider: Sendable {
                         ["a new agreement with \(r.source) (\(a.id) was terminated)"])
             case .term:
                 return ([Reason(code: "agreement_not_started", agreement: a.id,
-                                message: "\(name) starts on \(a.term.startText), after this use (\(r.at))", quote: noticeQuote, quoteFrom: "notice")],
-                        ["wait until \(a.term.start) when \(a.id) starts"])
+                                message: concat(p.pieces.notStarted, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
+                        [p.pieces.notStartedWould])
             case .prior:
                 return ([Reason(code: "not_prior_subscription", agreement: a.id,
                                 message: "subscription \(a.id) was signed on \(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description), after this use (\(r.at)); the notice requires a prior subscription",
@@ -571,8 +628,8 @@ public struct NewsDecider: Sendable {
                         ["a subscription concluded before the use (\(a.id) was signed \(a.signedAt))"])
             default:
                 return ([Reason(code: "agreement_expired", agreement: a.id,
-                                message: "\(name) ended on \(a.term.endText), before this use (\(r.at))", quote: noticeQuote, quoteFrom: "notice")],
-                        ["a renewal of \(a.id) (it ended on \(a.term.endText))"])
+                                message: concat(p.pieces.expired, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
+                        [p.pieces.expiredWould])
             }
         }
         if let k = o.restriction {
@@ -587,7 +644,8 @@ public struct NewsDecider: Sendable {
                     ["a grant in \(a.id) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)"])
         }
         let grant = a.grants[g]
-        let gname = a.grants.count > 1 ? "\(name) (grant \(g + 1))" : name
+        let pieces = p.grants[g].pieces
+        let gname = pieces.gname
         var reasons: [Reason] = []
         var would: [String] = []
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the notice.
@@ -597,16 +655,16 @@ public struct NewsDecider: Sendable {
             switch dim {
             case .asset:
                 reasons.append(Reason(code: "asset_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.assets.listText) only, not \(r.asset.kind.rawValue)", quote: clause, quoteFrom: from))
-                would.append("a grant covering \(r.asset.kind.rawValue) in \(a.id)")
+                                      message: concat(pieces.assets, r.asset.kind.rawValue), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.asset.kind.rawValue, p.pieces.inID))
             case .action:
                 reasons.append(Reason(code: "action_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include \(r.action)", quote: clause, quoteFrom: from))
-                would.append("a grant of \(r.action) (or use) in \(a.id)")
+                                      message: concat(pieces.actions, r.action), quote: clause, quoteFrom: from))
+                would.append(concat("a grant of ", r.action, " (or use)", p.pieces.inID))
             case .extent:
                 reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not \(r.extent.rawValue)", quote: clause, quoteFrom: from))
-                would.append("a grant covering \(r.extent.rawValue) use in \(a.id)")
+                                      message: concat(pieces.extents, r.extent.rawValue), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.extent.rawValue, " use", p.pieces.inID))
             case .portion:
                 let max = Int(((grant.maxPortion ?? 0) * 100).rounded())
                 if let p = r.portion {
@@ -619,14 +677,12 @@ public struct NewsDecider: Sendable {
                 would.append("using at most \(max)% of the asset (\(a.id))")
             case .channel:
                 reasons.append(Reason(code: "channel_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.channels.listText) only, not \(r.channel.rawValue)", quote: clause, quoteFrom: from))
-                would.append("a grant covering \(r.channel.rawValue) in \(a.id)")
+                                      message: concat(pieces.channels, r.channel.rawValue), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.channel.rawValue, p.pieces.inID))
             case .territory:
-                var t = grant.territories.include.joined(separator: ", ")
-                if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
                 reasons.append(Reason(code: "territory_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(t) only, not \(r.territory)", quote: clause, quoteFrom: from))
-                would.append("a grant covering \(r.territory) in \(a.id)")
+                                      message: concat(pieces.territories, r.territory), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.territory, p.pieces.inID))
             case .embargo:
                 let e = grant.embargo ?? ISODuration()
                 if let pub = r.asset.publishedAt {
@@ -657,4 +713,15 @@ public struct NewsDecider: Sendable {
 
 extension String {
     fileprivate func replacingHyphens() -> String { String(map { $0 == "-" ? " " : $0 }) }
+}
+
+/// Joins strings into one allocated once (the explanation hot path: a precomputed piece plus the request's value).
+@inline(__always)
+func concat(_ parts: String...) -> String {
+    var n = 0
+    for p in parts { n += p.utf8.count }
+    var out = ""
+    out.reserveCapacity(n)
+    for p in parts { out += p }
+    return out
 }

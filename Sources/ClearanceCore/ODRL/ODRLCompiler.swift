@@ -93,15 +93,15 @@ struct Compiler {
     }
 
     mutating func entity(_ e: ODRLEntity) -> CompiledEntity {
-        var c = CompiledEntity(uid: e.uid ?? "", expanded: e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 },
-                               source: e.source, refinements: e.refinements.map { constraint($0) })
+        let expanded = e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 }
         // Member checks compare ids: an entity's names are interned like right operand texts.
-        c.uidID = textID(e.uid ?? "")
-        if let x = c.expanded { c.expandedID = textID(x) }
-        if let s = e.source { c.sourceID = textID(s) }
+        let uidID = textID(e.uid ?? "")
+        let expandedID = expanded.map { textID($0) } ?? -1
+        let sourceID = e.source.map { textID($0) } ?? -1
         let shared = Int32(terms.textCount)
-        c.local = c.uidID >= shared || c.expandedID >= shared || c.sourceID >= shared
-        return c
+        return CompiledEntity(uid: e.uid ?? "", expanded: expanded, source: e.source, refinements: e.refinements.map { constraint($0) },
+                              uidID: uidID, expandedID: expandedID, sourceID: sourceID,
+                              local: uidID >= shared || expandedID >= shared || sourceID >= shared)
     }
 
     mutating func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
@@ -132,21 +132,8 @@ struct Compiler {
                 unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
             }
             let key = ODRLContext.key(lo)
-            var c = CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
+            let c = CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
                                    domain: domain, source: a, unevaluable: unevaluable)
-            // Lowered right operands for the fast path: a sorted id list for membership (binary
-            // search instead of comparing a territory list value by value), or the one number.
-            var ids: [Int32] = []
-            var allText = !values.isEmpty
-            for v in values {
-                switch v {
-                case .text(_, let id): ids.append(id)
-                case .prefixed(_, _, let id, let compactID): ids.append(id); ids.append(compactID)
-                case .number: allText = false
-                }
-            }
-            if allText { c.textIDs = ids.sorted() }
-            if values.count == 1, case .number(let n) = values[0] { c.number = n }
             return .atomic(c)
         }
     }

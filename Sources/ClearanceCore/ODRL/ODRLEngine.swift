@@ -452,64 +452,121 @@ struct CompiledPolicy: Sendable {
     var obligations: [CompiledRule]
 }
 
-struct CompiledEntity: Sendable {
-    var uid: String
+// The compiled rule, entity and atomic constraint are final classes, not structs: the evaluator
+// reads them in its innermost loops, and copying a struct of a dozen arrays and strings out of an
+// array or an enum payload retains and releases every one of them (callgrind: ~900 instructions
+// per constraint, more than evaluating it). A class reference is one retain.
+
+final class CompiledEntity: Sendable {
+    let uid: String
     /// The uid expanded with the policy's `@context` prefixes, when that changes it.
-    var expanded: String?
+    let expanded: String?
     /// A collection's `source` (members may be listed under it instead of the collection's uid).
-    var source: String?
-    var refinements: [CompiledConstraint]
+    let source: String?
+    let refinements: [CompiledConstraint]
     /// Text ids of `uid`, `expanded` and `source` in the set's table (-1: none).
-    var uidID: Int32 = -1
-    var expandedID: Int32 = -1
-    var sourceID: Int32 = -1
+    let uidID: Int32
+    let expandedID: Int32
+    let sourceID: Int32
     /// One of those ids is the set's own (not the shared terms'): an input lowered with the shared
     /// terms alone is then compared by string.
-    var local = false
+    let local: Bool
+
+    init(uid: String, expanded: String?, source: String?, refinements: [CompiledConstraint], uidID: Int32, expandedID: Int32,
+         sourceID: Int32, local: Bool) {
+        self.uid = uid
+        self.expanded = expanded
+        self.source = source
+        self.refinements = refinements
+        self.uidID = uidID
+        self.expandedID = expandedID
+        self.sourceID = sourceID
+        self.local = local
+    }
 }
 
-struct CompiledRule: Sendable {
-    var ref: String
-    var kind: ODRLRuleKind
+final class CompiledRule: Sendable {
+    let ref: String
+    let kind: ODRLRuleKind
     /// nil: any action.
-    var action: Int32?
-    var actionName: String
-    var actionRefinements: [CompiledConstraint]
+    let action: Int32?
+    let actionName: String
+    let actionRefinements: [CompiledConstraint]
     /// nil: any target / any assignee.
-    var targets: [CompiledEntity]?
-    var assignees: [CompiledEntity]?
-    var constraints: [CompiledConstraint]
-    var duties: [CompiledRule]
-    var consequences: [CompiledRule]
+    let targets: [CompiledEntity]?
+    let assignees: [CompiledEntity]?
+    let constraints: [CompiledConstraint]
+    let duties: [CompiledRule]
+    let consequences: [CompiledRule]
     /// Words for the rule: "permission to distribute document/1234".
-    var summary: String
+    let summary: String
+
+    init(ref: String, kind: ODRLRuleKind, action: Int32?, actionName: String, actionRefinements: [CompiledConstraint],
+         targets: [CompiledEntity]?, assignees: [CompiledEntity]?, constraints: [CompiledConstraint], duties: [CompiledRule],
+         consequences: [CompiledRule], summary: String) {
+        self.ref = ref
+        self.kind = kind
+        self.action = action
+        self.actionName = actionName
+        self.actionRefinements = actionRefinements
+        self.targets = targets
+        self.assignees = assignees
+        self.constraints = constraints
+        self.duties = duties
+        self.consequences = consequences
+        self.summary = summary
+    }
 }
 
-indirect enum CompiledConstraint: Sendable {
+enum CompiledConstraint: Sendable {
     case atomic(CompiledAtomic)
     case logical(ODRLVocabulary.LogicalOperator, [CompiledConstraint], String)
 }
 
-struct CompiledAtomic: Sendable {
-    var leftOperand: String
+final class CompiledAtomic: Sendable {
+    let leftOperand: String
     /// The left operand's slot in an ``ODRLInput`` (the shared terms' slot, or the set's own).
-    var slot: Int
-    var op: ODRLVocabulary.Operator?
-    var opTerm: String
-    var values: [CompiledLiteral]
-    var domain: ValueDomain
+    let slot: Int
+    let op: ODRLVocabulary.Operator?
+    let opTerm: String
+    let values: [CompiledLiteral]
+    let domain: ValueDomain
     /// The constraint as written, for sentences: its words (``text``, ``valueText``) are made only
     /// when a sentence needs them (a territory list of 200 countries is not spelled out at compile time).
-    var source: ODRLAtomicConstraint
+    let source: ODRLAtomicConstraint
     var text: String { Compiler.text(source) }
     /// The right operand and unit in words (`5.00 EUR`).
     var valueText: String { Compiler.valueText(source) }
     /// Why it can never be evaluated (extension operator, unresolvable reference), or nil.
-    var unevaluable: String?
-    /// Fast path, when every right operand value is a text: their ids (full and compact forms), sorted.
-    var textIDs: [Int32]?
+    let unevaluable: String?
+    /// Fast path, when every right operand value is a text: their ids (full and compact forms), sorted
+    /// (membership is a binary search instead of comparing a territory list value by value).
+    let textIDs: [Int32]?
     /// Fast path, when the right operand is one number: it.
-    var number: Double?
+    let number: Double?
+
+    init(leftOperand: String, slot: Int, op: ODRLVocabulary.Operator?, opTerm: String, values: [CompiledLiteral],
+         domain: ValueDomain, source: ODRLAtomicConstraint, unevaluable: String?) {
+        self.leftOperand = leftOperand
+        self.slot = slot
+        self.op = op
+        self.opTerm = opTerm
+        self.values = values
+        self.domain = domain
+        self.source = source
+        self.unevaluable = unevaluable
+        var ids: [Int32] = []
+        var allText = !values.isEmpty
+        for v in values {
+            switch v {
+            case .text(_, let id): ids.append(id)
+            case .prefixed(_, _, let id, let compactID): ids.append(id); ids.append(compactID)
+            case .number: allText = false
+            }
+        }
+        textIDs = allText ? ids.sorted() : nil
+        if values.count == 1, case .number(let n) = values[0] { number = n } else { number = nil }
+    }
 }
 
 enum CompiledLiteral: Sendable {

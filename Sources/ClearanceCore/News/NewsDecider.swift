@@ -115,20 +115,20 @@ public enum NewsEngine {
     /// The request lowered with ``terms``: the same values as ``context(for:)``, without building strings
     /// (territory, channel and extent values are looked up in tables made once).
     static func input(for r: RepublicationRequest, target: ODRLSubject, assigneeIRI: String) -> ODRLInput {
-        var input = ODRLInput(terms: terms)
-        input.set(slot: dateTimeSlot, ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: ODRLInputValue.notText))
-        input.set(slot: spatialSlot, territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))))
-        input.set(slot: channelSlot, channelValues[r.channel.index])
-        input.set(slot: extentSlot, extentValues[r.extent == .whole ? 0 : 1])
-        if r.extent == .whole {
-            input.set(slot: percentageSlot, wholePercentage)
-        } else if let p = r.portion {
-            input.set(slot: percentageSlot, ODRLInputValue(.number(p * 100), textID: ODRLInputValue.notText))
+        let notText = ODRLInputValue.notText
+        let percentage: ODRLInputValue? = r.extent == .whole ? wholePercentage
+            : r.portion.map { ODRLInputValue(.number($0 * 100), textID: notText) }
+        let delay: ODRLInputValue? = r.asset.publishedAt.map {
+            ODRLInputValue(.duration(Double(r.at.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000), textID: notText)
         }
-        if let pub = r.asset.publishedAt {
-            input.set(slot: delaySlot, ODRLInputValue(.duration(Double(r.at.millisecondsSinceEpoch - pub.millisecondsSinceEpoch) / 1000),
-                                                       textID: ODRLInputValue.notText))
-        }
+        // One array in slot order (dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count).
+        var input = ODRLInput(terms: terms, values: [
+            ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: notText),
+            territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))),
+            channelValues[r.channel.index],
+            extentValues[r.extent == .whole ? 0 : 1],
+            percentage, delay, nil,
+        ])
         input.setAction(r.action)
         input.setSubjects(target: target, assignee: ODRLSubject(iri: assigneeIRI, selfID: -1, collectionIDs: [], collections: [], localResolved: false))
         return input
@@ -184,23 +184,51 @@ public final class DecisionMemo {
 /// force and which of its constraints fail; the news layer built those constraints, so it knows
 /// which dimension each one checks (term, extent, channel, territory, embargo, quota...).
 public struct PreparedAgreement: Sendable {
-    public let agreement: Agreement
+    /// Everything prepared, behind one reference: the decider copies prepared agreements into
+    /// per-request lists, and a struct of a dozen arrays and strings would be retained field by field.
+    final class Core: Sendable {
+        let agreement: Agreement
+        let memoKey: String
+        let set: ODRLPolicySet
+        let grants: [PreparedGrant]
+        let activityRule: Int?
+        let activityDims: [GrantDimension]
+        let prohibitions: [(rule: Int, restriction: Int)]
+        let subscriberIRI: String
+        let pieces: Pieces
+
+        init(agreement: Agreement, memoKey: String, set: ODRLPolicySet, grants: [PreparedGrant], activityRule: Int?,
+             activityDims: [GrantDimension], prohibitions: [(rule: Int, restriction: Int)], subscriberIRI: String, pieces: Pieces) {
+            self.agreement = agreement
+            self.memoKey = memoKey
+            self.set = set
+            self.grants = grants
+            self.activityRule = activityRule
+            self.activityDims = activityDims
+            self.prohibitions = prohibitions
+            self.subscriberIRI = subscriberIRI
+            self.pieces = pieces
+        }
+    }
+    let core: Core
+
+    public var agreement: Agreement { core.agreement }
     /// Identifies this version for memos: id, version, termination, effective date.
-    public let memoKey: String
+    public var memoKey: String { core.memoKey }
     /// The compiled agreement (plus, for an agreement without grants or a grant without actions,
     /// a probe policy whose permissions carry the same constraints, to say which fail).
-    let set: ODRLPolicySet
-    private(set) var grants: [PreparedGrant]
+    var set: ODRLPolicySet { core.set }
+    var grants: [PreparedGrant] { core.grants }
     /// Flat rule index of a rule whose first constraints are the activity constraints.
-    let activityRule: Int?
+    var activityRule: Int? { core.activityRule }
     /// The dimensions of the activity constraints, in order (term, termEnd, termination?, prior?).
-    let activityDims: [GrantDimension]
+    var activityDims: [GrantDimension] { core.activityDims }
     /// Flat rule index of each prohibition -> restriction index, in policy order.
-    let prohibitions: [(rule: Int, restriction: Int)]
+    var prohibitions: [(rule: Int, restriction: Int)] { core.prohibitions }
     /// The subscriber's IRI (the policy's assignee), kept so a request need not build it.
-    let subscriberIRI: String
+    var subscriberIRI: String { core.subscriberIRI }
     /// Pieces of the agreement's denial sentences, made once.
-    let pieces: Pieces
+    var pieces: Pieces { core.pieces }
 
     /// The parts of an agreement's denial sentences that do not depend on the request.
     struct Pieces: Sendable {
@@ -249,7 +277,9 @@ public struct PreparedAgreement: Sendable {
         }
     }
 
-    struct PreparedGrant: Sendable {
+    /// A grant's prepared parts. A class (one reference to copy, not a dozen), filled in while the
+    /// agreement is prepared and never changed afterwards, hence `@unchecked Sendable`.
+    final class PreparedGrant: @unchecked Sendable {
         /// Flat rule indexes of the grant's permissions (one per action).
         var rules: [Int]
         /// The rule whose constraints say which dimensions fail (the first permission, or a probe).
@@ -258,10 +288,19 @@ public struct PreparedAgreement: Sendable {
         var dims: [GrantDimension]
         /// The permit reason when the grant quotes its own clause (precomputed; nil when it quotes the notice).
         var permit: Reason?
+        /// The permit reason's message (it quotes the notice's words when the grant has no clause).
+        var permitMessage = ""
         /// The grant's duties as a decision lists them.
         var duties: [DecisionDuty] = []
         /// Pieces of its denial sentences.
         var pieces: GrantPieces
+
+        init(rules: [Int], dimsRule: Int, dims: [GrantDimension], pieces: GrantPieces) {
+            self.rules = rules
+            self.dimsRule = dimsRule
+            self.dims = dims
+            self.pieces = pieces
+        }
     }
 
     /// The reason of a permit by grant `g`: what it grants, until when, in whose words.
@@ -278,15 +317,13 @@ public struct PreparedAgreement: Sendable {
 
     /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug).
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
-        agreement = a
-        memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
+        let memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
         var grantDims: [[GrantDimension]] = []
         let model = a.odrlModel(territories: table, grantDims: &grantDims)
         let pieces = Pieces(a)
-        self.pieces = pieces
-        subscriberIRI = model.assignees.first?.uid ?? NewsODRL.subscriberIRI(a.subscriber.id)
+        let subscriberIRI = model.assignees.first?.uid ?? NewsODRL.subscriberIRI(a.subscriber.id)
         let activity = a.activityConstraintModels()
-        activityDims = activity.map(\.0)
+        let activityDims = activity.map(\.0)
         // Flat rule indexes follow the policy's order: permissions (grant by grant, action by
         // action), then prohibitions (restriction by restriction, action by action), then the probes.
         var grants: [PreparedGrant] = []
@@ -314,7 +351,7 @@ public struct PreparedAgreement: Sendable {
                 flat += 1
             }
         }
-        self.prohibitions = prohibitions
+        let activityRule: Int?
         if let first = grants.first(where: { $0.dimsRule >= 0 }) {
             activityRule = first.dimsRule
         } else {
@@ -331,14 +368,17 @@ public struct PreparedAgreement: Sendable {
             }
             policies.append(probe)
         }
-        set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms)
+        let set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms)
         for g in grants.indices {
-            if a.grants[g].clause != nil { grants[g].permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil) }
+            let permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil)
+            grants[g].permitMessage = permit.message
+            if a.grants[g].clause != nil { grants[g].permit = permit }
             var seen: [DecisionDuty] = []
             for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
             grants[g].duties = seen
         }
-        self.grants = grants
+        core = Core(agreement: a, memoKey: memoKey, set: set, grants: grants, activityRule: activityRule, activityDims: activityDims,
+                    prohibitions: prohibitions, subscriberIRI: subscriberIRI, pieces: pieces)
     }
 }
 
@@ -430,7 +470,9 @@ public struct NewsDecider: Sendable {
                 if let cached = p.grants[g].permit, cached.quote == (a.grants[g].clause ?? noticeQuote) {
                     d.reasons = [cached]
                 } else {
-                    d.reasons = [p.permitReason(grant: g, noticeQuote: noticeQuote)]
+                    let quote = a.grants[g].clause ?? noticeQuote
+                    d.reasons = [Reason(code: "granted", agreement: a.id, message: p.grants[g].permitMessage, quote: quote,
+                                        quoteFrom: a.grants[g].clause == nil ? "notice" : "agreement")]
                 }
                 d.duties = notice.obligations.isEmpty ? p.grants[g].duties
                     : dedupe(p.grants[g].duties + notice.obligations.map { DecisionDuty(duty: $0) })

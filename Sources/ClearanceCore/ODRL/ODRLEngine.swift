@@ -17,23 +17,20 @@ public struct ODRLPolicySet: Sendable {
     public let warnings: [Diagnostic]
     public let options: ODRLEvaluationOptions
 
-    let compiled: [CompiledPolicy]
-    let actions: ActionTable
-    /// How many trace entries an evaluation can produce (to size its buffer once).
-    let ruleCount: Int
-    /// Request action spelling -> canonical name and broader-action ids.
-    let requestActions: [String: (String, [Int32])]
+    /// The compiled form, behind one reference: an evaluation holds it (and copies of the set are
+    /// cheap) without retaining each of its tables.
+    let core: SetCore
     /// The shared interning table this set was compiled against (see ``ODRLTerms``).
-    public let terms: ODRLTerms
-    /// Left operands of this set's constraints that `terms` does not know: name -> slot (from `terms.slotCount` on).
-    let localSlots: [String: Int]
-    let localSlotNames: [String]
-    /// Text right operands (and entity IRIs) that `terms` does not know: text -> id (from `terms.textCount` on).
-    let localTexts: [String: Int32]
-    /// Top-level rule ref (uid or JSON pointer) -> flat rule index (each policy's permissions, then its prohibitions).
-    let ruleIndex: [String: Int]
-    /// Flat rule index -> (policy, kind, index within the policy's list).
-    let flatRules: [(policy: Int, prohibition: Bool, rule: Int)]
+    public var terms: ODRLTerms { core.terms }
+    var compiled: [CompiledPolicy] { core.compiled }
+    var actions: ActionTable { core.actions }
+    var ruleCount: Int { core.ruleCount }
+    var requestActions: [String: (String, [Int32])] { core.requestActions }
+    var localSlots: [String: Int] { core.localSlots }
+    var localSlotNames: [String] { core.localSlotNames }
+    var localTexts: [String: Int32] { core.localTexts }
+    var ruleIndex: [String: Int] { core.ruleIndex }
+    var flatRules: [(policy: Int, prohibition: Bool, rule: Int)] { core.flatRules }
 
     /// Validates and compiles `policies`. Throws every validation error (with JSON paths under
     /// `$.policies[i]`) when any policy is invalid: an invalid policy is never used for a decision.
@@ -50,31 +47,9 @@ public struct ODRLPolicySet: Sendable {
         self.policies = policies
         self.warnings = diags
         self.options = options
-        self.terms = terms
         var compiler = Compiler(terms: terms)
-        self.compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
-        self.actions = compiler.table
-        self.requestActions = compiler.table.spellings()
-        self.localSlots = compiler.localSlots
-        self.localSlotNames = compiler.localSlotNames
-        self.localTexts = compiler.localTexts
-        self.ruleCount = compiled.reduce(0) { n, p in
-            n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
-        }
-        var index: [String: Int] = [:]
-        var flat: [(policy: Int, prohibition: Bool, rule: Int)] = []
-        for (pi, p) in compiled.enumerated() {
-            for (ri, r) in p.permissions.enumerated() {
-                if index[r.ref] == nil { index[r.ref] = flat.count }
-                flat.append((pi, false, ri))
-            }
-            for (ri, r) in p.prohibitions.enumerated() {
-                if index[r.ref] == nil { index[r.ref] = flat.count }
-                flat.append((pi, true, ri))
-            }
-        }
-        self.ruleIndex = index
-        self.flatRules = flat
+        let compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
+        self.core = SetCore(compiled: compiled, compiler: compiler, options: options, terms: terms)
     }
 
     /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
@@ -95,14 +70,20 @@ public struct ODRLPolicySet: Sendable {
     /// With `explain: false` the trace keeps every rule's match, activation and deontic state but
     /// its `why` sentences are empty: the fast path for batch decisions that only look at states.
     public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty, explain: Bool = true) -> ODRLDecision {
-        var ev = Evaluation(set: self, input: lower(request, state: state), request: request, state: state, explain: explain)
-        return ev.run()
+        let input = lower(request, state: state)
+        return withUnsafePointer(to: input) { p in
+            var ev = Evaluation(set: core, input: p, request: request, duties: state.duties, explain: explain)
+            return ev.run()
+        }
     }
 
     /// Decides `request` and returns only the outcome (no trace sentences).
     public func outcome(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision.Outcome {
-        var ev = Evaluation(set: self, input: lower(request, state: state), request: request, state: state, explain: false)
-        return ev.run().outcome
+        let input = lower(request, state: state)
+        return withUnsafePointer(to: input) { p in
+            var ev = Evaluation(set: core, input: p, request: request, duties: state.duties, explain: false)
+            return ev.run().outcome
+        }
     }
 
     /// What the engine finds for each top-level rule (each policy's permissions, then its
@@ -114,8 +95,10 @@ public struct ODRLPolicySet: Sendable {
     /// evaluated even when the rule does not match, so that every failing dimension is known.
     /// `results` is cleared and refilled (reuse one buffer across calls).
     public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
-        var ev = Evaluation(set: self, input: input, request: nil, state: state, explain: false)
-        ev.results(into: &results)
+        withUnsafePointer(to: input) { p in
+            var ev = Evaluation(set: core, input: p, request: nil, duties: state.duties, explain: false)
+            ev.results(into: &results)
+        }
     }
 
     /// ``ruleResults(_:state:into:)`` for a request not yet lowered.
@@ -144,17 +127,8 @@ public struct ODRLPolicySet: Sendable {
         return input
     }
 
-    /// Text id of `s` (already expanded) in this set: the shared terms', else the set's own, else -1.
-    @inline(__always)
-    func textID(_ s: String) -> Int32 { terms.texts[s] ?? localTexts[s] ?? -1 }
-
-    func lowerValue(_ v: ODRLValue) -> ODRLInputValue {
-        switch v {
-        case .text(let s): return ODRLInputValue(v, textID: textID(ODRLVocabulary.expand(s)))
-        case .list(let l): return ODRLInputValue(v, textID: ODRLInputValue.notText, members: l.map(lowerValue))
-        default: return ODRLInputValue(v, textID: ODRLInputValue.notText)
-        }
-    }
+    func textID(_ s: String) -> Int32 { core.textID(s) }
+    func lowerValue(_ v: ODRLValue) -> ODRLInputValue { core.lowerValue(v) }
 
     func subject(_ iri: String?, collections: [String: Set<String>]) -> ODRLSubject {
         guard let iri else { return ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: true) }
@@ -166,6 +140,67 @@ public struct ODRLPolicySet: Sendable {
             if id >= 0 { ids.append(id) }
         }
         return ODRLSubject(iri: iri, selfID: textID(iri), collectionIDs: ids, collections: names, localResolved: true)
+    }
+}
+
+/// The compiled form of a policy set (see ``ODRLPolicySet``).
+final class SetCore: Sendable {
+    let compiled: [CompiledPolicy]
+    let actions: ActionTable
+    let options: ODRLEvaluationOptions
+    /// How many trace entries an evaluation can produce (to size its buffer once).
+    let ruleCount: Int
+    /// Request action spelling -> canonical name and broader-action ids.
+    let requestActions: [String: (String, [Int32])]
+    let terms: ODRLTerms
+    /// Left operands of this set's constraints that `terms` does not know: name -> slot (from `terms.slotCount` on).
+    let localSlots: [String: Int]
+    let localSlotNames: [String]
+    /// Text right operands (and entity IRIs) that `terms` does not know: text -> id (from `terms.textCount` on).
+    let localTexts: [String: Int32]
+    /// Top-level rule ref (uid or JSON pointer) -> flat rule index (each policy's permissions, then its prohibitions).
+    let ruleIndex: [String: Int]
+    /// Flat rule index -> (policy, kind, index within the policy's list).
+    let flatRules: [(policy: Int, prohibition: Bool, rule: Int)]
+
+    init(compiled: [CompiledPolicy], compiler: Compiler, options: ODRLEvaluationOptions, terms: ODRLTerms) {
+        self.compiled = compiled
+        self.actions = compiler.table
+        self.requestActions = compiler.table.spellings()
+        self.options = options
+        self.terms = terms
+        self.localSlots = compiler.localSlots
+        self.localSlotNames = compiler.localSlotNames
+        self.localTexts = compiler.localTexts
+        self.ruleCount = compiled.reduce(0) { n, p in
+            n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
+        }
+        var index: [String: Int] = [:]
+        var flat: [(policy: Int, prohibition: Bool, rule: Int)] = []
+        for (pi, p) in compiled.enumerated() {
+            for (ri, r) in p.permissions.enumerated() {
+                if index[r.ref] == nil { index[r.ref] = flat.count }
+                flat.append((pi, false, ri))
+            }
+            for (ri, r) in p.prohibitions.enumerated() {
+                if index[r.ref] == nil { index[r.ref] = flat.count }
+                flat.append((pi, true, ri))
+            }
+        }
+        self.ruleIndex = index
+        self.flatRules = flat
+    }
+
+    /// Text id of `s` (already expanded) in this set: the shared terms', else the set's own, else -1.
+    @inline(__always)
+    func textID(_ s: String) -> Int32 { terms.texts[s] ?? localTexts[s] ?? -1 }
+
+    func lowerValue(_ v: ODRLValue) -> ODRLInputValue {
+        switch v {
+        case .text(let s): return ODRLInputValue(v, textID: textID(ODRLVocabulary.expand(s)))
+        case .list(let l): return ODRLInputValue(v, textID: ODRLInputValue.notText, members: l.map(lowerValue))
+        default: return ODRLInputValue(v, textID: ODRLInputValue.notText)
+        }
     }
 }
 
@@ -311,6 +346,13 @@ public struct ODRLInput: Sendable {
 
     /// An empty input for sets compiled with `terms`.
     public init(terms: ODRLTerms) { self.init(terms: terms, localSlots: 0) }
+
+    /// An input with every slot's value given at once (`values[slot]`, as many as `terms` has slots).
+    init(terms: ODRLTerms, values: [ODRLInputValue?]) {
+        slotCount = terms.slotCount
+        self.values = values
+        fast = values.map { $0?.fast ?? .none }
+    }
 
     /// Sets the value of a slot (``ODRLTerms/slot(_:)``).
     public mutating func set(slot: Int, _ value: ODRLInputValue?) {

@@ -32,11 +32,14 @@ enum Truth: Sendable {
 /// original values beside them. (DESIGN.md measured a small rule at 1.6 ns on dense small-int
 /// arrays against 114 ns with `[String: …]` look-ups.)
 struct Evaluation {
-    let set: ODRLPolicySet
-    let input: ODRLInput
+    let set: SetCore
+    /// The lowered request, borrowed for the evaluation's duration (a copy of it would retain each of
+    /// its arrays and strings on every call).
+    let inputPtr: UnsafePointer<ODRLInput>
     /// The request as given: for sentences and for resolving what the lowered input lacks (nil on the fast path).
     let request: ODRLRequest?
-    let state: ODRLWorldState
+    /// Recorded duty states (the rest of the world state is in the lowered input).
+    let duties: [String: ODRLDutyState]
     let explain: Bool
     /// Ids of the request's action and every action it is included in (nil: not an action Clearance knows).
     var requestActions: [Int32]?
@@ -44,27 +47,27 @@ struct Evaluation {
     /// Flat index of the top-level rule being evaluated (for rule-scoped values), or -1.
     var currentRule: Int32 = -1
 
-    init(set: ODRLPolicySet, input: ODRLInput, request: ODRLRequest?, state: ODRLWorldState, explain: Bool) {
+    init(set: SetCore, input: UnsafePointer<ODRLInput>, request: ODRLRequest?, duties: [String: ODRLDutyState], explain: Bool) {
         self.set = set
-        self.input = input
+        self.inputPtr = input
         self.request = request
-        self.state = state
+        self.duties = duties
         self.explain = explain
-        if let ids = input.actionIDs {
+        if let ids = input.pointee.actionIDs {
             requestActions = ids
-            requestActionName = input.actionName
-        } else if let (canonical, ids) = set.requestActions[input.action] {
+            requestActionName = input.pointee.actionName
+        } else if let (canonical, ids) = set.requestActions[input.pointee.action] {
             // an extension action this set interned
             requestActionName = canonical
             requestActions = ids
-        } else if let canonical = ODRLVocabulary.canonicalAction(input.action) {
+        } else if let canonical = ODRLVocabulary.canonicalAction(input.pointee.action) {
             requestActionName = canonical
             requestActions = set.actions.broaderIDs(of: canonical) ?? []
         }
     }
 
     /// The action as the request wrote it (for sentences).
-    var actionAsWritten: String { request?.action ?? input.action }
+    var actionAsWritten: String { request?.action ?? inputPtr.pointee.action }
 
     mutating func run() -> ODRLDecision {
         guard requestActions != nil else {
@@ -187,14 +190,14 @@ struct Evaluation {
         o.actionMatches = r.action.map { actions.contains($0) } ?? true
         var targetEntity: CompiledEntity?
         if let targets = r.targets {
-            targetEntity = targets.first { member(input.target, of: $0) }
+            targetEntity = targets.first { member(inputPtr.pointee.target, of: $0) }
             o.targetMatches = targetEntity != nil
         } else {
             o.targetMatches = true
         }
         var assigneeEntity: CompiledEntity?
         if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(input.assignee, of: $0) }
+            assigneeEntity = assignees.first { member(inputPtr.pointee.assignee, of: $0) }
             o.assigneeMatches = assigneeEntity != nil
         } else {
             o.assigneeMatches = true
@@ -235,7 +238,7 @@ struct Evaluation {
             var t = Truth.satisfied
             for c in d.constraints { t = t.and(truth(c)) }
             guard t != .unsatisfied else { continue }
-            let deontic = state.duties.isEmpty ? .notSet : state.duties[d.ref] ?? .notSet
+            let deontic: ODRLDutyState = self.duties.isEmpty ? .notSet : self.duties[d.ref] ?? .notSet
             if deontic == .violated || (deontic == .notSet && set.options.pendingDuties == .block) { return true }
         }
         return false
@@ -256,22 +259,22 @@ struct Evaluation {
         }
         var targetEntity: CompiledEntity?
         if let targets = r.targets {
-            targetEntity = targets.first { member(input.target, of: $0) }
+            targetEntity = targets.first { member(inputPtr.pointee.target, of: $0) }
             if targetEntity == nil {
                 matched = false
                 if explain {
-                    why.append(input.target.iri.map { "does not match: the asset `\($0)` is not \(names(targets)) nor in it" }
+                    why.append(inputPtr.pointee.target.iri.map { "does not match: the asset `\($0)` is not \(names(targets)) nor in it" }
                                ?? "does not match: the request names no asset, the rule is about \(names(targets))")
                 }
             }
         }
         var assigneeEntity: CompiledEntity?
         if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(input.assignee, of: $0) }
+            assigneeEntity = assignees.first { member(inputPtr.pointee.assignee, of: $0) }
             if assigneeEntity == nil {
                 matched = false
                 if explain {
-                    why.append(input.assignee.iri.map { "does not match: the party `\($0)` is not \(names(assignees)) nor a member of it" }
+                    why.append(inputPtr.pointee.assignee.iri.map { "does not match: the party `\($0)` is not \(names(assignees)) nor a member of it" }
                                ?? "does not match: the request names no party, the rule is for \(names(assignees))")
                 }
             }
@@ -344,7 +347,7 @@ struct Evaluation {
                 truth = truth.and(t)
             }
             let applies = truth != .unsatisfied
-            let deontic = state.duties[d.ref] ?? .notSet
+            let deontic = self.duties[d.ref] ?? .notSet
             let what = dutyWords(d)
             if explain {
                 if !applies { why.append("duty \(what) does not apply now") }
@@ -465,12 +468,12 @@ struct Evaluation {
     /// else the input's, else (a left operand only this set knows) the request context's.
     @inline(__always)
     func value(_ slot: Int) -> ODRLInputValue? {
-        if !input.overrides.isEmpty, currentRule >= 0 {
-            for o in input.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.value }
+        if !inputPtr.pointee.overrides.isEmpty, currentRule >= 0 {
+            for o in inputPtr.pointee.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.value }
         }
-        if slot < input.values.count { return input.values[slot] }
+        if slot < inputPtr.pointee.values.count { return inputPtr.pointee.values[slot] }
         let name = set.localSlotNames[slot - set.terms.slotCount]
-        return (input.context ?? request?.context)?.values[name].map { set.lowerValue($0) }
+        return (inputPtr.pointee.context ?? request?.context)?.values[name].map { set.lowerValue($0) }
     }
 
     func truth(_ a: CompiledAtomic) -> Truth {
@@ -484,10 +487,10 @@ struct Evaluation {
     /// or `.other` when only the general path can tell.
     @inline(__always)
     func fastValue(_ slot: Int) -> FastValue {
-        if !input.overrides.isEmpty, currentRule >= 0 {
-            for o in input.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.fast }
+        if !inputPtr.pointee.overrides.isEmpty, currentRule >= 0 {
+            for o in inputPtr.pointee.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.fast }
         }
-        if slot < input.fast.count { return input.fast[slot] }
+        if slot < inputPtr.pointee.fast.count { return inputPtr.pointee.fast[slot] }
         return FastValue(tag: FastValue.other, id: -2, num: 0)
     }
 

@@ -7,6 +7,9 @@ struct Compiler {
     var localSlots: [String: Int] = [:]
     var localSlotNames: [String] = []
     var localTexts: [String: Int32] = [:]
+    /// Atomic constraints already compiled in this set: a compiled agreement repeats each grant's
+    /// constraints once per action, and compiling a territory list interns hundreds of IRIs.
+    var atomics: [ODRLAtomicConstraint: CompiledAtomic] = [:]
 
     init(terms: ODRLTerms = .empty) { self.terms = terms }
 
@@ -54,6 +57,7 @@ struct Compiler {
 
     mutating func policy(_ p: ODRLPolicy, index: Int) -> CompiledPolicy {
         prefixes = Compiler.prefixes(of: p.extensions["@context"])
+        atomics.removeAll()  // compiled literals depend on the policy's prefixes
         let base = "#/policies/\(index)"
         return CompiledPolicy(
             ref: p.uid ?? base,
@@ -109,6 +113,7 @@ struct Compiler {
         case .logical(let l):
             return .logical(l.op, l.operands.map { constraint($0) }, l.uid ?? l.op.rawValue)
         case .atomic(let a):
+            if let done = atomics[a] { return .atomic(done) }
             let lo = a.canonicalLeftOperand ?? a.leftOperand
             let op = a.knownOperator
             let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
@@ -134,6 +139,7 @@ struct Compiler {
             let key = ODRLContext.key(lo)
             let c = CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
                                    domain: domain, source: a, unevaluable: unevaluable)
+            atomics[a] = c
             return .atomic(c)
         }
     }

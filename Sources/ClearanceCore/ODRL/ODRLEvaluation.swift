@@ -190,14 +190,14 @@ struct Evaluation {
         o.actionMatches = r.action.map { actions.contains($0) } ?? true
         var targetEntity: CompiledEntity?
         if let targets = r.targets {
-            targetEntity = targets.first { member(inputPtr.pointee.target, of: $0) }
+            targetEntity = targets.first { member(target: true, of: $0) }
             o.targetMatches = targetEntity != nil
         } else {
             o.targetMatches = true
         }
         var assigneeEntity: CompiledEntity?
         if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(inputPtr.pointee.assignee, of: $0) }
+            assigneeEntity = assignees.first { member(target: false, of: $0) }
             o.assigneeMatches = assigneeEntity != nil
         } else {
             o.assigneeMatches = true
@@ -259,7 +259,7 @@ struct Evaluation {
         }
         var targetEntity: CompiledEntity?
         if let targets = r.targets {
-            targetEntity = targets.first { member(inputPtr.pointee.target, of: $0) }
+            targetEntity = targets.first { member(target: true, of: $0) }
             if targetEntity == nil {
                 matched = false
                 if explain {
@@ -270,7 +270,7 @@ struct Evaluation {
         }
         var assigneeEntity: CompiledEntity?
         if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(inputPtr.pointee.assignee, of: $0) }
+            assigneeEntity = assignees.first { member(target: false, of: $0) }
             if assigneeEntity == nil {
                 matched = false
                 if explain {
@@ -390,15 +390,26 @@ struct Evaluation {
     ///
     /// Compares interned ids; only an entity named by a text the shared terms do not know, met by an
     /// input lowered with the shared terms alone, is compared by string (same answer, slower).
-    func member(_ s: ODRLSubject, of e: CompiledEntity) -> Bool {
-        guard let iri = s.iri else { return false }
-        if !e.local || s.localResolved {
-            if s.selfID >= 0 && (s.selfID == e.uidID || s.selfID == e.expandedID) { return true }
-            for c in s.collectionIDs where c == e.uidID || c == e.expandedID || c == e.sourceID { return true }
+    func member(target: Bool, of e: CompiledEntity) -> Bool {
+        // Read in place through the pointer: passing the subject by value would copy (retain) its arrays.
+        let offset = target ? Evaluation.targetOffset : Evaluation.assigneeOffset
+        return member(UnsafeRawPointer(inputPtr).advanced(by: offset).assumingMemoryBound(to: ODRLSubject.self), of: e)
+    }
+
+    static let targetOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.target) ?? 0
+    static let assigneeOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.assignee) ?? 0
+
+    func member(_ sp: UnsafePointer<ODRLSubject>, of e: CompiledEntity) -> Bool {
+        guard let iri = sp.pointee.iri else { return false }
+        let s = sp
+        if !e.local || s.pointee.localResolved {
+            let selfID = s.pointee.selfID
+            if selfID >= 0 && (selfID == e.uidID || selfID == e.expandedID) { return true }
+            for c in s.pointee.collectionIDs where c == e.uidID || c == e.expandedID || c == e.sourceID { return true }
             return false
         }
         if iri == e.uid || iri == e.expanded { return true }
-        for c in s.collections where c == e.uid || c == e.expanded || c == e.source { return true }
+        for c in s.pointee.collections where c == e.uid || c == e.expanded || c == e.source { return true }
         return false
     }
 

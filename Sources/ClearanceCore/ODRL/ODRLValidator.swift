@@ -85,6 +85,11 @@ extension String {
 struct Validation {
     var diagnostics: [Diagnostic] = []
     var ruleIDs: [String: String] = [:]
+    /// Constraint lists already checked and found clean. A policy often repeats one list (a
+    /// compiled agreement gives each action of a grant its own rule with the grant's constraints,
+    /// territory lists of hundreds of countries included); checking it again could only find
+    /// nothing again, as no check depends on where the list sits.
+    var cleanLists: Set<[ODRLConstraint]> = []
 
     mutating func error(_ code: String, _ message: String, at path: String, hint: String? = nil,
                         category: Diagnostic.Category = .invalidPolicy) {
@@ -249,8 +254,11 @@ struct Validation {
     }
 
     mutating func constraintList(_ list: [ODRLConstraint], at path: String) {
+        if list.isEmpty || cleanLists.contains(list) { return }
+        let before = diagnostics.count
         for (i, c) in list.enumerated() { constraint(c, at: "\(path)[\(i)]") }
         contradictions(list, at: path)
+        if diagnostics.count == before { cleanLists.insert(list) }
     }
 
     mutating func constraint(_ c: ODRLConstraint, at path: String) {

@@ -7,9 +7,10 @@ struct Compiler {
     var localSlots: [String: Int] = [:]
     var localSlotNames: [String] = []
     var localTexts: [String: Int32] = [:]
-    /// Atomic constraints already compiled in this set: a compiled agreement repeats each grant's
-    /// constraints once per action, and compiling a territory list interns hundreds of IRIs.
-    var atomics: [ODRLAtomicConstraint: CompiledAtomic] = [:]
+    /// Constraint lists already compiled in this policy, by the list's storage: a compiled agreement
+    /// gives each action of a grant a rule sharing one constraint array, and compiling a territory
+    /// list interns hundreds of IRIs. (Keyed by identity: hashing the contents cost as much.)
+    var lists: [UnsafeRawPointer: [CompiledConstraint]] = [:]
 
     init(terms: ODRLTerms = .empty) { self.terms = terms }
 
@@ -57,7 +58,7 @@ struct Compiler {
 
     mutating func policy(_ p: ODRLPolicy, index: Int) -> CompiledPolicy {
         prefixes = Compiler.prefixes(of: p.extensions["@context"])
-        atomics.removeAll()  // compiled literals depend on the policy's prefixes
+        lists.removeAll()  // compiled literals depend on the policy's prefixes
         let base = "#/policies/\(index)"
         return CompiledPolicy(
             ref: p.uid ?? base,
@@ -90,7 +91,7 @@ struct Compiler {
             actionRefinements: (action?.refinements ?? []).map { constraint($0) },
             targets: targets.isEmpty ? nil : targets.map { entity($0) },
             assignees: assignees.isEmpty ? nil : assignees.map { entity($0) },
-            constraints: r.constraints.map { constraint($0) },
+            constraints: constraintList(r.constraints),
             duties: r.duties.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/duty/\($0)", topLevel: false) },
             consequences: r.consequences.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/consequence/\($0)", topLevel: false) },
             summary: summary)
@@ -108,12 +109,21 @@ struct Compiler {
                               local: uidID >= shared || expandedID >= shared || sourceID >= shared)
     }
 
+    /// A rule's constraints, compiled once per distinct list (see `lists`). The policy being compiled
+    /// holds every list alive, so a storage address cannot be reused for another list meanwhile.
+    mutating func constraintList(_ list: [ODRLConstraint]) -> [CompiledConstraint] {
+        guard let key = list.withUnsafeBufferPointer({ UnsafeRawPointer($0.baseAddress) }) else { return [] }
+        if let done = lists[key] { return done }
+        let compiled = list.map { constraint($0) }
+        lists[key] = compiled
+        return compiled
+    }
+
     mutating func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
         switch c {
         case .logical(let l):
             return .logical(l.op, l.operands.map { constraint($0) }, l.uid ?? l.op.rawValue)
         case .atomic(let a):
-            if let done = atomics[a] { return .atomic(done) }
             let lo = a.canonicalLeftOperand ?? a.leftOperand
             let op = a.knownOperator
             let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
@@ -139,7 +149,6 @@ struct Compiler {
             let key = ODRLContext.key(lo)
             let c = CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
                                    domain: domain, source: a, unevaluable: unevaluable)
-            atomics[a] = c
             return .atomic(c)
         }
     }

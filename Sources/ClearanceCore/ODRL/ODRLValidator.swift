@@ -89,7 +89,9 @@ struct Validation {
     /// compiled agreement gives each action of a grant its own rule with the grant's constraints,
     /// territory lists of hundreds of countries included); checking it again could only find
     /// nothing again, as no check depends on where the list sits.
-    var cleanLists: Set<[ODRLConstraint]> = []
+    /// Keyed by the list's storage: the same array shared by several rules (as the news layer
+    /// builds them) is one key; hashing the lists' contents cost as much as checking them.
+    var cleanLists: Set<UnsafeRawPointer> = []
 
     mutating func error(_ code: String, _ message: String, at path: String, hint: String? = nil,
                         category: Diagnostic.Category = .invalidPolicy) {
@@ -254,11 +256,13 @@ struct Validation {
     }
 
     mutating func constraintList(_ list: [ODRLConstraint], at path: String) {
-        if list.isEmpty || cleanLists.contains(list) { return }
+        if list.isEmpty { return }
+        let key = list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if let key, cleanLists.contains(key) { return }
         let before = diagnostics.count
         for (i, c) in list.enumerated() { constraint(c, at: "\(path)[\(i)]") }
         contradictions(list, at: path)
-        if diagnostics.count == before { cleanLists.insert(list) }
+        if diagnostics.count == before, let key { cleanLists.insert(key) }
     }
 
     mutating func constraint(_ c: ODRLConstraint, at path: String) {

@@ -48,7 +48,7 @@ struct Compiler {
 
     /// An IRI with a declared prefix written out in full (`clr:channel:web` -> `urn:clearance:channel:web`).
     func expandIRI(_ s: String) -> String {
-        if let colon = s.firstIndex(of: ":"), !prefixes.isEmpty {
+        if !prefixes.isEmpty, let colon = s.firstIndex(of: ":") {
             let prefix = String(s[..<colon])
             let rest = s[s.index(after: colon)...]
             if let ns = prefixes[prefix], !rest.hasPrefix("//") { return ns + rest }

@@ -20,6 +20,7 @@ usage: clearance-bench generate  --subscribers N --requests M --seed S --out DIR
        clearance-bench report    --results DIR --out FILE [--readme FILE] [--command TEXT]
        clearance-bench store gen N SUBSCRIBERS FILE | import FILE DB POLICIES | lookup DB SUBSCRIBERS [N]
        clearance-bench notice CORPUS.json [PAGE.txt]
+       clearance-bench audit ARGS… | usage-import ARGS…   (the `clearance` command's arguments, in-process)
 """
 
 /// Flags as `--name value` pairs; every flag needs a value.
@@ -54,6 +55,10 @@ func runMain() -> Int32 {
         // Store benchmarks (gen | import | lookup): positional arguments, see StoreBench.
         StoreBench.run(Array(args.dropFirst(2)))
         return 0
+    }
+    if args[1] == "audit" || args[1] == "usage-import" {
+        // `clearance audit` / `clearance usage import` in-process (see AuditBench).
+        return AuditBench.run(args[1], Array(args.dropFirst(2)))
     }
     if args[1] == "notice" {
         // Notice reader: notices per second over a corpus, and a 10 MB page (see NoticeBench).

@@ -162,7 +162,7 @@ final class AuditRunner {
             summary.eventsFiltered += 1
         } else {
             let findings = try auditor.audit(e, origin: Auditor.Origin(file: file, line: line))
-            summary.countEvent(subscriber: r.subscriber, at: r.at.description, epoch: ms, clean: findings.isEmpty)
+            summary.countEvent(subscriber: r.subscriber, epoch: ms, clean: findings.isEmpty) { r.at.auditText }
             for f in findings {
                 summary.count(f)
                 try emit(f)

@@ -6,12 +6,29 @@ enum DeciderBridge {
     /// the versions in force at the event's time of the subscriber's agreements with it, and the
     /// uses the audit has counted so far.
     static func decide(book: AgreementBook, notices: NoticeCache, cache: DecisionCache? = DecisionCache()) -> Auditor.Decide {
+        // The decider's memo (which time-independent dimensions failed, per agreement version, grant
+        // and request shape) makes a repeated kind of denial cheap to explain. One audit runs its
+        // decisions on one thread, so one memo serves the whole run; it is replaced when it has grown
+        // large, which keeps memory bounded on any log (the memo only ever saves work).
+        let memo = MemoHolder()
         return { (r: RepublicationRequest, usage: AuditUsage) throws(DiagnosticError) -> NewsDecision in
             let loaded = try notices.notice(for: r.source)
             let versions = try book.preparedVersions(subscriber: r.subscriber, source: r.source, at: r.at)
-            let decide = { NewsDecider(notice: loaded.notice, agreements: versions.map(\.prepared)).decide(r, usage: usage) }
+            let m = memo.current()
+            let decide = { NewsDecider(notice: loaded.notice, agreements: versions.map(\.prepared)).decide(r, usage: usage, memo: m) }
             guard let cache else { return decide() }
             return cache.decision(for: r, notice: loaded.notice, versions: versions, usage: usage, decide: decide)
         }
+    }
+}
+
+/// The audit's ``DecisionMemo``, replaced by a fresh one once it remembers `limit` shapes.
+final class MemoHolder {
+    private var memo = DecisionMemo()
+    let limit: Int
+    init(limit: Int = 200_000) { self.limit = limit }
+    func current() -> DecisionMemo {
+        if memo.count >= limit { memo = DecisionMemo() }
+        return memo
     }
 }

@@ -44,28 +44,45 @@ final class OutputWriter {
         if buffer.count >= OutputWriter.flushAt { try flush() }
     }
 
+    /// Appends bytes.
+    func write(bytes: [UInt8]) throws(Diagnostic) {
+        if buffer.isEmpty && bytes.count >= OutputWriter.flushAt {
+            // Large block: straight out, no copy into the buffer.
+            try writeOut(bytes)
+            return
+        }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= OutputWriter.flushAt { try flush() }
+    }
+
     /// Writes out everything buffered.
     func flush() throws(Diagnostic) {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        try writeOut(buffer)
+    }
+
+    private func writeOut(_ bytes: [UInt8]) throws(Diagnostic) {
         var off = 0
-        while off < buffer.count {
-            let n = buffer.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + off, $0.count - off) }
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + off, $0.count - off) }
             if n < 0 {
                 if errno == EINTR { continue }
                 let why = String(cString: strerror(errno))
-                buffer.removeAll()
                 throw Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(why)", category: .io)
             }
             off += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 
-/// A temporary file of findings (one JSON object per line), for reports that print the summary first.
-final class FindingSpool {
+/// A temporary file holding the rendered findings of a report that prints its summary first.
+///
+/// The findings are written in their final form (text lines, JSON elements, HTML rows) as they
+/// are found, then copied to the output after the summary: memory stays flat however many there
+/// are, and nothing is parsed twice. The file is removed when this goes away.
+final class SpoolFile {
     let path: String
-    private let writer: OutputWriter
-    private(set) var count = 0
+    let writer: OutputWriter
 
     init() throws(Diagnostic) {
         let tmp = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
@@ -80,43 +97,27 @@ final class FindingSpool {
         writer = try OutputWriter(path: path)
     }
 
-    func append(_ f: Finding) throws(Diagnostic) {
-        try writer.write(f.jsonText())
-        try writer.write("\n")
-        count += 1
-    }
-
-    /// Reads the findings back in order, handing each to `body`.
-    func replay(_ body: (Finding) throws -> Void) throws {
+    /// Copies everything written so far to `out`, in 1 MiB blocks.
+    func copy(to out: OutputWriter) throws(Diagnostic) {
         try writer.flush()
-        let reader = try UsageLogReaderLines(path: path)
-        while let line = try reader.nextLine() {
-            let v = try JSONParser.parse(line)
-            try body(try Finding(json: v))
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw Diagnostic(code: "output.temp_failed", message: "cannot read back the temporary file of findings `\(path)`", category: .io)
+        }
+        defer { close(fd) }
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Diagnostic(code: "output.temp_failed", message: "reading back the temporary file of findings failed: \(String(cString: strerror(errno)))", category: .io)
+            }
+            if n == 0 { return }
+            try out.write(bytes: n == block.count ? block : Array(block[0..<n]))
         }
     }
 
     deinit { unlink(path) }
-}
-
-/// Plain line reading of a file (the spool), chunked.
-final class UsageLogReaderLines {
-    private let bytes: LogByteReader
-    private var splitter = LineSplitter(csv: false, maximumLineLength: 1 << 26)
-    init(path: String) throws(Diagnostic) { bytes = try LogByteReader(path: path) }
-    func nextLine() throws(Diagnostic) -> [UInt8]? {
-        while true {
-            if let l = splitter.next() {
-                if case .line(let r, _) = l { return Array(splitter.buffer[r]) }
-                continue
-            }
-            if !(try bytes.readChunk(into: &splitter)) {
-                splitter.finish()
-                if let l = splitter.next(), case .line(let r, _) = l { return Array(splitter.buffer[r]) }
-                return nil
-            }
-        }
-    }
 }
 
 /// `write(2)`, under a name the writer's own `write` does not shadow.

@@ -164,6 +164,9 @@ final class UsageLogReader {
         let location = "line \(number)"
         let fields = splitter.buffer.withUnsafeBufferPointer { UsageJSONScanner.scan(UnsafeBufferPointer(rebasing: $0[range])) }
         let value: JSONValue
+        // The common case: every field plainly valid, the event built straight from the scanned values
+        // (see `UsageFields.fastEvent`); anything else takes the strict path below, which words the errors.
+        if let fields, let event = fields.fastEvent() { return .event(event, line: number) }
         if let fields {
             if fields.values.allSatisfy({ $0 == .absent }) {
                 return .malformed(line: number, diagnostics: [Diagnostic(

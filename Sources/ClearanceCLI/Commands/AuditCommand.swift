@@ -62,6 +62,10 @@ public struct AuditCommand: ParsableCommand {
     @Flag(name: .customLong("no-decision-cache"), help: .hidden)
     var noDecisionCache = false
 
+    /// Everything on the main thread (no read-ahead or writer thread): for tests comparing both ways.
+    @Flag(name: .customLong("no-pipeline"), help: .hidden)
+    var noPipeline = false
+
     public init() {}
 
     /// The report formats.
@@ -117,12 +121,19 @@ public struct AuditCommand: ParsableCommand {
         // Open every input before reading any, so a missing file fails fast.
         var sources: [UsageEventSource] = []
         var countOnly: [Bool] = []
-        var readers: [UsageLogReader] = []
+        var progressOf: [() -> (read: Int64, size: Int64?)] = []
         for path in logs {
             do {
                 let r = try UsageLogReader(path: path, format: inputFormat)
-                readers.append(r)
-                sources.append(r)
+                if noPipeline {
+                    sources.append(r)
+                    progressOf.append { (r.bytesRead, r.size) }
+                } else {
+                    // Read ahead on a thread of its own (see Pipeline.swift).
+                    let p = PrefetchingSource(r)
+                    sources.append(p)
+                    progressOf.append { (p.bytesRead, p.size) }
+                }
                 countOnly.append(false)
             } catch {
                 throw fail(error, status: UsageLogReader.exitStatus(error))
@@ -134,8 +145,9 @@ public struct AuditCommand: ParsableCommand {
         let started = Date()
         if showProgress {
             runner.onProgress = { s in
-                let read = readers.reduce(Int64(0)) { $0 + $1.bytesRead }
-                let total = readers.reduce(Int64(0)) { $0 + ($1.size ?? 0) }
+                let p = progressOf.map { $0() }
+                let read = p.reduce(Int64(0)) { $0 + $1.read }
+                let total = p.reduce(Int64(0)) { $0 + ($1.size ?? 0) }
                 var line = "\rauditing: \(s.eventsAudited + s.eventsFiltered) events, \(s.findings) findings"
                 if total > 0 { line += ", \(min(100, Int(Double(read) * 100 / Double(total))))% of input" }
                 line += ", \(Int(Date().timeIntervalSince(started)))s"
@@ -148,35 +160,37 @@ public struct AuditCommand: ParsableCommand {
 
         do {
             let out = try OutputWriter(path: output)
+            let ledgerFeed = context.ledgerFeed(filters: filters)
             switch format {
-            case .jsonl:
-                try runner.run(ledger: context.ledgerFeed(filters: filters), auditLedger: ledger) { f in try out.write(f.jsonText() + "\n") }
-            case .csv:
-                try out.write(CSVReport.header)
-                try runner.run(ledger: context.ledgerFeed(filters: filters), auditLedger: ledger) { f in try out.write(CSVReport.row(f)) }
+            case .jsonl, .csv:
+                // Findings stream straight out, in order, as they are found.
+                if format == .csv { try out.write(CSVReport.header) }
+                try AuditCommand.stream(runner, ledgerFeed, ledger, to: out, sequential: noPipeline,
+                                        render: format == .jsonl ? AuditCommand.renderJSONL : AuditCommand.renderCSV)
             case .text, .json, .html:
-                let spool = try FindingSpool()
-                try runner.run(ledger: context.ledgerFeed(filters: filters), auditLedger: ledger) { f in try spool.append(f) }
+                // The summary comes first but is known only at the end: the findings are rendered as they
+                // come into a temporary file (bounded memory for any log), copied out after the summary.
+                let spool = try SpoolFile()
+                let render: FindingSink.Render = switch format {
+                case .text: AuditCommand.renderText
+                case .json: AuditCommand.renderJSONElement
+                default: AuditCommand.renderHTMLRow
+                }
+                let count = try AuditCommand.stream(runner, ledgerFeed, ledger, to: spool.writer, sequential: noPipeline, render: render)
                 let s = runner.summary
                 switch format {
                 case .text:
                     try out.write(TextReport.summary(s))
-                    if spool.count > 0 { try out.write(TextReport.findingsHeading) }
-                    try spool.replay { f in try out.write(TextReport.finding(f)) }
+                    if count > 0 { try out.write(TextReport.findingsHeading) }
+                    try spool.copy(to: out)
                 case .json:
                     try out.write(JSONReport.head(s))
-                    var first = true
-                    try spool.replay { f in try out.write(JSONReport.element(f, first: first)); first = false }
-                    try out.write(JSONReport.tail(empty: first))
+                    try spool.copy(to: out)
+                    try out.write(JSONReport.tail(empty: count == 0))
                 default:
                     try out.write(HTMLReport.head(s))
-                    var shown = 0
-                    try spool.replay { f in
-                        guard shown < HTMLReport.defaultMaximumRows else { return }
-                        try out.write(HTMLReport.row(f))
-                        shown += 1
-                    }
-                    try out.write(HTMLReport.tail(shown: shown, total: spool.count))
+                    try spool.copy(to: out)
+                    try out.write(HTMLReport.tail(shown: min(count, HTMLReport.defaultMaximumRows), total: count))
                 }
             }
             try out.flush()
@@ -194,6 +208,49 @@ public struct AuditCommand: ParsableCommand {
             let hit = failOn == .error ? s.errors > 0 : s.findings > 0
             if hit { throw ExitCode(ExitStatus.deny.rawValue) }
         }
+    }
+
+    /// Runs the audit, handing each finding to `render` into `out`: on a writer thread (see Pipeline.swift),
+    /// or on this thread when `sequential`. Returns the number of findings.
+    @discardableResult
+    static func stream(_ runner: AuditRunner, _ feed: AuditRunner.LedgerFeed?, _ auditLedger: Bool, to out: OutputWriter,
+                       sequential: Bool, render: @escaping FindingSink.Render) throws -> Int {
+        if sequential {
+            var n = 0
+            var bytes: [UInt8] = []
+            try runner.run(ledger: feed, auditLedger: auditLedger) { f in
+                render(f, n, &bytes)
+                n += 1
+                if bytes.count >= 1 << 16 { try out.write(bytes: bytes); bytes.removeAll(keepingCapacity: true) }
+            }
+            try out.write(bytes: bytes)
+            return n
+        }
+        let sink = FindingSink(writer: out, render: render)
+        do {
+            try runner.run(ledger: feed, auditLedger: auditLedger) { f in try sink.emit(f) }
+        } catch {
+            // Whatever was found before the error is still written, as without threads.
+            try? sink.finish()
+            throw error
+        }
+        try sink.finish()
+        return sink.count
+    }
+
+    static let renderJSONL: FindingSink.Render = { f, _, out in
+        f.appendJSON(to: &out)
+        out.append(0x0A)
+    }
+    static let renderCSV: FindingSink.Render = { f, _, out in out.append(contentsOf: CSVReport.row(f).utf8) }
+    static let renderText: FindingSink.Render = { f, _, out in out.append(contentsOf: TextReport.finding(f).utf8) }
+    static let renderJSONElement: FindingSink.Render = { f, index, out in
+        out.append(contentsOf: (index == 0 ? "\n  " : ",\n  ").utf8)  // JSONReport.element's separator
+        f.appendJSON(to: &out)
+    }
+    static let renderHTMLRow: FindingSink.Render = { f, index, out in
+        // The table keeps the first rows only (the summary counts them all).
+        if index < HTMLReport.defaultMaximumRows { out.append(contentsOf: HTMLReport.row(f).utf8) }
     }
 
     /// Parses a `--from`/`--to` value; a date-only `--to` means the end of that day.

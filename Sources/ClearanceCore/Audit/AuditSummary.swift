@@ -44,11 +44,17 @@ public struct AuditSummary: Sendable, Equatable {
 
     /// Counts an event that was judged (whatever its findings).
     public mutating func countEvent(subscriber: String, at: String, epoch: Int64, clean: Bool) {
+        countEvent(subscriber: subscriber, epoch: epoch, clean: clean) { at }
+    }
+
+    /// Counts an event; `text` (its time as written in reports) is asked for only when the event is
+    /// the earliest or latest so far, so the common event formats no time at all.
+    public mutating func countEvent(subscriber: String, epoch: Int64, clean: Bool, text: () -> String) {
         eventsAudited += 1
         if clean { eventsClean += 1 }
         bySubscriber[subscriber, default: SubscriberTotals()].events += 1
-        if firstEpoch == nil || epoch < firstEpoch! { firstEpoch = epoch; firstAt = at }
-        if lastEpoch == nil || epoch > lastEpoch! { lastEpoch = epoch; lastAt = at }
+        if firstEpoch.map({ epoch < $0 }) ?? true { firstEpoch = epoch; firstAt = text() }
+        if lastEpoch.map({ epoch > $0 }) ?? true { lastEpoch = epoch; lastAt = text() }
     }
 
     private var firstEpoch: Int64?

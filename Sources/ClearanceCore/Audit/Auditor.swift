@@ -24,6 +24,8 @@ public struct Auditor {
 
     private let decide: Decide
     private let agreementAsOf: AgreementAsOf
+    /// Folded credit lines, remembered: a log shows the same few credits over and over.
+    private let folds = CreditFolds()
     /// Uses counted per agreement, grant and period window.
     private var usage = AuditUsage()
     /// The latest event time seen, to drop counters of windows that have closed.
@@ -142,7 +144,7 @@ public struct Auditor {
         }
         return Finding(
             code: code, message: message, file: o.file, line: o.line, event: req.id, url: e.url,
-            at: req.at.description, subscriber: req.subscriber, source: req.source, asset: req.asset.id,
+            at: req.at.auditText, subscriber: req.subscriber, source: req.source, asset: req.asset.id,
             agreement: agreement, clause: clause,
             quote: quote, remedy: remedy(code, e, agreement: agreement, would: d.wouldPermitIf))
     }
@@ -247,7 +249,7 @@ public struct Auditor {
             switch dd.duty.action {
             case .attribute:
                 guard let required = dd.duty.text, seenCredit.insert(required).inserted else { continue }
-                if let shown = e.attribution, Auditor.creditMatches(shown: shown, required: required) { continue }
+                if let shown = e.attribution, folds.matches(shown: shown, required: required) { continue }
                 let msg: String
                 if let shown = e.attribution, !shown.isEmpty {
                     msg = "the credit shown, `\(shown)`, is not the required `\(required)`"
@@ -256,7 +258,7 @@ public struct Auditor {
                 }
                 out.append(Finding(
                     code: .missingAttribution, message: msg + " (\(who))", file: o.file, line: o.line, event: r.id,
-                    url: e.url, at: r.at.description, subscriber: r.subscriber, source: r.source, asset: r.asset.id,
+                    url: e.url, at: r.at.auditText, subscriber: r.subscriber, source: r.source, asset: r.asset.id,
                     agreement: dd.agreement, clause: dd.agreement == nil ? "notice" : "grants.duties",
                     quote: "attribute: \(required)",
                     remedy: "show the credit line “\(required)”" + (e.url.map { " at \($0)" } ?? "") + ", or \(takeDown(e))",
@@ -269,7 +271,7 @@ public struct Auditor {
                 out.append(Finding(
                     code: .missingLink,
                     message: (e.link == false ? "no link back to \(target)" : "no evidence of a link back to \(target) (`link` not given)") + " (\(who))",
-                    file: o.file, line: o.line, event: r.id, url: e.url, at: r.at.description, subscriber: r.subscriber,
+                    file: o.file, line: o.line, event: r.id, url: e.url, at: r.at.auditText, subscriber: r.subscriber,
                     source: r.source, asset: r.asset.id, agreement: dd.agreement,
                     clause: dd.agreement == nil ? "notice" : "grants.duties",
                     quote: "link" + (dd.duty.url.map { ": \($0)" } ?? ""),
@@ -304,7 +306,30 @@ public struct Auditor {
     }
 }
 
-extension String {
+/// ``Auditor/creditMatches(shown:required:)`` with the folded texts remembered (bounded: emptied when full).
+///
+/// Folding lower-cases and filters Unicode scalars (~4,000 instructions a credit line); a usage log
+/// repeats a handful of credits (`İLKHA`, `Foto: İLKHA`...) a million times.
+final class CreditFolds {
+    private var folded: [String: String] = [:]
+    private let capacity = 4096
+
+    func fold(_ s: String) -> String {
+        if let f = folded[s] { return f }
+        if folded.count >= capacity { folded.removeAll(keepingCapacity: true) }
+        let f = Auditor.fold(s)
+        folded[s] = f
+        return f
+    }
+
+    /// Same answer as ``Auditor/creditMatches(shown:required:)``.
+    func matches(shown: String, required: String) -> Bool {
+        let r = fold(required)
+        guard !r.isEmpty else { return true }
+        let s = fold(shown)
+        if s == r { return true }
+        return (" " + s + " ").contains(" " + r + " ")
+    }
 }
 
 /// The uses an audit has counted, per agreement, grant and quota window: the decider's ``UsageCounter``.

@@ -130,43 +130,10 @@ public struct Finding: Sendable, Equatable {
 
     /// The finding as one compact JSON object (the `jsonl` line and the `json` array element).
     public func jsonText() -> String {
-        var out = "{"
-        var first = true
-        for c in Finding.columns {
-            if c == "line" {
-                out += first ? "" : ","
-                out += "\"line\":\(line)"
-                first = false
-                continue
-            }
-            guard let v = value(of: c) else { continue }
-            out += first ? "\"" : ",\""
-            out += c
-            out += "\":"
-            Finding.appendJSONString(v, to: &out)
-            first = false
-        }
-        out += "}"
-        return out
-    }
-
-    /// Appends `s` as a JSON string: the common case (nothing to escape) in one copy, else ``JSONValue/writeString(_:to:)``.
-    static func appendJSONString(_ s: String, to out: inout String) {
-        var plain = true
-        var prev1: UInt8 = 0, prev2: UInt8 = 0
-        for b in s.utf8 {
-            // `"`, `\`, control characters, and U+2028/U+2029 (E2 80 A8/A9) need escaping.
-            if b == 0x22 || b == 0x5C || b < 0x20 || (prev2 == 0xE2 && prev1 == 0x80 && (b == 0xA8 || b == 0xA9)) {
-                plain = false
-                break
-            }
-            prev2 = prev1
-            prev1 = b
-        }
-        guard plain else { JSONValue.writeString(s, to: &out); return }
-        out += "\""
-        out += s
-        out += "\""
+        var out: [UInt8] = []
+        out.reserveCapacity(768)
+        appendJSON(to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Reads a finding back from its JSON object (as written by ``jsonText()``).

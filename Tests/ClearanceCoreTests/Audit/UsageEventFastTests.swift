@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import ClearanceCore
+
+/// The audit's fast event builder (`UsageFields.fastEvent`) must give exactly the strict path's event
+/// (`UsageEvent.parse` over the fields as JSON) whenever it gives one, and decline whatever is unusual.
+struct UsageEventFastTests {
+    static let valid = #"{"id":"u1","subscriber":"alsharq","source":"ilkha","asset":{"id":"ilkha-482627","kind":"photo","publishedAt":"2026-11-28T09:00:00Z"},"use":{"action":"reproduce","extent":"partial","portion":0.3},"channel":"web","territory":"IQ","at":"2026-11-29T10:00:00Z","url":"https://alsharq.example/a/1","attribution":"İLKHA","link":true}"#
+
+    /// Variations of the valid line, one field changed at a time: each must be read the strict path's way.
+    static let variations: [(String, String)] = [
+        (#""id":"u1""#, #""id":7"#), (#""id":"u1""#, #""id":null"#), (#""id":"u1""#, #""id":" u1""#),
+        (#""id":"u1""#, #""id":"""#), (#""id":"u1","#, ""), (#""subscriber":"alsharq""#, #""subscriber":"  ""#),
+        (#""kind":"photo""#, #""kind":"Photo""#), (#""kind":"photo""#, #""kind":"film""#),
+        (#""publishedAt":"2026-11-28T09:00:00Z""#, #""publishedAt":"2026-11-28""#),
+        (#""publishedAt":"2026-11-28T09:00:00Z""#, #""publishedAt":"yesterday""#),
+        (#""action":"reproduce""#, #""action":"odrl:reproduce""#), (#""action":"reproduce""#, #""action":"use""#),
+        (#""action":"reproduce""#, #""action":"steal""#), (#""extent":"partial""#, #""extent":"whole""#),
+        (#""portion":0.3"#, #""portion":0"#), (#""portion":0.3"#, #""portion":1"#), (#""portion":0.3"#, #""portion":1.5"#),
+        (#""portion":0.3"#, #""portion":"0.3""#), (#""channel":"web""#, #""channel":"WEB""#),
+        (#""territory":"IQ""#, #""territory":"iq""#), (#""territory":"IQ""#, #""territory":"MENA""#),
+        (#""territory":"IQ""#, #""territory":"XX""#), (#""at":"2026-11-29T10:00:00Z""#, #""at":"2026-11-29""#),
+        (#""at":"2026-11-29T10:00:00Z""#, #""at":"2026-11-29T12:00:00+02:00""#),
+        (#""at":"2026-11-29T10:00:00Z""#, #""at":"2026-13-29""#), (#""url":"https://alsharq.example/a/1""#, #""url":" ""#),
+        (#""attribution":"İLKHA""#, #""attribution":"""#), (#""link":true"#, #""link":"yes""#), (#""link":true"#, #""link":null"#),
+        (#","use":{"action":"reproduce","extent":"partial","portion":0.3}"#, ""),
+        (#""use":{"action":"reproduce","extent":"partial","portion":0.3}"#, #""use":{}"#),
+    ]
+
+    static var lines: [String] {
+        [valid] + variations.map { valid.replacingOccurrences(of: $0.0, with: $0.1) }
+    }
+
+    /// The strict path's event for a line the scanner reads.
+    static func strictEvent(_ f: UsageFields) -> UsageEvent? { UsageEvent.parse(f.jsonValue, at: "line 1").0 }
+
+    static func scanned(_ line: String) -> UsageFields? {
+        Array(line.utf8).withUnsafeBufferPointer { UsageJSONScanner.scan($0) }
+    }
+
+    @Test(arguments: lines)
+    func agreesWithTheStrictPath(_ line: String) {
+        guard let f = Self.scanned(line) else { return }
+        if let fast = f.fastEvent() {
+            #expect(fast == Self.strictEvent(f), "\(line)")
+        }
+    }
+
+    @Test func takesTheCommonShape() throws {
+        let f = try #require(Self.scanned(Self.valid))
+        let e = try #require(f.fastEvent())
+        #expect(e == Self.strictEvent(f))
+        #expect(e.request.portion == 0.3 && e.link == true && e.attribution == "İLKHA")
+        // No `use`: the defaults.
+        let bare = Self.valid.replacingOccurrences(of: #","use":{"action":"reproduce","extent":"partial","portion":0.3}"#, with: "")
+        let g = try #require(Self.scanned(bare)?.fastEvent())
+        #expect(g.request.action == "reproduce" && g.request.extent == .whole && g.request.portion == nil)
+    }
+
+    @Test func declinesWhatTheStrictPathMustWord() throws {
+        for (from, to) in [(#""id":"u1""#, #""id":7"#), (#""territory":"IQ""#, #""territory":"iq""#),
+                           (#""kind":"photo""#, #""kind":"film""#), (#""portion":0.3"#, #""portion":1.5"#)] {
+            let f = try #require(Self.scanned(Self.valid.replacingOccurrences(of: from, with: to)))
+            #expect(f.fastEvent() == nil, "\(to)")
+        }
+    }
+
+    /// Every line of the fuzz seed corpora (usage logs): the fast builder never disagrees with the strict path.
+    @Test func agreesOnTheFuzzCorpus() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fuzz/corpus")
+        var checked = 0
+        for folder in ["usage-jsonl", "usage-log"] {
+            let dir = root.appendingPathComponent(folder)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            for name in names {
+                guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path) else { continue }
+                for line in [UInt8](data).split(separator: 0x0A) {
+                    let f = Array(line).withUnsafeBufferPointer { UsageJSONScanner.scan($0) }
+                    guard let f, let fast = f.fastEvent() else { continue }
+                    #expect(fast == Self.strictEvent(f), "\(folder)/\(name)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 0)
+    }
+}
+
+/// `Instant.auditText` is `description`, byte for byte.
+struct InstantTextTests {
+    @Test func equalsDescription() {
+        var ms: Int64 = -62_135_596_800_000  // 0001-01-01
+        var x: UInt64 = 7
+        for _ in 0..<5_000 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let t = Instant(millisecondsSinceEpoch: ms)
+            #expect(t.auditText == t.description, "\(ms)")
+            ms += Int64(x >> 30) % 2_000_000_000_000 + Int64(x % 1000)
+            if ms > 253_402_300_799_000 { break }
+        }
+        for t in [Instant(millisecondsSinceEpoch: 0), Instant(millisecondsSinceEpoch: 1), Instant(millisecondsSinceEpoch: -1),
+                  Instant(millisecondsSinceEpoch: -62_200_000_000_000), Instant(millisecondsSinceEpoch: 253_402_300_799_999)] {
+            #expect(t.auditText == t.description)
+        }
+    }
+}

@@ -62,6 +62,10 @@ public struct AuditCommand: ParsableCommand {
     @Flag(name: .customLong("no-decision-cache"), help: .hidden)
     var noDecisionCache = false
 
+    /// Threads deciding (default: one per core, at least 2); 1 decides on the main thread.
+    @Option(name: .customLong("decide-threads"), help: .hidden)
+    var decideThreads: Int?
+
     /// Everything on the main thread (no read-ahead or writer thread): for tests comparing both ways.
     @Flag(name: .customLong("no-pipeline"), help: .hidden)
     var noPipeline = false
@@ -141,6 +145,10 @@ public struct AuditCommand: ParsableCommand {
         }
 
         let runner = AuditRunner(auditor: context.auditor, filters: filters, sources: sources, countOnly: countOnly)
+        // Decide workers: one per core (at least 2 unless --decide-threads 1 or --no-pipeline), each with its own decider.
+        let threadCount = decideThreads ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let workers: [Auditor]? = noPipeline || threadCount <= 1 ? nil
+            : (0..<threadCount).map { _ in context.freshAuditor(decisionCache: !noDecisionCache) }
         let showProgress = progress ?? (isatty(2) != 0)
         let started = Date()
         if showProgress {
@@ -165,7 +173,7 @@ public struct AuditCommand: ParsableCommand {
             case .jsonl, .csv:
                 // Findings stream straight out, in order, as they are found.
                 if format == .csv { try out.write(CSVReport.header) }
-                try AuditCommand.stream(runner, ledgerFeed, ledger, to: out, sequential: noPipeline,
+                try AuditCommand.stream(runner, ledgerFeed, ledger, to: out, sequential: noPipeline, decideWorkers: workers,
                                         render: format == .jsonl ? AuditCommand.renderJSONL : AuditCommand.renderCSV)
             case .text, .json, .html:
                 // The summary comes first but is known only at the end: the findings are rendered as they
@@ -176,7 +184,8 @@ public struct AuditCommand: ParsableCommand {
                 case .json: AuditCommand.renderJSONElement
                 default: AuditCommand.renderHTMLRow
                 }
-                let count = try AuditCommand.stream(runner, ledgerFeed, ledger, to: spool.writer, sequential: noPipeline, render: render)
+                let count = try AuditCommand.stream(runner, ledgerFeed, ledger, to: spool.writer, sequential: noPipeline,
+                                                    decideWorkers: workers, render: render)
                 let s = runner.summary
                 switch format {
                 case .text:
@@ -214,7 +223,7 @@ public struct AuditCommand: ParsableCommand {
     /// or on this thread when `sequential`. Returns the number of findings.
     @discardableResult
     static func stream(_ runner: AuditRunner, _ feed: AuditRunner.LedgerFeed?, _ auditLedger: Bool, to out: OutputWriter,
-                       sequential: Bool, render: @escaping FindingSink.Render) throws -> Int {
+                       sequential: Bool, decideWorkers: [Auditor]? = nil, render: @escaping FindingSink.Render) throws -> Int {
         if sequential {
             var n = 0
             var bytes: [UInt8] = []
@@ -225,6 +234,18 @@ public struct AuditCommand: ParsableCommand {
             }
             try out.write(bytes: bytes)
             return n
+        }
+        if let auditors = decideWorkers {
+            // Decisions on several threads, each subscriber on one (see ParallelAudit.swift).
+            let judges = ParallelJudges(auditors: auditors, out: out, render: render)
+            runner.judges = judges
+            do {
+                try runner.run(ledger: feed, auditLedger: auditLedger) { f in try judges.direct(f) }
+            } catch {
+                _ = try? runner.finishParallel()
+                throw error
+            }
+            return try runner.finishParallel()
         }
         let sink = FindingSink(writer: out, render: render)
         do {

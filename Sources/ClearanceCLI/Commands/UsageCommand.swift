@@ -66,7 +66,9 @@ public struct UsageImportCommand: ParsableCommand {
         // The ledger can name only agreements the database holds (a foreign key).
         let stored: Set<String>
         do { stored = Set(try store.allAgreementHistories().map(\.id)) } catch { throw fail(error.diagnostics) }
-        let importer = UsageImporter(readers: readers, auditor: context.auditor, storedAgreements: stored,
+        // Each log is read ahead on a thread of its own (scanning and validating lines while this thread
+        // decides and writes), as the audit does; see Pipeline.swift.
+        let importer = UsageImporter(readers: readers.map { PrefetchingSource($0) }, auditor: context.auditor, storedAgreements: stored,
                                      skipMalformed: skipMalformed)
         let result: UsageImportResult
         do {
@@ -103,7 +105,7 @@ public struct UsageImportCommand: ParsableCommand {
 /// records the agreement and grant it falls under. A malformed line, unless skipped, makes the
 /// batch source throw, which rolls the whole import back.
 final class UsageImporter {
-    private let readers: [UsageLogReader]
+    private let readers: [UsageEventSource]
     private var auditor: Auditor
     private let skipMalformed: Bool
     private var k = 0
@@ -116,7 +118,7 @@ final class UsageImporter {
 
     private let storedAgreements: Set<String>
 
-    init(readers: [UsageLogReader], auditor: Auditor, storedAgreements: Set<String>, skipMalformed: Bool) {
+    init(readers: [UsageEventSource], auditor: Auditor, storedAgreements: Set<String>, skipMalformed: Bool) {
         self.readers = readers
         self.auditor = auditor
         self.storedAgreements = storedAgreements

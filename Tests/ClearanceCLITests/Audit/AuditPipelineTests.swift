@@ -1,4 +1,5 @@
 import ClearanceCore
+import ClearanceStore
 import Foundation
 import Testing
 @testable import ClearanceCLI
@@ -71,6 +72,18 @@ import Testing
         #expect(try Self.report([big], format: "jsonl") == Array(jsonl.utf8))
     }
 
+    /// The decision cache is off by default now; with it on, the findings are the same (on the threaded path too).
+    @Test func theDecisionCacheChangesNothing() throws {
+        let log = try AuditPaths.tempDir() + "/random.jsonl"
+        try DecisionCacheTests.randomLog(count: 3000, seed: 7).write(toFile: log, atomically: true, encoding: .utf8)
+        for extra in [[], ["--decide-threads", "1"]] {
+            let plain = try Self.report([log], format: "jsonl", extra)
+            let cached = try Self.report([log], format: "jsonl", extra + ["--decision-cache"])
+            #expect(plain == cached)
+            #expect(!plain.isEmpty)
+        }
+    }
+
     /// A use of Anadolu Review's photo licence (2 uses a day) at `time` on 2026-06-10.
     static func quotaLine(_ id: String, _ time: String) -> String {
         #"{"id":"\#(id)","subscriber":"anadolu-review","source":"ilkha","asset":{"id":"ilkha-1","kind":"photo","publishedAt":"2026-06-10T07:00:00Z"},"channel":"web","territory":"TR","at":"2026-06-10T\#(time):00Z","url":"https://ar.example/\#(id)","attribution":"İLKHA / Anadolu Review","link":true}"#
@@ -125,5 +138,36 @@ import Testing
                                                             "--format", "jsonl", "-o", out, "--no-progress"] + extra)
             #expect(status == 65)
         }
+    }
+}
+
+/// `usage import` decides on every core; the ledger must hold exactly what one decider would write.
+@Suite(.serialized) struct UsageImportParallelTests {
+    @Test func parallelImportRecordsWhatOneDeciderRecords() throws {
+        let big = try AuditPipelineTests.bigLog(copies: 60)
+        var ledgers: [[String]] = []
+        for threads in [1, 2, 3] {
+            let db = try AuditPaths.tempDir() + "/i.sqlite"
+            #expect(try runCommand(ClearanceCommand.self, ["contract", "import", AuditPaths.agreements, "--db", db,
+                                                           "--policies", AuditPaths.policies]) == 0)
+            let store = try Store.open(path: db)
+            let context = try AuditContext.load(agreementFiles: [], store: store, policies: AuditPaths.policies, requireAgreements: false)
+            let stored = Set(try store.allAgreementHistories().map(\.id))
+            let importer = UsageImporter(readers: [try UsageLogReader(path: big)],
+                                         auditors: (0..<threads).map { _ in context.freshAuditor(decisionCache: true) },
+                                         storedAgreements: stored, skipMalformed: true)
+            let result = try store.importUsage(at: Date(timeIntervalSince1970: 1_800_000_000)) { try importer.nextBatch() }
+            #expect(result.inserted == 19 * 60)
+            var rows: [String] = []
+            try store.forEachUse { r in
+                rows.append("\(r.seq) \(r.eventId) \(r.agreementId ?? "-") \(r.grantPosition ?? -1) \(r.decision ?? "-") \(r.rowHash)")
+            }
+            ledgers.append(rows)
+        }
+        #expect(ledgers[0] == ledgers[1])
+        #expect(ledgers[0] == ledgers[2])
+        // Quotas were in play: some uses over a quota were recorded as denied.
+        #expect(ledgers[0].contains { $0.contains(" deny ") })
+        #expect(ledgers[0].contains { $0.contains(" permit ") && !$0.contains(" - -1 ") })
     }
 }

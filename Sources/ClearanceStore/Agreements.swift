@@ -314,6 +314,13 @@ extension StoreTransaction {
         ).compactMap { $0.inForce(at: at)?.agreement }
     }
 
+    /// Every agreement history of one subscriber with one source (index `agreement_by_party`; the
+    /// statement is cached), for a batch that loads subscribers as it meets them.
+    public func agreementHistories(subscriber: String, source: String) throws -> [AgreementHistory] {
+        try histories(sql: Self.historySelect + " WHERE a.subscriber_id = ? AND a.source_id = ? ORDER BY v.agreement_id, v.version",
+                      arguments: [subscriber, source])
+    }
+
     /// Every agreement history (optionally of one source), for a batch to hold in memory and
     /// pick versions with ``AgreementHistory/inForce(at:)`` per request.
     public func allAgreementHistories(source: String? = nil) throws -> [AgreementHistory] {
@@ -431,7 +438,9 @@ extension Store {
             }
             : []
         return try write { tx in
-            for (i, a) in agreements.enumerated() where seen[a.id] == i {
+            // Into an empty store (the common first import) no id can exist: skip one lookup per agreement.
+            let anyStored = try Bool.fetchOne(tx.db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM agreement)")) ?? true
+            for (i, a) in agreements.enumerated() where anyStored && seen[a.id] == i {
                 if try tx.agreementExists(a.id) {
                     problems.append(Diagnostic(
                         code: "agreement.duplicate_id", message: "agreement `\(a.id)` already exists",
@@ -487,6 +496,11 @@ extension Store {
     }
 
     /// Every agreement history (optionally of one source), for batch preloading.
+    public func agreementHistories(subscriber: String, source: String) throws(DiagnosticError) -> [AgreementHistory] {
+        try read { tx in try tx.agreementHistories(subscriber: subscriber, source: source) }
+    }
+
+    /// Every agreement history (optionally of one source); see ``StoreTransaction/allAgreementHistories(source:)``.
     public func allAgreementHistories(source: String? = nil) throws(DiagnosticError) -> [AgreementHistory] {
         try read { tx in try tx.allAgreementHistories(source: source) }
     }

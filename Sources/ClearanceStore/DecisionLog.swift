@@ -32,6 +32,10 @@ public struct DecisionLogEntry: Sendable {
     public var response: JSONValue
     /// The usage-ledger row recorded with this decision (`check --record`), if any.
     public var ledgerSeq: Int64?
+    /// The request's compact JSON text when the caller already wrote it (then `request` is not serialised again).
+    public var requestText: String?
+    /// The decision's compact JSON text when the caller already wrote it (then `response` is not serialised again).
+    public var responseText: String?
 
     public init(
         decisionId: String = DecisionLogEntry.newId(), decidedAt: Date, requestId: String?, subscriber: String?,
@@ -52,10 +56,15 @@ public struct DecisionLogEntry: Sendable {
     }
 
     /// A fresh random decision id: `d-` and 32 lowercase hex digits.
+    ///
+    /// Two 64-bit draws, not sixteen byte draws: each draw of the system generator is a `getrandom`
+    /// call, and a logged batch makes one id per decision.
     public static func newId() -> String {
         var g = SystemRandomNumberGenerator()
+        let a = g.next(), b = g.next()
         var bytes = [UInt8]()
-        for _ in 0..<16 { bytes.append(UInt8.random(in: 0...255, using: &g)) }
+        bytes.reserveCapacity(16)
+        for w in [a, b] { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: w >> (UInt64(i) * 8))) } }
         return "d-" + SHA256.hexString(bytes)
     }
 }
@@ -152,11 +161,15 @@ extension StoreTransaction {
             throw Diagnostic(code: "decision.bad_value", message: "`\(e.decision)` is not a decision",
                              hint: "use permit, deny or not_applicable", category: .internalError)
         }
-        guard e.request.objectValue != nil, e.response.objectValue != nil else {
+        guard e.requestText != nil || e.request.objectValue != nil, e.responseText != nil || e.response.objectValue != nil else {
             throw Diagnostic(code: "decision.bad_value", message: "a logged request and decision must be JSON objects",
                              category: .internalError)
         }
-        let seq = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM decision_log"))) ?? 1
+        // The next seq is read once per transaction and counted on from there (the write lock is held).
+        let seq: Int64
+        if let next = nextSeq["decision_log"] { seq = next } else {
+            seq = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM decision_log"))) ?? 1
+        }
         let prev = try chainHead("decision_log")
         let cols: [(String, DatabaseValue)] = [
             ("seq", seq.databaseValue),
@@ -168,8 +181,8 @@ extension StoreTransaction {
             ("decision", e.decision.databaseValue),
             ("policy_hash", e.policyHash.databaseValue),
             ("agreement_versions", AgreementVersionRef.encode(e.agreementVersions).databaseValue),
-            ("request", FastJSON.string(e.request).databaseValue),
-            ("response", FastJSON.string(e.response).databaseValue),
+            ("request", (e.requestText ?? FastJSON.string(e.request)).databaseValue),
+            ("response", (e.responseText ?? FastJSON.string(e.response)).databaseValue),
             ("ledger_seq", e.ledgerSeq.databaseValue),
             ("prev_hash", prev.databaseValue),
         ]
@@ -186,6 +199,7 @@ extension StoreTransaction {
                              category: .invalidValue)
         }
         lastHash["decision_log"] = hash
+        nextSeq["decision_log"] = seq + 1
         return seq
     }
 

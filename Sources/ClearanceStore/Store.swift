@@ -185,6 +185,8 @@ public final class StoreTransaction {
     let db: Database
     /// The last `row_hash` of each chained table, read once per transaction.
     var lastHash: [String: String] = [:]
+    /// The next `seq` of each chained table once this transaction has appended to it.
+    var nextSeq: [String: Int64] = [:]
     /// Subscribers written in this transaction, with the name written (a batch upserts each once).
     var subscribersSeen: [String: String?] = [:]
     init(db: Database) { self.db = db }

@@ -6,6 +6,13 @@ struct ClauseInput {
     let text: NormalizedText
 }
 
+extension ClauseInput {
+    /// The folded text of token `i`, built on demand (tokens keep only their span).
+    func word(_ i: Int) -> String { NormalizedText.string(text.scalars[tokens[i].start..<tokens[i].end]) }
+    /// Whether the token is the `©` sign.
+    func isCopyrightSign(_ t: Token) -> Bool { t.end == t.start + 1 && text.scalars[t.start] == "©" }
+}
+
 /// Reads one clause into rules and findings; all language knowledge comes from the matches.
 enum ClauseReader {
     static let specificUses: Set<String> = ["summary", "translation", "modification", "archive", "commercial"]
@@ -56,10 +63,12 @@ enum ClauseReader {
         var lifters = Set<String>()
         var prior = Set<String>()
         for x in m where x.concept == "lifter" {
+            // In scripts written without spaces a token is one character: "事前の書面による許諾" spans more tokens.
+            let reach = x.lo < c.tokens.count && Tokenizer.isUnspaced(c.text.scalars[c.tokens[x.lo].start]) ? 8 : 3
             for var v in x.values {
-                if v == "permission" && near(x, "written", within: 3) { v = "written-permission" }
+                if v == "permission" && near(x, "written", within: reach) { v = "written-permission" }
                 lifters.insert(v)
-                if near(x, "prior", within: 3) { prior.insert(v) }
+                if near(x, "prior", within: reach) { prior.insert(v) }
             }
         }
         var duties = Set(m.filter { $0.concept == "duty" }.flatMap { $0.values })
@@ -253,7 +262,7 @@ enum ClauseReader {
             case ("number", let v?) where version == nil && v.contains("."):
                 version = v
                 if x.hi < c.tokens.count {
-                    let t = c.tokens[x.hi].text
+                    let t = c.word(x.hi)
                     if ccPorts.contains(t) { jurisdiction = t.uppercased() }
                 }
             default: break

@@ -34,9 +34,11 @@ public struct Match: Sendable {
     public let hi: Int
     /// The values of a multi-valued concept key (`extent.whole+partial`), split once when the pack loads.
     public let values: [String]
+    /// How the concept counts towards a line being a notice (`NoticeReader.cueBits`), set when the pack loads.
+    let cue: UInt8
 
-    init(concept: String, value: String?, values: [String], lo: Int, hi: Int) {
-        self.concept = concept; self.value = value; self.values = values; self.lo = lo; self.hi = hi
+    init(concept: String, value: String?, values: [String], lo: Int, hi: Int, cue: UInt8 = 0) {
+        self.concept = concept; self.value = value; self.values = values; self.lo = lo; self.hi = hi; self.cue = cue
     }
 }
 
@@ -59,6 +61,7 @@ public final class Lexicon: Sendable {
     let concept: [String]
     let value: [String?]
     let values: [[String]]
+    let cue: [UInt8]
     /// Phrase `p`'s weight: more words, then more letters, then fewer stems win.
     let weight: [Int]
     /// Phrase `p`'s words: `partWord[partStart[p] ..< partStart[p + 1]]`, each a word id or a stem id.
@@ -97,7 +100,7 @@ public final class Lexicon: Sendable {
                     let folded = NormalizedText(String(star ? piece.dropLast() : piece))
                     let toks = Tokenizer.tokens(folded, 0..<folded.scalars.count)
                     for (k, t) in toks.enumerated() {
-                        parts.append(t.text)
+                        parts.append(NormalizedText.string(folded.scalars[t.start..<t.end]))
                         stem.append(star && k == toks.count - 1)
                     }
                 }
@@ -111,31 +114,37 @@ public final class Lexicon: Sendable {
     /// Compiles a parsed pack against the shared vocabulary (which already holds all its words).
     init(_ pack: LanguagePack, parsed: [ParsedPhrase], vocabulary v: Vocabulary, cliticPrefixes: [String]) {
         self.pack = pack
-        var concept: [String] = [], value: [String?] = [], values: [[String]] = [], weight: [Int] = []
+        var concept: [String] = [], value: [String?] = [], values: [[String]] = [], weight: [Int] = [], cue: [UInt8] = []
         var partStart: [Int32] = [0], partWord: [Int32] = [], partStem: [Bool] = []
-        var exactBy: [[Int32]] = Array(repeating: [], count: v.words.count)
-        var stemBy: [[Int32]] = Array(repeating: [], count: v.words.count)
+        // (first word id, phrase index) pairs, turned into index runs per word below.
+        var exactPairs: [(Int32, Int32)] = [], stemPairs: [(Int32, Int32)] = []
         var exactFirst = Set<Int32>(), stemFirst = Set<Int32>()
         for p in parsed {
             let idx = Int32(concept.count)
             concept.append(p.concept)
             value.append(p.value)
             values.append(p.value.map { $0.split(separator: "+").map(String.init) } ?? [])
+            cue.append(NoticeReader.cueBits(concept: p.concept, value: p.value))
             weight.append(p.parts.count * 1000 + p.parts.reduce(0) { $0 + $1.count } * 2 - p.stem.filter { $0 }.count)
             for (w, st) in zip(p.parts, p.stem) { partWord.append(v.id(w)); partStem.append(st) }
             partStart.append(Int32(partWord.count))
             let first = v.id(p.parts[0])
-            if p.stem[0] { stemBy[Int(first)].append(idx); stemFirst.insert(first) } else { exactBy[Int(first)].append(idx); exactFirst.insert(first) }
+            if p.stem[0] { stemPairs.append((first, idx)); stemFirst.insert(first) } else { exactPairs.append((first, idx)); exactFirst.insert(first) }
         }
-        func csr(_ by: [[Int32]]) -> ([Int32], [Int32]) {
-            var start: [Int32] = [0], list: [Int32] = []
-            start.reserveCapacity(by.count + 1)
-            for l in by { list.append(contentsOf: l); start.append(Int32(list.count)) }
+        // Compressed rows: phrases of word w are list[start[w] ..< start[w + 1]], in file order (a
+        // counting sort; an array per vocabulary word per pack made loading twice as slow).
+        func csr(_ pairs: [(Int32, Int32)]) -> ([Int32], [Int32]) {
+            var start = [Int32](repeating: 0, count: v.words.count + 1)
+            for (w, _) in pairs { start[Int(w) + 1] += 1 }
+            for w in 0..<v.words.count { start[w + 1] += start[w] }
+            var fill = start
+            var list = [Int32](repeating: 0, count: pairs.count)
+            for (w, p) in pairs { list[Int(fill[Int(w)])] = p; fill[Int(w)] += 1 }
             return (start, list)
         }
-        (self.exactStart, self.exactList) = csr(exactBy)
-        (self.stemStart, self.stemList) = csr(stemBy)
-        self.concept = concept; self.value = value; self.values = values; self.weight = weight
+        (self.exactStart, self.exactList) = csr(exactPairs)
+        (self.stemStart, self.stemList) = csr(stemPairs)
+        self.concept = concept; self.value = value; self.values = values; self.weight = weight; self.cue = cue
         self.partStart = partStart; self.partWord = partWord; self.partStem = partStem
         self.oneScalar = v.oneScalar
         self.exactFirst = exactFirst.sorted(); self.stemFirst = stemFirst.sorted()
@@ -221,7 +230,7 @@ public final class Lexicon: Sendable {
 /// Longest-match, left-to-right, non-overlapping matching with several lexicons at once.
 enum Matcher {
     /// Matches over tokens `range` of the analysed tokens; match positions are relative to `range.lowerBound`.
-    static func run(_ tokens: [Token], _ a: TokenAnalysis, _ range: Range<Int>, _ lexicons: [Lexicon]) -> [Match] {
+    static func run(_ text: NormalizedText, _ tokens: [Token], _ a: TokenAnalysis, _ range: Range<Int>, _ lexicons: [Lexicon]) -> [Match] {
         var out: [Match] = []
         var i = range.lowerBound
         let base = range.lowerBound
@@ -234,10 +243,13 @@ enum Matcher {
                 }
             }
             if let (lex, p, n) = best {
-                out.append(Match(concept: lex.concept[p], value: lex.value[p], values: lex.values[p], lo: i - base, hi: i + n - base))
+                out.append(Match(concept: lex.concept[p], value: lex.value[p], values: lex.values[p], lo: i - base, hi: i + n - base, cue: lex.cue[p]))
                 i += n
             } else {
-                if tokens[i].isNumber { out.append(Match(concept: "number", value: tokens[i].text, values: [tokens[i].text], lo: i - base, hi: i + 1 - base)) }
+                if tokens[i].isNumber {
+                    let digits = NormalizedText.string(text.scalars[tokens[i].start..<tokens[i].end])
+                    out.append(Match(concept: "number", value: digits, values: [digits], lo: i - base, hi: i + 1 - base))
+                }
                 i += 1
             }
         }

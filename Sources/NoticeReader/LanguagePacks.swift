@@ -192,7 +192,7 @@ public final class LanguagePacks: Sendable {
 
     /// Default language of a script when nothing else decides.
     static func preference(_ code: String) -> Int {
-        ["ar", "en", "ru", "fa", "tr", "fr", "es", "de"].firstIndex(of: code) ?? 100
+        ["ar", "en", "ru", "fa", "tr", "fr", "es", "de", "zh"].firstIndex(of: code) ?? 100
     }
 
     /// Loads every `*.json` in `directory`.
@@ -228,7 +228,7 @@ public final class LanguagePacks: Sendable {
     @inline(__always)
     static func scriptIndex(_ s: Unicode.Scalar) -> Int {
         switch s.value {
-        case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF: return 0
+        case 0x41...0x5A, 0x61...0x7A, 0xC0...0x2AF, 0x1E00...0x1EFF: return 0  // to U+02AF: Azerbaijani ə is an IPA letter
         case 0x0600...0x06FF, 0x0750...0x077F, 0xFB50...0xFDFF, 0xFE70...0xFEFC: return 1
         case 0x0400...0x04FF: return 2
         case 0x0530...0x058F: return 3
@@ -270,34 +270,41 @@ public final class LanguagePacks: Sendable {
         var c = Counts(packs: all.count)
         countLetters(text, span, into: &c)
         countWords(analyse(text, tokens, 0..<tokens.count), into: &c)
-        return decide(c, fallback: fallback)
+        let (det, chosen) = decide(c, fallback: Self.scriptNames.map { fallback[$0] })
+        var named: [String: Lexicon] = [:]
+        for (si, l) in chosen.enumerated() { if let l { named[Self.scriptNames[si]] = l } }
+        return (det, named)
     }
 
     /// The languages counts point to: per script present, the pack with the most points (letters
     /// count only where a script has several packs); below 6 points the fallback (or the script's
-    /// preferred pack) is used, with less confidence.
-    func decide(_ c: Counts, fallback: [String: Lexicon]) -> (Detection, [String: Lexicon]) {
-        var chosen: [String: Lexicon] = [:]
+    /// preferred pack) is used, with less confidence. Packs per script are indexed like `scriptNames`
+    /// (arrays, not string-keyed dictionaries: this runs twice per line).
+    func decide(_ c: Counts, fallback: [Lexicon?]) -> (Detection, [Lexicon?]) {
+        var chosen = [Lexicon?](repeating: nil, count: Self.scriptNames.count)
         var lexs: [Lexicon] = []
-        var sureness: [Double] = []
+        var surenessSum = 0.0, surenessCount = 0
         for (si, n) in c.scripts.enumerated() where n > 0 {
-            let sc = Self.scriptNames[si]
             let cands = scriptPacks[si]
             guard let first = cands.first else { continue }
             func score(_ i: Int) -> Int { (cands.count > 1 ? 2 * c.letters[i] : 0) + c.words[i] }
             // Highest score; ties to the preferred pack (the candidates are in order of preference).
-            var best = first, bestScore = score(first)
-            for i in cands.dropFirst() where score(i) > bestScore { best = i; bestScore = score(i) }
+            var best = first, bestScore = score(first), second = 0
+            for i in cands.dropFirst() {
+                let sc = score(i)
+                if sc > bestScore { second = bestScore; best = i; bestScore = sc } else if sc > second { second = sc }
+            }
+            let fb = si < fallback.count ? fallback[si] : nil
             let pick: Lexicon
             if bestScore >= 6 {
                 pick = all[best]
-                let second = cands.filter { $0 != best }.map(score).max() ?? 0
-                sureness.append(min(1, Double(bestScore - second) / 12 + 0.5))
+                surenessSum += min(1, Double(bestScore - second) / 12 + 0.5)
             } else {
-                pick = fallback[sc] ?? all[best]
-                sureness.append(fallback[sc] != nil ? 0.7 : 0.4)
+                pick = fb ?? all[best]
+                surenessSum += fb != nil ? 0.7 : 0.4
             }
-            chosen[sc] = pick
+            surenessCount += 1
+            chosen[si] = pick
             lexs.append(pick)
         }
         // The main script has the most letters; ties go to the script name first in order.
@@ -306,9 +313,9 @@ public final class LanguagePacks: Sendable {
             if let m = main, c.scripts[m] > n || (c.scripts[m] == n && Self.scriptNames[m] < Self.scriptNames[si]) { continue }
             main = si
         }
-        let language = main.map { chosen[Self.scriptNames[$0]]?.pack.language ?? Self.scriptLanguage[Self.scriptNames[$0]] ?? "und" } ?? "und"
+        let language = main.map { chosen[$0]?.pack.language ?? Self.scriptLanguage[Self.scriptNames[$0]] ?? "und" } ?? "und"
         if let common { lexs.append(common) }
-        let conf = sureness.isEmpty ? 0.3 : sureness.reduce(0, +) / Double(sureness.count)
+        let conf = surenessCount == 0 ? 0.3 : surenessSum / Double(surenessCount)
         return (Detection(language: language, lexicons: lexs, confidence: conf), chosen)
     }
 }

@@ -35,9 +35,9 @@ public struct NoticeReader: Sendable {
             self.matches = matches; self.counts = counts; self.gapCounts = gapCounts
             var strong = 0, support = 0, weak = 0
             for m in matches {
-                if NoticeReader.strongCues.contains(m.concept) || (m.concept == "licence" && (m.value == "cc" || m.value == "cc0")) { strong += 1 }
-                if NoticeReader.supportCues.contains(m.concept) { support += 1 }
-                if !NoticeReader.notWeak.contains(m.concept) { weak += 1 }
+                if m.cue & 1 != 0 { strong += 1 }
+                if m.cue & 2 != 0 { support += 1 }
+                if m.cue & 4 != 0 { weak += 1 }
             }
             self.strong = strong; self.support = support; self.weak = weak
         }
@@ -56,6 +56,16 @@ public struct NoticeReader: Sendable {
 
     /// Concepts that do not count as rights words on their own.
     static let notWeak: Set<String> = ["number", "agency", "of", "any", "neg", "holderEnd"]
+
+    /// A concept's weight as a notice cue, computed once per phrase when the packs load (the line
+    /// classifier used to look three string sets up per match): bit 0 strong, 1 support, 2 weak.
+    static func cueBits(concept: String, value: String?) -> UInt8 {
+        var b: UInt8 = 0
+        if strongCues.contains(concept) || (concept == "licence" && (value == "cc" || value == "cc0")) { b |= 1 }
+        if supportCues.contains(concept) { b |= 2 }
+        if !notWeak.contains(concept) { b |= 4 }
+        return b
+    }
 
     /// Reads `input`; never fails: what it cannot read becomes findings, and the reading stays prohibitive.
     ///
@@ -77,8 +87,8 @@ public struct NoticeReader: Sendable {
             var gap = LanguagePacks.Counts(packs: packs.all.count)
             packs.countLetters(text, prevEnd..<span.lowerBound, into: &gap)
             prevEnd = span.upperBound
-            let (det, _) = packs.decide(counts, fallback: [:])
-            var line = Line(range: r, span: span, tokens: toks, analysis: analysis, matches: Matcher.run(toks, analysis, 0..<toks.count, det.lexicons),
+            let (det, _) = packs.decide(counts, fallback: [])
+            var line = Line(range: r, span: span, tokens: toks, analysis: analysis, matches: Matcher.run(text, toks, analysis, 0..<toks.count, det.lexicons),
                             counts: counts, gapCounts: gap)
             if !line.mayJoin {
                 line = Line(range: r, span: span, tokens: [], analysis: TokenAnalysis(), matches: line.matches, counts: counts, gapCounts: gap)
@@ -130,7 +140,7 @@ public struct NoticeReader: Sendable {
             }
             for k in chosen { noticeCounts.add(words: lines[k].counts) }
         }
-        let (noticeDet, perScript) = packs.decide(noticeCounts, fallback: [:])
+        let (noticeDet, perScript) = packs.decide(noticeCounts, fallback: [])
         var clauses: [(ClauseInput, Clause)] = []
         var lineOf: [Int] = []
         for k in chosen {
@@ -158,7 +168,7 @@ public struct NoticeReader: Sendable {
                 }
                 t0 = t1
                 // Split further where a comma is followed by a word that starts a new clause ("،وفي", ", but").
-                let matches = Matcher.run(toks, analysis, 0..<toks.count, det.lexicons)
+                let matches = Matcher.run(text, toks, analysis, 0..<toks.count, det.lexicons)
                 var cuts = [0]
                 func commaBefore(_ i: Int) -> Bool {
                     for s in text.scalars[toks[i - 1].end..<toks[i].start] where s == "," || s == ";" { return true }
@@ -181,7 +191,7 @@ public struct NoticeReader: Sendable {
                     let subSpan = text.inputSpan(lo, hi)
                     let ctext = text.inputText(subSpan)
                     let prov = Provenance(text: ctext, span: [subSpan.lowerBound, subSpan.upperBound], language: det.language, confidence: det.confidence)
-                    let subMatches = cuts.count == 2 ? matches : Matcher.run(toks, analysis, a..<b, det.lexicons)
+                    let subMatches = cuts.count == 2 ? matches : Matcher.run(text, toks, analysis, a..<b, det.lexicons)
                     clauses.append((ClauseInput(tokens: sub, matches: subMatches, provenance: prov, text: text),
                                     Clause(text: ctext, span: prov.span, language: det.language)))
                     lineOf.append(k)

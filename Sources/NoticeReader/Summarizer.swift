@@ -10,9 +10,17 @@ enum Summarizer {
     /// contradicted by a general prohibition on the same assets; anything else is `prohibit`.
     static func summarize(rules: inout [ReadRule], holder: String?, language: String, credit: String?, findings: Int) -> NoticeSummary {
         let publicPerms = rules.filter { $0.kind == .permission || $0.kind == .licence }
+        var mediaSetApart = false
         for i in rules.indices where [.prohibition, .offer].contains(rules[i].kind) && !rules[i].assets.isEmpty {
             let a = Set(rules[i].assets)
             if publicPerms.contains(where: { !$0.assets.isEmpty && a.isDisjoint(with: $0.assets) }) { rules[i].excludedAssets = true }
+            // "Materials may be used with the source named. Photo and video only under a contract": a public
+            // permission for every kind, and a rule of another clause for media only, sets the media apart.
+            // Never for text: a rule on the text itself is the notice's main rule and keeps the default.
+            else if !a.contains("text"), publicPerms.contains(where: { $0.assets.isEmpty && $0.provenance.span != rules[i].provenance.span }) {
+                rules[i].excludedAssets = true
+                mediaSetApart = true
+            }
         }
         let general = rules.filter { $0.kind == .prohibition && !$0.qualified && !$0.excludedAssets && !Set($0.uses).isDisjoint(with: ["whole", "partial"]) }
         let permit = publicPerms.contains { p in !general.contains { overlaps($0.assets, p.assets) } }
@@ -55,7 +63,8 @@ enum Summarizer {
         let assetOrder = ["text", "photo", "video", "audio", "graphics"]
         return NoticeSummary(
             rightsHolder: holder,
-            assets: assets.isEmpty ? ["all"] : assetOrder.filter(assets.contains),
+            // A permission for every kind with media set apart covers "all" (the media are listed as excluded).
+            assets: assets.isEmpty || mediaSetApart ? ["all"] : assetOrder.filter(assets.contains),
             defaultRule: permit ? "permit" : "prohibit",
             prohibitedUses: order.filter(prohibited.contains),
             permittedWith: ["contract", "subscription", "license", "permission", "written-permission"].filter(lifters.contains),

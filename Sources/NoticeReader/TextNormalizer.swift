@@ -17,7 +17,7 @@ public struct NormalizedText: Sendable {
 
     /// Folds `text`; linear in its length.
     public init(_ text: String) {
-        let input = Array(text.unicodeScalars)
+        let input = Self.scalars(of: text)
         var out: [Unicode.Scalar] = []
         var origin: [Int32] = []
         out.reserveCapacity(input.count)
@@ -52,6 +52,32 @@ public struct NormalizedText: Sendable {
         self.scalars = out
         self.origin = origin
         self.input = input
+    }
+
+    /// The scalars of `text`, decoded straight from its UTF-8.
+    ///
+    /// `Array(text.unicodeScalars)` counts the scalars in one pass and copies them in a second,
+    /// through the generic iterator (callgrind: 4% of a reading). A String's UTF-8 is valid by
+    /// construction, so a plain decoder over its contiguous bytes does both at once.
+    static func scalars(of text: String) -> [Unicode.Scalar] {
+        var text = text
+        return text.withUTF8 { b -> [Unicode.Scalar] in
+            var out: [Unicode.Scalar] = []
+            out.reserveCapacity(b.count)
+            var i = 0
+            let n = b.count
+            while i < n {
+                let c = UInt32(b[i])
+                var v: UInt32
+                if c < 0x80 { v = c; i += 1 }
+                else if c < 0xE0 { v = (c & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F); i += 2 }
+                else if c < 0xF0 { v = (c & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F); i += 3 }
+                else { v = (c & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F); i += 4 }
+                // Valid UTF-8 always decodes to a scalar; the replacement character is a belt for the braces.
+                out.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+            }
+            return out
+        }
     }
 
     /// Folds a lexicon phrase the same way as input text.

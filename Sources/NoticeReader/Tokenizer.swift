@@ -1,7 +1,9 @@
-/// A word, number or symbol of folded text.
+/// A word, number or symbol of folded text: its span only.
+///
+/// Tokens used to carry their folded text as a `String`; building one per token (UTF-8 encoding,
+/// validation, an allocation past 15 bytes) was a tenth of the notice bench, yet only the holder
+/// finder and number limits ever read it. They now ask `ClauseInput.word(_:)` for the few they need.
 public struct Token: Sendable {
-    /// Folded text of the token.
-    public let text: String
     /// Folded scalar range `[start, end)`.
     public let start: Int
     public let end: Int
@@ -27,7 +29,7 @@ enum Tokenizer {
         if s.value < 0x80 {
             return (s.value >= 0x61 && s.value <= 0x7A) || (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0x41 && s.value <= 0x5A)
         }
-        if s.value < 0x10000 { return bmpWord[Int(s.value)] }
+        if s.value < tableEnd { return bmpWord[Int(s.value)] }
         return computeIsWord(s)
     }
 
@@ -41,12 +43,15 @@ enum Tokenizer {
     // `isUppercase` (capitalised tokens) of every non-ASCII scalar. Both answers are fixed
     // per scalar, so they are computed once for the Basic Multilingual Plane into tables
     // (64 K entries each, built on first use); other planes still ask the properties.
-    private static let bmpWord: [Bool] = (0..<0x10000).map { v in Unicode.Scalar(UInt32(v)).map(computeIsWord) ?? false }
-    private static let bmpUpper: [Bool] = (0..<0x10000).map { v in Unicode.Scalar(UInt32(v))?.properties.isUppercase ?? false }
+    // The tables stop at U+3000: above it (CJK, Hangul) scalars are rarer per text, and building
+    // 64 K entries each cost every process 25 ms at start.
+    static let tableEnd = 0x3000
+    private static let bmpWord: [Bool] = (0..<tableEnd).map { v in Unicode.Scalar(UInt32(v)).map(computeIsWord) ?? false }
+    private static let bmpUpper: [Bool] = (0..<tableEnd).map { v in Unicode.Scalar(UInt32(v))?.properties.isUppercase ?? false }
 
     /// `s.properties.isUppercase`, from the table for the BMP.
     static func isUppercase(_ s: Unicode.Scalar) -> Bool {
-        s.value < 0x10000 ? bmpUpper[Int(s.value)] : s.properties.isUppercase
+        s.value < tableEnd ? bmpUpper[Int(s.value)] : s.properties.isUppercase
     }
 
     static func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 0x30 && s.value <= 0x39 }
@@ -80,23 +85,9 @@ enum Tokenizer {
     }
 
     private static func make(_ text: NormalizedText, _ i: Int, _ j: Int, number: Bool) -> Token {
-        // perf showed building each token's `String` from a `UnicodeScalarView` going through
-        // the stdlib's slow UTF-32 repair path (`_slowFromCodeUnits`); encoding the scalars
-        // straight into the new string's UTF-8 storage gives the same string without it.
-        // The exact byte count matters: a capacity of 15 bytes or less builds a small (inline,
-        // unallocated) string; a larger guess took the allocating path for every token.
-        var bytes = 0
-        for k in i..<j { bytes += UTF8.width(text.scalars[k]) }
-        let str = String(unsafeUninitializedCapacity: bytes) { buf in
-            var n = 0
-            for k in i..<j {
-                UTF8.encode(text.scalars[k]) { buf[n] = $0; n += 1 }
-            }
-            return n
-        }
         let o = Int(text.origin[i])
         let cap = o < text.input.count && isUppercase(text.input[o])
-        return Token(text: str, start: i, end: j, isNumber: number, capitalised: cap)
+        return Token(start: i, end: j, isNumber: number, capitalised: cap)
     }
 
     /// Line ranges (folded scalar offsets) of `range`, split at line breaks; blank lines dropped.
@@ -136,8 +127,12 @@ enum Tokenizer {
         while i < line.upperBound {
             let s = a[i]
             switch s {
-            case "!", "?", ";", "。", "！", "？", "•":
+            case "!", "?", ";", "。", "！", "？", "•", "։", "।", "॥":
                 cut(i + 1)
+            case ":":
+                // Armenian text often ends sentences with an ASCII colon (for `։`): a colon followed by
+                // a space and an Armenian letter ends the clause. Elsewhere a colon introduces what follows.
+                if i + 2 < line.upperBound, a[i + 1] == " ", (0x0531...0x0587).contains(a[i + 2].value) { cut(i + 1) }
             case ".":
                 let next = i + 1 < line.upperBound ? a[i + 1] : " "
                 if next.properties.isWhitespace || next == "\"" || next == ")" {
@@ -164,6 +159,14 @@ enum Tokenizer {
         if (j..<dot).contains(where: { text.scalars[$0] == "." }) { return true }
         let o = Int(text.origin[j])
         let cap = o < text.input.count && isUppercase(text.input[o])
+        // An acronym in capitals ("… of ANP. Next", "ΑΠΕ-ΜΠΕ. Απαγορεύεται") followed by a capitalised
+        // word ends the sentence; "Inc. The" and "A.Ş." stay abbreviations.
+        if len >= 2, cap, let last = text.origin.indices.contains(dot - 1) ? Int(text.origin[dot - 1]) : nil,
+           (o...last).allSatisfy({ $0 < text.input.count && (isUppercase(text.input[$0]) || !text.input[$0].properties.isAlphabetic) }),
+           dot + 2 < text.scalars.count, text.scalars[dot + 1] == " " {
+            let n = Int(text.origin[dot + 2])
+            if n < text.input.count, isUppercase(text.input[n]) { return false }
+        }
         return len == 1 || (cap && len <= 3)
     }
 }

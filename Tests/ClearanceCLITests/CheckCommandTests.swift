@@ -282,6 +282,28 @@ import ClearanceStore
         #expect(try store.decisions().count == 2500)
     }
 
+    /// Agreements looked up party by party, loaded all at once at the start, or switched over after one
+    /// lookup give the same answers, with one worker or several.
+    @Test func lazyAndBulkLoadingAgree() throws {
+        let (path, _) = try Self.database()
+        let subscribers = ["alsharq", "levantpost", "anadolu-review", "gulfnews", "nobody", "kurdistan24"]
+        let kinds = ["text", "photo", "video"]
+        let lines = (0..<300).map { i in
+            #"{"id":"l\#(i)","subscriber":"\#(subscribers[i % subscribers.count])","source":"ilkha","asset":{"id":"a\#(i)","kind":"\#(kinds[i % 3])","publishedAt":"2026-11-28T09:00:00Z"},"channel":"web","territory":"IQ","at":"2026-11-29T10:00:00Z"}"#
+        }
+        let input = lines.joined(separator: "\n")
+        var outs: [String] = []
+        for (after, threads) in [("1000", "1"), ("0", "1"), ("1", "2"), ("2", "3")] {
+            let r = try CLI.run(["check", "--db", path, "--batch", "-", "--no-log"], stdin: input,
+                                env: ["CLEARANCE_BULK_LOAD_AFTER": after, "CLEARANCE_THREADS": threads])
+            #expect(r.status == 1, "\(r.stderr)")
+            outs.append(r.stdout)
+        }
+        #expect(outs[0].split(separator: "\n").count == 300)
+        #expect(outs[0].contains("\"decision\":\"permit\""))
+        for o in outs.dropFirst() { #expect(o == outs[0]) }
+    }
+
     @Test func missingDatabaseIsAnInputError() throws {
         let dir = try CLI.tempDir()
         let r = try CLI.run(["check", "--db", dir.appendingPathComponent("none.sqlite").path, "--subscriber", "a", "--source", "ilkha",

@@ -49,6 +49,14 @@ import Testing
         #expect(Self.scan(Self.lines[k]) == nil, "scanned: \(Self.lines[k])")
     }
 
+    /// The direct request writer (decision-log rows) gives the same bytes as the JSON tree.
+    @Test func requestWriterMatchesTheTree() {
+        for line in Self.lines {
+            guard let r = Self.strict(line) else { continue }
+            #expect(r.jsonText == r.json.serialized(), "\(line)")
+        }
+    }
+
     /// Without a current time a request needs `at`.
     @Test func missingAtWithoutNowIsDeclined() {
         #expect(Self.scan(Self.lines[2], now: nil) == nil)

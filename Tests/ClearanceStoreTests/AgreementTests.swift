@@ -235,6 +235,47 @@ struct LedgerTests {
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(SHA256.hex(String(repeating: "a", count: 1_000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
+
+    /// The direct canonical row text (hash chains) is the JSON-object definition's, byte for byte.
+    @Test("chain: direct canonical text equals the JSON-object canonical text")
+    func canonicalDirect() {
+        let values = Chain.sampleValues
+        let names = ["seq", "decision_id", "row_hash", "prev_hash", "request", "Zeta", "a", "ä", "response"]
+        var state: UInt64 = 99
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for _ in 0..<500 {
+            var cols = [(names[0], values[0])]
+            cols.removeAll()
+            for name in names where next(3) > 0 { cols.append((name, values[next(values.count)])) }
+            cols.shuffle(using: &SeededShuffle.shared)
+            #expect(Chain.canonical(cols) == Chain.canonicalViaTree(cols))
+        }
+    }
+
+    /// The block-at-a-time path (contiguous input) and the byte-at-a-time path (any sequence) agree for
+    /// every length around block boundaries, and feeding in pieces equals feeding at once.
+    @Test("SHA-256: contiguous, byte-wise and piecewise input give the same digest")
+    func sha256Paths() {
+        let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for n in 0...data.count {
+            let slice = Array(data[0..<n])
+            let whole = SHA256.hex(slice)
+            #expect(SHA256.hex(slice.lazy.map { $0 }) == whole, "length \(n)")
+            var h = SHA256()
+            var i = 0
+            var step = 1
+            while i < n {
+                let j = min(n, i + step)
+                h.update(Array(data[i..<j]))
+                i = j
+                step = step * 3 % 97 + 1
+            }
+            #expect(SHA256.hexString(h.finalize()) == whole, "pieces, length \(n)")
+        }
+    }
 }
 
 @Suite("Store: fast JSON writer")
@@ -252,3 +293,14 @@ struct FastJSONTests {
         #expect(FastJSON.string(v, sortedKeys: true) == v.serialized(sortedKeys: true))
     }
 }
+
+/// A fixed shuffle source for the canonical-text test.
+struct SeededShuffle: RandomNumberGenerator {
+    nonisolated(unsafe) static var shared = SeededShuffle()
+    var state: UInt64 = 7
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state
+    }
+}
+

@@ -56,6 +56,17 @@ struct BatchPipeline {
         var out = StandardOutput()
         var lineBase = 0
         var sawDeny = false, sawBad = false
+        // Decision-log rows are written by one serial queue while the workers decide the next block
+        // (the hash chain makes the writes sequential; overlapping them with deciding hides most of
+        // their cost). At most one block's rows wait: the next hand-over waits for the previous write.
+        let logQueue = DispatchQueue(label: "clearance.check.log")
+        let logGroup = DispatchGroup()
+        let logFailure = FailureBox()
+        let backend = session.backend
+        func waitForLog() throws(DiagnosticError) {
+            logGroup.wait()
+            if let e = logFailure.error { throw e }
+        }
         while true {
             let block: BlockReader.Block
             do {
@@ -75,15 +86,24 @@ struct BatchPipeline {
                 }
             }
             lineBase += lines.count
+            var rows: [DecisionLogEntry] = []
             for k in 0..<parts {
                 let r = results.take(k)
                 do { try out.write(r.out) } catch { throw DiagnosticError(error) }
-                if let e = r.error { throw e }
-                if !r.log.isEmpty { try session.backend.log(r.log) }
+                if let e = r.error { try? waitForLog(); throw e }
+                rows += r.log
                 sawDeny = sawDeny || r.sawDeny
                 sawBad = sawBad || r.sawBad
             }
+            try waitForLog()
+            if !rows.isEmpty {
+                let batch = SendableRows(rows: rows)
+                logQueue.async(group: logGroup) {
+                    do throws(DiagnosticError) { try backend.log(batch.rows) } catch { logFailure.error = error }
+                }
+            }
         }
+        try waitForLog()
         try session.backend.finish()
         return sawBad ? .dataError : sawDeny ? .deny : .ok
     }
@@ -138,6 +158,16 @@ struct BatchPipeline {
             }
         }
         return r
+    }
+
+    /// The first failure of the log queue (written there, read after waiting for it).
+    final class FailureBox: @unchecked Sendable {
+        var error: DiagnosticError?
+    }
+
+    /// Log rows handed to the log queue (owned by it from then on).
+    struct SendableRows: @unchecked Sendable {
+        let rows: [DecisionLogEntry]
     }
 
     /// A block's bytes and line ranges, read by every worker at once (never written while they run).

@@ -14,8 +14,24 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
     let record: Bool
     let log: Bool
     let policies: PolicyFolder
-    /// All histories by subscriber and source (batch mode), or nil to ask the store per request.
+    /// Batch mode: histories by subscriber and source, loaded as subscribers are met (nil: single check,
+    /// ask the store per request). See ``histories(for:)``.
     var histories: [Parties: [AgreementHistory]]?
+    /// Set once at open (before any worker runs): histories are held in memory (batch mode).
+    private(set) var batchMode = false
+    /// Whether every history is in ``histories`` (after the bulk load).
+    private var complete = false
+    /// Parties looked up one by one so far.
+    private var lookups = 0
+    private let historyLock = NSLock()
+    /// After this many parties looked up one at a time, the rest are loaded in one pass.
+    ///
+    /// Measured (bench/PROFILE.md): one party's lookup (cached statement on `agreement_by_party`, documents
+    /// decoded) costs about as much as decoding 3–4 agreements in the bulk pass; a batch meeting few
+    /// subscribers should not decode 30,000 agreements, and one meeting thousands should not run thousands
+    /// of queries.
+    /// `$CLEARANCE_BULK_LOAD_AFTER` overrides it (tests check that both ways give the same answers).
+    static let lookupsBeforeBulkLoad = ProcessInfo.processInfo.environment["CLEARANCE_BULK_LOAD_AFTER"].flatMap { Int($0) } ?? 500
     /// Prepared versions, shared by batch workers.
     private let prepared = PreparedCache()
     private var pending: [DecisionLogEntry] = []
@@ -36,9 +52,8 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
         do { store = try Store.open(path: path) } catch { throw DiagnosticError(error) }
         let b = StoreBackend(store: store, record: record, log: log, policies: PolicyFolder(path: policiesFolder))
         if preload && !record {
-            var by: [Parties: [AgreementHistory]] = [:]
-            for h in try store.allAgreementHistories() { by[Parties(subscriber: h.subscriber, source: h.source), default: []].append(h) }
-            b.histories = by
+            b.histories = [:]
+            b.batchMode = true
         }
         return b
     }
@@ -65,9 +80,14 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
 
     /// A decision-log row; `policyHash` must be resolved outside any store transaction (``revision(_:)`` writes).
     static func entry(_ r: RepublicationRequest, _ d: NewsDecision, versions: [AgreementVersionRef], policyHash: String?) -> DecisionLogEntry {
-        DecisionLogEntry(decidedAt: Date(), requestId: r.id, subscriber: r.subscriber, source: r.source,
-                         decision: d.verdict.rawValue, policyHash: policyHash, agreementVersions: versions,
-                         request: r.json, response: d.json)
+        // Request and decision are written straight to JSON text (no JSON trees): batch workers build
+        // these rows, the batch thread only chains and inserts them.
+        var e = DecisionLogEntry(decidedAt: Date(), requestId: r.id, subscriber: r.subscriber, source: r.source,
+                                 decision: d.verdict.rawValue, policyHash: policyHash, agreementVersions: versions,
+                                 request: .null, response: .null)
+        e.requestText = r.jsonText
+        e.responseText = d.jsonText
+        return e
     }
 
     func decide(_ r: RepublicationRequest, notice: NoticeCache.Loaded,
@@ -84,8 +104,8 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
     func inForce(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
         var list: [PreparedAgreement] = []
         var refs: [AgreementVersionRef] = []
-        if let histories {
-            for h in histories[Parties(subscriber: r.subscriber, source: r.source)] ?? [] {
+        if batchMode {
+            for h in try histories(for: Parties(subscriber: r.subscriber, source: r.source)) {
                 guard let v = h.inForce(at: r.at) else { continue }
                 list.append(try compiled(v.agreement, version: v.version))
                 refs.append(AgreementVersionRef(id: v.agreement.id, version: v.version))
@@ -97,6 +117,26 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
             }
         }
         return (list, refs)
+    }
+
+    /// A party's agreement histories (batch mode): from memory, else from the store — one indexed query
+    /// per party until ``lookupsBeforeBulkLoad`` parties, then every history at once. Thread-safe.
+    func histories(for p: Parties) throws(DiagnosticError) -> [AgreementHistory] {
+        historyLock.lock()
+        defer { historyLock.unlock() }
+        if let h = histories?[p] { return h }
+        if complete { return [] }
+        lookups += 1
+        if lookups > StoreBackend.lookupsBeforeBulkLoad {
+            var by: [Parties: [AgreementHistory]] = [:]
+            for h in try store.allAgreementHistories() { by[Parties(subscriber: h.subscriber, source: h.source), default: []].append(h) }
+            histories = by
+            complete = true
+            return by[p] ?? []
+        }
+        let h = try store.agreementHistories(subscriber: p.subscriber, source: p.source)
+        histories?[p] = h
+        return h
     }
 
     func makeCounter() -> any BatchCounter { LedgerCounter(store: store) }

@@ -5,7 +5,12 @@
 #   bench/run.sh                      defaults: 10,000 subscribers, 1,000,000 requests, 3 runs (Cedar 2 on 50,000)
 #   bench/run.sh --quick              1,000 subscribers, 50,000 requests, 3 runs (Cedar 1); results stay in .build-bench/
 #   bench/run.sh --subscribers N --requests M --seed S --runs K --cedar-runs K --cedar-sample N
-#                [--skip-build] [--no-cedar] [--publish]
+#                [--skip-build] [--no-cedar] [--publish] [--dynamic]
+#
+# The binaries are release builds linked with `--static-swift-stdlib` in their own build folder
+# (.build-static/, so they never force a rebuild of .build/): a `clearance` process then starts in
+# about 10 ms less (no dynamic Swift runtime to load and relocate; bench/PROFILE.md). --dynamic
+# measures the ordinary `swift build -c release` binaries in .build/ instead.
 #
 # Cedar (cedarpy) decides about 5,000 requests a second, so it runs on a deterministic subset of
 # --cedar-sample requests (every k-th line; default 50,000, 0 = all): the table compares time per
@@ -16,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUBSCRIBERS=10000 REQUESTS=1000000 SEED=42 RUNS=3 CEDAR_RUNS=2 CEDAR_SAMPLE=50000
-BUILD=1 CEDAR=1 PUBLISH=auto
+BUILD=1 CEDAR=1 PUBLISH=auto STATIC=1
 CEDARPY_VERSION=4.12.2
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,7 +35,8 @@ while [ $# -gt 0 ]; do
     --skip-build) BUILD=0 ;;
     --no-cedar) CEDAR=0 ;;
     --publish) PUBLISH=1 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --dynamic) STATIC=0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown flag \`$1\` (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -47,12 +53,14 @@ COMMAND="bench/run.sh --subscribers $SUBSCRIBERS --requests $REQUESTS --seed $SE
 started=$(date +%s)
 say() { echo "== $*  (+$(( $(date +%s) - started ))s)" >&2; }
 
+BUILD_FLAGS=(-c release)
+[ "$STATIC" = 1 ] && BUILD_FLAGS+=(--static-swift-stdlib --scratch-path .build-static)
 if [ "$BUILD" = 1 ]; then
-  say "release build"
-  swift build -c release --product clearance >&2
-  swift build -c release --product clearance-bench >&2
+  say "release build (${BUILD_FLAGS[*]})"
+  swift build "${BUILD_FLAGS[@]}" --product clearance >&2
+  swift build "${BUILD_FLAGS[@]}" --product clearance-bench >&2
 fi
-BIN=$(swift build -c release --show-bin-path)
+BIN=$(swift build "${BUILD_FLAGS[@]}" --show-bin-path)
 
 rm -rf "$RES"; mkdir -p "$RES"
 if [ ! -f "$WORK/manifest.json" ]; then

@@ -169,7 +169,7 @@ enum Report {
         }
         if let imp = step(clearance, "import"), imp.runs > 0, imp.items > 0 {
             let per100k = imp.wallNs / Double(imp.items) * 100_000
-            t.append(mark(per100k < 5e9) + " `contract import` of 100,000 agreements under 5 s: \(ns(per100k)) per 100,000 (\(rate(imp.perSecond))/s)")
+            t.append(mark(per100k < 5e9) + " `contract import` of 100,000 agreements under 5 s: \(ns(per100k)) per 100,000 (\(rate(imp.perSecond)))")
         }
         if let a = audit, a.error == nil, a.items > 0 {
             let per1M = a.wallNs / Double(a.items) * 1_000_000

@@ -138,10 +138,14 @@ struct FixtureFailure: Error, CustomStringConvertible {
         let table = try String(contentsOf: CLI.root.appendingPathComponent("Tests/ClearanceCoreTests/Fixtures/io/scanner-lines.jsonl"), encoding: .utf8)
         let sample = #"{"id":"s%d","subscriber":"alsharq","source":"ilkha","asset":{"id":"a%d","kind":"text","publishedAt":"2026-11-28T09:00:00Z"},"use":{"action":"reproduce","extent":"partial","portion":0.5},"channel":"web","territory":"IQ","at":"2026-11-29T10:00:00Z"}"#
         var input = ""
-        for k in 0..<150 { input += (k % 50 == 0 ? table : String(format: sample, k, k) + "\n") }
+        for k in 0..<150 { input += (k % 50 == 0 ? table : String(format: sample, k, k) + (k % 7 == 0 ? "\r\n" : "\n")) }
+        input += String(format: sample, 999, 999)
         var outputs: [CLI.Result] = []
+        // Blocks of 7 and 333 bytes: lines cross block ends and are longer than a block; a final line
+        // without its newline; CRLF line ends.
         for env in [["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "1"], ["CLEARANCE_THREADS": "1"], ["CLEARANCE_THREADS": "3"],
-                    ["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "3"]] {
+                    ["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "3"], ["CLEARANCE_THREADS": "2", "CLEARANCE_BLOCK_BYTES": "7"],
+                    ["CLEARANCE_THREADS": "3", "CLEARANCE_BLOCK_BYTES": "333"]] {
             outputs.append(try CLI.run(["check", "--batch", "-", "--at", "2026-11-29T12:00:00Z"] + agreements, stdin: input, env: env))
         }
         #expect(outputs[0].status == 65)

@@ -282,7 +282,7 @@ struct LedgerTests {
 struct FastJSONTests {
     static let values: [JSONValue] = [
         "plain", "quote \" backslash \\ slash /", "tab\tnewline\ncr\r", "\u{01}\u{1f}", "line\u{2028}para\u{2029}",
-        "İLKHA — Türkçe, عربي, 😀", 0, -1, 3.25, 1e20, 0.1, true, false, .null, [], [:],
+        "İLKHA — Türkçe, عربي, 😀", "€ … ‐ \u{2027}\u{202A}\u{2028}", "\u{2029}", "\"", "x\\", 0, -1, 3.25, 1e20, 0.1, true, false, .null, [], [:],
         ["b": 1, "a": [1, "x", ["z": .null]], "ç": "ş"],
     ]
 

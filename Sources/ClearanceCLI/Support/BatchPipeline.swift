@@ -192,7 +192,9 @@ struct BlockReader {
     /// Bytes after the last line end of the previous block.
     var carry: [UInt8] = []
     var eof = false
-    static let blockSize = 4 << 20
+    /// Bytes read at a time: 4 MiB, or `$CLEARANCE_BLOCK_BYTES` (tests use a few bytes, so that lines
+    /// cross block ends and are longer than a block).
+    static let blockSize = ProcessInfo.processInfo.environment["CLEARANCE_BLOCK_BYTES"].flatMap { Int($0) }.map { max(1, $0) } ?? 4 << 20
 
     /// A block's bytes and the ranges of its lines (without their `\n`).
     struct Block {

@@ -27,7 +27,7 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
     /// After this many parties looked up one at a time, the rest are loaded in one pass.
     ///
     /// Measured (bench/PROFILE.md): one party's lookup (cached statement on `agreement_by_party`, documents
-    /// decoded) costs about as much as decoding 3–4 agreements in the bulk pass; a batch meeting few
+    /// decoded) costs 0.24 ms, about as much as decoding 2–3 agreements in the bulk pass; a batch meeting few
     /// subscribers should not decode 30,000 agreements, and one meeting thousands should not run thousands
     /// of queries.
     /// `$CLEARANCE_BULK_LOAD_AFTER` overrides it (tests check that both ways give the same answers).

@@ -113,6 +113,9 @@ enum Report {
             s += "| peak memory | \(fixed(b.peakMB, 0)) MB | \(fixed(Double(cedar?["peak_rss_kb"]?.intValue ?? 0) / 1024, 0)) MB | |\n"
         }
         s += "\n"
+        if let n = inproc?["decisions"]?.intValue, let total = manifest?["requests"]?.intValue, n < total {
+            s += "In-process percentiles are over the first \(grouped(n)) requests (`clearance-bench inprocess --limit`).\n\n"
+        }
         let cedarStep = cedar?["sample_step"]?.intValue ?? 1
         if cedarStep > 1 {
             s += "Cedar decided a deterministic subset (`cedar_bench.py --sample`): every \(cedarStep)th request, "

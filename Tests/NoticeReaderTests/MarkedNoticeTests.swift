@@ -122,9 +122,10 @@ import Testing
         #expect(Set(all).subtracting(seen).isEmpty, "not covered: \(Set(all).subtracting(seen).sorted())")
     }
 
-    /// Each required language has marked cases.
+    /// Each required language, and every language a bundled pack reads, has marked cases.
     @Test func requiredLanguagesHaveCases() {
         let langs = Set(Self.cases.map(\.language))
-        for l in ["ar", "tr", "kmr", "ckb", "en", "fa", "fr", "es", "de", "ru", "uz", "uz-Cyrl", "hy", "pt", "nl", "pl", "az", "id", "el", "ja", "hi", "ur"] { #expect(langs.contains(l), "no marked case in \(l)") }
+        for l in ["ar", "tr", "kmr", "ckb", "en", "fa", "fr", "es", "de", "ru", "uz", "uz-Cyrl", "hy", "pt", "nl", "pl", "az", "id", "el", "ja", "hi", "ur", "th"] { #expect(langs.contains(l), "no marked case in \(l)") }
+        for l in Fixture.reader.packs.lexicons.keys { #expect(langs.contains(l), "the `\(l)` pack has no marked case") }
     }
 }

@@ -8,6 +8,16 @@ struct AuditContext {
     var decide: Auditor.Decide
     /// The database, when one is in use (agreements, and the ledger for quotas or `--ledger`).
     var store: Store?
+    /// The policies read so far (thread-safe, shared by decide workers).
+    var notices: NoticeCache
+
+    /// An auditor with a decider of its own (decision cache, memo) over the same agreements and policies,
+    /// for a decide worker thread (see ParallelAudit.swift).
+    func freshAuditor(decisionCache: Bool) -> Auditor {
+        let b = book
+        return Auditor(decide: DeciderBridge.decide(book: b, notices: notices, cache: decisionCache ? DecisionCache() : nil),
+                       agreementAsOf: { id, at in b.asOf(id, at: at) })
+    }
 
     /// A fresh auditor over this context.
     var auditor: Auditor {
@@ -53,7 +63,7 @@ struct AuditContext {
         let book = AgreementBook(all)
         let notices = NoticeCache(folder: NoticeCache.resolveFolder(flag: policies))
         return AuditContext(book: book, decide: DeciderBridge.decide(book: book, notices: notices, cache: decisionCache ? DecisionCache() : nil),
-                            store: store)
+                            store: store, notices: notices)
     }
 
     /// The ledger as a time-ordered feed of events (`seq` as the line number); nil without a database.

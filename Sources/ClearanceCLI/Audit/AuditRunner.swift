@@ -47,6 +47,11 @@ final class AuditRunner {
     private(set) var summary = AuditSummary()
     /// Called every few thousand events (for the progress line).
     var onProgress: ((AuditSummary) -> Void)?
+    /// When set, events are judged by these decide workers (see ParallelAudit.swift) instead of `auditor`;
+    /// the summary's per-event counts then arrive with ``finishParallel()``.
+    var judges: ParallelJudges?
+    /// Events handed to the workers (for the progress line).
+    private var dispatched = 0
 
     init(auditor: Auditor, filters: AuditFilters, sources: [UsageEventSource], countOnly: [Bool]) {
         self.auditor = auditor
@@ -154,7 +159,18 @@ final class AuditRunner {
             if !countOnly { summary.duplicates += 1 }
             return
         }
-        if countOnly {
+        if let judges {
+            if countOnly {
+                try judges.submit(.count(e), subscriber: r.subscriber)
+                summary.ledgerEventsCounted += 1
+            } else if let from = filters.from, r.at < from {
+                try judges.submit(.count(e), subscriber: r.subscriber)
+                summary.eventsFiltered += 1
+            } else {
+                try judges.submit(.audit(e, file: file, line: line), subscriber: r.subscriber)
+                dispatched += 1
+            }
+        } else if countOnly {
             try auditor.count(e)
             summary.ledgerEventsCounted += 1
         } else if let from = filters.from, r.at < from {
@@ -169,6 +185,19 @@ final class AuditRunner {
             }
         }
         sinceProgress += 1
-        if sinceProgress >= 16_384, let p = onProgress { sinceProgress = 0; p(summary) }
+        if sinceProgress >= 16_384, let p = onProgress {
+            sinceProgress = 0
+            var s = summary
+            s.eventsAudited += dispatched
+            p(s)
+        }
+    }
+
+    /// Waits for the decide workers and the writer; adds the workers' counts to the summary. Returns the number of findings.
+    func finishParallel() throws -> Int {
+        guard let judges else { return 0 }
+        let (s, n) = try judges.finish()
+        summary.add(s)
+        return n
     }
 }

@@ -61,12 +61,18 @@ public struct UsageImportCommand: ParsableCommand {
         do { store = try Store.open(path: Store.resolvePath(flag: db)) } catch { throw fail(error) }
         let context: AuditContext
         do {
-            context = try AuditContext.load(agreementFiles: agreements, store: store, policies: policies, requireAgreements: false)
+            context = try AuditContext.load(agreementFiles: agreements, store: store, policies: policies, requireAgreements: false,
+                                           decisionCache: false)
         } catch { throw fail(error.diagnostics) }
         // The ledger can name only agreements the database holds (a foreign key).
         let stored: Set<String>
         do { stored = Set(try store.allAgreementHistories().map(\.id)) } catch { throw fail(error.diagnostics) }
-        let importer = UsageImporter(readers: readers, auditor: context.auditor, storedAgreements: stored,
+        // Each log is read ahead on a thread of its own (scanning and validating lines while this thread
+        // decides and writes), as the audit does; see Pipeline.swift.
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let importer = UsageImporter(readers: readers.map { PrefetchingSource($0) },
+                                     auditors: (0..<threads).map { _ in context.freshAuditor(decisionCache: false) },
+                                     storedAgreements: stored,
                                      skipMalformed: skipMalformed)
         let result: UsageImportResult
         do {
@@ -102,9 +108,16 @@ public struct UsageImportCommand: ParsableCommand {
 /// Each event is decided (at its own time, uses counted in the order imported) so the ledger
 /// records the agreement and grant it falls under. A malformed line, unless skipped, makes the
 /// batch source throw, which rolls the whole import back.
+///
+/// Deciding runs on every core: quotas are counted per agreement, and an agreement belongs to one
+/// subscriber, so each subscriber's events go to one decider (a stable hash of its id picks it) and
+/// are decided in log order there; a batch's groups are decided at the same time and the entries
+/// come out in log order. Each decider keeps its own quota counters, so the verdicts (and the
+/// agreement and grant recorded) are those of deciding the whole log in order on one thread.
 final class UsageImporter {
-    private let readers: [UsageLogReader]
-    private var auditor: Auditor
+    private let readers: [UsageEventSource]
+    /// One decider per core, each owning the subscribers that hash to it.
+    private let deciders: [Decider]
     private let skipMalformed: Bool
     private var k = 0
     /// Bad lines seen (the first 20 kept as diagnostics).
@@ -116,29 +129,41 @@ final class UsageImporter {
 
     private let storedAgreements: Set<String>
 
-    init(readers: [UsageLogReader], auditor: Auditor, storedAgreements: Set<String>, skipMalformed: Bool) {
+    /// An auditor used by one thread at a time (a batch's group), with the first error it met.
+    final class Decider: @unchecked Sendable {
+        // @unchecked: used by exactly one `concurrentPerform` iteration per batch, batches one after another.
+        var auditor: Auditor
+        var error: DiagnosticError?
+        init(_ a: Auditor) { auditor = a }
+    }
+
+    /// `auditors`: one per decider thread (each with its own decision cache and counters).
+    init(readers: [UsageEventSource], auditors: [Auditor], storedAgreements: Set<String>, skipMalformed: Bool) {
         self.readers = readers
-        self.auditor = auditor
+        self.deciders = auditors.map(Decider.init)
         self.storedAgreements = storedAgreements
         self.skipMalformed = skipMalformed
     }
 
+    /// The decider of a subscriber (FNV-1a of its id: stable across runs).
+    private func decider(for subscriber: String) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in subscriber.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Int(h % UInt64(deciders.count))
+    }
+
     /// The next batch; nil at the end. Throws the malformed lines (or a file error) to roll back.
     func nextBatch() throws(DiagnosticError) -> [LedgerEntry]? {
-        var batch: [LedgerEntry] = []
-        batch.reserveCapacity(UsageImporter.batchSize)
-        while batch.count < UsageImporter.batchSize, k < readers.count {
+        var read: [UsageEvent] = []
+        read.reserveCapacity(UsageImporter.batchSize)
+        while read.count < UsageImporter.batchSize, k < readers.count {
             let item: UsageLogReader.Item?
             do { item = try readers[k].next() } catch { throw DiagnosticError(error) }
             guard let item else { k += 1; continue }
             switch item {
             case .event(let e, _):
                 events += 1
-                let d = try auditor.decideCounting(e.request)
-                var agreement: String?
-                var grant: Int?
-                if case .agreement(let id, let g)? = d.permittedBy, storedAgreements.contains(id) { agreement = id; grant = g }
-                batch.append(LedgerEntry(event: e, decision: d.verdict.rawValue, agreementId: agreement, grantPosition: grant))
+                read.append(e)
             case .malformed(let line, let diags, _):
                 malformedCount += 1
                 if malformed.count < 20, var d = diags.first {
@@ -154,6 +179,36 @@ final class UsageImporter {
             if k >= readers.count { throw DiagnosticError(malformed) }
             return []
         }
-        return batch.isEmpty && k >= readers.count ? nil : batch
+        if read.isEmpty { return k >= readers.count ? nil : [] }
+        return try decide(read)
+    }
+
+    /// Decides a batch, each subscriber's events in order on its decider, the deciders at the same time.
+    private func decide(_ read: [UsageEvent]) throws(DiagnosticError) -> [LedgerEntry] {
+        var groups = [[Int]](repeating: [], count: deciders.count)
+        for (i, e) in read.enumerated() { groups[decider(for: e.request.subscriber)].append(i) }
+        let out = UnsafeMutableBufferPointer<LedgerEntry?>.allocate(capacity: read.count)
+        out.initialize(repeating: nil)
+        defer { out.deinitialize(); out.deallocate() }
+        let shared = UncheckedBox((read, groups, deciders, storedAgreements, out))
+        DispatchQueue.concurrentPerform(iterations: deciders.count) { g in
+            let (read, groups, deciders, stored, out) = shared.value
+            let d = deciders[g]
+            for i in groups[g] {
+                guard d.error == nil else { return }
+                let e = read[i]
+                do throws(DiagnosticError) {
+                    let decision = try d.auditor.decideCounting(e.request)
+                    var agreement: String?
+                    var grant: Int?
+                    if case .agreement(let id, let gr)? = decision.permittedBy, stored.contains(id) { agreement = id; grant = gr }
+                    out[i] = LedgerEntry(event: e, decision: decision.verdict.rawValue, agreementId: agreement, grantPosition: grant)
+                } catch {
+                    d.error = error
+                }
+            }
+        }
+        if let e = deciders.lazy.compactMap(\.error).first { throw e }
+        return out.compactMap { $0 }
     }
 }

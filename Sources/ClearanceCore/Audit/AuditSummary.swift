@@ -79,6 +79,35 @@ public struct AuditSummary: Sendable, Equatable {
         }
     }
 
+    /// Adds another part's counts (the audit's decide workers each keep their own summary).
+    ///
+    /// Every count is a sum, the per-code and per-subscriber tallies are summed key by key, and the
+    /// earliest and latest times are the minimum and maximum: the result does not depend on how the
+    /// events were split. `files` is kept from `self`.
+    public mutating func add(_ o: AuditSummary) {
+        linesRead += o.linesRead
+        eventsAudited += o.eventsAudited
+        eventsFiltered += o.eventsFiltered
+        eventsClean += o.eventsClean
+        duplicates += o.duplicates
+        malformed += o.malformed
+        outOfOrder += o.outOfOrder
+        ledgerEventsCounted += o.ledgerEventsCounted
+        errors += o.errors
+        warnings += o.warnings
+        for (c, n) in o.byCode { byCode[c, default: 0] += n }
+        for (s, t) in o.bySubscriber {
+            var m = bySubscriber[s, default: SubscriberTotals()]
+            m.events += t.events
+            m.errors += t.errors
+            m.warnings += t.warnings
+            for (c, n) in t.byCode { m.byCode[c, default: 0] += n }
+            bySubscriber[s] = m
+        }
+        if let e = o.firstEpoch, firstEpoch.map({ e < $0 }) ?? true { firstEpoch = e; firstAt = o.firstAt }
+        if let e = o.lastEpoch, lastEpoch.map({ e > $0 }) ?? true { lastEpoch = e; lastAt = o.lastAt }
+    }
+
     /// Subscribers with findings, worst first (most errors, then most warnings, then id).
     public func worstOffenders(limit: Int = 10) -> [(subscriber: String, totals: SubscriberTotals)] {
         bySubscriber.filter { $0.value.findings > 0 }

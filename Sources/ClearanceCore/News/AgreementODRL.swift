@@ -252,13 +252,21 @@ extension Agreement {
     /// The agreement as an ODRL `Agreement` policy model: what ``ODRLReader`` reads from
     /// ``odrlPolicy(territories:)``, without the extension keys (see ``NewsODRL``).
     public func odrlModel(territories table: TerritoryTable = .builtin) -> ODRLPolicy {
+        var dims: [[GrantDimension]] = []
+        return odrlModel(territories: table, grantDims: &dims)
+    }
+
+    /// ``odrlModel(territories:)``, also giving each grant's constraint dimensions in order (activity first).
+    func odrlModel(territories table: TerritoryTable, grantDims: inout [[GrantDimension]]) -> ODRLPolicy {
         let uid = NewsODRL.agreementIRI(source: source, id: id)
         var p = ODRLPolicy(type: "Agreement", uid: uid, profiles: [NewsODRL.profile],
                            assigners: [ODRLEntity(NewsODRL.sourceIRI(source))],
                            assignees: [ODRLEntity(NewsODRL.subscriberIRI(subscriber.id))])
         let activity = activityConstraintModels()
         for (g, grant) in grants.enumerated() {
-            let constraints = activity.map(\.1) + grantConstraintModels(grant, table: table).map(\.1)
+            let own = grantConstraintModels(grant, table: table)
+            grantDims.append(activity.map(\.0) + own.map(\.0))
+            let constraints = activity.map(\.1) + own.map(\.1)
             let targets = NewsODRL.assetTargets(grant.assets)
             let duties = grant.duties.map { d in ODRLRule(kind: .duty, actions: [ODRLAction(d.odrlActionName, writtenAsNode: false)]) }
             for action in grant.actions {
@@ -314,7 +322,7 @@ extension Agreement {
         }
         if !grant.territories.coversEverything(table: table) {
             out.append((.territory, NewsODRL.atomicModel("spatial", "isAnyOf",
-                                                         table.codes(in: grant.territories.resolved).map { .iri(NewsODRL.territoryIRI($0)) }, list: true)))
+                                                         NewsODRL.territoryLiterals(grant.territories.resolved, table: table), list: true)))
         }
         if let e = grant.embargo {
             out.append((.embargo, NewsODRL.atomicModel("delayPeriod", "gteq", [.typed(e.description, datatype: "xsd:duration")], list: false)))
@@ -335,7 +343,7 @@ extension Agreement {
             out.append((.channel, NewsODRL.atomicModel("deliveryChannel", "isAnyOf", cs.map { .iri(NewsODRL.channelIRI($0)) }, list: true)))
         }
         if let t = r.territories, !t.coversEverything(table: table) {
-            out.append((.territory, NewsODRL.atomicModel("spatial", "isAnyOf", table.codes(in: t.resolved).map { .iri(NewsODRL.territoryIRI($0)) }, list: true)))
+            out.append((.territory, NewsODRL.atomicModel("spatial", "isAnyOf", NewsODRL.territoryLiterals(t.resolved, table: table), list: true)))
         }
         if let e = r.embargo {
             out.append((.embargo, NewsODRL.atomicModel("delayPeriod", "lt", [.typed(e.description, datatype: "xsd:duration")], list: false)))
@@ -345,6 +353,18 @@ extension Agreement {
 }
 
 extension NewsODRL {
+    /// The territory IRIs of the built-in table, made once (a grant's list is built from them, not
+    /// by formatting an IRI per country per agreement).
+    static let builtinTerritoryIRIs: [String: ODRLLiteral] = {
+        var out: [String: ODRLLiteral] = [:]
+        for c in TerritoryTable.builtin.codes { out[c] = .iri(territoryIRI(c)) }
+        return out
+    }()
+
+    static func territoryLiterals(_ set: TerritorySet, table: TerritoryTable) -> [ODRLLiteral] {
+        table.codes(in: set).map { builtinTerritoryIRIs[$0] ?? .iri(territoryIRI($0)) }
+    }
+
     static func assetTarget(_ k: AssetKind) -> ODRLEntity { ODRLEntity(assetKindIRI(k), type: "AssetCollection") }
     static func assetTargets(_ d: Dimension<AssetKind>) -> [ODRLEntity] {
         if case .only(let kinds) = d { return kinds.map(assetTarget) }

@@ -115,20 +115,20 @@ public enum NewsEngine {
     /// The request lowered with ``terms``: the same values as ``context(for:)``, without building strings
     /// (territory, channel and extent values are looked up in tables made once).
     static func input(for r: RepublicationRequest, target: ODRLSubject, assigneeIRI: String) -> ODRLInput {
-        var input = ODRLInput(terms: terms)
-        input.set(slot: dateTimeSlot, ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: ODRLInputValue.notText))
-        input.set(slot: spatialSlot, territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))))
-        input.set(slot: channelSlot, channelValues[r.channel.index])
-        input.set(slot: extentSlot, extentValues[r.extent == .whole ? 0 : 1])
-        if r.extent == .whole {
-            input.set(slot: percentageSlot, wholePercentage)
-        } else if let p = r.portion {
-            input.set(slot: percentageSlot, ODRLInputValue(.number(p * 100), textID: ODRLInputValue.notText))
+        let notText = ODRLInputValue.notText
+        let percentage: ODRLInputValue? = r.extent == .whole ? wholePercentage
+            : r.portion.map { ODRLInputValue(.number($0 * 100), textID: notText) }
+        let delay: ODRLInputValue? = r.asset.publishedAt.map {
+            ODRLInputValue(.duration(Double(r.at.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000), textID: notText)
         }
-        if let pub = r.asset.publishedAt {
-            input.set(slot: delaySlot, ODRLInputValue(.duration(Double(r.at.millisecondsSinceEpoch - pub.millisecondsSinceEpoch) / 1000),
-                                                       textID: ODRLInputValue.notText))
-        }
+        // One array in slot order (dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count).
+        var input = ODRLInput(terms: terms, values: [
+            ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: notText),
+            territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))),
+            channelValues[r.channel.index],
+            extentValues[r.extent == .whole ? 0 : 1],
+            percentage, delay, nil,
+        ])
         input.setAction(r.action)
         input.setSubjects(target: target, assignee: ODRLSubject(iri: assigneeIRI, selfID: -1, collectionIDs: [], collections: [], localResolved: false))
         return input
@@ -184,23 +184,102 @@ public final class DecisionMemo {
 /// force and which of its constraints fail; the news layer built those constraints, so it knows
 /// which dimension each one checks (term, extent, channel, territory, embargo, quota...).
 public struct PreparedAgreement: Sendable {
-    public let agreement: Agreement
+    /// Everything prepared, behind one reference: the decider copies prepared agreements into
+    /// per-request lists, and a struct of a dozen arrays and strings would be retained field by field.
+    final class Core: Sendable {
+        let agreement: Agreement
+        let memoKey: String
+        let set: ODRLPolicySet
+        let grants: [PreparedGrant]
+        let activityRule: Int?
+        let activityDims: [GrantDimension]
+        let prohibitions: [(rule: Int, restriction: Int)]
+        let subscriberIRI: String
+        let pieces: Pieces
+
+        init(agreement: Agreement, memoKey: String, set: ODRLPolicySet, grants: [PreparedGrant], activityRule: Int?,
+             activityDims: [GrantDimension], prohibitions: [(rule: Int, restriction: Int)], subscriberIRI: String, pieces: Pieces) {
+            self.agreement = agreement
+            self.memoKey = memoKey
+            self.set = set
+            self.grants = grants
+            self.activityRule = activityRule
+            self.activityDims = activityDims
+            self.prohibitions = prohibitions
+            self.subscriberIRI = subscriberIRI
+            self.pieces = pieces
+        }
+    }
+    let core: Core
+
+    public var agreement: Agreement { core.agreement }
     /// Identifies this version for memos: id, version, termination, effective date.
-    public let memoKey: String
+    public var memoKey: String { core.memoKey }
     /// The compiled agreement (plus, for an agreement without grants or a grant without actions,
     /// a probe policy whose permissions carry the same constraints, to say which fail).
-    let set: ODRLPolicySet
-    private(set) var grants: [PreparedGrant]
+    var set: ODRLPolicySet { core.set }
+    var grants: [PreparedGrant] { core.grants }
     /// Flat rule index of a rule whose first constraints are the activity constraints.
-    let activityRule: Int?
+    var activityRule: Int? { core.activityRule }
     /// The dimensions of the activity constraints, in order (term, termEnd, termination?, prior?).
-    let activityDims: [GrantDimension]
+    var activityDims: [GrantDimension] { core.activityDims }
     /// Flat rule index of each prohibition -> restriction index, in policy order.
-    let prohibitions: [(rule: Int, restriction: Int)]
+    var prohibitions: [(rule: Int, restriction: Int)] { core.prohibitions }
     /// The subscriber's IRI (the policy's assignee), kept so a request need not build it.
-    let subscriberIRI: String
+    var subscriberIRI: String { core.subscriberIRI }
+    /// Pieces of the agreement's denial sentences, made once.
+    var pieces: Pieces { core.pieces }
 
-    struct PreparedGrant: Sendable {
+    /// The parts of an agreement's denial sentences that do not depend on the request.
+    struct Pieces: Sendable {
+        /// `contract C-2026-0007`.
+        let name: String
+        /// ` in C-2026-0007`.
+        let inID: String
+        /// `contract C-… starts on 2026-01-01, after this use (` + the time + `)`.
+        let notStarted: String
+        let notStartedWould: String
+        /// `contract C-… ended on 2026-12-31, before this use (` + the time + `)`.
+        let expired: String
+        let expiredWould: String
+
+        init(_ a: Agreement) {
+            name = "\(a.kind.rawValue) \(a.id)"
+            inID = " in \(a.id)"
+            notStarted = "\(name) starts on \(a.term.startText), after this use ("
+            notStartedWould = "wait until \(a.term.start) when \(a.id) starts"
+            expired = "\(name) ended on \(a.term.endText), before this use ("
+            expiredWould = "a renewal of \(a.id) (it ended on \(a.term.endText))"
+        }
+    }
+
+    /// The parts of a grant's denial sentences that do not depend on the request: each is completed
+    /// by the request's value (`… grants text, photo only, not ` + `video`).
+    struct GrantPieces: Sendable {
+        /// `contract C-…` or `contract C-… (grant 2)`.
+        let gname: String
+        let assets: String
+        let actions: String
+        let extents: String
+        let channels: String
+        let territories: String
+
+        init(_ a: Agreement, grant g: Int, name: String) {
+            let grant = a.grants[g]
+            gname = a.grants.count > 1 ? "\(name) (grant \(g + 1))" : name
+            assets = "\(gname) grants \(grant.assets.listText) only, not "
+            actions = "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include "
+            extents = "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not "
+            channels = "\(gname) grants \(grant.channels.listText) only, not "
+            var t = grant.territories.include.joined(separator: ", ")
+            if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
+            territories = "\(gname) grants \(t) only, not "
+        }
+    }
+
+    /// A grant's prepared parts. A class (one reference to copy, not a dozen), filled in while the
+    /// agreement is prepared and never changed afterwards, hence `@unchecked Sendable`.
+    final class PreparedGrant: @unchecked Sendable {
         /// Flat rule indexes of the grant's permissions (one per action).
         var rules: [Int]
         /// The rule whose constraints say which dimensions fail (the first permission, or a probe).
@@ -209,8 +288,19 @@ public struct PreparedAgreement: Sendable {
         var dims: [GrantDimension]
         /// The permit reason when the grant quotes its own clause (precomputed; nil when it quotes the notice).
         var permit: Reason?
+        /// The permit reason's message (it quotes the notice's words when the grant has no clause).
+        var permitMessage = ""
         /// The grant's duties as a decision lists them.
         var duties: [DecisionDuty] = []
+        /// Pieces of its denial sentences.
+        var pieces: GrantPieces
+
+        init(rules: [Int], dimsRule: Int, dims: [GrantDimension], pieces: GrantPieces) {
+            self.rules = rules
+            self.dimsRule = dimsRule
+            self.dims = dims
+            self.pieces = pieces
+        }
     }
 
     /// The reason of a permit by grant `g`: what it grants, until when, in whose words.
@@ -225,14 +315,16 @@ public struct PreparedAgreement: Sendable {
                       quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")
     }
 
-    /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug).
+    /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug;
+    /// an agreement that can never be in force is accepted and denies with the reason that applies).
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
-        agreement = a
-        memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
-        let model = a.odrlModel(territories: table)
-        subscriberIRI = model.assignees.first?.uid ?? NewsODRL.subscriberIRI(a.subscriber.id)
+        let memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
+        var grantDims: [[GrantDimension]] = []
+        let model = a.odrlModel(territories: table, grantDims: &grantDims)
+        let pieces = Pieces(a)
+        let subscriberIRI = model.assignees.first?.uid ?? NewsODRL.subscriberIRI(a.subscriber.id)
         let activity = a.activityConstraintModels()
-        activityDims = activity.map(\.0)
+        let activityDims = activity.map(\.0)
         // Flat rule indexes follow the policy's order: permissions (grant by grant, action by
         // action), then prohibitions (restriction by restriction, action by action), then the probes.
         var grants: [PreparedGrant] = []
@@ -240,8 +332,8 @@ public struct PreparedAgreement: Sendable {
         var probes: [ODRLRule] = []
         let permissionCount = a.grants.reduce(0) { $0 + $1.actions.count }
         let prohibitionCount = a.restrictions.reduce(0) { $0 + ($1.actions ?? ["use"]).count }
-        for grant in a.grants {
-            let dims = activity.map(\.0) + a.grantConstraintModels(grant, table: table).map(\.0)
+        for (g, grant) in a.grants.enumerated() {
+            let dims = grantDims[g]
             let rules = Array(flat..<(flat + grant.actions.count))
             flat += grant.actions.count
             var dimsRule = rules.first ?? -1
@@ -251,7 +343,7 @@ public struct PreparedAgreement: Sendable {
                 probes.append(ODRLRule(kind: .permission, targets: NewsODRL.assetTargets(grant.assets),
                                        constraints: activity.map(\.1) + a.grantConstraintModels(grant, table: table).map(\.1)))
             }
-            grants.append(PreparedGrant(rules: rules, dimsRule: dimsRule, dims: dims))
+            grants.append(PreparedGrant(rules: rules, dimsRule: dimsRule, dims: dims, pieces: GrantPieces(a, grant: g, name: pieces.name)))
         }
         var prohibitions: [(rule: Int, restriction: Int)] = []
         for (k, r) in a.restrictions.enumerated() {
@@ -260,7 +352,7 @@ public struct PreparedAgreement: Sendable {
                 flat += 1
             }
         }
-        self.prohibitions = prohibitions
+        let activityRule: Int?
         if let first = grants.first(where: { $0.dimsRule >= 0 }) {
             activityRule = first.dimsRule
         } else {
@@ -277,14 +369,26 @@ public struct PreparedAgreement: Sendable {
             }
             policies.append(probe)
         }
-        set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms)
+        // An agreement whose activity constraints contradict each other (a subscription signed on or
+        // after its term's end: `dateTime >= signedAt` and `dateTime < end`; a termination on or before
+        // the term's start: `dateTime < terminatedAt` and `dateTime >= start`) is legal data that can
+        // never be in force. The validator would refuse such a rule (`odrl.contradictory_constraints`);
+        // for agreements it is kept as a warning, so the rules are compiled and evaluated by the
+        // engine like any other: each constraint fails or holds on its own at the request's time, and
+        // `outcome` reads the same failing bits as for any inactive agreement (terminated, not
+        // started, expired, then not prior, DESIGN.md rule 3). One evaluator, same reasons.
+        let set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
+                                    neverApplicableRules: .warning)
         for g in grants.indices {
-            if a.grants[g].clause != nil { grants[g].permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil) }
+            let permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil)
+            grants[g].permitMessage = permit.message
+            if a.grants[g].clause != nil { grants[g].permit = permit }
             var seen: [DecisionDuty] = []
             for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
             grants[g].duties = seen
         }
-        self.grants = grants
+        core = Core(agreement: a, memoKey: memoKey, set: set, grants: grants, activityRule: activityRule, activityDims: activityDims,
+                    prohibitions: prohibitions, subscriberIRI: subscriberIRI, pieces: pieces)
     }
 }
 
@@ -376,7 +480,9 @@ public struct NewsDecider: Sendable {
                 if let cached = p.grants[g].permit, cached.quote == (a.grants[g].clause ?? noticeQuote) {
                     d.reasons = [cached]
                 } else {
-                    d.reasons = [p.permitReason(grant: g, noticeQuote: noticeQuote)]
+                    let quote = a.grants[g].clause ?? noticeQuote
+                    d.reasons = [Reason(code: "granted", agreement: a.id, message: p.grants[g].permitMessage, quote: quote,
+                                        quoteFrom: a.grants[g].clause == nil ? "notice" : "agreement")]
                 }
                 d.duties = notice.obligations.isEmpty ? p.grants[g].duties
                     : dedupe(p.grants[g].duties + notice.obligations.map { DecisionDuty(duty: $0) })
@@ -528,7 +634,7 @@ public struct NewsDecider: Sendable {
     func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
                      noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> ([Reason], [String]) {
         guard let memo, o.inactivity == nil, !o.failing.contains(where: { $0 == .embargo || $0 == .quota }) else {
-            return explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+            return explain(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
         }
         var bits: UInt32 = 0
         for d in o.failing { bits |= 1 << UInt32(GrantDimension.allCases.firstIndex(of: d) ?? 31) }
@@ -536,14 +642,18 @@ public struct NewsDecider: Sendable {
                                    kindNotAccepted: o.kindNotAccepted, kind: r.asset.kind, action: r.action, extent: r.extent,
                                    portion: r.portion, channel: r.channel, territory: r.territory)
         if let hit = memo.explanations[key] { return hit }
-        let made = explain(p.agreement, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+        let made = explain(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
         memo.remember(key, made)
         return made
     }
 
-    func explain(_ a: Agreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
+    /// The reasons and remedies of a denial by one agreement. The common sentences are a piece made
+    /// when the agreement was prepared plus the request's value (``PreparedAgreement/Pieces``): one
+    /// concatenation, no interpolation.
+    func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
                  noticeQuote: String?, usage: some UsageCounter) -> ([Reason], [String]) {
-        let name = "\(a.kind.rawValue) \(a.id)"
+        let a = p.agreement
+        let name = p.pieces.name
         if o.kindNotAccepted {
             let how = describeLifters(concerned)
             return ([Reason(code: "agreement_kind_not_accepted", agreement: a.id,
@@ -561,8 +671,8 @@ public struct NewsDecider: Sendable {
                         ["a new agreement with \(r.source) (\(a.id) was terminated)"])
             case .term:
                 return ([Reason(code: "agreement_not_started", agreement: a.id,
-                                message: "\(name) starts on \(a.term.startText), after this use (\(r.at))", quote: noticeQuote, quoteFrom: "notice")],
-                        ["wait until \(a.term.start) when \(a.id) starts"])
+                                message: concat(p.pieces.notStarted, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
+                        [p.pieces.notStartedWould])
             case .prior:
                 return ([Reason(code: "not_prior_subscription", agreement: a.id,
                                 message: "subscription \(a.id) was signed on \(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description), after this use (\(r.at)); the notice requires a prior subscription",
@@ -570,8 +680,8 @@ public struct NewsDecider: Sendable {
                         ["a subscription concluded before the use (\(a.id) was signed \(a.signedAt))"])
             default:
                 return ([Reason(code: "agreement_expired", agreement: a.id,
-                                message: "\(name) ended on \(a.term.endText), before this use (\(r.at))", quote: noticeQuote, quoteFrom: "notice")],
-                        ["a renewal of \(a.id) (it ended on \(a.term.endText))"])
+                                message: concat(p.pieces.expired, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
+                        [p.pieces.expiredWould])
             }
         }
         if let k = o.restriction {
@@ -586,7 +696,8 @@ public struct NewsDecider: Sendable {
                     ["a grant in \(a.id) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)"])
         }
         let grant = a.grants[g]
-        let gname = a.grants.count > 1 ? "\(name) (grant \(g + 1))" : name
+        let pieces = p.grants[g].pieces
+        let gname = pieces.gname
         var reasons: [Reason] = []
         var would: [String] = []
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the notice.
@@ -596,16 +707,16 @@ public struct NewsDecider: Sendable {
             switch dim {
             case .asset:
                 reasons.append(Reason(code: "asset_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.assets.listText) only, not \(r.asset.kind.rawValue)", quote: clause, quoteFrom: from))
-                would.append("a grant covering \(r.asset.kind.rawValue) in \(a.id)")
+                                      message: concat(pieces.assets, r.asset.kind.rawValue), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.asset.kind.rawValue, p.pieces.inID))
             case .action:
                 reasons.append(Reason(code: "action_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include \(r.action)", quote: clause, quoteFrom: from))
-                would.append("a grant of \(r.action) (or use) in \(a.id)")
+                                      message: concat(pieces.actions, r.action), quote: clause, quoteFrom: from))
+                would.append(concat("a grant of ", r.action, " (or use)", p.pieces.inID))
             case .extent:
                 reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not \(r.extent.rawValue)", quote: clause, quoteFrom: from))
-                would.append("a grant covering \(r.extent.rawValue) use in \(a.id)")
+                                      message: concat(pieces.extents, r.extent.rawValue), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.extent.rawValue, " use", p.pieces.inID))
             case .portion:
                 let max = Int(((grant.maxPortion ?? 0) * 100).rounded())
                 if let p = r.portion {
@@ -618,14 +729,12 @@ public struct NewsDecider: Sendable {
                 would.append("using at most \(max)% of the asset (\(a.id))")
             case .channel:
                 reasons.append(Reason(code: "channel_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.channels.listText) only, not \(r.channel.rawValue)", quote: clause, quoteFrom: from))
-                would.append("a grant covering \(r.channel.rawValue) in \(a.id)")
+                                      message: concat(pieces.channels, r.channel.rawValue), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.channel.rawValue, p.pieces.inID))
             case .territory:
-                var t = grant.territories.include.joined(separator: ", ")
-                if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
                 reasons.append(Reason(code: "territory_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(t) only, not \(r.territory)", quote: clause, quoteFrom: from))
-                would.append("a grant covering \(r.territory) in \(a.id)")
+                                      message: concat(pieces.territories, r.territory), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.territory, p.pieces.inID))
             case .embargo:
                 let e = grant.embargo ?? ISODuration()
                 if let pub = r.asset.publishedAt {
@@ -656,4 +765,15 @@ public struct NewsDecider: Sendable {
 
 extension String {
     fileprivate func replacingHyphens() -> String { String(map { $0 == "-" ? " " : $0 }) }
+}
+
+/// Joins strings into one allocated once (the explanation hot path: a precomputed piece plus the request's value).
+@inline(__always)
+func concat(_ parts: String...) -> String {
+    var n = 0
+    for p in parts { n += p.utf8.count }
+    var out = ""
+    out.reserveCapacity(n)
+    for p in parts { out += p }
+    return out
 }

@@ -7,6 +7,10 @@ struct Compiler {
     var localSlots: [String: Int] = [:]
     var localSlotNames: [String] = []
     var localTexts: [String: Int32] = [:]
+    /// Constraint lists already compiled in this policy, by the list's storage: a compiled agreement
+    /// gives each action of a grant a rule sharing one constraint array, and compiling a territory
+    /// list interns hundreds of IRIs. (Keyed by identity: hashing the contents cost as much.)
+    var lists: [UnsafeRawPointer: [CompiledConstraint]] = [:]
 
     init(terms: ODRLTerms = .empty) { self.terms = terms }
 
@@ -44,7 +48,7 @@ struct Compiler {
 
     /// An IRI with a declared prefix written out in full (`clr:channel:web` -> `urn:clearance:channel:web`).
     func expandIRI(_ s: String) -> String {
-        if let colon = s.firstIndex(of: ":"), !prefixes.isEmpty {
+        if !prefixes.isEmpty, let colon = s.firstIndex(of: ":") {
             let prefix = String(s[..<colon])
             let rest = s[s.index(after: colon)...]
             if let ns = prefixes[prefix], !rest.hasPrefix("//") { return ns + rest }
@@ -54,6 +58,7 @@ struct Compiler {
 
     mutating func policy(_ p: ODRLPolicy, index: Int) -> CompiledPolicy {
         prefixes = Compiler.prefixes(of: p.extensions["@context"])
+        lists.removeAll()  // compiled literals depend on the policy's prefixes
         let base = "#/policies/\(index)"
         return CompiledPolicy(
             ref: p.uid ?? base,
@@ -86,22 +91,32 @@ struct Compiler {
             actionRefinements: (action?.refinements ?? []).map { constraint($0) },
             targets: targets.isEmpty ? nil : targets.map { entity($0) },
             assignees: assignees.isEmpty ? nil : assignees.map { entity($0) },
-            constraints: r.constraints.map { constraint($0) },
+            constraints: constraintList(r.constraints),
             duties: r.duties.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/duty/\($0)", topLevel: false) },
             consequences: r.consequences.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/consequence/\($0)", topLevel: false) },
             summary: summary)
     }
 
     mutating func entity(_ e: ODRLEntity) -> CompiledEntity {
-        var c = CompiledEntity(uid: e.uid ?? "", expanded: e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 },
-                               source: e.source, refinements: e.refinements.map { constraint($0) })
+        let expanded = e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 }
         // Member checks compare ids: an entity's names are interned like right operand texts.
-        c.uidID = textID(e.uid ?? "")
-        if let x = c.expanded { c.expandedID = textID(x) }
-        if let s = e.source { c.sourceID = textID(s) }
+        let uidID = textID(e.uid ?? "")
+        let expandedID = expanded.map { textID($0) } ?? -1
+        let sourceID = e.source.map { textID($0) } ?? -1
         let shared = Int32(terms.textCount)
-        c.local = c.uidID >= shared || c.expandedID >= shared || c.sourceID >= shared
-        return c
+        return CompiledEntity(uid: e.uid ?? "", expanded: expanded, source: e.source, refinements: e.refinements.map { constraint($0) },
+                              uidID: uidID, expandedID: expandedID, sourceID: sourceID,
+                              local: uidID >= shared || expandedID >= shared || sourceID >= shared)
+    }
+
+    /// A rule's constraints, compiled once per distinct list (see `lists`). The policy being compiled
+    /// holds every list alive, so a storage address cannot be reused for another list meanwhile.
+    mutating func constraintList(_ list: [ODRLConstraint]) -> [CompiledConstraint] {
+        guard let key = list.withUnsafeBufferPointer({ UnsafeRawPointer($0.baseAddress) }) else { return [] }
+        if let done = lists[key] { return done }
+        let compiled = list.map { constraint($0) }
+        lists[key] = compiled
+        return compiled
     }
 
     mutating func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
@@ -123,12 +138,6 @@ struct Compiler {
                 let e = ODRLVocabulary.expand(lit.lexical)
                 values.append(.text(e, id: textID(e)))
             }
-            var shown = a.rightOperand.map(Compiler.shortValue).joined(separator: ", ")
-            if a.rightOperand.count > 1 { shown = "[\(shown)]" }
-            if a.rightOperand.isEmpty, let ref = a.rightOperandReference { shown = "<\(ref)>" }
-            var text = "\(ODRLVocabulary.shortName(a.leftOperand)) \(ODRLVocabulary.shortName(a.operatorTerm)) \(shown)"
-            if let u = a.unit { text += " (\(unitWords(u)))" }
-            let valueText = shown + (a.unit.map { " " + unitWords($0) } ?? "")
             var unevaluable: String?
             if op == nil {
                 unevaluable = "the operator `\(a.operatorTerm)` is an extension Clearance cannot evaluate"
@@ -138,8 +147,9 @@ struct Compiler {
                 unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
             }
             let key = ODRLContext.key(lo)
-            return .atomic(CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
-                                          domain: domain, text: text, valueText: valueText, unevaluable: unevaluable))
+            let c = CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
+                                   domain: domain, source: a, unevaluable: unevaluable)
+            return .atomic(c)
         }
     }
 
@@ -153,7 +163,26 @@ struct Compiler {
         return l.lexical
     }
 
-    func unitWords(_ u: String) -> String {
+    /// The constraint in words (`spatial isAnyOf [IQ, TR]`, `payAmount eq 5.00 (EUR)`): made only when a sentence needs it.
+    static func text(_ a: ODRLAtomicConstraint) -> String {
+        var text = "\(ODRLVocabulary.shortName(a.leftOperand)) \(ODRLVocabulary.shortName(a.operatorTerm)) \(shown(a))"
+        if let u = a.unit { text += " (\(unitWords(u)))" }
+        return text
+    }
+
+    /// The right operand and unit in words (`5.00 EUR`).
+    static func valueText(_ a: ODRLAtomicConstraint) -> String {
+        shown(a) + (a.unit.map { " " + unitWords($0) } ?? "")
+    }
+
+    static func shown(_ a: ODRLAtomicConstraint) -> String {
+        var shown = a.rightOperand.map(Compiler.shortValue).joined(separator: ", ")
+        if a.rightOperand.count > 1 { shown = "[\(shown)]" }
+        if a.rightOperand.isEmpty, let ref = a.rightOperandReference { shown = "<\(ref)>" }
+        return shown
+    }
+
+    static func unitWords(_ u: String) -> String {
         if u.hasPrefix("http://cvx.iptc.org/iso4217a/") { return String(u.dropFirst(29)) }
         let currencies = ["Euro": "EUR", "United_States_dollar": "USD", "Pound_sterling": "GBP", "Turkish_lira": "TRY"]
         let last = u.split(whereSeparator: { $0 == "/" || $0 == "#" }).last.map(String.init) ?? u

@@ -17,14 +17,152 @@ public struct ODRLPolicySet: Sendable {
     public let warnings: [Diagnostic]
     public let options: ODRLEvaluationOptions
 
+    /// The compiled form, behind one reference: an evaluation holds it (and copies of the set are
+    /// cheap) without retaining each of its tables.
+    let core: SetCore
+    /// The shared interning table this set was compiled against (see ``ODRLTerms``).
+    public var terms: ODRLTerms { core.terms }
+    var compiled: [CompiledPolicy] { core.compiled }
+    var actions: ActionTable { core.actions }
+    var ruleCount: Int { core.ruleCount }
+    var requestActions: [String: (String, [Int32])] { core.requestActions }
+    var localSlots: [String: Int] { core.localSlots }
+    var localSlotNames: [String] { core.localSlotNames }
+    var localTexts: [String: Int32] { core.localTexts }
+    var ruleIndex: [String: Int] { core.ruleIndex }
+    var flatRules: [(policy: Int, prohibition: Bool, rule: Int)] { core.flatRules }
+
+    /// Validates and compiles `policies`. Throws every validation error (with JSON paths under
+    /// `$.policies[i]`) when any policy is invalid: an invalid policy is never used for a decision.
+    ///
+    /// `terms` is an interning table shared by many sets (see ``ODRLTerms``): a request lowered once
+    /// with it (``ODRLInput``) can then be evaluated against each of them without any string work.
+    ///
+    /// `neverApplicableRules: .warning` keeps a rule whose constraints can never hold together
+    /// (`odrl.contradictory_constraints`) as a warning instead of refusing the policy: the rule is
+    /// compiled like any other and is simply never in force, each of its constraints evaluated (and
+    /// reported failing) on its own. For policies built from data that is legal but can never apply
+    /// (a news agreement signed after its term ended); a hand-written policy keeps the error.
+    public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty,
+                neverApplicableRules: Diagnostic.Severity = .error) throws(DiagnosticError) {
+        var diags: [Diagnostic] = []
+        for (i, p) in policies.enumerated() {
+            diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
+        }
+        if neverApplicableRules != .error {
+            for k in diags.indices where diags[k].code == "odrl.contradictory_constraints" { diags[k].severity = neverApplicableRules }
+        }
+        let errors = diags.filter { $0.severity == .error }
+        if !errors.isEmpty { throw DiagnosticError(errors) }
+        self.policies = policies
+        self.warnings = diags
+        self.options = options
+        var compiler = Compiler(terms: terms)
+        let compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
+        self.core = SetCore(compiled: compiled, compiler: compiler, options: options, terms: terms)
+    }
+
+    /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
+    /// ``ruleResults(_:state:into:)``'s answer.
+    public var topLevelRuleCount: Int { flatRules.count }
+
+    /// The flat index of a top-level rule (by its uid or JSON pointer), as ``ruleResults(_:state:into:)`` orders them.
+    public func ruleIndex(of ref: String) -> Int? { ruleIndex[ref] }
+
+    /// Convenience: validates, compiles and evaluates once.
+    public static func evaluate(_ policies: [ODRLPolicy], request: ODRLRequest, state: ODRLWorldState = .empty,
+                                options: ODRLEvaluationOptions = .standard) throws(DiagnosticError) -> ODRLDecision {
+        try ODRLPolicySet(policies, options: options).evaluate(request, state: state)
+    }
+
+    /// Decides `request` in `state`, with the rule-level trace.
+    ///
+    /// With `explain: false` the trace keeps every rule's match, activation and deontic state but
+    /// its `why` sentences are empty: the fast path for batch decisions that only look at states.
+    public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty, explain: Bool = true) -> ODRLDecision {
+        let input = lower(request, state: state)
+        return withUnsafePointer(to: input) { p in
+            var ev = Evaluation(set: core, input: p, request: request, duties: state.duties, explain: explain)
+            return ev.run()
+        }
+    }
+
+    /// Decides `request` and returns only the outcome (no trace sentences).
+    public func outcome(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision.Outcome {
+        let input = lower(request, state: state)
+        return withUnsafePointer(to: input) { p in
+            var ev = Evaluation(set: core, input: p, request: request, duties: state.duties, explain: false)
+            return ev.run().outcome
+        }
+    }
+
+    /// What the engine finds for each top-level rule (each policy's permissions, then its
+    /// prohibitions, in order): match, activation, which constraints fail, whether a duty blocks.
+    ///
+    /// The same evaluator as ``evaluate(_:state:explain:)`` (same truths, same activations), without
+    /// sentences and without building a trace: for callers that ask one rich question per request and
+    /// map constraint positions to their own terms. Unlike the trace, a rule's constraints are
+    /// evaluated even when the rule does not match, so that every failing dimension is known.
+    /// `results` is cleared and refilled (reuse one buffer across calls).
+    public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
+        withUnsafePointer(to: input) { p in
+            var ev = Evaluation(set: core, input: p, request: nil, duties: state.duties, explain: false)
+            ev.results(into: &results)
+        }
+    }
+
+    /// ``ruleResults(_:state:into:)`` for a request not yet lowered.
+    public func ruleResults(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> [ODRLRuleResult] {
+        var out: [ODRLRuleResult] = []
+        ruleResults(lower(request, state: state), state: state, into: &out)
+        return out
+    }
+
+    /// `request` in this set's lowered form (its terms plus the set's own left operands and texts).
+    func lower(_ request: ODRLRequest, state: ODRLWorldState) -> ODRLInput {
+        var input = ODRLInput(terms: terms, localSlots: localSlotNames.count)
+        for (k, v) in request.context.values {
+            if let slot = terms.slots[k] ?? localSlots[k] { input.set(slot: slot, lowerValue(v)) }
+        }
+        input.setAction(request.action)
+        input.target = subject(request.target, collections: state.assetCollections)
+        input.assignee = subject(request.assignee, collections: state.partyCollections)
+        input.context = request.context
+        for (ref, ctx) in request.ruleValues {
+            guard let rule = ruleIndex[ref] else { continue }
+            for (k, v) in ctx.values {
+                if let slot = terms.slots[k] ?? localSlots[k] { input.setRuleValue(rule: rule, slot: slot, lowerValue(v)) }
+            }
+        }
+        return input
+    }
+
+    func textID(_ s: String) -> Int32 { core.textID(s) }
+    func lowerValue(_ v: ODRLValue) -> ODRLInputValue { core.lowerValue(v) }
+
+    func subject(_ iri: String?, collections: [String: Set<String>]) -> ODRLSubject {
+        guard let iri else { return ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: true) }
+        var ids: [Int32] = []
+        var names: [String] = []
+        for (name, members) in collections where members.contains(iri) {
+            names.append(name)
+            let id = textID(name)
+            if id >= 0 { ids.append(id) }
+        }
+        return ODRLSubject(iri: iri, selfID: textID(iri), collectionIDs: ids, collections: names, localResolved: true)
+    }
+}
+
+/// The compiled form of a policy set (see ``ODRLPolicySet``).
+final class SetCore: Sendable {
     let compiled: [CompiledPolicy]
     let actions: ActionTable
+    let options: ODRLEvaluationOptions
     /// How many trace entries an evaluation can produce (to size its buffer once).
     let ruleCount: Int
     /// Request action spelling -> canonical name and broader-action ids.
     let requestActions: [String: (String, [Int32])]
-    /// The shared interning table this set was compiled against (see ``ODRLTerms``).
-    public let terms: ODRLTerms
+    let terms: ODRLTerms
     /// Left operands of this set's constraints that `terms` does not know: name -> slot (from `terms.slotCount` on).
     let localSlots: [String: Int]
     let localSlotNames: [String]
@@ -35,26 +173,12 @@ public struct ODRLPolicySet: Sendable {
     /// Flat rule index -> (policy, kind, index within the policy's list).
     let flatRules: [(policy: Int, prohibition: Bool, rule: Int)]
 
-    /// Validates and compiles `policies`. Throws every validation error (with JSON paths under
-    /// `$.policies[i]`) when any policy is invalid: an invalid policy is never used for a decision.
-    ///
-    /// `terms` is an interning table shared by many sets (see ``ODRLTerms``): a request lowered once
-    /// with it (``ODRLInput``) can then be evaluated against each of them without any string work.
-    public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty) throws(DiagnosticError) {
-        var diags: [Diagnostic] = []
-        for (i, p) in policies.enumerated() {
-            diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
-        }
-        let errors = diags.filter { $0.severity == .error }
-        if !errors.isEmpty { throw DiagnosticError(errors) }
-        self.policies = policies
-        self.warnings = diags
-        self.options = options
-        self.terms = terms
-        var compiler = Compiler(terms: terms)
-        self.compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
+    init(compiled: [CompiledPolicy], compiler: Compiler, options: ODRLEvaluationOptions, terms: ODRLTerms) {
+        self.compiled = compiled
         self.actions = compiler.table
         self.requestActions = compiler.table.spellings()
+        self.options = options
+        self.terms = terms
         self.localSlots = compiler.localSlots
         self.localSlotNames = compiler.localSlotNames
         self.localTexts = compiler.localTexts
@@ -77,73 +201,6 @@ public struct ODRLPolicySet: Sendable {
         self.flatRules = flat
     }
 
-    /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
-    /// ``ruleResults(_:state:into:)``'s answer.
-    public var topLevelRuleCount: Int { flatRules.count }
-
-    /// The flat index of a top-level rule (by its uid or JSON pointer), as ``ruleResults(_:state:into:)`` orders them.
-    public func ruleIndex(of ref: String) -> Int? { ruleIndex[ref] }
-
-    /// Convenience: validates, compiles and evaluates once.
-    public static func evaluate(_ policies: [ODRLPolicy], request: ODRLRequest, state: ODRLWorldState = .empty,
-                                options: ODRLEvaluationOptions = .standard) throws(DiagnosticError) -> ODRLDecision {
-        try ODRLPolicySet(policies, options: options).evaluate(request, state: state)
-    }
-
-    /// Decides `request` in `state`, with the rule-level trace.
-    ///
-    /// With `explain: false` the trace keeps every rule's match, activation and deontic state but
-    /// its `why` sentences are empty: the fast path for batch decisions that only look at states.
-    public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty, explain: Bool = true) -> ODRLDecision {
-        var ev = Evaluation(set: self, input: lower(request, state: state), request: request, state: state, explain: explain)
-        return ev.run()
-    }
-
-    /// Decides `request` and returns only the outcome (no trace sentences).
-    public func outcome(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision.Outcome {
-        var ev = Evaluation(set: self, input: lower(request, state: state), request: request, state: state, explain: false)
-        return ev.run().outcome
-    }
-
-    /// What the engine finds for each top-level rule (each policy's permissions, then its
-    /// prohibitions, in order): match, activation, which constraints fail, whether a duty blocks.
-    ///
-    /// The same evaluator as ``evaluate(_:state:explain:)`` (same truths, same activations), without
-    /// sentences and without building a trace: for callers that ask one rich question per request and
-    /// map constraint positions to their own terms. Unlike the trace, a rule's constraints are
-    /// evaluated even when the rule does not match, so that every failing dimension is known.
-    /// `results` is cleared and refilled (reuse one buffer across calls).
-    public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
-        var ev = Evaluation(set: self, input: input, request: nil, state: state, explain: false)
-        ev.results(into: &results)
-    }
-
-    /// ``ruleResults(_:state:into:)`` for a request not yet lowered.
-    public func ruleResults(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> [ODRLRuleResult] {
-        var out: [ODRLRuleResult] = []
-        ruleResults(lower(request, state: state), state: state, into: &out)
-        return out
-    }
-
-    /// `request` in this set's lowered form (its terms plus the set's own left operands and texts).
-    func lower(_ request: ODRLRequest, state: ODRLWorldState) -> ODRLInput {
-        var input = ODRLInput(terms: terms, localSlots: localSlotNames.count)
-        for (k, v) in request.context.values {
-            if let slot = terms.slots[k] ?? localSlots[k] { input.values[slot] = lowerValue(v) }
-        }
-        input.setAction(request.action)
-        input.target = subject(request.target, collections: state.assetCollections)
-        input.assignee = subject(request.assignee, collections: state.partyCollections)
-        input.context = request.context
-        for (ref, ctx) in request.ruleValues {
-            guard let rule = ruleIndex[ref] else { continue }
-            for (k, v) in ctx.values {
-                if let slot = terms.slots[k] ?? localSlots[k] { input.overrides.append((Int32(rule), Int32(slot), lowerValue(v))) }
-            }
-        }
-        return input
-    }
-
     /// Text id of `s` (already expanded) in this set: the shared terms', else the set's own, else -1.
     @inline(__always)
     func textID(_ s: String) -> Int32 { terms.texts[s] ?? localTexts[s] ?? -1 }
@@ -154,18 +211,6 @@ public struct ODRLPolicySet: Sendable {
         case .list(let l): return ODRLInputValue(v, textID: ODRLInputValue.notText, members: l.map(lowerValue))
         default: return ODRLInputValue(v, textID: ODRLInputValue.notText)
         }
-    }
-
-    func subject(_ iri: String?, collections: [String: Set<String>]) -> ODRLSubject {
-        guard let iri else { return ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: true) }
-        var ids: [Int32] = []
-        var names: [String] = []
-        for (name, members) in collections where members.contains(iri) {
-            names.append(name)
-            let id = textID(name)
-            if id >= 0 { ids.append(id) }
-        }
-        return ODRLSubject(iri: iri, selfID: textID(iri), collectionIDs: ids, collections: names, localResolved: true)
     }
 }
 
@@ -248,6 +293,28 @@ public struct ODRLInputValue: Sendable {
         self.textID = textID
         self.members = members
     }
+
+    /// The plain-data view the evaluator's fast path reads (no reference counting).
+    var fast: FastValue {
+        switch value {
+        case .text: FastValue(tag: FastValue.text, id: textID, num: 0)
+        case .number(let d): FastValue(tag: FastValue.number, id: -2, num: d)
+        case .time(let t): FastValue(tag: FastValue.time, id: -2, num: t)
+        case .duration(let d): FastValue(tag: FastValue.duration, id: -2, num: d)
+        case .bool(let b): FastValue(tag: FastValue.bool, id: -2, num: b ? 1 : 0)
+        case .list: FastValue(tag: FastValue.other, id: -2, num: 0)
+        }
+    }
+}
+
+/// A context value as plain data: its kind, its text id, its number. Lists (and absent values of
+/// a set's own left operands) take the general path.
+struct FastValue: Sendable {
+    static let absent: UInt8 = 0, text: UInt8 = 1, number: UInt8 = 2, time: UInt8 = 3, duration: UInt8 = 4, bool: UInt8 = 5, other: UInt8 = 7
+    var tag: UInt8
+    var id: Int32
+    var num: Double
+    static let none = FastValue(tag: absent, id: -2, num: 0)
 }
 
 /// A request's asset or party, lowered: its id and the ids and names of the collections it belongs to.
@@ -266,6 +333,8 @@ public struct ODRLSubject: Sendable {
 public struct ODRLInput: Sendable {
     /// Value per slot (the table's slots, then a set's own).
     var values: [ODRLInputValue?]
+    /// The same values as plain data, for the evaluator's fast path.
+    var fast: [FastValue]
     /// The request's action as given, its canonical name and its broader-action ids (vocabulary ids),
     /// or nil ids when it is not a vocabulary action (resolved per set).
     var action: String = ""
@@ -274,7 +343,7 @@ public struct ODRLInput: Sendable {
     var target = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
     var assignee = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
     /// Values that hold for one top-level rule only: (flat rule index, slot, value).
-    var overrides: [(rule: Int32, slot: Int32, value: ODRLInputValue)] = []
+    var overrides: [(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)] = []
     /// The context as given, to resolve left operands a set knows but the table does not.
     var context: ODRLContext?
     let slotCount: Int
@@ -282,13 +351,24 @@ public struct ODRLInput: Sendable {
     init(terms: ODRLTerms, localSlots: Int) {
         slotCount = terms.slotCount
         values = [ODRLInputValue?](repeating: nil, count: terms.slotCount + localSlots)
+        fast = [FastValue](repeating: .none, count: terms.slotCount + localSlots)
     }
 
     /// An empty input for sets compiled with `terms`.
     public init(terms: ODRLTerms) { self.init(terms: terms, localSlots: 0) }
 
+    /// An input with every slot's value given at once (`values[slot]`, as many as `terms` has slots).
+    init(terms: ODRLTerms, values: [ODRLInputValue?]) {
+        slotCount = terms.slotCount
+        self.values = values
+        fast = values.map { $0?.fast ?? .none }
+    }
+
     /// Sets the value of a slot (``ODRLTerms/slot(_:)``).
-    public mutating func set(slot: Int, _ value: ODRLInputValue?) { values[slot] = value }
+    public mutating func set(slot: Int, _ value: ODRLInputValue?) {
+        values[slot] = value
+        fast[slot] = value?.fast ?? .none
+    }
 
     /// Sets the request's action (any spelling ODRL allows).
     public mutating func setAction(_ name: String) {
@@ -311,7 +391,7 @@ public struct ODRLInput: Sendable {
     /// Gives `value` to the left operand in `slot` for the top-level rule `rule` only (and its duties):
     /// a rule-scoped value, such as a per-grant usage count.
     public mutating func setRuleValue(rule: Int, slot: Int, _ value: ODRLInputValue) {
-        overrides.append((Int32(rule), Int32(slot), value))
+        overrides.append((Int32(rule), Int32(slot), value, value.fast))
     }
 
     /// Drops every rule-scoped value.
@@ -424,57 +504,121 @@ struct CompiledPolicy: Sendable {
     var obligations: [CompiledRule]
 }
 
-struct CompiledEntity: Sendable {
-    var uid: String
+// The compiled rule, entity and atomic constraint are final classes, not structs: the evaluator
+// reads them in its innermost loops, and copying a struct of a dozen arrays and strings out of an
+// array or an enum payload retains and releases every one of them (callgrind: ~900 instructions
+// per constraint, more than evaluating it). A class reference is one retain.
+
+final class CompiledEntity: Sendable {
+    let uid: String
     /// The uid expanded with the policy's `@context` prefixes, when that changes it.
-    var expanded: String?
+    let expanded: String?
     /// A collection's `source` (members may be listed under it instead of the collection's uid).
-    var source: String?
-    var refinements: [CompiledConstraint]
+    let source: String?
+    let refinements: [CompiledConstraint]
     /// Text ids of `uid`, `expanded` and `source` in the set's table (-1: none).
-    var uidID: Int32 = -1
-    var expandedID: Int32 = -1
-    var sourceID: Int32 = -1
+    let uidID: Int32
+    let expandedID: Int32
+    let sourceID: Int32
     /// One of those ids is the set's own (not the shared terms'): an input lowered with the shared
     /// terms alone is then compared by string.
-    var local = false
+    let local: Bool
+
+    init(uid: String, expanded: String?, source: String?, refinements: [CompiledConstraint], uidID: Int32, expandedID: Int32,
+         sourceID: Int32, local: Bool) {
+        self.uid = uid
+        self.expanded = expanded
+        self.source = source
+        self.refinements = refinements
+        self.uidID = uidID
+        self.expandedID = expandedID
+        self.sourceID = sourceID
+        self.local = local
+    }
 }
 
-struct CompiledRule: Sendable {
-    var ref: String
-    var kind: ODRLRuleKind
+final class CompiledRule: Sendable {
+    let ref: String
+    let kind: ODRLRuleKind
     /// nil: any action.
-    var action: Int32?
-    var actionName: String
-    var actionRefinements: [CompiledConstraint]
+    let action: Int32?
+    let actionName: String
+    let actionRefinements: [CompiledConstraint]
     /// nil: any target / any assignee.
-    var targets: [CompiledEntity]?
-    var assignees: [CompiledEntity]?
-    var constraints: [CompiledConstraint]
-    var duties: [CompiledRule]
-    var consequences: [CompiledRule]
+    let targets: [CompiledEntity]?
+    let assignees: [CompiledEntity]?
+    let constraints: [CompiledConstraint]
+    let duties: [CompiledRule]
+    let consequences: [CompiledRule]
     /// Words for the rule: "permission to distribute document/1234".
-    var summary: String
+    let summary: String
+
+    init(ref: String, kind: ODRLRuleKind, action: Int32?, actionName: String, actionRefinements: [CompiledConstraint],
+         targets: [CompiledEntity]?, assignees: [CompiledEntity]?, constraints: [CompiledConstraint], duties: [CompiledRule],
+         consequences: [CompiledRule], summary: String) {
+        self.ref = ref
+        self.kind = kind
+        self.action = action
+        self.actionName = actionName
+        self.actionRefinements = actionRefinements
+        self.targets = targets
+        self.assignees = assignees
+        self.constraints = constraints
+        self.duties = duties
+        self.consequences = consequences
+        self.summary = summary
+    }
 }
 
-indirect enum CompiledConstraint: Sendable {
+enum CompiledConstraint: Sendable {
     case atomic(CompiledAtomic)
     case logical(ODRLVocabulary.LogicalOperator, [CompiledConstraint], String)
 }
 
-struct CompiledAtomic: Sendable {
-    var leftOperand: String
+final class CompiledAtomic: Sendable {
+    let leftOperand: String
     /// The left operand's slot in an ``ODRLInput`` (the shared terms' slot, or the set's own).
-    var slot: Int
-    var op: ODRLVocabulary.Operator?
-    var opTerm: String
-    var values: [CompiledLiteral]
-    var domain: ValueDomain
-    var text: String
+    let slot: Int
+    let op: ODRLVocabulary.Operator?
+    let opTerm: String
+    let values: [CompiledLiteral]
+    let domain: ValueDomain
+    /// The constraint as written, for sentences: its words (``text``, ``valueText``) are made only
+    /// when a sentence needs them (a territory list of 200 countries is not spelled out at compile time).
+    let source: ODRLAtomicConstraint
+    var text: String { Compiler.text(source) }
     /// The right operand and unit in words (`5.00 EUR`).
-    var valueText: String
+    var valueText: String { Compiler.valueText(source) }
     /// Why it can never be evaluated (extension operator, unresolvable reference), or nil.
-    var unevaluable: String?
+    let unevaluable: String?
+    /// Fast path, when every right operand value is a text: their ids (full and compact forms), sorted
+    /// (membership is a binary search instead of comparing a territory list value by value).
+    let textIDs: [Int32]?
+    /// Fast path, when the right operand is one number: it.
+    let number: Double?
+
+    init(leftOperand: String, slot: Int, op: ODRLVocabulary.Operator?, opTerm: String, values: [CompiledLiteral],
+         domain: ValueDomain, source: ODRLAtomicConstraint, unevaluable: String?) {
+        self.leftOperand = leftOperand
+        self.slot = slot
+        self.op = op
+        self.opTerm = opTerm
+        self.values = values
+        self.domain = domain
+        self.source = source
+        self.unevaluable = unevaluable
+        var ids: [Int32] = []
+        var allText = !values.isEmpty
+        for v in values {
+            switch v {
+            case .text(_, let id): ids.append(id)
+            case .prefixed(_, _, let id, let compactID): ids.append(id); ids.append(compactID)
+            case .number: allText = false
+            }
+        }
+        textIDs = allText ? ids.sorted() : nil
+        if values.count == 1, case .number(let n) = values[0] { number = n } else { number = nil }
+    }
 }
 
 enum CompiledLiteral: Sendable {

@@ -32,11 +32,14 @@ enum Truth: Sendable {
 /// original values beside them. (DESIGN.md measured a small rule at 1.6 ns on dense small-int
 /// arrays against 114 ns with `[String: …]` look-ups.)
 struct Evaluation {
-    let set: ODRLPolicySet
-    let input: ODRLInput
+    let set: SetCore
+    /// The lowered request, borrowed for the evaluation's duration (a copy of it would retain each of
+    /// its arrays and strings on every call).
+    let inputPtr: UnsafePointer<ODRLInput>
     /// The request as given: for sentences and for resolving what the lowered input lacks (nil on the fast path).
     let request: ODRLRequest?
-    let state: ODRLWorldState
+    /// Recorded duty states (the rest of the world state is in the lowered input).
+    let duties: [String: ODRLDutyState]
     let explain: Bool
     /// Ids of the request's action and every action it is included in (nil: not an action Clearance knows).
     var requestActions: [Int32]?
@@ -44,27 +47,27 @@ struct Evaluation {
     /// Flat index of the top-level rule being evaluated (for rule-scoped values), or -1.
     var currentRule: Int32 = -1
 
-    init(set: ODRLPolicySet, input: ODRLInput, request: ODRLRequest?, state: ODRLWorldState, explain: Bool) {
+    init(set: SetCore, input: UnsafePointer<ODRLInput>, request: ODRLRequest?, duties: [String: ODRLDutyState], explain: Bool) {
         self.set = set
-        self.input = input
+        self.inputPtr = input
         self.request = request
-        self.state = state
+        self.duties = duties
         self.explain = explain
-        if let ids = input.actionIDs {
+        if let ids = input.pointee.actionIDs {
             requestActions = ids
-            requestActionName = input.actionName
-        } else if let (canonical, ids) = set.requestActions[input.action] {
+            requestActionName = input.pointee.actionName
+        } else if let (canonical, ids) = set.requestActions[input.pointee.action] {
             // an extension action this set interned
             requestActionName = canonical
             requestActions = ids
-        } else if let canonical = ODRLVocabulary.canonicalAction(input.action) {
+        } else if let canonical = ODRLVocabulary.canonicalAction(input.pointee.action) {
             requestActionName = canonical
             requestActions = set.actions.broaderIDs(of: canonical) ?? []
         }
     }
 
     /// The action as the request wrote it (for sentences).
-    var actionAsWritten: String { request?.action ?? input.action }
+    var actionAsWritten: String { request?.action ?? inputPtr.pointee.action }
 
     mutating func run() -> ODRLDecision {
         guard requestActions != nil else {
@@ -161,36 +164,40 @@ struct Evaluation {
     /// One ``ODRLRuleResult`` per top-level rule, from the same checks as ``evaluateRule(_:policy:)``.
     mutating func results(into out: inout [ODRLRuleResult]) {
         out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(set.flatRules.count)
         var flat: Int32 = 0
-        for policy in set.compiled {
-            for r in policy.permissions {
+        // Index loops: the rules are read in place rather than copied out of their arrays (a copy
+        // of a compiled rule retains and releases each of its arrays and strings).
+        let compiled = set.compiled
+        for pi in compiled.indices {
+            for ri in compiled[pi].permissions.indices {
                 currentRule = flat
                 flat += 1
-                out.append(result(r, policy: policy))
+                out.append(result(compiled[pi].permissions[ri], grantsNothing: compiled[pi].grantsNothing != nil))
             }
-            for r in policy.prohibitions {
+            for ri in compiled[pi].prohibitions.indices {
                 currentRule = flat
                 flat += 1
-                out.append(result(r, policy: policy))
+                out.append(result(compiled[pi].prohibitions[ri], grantsNothing: false))
             }
         }
         currentRule = -1
     }
 
-    func result(_ r: CompiledRule, policy: CompiledPolicy) -> ODRLRuleResult {
+    func result(_ r: CompiledRule, grantsNothing: Bool) -> ODRLRuleResult {
         var o = ODRLRuleResult()
         guard let actions = requestActions else { return o }  // unknown action: nothing matches (the trace denies)
         o.actionMatches = r.action.map { actions.contains($0) } ?? true
         var targetEntity: CompiledEntity?
         if let targets = r.targets {
-            targetEntity = targets.first { member(input.target, of: $0) }
+            targetEntity = targets.first { member(target: true, of: $0) }
             o.targetMatches = targetEntity != nil
         } else {
             o.targetMatches = true
         }
         var assigneeEntity: CompiledEntity?
         if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(input.assignee, of: $0) }
+            assigneeEntity = assignees.first { member(target: false, of: $0) }
             o.assigneeMatches = assigneeEntity != nil
         } else {
             o.assigneeMatches = true
@@ -216,7 +223,7 @@ struct Evaluation {
             o.active = all != .unsatisfied
         default:
             o.active = all == .satisfied
-            if r.kind == .permission, policy.grantsNothing != nil { o.active = false }
+            if r.kind == .permission, grantsNothing { o.active = false }
             if dutiesBlock(r.duties) {
                 o.dutyBlocks = true
                 o.active = false
@@ -231,7 +238,7 @@ struct Evaluation {
             var t = Truth.satisfied
             for c in d.constraints { t = t.and(truth(c)) }
             guard t != .unsatisfied else { continue }
-            let deontic = state.duties.isEmpty ? .notSet : state.duties[d.ref] ?? .notSet
+            let deontic: ODRLDutyState = self.duties.isEmpty ? .notSet : self.duties[d.ref] ?? .notSet
             if deontic == .violated || (deontic == .notSet && set.options.pendingDuties == .block) { return true }
         }
         return false
@@ -252,22 +259,22 @@ struct Evaluation {
         }
         var targetEntity: CompiledEntity?
         if let targets = r.targets {
-            targetEntity = targets.first { member(input.target, of: $0) }
+            targetEntity = targets.first { member(target: true, of: $0) }
             if targetEntity == nil {
                 matched = false
                 if explain {
-                    why.append(input.target.iri.map { "does not match: the asset `\($0)` is not \(names(targets)) nor in it" }
+                    why.append(inputPtr.pointee.target.iri.map { "does not match: the asset `\($0)` is not \(names(targets)) nor in it" }
                                ?? "does not match: the request names no asset, the rule is about \(names(targets))")
                 }
             }
         }
         var assigneeEntity: CompiledEntity?
         if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(input.assignee, of: $0) }
+            assigneeEntity = assignees.first { member(target: false, of: $0) }
             if assigneeEntity == nil {
                 matched = false
                 if explain {
-                    why.append(input.assignee.iri.map { "does not match: the party `\($0)` is not \(names(assignees)) nor a member of it" }
+                    why.append(inputPtr.pointee.assignee.iri.map { "does not match: the party `\($0)` is not \(names(assignees)) nor a member of it" }
                                ?? "does not match: the request names no party, the rule is for \(names(assignees))")
                 }
             }
@@ -340,7 +347,7 @@ struct Evaluation {
                 truth = truth.and(t)
             }
             let applies = truth != .unsatisfied
-            let deontic = state.duties[d.ref] ?? .notSet
+            let deontic = self.duties[d.ref] ?? .notSet
             let what = dutyWords(d)
             if explain {
                 if !applies { why.append("duty \(what) does not apply now") }
@@ -383,15 +390,26 @@ struct Evaluation {
     ///
     /// Compares interned ids; only an entity named by a text the shared terms do not know, met by an
     /// input lowered with the shared terms alone, is compared by string (same answer, slower).
-    func member(_ s: ODRLSubject, of e: CompiledEntity) -> Bool {
-        guard let iri = s.iri else { return false }
-        if !e.local || s.localResolved {
-            if s.selfID >= 0 && (s.selfID == e.uidID || s.selfID == e.expandedID) { return true }
-            for c in s.collectionIDs where c == e.uidID || c == e.expandedID || c == e.sourceID { return true }
+    func member(target: Bool, of e: CompiledEntity) -> Bool {
+        // Read in place through the pointer: passing the subject by value would copy (retain) its arrays.
+        let offset = target ? Evaluation.targetOffset : Evaluation.assigneeOffset
+        return member(UnsafeRawPointer(inputPtr).advanced(by: offset).assumingMemoryBound(to: ODRLSubject.self), of: e)
+    }
+
+    static let targetOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.target) ?? 0
+    static let assigneeOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.assignee) ?? 0
+
+    func member(_ sp: UnsafePointer<ODRLSubject>, of e: CompiledEntity) -> Bool {
+        guard let iri = sp.pointee.iri else { return false }
+        let s = sp
+        if !e.local || s.pointee.localResolved {
+            let selfID = s.pointee.selfID
+            if selfID >= 0 && (selfID == e.uidID || selfID == e.expandedID) { return true }
+            for c in s.pointee.collectionIDs where c == e.uidID || c == e.expandedID || c == e.sourceID { return true }
             return false
         }
         if iri == e.uid || iri == e.expanded { return true }
-        for c in s.collections where c == e.uid || c == e.expanded || c == e.source { return true }
+        for c in s.pointee.collections where c == e.uid || c == e.expanded || c == e.source { return true }
         return false
     }
 
@@ -461,18 +479,96 @@ struct Evaluation {
     /// else the input's, else (a left operand only this set knows) the request context's.
     @inline(__always)
     func value(_ slot: Int) -> ODRLInputValue? {
-        if !input.overrides.isEmpty, currentRule >= 0 {
-            for o in input.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.value }
+        if !inputPtr.pointee.overrides.isEmpty, currentRule >= 0 {
+            for o in inputPtr.pointee.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.value }
         }
-        if slot < input.values.count { return input.values[slot] }
+        if slot < inputPtr.pointee.values.count { return inputPtr.pointee.values[slot] }
         let name = set.localSlotNames[slot - set.terms.slotCount]
-        return (input.context ?? request?.context)?.values[name].map { set.lowerValue($0) }
+        return (inputPtr.pointee.context ?? request?.context)?.values[name].map { set.lowerValue($0) }
     }
 
     func truth(_ a: CompiledAtomic) -> Truth {
         if a.unevaluable != nil { return .unknown }
+        if let t = fastTruth(a) { return t }
         guard let value = value(a.slot) else { return .unknown }
         return compare(value, a)
+    }
+
+    /// The plain-data view of the value in `slot` for the rule being evaluated (see ``value(_:)``),
+    /// or `.other` when only the general path can tell.
+    @inline(__always)
+    func fastValue(_ slot: Int) -> FastValue {
+        if !inputPtr.pointee.overrides.isEmpty, currentRule >= 0 {
+            for o in inputPtr.pointee.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.fast }
+        }
+        if slot < inputPtr.pointee.fast.count { return inputPtr.pointee.fast[slot] }
+        return FastValue(tag: FastValue.other, id: -2, num: 0)
+    }
+
+    /// The truth of a constraint from plain data alone (no strings, no reference counting): a text
+    /// compared by id with a sorted id list, or a number with one number; nil when the general path
+    /// must decide (lists, texts read as numbers, texts the shared terms did not know). Gives exactly
+    /// what ``compare(_:_:)`` gives.
+    @inline(__always)
+    func fastTruth(_ a: CompiledAtomic) -> Truth? {
+        guard let op = a.op else { return .unknown }
+        let v = fastValue(a.slot)
+        switch v.tag {
+        case FastValue.absent:
+            return .unknown
+        case FastValue.text:
+            guard let ids = a.textIDs, v.id >= 0 || set.localTexts.isEmpty else { return nil }
+            let found: Bool
+            switch op {
+            case .isA, .isAnyOf, .isPartOf, .isNoneOf:
+                found = v.id >= 0 && Evaluation.sortedContains(ids, v.id)
+                return (op == .isNoneOf) != found ? .satisfied : .unsatisfied
+            case .eq, .neq:
+                // one right operand value (its full and compact ids)
+                guard a.values.count == 1 else { return nil }
+                found = v.id >= 0 && Evaluation.sortedContains(ids, v.id)
+                return (op == .neq) != found ? .satisfied : .unsatisfied
+            default:
+                return nil
+            }
+        case FastValue.number, FastValue.time, FastValue.duration, FastValue.bool:
+            guard let n = a.number else { return nil }
+            let domainOK: Bool
+            switch v.tag {
+            case FastValue.number: domainOK = a.domain != .text
+            case FastValue.time: domainOK = a.domain == .time
+            case FastValue.duration: domainOK = a.domain == .duration
+            default: domainOK = a.domain == .bool
+            }
+            guard domainOK else {
+                return op == .isAnyOf || op == .isA || op == .isPartOf || op == .isNoneOf || op == .isAllOf || op == .hasPart ? nil : .unknown
+            }
+            let x = v.num
+            switch op {
+            case .eq: return x == n ? .satisfied : .unsatisfied
+            case .neq: return x == n ? .unsatisfied : .satisfied
+            case .lt: return x < n ? .satisfied : .unsatisfied
+            case .lteq: return x <= n ? .satisfied : .unsatisfied
+            case .gt: return x > n ? .satisfied : .unsatisfied
+            case .gteq: return x >= n ? .satisfied : .unsatisfied
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    @inline(__always)
+    static func sortedContains(_ ids: [Int32], _ id: Int32) -> Bool {
+        var lo = 0
+        var hi = ids.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            let x = ids[mid]
+            if x == id { return true }
+            if x < id { lo = mid &+ 1 } else { hi = mid }
+        }
+        return false
     }
 
     func number(_ v: ODRLValue, _ domain: ValueDomain) -> Double? {

@@ -85,6 +85,13 @@ extension String {
 struct Validation {
     var diagnostics: [Diagnostic] = []
     var ruleIDs: [String: String] = [:]
+    /// Constraint lists already checked and found clean. A policy often repeats one list (a
+    /// compiled agreement gives each action of a grant its own rule with the grant's constraints,
+    /// territory lists of hundreds of countries included); checking it again could only find
+    /// nothing again, as no check depends on where the list sits.
+    /// Keyed by the list's storage: the same array shared by several rules (as the news layer
+    /// builds them) is one key; hashing the lists' contents cost as much as checking them.
+    var cleanLists: Set<UnsafeRawPointer> = []
 
     mutating func error(_ code: String, _ message: String, at path: String, hint: String? = nil,
                         category: Diagnostic.Category = .invalidPolicy) {
@@ -241,7 +248,11 @@ struct Validation {
         constraintList(e.refinements, at: path + ".refinement")
     }
 
-    mutating func checkIRI(_ s: String, at path: String) {
+    mutating func checkIRI(_ s: String, at path: @autoclosure () -> String) {
+        // Bytes first (a compiled agreement has a few IRIs per rule, and walking Characters costs
+        // ~300 instructions each); only a string holding one of those bytes is checked by Character.
+        guard s.utf8.contains(where: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 }) else { return }
+        let path = path()
         if s.contains(where: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "<" || $0 == ">" || $0 == "\"" }) {
             error("odrl.invalid_iri", "`\(s)` is not an IRI (it contains spaces or forbidden characters)", at: path,
                   category: .malformedInput)
@@ -249,8 +260,13 @@ struct Validation {
     }
 
     mutating func constraintList(_ list: [ODRLConstraint], at path: String) {
+        if list.isEmpty { return }
+        let key = list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if let key, cleanLists.contains(key) { return }
+        let before = diagnostics.count
         for (i, c) in list.enumerated() { constraint(c, at: "\(path)[\(i)]") }
         contradictions(list, at: path)
+        if diagnostics.count == before, let key { cleanLists.insert(key) }
     }
 
     mutating func constraint(_ c: ODRLConstraint, at path: String) {
@@ -286,7 +302,9 @@ struct Validation {
                   hint: "use an XML Schema type such as xsd:dateTime, xsd:decimal, xsd:integer, xsd:string")
         }
         for (i, lit) in a.rightOperand.enumerated() {
-            let lp = path + ".rightOperand" + (a.rightOperandIsList ? "[\(i)]" : "")
+            // The literal's path is spelled out only for a diagnostic (a compiled agreement's
+            // territory lists hold hundreds of literals, all valid).
+            var lp: String { path + ".rightOperand" + (a.rightOperandIsList ? "[\(i)]" : "") }
             if case .typed(_, let dt) = lit, !ODRLVocabulary.knownDataTypes.contains(dt), !dt.contains("://") {
                 error("odrl.unknown_data_type", "`\(dt)` is not a datatype Clearance knows", at: lp + ".@type",
                       hint: "use an XML Schema type such as xsd:dateTime, xsd:decimal, xsd:integer, xsd:string")
@@ -332,7 +350,8 @@ struct Validation {
                   a.rightOperand.count == 1 else { continue }
             let lit = a.rightOperand[0]
             let domain = ValueDomain.of(lit, leftOperand: lo, dataType: a.dataType)
-            let key = "\(lo)|\(a.unit ?? "")|\(domain)"
+            // Concatenation, not interpolation: interpolating the enum went through reflection.
+            let key = lo + "|" + (a.unit ?? "") + "|" + domain.words
             let n = domain == .text ? nil : domain.number(lit.lexical)
             let text = "\(a.leftOperand) \(a.operatorTerm) \(lit.lexical)"
             let lexical = domain == .text ? ODRLVocabulary.expand(lit.lexical) : lit.lexical

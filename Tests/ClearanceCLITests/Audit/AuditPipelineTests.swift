@@ -1,4 +1,5 @@
 import ClearanceCore
+import ClearanceStore
 import Foundation
 import Testing
 @testable import ClearanceCLI
@@ -30,10 +31,14 @@ import Testing
     func threadedAndSequentialRunsWriteTheSameReport(_ format: String) throws {
         let big = try Self.bigLog()
         for logs in [[AuditPaths.seedLog], [AuditPaths.seedCSV], [big], [big, AuditPaths.seedLog]] {
-            let threaded = try Self.report(logs, format: format)
             let sequential = try Self.report(logs, format: format, ["--no-pipeline"])
-            #expect(!threaded.isEmpty)
-            #expect(threaded == sequential, "\(format) \(logs.map { ($0 as NSString).lastPathComponent })")
+            #expect(!sequential.isEmpty)
+            // Default (one decide worker per core, at least 2), deciding on the main thread with read-ahead
+            // and writer threads, and an odd number of decide workers.
+            for threads in [[], ["--decide-threads", "1"], ["--decide-threads", "3"]] {
+                let threaded = try Self.report(logs, format: format, threads)
+                #expect(threaded == sequential, "\(format) \(threads) \(logs.map { ($0 as NSString).lastPathComponent })")
+            }
         }
     }
 
@@ -67,6 +72,18 @@ import Testing
         #expect(try Self.report([big], format: "jsonl") == Array(jsonl.utf8))
     }
 
+    /// The decision cache is off by default now; with it on, the findings are the same (on the threaded path too).
+    @Test func theDecisionCacheChangesNothing() throws {
+        let log = try AuditPaths.tempDir() + "/random.jsonl"
+        try DecisionCacheTests.randomLog(count: 3000, seed: 7).write(toFile: log, atomically: true, encoding: .utf8)
+        for extra in [[], ["--decide-threads", "1"]] {
+            let plain = try Self.report([log], format: "jsonl", extra)
+            let cached = try Self.report([log], format: "jsonl", extra + ["--decision-cache"])
+            #expect(plain == cached)
+            #expect(!plain.isEmpty)
+        }
+    }
+
     /// A use of Anadolu Review's photo licence (2 uses a day) at `time` on 2026-06-10.
     static func quotaLine(_ id: String, _ time: String) -> String {
         #"{"id":"\#(id)","subscriber":"anadolu-review","source":"ilkha","asset":{"id":"ilkha-1","kind":"photo","publishedAt":"2026-06-10T07:00:00Z"},"channel":"web","territory":"TR","at":"2026-06-10T\#(time):00Z","url":"https://ar.example/\#(id)","attribution":"İLKHA / Anadolu Review","link":true}"#
@@ -83,7 +100,7 @@ import Testing
     @Test func quotasAreCountedInTimeOrderAcrossLogs() throws {
         let a = try Self.write([Self.quotaLine("q1", "08:00"), Self.quotaLine("q3", "10:00")])
         let b = try Self.write([Self.quotaLine("q2", "09:00")])
-        for extra in [[], ["--no-pipeline"]] {
+        for extra in [[], ["--no-pipeline"], ["--decide-threads", "3"]] {
             let (_, report) = try audit([a, b], extra)
             let fs = report?["findings"]?.arrayValue ?? []
             #expect(fs.map { $0["code"]?.stringValue } == ["quota_exceeded"])
@@ -121,5 +138,36 @@ import Testing
                                                             "--format", "jsonl", "-o", out, "--no-progress"] + extra)
             #expect(status == 65)
         }
+    }
+}
+
+/// `usage import` decides on every core; the ledger must hold exactly what one decider would write.
+@Suite(.serialized) struct UsageImportParallelTests {
+    @Test func parallelImportRecordsWhatOneDeciderRecords() throws {
+        let big = try AuditPipelineTests.bigLog(copies: 60)
+        var ledgers: [[String]] = []
+        for threads in [1, 2, 3] {
+            let db = try AuditPaths.tempDir() + "/i.sqlite"
+            #expect(try runCommand(ClearanceCommand.self, ["contract", "import", AuditPaths.agreements, "--db", db,
+                                                           "--policies", AuditPaths.policies]) == 0)
+            let store = try Store.open(path: db)
+            let context = try AuditContext.load(agreementFiles: [], store: store, policies: AuditPaths.policies, requireAgreements: false)
+            let stored = Set(try store.allAgreementHistories().map(\.id))
+            let importer = UsageImporter(readers: [try UsageLogReader(path: big)],
+                                         auditors: (0..<threads).map { _ in context.freshAuditor(decisionCache: true) },
+                                         storedAgreements: stored, skipMalformed: true)
+            let result = try store.importUsage(at: Date(timeIntervalSince1970: 1_800_000_000)) { try importer.nextBatch() }
+            #expect(result.inserted == 19 * 60)
+            var rows: [String] = []
+            try store.forEachUse { r in
+                rows.append("\(r.seq) \(r.eventId) \(r.agreementId ?? "-") \(r.grantPosition ?? -1) \(r.decision ?? "-") \(r.rowHash)")
+            }
+            ledgers.append(rows)
+        }
+        #expect(ledgers[0] == ledgers[1])
+        #expect(ledgers[0] == ledgers[2])
+        // Quotas were in play: some uses over a quota were recorded as denied.
+        #expect(ledgers[0].contains { $0.contains(" deny ") })
+        #expect(ledgers[0].contains { $0.contains(" permit ") && !$0.contains(" - -1 ") })
     }
 }

@@ -1,0 +1,206 @@
+import ClearanceCore
+import Foundation
+
+// Deciding on two cores without changing a verdict.
+//
+// Quotas are counted per agreement (and grant and period window), and every agreement belongs to
+// exactly one subscriber. So the uses that can affect an event's verdict are those of its own
+// subscriber, and the audit is exact as long as each subscriber's events are judged in the order
+// the sequential audit would judge them. `ParallelJudges` gives every subscriber to one worker
+// (a stable hash of its id), and each worker judges its events in the order it receives them —
+// the dispatcher's order, which is the sequential audit's order (logs merged by time, ledger
+// merged in). Each worker has its own decider, decision cache, memo and quota counters; they
+// share the agreement book (read-only, except that each worker prepares only its own
+// subscribers' agreements) and the notice cache (locked). The findings are put back in the
+// dispatcher's order by the writer thread, which follows a list of slots ("the next result of
+// worker 1", "this malformed-line finding") written by the dispatcher. Summaries are kept per
+// worker and added up at the end (every count is a sum; first/last times are min/max).
+//
+// Deadlock-free with bounded queues: the dispatcher hands a batch of slots to the writer only
+// after handing every event those slots refer to to its worker, each worker produces results in
+// order, and nothing else waits on anything.
+
+/// Work for one decide worker.
+enum JudgeWork: Sendable {
+    /// Judge and report (a log event, or a ledger event with `--ledger`).
+    case audit(UsageEvent, file: String, line: Int)
+    /// Count toward quotas only (the ledger during `audit LOG`, events before `--from`).
+    case count(UsageEvent)
+}
+
+/// Decide workers for an audit, fed in order by the dispatcher (``AuditRunner``), findings written in order.
+final class ParallelJudges {
+    private enum Slot: Sendable {
+        case worker(Int)
+        case finding(Finding)
+    }
+
+    private final class Worker: @unchecked Sendable {
+        // @unchecked: `auditor` and `summary` belong to the worker thread until `done` is signalled.
+        let input = BoundedQueue<[JudgeWork]>(capacity: 8)
+        let results = BoundedQueue<[[Finding]]>(capacity: 8)
+        let done = DispatchSemaphore(value: 0)
+        var auditor: Auditor
+        var summary = AuditSummary()
+        private let lock = NSLock()
+        private var error_: Error?
+        var error: Error? { lock.lock(); defer { lock.unlock() }; return error_ }
+
+        init(_ a: Auditor) { auditor = a }
+
+        func run() {
+            while let batch = input.pop() {
+                var out: [[Finding]] = []
+                out.reserveCapacity(batch.count)
+                for w in batch {
+                    switch w {
+                    case .audit(let e, let file, let line):
+                        // After an error, keep the writer going with empty results; the dispatcher stops soon.
+                        guard error == nil else { out.append([]); continue }
+                        do {
+                            let fs = try auditor.audit(e, origin: Auditor.Origin(file: file, line: line))
+                            let r = e.request
+                            summary.countEvent(subscriber: r.subscriber, epoch: r.at.millisecondsSinceEpoch, clean: fs.isEmpty) {
+                                r.at.auditText
+                            }
+                            for f in fs { summary.count(f) }
+                            out.append(fs)
+                        } catch {
+                            fail(error)
+                            out.append([])
+                        }
+                    case .count(let e):
+                        guard error == nil else { continue }
+                        do { try auditor.count(e) } catch { fail(error) }
+                    }
+                }
+                if !out.isEmpty { results.push(out) }
+            }
+            results.close()
+            done.signal()
+        }
+
+        private func fail(_ e: Error) {
+            lock.lock(); defer { lock.unlock() }
+            if error_ == nil { error_ = e }
+        }
+    }
+
+    private let workers: [Worker]
+    private var pending: [[JudgeWork]]
+    private var slots: [Slot] = []
+    private let order = BoundedQueue<[Slot]>(capacity: 8)
+    private let writerDone = DispatchSemaphore(value: 0)
+    private let writerState: WriterState
+    private var finished = false
+    static let batchSize = 512
+
+    private final class WriterState: @unchecked Sendable {
+        // @unchecked: written by the writer thread before `writerDone` is signalled, read after.
+        var count = 0
+        var failure: Diagnostic?
+    }
+
+    /// Starts one thread per auditor and a writer thread rendering into `out` (which nothing else may use until `finish`).
+    init(auditors: [Auditor], out: OutputWriter, render: @escaping FindingSink.Render) {
+        workers = auditors.map { Worker($0) }
+        pending = Array(repeating: [], count: auditors.count)
+        writerState = WriterState()
+        for (k, w) in workers.enumerated() {
+            let t = Thread { w.run() }
+            t.name = "clearance-judge-\(k)"
+            t.start()
+        }
+        let order = order, workers = workers, state = writerState, done = writerDone, o = UncheckedBox(out)
+        let t = Thread {
+            var current: [[[Finding]]?] = Array(repeating: nil, count: workers.count)
+            var position = Array(repeating: 0, count: workers.count)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(1 << 17)
+            var index = 0
+            func emit(_ f: Finding) {
+                render(f, index, &bytes)
+                index += 1
+            }
+            while let batch = order.pop() {
+                for slot in batch {
+                    switch slot {
+                    case .finding(let f): emit(f)
+                    case .worker(let k):
+                        if current[k] == nil || position[k] == current[k]!.count {
+                            current[k] = workers[k].results.pop()
+                            position[k] = 0
+                        }
+                        guard let c = current[k], position[k] < c.count else { continue }  // a worker stopped early
+                        for f in c[position[k]] { emit(f) }
+                        position[k] += 1
+                    }
+                }
+                if state.failure == nil && !bytes.isEmpty {
+                    do throws(Diagnostic) { try o.value.write(bytes: bytes) } catch { state.failure = error }
+                }
+                bytes.removeAll(keepingCapacity: true)
+            }
+            state.count = index
+            done.signal()
+        }
+        t.name = "clearance-write"
+        t.start()
+    }
+
+    /// The worker of a subscriber: a stable hash of its id (FNV-1a), so a run is reproducible.
+    private func worker(for subscriber: String) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in subscriber.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Int(h % UInt64(workers.count))
+    }
+
+    /// Hands an event to its subscriber's worker.
+    func submit(_ work: JudgeWork, subscriber: String) throws {
+        let k = worker(for: subscriber)
+        pending[k].append(work)
+        if case .audit = work { slots.append(.worker(k)) }
+        if pending[k].count >= ParallelJudges.batchSize || slots.count >= ParallelJudges.batchSize { try flush() }
+    }
+
+    /// A finding made by the dispatcher itself (a malformed line), written in its place.
+    func direct(_ f: Finding) throws {
+        slots.append(.finding(f))
+        if slots.count >= ParallelJudges.batchSize { try flush() }
+    }
+
+    /// Workers first, then the slots that refer to their work (see the note on deadlocks above).
+    private func flush() throws {
+        for k in workers.indices where !pending[k].isEmpty {
+            workers[k].input.push(pending[k])
+            pending[k].removeAll(keepingCapacity: true)
+        }
+        if !slots.isEmpty {
+            order.push(slots)
+            slots.removeAll(keepingCapacity: true)
+        }
+        if let e = workers.lazy.compactMap(\.error).first { throw e }
+    }
+
+    /// Ends the run: waits for every worker and the writer; returns the workers' summaries added up and the number of findings.
+    func finish() throws -> (summary: AuditSummary, findings: Int) {
+        guard !finished else { return (AuditSummary(), 0) }
+        finished = true
+        var flushError: Error?
+        do { try flush() } catch { flushError = error }
+        for w in workers { w.input.close() }
+        order.close()
+        for w in workers { w.done.wait() }
+        writerDone.wait()
+        if let e = flushError ?? workers.lazy.compactMap(\.error).first { throw e }
+        if let d = writerState.failure { throw d }
+        var total = AuditSummary()
+        for w in workers { total.add(w.summary) }
+        return (total, writerState.count)
+    }
+
+    deinit {
+        if !finished { _ = try? finish() }
+    }
+}
+

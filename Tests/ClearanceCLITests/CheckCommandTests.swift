@@ -274,6 +274,37 @@ import ClearanceStore
         #expect(r.status == 1)
     }
 
+    /// Agreements that can never be in force (signed after their term ended, terminated before it
+    /// started) are stored, and a batch over them runs to the end, each line denied with the reason
+    /// DESIGN.md rule 3 gives (the table of `never-in-force-cases.json`).
+    @Test func batchOverAgreementsThatCanNeverBeInForce() throws {
+        let dir = try CLI.tempDir()
+        let path = dir.appendingPathComponent("n.sqlite").path
+        let store = try Store.open(path: path)
+        let table = CLI.root.appendingPathComponent("Tests/ClearanceCoreTests/Fixtures/news/never-in-force-cases.json")
+        let cases = try JSONParser.parse(Array(Data(contentsOf: table))).arrayValue ?? []
+        #expect(cases.count >= 15)
+        var agreements: [String: Agreement] = [:]
+        var lines: [String] = []
+        var expected: [String] = []
+        for (i, c) in cases.enumerated() {
+            var a = try #require(Agreement.parse(c["agreement"] ?? .null).0)
+            a.subscriber = Subscriber(id: a.id.lowercased())  // one subscriber per agreement: one reason per line
+            agreements[a.id] = a
+            let at = c["at"]?.stringValue ?? ""
+            lines.append(#"{"id":"n\#(i)","subscriber":"\#(a.subscriber.id)","source":"ilkha","asset":{"id":"a","kind":"text"},"channel":"web","territory":"LB","at":"\#(at)"}"#)
+            expected.append(c["code"]?.stringValue ?? "?")
+        }
+        try store.addAgreements(agreements.keys.sorted().compactMap { agreements[$0] },
+                                policies: PolicyFolder(path: CLI.root.appendingPathComponent("Policies").path))
+        let r = try CLI.run(["check", "--db", path, "--batch", "-", "--no-log"], stdin: lines.joined(separator: "\n"))
+        #expect(r.status == 1, "\(r.stderr)")
+        let out = try r.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        #expect(out.count == cases.count, "\(r.stderr)")
+        #expect(out.map { $0["decision"]?.stringValue ?? "-" } == Array(repeating: "deny", count: cases.count))
+        #expect(out.map { $0["reasons"]?.arrayValue?.first?["code"]?.stringValue ?? "-" } == expected)
+    }
+
     @Test func batchAgainstTheDatabase() throws {
         let (path, store) = try Self.database()
         let lines = (0..<2500).map { i in

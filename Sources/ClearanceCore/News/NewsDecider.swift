@@ -315,7 +315,8 @@ public struct PreparedAgreement: Sendable {
                       quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")
     }
 
-    /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug).
+    /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug;
+    /// an agreement that can never be in force is accepted and denies with the reason that applies).
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
         let memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
         var grantDims: [[GrantDimension]] = []
@@ -368,7 +369,16 @@ public struct PreparedAgreement: Sendable {
             }
             policies.append(probe)
         }
-        let set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms)
+        // An agreement whose activity constraints contradict each other (a subscription signed on or
+        // after its term's end: `dateTime >= signedAt` and `dateTime < end`; a termination on or before
+        // the term's start: `dateTime < terminatedAt` and `dateTime >= start`) is legal data that can
+        // never be in force. The validator would refuse such a rule (`odrl.contradictory_constraints`);
+        // for agreements it is kept as a warning, so the rules are compiled and evaluated by the
+        // engine like any other: each constraint fails or holds on its own at the request's time, and
+        // `outcome` reads the same failing bits as for any inactive agreement (terminated, not
+        // started, expired, then not prior, DESIGN.md rule 3). One evaluator, same reasons.
+        let set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
+                                    neverApplicableRules: .warning)
         for g in grants.indices {
             let permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil)
             grants[g].permitMessage = permit.message

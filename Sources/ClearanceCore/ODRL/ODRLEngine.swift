@@ -37,10 +37,20 @@ public struct ODRLPolicySet: Sendable {
     ///
     /// `terms` is an interning table shared by many sets (see ``ODRLTerms``): a request lowered once
     /// with it (``ODRLInput``) can then be evaluated against each of them without any string work.
-    public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty) throws(DiagnosticError) {
+    ///
+    /// `neverApplicableRules: .warning` keeps a rule whose constraints can never hold together
+    /// (`odrl.contradictory_constraints`) as a warning instead of refusing the policy: the rule is
+    /// compiled like any other and is simply never in force, each of its constraints evaluated (and
+    /// reported failing) on its own. For policies built from data that is legal but can never apply
+    /// (a news agreement signed after its term ended); a hand-written policy keeps the error.
+    public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty,
+                neverApplicableRules: Diagnostic.Severity = .error) throws(DiagnosticError) {
         var diags: [Diagnostic] = []
         for (i, p) in policies.enumerated() {
             diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
+        }
+        if neverApplicableRules != .error {
+            for k in diags.indices where diags[k].code == "odrl.contradictory_constraints" { diags[k].severity = neverApplicableRules }
         }
         let errors = diags.filter { $0.severity == .error }
         if !errors.isEmpty { throw DiagnosticError(errors) }

@@ -378,7 +378,7 @@ public struct PreparedAgreement: Sendable {
         // `outcome` reads the same failing bits as for any inactive agreement (terminated, not
         // started, expired, then not prior, DESIGN.md rule 3). One evaluator, same reasons.
         let set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
-                                    neverApplicableRules: .warning)
+                                    neverApplicableRules: .warning, keepPolicies: false)
         for g in grants.indices {
             let permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil)
             grants[g].permitMessage = permit.message

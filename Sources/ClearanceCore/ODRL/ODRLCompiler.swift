@@ -124,6 +124,9 @@ struct Compiler {
         case .logical(let l):
             return .logical(l.op, l.operands.map { constraint($0) }, l.uid ?? l.op.rawValue)
         case .atomic(let a):
+            // A long list (a territory list) compiled with shared terms is shared per process: see SharedAtomics.
+            let shareable = a.rightOperand.count >= SharedAtomics.minimumValues && prefixes.isEmpty && terms.textCount > 0
+            if shareable, let kept = terms.sharedAtomics.get(a) { return .atomic(kept) }
             let lo = a.canonicalLeftOperand ?? a.leftOperand
             let op = a.knownOperator
             let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
@@ -149,6 +152,15 @@ struct Compiler {
             let key = ODRLContext.key(lo)
             let c = CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
                                    domain: domain, source: a, unevaluable: unevaluable)
+            // Only a constraint that uses no slot or text id of this set's own is the same in every set.
+            let sharedOnly = c.slot < terms.slotCount && values.allSatisfy {
+                switch $0 {
+                case .number: return true
+                case .text(_, let id): return id < Int32(terms.textCount)
+                case .prefixed: return false
+                }
+            }
+            if shareable && sharedOnly { return .atomic(terms.sharedAtomics.keep(a, c)) }
             return .atomic(c)
         }
     }

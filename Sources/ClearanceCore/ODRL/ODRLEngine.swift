@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Policies validated and compiled once, ready to evaluate many requests: the ODRL engine.
 ///
 /// ```swift
@@ -11,7 +19,8 @@
 /// unknown constraint is not in force, while a prohibition or a duty with one is taken to apply
 /// (fail closed), and the trace says why.
 public struct ODRLPolicySet: Sendable {
-    /// The policies as given.
+    /// The policies as given (empty when compiled with `keepPolicies: false`: the evaluator reads
+    /// only the compiled form).
     public let policies: [ODRLPolicy]
     /// Warnings found while validating (errors make the initialiser throw).
     public let warnings: [Diagnostic]
@@ -43,8 +52,13 @@ public struct ODRLPolicySet: Sendable {
     /// compiled like any other and is simply never in force, each of its constraints evaluated (and
     /// reported failing) on its own. For policies built from data that is legal but can never apply
     /// (a news agreement signed after its term ended); a hand-written policy keeps the error.
+    ///
+    /// `keepPolicies: false` does not keep the model (``policies`` is then empty): nothing in an
+    /// evaluation reads it, and a process that holds thousands of compiled sets (a news agreement
+    /// each) would otherwise keep every rule, entity and extension twice (bench/PROFILE.md, "Size of
+    /// a prepared agreement").
     public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty,
-                neverApplicableRules: Diagnostic.Severity = .error) throws(DiagnosticError) {
+                neverApplicableRules: Diagnostic.Severity = .error, keepPolicies: Bool = true) throws(DiagnosticError) {
         var diags: [Diagnostic] = []
         for (i, p) in policies.enumerated() {
             diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
@@ -54,7 +68,7 @@ public struct ODRLPolicySet: Sendable {
         }
         let errors = diags.filter { $0.severity == .error }
         if !errors.isEmpty { throw DiagnosticError(errors) }
-        self.policies = policies
+        self.policies = keepPolicies ? policies : []
         self.warnings = diags
         self.options = options
         var compiler = Compiler(terms: terms)
@@ -229,6 +243,9 @@ public final class ODRLTerms: Sendable {
     let slotNames: [String]
     /// Expanded text value -> id.
     let texts: [String: Int32]
+    /// Compiled constraints with long right operand lists, shared by every set compiled with this
+    /// table (see ``Compiler/constraint(_:)``).
+    let sharedAtomics = SharedAtomics()
 
     /// A table of these left operands (any spelling: `odrl:spatial`, `spatial`) and text values.
     public init(leftOperands: [String], texts: [String]) {
@@ -276,6 +293,52 @@ public final class ODRLTerms: Sendable {
             if let id = texts[name] { ids.append(id) }
         }
         return ODRLSubject(iri: iri, selfID: texts[iri] ?? -1, collectionIDs: ids, collections: names, localResolved: false)
+    }
+}
+
+/// Compiled atomic constraints with long right operand lists (territory lists of up to 250
+/// countries), shared per process by every policy set compiled with the same ``ODRLTerms``.
+///
+/// Memory (bench/PROFILE.md, "Size of a prepared agreement"): a news agreement's `spatial isAnyOf`
+/// list compiled per set was most of a prepared agreement's ~30–40 KB: the constraint as written
+/// (its `[ODRLLiteral]`), its compiled literals (`[CompiledLiteral]`) and sorted ids, once per grant
+/// and restriction of each of 16,500 agreements, while a workload has a few dozen distinct lists.
+/// A constraint compiles to the same ``CompiledAtomic`` whenever it is equal as written and the
+/// table knows its left operand and every text it holds (no set-local slot or id, no `@context`
+/// prefix): such a compiled constraint is immutable data that depends on nothing else, so one
+/// instance serves every set. The evaluator is unchanged (one evaluator); only storage is shared.
+final class SharedAtomics: @unchecked Sendable {
+    /// Right operand lists shorter than this are compiled per set (cheap, and often unique: dates).
+    static let minimumValues = 8
+    /// At most this many distinct constraints are kept (then new ones are compiled per set).
+    static let capacity = 4096
+    private var table: [ODRLAtomicConstraint: CompiledAtomic] = [:]
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// The shared compiled form of `a`, if one was kept.
+    func get(_ a: ODRLAtomicConstraint) -> CompiledAtomic? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return table[a]
+    }
+
+    /// Keeps `c` as the compiled form of `a` (unless full); returns the instance to use (the first kept).
+    func keep(_ a: ODRLAtomicConstraint, _ c: CompiledAtomic) -> CompiledAtomic {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        if let kept = table[a] { return kept }
+        if table.count < SharedAtomics.capacity { table[a] = c }
+        return c
     }
 }
 

@@ -124,8 +124,10 @@ struct Compiler {
         case .logical(let l):
             return .logical(l.op, l.operands.map { constraint($0) }, l.uid ?? l.op.rawValue)
         case .atomic(let a):
-            // A long list (a territory list) compiled with shared terms is shared per process: see SharedAtomics.
-            let shareable = a.rightOperand.count >= SharedAtomics.minimumValues && prefixes.isEmpty && terms.textCount > 0
+            // A long list (a territory list), or one of IRIs and numbers only (channels, extents, a
+            // portion limit: vocabulary that repeats from policy to policy, unlike dates), compiled
+            // with shared terms is shared per process: see SharedAtomics.
+            let shareable = prefixes.isEmpty && terms.textCount > 0 && SharedAtomics.mayShare(a)
             if shareable, let kept = terms.sharedAtomics.get(a) { return .atomic(kept) }
             let lo = a.canonicalLeftOperand ?? a.leftOperand
             let op = a.knownOperator

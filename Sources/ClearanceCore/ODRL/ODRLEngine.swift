@@ -296,11 +296,13 @@ public final class ODRLTerms: Sendable {
     }
 }
 
-/// Compiled atomic constraints with long right operand lists (territory lists of up to 250
-/// countries), shared per process by every policy set compiled with the same ``ODRLTerms``.
+/// Compiled atomic constraints that repeat from policy to policy (territory lists of up to 250
+/// countries, channel and extent lists, a portion limit), shared per process by every policy set
+/// compiled with the same ``ODRLTerms``.
 ///
 /// Memory (bench/PROFILE.md, "Size of a prepared agreement"): a news agreement's `spatial isAnyOf`
-/// list compiled per set was most of a prepared agreement's ~30–40 KB: the constraint as written
+/// list compiled per set was a large part of a prepared agreement (26 KB → 14 KB RSS with this
+/// sharing and `keepPolicies: false`): the constraint as written
 /// (its `[ODRLLiteral]`), its compiled literals (`[CompiledLiteral]`) and sorted ids, once per grant
 /// and restriction of each of 16,500 agreements, while a workload has a few dozen distinct lists.
 /// A constraint compiles to the same ``CompiledAtomic`` whenever it is equal as written and the
@@ -308,11 +310,37 @@ public final class ODRLTerms: Sendable {
 /// prefix): such a compiled constraint is immutable data that depends on nothing else, so one
 /// instance serves every set. The evaluator is unchanged (one evaluator); only storage is shared.
 final class SharedAtomics: @unchecked Sendable {
-    /// Right operand lists shorter than this are compiled per set (cheap, and often unique: dates).
+    /// Right operand lists this long are shared whatever they hold; shorter ones only when they are
+    /// IRIs and numbers (see ``mayShare(_:)``; a date is compiled per set: often unique).
     static let minimumValues = 8
     /// At most this many distinct constraints are kept (then new ones are compiled per set).
     static let capacity = 4096
     private var table: [ODRLAtomicConstraint: CompiledAtomic] = [:]
+
+    /// Whether `a` may be shared: a long right operand, or a short one likely to repeat across
+    /// policies (IRIs and numbers only: a channel or extent list, a portion limit; not dates), and
+    /// nothing that equality could conflate while sentences would write it differently: no uid,
+    /// status or extension keys, every text ASCII (String equality is canonical equivalence), no -0.
+    static func mayShare(_ a: ODRLAtomicConstraint) -> Bool {
+        let values = a.rightOperand
+        guard !values.isEmpty, a.uid == nil, a.status == nil, a.extensions.isEmpty, a.rightOperandReference == nil,
+              ascii(a.leftOperand), ascii(a.operatorTerm), a.dataType.map(ascii) ?? true, a.unit.map(ascii) ?? true else { return false }
+        let long = values.count >= minimumValues
+        for v in values {
+            switch v {
+            case .iri(let s): if !ascii(s) { return false }
+            case .number(let n): if n == 0 && n.sign == .minus { return false }
+            case .string(let s): if !long || !ascii(s) { return false }
+            case .typed(let s, let t): if !long || !ascii(s) || !ascii(t) { return false }
+            case .bool: if !long { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    private static func ascii(_ s: String) -> Bool { s.utf8.allSatisfy { $0 < 0x80 } }
+
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     init() {

@@ -23,14 +23,14 @@ enum Chain {
             if name == previous { return canonicalViaTree(columns) }
             previous = name
             if out.count > 1 { out.append(0x2C) }
-            FastJSON.writeString(name, to: &out)
+            JSONBytes.appendString(name, to: &out)
             out.append(0x3A)
             switch value.storage {
             case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
             case .int64(let i): out.append(contentsOf: JSONValue.formatNumber(Double(i)).utf8)
             case .double(let d): out.append(contentsOf: JSONValue.formatNumber(d).utf8)
-            case .string(let t): FastJSON.writeString(t, to: &out)
-            case .blob(let b): FastJSON.writeString(SHA256.hexString([UInt8](b)), to: &out)
+            case .string(let t): JSONBytes.appendString(t, to: &out)
+            case .blob(let b): JSONBytes.appendString(SHA256.hexString([UInt8](b)), to: &out)
             }
         }
         out.append(0x7D)

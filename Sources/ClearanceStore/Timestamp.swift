@@ -16,7 +16,7 @@ public enum Timestamp {
         var days = secs / 86_400
         var rem = secs % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d) = CivilCalendar.civilFromDays(Int(days))
         let hh = Int(rem / 3600), mm = Int(rem % 3600 / 60), ss = Int(rem % 60)
         var out = [UInt8]()
         out.reserveCapacity(20)
@@ -29,20 +29,6 @@ public enum Timestamp {
         put(Int(y), 4); out.append(45); put(m, 2); out.append(45); put(d, 2); out.append(84)
         put(hh, 2); out.append(58); put(mm, 2); out.append(58); put(ss, 2); out.append(90)
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// The calendar date of a count of days since 1970-01-01.
-    static func civil(fromDays z0: Int64) -> (Int64, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = Int(doy - (153 * mp + 2) / 5 + 1)
-        let m = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (m <= 2 ? y + 1 : y, m, d)
     }
 }
 

@@ -101,7 +101,7 @@ extension Store {
 ///
 /// Byte-identical to `Chain.rowHash(cols)` for the same row (a test compares both on varied
 /// rows): keys sorted, compact JSON, numbers as `JSONValue.formatNumber`, strings escaped as
-/// `FastJSON.writeString`, absent values as `null`. It skips building a 19-key `JSONObject` and
+/// `JSONBytes.appendString`, absent values as `null`. It skips building a 19-key `JSONObject` and
 /// sorting its keys for every imported row.
 enum LedgerCanonical {
     static func rowHash(_ e: LedgerEntry, seq: Int64, at: String, document: String, recordedAt: String, prev: String,
@@ -126,7 +126,7 @@ enum LedgerCanonical {
         }
         func str(_ k: StaticString, _ v: String?) {
             key(k)
-            if let v { FastJSON.writeString(v, to: &out) } else { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+            if let v { JSONBytes.appendString(v, to: &out) } else { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
         }
         func num(_ k: StaticString, _ v: Double?) {
             key(k)

@@ -67,7 +67,7 @@ enum HolderFinder {
                 }
             }
             // "News Group Newspapers Limited", "Acme Media GmbH": capitalised words ending in a company form.
-            for (i, t) in c.tokens.enumerated() where i > 0 && c.tokens[i - 1].capitalised && 7 < (best?.0 ?? Int.max) && companyForms.contains(c.word(i)) {
+            for i in c.tokens.indices where i > 0 && c.tokens[i - 1].capitalised && 7 < (best?.0 ?? Int.max) && companyForms.contains(c.word(i)) {
                 consider(7, companyName(c, ci, suffix: i))
             }
             if let b = best, b.0 == 1 { return b.1 }

@@ -18,10 +18,10 @@ enum AuditBench {
         var status: Int32 = 0
         do {
             if command == "audit" {
-                var c = try AuditCommand.parse(args)
+                let c = try AuditCommand.parse(args)
                 try c.run()
             } else {
-                var c = try UsageImportCommand.parse(args)
+                let c = try UsageImportCommand.parse(args)
                 try c.run()
             }
         } catch {

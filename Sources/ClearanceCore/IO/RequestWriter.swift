@@ -3,7 +3,7 @@ extension RepublicationRequest {
     /// with no intermediate JSON tree: the decision log stores every logged request in this form.
     public func appendJSON(to out: inout [UInt8]) {
         func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
-        func str(_ s: String) { NewsDecision.appendJSONString(s, to: &out) }
+        func str(_ s: String) { JSONBytes.appendString(s, to: &out) }
         raw("{")
         if let id { raw("\"id\":"); str(id); raw(",") }
         raw("\"subscriber\":"); str(subscriber)

@@ -90,7 +90,7 @@ public struct NewsDecision: Sendable, Hashable {
     public func appendJSON(to out: inout [UInt8]) {
         out.reserveCapacity(out.count + 512)
         func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
-        func str(_ s: String) { NewsDecision.appendJSONString(s, to: &out) }
+        func str(_ s: String) { JSONBytes.appendString(s, to: &out) }
         raw("{\"id\":")
         if let id { str(id) } else { raw("null") }
         raw(",\"decision\":")
@@ -127,48 +127,6 @@ public struct NewsDecision: Sendable, Hashable {
             str(w)
         }
         raw("]}")
-    }
-
-    /// Appends `s` as a JSON string literal, escaping exactly as ``JSONValue/writeString(_:to:)`` does,
-    /// copying unescaped runs of UTF-8 in bulk.
-    static func appendJSONString(_ s: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        var s = s
-        s.withUTF8 { b in
-            var run = 0
-            var i = 0
-            let n = b.count
-            while i < n {
-                let c = b[i]
-                var esc: [UInt8]? = nil
-                var width = 1
-                switch c {
-                case 0x22: esc = [0x5C, 0x22]
-                case 0x5C: esc = [0x5C, 0x5C]
-                case 0x0A: esc = [0x5C, 0x6E]
-                case 0x0D: esc = [0x5C, 0x72]
-                case 0x09: esc = [0x5C, 0x74]
-                case 0xE2 where i + 2 < n && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9):
-                    esc = Array("\\u202\(b[i + 2] == 0xA8 ? "8" : "9")".utf8)
-                    width = 3
-                default:
-                    if c < 0x20 {
-                        let hex = String(c, radix: 16)
-                        esc = Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
-                    }
-                }
-                if let esc {
-                    if i > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i])) }
-                    out.append(contentsOf: esc)
-                    i += width
-                    run = i
-                } else {
-                    i += 1
-                }
-            }
-            if n > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<n])) }
-        }
-        out.append(0x22)
     }
 
     /// Reads a decision back from its JSON form (goldens, the audit's inputs).

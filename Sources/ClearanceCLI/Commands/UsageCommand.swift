@@ -76,7 +76,7 @@ public struct UsageImportCommand: ParsableCommand {
                                      skipMalformed: skipMalformed)
         let result: UsageImportResult
         do {
-            result = try store.importUsage { () throws -> [LedgerEntry]? in try importer.nextBatch() }
+            result = try store.importUsage { () throws -> [LedgerDraft]? in try importer.nextBatch() }
         } catch {
             var ds = error.diagnostics
             if importer.malformedCount > 0 && !skipMalformed {
@@ -103,7 +103,7 @@ public struct UsageImportCommand: ParsableCommand {
     }
 }
 
-/// Pulls batches of ledger entries out of the logs for ``Store/importUsage(at:maxProblems:label:next:)``.
+/// Pulls batches of ledger rows (drafts) out of the logs for ``Store/importUsage(at:maxProblems:next:)``.
 ///
 /// Each event is decided (at its own time, uses counted in the order imported) so the ledger
 /// records the agreement and grant it falls under. A malformed line, unless skipped, makes the
@@ -153,7 +153,7 @@ final class UsageImporter {
     }
 
     /// The next batch; nil at the end. Throws the malformed lines (or a file error) to roll back.
-    func nextBatch() throws(DiagnosticError) -> [LedgerEntry]? {
+    func nextBatch() throws(DiagnosticError) -> [LedgerDraft]? {
         var read: [UsageEvent] = []
         read.reserveCapacity(UsageImporter.batchSize)
         while read.count < UsageImporter.batchSize, k < readers.count {
@@ -184,10 +184,10 @@ final class UsageImporter {
     }
 
     /// Decides a batch, each subscriber's events in order on its decider, the deciders at the same time.
-    private func decide(_ read: [UsageEvent]) throws(DiagnosticError) -> [LedgerEntry] {
+    private func decide(_ read: [UsageEvent]) throws(DiagnosticError) -> [LedgerDraft] {
         var groups = [[Int]](repeating: [], count: deciders.count)
         for (i, e) in read.enumerated() { groups[decider(for: e.request.subscriber)].append(i) }
-        let out = UnsafeMutableBufferPointer<LedgerEntry?>.allocate(capacity: read.count)
+        let out = UnsafeMutableBufferPointer<LedgerDraft?>.allocate(capacity: read.count)
         out.initialize(repeating: nil)
         defer { out.deinitialize(); out.deallocate() }
         let shared = UncheckedBox((read, groups, deciders, storedAgreements, out))
@@ -202,7 +202,8 @@ final class UsageImporter {
                     var agreement: String?
                     var grant: Int?
                     if case .agreement(let id, let gr)? = decision.permittedBy, stored.contains(id) { agreement = id; grant = gr }
-                    out[i] = LedgerEntry(event: e, decision: decision.verdict.rawValue, agreementId: agreement, grantPosition: grant)
+                    // The row made ready here, in parallel: the writer only chains and inserts it (LedgerDraft).
+                    out[i] = LedgerDraft(event: e, decision: decision.verdict.rawValue, agreementId: agreement, grantPosition: grant)
                 } catch {
                     d.error = error
                 }

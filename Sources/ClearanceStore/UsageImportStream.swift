@@ -30,6 +30,13 @@ extension Store {
         next: () throws -> [LedgerDraft]?
     ) throws(DiagnosticError) -> UsageImportResult {
         try write { tx in
+            // A larger page cache for this transaction: the ledger's indexes (time, party, agreement) take
+            // rows in random positions, and once they outgrow the cache each insert reads and writes index
+            // pages through the kernel. Set back when the import ends.
+            let cacheMB = ProcessInfo.processInfo.environment["CLEARANCE_IMPORT_CACHE_MB"].flatMap(Int.init) ?? Store.importCacheMB
+            let previous = try Int.fetchOne(tx.db, sql: "PRAGMA cache_size") ?? -32768
+            try tx.db.execute(sql: "PRAGMA cache_size = -\(max(2, cacheMB) * 1024)")
+            defer { try? tx.db.execute(sql: "PRAGMA cache_size = \(previous)") }
             var inserted = 0, present = 0
             var problems: [Diagnostic] = []
             var more = 0
@@ -78,6 +85,9 @@ extension Store {
             return UsageImportResult(inserted: inserted, alreadyPresent: present)
         }
     }
+
+    /// SQLite's page cache during `usage import`, in MB (`$CLEARANCE_IMPORT_CACHE_MB` overrides it).
+    public static let importCacheMB = 128
 
     /// Number of events in the ledger.
     public func ledgerCount() throws(DiagnosticError) -> Int {

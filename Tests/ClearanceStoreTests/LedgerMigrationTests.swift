@@ -80,14 +80,17 @@ struct LedgerMigrationTests {
         #expect(try !store.chainContains(table: "usage_ledger", hash: String(repeating: "0f", count: 32)))
 
         // The schema still refuses what it refused: a broken link, a bad row hash, an update, a delete.
-        func insert(prev: String, hash: String) throws {
+        func insert(prev: String, hash: String, decision: String = "deny") throws {
             try store.queue.write { db in
                 try db.execute(sql: """
-                    INSERT INTO usage_ledger (seq, event_id, origin, at, subscriber_id, source_id, document, recorded_at, prev_hash, row_hash)
-                    VALUES (6, 'e6', 'import', '2026-03-06T10:00:00Z', 'alsharq', 'ilkha', '{}', '2026-03-10T00:00:00Z', ?, ?)
-                    """, arguments: [prev, hash])
+                    INSERT INTO usage_ledger (seq, event_id, origin, at, subscriber_id, source_id, decision, document, recorded_at,
+                      prev_hash, row_hash)
+                    VALUES (6, 'e6', 'import', '2026-03-06T10:00:00Z', 'alsharq', 'ilkha', ?, '{}', '2026-03-10T00:00:00Z', ?, ?)
+                    """, arguments: [decision, prev, hash])
             }
         }
+        // The decision check, written as comparisons in v2, still refuses an unknown decision.
+        #expect(throws: DatabaseError.self) { try insert(prev: head, hash: String(repeating: "cd", count: 32), decision: "maybe") }
         #expect(throws: DatabaseError.self) { try insert(prev: Schema.genesisHash, hash: String(repeating: "cd", count: 32)) }
         #expect(throws: DatabaseError.self) { try insert(prev: head, hash: String(repeating: "XY", count: 32)) }
         #expect(throws: DatabaseError.self) { try insert(prev: head, hash: "abc") }

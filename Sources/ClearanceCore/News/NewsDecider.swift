@@ -159,6 +159,7 @@ public final class DecisionMemo {
     struct Key: Hashable {
         var serial: UInt64
         var shape: UInt64
+        var concern: UInt64
         var portion: UInt64
         var territory: UInt64
         var action0: UInt64
@@ -775,26 +776,43 @@ public struct NewsDecider: Sendable {
     /// the time (an agreement not in force yet or any more, a subscription signed after the use, an
     /// embargo, a quota), or a field does not fit its packed slot.
     ///
-    /// Packed: grant + 1 (16 bits), failing dimensions (12), restriction + 1 (16), kind not accepted,
-    /// terminated, asset kind (3), extent, channel (4), whether a portion is given, the territory's and
-    /// the action's lengths; the portion's bits;
-    /// the territory's bytes (≤ 8); the action's bytes (≤ 16). Every request field an explanation
-    /// reads is in the key (the notice's concerned prohibitions follow from kind, extent and action).
-    static func memoKey(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest) -> DecisionMemo.Key? {
+    /// The key holds what the explanation's words depend on, and nothing more, so that it repeats:
+    /// the agreement (its serial), the outcome (grant + 1 and restriction + 1 in 12 bits each,
+    /// failing dimensions in 12, kind not accepted, terminated), the notice's concerned prohibitions
+    /// (they give the quote and who lifts them; a bit set, or kind, extent and action when the notice
+    /// has more than 64 prohibitions), and only the request fields a sentence quotes: the asset kind
+    /// for `asset_not_granted`, the action for `action_not_granted`, the extent, the portion, the
+    /// channel and territory for theirs, kind, channel and territory for `no_grant`. A territory of
+    /// at most 8 bytes and an action of at most 16 are packed into integers with their lengths.
+    static func memoKey(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest,
+                        concern: NoticeTerms.Concern) -> DecisionMemo.Key? {
         let timed: UInt16 = 1 << UInt16(GrantDimension.embargo.caseIndex) | 1 << UInt16(GrantDimension.quota.caseIndex)
         guard o.inactivity == nil || o.inactivity == .termination, o.failing & timed == 0 else { return nil }
         let grant = (o.bestGrant ?? -1) + 1, restriction = (o.restriction ?? -1) + 1
-        guard grant < 0xFFFF, restriction < 0xFFFF else { return nil }
-        guard r.territory.utf8.count <= 8, r.action.utf8.count <= 16 else { return nil }
-        let territory = pack(r.territory, from: 0), a0 = pack(r.action, from: 0), a1 = pack(r.action, from: 8)
-        var shape = UInt64(grant) | UInt64(o.failing & 0xFFF) << 16 | UInt64(restriction) << 28
-        if o.kindNotAccepted { shape |= 1 << 44 }
-        if o.inactivity == .termination { shape |= 1 << 45 }
-        shape |= UInt64(r.asset.kind.index) << 46 | UInt64(r.extent == .whole ? 0 : 1) << 49 | UInt64(r.channel.index) << 50
-        if r.portion != nil { shape |= 1 << 54 }
-        shape |= UInt64(r.territory.utf8.count) << 55 | UInt64(r.action.utf8.count) << 59  // lengths: "a" and "a\0" pack alike
-        return DecisionMemo.Key(serial: p.serial, shape: shape, portion: r.portion?.bitPattern ?? 0, territory: territory,
-                                action0: a0, action1: a1)
+        guard grant < 0xFFF, restriction < 0xFFF else { return nil }
+        let noGrant = !o.kindNotAccepted && o.inactivity == nil && o.restriction == nil && o.bestGrant == nil
+        let sentences = o.kindNotAccepted || o.inactivity != nil || o.restriction != nil ? 0 : o.failing
+        func quotes(_ d: GrantDimension) -> Bool { noGrant || sentences & (1 << UInt16(d.caseIndex)) != 0 }
+        let kind = concern.overflow || quotes(.asset), action = concern.overflow || (!noGrant && quotes(.action))
+        let extent = concern.overflow || (!noGrant && quotes(.extent)), portion = !noGrant && quotes(.portion)
+        let channel = quotes(.channel), territory = quotes(.territory)
+        guard !territory || r.territory.utf8.count <= 8, !action || r.action.utf8.count <= 16 else { return nil }
+        // Bits: grant + 1 (0-11), failing (12-23), restriction + 1 (24-35), kind not accepted (36),
+        // terminated (37), then each quoted field offset by one, so that "not in the key" (0)
+        // differs from every value: kind (38-40), extent (41-42), channel (43-46), portion given or
+        // not (47-48), territory length (49-52), action length (53-57): "a" and "a\0" pack alike.
+        var shape = UInt64(grant) | UInt64(o.failing & 0xFFF) << 12 | UInt64(restriction) << 24
+        if o.kindNotAccepted { shape |= 1 << 36 }
+        if o.inactivity == .termination { shape |= 1 << 37 }
+        if kind { shape |= UInt64(r.asset.kind.index + 1) << 38 }
+        if extent { shape |= UInt64(r.extent == .whole ? 1 : 2) << 41 }
+        if channel { shape |= UInt64(r.channel.index + 1) << 43 }
+        if portion { shape |= (r.portion == nil ? 1 : 2) << 47 }
+        if territory { shape |= UInt64(r.territory.utf8.count + 1) << 49 }
+        if action { shape |= UInt64(r.action.utf8.count + 1) << 53 }
+        return DecisionMemo.Key(serial: p.serial, shape: shape, concern: concern.mask, portion: portion ? r.portion?.bitPattern ?? 0 : 0,
+                                territory: territory ? pack(r.territory, from: 0) : 0,
+                                action0: action ? pack(r.action, from: 0) : 0, action1: action ? pack(r.action, from: 8) : 0)
     }
 
     /// Bytes `from ..< from + 8` of a string as one integer, zero-padded (the key also holds the
@@ -813,7 +831,7 @@ public struct NewsDecider: Sendable {
     /// ``explain(_:_:_:notice:concern:noticeQuote:usage:memo:)``, remembered in `memo` when it does not depend on the time.
     func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeTerms,
                      concern: NoticeTerms.Concern, noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
-        guard let memo, let key = NewsDecider.memoKey(p, o, r) else {
+        guard let memo, let key = NewsDecider.memoKey(p, o, r, concern: concern) else {
             return explain(p, o, r, notice: notice, noticeQuote: noticeQuote, usage: usage, memo: memo)
         }
         if let hit = memo.explanations[key] { return hit }

@@ -139,6 +139,7 @@ public struct NoticeTerms: Sendable {
         for k in filters.indices where filters[k].concerns(q) {
             if c.first < 0 { c.first = k }
             c.lifters.formUnion(filters[k].lifters)
+            if k < 64 { c.mask |= 1 << UInt64(k) } else { c.overflow = true }
         }
         return c
     }
@@ -150,6 +151,11 @@ public struct NoticeTerms: Sendable {
     struct Concern {
         var first = -1
         var lifters = Lifters()
+        /// The concerned prohibitions among the first 64, as bits; `overflow` when a later one is
+        /// concerned too (then the mask does not say which). What the notice says about a request
+        /// (its quote, who lifts its prohibitions) depends on this set only.
+        var mask: UInt64 = 0
+        var overflow = false
         var isEmpty: Bool { first < 0 }
     }
 

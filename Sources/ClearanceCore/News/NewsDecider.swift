@@ -180,20 +180,38 @@ public final class DecisionMemo {
     /// Number of remembered shapes.
     public var count: Int { explanations.count + permits.count + inactive.count }
 
-    /// Keeps an explanation, its reasons' JSON written once (see ``Reason/written``); returns what it kept.
+    /// Keeps an explanation; returns it.
     func remember(_ key: Key, _ value: Explanation) -> Explanation {
         if explanations.count >= capacity { explanations.removeAll(keepingCapacity: true) }
-        let kept = Explanation(reasons: value.reasons.map { $0.withWrittenJSON() }, would: value.would)
-        explanations[key] = kept
-        return kept
+        explanations[key] = value
+        return value
     }
 
-    /// Keeps a permit's wording, its reason's JSON written once; returns what it kept.
+    /// The explanation kept under `key`. Its reasons' JSON is written on its first reuse (see
+    /// ``Reason/written``): a shape met once never pays for it, one met again is copied as bytes
+    /// into every later decision.
+    func explanation(_ key: Key) -> Explanation? {
+        guard let hit = explanations[key] else { return nil }
+        if hit.reasons.first?.written != nil || hit.reasons.isEmpty { return hit }
+        let written = Explanation(reasons: hit.reasons.map { $0.withWrittenJSON() }, would: hit.would)
+        explanations[key] = written
+        return written
+    }
+
+    /// Keeps a permit's wording; returns it.
     func remember(_ key: PermitKey, _ value: Permit) -> Permit {
         if permits.count >= capacity { permits.removeAll(keepingCapacity: true) }
-        let kept = Permit(reason: value.reason.withWrittenJSON(), duties: value.duties)
-        permits[key] = kept
-        return kept
+        permits[key] = value
+        return value
+    }
+
+    /// The permit kept under `key`, its reason's JSON written on its first reuse.
+    func permit(_ key: PermitKey) -> Permit? {
+        guard let hit = permits[key] else { return nil }
+        if hit.reason.written != nil { return hit }
+        let written = Permit(reason: hit.reason.withWrittenJSON(), duties: hit.duties)
+        permits[key] = written
+        return written
     }
 
     func remember(_ key: UInt64, _ value: PreparedAgreement.TimedWords) {
@@ -330,11 +348,12 @@ public struct PreparedAgreement: Sendable {
                       quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")
     }
 
-    /// `contract C-2026-0007`: how sentences name the agreement.
-    var name: String { "\(agreement.kind.rawValue) \(agreement.id)" }
+    /// `contract C-2026-0007`: how sentences name the agreement. (Sentences are made on demand:
+    /// `concat` sizes each once, where interpolation grew it piece by piece, ~2× the instructions.)
+    var name: String { concat(agreement.kind.rawValue, " ", agreement.id) }
 
     /// `contract C-…` or `contract C-… (grant 2)`.
-    func grantName(_ g: Int) -> String { agreement.grants.count > 1 ? "\(name) (grant \(g + 1))" : name }
+    func grantName(_ g: Int) -> String { agreement.grants.count > 1 ? concat(name, " (grant ", String(g + 1), ")") : name }
 
     /// The words of an inactivity sentence: 0 not started, 1 expired, 2 not a prior subscription.
     func timedWords(_ which: Int) -> TimedWords {
@@ -655,7 +674,7 @@ public struct NewsDecider: Sendable {
         guard let memo else { return p.permit(grant: g, noticeQuote: noticeQuote, obligations: obligations) }
         let quoteSel: UInt64 = p.agreement.grants[g].clause != nil ? 0 : UInt64(bitPattern: Int64(concern.first + 2))
         let key = DecisionMemo.PermitKey(serial: p.serial, grantAndQuote: UInt64(g) << 32 | (quoteSel & 0xFFFF_FFFF))
-        if let hit = memo.permits[key] { return hit }
+        if let hit = memo.permit(key) { return hit }
         return memo.remember(key, p.permit(grant: g, noticeQuote: noticeQuote, obligations: obligations))
     }
 
@@ -834,7 +853,7 @@ public struct NewsDecider: Sendable {
         guard let memo, let key = NewsDecider.memoKey(p, o, r, concern: concern) else {
             return explain(p, o, r, notice: notice, noticeQuote: noticeQuote, usage: usage, memo: memo)
         }
-        if let hit = memo.explanations[key] { return hit }
+        if let hit = memo.explanation(key) { return hit }
         return memo.remember(key, explain(p, o, r, notice: notice, noticeQuote: noticeQuote, usage: usage, memo: memo))
     }
 
@@ -889,18 +908,19 @@ public struct NewsDecider: Sendable {
         }
         if let k = o.restriction {
             let res = a.restrictions[k]
+            let summary = res.summary
             return Explanation(reasons: [Reason(code: "restricted_use", agreement: a.id,
-                                                message: "\(name) restricts this use: \(res.summary)",
+                                                message: concat(name, " restricts this use: ", summary),
                                                 quote: res.clause ?? res.note ?? noticeQuote, quoteFrom: (res.clause ?? res.note) == nil ? "notice" : "agreement")],
-                               would: ["an amendment of \(a.id) lifting its restriction «\(res.summary)»"])
+                               would: [concat("an amendment of ", a.id, " lifting its restriction «", summary, "»")])
         }
         guard let g = o.bestGrant else {
-            return Explanation(reasons: [Reason(code: "no_grant", agreement: a.id, message: "\(name) has no grants", quote: noticeQuote, quoteFrom: "notice")],
-                               would: ["a grant in \(a.id) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)"])
+            return Explanation(reasons: [Reason(code: "no_grant", agreement: a.id, message: concat(name, " has no grants"), quote: noticeQuote, quoteFrom: "notice")],
+                               would: [concat("a grant in ", a.id, " covering ", r.asset.kind.rawValue, " on ", r.channel.rawValue, " in ", r.territory)])
         }
         let grant = a.grants[g]
         let gname = p.grantName(g)
-        let inID = " in \(a.id)"
+        let inID = concat(" in ", a.id)
         var reasons: [Reason] = []
         var would: [String] = []
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the notice.
@@ -910,16 +930,16 @@ public struct NewsDecider: Sendable {
             switch GrantDimension.at(i) {
             case .asset:
                 reasons.append(Reason(code: "asset_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.assets.listText) only, not \(r.asset.kind.rawValue)", quote: clause, quoteFrom: from))
+                                      message: concat(gname, " grants ", grant.assets.listText, " only, not ", r.asset.kind.rawValue), quote: clause, quoteFrom: from))
                 would.append(concat("a grant covering ", r.asset.kind.rawValue, inID))
             case .action:
                 reasons.append(Reason(code: "action_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include \(r.action)",
+                                      message: concat(gname, " grants ", grant.actions.joined(separator: ", "), " only, which does not include ", r.action),
                                       quote: clause, quoteFrom: from))
                 would.append(concat("a grant of ", r.action, " (or use)", inID))
             case .extent:
                 reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not \(r.extent.rawValue)",
+                                      message: concat(gname, " grants ", grant.extent.map(\.rawValue).joined(separator: ", "), " use only, not ", r.extent.rawValue),
                                       quote: clause, quoteFrom: from))
                 would.append(concat("a grant covering ", r.extent.rawValue, " use", inID))
             case .portion:
@@ -934,13 +954,13 @@ public struct NewsDecider: Sendable {
                 would.append("using at most \(max)% of the asset (\(a.id))")
             case .channel:
                 reasons.append(Reason(code: "channel_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(grant.channels.listText) only, not \(r.channel.rawValue)", quote: clause, quoteFrom: from))
+                                      message: concat(gname, " grants ", grant.channels.listText, " only, not ", r.channel.rawValue), quote: clause, quoteFrom: from))
                 would.append(concat("a grant covering ", r.channel.rawValue, inID))
             case .territory:
                 var t = grant.territories.include.joined(separator: ", ")
                 if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
                 reasons.append(Reason(code: "territory_not_granted", agreement: a.id,
-                                      message: "\(gname) grants \(t) only, not \(r.territory)", quote: clause, quoteFrom: from))
+                                      message: concat(gname, " grants ", t, " only, not ", r.territory), quote: clause, quoteFrom: from))
                 would.append(concat("a grant covering ", r.territory, inID))
             case .embargo:
                 let e = grant.embargo ?? ISODuration()

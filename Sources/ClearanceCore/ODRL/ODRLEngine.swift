@@ -87,9 +87,11 @@ public struct ODRLPolicySet: Sendable {
     public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty, explain: Bool = true) -> ODRLDecision {
         let input = lower(request, state: state)
         return withUnsafePointer(to: input) { p in
-            core.withChecks(p, duties: state.duties) { checks in
-                var ev = Evaluation(checks: checks, request: request, explain: explain)
-                return ev.run()
+            withUnsafePointer(to: state.duties) { duties in
+                core.withChecks(p, duties: duties) { checks in
+                    var ev = Evaluation(checks: checks, request: request, explain: explain)
+                    return ev.run()
+                }
             }
         }
     }
@@ -108,8 +110,17 @@ public struct ODRLPolicySet: Sendable {
     /// evaluated even when the rule does not match, so that every failing dimension is known.
     /// `results` is cleared and refilled (reuse one buffer across calls).
     public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
-        withUnsafePointer(to: input) { p in
-            core.withChecks(p, duties: state.duties) { checks in checks.results(into: &results) }
+        let n = core.flatCount
+        if results.count != n {
+            results.removeAll(keepingCapacity: true)
+            results.append(contentsOf: repeatElement(ODRLRuleResult(), count: n))
+        }
+        results.withUnsafeMutableBufferPointer { out in
+            withUnsafePointer(to: input) { p in
+                withUnsafePointer(to: state.duties) { duties in
+                    core.withChecks(p, duties: duties) { checks in checks.fill(out) }
+                }
+            }
         }
     }
 

@@ -29,7 +29,8 @@ extension SetCore {
     /// Everything the checks read is borrowed as a pointer for the call's duration (the set's
     /// records, the input's values, action ids, collections and rule-scoped values): the rule loop
     /// then touches no reference-counted storage at all.
-    func withChecks<R>(_ input: UnsafePointer<ODRLInput>, duties: [String: ODRLDutyState], _ body: (inout Checks) -> R) -> R {
+    func withChecks<R>(_ input: UnsafePointer<ODRLInput>, duties: UnsafePointer<[String: ODRLDutyState]>,
+                       _ body: (inout Checks) -> R) -> R {
         // The request's action: its vocabulary ids as lowered, or an extension action this set
         // interned, or (a spelling the table does not list) its canonical name; nil: unknown.
         var actionIDs = input.pointee.actionIDs
@@ -106,8 +107,11 @@ struct Checks {
     let target: SubjectView
     let assignee: SubjectView
     let overrides: UnsafeBufferPointer<(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)>
-    /// Recorded duty states (the rest of the world state is in the lowered input).
-    let dutyStates: [String: ODRLDutyState]
+    /// Recorded duty states (the rest of the world state is in the lowered input), borrowed: every
+    /// field of the checks is plain data, so copying them is a memcpy (a dictionary field made each
+    /// copy go through value witnesses, retaining it).
+    let dutyStates: UnsafePointer<[String: ODRLDutyState]>
+    let hasDutyStates: Bool
     /// No text is the set's own: a text the shared terms did not know is in no right operand.
     let noLocalTexts: Bool
     let pendingDutiesBlock: Bool
@@ -123,7 +127,7 @@ struct Checks {
     init(set: SetCore, input: UnsafePointer<ODRLInput>, actions: UnsafeBufferPointer<Int32>, knownAction: Bool,
          fast: UnsafeBufferPointer<FastValue>, target: SubjectView, assignee: SubjectView,
          overrides: UnsafeBufferPointer<(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)>,
-         dutyStates: [String: ODRLDutyState]) {
+         dutyStates: UnsafePointer<[String: ODRLDutyState]>) {
         self.set = set
         self.input = input
         self.rules = set.rules
@@ -137,43 +141,37 @@ struct Checks {
         self.assignee = assignee
         self.overrides = overrides
         self.dutyStates = dutyStates
+        self.hasDutyStates = !dutyStates.pointee.isEmpty
         self.noLocalTexts = set.localTexts.isEmpty
         self.pendingDutiesBlock = set.options.pendingDuties == .block
     }
 
     // MARK: Compact results
 
-    /// One ``ODRLRuleResult`` per top-level rule, written in place into `out` (resized only when its
-    /// length differs): no allocation per rule or per call once the buffer has its size.
-    mutating func results(into out: inout [ODRLRuleResult]) {
-        let n = set.flatCount
-        if out.count != n {
-            out.removeAll(keepingCapacity: true)
-            out.append(contentsOf: repeatElement(ODRLRuleResult(), count: n))
-        }
-        out.withUnsafeMutableBufferPointer { b in
-            // The answer of the last rule's constraint range: the rules of a grant with several
-            // actions share one range (compiled once), so it is evaluated once. Valid only between
-            // rules without rule-scoped values (those may change a constraint's value).
-            var lastRange: (Int32, Int32) = (-1, 0)
-            var lastMasks: (failed: UInt64, unknown: UInt64, truth: Truth) = (0, 0, .satisfied)
-            var lastHadOverride = true
-            for i in 0..<n {
-                currentRule = Int32(i)
-                let r = rules + i
-                let hasOverride = ruleHasOverride()
-                let range = (r.pointee.cons, r.pointee.consCount)
-                let masks: (failed: UInt64, unknown: UInt64, truth: Truth)
-                if !hasOverride, !lastHadOverride, range == lastRange {
-                    masks = lastMasks
-                } else {
-                    masks = constraintMasks(range.0, range.1)
-                    lastRange = range
-                    lastMasks = masks
-                }
-                lastHadOverride = hasOverride
-                b[i] = result(r, masks)
+    /// One ``ODRLRuleResult`` per top-level rule, written in place into `out` (as many as the set
+    /// has top-level rules): no allocation per rule or per call.
+    mutating func fill(_ out: UnsafeMutableBufferPointer<ODRLRuleResult>) {
+        // The answer of the last rule's constraint range: the rules of a grant with several
+        // actions share one range (compiled once), so it is evaluated once. Valid only between
+        // rules without rule-scoped values (those may change a constraint's value).
+        var lastRange: (Int32, Int32) = (-1, 0)
+        var lastMasks: (failed: UInt64, unknown: UInt64, truth: Truth) = (0, 0, .satisfied)
+        var lastHadOverride = true
+        for i in 0..<min(set.flatCount, out.count) {
+            currentRule = Int32(i)
+            let r = rules + i
+            let hasOverride = overrides.count != 0 && ruleHasOverride()
+            let range = (r.pointee.cons, r.pointee.consCount)
+            let masks: (failed: UInt64, unknown: UInt64, truth: Truth)
+            if !hasOverride, !lastHadOverride, range == lastRange {
+                masks = lastMasks
+            } else {
+                masks = constraintMasks(range.0, range.1)
+                lastRange = range
+                lastMasks = masks
             }
+            lastHadOverride = hasOverride
+            out[i] = result(r, masks)
         }
         currentRule = -1
     }
@@ -279,12 +277,12 @@ struct Checks {
         guard count > 0 else { return false }
         // No duty state recorded and pending duties allowed: only a violated duty blocks, and none
         // is, so no duty blocks whatever its constraints say (the same answer, without evaluating them).
-        if dutyStates.isEmpty && !pendingDutiesBlock { return false }
+        if !hasDutyStates && !pendingDutiesBlock { return false }
         let first = Int(r.pointee.duties)
         for d in first..<first + count {
             let t = rangeTruth(rules[d].cons, rules[d].consCount)
             guard t != .unsatisfied else { continue }
-            let deontic: ODRLDutyState = dutyStates.isEmpty ? .notSet : dutyStates[set.ruleRefs[d]] ?? .notSet
+            let deontic: ODRLDutyState = hasDutyStates ? dutyStates.pointee[set.ruleRefs[d]] ?? .notSet : .notSet
             if deontic == .violated || (deontic == .notSet && pendingDutiesBlock) { return true }
         }
         return false
@@ -329,42 +327,63 @@ struct Checks {
         return answer
     }
 
+    @inline(never)
     func memberByName(target: Bool, _ e: Int32) -> Bool {
-        let subject = target ? input.pointee.target : input.pointee.assignee
-        guard let iri = subject.iri else { return false }
-        let w = set.entityWords[Int(e)]
-        if iri == w.uid || iri == w.expanded { return true }
-        for c in subject.collections where c == w.uid || c == w.expanded || c == w.source { return true }
-        return false
+        // Read in place through the pointers (a copy of the subject or of the words would retain
+        // each of their strings and arrays).
+        let subject = target ? UnsafeRawPointer(input).advanced(by: Checks.targetOffset).assumingMemoryBound(to: ODRLSubject.self)
+            : UnsafeRawPointer(input).advanced(by: Checks.assigneeOffset).assumingMemoryBound(to: ODRLSubject.self)
+        return set.entityWords.withUnsafeBufferPointer { words in
+            guard let base = words.baseAddress, let iri = subject.pointee.iri else { return false }
+            let w = base + Int(e)
+            if iri == w.pointee.uid || iri == w.pointee.expanded { return true }
+            for c in subject.pointee.collections where c == w.pointee.uid || c == w.pointee.expanded || c == w.pointee.source { return true }
+            return false
+        }
     }
+
+    static let targetOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.target) ?? 0
+    static let assigneeOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.assignee) ?? 0
 
     // MARK: Constraints
 
-    /// The truth of constraint record `i` (three-valued).
+    /// The truth of constraint record `i` (three-valued): the fast path inline, logical constraints
+    /// and the general path out of line.
+    @inline(__always)
     func truth(_ i: Int32) -> Truth {
         let c = cons + Int(i)
-        if c.pointee.op >= ConstraintRecord.Op.and {
-            var sat = 0, unknown = 0, unsat = 0
-            var k: Int32 = 0
-            while k < c.pointee.atom {
-                switch truth(c.pointee.slot &+ k) {
-                case .satisfied: sat += 1
-                case .unknown: unknown += 1
-                case .unsatisfied: unsat += 1
-                }
-                k &+= 1
-            }
-            switch c.pointee.op {
-            case ConstraintRecord.Op.and, ConstraintRecord.Op.andSequence:
-                return unsat > 0 ? .unsatisfied : (unknown > 0 ? .unknown : .satisfied)
-            case ConstraintRecord.Op.or: return sat > 0 ? .satisfied : (unknown > 0 ? .unknown : .unsatisfied)
-            default: return sat > 1 ? .unsatisfied : (unknown > 0 ? .unknown : (sat == 1 ? .satisfied : .unsatisfied))
-            }
-        }
+        if c.pointee.op >= ConstraintRecord.Op.and { return logicalTruth(c) }
         if c.pointee.flags & ConstraintRecord.unevaluable != 0 { return .unknown }
         if let t = fastTruth(c) { return t }
+        return generalTruth(c)
+    }
+
+    /// The truth of an atomic constraint the record alone cannot decide: its value and words.
+    @inline(never)
+    func generalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>) -> Truth {
         guard let value = value(c.pointee.slot) else { return .unknown }
         return compare(value, set.atomics[Int(c.pointee.atom)])
+    }
+
+    /// The truth of a logical constraint (`and`, `or`, `xone`, `andSequence`) from its operands'.
+    @inline(never)
+    func logicalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>) -> Truth {
+        var sat = 0, unknown = 0, unsat = 0
+        var k: Int32 = 0
+        while k < c.pointee.atom {
+            switch truth(c.pointee.slot &+ k) {
+            case .satisfied: sat += 1
+            case .unknown: unknown += 1
+            case .unsatisfied: unsat += 1
+            }
+            k &+= 1
+        }
+        switch c.pointee.op {
+        case ConstraintRecord.Op.and, ConstraintRecord.Op.andSequence:
+            return unsat > 0 ? .unsatisfied : (unknown > 0 ? .unknown : .satisfied)
+        case ConstraintRecord.Op.or: return sat > 0 ? .satisfied : (unknown > 0 ? .unknown : .unsatisfied)
+        default: return sat > 1 ? .unsatisfied : (unknown > 0 ? .unknown : (sat == 1 ? .satisfied : .unsatisfied))
+        }
     }
 
     /// The plain-data view of the value in `slot` for the rule being evaluated (see ``value(_:)``),
@@ -787,7 +806,7 @@ struct Evaluation {
                 truth = truth.and(t)
             }
             let applies = truth != .unsatisfied
-            let deontic = checks.dutyStates[d.ref] ?? .notSet
+            let deontic = checks.dutyStates.pointee[d.ref] ?? .notSet
             let what = dutyWords(d)
             if explain {
                 if !applies { why.append("duty \(what) does not apply now") }

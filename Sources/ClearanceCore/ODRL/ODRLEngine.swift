@@ -49,11 +49,19 @@ public struct ODRLPolicySet: Sendable {
     /// evaluation reads it, and a process that holds thousands of compiled sets (a news agreement
     /// each) would otherwise keep every rule, entity and extension twice (bench/PROFILE.md, "Size of
     /// a prepared agreement").
+    ///
+    /// `validated: true` skips validation: for policies built by code whose output a test holds to
+    /// the validator (a news agreement's model), where validating each of thousands of them again
+    /// cost more than compiling them (bench/PROFILE.md: ~360,000 instructions of ~940,000 per
+    /// prepared agreement). Nothing else changes; ``warnings`` is then empty.
     public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty,
-                neverApplicableRules: Diagnostic.Severity = .error, keepPolicies: Bool = true) throws(DiagnosticError) {
+                neverApplicableRules: Diagnostic.Severity = .error, keepPolicies: Bool = true,
+                validated: Bool = false) throws(DiagnosticError) {
         var diags: [Diagnostic] = []
-        for (i, p) in policies.enumerated() {
-            diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
+        if !validated {
+            for (i, p) in policies.enumerated() {
+                diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
+            }
         }
         if neverApplicableRules != .error {
             for k in diags.indices where diags[k].code == "odrl.contradictory_constraints" { diags[k].severity = neverApplicableRules }
@@ -382,10 +390,9 @@ public struct ODRLInput: Sendable {
     var values: [ODRLInputValue?]
     /// The same values as plain data, for the evaluator's fast path.
     var fast: [FastValue]
-    /// The request's action as given, its canonical name and its broader-action ids (vocabulary ids),
-    /// or nil ids when it is not a vocabulary action (resolved per set).
+    /// The request's action as given and its broader-action ids (vocabulary ids), or nil ids when it
+    /// is not a vocabulary action (resolved per set).
     var action: String = ""
-    var actionName: String = ""
     var actionIDs: [Int32]?
     var target = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
     var assignee = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
@@ -397,8 +404,9 @@ public struct ODRLInput: Sendable {
 
     init(terms: ODRLTerms, localSlots: Int) {
         slotCount = terms.slotCount
-        values = [ODRLInputValue?](repeating: nil, count: terms.slotCount + localSlots)
-        fast = [FastValue](repeating: .none, count: terms.slotCount + localSlots)
+        let n = terms.slotCount + localSlots
+        values = [ODRLInputValue?](repeating: nil, count: n)
+        fast = [FastValue](repeating: .none, count: n)
     }
 
     /// An empty input for sets compiled with `terms`.
@@ -420,13 +428,7 @@ public struct ODRLInput: Sendable {
     /// Sets the request's action (any spelling ODRL allows).
     public mutating func setAction(_ name: String) {
         action = name
-        if let (canonical, ids) = ActionTable.vocabularySpellings[name] {
-            actionName = canonical
-            actionIDs = ids
-        } else {
-            actionName = ODRLVocabulary.canonicalAction(name) ?? ""
-            actionIDs = nil
-        }
+        actionIDs = ActionTable.vocabularyLookup.ids(of: name)
     }
 
     /// Sets the asset and the party (``ODRLTerms/subject(_:collections:)``).
@@ -494,6 +496,8 @@ struct ActionTable: Sendable {
     /// Spellings of the vocabulary's actions; their ids are the same in every set's table (a set
     /// interns extension actions after them), so a request's action is looked up once for all sets.
     static let vocabularySpellings = vocabulary.computeSpellings()
+    /// The same spellings in a table read without `String` hashing (see ``SpellingTable``).
+    static let vocabularyLookup = SpellingTable(vocabularySpellings)
 
     mutating func intern(_ name: String) -> Int32 {
         if let id = ids[name] { return id }
@@ -538,5 +542,55 @@ struct ActionTable: Sendable {
             }
         }
         return out
+    }
+}
+
+/// Action spellings -> broader-action ids, looked up once per request without `Hasher`.
+///
+/// A `[String: …]` look-up hashes the spelling with SipHash (callgrind: ~500 instructions of
+/// `ODRLInput.setAction`, per request). This open-addressing table hashes the UTF-8 bytes with
+/// FNV-1a and confirms with `==` (short spellings are small strings: a compare of two words).
+/// Built once per process from ``ActionTable/vocabularySpellings``; same answers.
+struct SpellingTable: Sendable {
+    private var keys: [String] = []
+    private var values: [[Int32]] = []
+    /// Slot -> index in `keys` + 1 (0: empty). A power of two, at least twice the key count.
+    private var slots: [Int32]
+    private let mask: Int
+
+    init(_ spellings: [String: (String, [Int32])]) {
+        var size = 16
+        while size < spellings.count * 2 { size *= 2 }
+        slots = [Int32](repeating: 0, count: size)
+        mask = size - 1
+        for (k, v) in spellings.sorted(by: { $0.key < $1.key }) {
+            keys.append(k)
+            values.append(v.1)
+            var i = SpellingTable.hash(k) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = Int32(keys.count)
+        }
+    }
+
+    /// FNV-1a over the UTF-8 bytes, read as one buffer (`withUTF8`; iterating `utf8` of a small
+    /// string decoded it byte by byte, callgrind: as slow as the hashing it replaced).
+    static func hash(_ s: String) -> Int {
+        var copy = s
+        return copy.withUTF8 { bytes in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return Int(truncatingIfNeeded: h ^ (h >> 29))
+        }
+    }
+
+    /// The broader-action ids of the action spelled `name`, or nil when it is not a vocabulary spelling.
+    func ids(of name: String) -> [Int32]? {
+        var i = SpellingTable.hash(name) & mask
+        while true {
+            let k = Int(slots[i])
+            if k == 0 { return nil }
+            if keys[k - 1] == name { return values[k - 1] }
+            i = (i + 1) & mask
+        }
     }
 }

@@ -84,4 +84,19 @@ import Testing
         }
         #expect(compared > 100)
     }
+
+    /// The word-at-a-time ASCII check agrees with reading byte by byte, at every length and position.
+    @Test func asciiCheckAgreesWithBytes() {
+        for n in 0..<40 {
+            let plain = String(repeating: "a", count: n)
+            #expect(SharedAtomics.ascii(plain))
+            for k in 0..<n {
+                var chars = Array(plain)
+                chars[k] = "é"
+                #expect(!SharedAtomics.ascii(String(chars)), "\(n) \(k)")
+            }
+        }
+        #expect(SharedAtomics.ascii("http://cvx.iptc.org/iso3166-1a3/DEU"))
+        #expect(!SharedAtomics.ascii("http://example.com/☃"))
+    }
 }

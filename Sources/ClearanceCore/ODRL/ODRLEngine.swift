@@ -293,7 +293,25 @@ final class SharedAtomics: @unchecked Sendable {
         return true
     }
 
-    private static func ascii(_ s: String) -> Bool { s.utf8.allSatisfy { $0 < 0x80 } }
+    /// Whether `s` is ASCII, read eight bytes at a time from its contiguous UTF-8 (a territory list
+    /// is 250 IRIs: `utf8.allSatisfy` byte by byte was ~6,000 instructions per constraint compiled).
+    static func ascii(_ s: String) -> Bool {
+        var copy = s
+        return copy.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return true }
+            let raw = UnsafeRawPointer(base)
+            var i = 0
+            while i + 8 <= bytes.count {
+                if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                i += 8
+            }
+            while i < bytes.count {
+                if bytes[i] >= 0x80 { return false }
+                i += 1
+            }
+            return true
+        }
+    }
 
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 

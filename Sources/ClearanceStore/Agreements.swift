@@ -231,7 +231,16 @@ extension StoreTransaction {
 
     // MARK: - Reading
 
-    /// Parses a stored version document back into an ``Agreement``.
+    /// Parses a stored version document back into an ``Agreement``: with the byte scanner when it reads
+    /// the document (stored documents are written by ``document(_:)``, the shape it reads), else strictly.
+    static func decode(_ document: String, id: String, scanner: inout AgreementScanner) throws -> Agreement {
+        // A native String's UTF-8 is contiguous: the scanner reads it in place, no copy.
+        var text = document
+        if let a = text.withUTF8({ scanner.scan($0) }) { return a }
+        return try decode(document, id: id)
+    }
+
+    /// Parses a stored version document back into an ``Agreement`` with the strict parsers.
     static func decode(_ document: String, id: String) throws -> Agreement {
         let value: JSONValue
         do { value = try JSONParser.parse(document) } catch {
@@ -258,14 +267,15 @@ extension StoreTransaction {
     func histories(sql: String, arguments: StatementArguments) throws -> [AgreementHistory] {
         var raw: [RawVersion] = []
         let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        // Columns by position (the order of `historySelect`): looking a column up by name hashes and
+        // compares its name for every column of every row.
         while let r = try cursor.next() {
-            raw.append(RawVersion(id: r["agreement_id"], version: r["version"], effectiveAt: r["effective_at"],
-                                  recordedAt: r["recorded_at"], note: r["note"], policyHash: r["policy_hash"],
-                                  document: r["document"], source: r["source_id"], subscriber: r["subscriber_id"],
-                                  endedAt: r["ended_at"], endReason: r["end_reason"], endRecordedAt: r["end_recorded_at"]))
+            raw.append(RawVersion(id: r[0], version: r[1], effectiveAt: r[2], recordedAt: r[3], note: r[4], policyHash: r[5],
+                                  document: r[6], source: r[7], subscriber: r[8],
+                                  endedAt: r[9], endReason: r[10], endRecordedAt: r[11]))
         }
-        let decoded: [Result<Agreement, Diagnostic>] = Parallel.map(raw, minimumChunk: 512) { r in
-            do { return .success(try Self.decode(r.document, id: r.id)) } catch let d as Diagnostic { return .failure(d) } catch {
+        let decoded: [Result<Agreement, Diagnostic>] = Parallel.map(raw, minimumChunk: 512, state: { AgreementScanner() }) { scanner, r in
+            do { return .success(try Self.decode(r.document, id: r.id, scanner: &scanner)) } catch let d as Diagnostic { return .failure(d) } catch {
                 return .failure(Diagnostic(code: "store.bad_document", message: "\(error)", category: .internalError))
             }
         }

@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "ClearanceStore",
-            dependencies: ["ClearanceCore", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ClearanceCore", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"),
+                           // The SQLite C API GRDB links, for binding import rows directly (RawInsert.swift).
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .target(
             name: "ClearanceCLI",

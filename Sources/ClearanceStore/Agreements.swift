@@ -83,6 +83,11 @@ extension StoreTransaction {
 
     /// The document stored for a version: the agreement's JSON without the store-kept fields.
     static func document(_ a: Agreement) -> String {
+        VersionDocument.text(a)
+    }
+
+    /// ``document(_:)`` through the JSON tree: the reference the direct writer is tested against.
+    static func documentFromTree(_ a: Agreement) -> String {
         var copy = a
         copy.version = nil
         copy.effectiveAt = nil
@@ -115,14 +120,14 @@ extension StoreTransaction {
             INSERT INTO agreement_version (agreement_id, version, kind, signed_at, term_start, term_end, effective_at,
               recorded_at, note, policy_hash, document)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: StatementArguments(r.version))
+            """).executeRaw(r.version, in: db)
         if !r.grants.isEmpty {
             let grantStmt = try db.cachedStatement(sql: """
                 INSERT INTO agreement_grant (agreement_id, version, position, assets, actions, extent, channels, territories,
                   exclude_territories, max_portion, quota_count, quota_per, embargo, duties)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for g in r.grants { try grantStmt.execute(arguments: StatementArguments(g)) }
+            for g in r.grants { try grantStmt.executeRaw(g, in: db) }
         }
         if !r.restrictions.isEmpty {
             let resStmt = try db.cachedStatement(sql: """
@@ -130,7 +135,7 @@ extension StoreTransaction {
                   territories, note, document)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for x in r.restrictions { try resStmt.execute(arguments: StatementArguments(x)) }
+            for x in r.restrictions { try resStmt.executeRaw(x, in: db) }
         }
     }
 
@@ -162,7 +167,7 @@ extension StoreTransaction {
             subscribersSeen[a.subscriber.id] = a.subscriber.name
         }
         try db.cachedStatement(sql: "INSERT INTO agreement (id, source_id, subscriber_id, created_at) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [a.id, a.source, a.subscriber.id, ts])
+            .executeRaw([.text(a.id), .text(a.source), .text(a.subscriber.id), .text(ts)], in: db)
         try insertVersion(rows)
         // The version document leaves `termination` out (the store keeps ends in `agreement_end`), so an
         // imported agreement that is already terminated records its end here, or it would count forever.
@@ -527,37 +532,48 @@ extension Store {
     public func subscriber(_ id: String) throws(DiagnosticError) -> SubscriberRecord? { try read { tx in try tx.subscriber(id) } }
 }
 
-/// The column values of one agreement version, computed off the write lock (in parallel for a batch).
+/// The column values of one agreement version, computed off the write lock (in parallel for a batch)
+/// and bound straight to SQLite (``Statement/executeRaw(_:in:)``).
 struct VersionRows: Sendable {
     let agreement: Agreement
-    let version: [DatabaseValue]
-    let grants: [[DatabaseValue]]
-    let restrictions: [[DatabaseValue]]
+    let version: [ColumnValue]
+    let grants: [[ColumnValue]]
+    let restrictions: [[ColumnValue]]
 
     init(_ a: Agreement, version n: Int, effectiveAt: Instant, note: String?, policyRevision: String?, ts: String) {
         agreement = a
+        let id = ColumnValue.text(a.id), number = ColumnValue.int(Int64(n))
         version = [
-            a.id.databaseValue, n.databaseValue, a.kind.rawValue.databaseValue, Timestamp.format(a.signedAt).databaseValue,
-            Timestamp.format(a.term.start).databaseValue, Timestamp.format(a.term.end).databaseValue,
-            Timestamp.format(effectiveAt).databaseValue, ts.databaseValue, note.databaseValue, policyRevision.databaseValue,
-            StoreTransaction.document(a).databaseValue,
+            id, number, .text(a.kind.rawValue), .text(Timestamp.format(a.signedAt)),
+            .text(Timestamp.format(a.term.start)), .text(Timestamp.format(a.term.end)),
+            .text(Timestamp.format(effectiveAt)), .text(ts), ColumnValue(note), ColumnValue(policyRevision),
+            .text(StoreTransaction.document(a)),
         ]
-        grants = a.grants.enumerated().map { k, g in
-            [
-                a.id.databaseValue, n.databaseValue, k.databaseValue, FastJSON.string(g.assets.json).databaseValue,
-                FastJSON.list(g.actions).databaseValue, FastJSON.list(g.extent.map(\.rawValue)).databaseValue,
-                FastJSON.string(g.channels.json).databaseValue, FastJSON.list(g.territories.include).databaseValue,
-                FastJSON.list(g.territories.exclude).databaseValue, g.maxPortion.databaseValue, g.quota?.count.databaseValue ?? .null,
-                g.quota?.per.rawValue.databaseValue ?? .null, g.embargo?.description.databaseValue ?? .null,
-                (g.duties.isEmpty ? "[]" : FastJSON.string(.array(g.duties.map(\.json)))).databaseValue,
-            ]
+        var grants: [[ColumnValue]] = []
+        grants.reserveCapacity(a.grants.count)
+        for (k, g) in a.grants.enumerated() {
+            var duties: [UInt8] = [0x5B]
+            for (j, d) in g.duties.enumerated() {
+                if j > 0 { duties.append(0x2C) }
+                FastJSON.write(d.json, to: &duties, sortedKeys: false)
+            }
+            duties.append(0x5D)
+            grants.append([
+                id, number, .int(Int64(k)), .text(VersionDocument.dimensionText(g.assets)),
+                .text(FastJSON.list(g.actions)), .text(FastJSON.list(g.extent.map { $0.rawValue })),
+                .text(VersionDocument.dimensionText(g.channels)), .text(FastJSON.list(g.territories.include)),
+                .text(FastJSON.list(g.territories.exclude)), ColumnValue(g.maxPortion), ColumnValue(g.quota?.count),
+                ColumnValue(g.quota?.per.rawValue), ColumnValue(g.embargo?.description),
+                .text(String(decoding: duties, as: UTF8.self)),
+            ])
         }
+        self.grants = grants
         restrictions = a.restrictions.enumerated().map { k, r in
             [
-                a.id.databaseValue, n.databaseValue, k.databaseValue, r.assets.map { FastJSON.string($0.json) }.databaseValue,
-                r.actions.map(FastJSON.list).databaseValue, r.extent.map { FastJSON.list($0.map(\.rawValue)) }.databaseValue,
-                r.channels.map { FastJSON.string($0.json) }.databaseValue, r.territories.map { FastJSON.list($0.include) }.databaseValue,
-                r.note.databaseValue, FastJSON.string(r.json).databaseValue,
+                id, number, .int(Int64(k)), ColumnValue(r.assets.map(VersionDocument.dimensionText)),
+                ColumnValue(r.actions.map(FastJSON.list)), ColumnValue(r.extent.map { FastJSON.list($0.map { $0.rawValue }) }),
+                ColumnValue(r.channels.map(VersionDocument.dimensionText)), ColumnValue(r.territories.map { FastJSON.list($0.include) }),
+                ColumnValue(r.note), .text(FastJSON.string(r.json)),
             ]
         }
     }

@@ -1,33 +1,35 @@
-/// Turns validated ``ODRLPolicy`` values into the engine's compiled form: interned actions,
-/// inherited policy-level properties resolved, right operands parsed once.
+/// Turns validated ``ODRLPolicy`` values into the engine's compiled form (``CompiledForm``): flat
+/// records (rules, entities, constraints) with interned actions, slots and text ids, inherited
+/// policy-level properties resolved, right operands parsed once; and the words traces need.
 struct Compiler {
-    var table = ActionTable()
-    /// The shared interning table, and what this set adds to it (left operands, texts).
+    /// The shared interning table (left operands, texts).
     let terms: ODRLTerms
-    var localSlots: [String: Int] = [:]
-    var localSlotNames: [String] = []
-    var localTexts: [String: Int32] = [:]
-    /// Constraint lists already compiled in this policy, by the list's storage: a compiled agreement
-    /// gives each action of a grant a rule sharing one constraint array, and compiling a territory
-    /// list interns hundreds of IRIs. (Keyed by identity: hashing the contents cost as much.)
-    var lists: [UnsafeRawPointer: [CompiledConstraint]] = [:]
+    var form = CompiledForm()
+    /// Constraint lists already compiled in this policy, by the list's storage -> their record range:
+    /// a compiled agreement gives each action of a grant a rule sharing one constraint array (the
+    /// rules then share one range, and the evaluator reuses the range's answer), and compiling a
+    /// territory list interns hundreds of IRIs. (Keyed by identity: hashing the contents cost as much.)
+    var lists: [UnsafeRawPointer: (Int32, Int32)] = [:]
+    /// Entity lists already compiled in this policy, by the list's storage -> their range in `entityLists`
+    /// (a policy-level assignee is every rule's: one entity, whose membership the evaluator checks once).
+    var entityLists: [UnsafeRawPointer: (Int32, Int32)] = [:]
 
     init(terms: ODRLTerms = .empty) { self.terms = terms }
 
     /// Slot of a left operand key: the shared terms', else a slot of this set's own.
     mutating func slot(_ key: String) -> Int {
-        if let s = terms.slots[key] ?? localSlots[key] { return s }
-        let s = terms.slotCount + localSlotNames.count
-        localSlots[key] = s
-        localSlotNames.append(key)
+        if let s = terms.slots[key] ?? form.localSlots[key] { return s }
+        let s = terms.slotCount + form.localSlotNames.count
+        form.localSlots[key] = s
+        form.localSlotNames.append(key)
         return s
     }
 
     /// Id of a text: the shared terms', else one of this set's own.
     mutating func textID(_ s: String) -> Int32 {
-        if let id = terms.texts[s] ?? localTexts[s] { return id }
-        let id = Int32(terms.textCount + localTexts.count)
-        localTexts[s] = id
+        if let id = terms.texts[s] ?? form.localTexts[s] { return id }
+        let id = Int32(terms.textCount + form.localTexts.count)
+        form.localTexts[s] = id
         return id
     }
     /// Prefixes declared in the current policy's `@context` (`"clr": "urn:clearance:"`).
@@ -56,26 +58,62 @@ struct Compiler {
         return ODRLVocabulary.expand(s)
     }
 
-    mutating func policy(_ p: ODRLPolicy, index: Int) -> CompiledPolicy {
-        prefixes = Compiler.prefixes(of: p.extensions["@context"])
-        lists.removeAll()  // compiled literals depend on the policy's prefixes
-        let base = "#/policies/\(index)"
-        return CompiledPolicy(
-            ref: p.uid ?? base,
-            conflict: p.conflictStrategy,
-            grantsNothing: {
-                switch ODRLPolicyType(term: p.type) {
-                case .request: return "it belongs to a Request policy, which asks for it but grants nothing"
-                case .assertion: return "it belongs to an Assertion policy, which states it but grants nothing"
-                default: return nil
-                }
-            }(),
-            permissions: p.permissions.enumerated().map { rule($1, policy: p, pointer: "\(base)/permission/\($0)", topLevel: true) },
-            prohibitions: p.prohibitions.enumerated().map { rule($1, policy: p, pointer: "\(base)/prohibition/\($0)", topLevel: true) },
-            obligations: p.obligations.enumerated().map { rule($1, policy: p, pointer: "\(base)/obligation/\($0)", topLevel: true) })
+    /// Compiles `policies`: the top-level rules' records first (in flat order), then everything else.
+    mutating func compile(_ policies: [ODRLPolicy]) -> CompiledForm {
+        var flatStart: [Int] = []
+        var n = 0
+        for p in policies {
+            flatStart.append(n)
+            n += p.permissions.count + p.prohibitions.count
+        }
+        form.flatCount = n
+        form.rules = [RuleRecord](repeating: RuleRecord(), count: n)
+        form.ruleRefs = [String](repeating: "", count: n)
+        for (i, p) in policies.enumerated() { form.policies.append(policy(p, index: i, flat: flatStart[i])) }
+        return form
     }
 
-    mutating func rule(_ r: ODRLRule, policy p: ODRLPolicy, pointer: String, topLevel: Bool) -> CompiledRule {
+    mutating func policy(_ p: ODRLPolicy, index: Int, flat: Int) -> CompiledPolicy {
+        prefixes = Compiler.prefixes(of: p.extensions["@context"])
+        lists.removeAll()  // compiled literals depend on the policy's prefixes
+        entityLists.removeAll()
+        let base = "#/policies/\(index)"
+        let grantsNothing: String? = {
+            switch ODRLPolicyType(term: p.type) {
+            case .request: return "it belongs to a Request policy, which asks for it but grants nothing"
+            case .assertion: return "it belongs to an Assertion policy, which states it but grants nothing"
+            default: return nil
+            }
+        }()
+        var permissions: [CompiledRule] = []
+        for (k, r) in p.permissions.enumerated() {
+            permissions.append(rule(r, policy: p, pointer: "\(base)/permission/\(k)", topLevel: true, at: flat + k,
+                                    grantsNothing: grantsNothing != nil))
+        }
+        var prohibitions: [CompiledRule] = []
+        for (k, r) in p.prohibitions.enumerated() {
+            prohibitions.append(rule(r, policy: p, pointer: "\(base)/prohibition/\(k)", topLevel: true,
+                                     at: flat + p.permissions.count + k, grantsNothing: false))
+        }
+        var obligations: [CompiledRule] = []
+        for (k, r) in p.obligations.enumerated() {
+            obligations.append(rule(r, policy: p, pointer: "\(base)/obligation/\(k)", topLevel: true, at: nil, grantsNothing: false))
+        }
+        return CompiledPolicy(ref: p.uid ?? base, conflict: p.conflictStrategy, grantsNothing: grantsNothing,
+                              permissions: permissions, prohibitions: prohibitions, obligations: obligations)
+    }
+
+    /// A new rule record (placeholder), returning its index.
+    mutating func newRule() -> Int {
+        form.rules.append(RuleRecord())
+        form.ruleRefs.append("")
+        return form.rules.count - 1
+    }
+
+    /// Compiles `r` into the record at `index` (a new one when nil) and returns its words.
+    mutating func rule(_ r: ODRLRule, policy p: ODRLPolicy, pointer: String, topLevel: Bool, at index: Int?,
+                       grantsNothing: Bool) -> CompiledRule {
+        let at = index ?? newRule()
         let action = r.actions.first ?? (topLevel ? p.actions.first : nil)
         let actionName = action?.canonicalName
         let targets = !r.targets.isEmpty ? r.targets : (topLevel && !p.targets.isEmpty ? p.targets : [])
@@ -83,65 +121,117 @@ struct Compiler {
         var summary = "\(r.kind.rawValue) to \(action.map { ODRLVocabulary.shortName($0.name) } ?? "do anything")"
         if !targets.isEmpty { summary += " " + targets.compactMap(\.uid).map { "`\($0)`" }.joined(separator: " or ") }
         if !assignees.isEmpty { summary += " for " + assignees.compactMap(\.uid).map { "`\($0)`" }.joined(separator: " or ") }
-        return CompiledRule(
-            ref: r.uid ?? pointer,
-            kind: r.kind,
-            action: actionName.map { table.intern($0) },
-            actionName: actionName ?? "",
-            actionRefinements: (action?.refinements ?? []).map { constraint($0) },
-            targets: targets.isEmpty ? nil : targets.map { entity($0) },
-            assignees: assignees.isEmpty ? nil : assignees.map { entity($0) },
-            constraints: constraintList(r.constraints),
-            duties: r.duties.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/duty/\($0)", topLevel: false) },
-            consequences: r.consequences.enumerated().map { rule($1, policy: p, pointer: "\(pointer)/consequence/\($0)", topLevel: false) },
-            summary: summary)
+        var rec = RuleRecord()
+        rec.kind = r.kind
+        rec.grantsNothing = grantsNothing
+        rec.action = actionName.map { form.table.intern($0) } ?? -1
+        (rec.refine, rec.refineCount) = constraintList(action?.refinements ?? [])
+        if !targets.isEmpty { (rec.targets, rec.targetCount) = entityList(targets) }
+        if !assignees.isEmpty { (rec.assignees, rec.assigneeCount) = entityList(assignees) }
+        (rec.cons, rec.consCount) = constraintList(r.constraints)
+        // Duties are contiguous records (the evaluator walks a range): reserve them, then compile each.
+        let dutyStart = form.rules.count
+        for _ in r.duties { _ = newRule() }
+        var duties: [CompiledRule] = []
+        for (k, d) in r.duties.enumerated() {
+            duties.append(rule(d, policy: p, pointer: "\(pointer)/duty/\(k)", topLevel: false, at: dutyStart + k, grantsNothing: false))
+        }
+        rec.duties = Int32(dutyStart)
+        rec.dutyCount = Int32(r.duties.count)
+        let consequences = r.consequences.enumerated().map {
+            rule($1, policy: p, pointer: "\(pointer)/consequence/\($0)", topLevel: false, at: nil, grantsNothing: false)
+        }
+        let ref = r.uid ?? pointer
+        form.rules[at] = rec
+        form.ruleRefs[at] = ref
+        return CompiledRule(ref: ref, kind: r.kind, actionName: actionName ?? "", summary: summary, record: Int32(at),
+                            duties: duties, consequences: consequences)
     }
 
-    mutating func entity(_ e: ODRLEntity) -> CompiledEntity {
+    /// A list of entities, compiled once per distinct list (see `entityLists`): (start, count) in `entityLists`.
+    mutating func entityList(_ list: [ODRLEntity]) -> (Int32, Int32) {
+        let key = list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if let key, let done = entityLists[key] { return done }
+        var indexes: [Int32] = []
+        for e in list { indexes.append(entity(e)) }
+        let range = (Int32(form.entityLists.count), Int32(indexes.count))
+        form.entityLists += indexes
+        if let key { entityLists[key] = range }
+        return range
+    }
+
+    mutating func entity(_ e: ODRLEntity) -> Int32 {
         let expanded = e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 }
         // Member checks compare ids: an entity's names are interned like right operand texts.
-        let uidID = textID(e.uid ?? "")
-        let expandedID = expanded.map { textID($0) } ?? -1
-        let sourceID = e.source.map { textID($0) } ?? -1
+        var rec = EntityRecord()
+        rec.uidID = textID(e.uid ?? "")
+        rec.expandedID = expanded.map { textID($0) } ?? -1
+        rec.sourceID = e.source.map { textID($0) } ?? -1
         let shared = Int32(terms.textCount)
-        return CompiledEntity(uid: e.uid ?? "", expanded: expanded, source: e.source, refinements: e.refinements.map { constraint($0) },
-                              uidID: uidID, expandedID: expandedID, sourceID: sourceID,
-                              local: uidID >= shared || expandedID >= shared || sourceID >= shared)
+        rec.local = rec.uidID >= shared || rec.expandedID >= shared || rec.sourceID >= shared
+        (rec.refine, rec.refineCount) = constraintList(e.refinements)
+        form.entities.append(rec)
+        form.entityWords.append(CompiledEntity(uid: e.uid ?? "", expanded: expanded, source: e.source))
+        return Int32(form.entities.count - 1)
     }
 
-    /// A rule's constraints, compiled once per distinct list (see `lists`). The policy being compiled
+    /// A list of constraints, compiled once per distinct list (see `lists`): its records are
+    /// contiguous (a logical constraint's operands are laid out after them). The policy being compiled
     /// holds every list alive, so a storage address cannot be reused for another list meanwhile.
-    mutating func constraintList(_ list: [ODRLConstraint]) -> [CompiledConstraint] {
-        guard let key = list.withUnsafeBufferPointer({ UnsafeRawPointer($0.baseAddress) }) else { return [] }
-        if let done = lists[key] { return done }
-        let compiled = list.map { constraint($0) }
-        lists[key] = compiled
-        return compiled
+    mutating func constraintList(_ list: [ODRLConstraint]) -> (Int32, Int32) {
+        if list.isEmpty { return (0, 0) }
+        let key = list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if let key, let done = lists[key] { return done }
+        let start = form.constraints.count
+        form.constraints.append(contentsOf: repeatElement(ConstraintRecord(), count: list.count))
+        for (k, c) in list.enumerated() {
+            let rec = constraint(c)
+            form.constraints[start + k] = rec.record
+            if let offset = rec.localIDs { form.localIDFixups.append((Int32(start + k), offset)) }
+        }
+        let range = (Int32(start), Int32(list.count))
+        if let key { lists[key] = range }
+        return range
     }
 
-    mutating func constraint(_ c: ODRLConstraint) -> CompiledConstraint {
+    /// One constraint's record, and the offset of its ids in the set's own id list (nil: none, or shared).
+    mutating func constraint(_ c: ODRLConstraint) -> (record: ConstraintRecord, localIDs: Int32?) {
         switch c {
         case .logical(let l):
-            return .logical(l.op, l.operands.map { constraint($0) }, l.uid ?? l.op.rawValue)
+            var rec = ConstraintRecord()
+            rec.op = ConstraintRecord.Op.of(l.op)
+            (rec.slot, rec.atom) = constraintList(l.operands)
+            return (rec, nil)
         case .atomic(let a):
             // A long list (a territory list), or one of IRIs and numbers only (channels, extents, a
             // portion limit: vocabulary that repeats from policy to policy, unlike dates), compiled
             // with shared terms is shared per process: see SharedAtomics.
             let shareable = prefixes.isEmpty && terms.textCount > 0 && SharedAtomics.mayShare(a)
-            if shareable, let kept = terms.sharedAtomics.get(a) { return .atomic(kept) }
+            if shareable, let kept = terms.sharedAtomics.get(a) { return (adopt(kept), nil) }
             let lo = a.canonicalLeftOperand ?? a.leftOperand
             let op = a.knownOperator
             let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
             var values: [CompiledLiteral] = []
+            var ids: [Int32] = []
+            var allText = !a.rightOperand.isEmpty
             for lit in a.rightOperand {
-                if domain != .text, let n = domain.number(lit.lexical) { values.append(.number(n)); continue }
+                if domain != .text, let n = domain.number(lit.lexical) {
+                    values.append(.number(n))
+                    allText = false
+                    continue
+                }
                 let full = expandIRI(lit.lexical)
                 if case .iri = lit, full != lit.lexical, full != ODRLVocabulary.expand(lit.lexical) {
-                    values.append(.prefixed(full, compact: lit.lexical, id: textID(full), compactID: textID(lit.lexical)))
+                    let id = textID(full), compactID = textID(lit.lexical)
+                    values.append(.prefixed(full, compact: lit.lexical, id: id, compactID: compactID))
+                    ids.append(id)
+                    ids.append(compactID)
                     continue
                 }
                 let e = ODRLVocabulary.expand(lit.lexical)
-                values.append(.text(e, id: textID(e)))
+                let id = textID(e)
+                values.append(.text(e, id: id))
+                ids.append(id)
             }
             var unevaluable: String?
             if op == nil {
@@ -152,19 +242,49 @@ struct Compiler {
                 unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
             }
             let key = ODRLContext.key(lo)
-            let c = CompiledAtomic(leftOperand: key, slot: slot(key), op: op, opTerm: a.operatorTerm, values: values,
-                                   domain: domain, source: a, unevaluable: unevaluable)
+            let words = CompiledAtomic(leftOperand: key, op: op, values: values, domain: domain, source: a, unevaluable: unevaluable)
+            var rec = ConstraintRecord()
+            rec.slot = Int32(slot(key))
+            rec.op = ConstraintRecord.Op.of(op)
+            rec.domain = ConstraintRecord.domainCode(domain)
+            if unevaluable != nil { rec.flags |= ConstraintRecord.unevaluable }
+            if values.count == 1 { rec.flags |= ConstraintRecord.singleValue }
+            if values.count == 1, case .number(let n) = values[0] {
+                rec.number = n
+                rec.flags |= ConstraintRecord.hasNumber
+            }
+            if allText {
+                // Sorted: membership in a territory list is a binary search.
+                ids.sort()
+                rec.flags |= ConstraintRecord.allText
+                rec.idCount = Int32(ids.count)
+            }
             // Only a constraint that uses no slot or text id of this set's own is the same in every set.
-            let sharedOnly = c.slot < terms.slotCount && values.allSatisfy {
+            let sharedOnly = Int(rec.slot) < terms.slotCount && values.allSatisfy {
                 switch $0 {
                 case .number: return true
                 case .text(_, let id): return id < Int32(terms.textCount)
                 case .prefixed: return false
                 }
             }
-            if shareable && sharedOnly { return .atomic(terms.sharedAtomics.keep(a, c)) }
-            return .atomic(c)
+            if shareable && sharedOnly, let kept = terms.sharedAtomics.keep(a, words: words, record: rec, ids: allText ? ids : []) {
+                return (adopt(kept), nil)
+            }
+            rec.atom = Int32(form.atomics.count)
+            form.atomics.append(words)
+            guard allText else { return (rec, nil) }
+            let offset = Int32(form.localIDs.count)
+            form.localIDs += ids
+            return (rec, offset)
         }
+    }
+
+    /// A shared constraint's record for this set: its ids stay the shared ones; its words get an index here.
+    mutating func adopt(_ kept: SharedAtomics.Entry) -> ConstraintRecord {
+        var rec = kept.record
+        rec.atom = Int32(form.atomics.count)
+        form.atomics.append(kept.words)
+        return rec
     }
 
     /// A right operand value for sentences: IPTC country IRIs as their code, ODRL terms by name.

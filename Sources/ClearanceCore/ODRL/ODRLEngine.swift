@@ -32,14 +32,6 @@ public struct ODRLPolicySet: Sendable {
     /// The shared interning table this set was compiled against (see ``ODRLTerms``).
     public var terms: ODRLTerms { core.terms }
     var compiled: [CompiledPolicy] { core.compiled }
-    var actions: ActionTable { core.actions }
-    var ruleCount: Int { core.ruleCount }
-    var requestActions: [String: (String, [Int32])] { core.requestActions }
-    var localSlots: [String: Int] { core.localSlots }
-    var localSlotNames: [String] { core.localSlotNames }
-    var localTexts: [String: Int32] { core.localTexts }
-    var ruleIndex: [String: Int] { core.ruleIndex }
-    var flatRules: [(policy: Int, prohibition: Bool, rule: Int)] { core.flatRules }
 
     /// Validates and compiles `policies`. Throws every validation error (with JSON paths under
     /// `$.policies[i]`) when any policy is invalid: an invalid policy is never used for a decision.
@@ -72,16 +64,15 @@ public struct ODRLPolicySet: Sendable {
         self.warnings = diags
         self.options = options
         var compiler = Compiler(terms: terms)
-        let compiled = policies.enumerated().map { compiler.policy($1, index: $0) }
-        self.core = SetCore(compiled: compiled, compiler: compiler, options: options, terms: terms)
+        self.core = SetCore(compiler.compile(policies), options: options, terms: terms)
     }
 
     /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
     /// ``ruleResults(_:state:into:)``'s answer.
-    public var topLevelRuleCount: Int { flatRules.count }
+    public var topLevelRuleCount: Int { core.flatCount }
 
     /// The flat index of a top-level rule (by its uid or JSON pointer), as ``ruleResults(_:state:into:)`` orders them.
-    public func ruleIndex(of ref: String) -> Int? { ruleIndex[ref] }
+    public func ruleIndex(of ref: String) -> Int? { core.ruleIndex(of: ref) }
 
     /// Convenience: validates, compiles and evaluates once.
     public static func evaluate(_ policies: [ODRLPolicy], request: ODRLRequest, state: ODRLWorldState = .empty,
@@ -96,18 +87,18 @@ public struct ODRLPolicySet: Sendable {
     public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty, explain: Bool = true) -> ODRLDecision {
         let input = lower(request, state: state)
         return withUnsafePointer(to: input) { p in
-            var ev = Evaluation(set: core, input: p, request: request, duties: state.duties, explain: explain)
-            return ev.run()
+            withUnsafePointer(to: state.duties) { duties in
+                core.withChecks(p, duties: duties) { checks in
+                    var ev = Evaluation(checks: checks, request: request, explain: explain)
+                    return ev.run()
+                }
+            }
         }
     }
 
     /// Decides `request` and returns only the outcome (no trace sentences).
     public func outcome(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> ODRLDecision.Outcome {
-        let input = lower(request, state: state)
-        return withUnsafePointer(to: input) { p in
-            var ev = Evaluation(set: core, input: p, request: request, duties: state.duties, explain: false)
-            return ev.run().outcome
-        }
+        evaluate(request, state: state, explain: false).outcome
     }
 
     /// What the engine finds for each top-level rule (each policy's permissions, then its
@@ -119,9 +110,17 @@ public struct ODRLPolicySet: Sendable {
     /// evaluated even when the rule does not match, so that every failing dimension is known.
     /// `results` is cleared and refilled (reuse one buffer across calls).
     public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
-        withUnsafePointer(to: input) { p in
-            var ev = Evaluation(set: core, input: p, request: nil, duties: state.duties, explain: false)
-            ev.results(into: &results)
+        let n = core.flatCount
+        if results.count != n {
+            results.removeAll(keepingCapacity: true)
+            results.append(contentsOf: repeatElement(ODRLRuleResult(), count: n))
+        }
+        results.withUnsafeMutableBufferPointer { out in
+            withUnsafePointer(to: input) { p in
+                withUnsafePointer(to: state.duties) { duties in
+                    core.withChecks(p, duties: duties) { checks in checks.fill(out) }
+                }
+            }
         }
     }
 
@@ -134,18 +133,18 @@ public struct ODRLPolicySet: Sendable {
 
     /// `request` in this set's lowered form (its terms plus the set's own left operands and texts).
     func lower(_ request: ODRLRequest, state: ODRLWorldState) -> ODRLInput {
-        var input = ODRLInput(terms: terms, localSlots: localSlotNames.count)
+        var input = ODRLInput(terms: terms, localSlots: core.localSlotNames.count)
         for (k, v) in request.context.values {
-            if let slot = terms.slots[k] ?? localSlots[k] { input.set(slot: slot, lowerValue(v)) }
+            if let slot = terms.slots[k] ?? core.localSlots[k] { input.set(slot: slot, lowerValue(v)) }
         }
         input.setAction(request.action)
         input.target = subject(request.target, collections: state.assetCollections)
         input.assignee = subject(request.assignee, collections: state.partyCollections)
         input.context = request.context
         for (ref, ctx) in request.ruleValues {
-            guard let rule = ruleIndex[ref] else { continue }
+            guard let rule = core.ruleIndex(of: ref) else { continue }
             for (k, v) in ctx.values {
-                if let slot = terms.slots[k] ?? localSlots[k] { input.setRuleValue(rule: rule, slot: slot, lowerValue(v)) }
+                if let slot = terms.slots[k] ?? core.localSlots[k] { input.setRuleValue(rule: rule, slot: slot, lowerValue(v)) }
             }
         }
         return input
@@ -164,67 +163,6 @@ public struct ODRLPolicySet: Sendable {
             if id >= 0 { ids.append(id) }
         }
         return ODRLSubject(iri: iri, selfID: textID(iri), collectionIDs: ids, collections: names, localResolved: true)
-    }
-}
-
-/// The compiled form of a policy set (see ``ODRLPolicySet``).
-final class SetCore: Sendable {
-    let compiled: [CompiledPolicy]
-    let actions: ActionTable
-    let options: ODRLEvaluationOptions
-    /// How many trace entries an evaluation can produce (to size its buffer once).
-    let ruleCount: Int
-    /// Request action spelling -> canonical name and broader-action ids.
-    let requestActions: [String: (String, [Int32])]
-    let terms: ODRLTerms
-    /// Left operands of this set's constraints that `terms` does not know: name -> slot (from `terms.slotCount` on).
-    let localSlots: [String: Int]
-    let localSlotNames: [String]
-    /// Text right operands (and entity IRIs) that `terms` does not know: text -> id (from `terms.textCount` on).
-    let localTexts: [String: Int32]
-    /// Top-level rule ref (uid or JSON pointer) -> flat rule index (each policy's permissions, then its prohibitions).
-    let ruleIndex: [String: Int]
-    /// Flat rule index -> (policy, kind, index within the policy's list).
-    let flatRules: [(policy: Int, prohibition: Bool, rule: Int)]
-
-    init(compiled: [CompiledPolicy], compiler: Compiler, options: ODRLEvaluationOptions, terms: ODRLTerms) {
-        self.compiled = compiled
-        self.actions = compiler.table
-        self.requestActions = compiler.table.spellings()
-        self.options = options
-        self.terms = terms
-        self.localSlots = compiler.localSlots
-        self.localSlotNames = compiler.localSlotNames
-        self.localTexts = compiler.localTexts
-        self.ruleCount = compiled.reduce(0) { n, p in
-            n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
-        }
-        var index: [String: Int] = [:]
-        var flat: [(policy: Int, prohibition: Bool, rule: Int)] = []
-        for (pi, p) in compiled.enumerated() {
-            for (ri, r) in p.permissions.enumerated() {
-                if index[r.ref] == nil { index[r.ref] = flat.count }
-                flat.append((pi, false, ri))
-            }
-            for (ri, r) in p.prohibitions.enumerated() {
-                if index[r.ref] == nil { index[r.ref] = flat.count }
-                flat.append((pi, true, ri))
-            }
-        }
-        self.ruleIndex = index
-        self.flatRules = flat
-    }
-
-    /// Text id of `s` (already expanded) in this set: the shared terms', else the set's own, else -1.
-    @inline(__always)
-    func textID(_ s: String) -> Int32 { terms.texts[s] ?? localTexts[s] ?? -1 }
-
-    func lowerValue(_ v: ODRLValue) -> ODRLInputValue {
-        switch v {
-        case .text(let s): return ODRLInputValue(v, textID: textID(ODRLVocabulary.expand(s)))
-        case .list(let l): return ODRLInputValue(v, textID: ODRLInputValue.notText, members: l.map(lowerValue))
-        default: return ODRLInputValue(v, textID: ODRLInputValue.notText)
-        }
     }
 }
 
@@ -315,7 +253,15 @@ final class SharedAtomics: @unchecked Sendable {
     static let minimumValues = 8
     /// At most this many distinct constraints are kept (then new ones are compiled per set).
     static let capacity = 4096
-    private var table: [ODRLAtomicConstraint: CompiledAtomic] = [:]
+    /// A shared constraint: its words and its record, whose sorted ids are in a buffer this table
+    /// owns (allocated once, never moved, freed with the table): every set's copy of the record
+    /// points to it, so a territory list of 200 ids is kept once per process.
+    struct Entry {
+        let words: CompiledAtomic
+        let record: ConstraintRecord
+    }
+    private var table: [ODRLAtomicConstraint: Entry] = [:]
+    private var idBuffers: [UnsafeMutablePointer<Int32>] = []
 
     /// Whether `a` may be shared: a long right operand, or a short one likely to repeat across
     /// policies (IRIs and numbers only: a channel or extent list, a portion limit; not dates), and
@@ -351,22 +297,32 @@ final class SharedAtomics: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+        for b in idBuffers { b.deallocate() }
     }
 
     /// The shared compiled form of `a`, if one was kept.
-    func get(_ a: ODRLAtomicConstraint) -> CompiledAtomic? {
+    func get(_ a: ODRLAtomicConstraint) -> Entry? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return table[a]
     }
 
-    /// Keeps `c` as the compiled form of `a` (unless full); returns the instance to use (the first kept).
-    func keep(_ a: ODRLAtomicConstraint, _ c: CompiledAtomic) -> CompiledAtomic {
+    /// Keeps (`words`, `record` with `ids`) as the compiled form of `a`; returns the entry to use (the
+    /// first kept), or nil when the table is full (the caller then compiles it as the set's own).
+    func keep(_ a: ODRLAtomicConstraint, words: CompiledAtomic, record: ConstraintRecord, ids: [Int32]) -> Entry? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         if let kept = table[a] { return kept }
-        if table.count < SharedAtomics.capacity { table[a] = c }
-        return c
+        guard table.count < SharedAtomics.capacity else { return nil }
+        var rec = record
+        if !ids.isEmpty {
+            let buffer = SetCore.buffer(ids)
+            idBuffers.append(buffer)
+            rec.ids = UnsafePointer(buffer)
+        }
+        let entry = Entry(words: words, record: rec)
+        table[a] = entry
+        return entry
     }
 }
 
@@ -584,139 +540,3 @@ struct ActionTable: Sendable {
         return out
     }
 }
-
-struct CompiledPolicy: Sendable {
-    var ref: String
-    var conflict: ODRLConflictStrategy
-    /// Why its permissions grant nothing (a `Request` asks for them, an `Assertion` only states them), or nil.
-    var grantsNothing: String?
-    var permissions: [CompiledRule]
-    var prohibitions: [CompiledRule]
-    var obligations: [CompiledRule]
-}
-
-// The compiled rule, entity and atomic constraint are final classes, not structs: the evaluator
-// reads them in its innermost loops, and copying a struct of a dozen arrays and strings out of an
-// array or an enum payload retains and releases every one of them (callgrind: ~900 instructions
-// per constraint, more than evaluating it). A class reference is one retain.
-
-final class CompiledEntity: Sendable {
-    let uid: String
-    /// The uid expanded with the policy's `@context` prefixes, when that changes it.
-    let expanded: String?
-    /// A collection's `source` (members may be listed under it instead of the collection's uid).
-    let source: String?
-    let refinements: [CompiledConstraint]
-    /// Text ids of `uid`, `expanded` and `source` in the set's table (-1: none).
-    let uidID: Int32
-    let expandedID: Int32
-    let sourceID: Int32
-    /// One of those ids is the set's own (not the shared terms'): an input lowered with the shared
-    /// terms alone is then compared by string.
-    let local: Bool
-
-    init(uid: String, expanded: String?, source: String?, refinements: [CompiledConstraint], uidID: Int32, expandedID: Int32,
-         sourceID: Int32, local: Bool) {
-        self.uid = uid
-        self.expanded = expanded
-        self.source = source
-        self.refinements = refinements
-        self.uidID = uidID
-        self.expandedID = expandedID
-        self.sourceID = sourceID
-        self.local = local
-    }
-}
-
-final class CompiledRule: Sendable {
-    let ref: String
-    let kind: ODRLRuleKind
-    /// nil: any action.
-    let action: Int32?
-    let actionName: String
-    let actionRefinements: [CompiledConstraint]
-    /// nil: any target / any assignee.
-    let targets: [CompiledEntity]?
-    let assignees: [CompiledEntity]?
-    let constraints: [CompiledConstraint]
-    let duties: [CompiledRule]
-    let consequences: [CompiledRule]
-    /// Words for the rule: "permission to distribute document/1234".
-    let summary: String
-
-    init(ref: String, kind: ODRLRuleKind, action: Int32?, actionName: String, actionRefinements: [CompiledConstraint],
-         targets: [CompiledEntity]?, assignees: [CompiledEntity]?, constraints: [CompiledConstraint], duties: [CompiledRule],
-         consequences: [CompiledRule], summary: String) {
-        self.ref = ref
-        self.kind = kind
-        self.action = action
-        self.actionName = actionName
-        self.actionRefinements = actionRefinements
-        self.targets = targets
-        self.assignees = assignees
-        self.constraints = constraints
-        self.duties = duties
-        self.consequences = consequences
-        self.summary = summary
-    }
-}
-
-enum CompiledConstraint: Sendable {
-    case atomic(CompiledAtomic)
-    case logical(ODRLVocabulary.LogicalOperator, [CompiledConstraint], String)
-}
-
-final class CompiledAtomic: Sendable {
-    let leftOperand: String
-    /// The left operand's slot in an ``ODRLInput`` (the shared terms' slot, or the set's own).
-    let slot: Int
-    let op: ODRLVocabulary.Operator?
-    let opTerm: String
-    let values: [CompiledLiteral]
-    let domain: ValueDomain
-    /// The constraint as written, for sentences: its words (``text``, ``valueText``) are made only
-    /// when a sentence needs them (a territory list of 200 countries is not spelled out at compile time).
-    let source: ODRLAtomicConstraint
-    var text: String { Compiler.text(source) }
-    /// The right operand and unit in words (`5.00 EUR`).
-    var valueText: String { Compiler.valueText(source) }
-    /// Why it can never be evaluated (extension operator, unresolvable reference), or nil.
-    let unevaluable: String?
-    /// Fast path, when every right operand value is a text: their ids (full and compact forms), sorted
-    /// (membership is a binary search instead of comparing a territory list value by value).
-    let textIDs: [Int32]?
-    /// Fast path, when the right operand is one number: it.
-    let number: Double?
-
-    init(leftOperand: String, slot: Int, op: ODRLVocabulary.Operator?, opTerm: String, values: [CompiledLiteral],
-         domain: ValueDomain, source: ODRLAtomicConstraint, unevaluable: String?) {
-        self.leftOperand = leftOperand
-        self.slot = slot
-        self.op = op
-        self.opTerm = opTerm
-        self.values = values
-        self.domain = domain
-        self.source = source
-        self.unevaluable = unevaluable
-        var ids: [Int32] = []
-        var allText = !values.isEmpty
-        for v in values {
-            switch v {
-            case .text(_, let id): ids.append(id)
-            case .prefixed(_, _, let id, let compactID): ids.append(id); ids.append(compactID)
-            case .number: allText = false
-            }
-        }
-        textIDs = allText ? ids.sorted() : nil
-        if values.count == 1, case .number(let n) = values[0] { number = n } else { number = nil }
-    }
-}
-
-enum CompiledLiteral: Sendable {
-    case number(Double)
-    /// A text and its interned id: a context text equals it when their ids are equal.
-    case text(String, id: Int32)
-    /// An IRI written with a prefix of the policy's `@context`: its full form and its compact form, and their ids.
-    case prefixed(String, compact: String, id: Int32, compactID: Int32)
-}
-

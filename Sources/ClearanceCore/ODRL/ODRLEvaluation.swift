@@ -8,6 +8,7 @@ enum Truth: Sendable {
     }
 
     /// Three-valued conjunction.
+    @inline(__always)
     func and(_ o: Truth) -> Truth {
         if self == .unsatisfied || o == .unsatisfied { return .unsatisfied }
         return self == .unknown || o == .unknown ? .unknown : .satisfied
@@ -22,209 +23,221 @@ enum Truth: Sendable {
     var negated: Truth { self == .satisfied ? .unsatisfied : self == .unsatisfied ? .satisfied : .unknown }
 }
 
-/// One evaluation of one request against an ``ODRLPolicySet``: the one evaluator behind
-/// ``ODRLPolicySet/evaluate(_:state:explain:)`` (with its trace and sentences) and
-/// ``ODRLPolicySet/ruleResults(_:state:into:)`` (compact, no strings).
+extension SetCore {
+    /// Runs `body` with the checks of one evaluation of the lowered request `input` against this set.
+    ///
+    /// Everything the checks read is borrowed as a pointer for the call's duration (the set's
+    /// records, the input's values, action ids, collections and rule-scoped values): the rule loop
+    /// then touches no reference-counted storage at all.
+    func withChecks<R>(_ input: UnsafePointer<ODRLInput>, duties: UnsafePointer<[String: ODRLDutyState]>,
+                       _ body: (inout Checks) -> R) -> R {
+        // The request's action: its vocabulary ids as lowered, or an extension action this set
+        // interned, or (a spelling the table does not list) its canonical name; nil: unknown.
+        var actionIDs = input.pointee.actionIDs
+        if actionIDs == nil {
+            if let (_, ids) = requestActions[input.pointee.action] {
+                actionIDs = ids
+            } else if let canonical = ODRLVocabulary.canonicalAction(input.pointee.action) {
+                actionIDs = actions.broaderIDs(of: canonical) ?? []
+            }
+        }
+        let known = actionIDs != nil
+        return withExtendedLifetime(self) {
+            (actionIDs ?? []).withUnsafeBufferPointer { actions in
+                input.pointee.fast.withUnsafeBufferPointer { fast in
+                    input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
+                        input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
+                            input.pointee.overrides.withUnsafeBufferPointer { overrides in
+                                var c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
+                                               target: SubjectView(input.pointee.target, targetCollections),
+                                               assignee: SubjectView(input.pointee.assignee, assigneeCollections),
+                                               overrides: overrides, dutyStates: duties)
+                                return body(&c)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A lowered asset or party as plain data (its collections borrowed).
+struct SubjectView {
+    let present: Bool
+    let selfID: Int32
+    let collections: UnsafeBufferPointer<Int32>
+    let localResolved: Bool
+
+    init(_ s: ODRLSubject, _ collections: UnsafeBufferPointer<Int32>) {
+        present = s.iri != nil
+        selfID = s.selfID
+        self.collections = collections
+        localResolved = s.localResolved
+    }
+}
+
+/// The checks of one evaluation: the one evaluator's truths, on the set's records.
+///
+/// ``ODRLPolicySet/ruleResults(_:state:into:)`` runs ``results(into:)`` (compact answers, no
+/// strings); ``ODRLPolicySet/evaluate(_:state:explain:)`` runs ``Evaluation`` over the same checks
+/// (`truth`, `member`, `dutiesBlock`...) and adds the trace and its sentences.
 ///
 /// It works on the lowered request (``ODRLInput``): left operand values by slot, texts as interned
 /// ids, the action as its broader-action ids, asset and party with the collections that hold them.
-/// Truths come from small-int compares; sentences, when `explain` is on, are written from the
-/// original values beside them. (DESIGN.md measured a small rule at 1.6 ns on dense small-int
-/// arrays against 114 ns with `[String: …]` look-ups.)
-struct Evaluation {
-    let set: SetCore
+/// Truths come from small-int compares on 32-byte records (DESIGN.md measured a small rule at 1.6 ns
+/// on dense small-int arrays against 114 ns with `[String: …]` look-ups); only what the records
+/// cannot decide (a list value, a text read as a number, a set's own left operand) takes the general
+/// path through the constraint's words.
+struct Checks {
+    /// The set (kept alive by ``SetCore/withChecks(_:duties:_:)``; not retained per access).
+    unowned(unsafe) let set: SetCore
     /// The lowered request, borrowed for the evaluation's duration (a copy of it would retain each of
     /// its arrays and strings on every call).
-    let inputPtr: UnsafePointer<ODRLInput>
-    /// The request as given: for sentences and for resolving what the lowered input lacks (nil on the fast path).
-    let request: ODRLRequest?
-    /// Recorded duty states (the rest of the world state is in the lowered input).
-    let duties: [String: ODRLDutyState]
-    let explain: Bool
-    /// Ids of the request's action and every action it is included in (nil: not an action Clearance knows).
-    var requestActions: [Int32]?
-    var requestActionName = ""
+    let input: UnsafePointer<ODRLInput>
+    let rules: UnsafeMutablePointer<RuleRecord>
+    let cons: UnsafeMutablePointer<ConstraintRecord>
+    let entities: UnsafeMutablePointer<EntityRecord>
+    let entityLists: UnsafeMutablePointer<Int32>
+    /// Ids of the request's action and every action it is included in.
+    let actions: UnsafeBufferPointer<Int32>
+    /// The request's action is one Clearance knows (else nothing matches and the trace denies).
+    let knownAction: Bool
+    let fast: UnsafeBufferPointer<FastValue>
+    let target: SubjectView
+    let assignee: SubjectView
+    let overrides: UnsafeBufferPointer<(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)>
+    /// Recorded duty states (the rest of the world state is in the lowered input), borrowed: every
+    /// field of the checks is plain data, so copying them is a memcpy (a dictionary field made each
+    /// copy go through value witnesses, retaining it).
+    let dutyStates: UnsafePointer<[String: ODRLDutyState]>
+    let hasDutyStates: Bool
+    /// No text is the set's own: a text the shared terms did not know is in no right operand.
+    let noLocalTexts: Bool
+    let pendingDutiesBlock: Bool
     /// Flat index of the top-level rule being evaluated (for rule-scoped values), or -1.
     var currentRule: Int32 = -1
+    /// The last entity compared by string (a set's own IRI met by an input lowered with the shared
+    /// terms alone, as a news agreement's subscriber is), and the answer: a policy-level assignee is
+    /// one entity for all the set's rules, so its string compare is done once per evaluation.
+    var memoEntity: Int32 = -1
+    var memoTarget = false
+    var memoMember = false
 
-    init(set: SetCore, input: UnsafePointer<ODRLInput>, request: ODRLRequest?, duties: [String: ODRLDutyState], explain: Bool) {
+    init(set: SetCore, input: UnsafePointer<ODRLInput>, actions: UnsafeBufferPointer<Int32>, knownAction: Bool,
+         fast: UnsafeBufferPointer<FastValue>, target: SubjectView, assignee: SubjectView,
+         overrides: UnsafeBufferPointer<(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)>,
+         dutyStates: UnsafePointer<[String: ODRLDutyState]>) {
         self.set = set
-        self.inputPtr = input
-        self.request = request
-        self.duties = duties
-        self.explain = explain
-        if let ids = input.pointee.actionIDs {
-            requestActions = ids
-            requestActionName = input.pointee.actionName
-        } else if let (canonical, ids) = set.requestActions[input.pointee.action] {
-            // an extension action this set interned
-            requestActionName = canonical
-            requestActions = ids
-        } else if let canonical = ODRLVocabulary.canonicalAction(input.pointee.action) {
-            requestActionName = canonical
-            requestActions = set.actions.broaderIDs(of: canonical) ?? []
-        }
-    }
-
-    /// The action as the request wrote it (for sentences).
-    var actionAsWritten: String { request?.action ?? inputPtr.pointee.action }
-
-    mutating func run() -> ODRLDecision {
-        guard requestActions != nil else {
-            return ODRLDecision(
-                outcome: .deny,
-                reason: "`\(actionAsWritten)` is not an action Clearance knows (an ODRL 2.2 action or a full IRI), so the request is denied")
-        }
-
-        var traces: [RuleTrace] = []
-        traces.reserveCapacity(set.ruleCount)
-        // (policy index, rule index) of the rules in force
-        var activePermissions: [(policy: Int, rule: Int)] = []
-        var activeProhibitions: [(policy: Int, rule: Int)] = []
-        var inactiveMatched: [(ref: String, why: String)] = []
-        var grantedDuties: [RuleTrace] = []
-
-        var flat: Int32 = 0
-        for (pi, policy) in set.compiled.enumerated() {
-            for (ri, r) in policy.permissions.enumerated() {
-                currentRule = flat
-                flat += 1
-                let (trace, duties, decisive) = evaluateRule(r, policy: policy)
-                traces.append(trace)
-                if !duties.isEmpty { traces += duties }
-                if trace.activation == .active {
-                    activePermissions.append((pi, ri))
-                    grantedDuties += duties
-                } else if trace.match == true {
-                    inactiveMatched.append((r.ref, decisive))
-                }
-            }
-            for (ri, r) in policy.prohibitions.enumerated() {
-                currentRule = flat
-                flat += 1
-                let (trace, _, _) = evaluateRule(r, policy: policy)
-                traces.append(trace)
-                if trace.activation == .active { activeProhibitions.append((pi, ri)) }
-            }
-            currentRule = -1
-            if !policy.obligations.isEmpty {
-                traces += dutyTraces(policy.obligations, parent: nil, policy: policy).traces
-            }
-        }
-        let compiled = set.compiled
-        func conflict(_ x: (policy: Int, rule: Int)) -> ODRLConflictStrategy { compiled[x.policy].conflict }
-        func ref(_ x: (policy: Int, rule: Int), _ kind: ODRLRuleKind) -> String {
-            kind == .permission ? compiled[x.policy].permissions[x.rule].ref : compiled[x.policy].prohibitions[x.rule].ref
-        }
-
-        if let prohibition = activeProhibitions.first {
-            let prohibitionRef = ref(prohibition, .prohibition)
-            if let permission = activePermissions.first {
-                let permissionRef = ref(permission, .permission)
-                let involved = activeProhibitions + activePermissions
-                if let void = involved.first(where: { conflict($0) == .invalid }) {
-                    return ODRLDecision(
-                        outcome: .deny,
-                        reason: "the policy `\(compiled[void.policy].ref)` is void because permission `\(permissionRef)` and prohibition `\(prohibitionRef)` conflict (conflict strategy: invalid)",
-                        rules: traces)
-                }
-                if involved.allSatisfy({ conflict($0) == .perm }) {
-                    return ODRLDecision(
-                        outcome: .permit,
-                        reason: "permission `\(permissionRef)` is in force and overrides prohibition `\(prohibitionRef)` (conflict strategy: perm)",
-                        rules: traces, duties: grantedDuties)
-                }
-                return ODRLDecision(
-                    outcome: .deny,
-                    reason: "prohibition `\(prohibitionRef)` is in force and overrides permission `\(permissionRef)` (conflict strategy: prohibit)",
-                    rules: traces)
-            }
-            let summary = compiled[prohibition.policy].prohibitions[prohibition.rule].summary
-            return ODRLDecision(outcome: .deny, reason: "prohibition `\(prohibitionRef)` is in force: \(summary) is prohibited",
-                                rules: traces)
-        }
-        if let permission = activePermissions.first {
-            var reason = "permission `\(ref(permission, .permission))` is in force: \(compiled[permission.policy].permissions[permission.rule].summary)"
-            let owed = grantedDuties.filter { $0.activation == .active && $0.deontic != .fulfilled }
-            if !owed.isEmpty { reason += "; owed: " + owed.map { "duty `\($0.rule)`" }.joined(separator: ", ") }
-            return ODRLDecision(outcome: .permit, reason: reason, rules: traces, duties: grantedDuties)
-        }
-        if !inactiveMatched.isEmpty {
-            let parts = inactiveMatched.map { "permission `\($0.ref)`: \($0.why)" }
-            return ODRLDecision(outcome: .deny, reason: "no permission is in force (" + parts.joined(separator: "; ") + ")", rules: traces)
-        }
-        return ODRLDecision(
-            outcome: .notApplicable,
-            reason: "no rule applies to this request: no permission or prohibition covers its action, target and assignee",
-            rules: traces)
+        self.input = input
+        self.rules = set.rules
+        self.cons = set.constraints
+        self.entities = set.entities
+        self.entityLists = set.entityLists
+        self.actions = actions
+        self.knownAction = knownAction
+        self.fast = fast
+        self.target = target
+        self.assignee = assignee
+        self.overrides = overrides
+        self.dutyStates = dutyStates
+        self.hasDutyStates = !dutyStates.pointee.isEmpty
+        self.noLocalTexts = set.localTexts.isEmpty
+        self.pendingDutiesBlock = set.options.pendingDuties == .block
     }
 
     // MARK: Compact results
 
-    /// One ``ODRLRuleResult`` per top-level rule, from the same checks as ``evaluateRule(_:policy:)``.
-    mutating func results(into out: inout [ODRLRuleResult]) {
-        out.removeAll(keepingCapacity: true)
-        out.reserveCapacity(set.flatRules.count)
-        var flat: Int32 = 0
-        // Index loops: the rules are read in place rather than copied out of their arrays (a copy
-        // of a compiled rule retains and releases each of its arrays and strings).
-        let compiled = set.compiled
-        for pi in compiled.indices {
-            for ri in compiled[pi].permissions.indices {
-                currentRule = flat
-                flat += 1
-                out.append(result(compiled[pi].permissions[ri], grantsNothing: compiled[pi].grantsNothing != nil))
+    /// One ``ODRLRuleResult`` per top-level rule, written in place into `out` (as many as the set
+    /// has top-level rules): no allocation per rule or per call.
+    mutating func fill(_ out: UnsafeMutableBufferPointer<ODRLRuleResult>) {
+        // The answer of the last rule's constraint range: the rules of a grant with several
+        // actions share one range (compiled once), so it is evaluated once. Valid only between
+        // rules without rule-scoped values (those may change a constraint's value).
+        var lastRange: (Int32, Int32) = (-1, 0)
+        var lastMasks: (failed: UInt64, unknown: UInt64, truth: Truth) = (0, 0, .satisfied)
+        var lastHadOverride = true
+        for i in 0..<min(set.flatCount, out.count) {
+            currentRule = Int32(i)
+            let r = rules + i
+            let hasOverride = overrides.count != 0 && ruleHasOverride()
+            let range = (r.pointee.cons, r.pointee.consCount)
+            let masks: (failed: UInt64, unknown: UInt64, truth: Truth)
+            if !hasOverride, !lastHadOverride, range == lastRange {
+                masks = lastMasks
+            } else {
+                masks = constraintMasks(range.0, range.1)
+                lastRange = range
+                lastMasks = masks
             }
-            for ri in compiled[pi].prohibitions.indices {
-                currentRule = flat
-                flat += 1
-                out.append(result(compiled[pi].prohibitions[ri], grantsNothing: false))
-            }
+            lastHadOverride = hasOverride
+            out[i] = result(r, masks)
         }
         currentRule = -1
     }
 
-    func result(_ r: CompiledRule, grantsNothing: Bool) -> ODRLRuleResult {
+    /// Whether the current rule has a rule-scoped value.
+    @inline(__always)
+    func ruleHasOverride() -> Bool {
+        for k in 0..<overrides.count where overrides[k].rule == currentRule { return true }
+        return false
+    }
+
+    /// The truths of constraint records `start ..< start + count`: bit i of `failed` when the i-th is
+    /// not satisfied, of `unknown` when it is unknown (from the 64th on, bit 63), and their conjunction.
+    @inline(__always)
+    func constraintMasks(_ start: Int32, _ count: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
+        var failed: UInt64 = 0, unknown: UInt64 = 0
+        var all = Truth.satisfied
+        var i: Int32 = 0
+        while i < count {
+            let t = truth(start &+ i)
+            if t != .satisfied {
+                let bit = UInt64(1) << UInt64(min(i, 63))
+                failed |= bit
+                if t == .unknown { unknown |= bit } else { all = .unsatisfied }
+            }
+            i &+= 1
+        }
+        if all == .satisfied && unknown != 0 { all = .unknown }
+        return (failed, unknown, all)
+    }
+
+    /// A rule's compact answer, from the same checks as ``Evaluation/evaluateRule(_:policy:)``.
+    @inline(__always)
+    mutating func result(_ r: UnsafeMutablePointer<RuleRecord>, _ masks: (failed: UInt64, unknown: UInt64, truth: Truth)) -> ODRLRuleResult {
         var o = ODRLRuleResult()
-        guard let actions = requestActions else { return o }  // unknown action: nothing matches (the trace denies)
-        o.actionMatches = r.action.map { actions.contains($0) } ?? true
-        var targetEntity: CompiledEntity?
-        if let targets = r.targets {
-            targetEntity = targets.first { member(target: true, of: $0) }
-            o.targetMatches = targetEntity != nil
+        guard knownAction else { return o }  // unknown action: nothing matches (the trace denies)
+        o.actionMatches = actionMatches(r.pointee.action)
+        var targetEntity: Int32 = -1
+        if r.pointee.targetCount >= 0 {
+            targetEntity = firstMember(target: true, r.pointee.targets, r.pointee.targetCount)
+            o.targetMatches = targetEntity >= 0
         } else {
             o.targetMatches = true
         }
-        var assigneeEntity: CompiledEntity?
-        if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(target: false, of: $0) }
-            o.assigneeMatches = assigneeEntity != nil
+        var assigneeEntity: Int32 = -1
+        if r.pointee.assigneeCount >= 0 {
+            assigneeEntity = firstMember(target: false, r.pointee.assignees, r.pointee.assigneeCount)
+            o.assigneeMatches = assigneeEntity >= 0
         } else {
             o.assigneeMatches = true
         }
-        var refinements = Truth.satisfied
-        for c in r.actionRefinements { refinements = refinements.and(truth(c)) }
-        if let e = targetEntity { for c in e.refinements { refinements = refinements.and(truth(c)) } }
-        if let e = assigneeEntity { for c in e.refinements { refinements = refinements.and(truth(c)) } }
+        var refinements = rangeTruth(r.pointee.refine, r.pointee.refineCount)
+        if targetEntity >= 0 { refinements = refinements.and(entityRefinements(targetEntity)) }
+        if assigneeEntity >= 0 { refinements = refinements.and(entityRefinements(assigneeEntity)) }
         o.refinementFails = refinements != .satisfied
-        var all = refinements
-        for (i, c) in r.constraints.enumerated() {
-            let t = truth(c)
-            all = all.and(t)
-            if t != .satisfied {
-                let bit = UInt64(1) << UInt64(min(i, 63))
-                o.failedConstraints |= bit
-                if t == .unknown { o.unknownConstraints |= bit }
-            }
-        }
+        o.failedConstraints = masks.failed
+        o.unknownConstraints = masks.unknown
         guard o.matches else { return o }
-        switch r.kind {
+        let all = refinements.and(masks.truth)
+        switch r.pointee.kind {
         case .prohibition:
             o.active = all != .unsatisfied
         default:
             o.active = all == .satisfied
-            if r.kind == .permission, grantsNothing { o.active = false }
-            if dutiesBlock(r.duties) {
+            if r.pointee.kind == .permission, r.pointee.grantsNothing { o.active = false }
+            if dutiesBlock(r) {
                 o.dutyBlocks = true
                 o.active = false
             }
@@ -232,325 +245,218 @@ struct Evaluation {
         return o
     }
 
-    /// Whether a permission's duty blocks it (as ``dutyTraces(_:parent:policy:)`` decides, without sentences).
-    func dutiesBlock(_ duties: [CompiledRule]) -> Bool {
-        for d in duties {
-            var t = Truth.satisfied
-            for c in d.constraints { t = t.and(truth(c)) }
+    /// The conjunction of constraint records `start ..< start + count`.
+    @inline(__always)
+    func rangeTruth(_ start: Int32, _ count: Int32) -> Truth {
+        var t = Truth.satisfied
+        var i: Int32 = 0
+        while i < count {
+            t = t.and(truth(start &+ i))
+            i &+= 1
+        }
+        return t
+    }
+
+    @inline(__always)
+    func entityRefinements(_ e: Int32) -> Truth {
+        let rec = entities + Int(e)
+        return rec.pointee.refineCount == 0 ? .satisfied : rangeTruth(rec.pointee.refine, rec.pointee.refineCount)
+    }
+
+    /// The request's action is the rule's (`-1`: any) or included in it.
+    @inline(__always)
+    func actionMatches(_ action: Int32) -> Bool {
+        if action < 0 { return true }
+        for a in actions where a == action { return true }
+        return false
+    }
+
+    /// Whether a permission's duty blocks it (as ``Evaluation/dutyTraces(_:parent:policy:)`` decides, without sentences).
+    func dutiesBlock(_ r: UnsafeMutablePointer<RuleRecord>) -> Bool {
+        let count = Int(r.pointee.dutyCount)
+        guard count > 0 else { return false }
+        // No duty state recorded and pending duties allowed: only a violated duty blocks, and none
+        // is, so no duty blocks whatever its constraints say (the same answer, without evaluating them).
+        if !hasDutyStates && !pendingDutiesBlock { return false }
+        let first = Int(r.pointee.duties)
+        for d in first..<first + count {
+            let t = rangeTruth(rules[d].cons, rules[d].consCount)
             guard t != .unsatisfied else { continue }
-            let deontic: ODRLDutyState = self.duties.isEmpty ? .notSet : self.duties[d.ref] ?? .notSet
-            if deontic == .violated || (deontic == .notSet && set.options.pendingDuties == .block) { return true }
+            let deontic: ODRLDutyState = hasDutyStates ? dutyStates.pointee[set.ruleRefs[d]] ?? .notSet : .notSet
+            if deontic == .violated || (deontic == .notSet && pendingDutiesBlock) { return true }
         }
         return false
     }
 
-    // MARK: Rules
+    // MARK: Assets and parties
 
-    /// Trace of a permission or prohibition, the traces of its duties, and the decisive sentence when inactive.
-    func evaluateRule(_ r: CompiledRule, policy: CompiledPolicy) -> (RuleTrace, [RuleTrace], String) {
-        var why: [String] = []
-        // match
-        var matched = true
-        if let a = r.action, !(requestActions ?? []).contains(a) {
-            matched = false
-            if explain {
-                why.append("does not match: the request's action `\(ODRLVocabulary.shortName(actionAsWritten))` is not `\(r.actionName)` and is not included in it")
-            }
+    /// The first entity of `entityLists[start ..< start + count]` the request's asset (or party) is or
+    /// is a member of, or -1.
+    @inline(__always)
+    mutating func firstMember(target: Bool, _ start: Int32, _ count: Int32) -> Int32 {
+        var k: Int32 = 0
+        while k < count {
+            let e = entityLists[Int(start &+ k)]
+            if member(target: target, e) { return e }
+            k &+= 1
         }
-        var targetEntity: CompiledEntity?
-        if let targets = r.targets {
-            targetEntity = targets.first { member(target: true, of: $0) }
-            if targetEntity == nil {
-                matched = false
-                if explain {
-                    why.append(inputPtr.pointee.target.iri.map { "does not match: the asset `\($0)` is not \(names(targets)) nor in it" }
-                               ?? "does not match: the request names no asset, the rule is about \(names(targets))")
-                }
-            }
-        }
-        var assigneeEntity: CompiledEntity?
-        if let assignees = r.assignees {
-            assigneeEntity = assignees.first { member(target: false, of: $0) }
-            if assigneeEntity == nil {
-                matched = false
-                if explain {
-                    why.append(inputPtr.pointee.assignee.iri.map { "does not match: the party `\($0)` is not \(names(assignees)) nor a member of it" }
-                               ?? "does not match: the request names no party, the rule is for \(names(assignees))")
-                }
-            }
-        }
-        guard matched else {
-            return (RuleTrace(rule: r.ref, kind: r.kind, policy: policy.ref, match: false, activation: .inactive, why: why), [], "")
-        }
-        if explain { why.append("matches the request: \(r.summary)") }
-
-        // refinements and constraints (all must hold)
-        var truth = Truth.satisfied
-        var decisive = ""
-        func check(_ list: [CompiledConstraint], _ role: String) {
-            for c in list {
-                let t = self.truth(c)
-                truth = truth.and(t)
-                if explain || (t != .satisfied && decisive.isEmpty) {
-                    let sentence = self.sentence(c, t, role: role)
-                    if explain { why.append(sentence) }
-                    if t != .satisfied && decisive.isEmpty { decisive = sentence }
-                }
-            }
-        }
-        if !r.actionRefinements.isEmpty { check(r.actionRefinements, "refinement of the action") }
-        if let e = targetEntity, !e.refinements.isEmpty { check(e.refinements, "refinement of the asset") }
-        if let e = assigneeEntity, !e.refinements.isEmpty { check(e.refinements, "refinement of the party") }
-        if !r.constraints.isEmpty { check(r.constraints, "constraint") }
-
-        var dutyTraces: [RuleTrace] = []
-        var activation: RuleTrace.Activation
-        switch r.kind {
-        case .prohibition:
-            activation = truth == .unsatisfied ? .inactive : .active
-            if truth == .unknown, explain {
-                why.append("taken to be in force because Clearance cannot rule it out (fail closed)")
-            }
-        default:
-            activation = truth == .satisfied ? .active : .inactive
-            if r.kind == .permission, let why2 = policy.grantsNothing {
-                if activation == .active { decisive = "not in force: \(why2)" }
-                activation = .inactive
-                if explain { why.append("not in force: \(why2)") }
-            }
-            let d = self.dutyTraces(r.duties, parent: r.ref, policy: policy)
-            dutyTraces = d.traces
-            if let blocking = d.blocking {
-                if activation == .active { decisive = blocking }
-                activation = .inactive
-                if explain { why.append(blocking) }
-            }
-        }
-        if explain {
-            why.append(activation == .active ? "in force for this request" : "not in force for this request")
-        }
-        if decisive.isEmpty { decisive = "not in force" }
-        return (RuleTrace(rule: r.ref, kind: r.kind, policy: policy.ref, match: true, activation: activation, why: why),
-                dutyTraces, decisive)
+        return -1
     }
-
-    /// Traces of duties (a permission's, or the policy's obligations), and the sentence of the first one that blocks.
-    func dutyTraces(_ duties: [CompiledRule], parent: String?, policy: CompiledPolicy) -> (traces: [RuleTrace], blocking: String?) {
-        var traces: [RuleTrace] = []
-        var blocking: String?
-        for d in duties {
-            var why: [String] = []
-            var truth = Truth.satisfied
-            for c in d.constraints {
-                let t = self.truth(c)
-                if explain { why.append(sentence(c, t, role: "constraint of the duty")) }
-                truth = truth.and(t)
-            }
-            let applies = truth != .unsatisfied
-            let deontic = self.duties[d.ref] ?? .notSet
-            let what = dutyWords(d)
-            if explain {
-                if !applies { why.append("duty \(what) does not apply now") }
-                else if truth == .unknown { why.append("duty \(what) is taken to apply because Clearance cannot rule it out (fail closed)") }
-            }
-            if applies {
-                let blocks = deontic == .violated || (deontic == .notSet && set.options.pendingDuties == .block)
-                let sentence: String
-                switch deontic {
-                case .fulfilled: sentence = "duty \(what) is fulfilled"
-                case .violated: sentence = "duty \(what) is violated"
-                case .notSet: sentence = "duty \(what) is not fulfilled" + (blocks ? "" : " yet (owed with the permit)")
-                }
-                if explain { why.append(sentence) }
-                if blocks, parent != nil, blocking == nil { blocking = sentence }
-                if deontic == .violated, !d.consequences.isEmpty, explain {
-                    why.append("its consequences are now owed: " + d.consequences.map { dutyWords($0) }.joined(separator: ", "))
-                }
-            }
-            traces.append(RuleTrace(rule: d.ref, kind: d.kind, policy: policy.ref, match: nil,
-                                    activation: applies ? .active : .inactive, deontic: deontic, parent: parent, why: why))
-        }
-        return (traces, blocking)
-    }
-
-    func dutyWords(_ d: CompiledRule) -> String {
-        var s = "`\(d.actionName.isEmpty ? "(no action)" : ODRLVocabulary.shortName(d.actionName))`"
-        let details = d.actionRefinements.compactMap { c -> String? in
-            if case .atomic(let a) = c { return a.op == .eq && a.leftOperand == "payAmount" ? a.valueText : a.text }
-            return nil
-        }
-        if !details.isEmpty { s += " (" + details.joined(separator: ", ") + ")" }
-        if d.ref.hasPrefix("#") == false { s += " [\(d.ref)]" }
-        return s
-    }
-
-    func names(_ es: [CompiledEntity]) -> String { es.map { "`\($0.uid)`" }.joined(separator: " or ") }
 
     /// Whether the request's asset or party is the entity or a member of it (by the collections of the world state).
     ///
     /// Compares interned ids; only an entity named by a text the shared terms do not know, met by an
-    /// input lowered with the shared terms alone, is compared by string (same answer, slower).
-    func member(target: Bool, of e: CompiledEntity) -> Bool {
-        // Read in place through the pointer: passing the subject by value would copy (retain) its arrays.
-        let offset = target ? Evaluation.targetOffset : Evaluation.assigneeOffset
-        return member(UnsafeRawPointer(inputPtr).advanced(by: offset).assumingMemoryBound(to: ODRLSubject.self), of: e)
+    /// input lowered with the shared terms alone, is compared by string (same answer, slower; once
+    /// per evaluation and entity, see `memoEntity`).
+    @inline(__always)
+    mutating func member(target: Bool, _ e: Int32) -> Bool {
+        let s = target ? self.target : assignee
+        guard s.present else { return false }
+        let rec = entities + Int(e)
+        if !rec.pointee.local || s.localResolved {
+            let selfID = s.selfID
+            if selfID >= 0 && (selfID == rec.pointee.uidID || selfID == rec.pointee.expandedID) { return true }
+            for c in s.collections where c == rec.pointee.uidID || c == rec.pointee.expandedID || c == rec.pointee.sourceID { return true }
+            return false
+        }
+        if memoEntity == e && memoTarget == target { return memoMember }
+        let answer = memberByName(target: target, e)
+        memoEntity = e
+        memoTarget = target
+        memoMember = answer
+        return answer
+    }
+
+    @inline(never)
+    func memberByName(target: Bool, _ e: Int32) -> Bool {
+        // Read in place through the pointers (a copy of the subject or of the words would retain
+        // each of their strings and arrays).
+        let subject = target ? UnsafeRawPointer(input).advanced(by: Checks.targetOffset).assumingMemoryBound(to: ODRLSubject.self)
+            : UnsafeRawPointer(input).advanced(by: Checks.assigneeOffset).assumingMemoryBound(to: ODRLSubject.self)
+        return set.entityWords.withUnsafeBufferPointer { words in
+            guard let base = words.baseAddress, let iri = subject.pointee.iri else { return false }
+            let w = base + Int(e)
+            if iri == w.pointee.uid || iri == w.pointee.expanded { return true }
+            for c in subject.pointee.collections where c == w.pointee.uid || c == w.pointee.expanded || c == w.pointee.source { return true }
+            return false
+        }
     }
 
     static let targetOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.target) ?? 0
     static let assigneeOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.assignee) ?? 0
 
-    func member(_ sp: UnsafePointer<ODRLSubject>, of e: CompiledEntity) -> Bool {
-        guard let iri = sp.pointee.iri else { return false }
-        let s = sp
-        if !e.local || s.pointee.localResolved {
-            let selfID = s.pointee.selfID
-            if selfID >= 0 && (selfID == e.uidID || selfID == e.expandedID) { return true }
-            for c in s.pointee.collectionIDs where c == e.uidID || c == e.expandedID || c == e.sourceID { return true }
-            return false
-        }
-        if iri == e.uid || iri == e.expanded { return true }
-        for c in s.pointee.collections where c == e.uid || c == e.expanded || c == e.source { return true }
-        return false
-    }
-
     // MARK: Constraints
 
-    /// The truth of a constraint (three-valued).
-    func truth(_ c: CompiledConstraint) -> Truth {
-        switch c {
-        case .atomic(let a): return truth(a)
-        case .logical(let op, let operands, _):
-            var sat = 0
-            var unknown = 0
-            var unsat = 0
-            for o in operands {
-                switch truth(o) {
-                case .satisfied: sat += 1
-                case .unknown: unknown += 1
-                case .unsatisfied: unsat += 1
-                }
-            }
-            switch op {
-            case .and, .andSequence: return unsat > 0 ? .unsatisfied : (unknown > 0 ? .unknown : .satisfied)
-            case .or: return sat > 0 ? .satisfied : (unknown > 0 ? .unknown : .unsatisfied)
-            case .xone: return sat > 1 ? .unsatisfied : (unknown > 0 ? .unknown : (sat == 1 ? .satisfied : .unsatisfied))
-            }
-        }
-    }
-
-    /// The sentence saying why a constraint has truth `t` (only built when explaining, or for the decisive one).
-    func sentence(_ c: CompiledConstraint, _ t: Truth, role: String) -> String {
-        switch c {
-        case .atomic(let a): return sentence(a, t, role: role)
-        case .logical(let op, let operands, _):
-            let results = operands.map { ($0, truth($0)) }
-            let sat = results.filter { $0.1 == .satisfied }.count
-            guard explain else { return "" }
-            let verdict = t == .satisfied ? "is satisfied" : t == .unsatisfied ? "is not satisfied" : "cannot be checked"
-            var s = "\(role) `\(op.rawValue)` (\(op.words) \(operands.count) constraints) \(verdict)"
-            let details = results.map { sentence($0.0, $0.1, role: "part") }
-            if operands.count <= 4 { s += ": " + details.joined(separator: "; ") } else {
-                s += " (\(sat) of \(operands.count) hold)"
-            }
-            return s
-        }
-    }
-
-    func sentence(_ a: CompiledAtomic, _ t: Truth, role: String) -> String {
-        guard explain else { return "" }
-        if let why = a.unevaluable {
-            return "\(role) `\(a.text)` cannot be evaluated: \(why)"
-        }
-        guard let lv = value(a.slot) else {
-            return "\(role) `\(a.text)` cannot be checked: the request gives no \(a.leftOperand)"
-        }
-        let value = lv.value
-        let shown: String
-        if a.domain == .time, let n = number(value, .time) { shown = ISOTime.format(n) } else { shown = value.description }
-        let subject = a.leftOperand == "dateTime" ? "the time is \(shown)" : "the request's \(a.leftOperand) is \(shown)"
-        switch t {
-        case .satisfied: return "\(role) `\(a.text)` is satisfied: \(subject)"
-        case .unsatisfied: return "\(role) `\(a.text)` is not satisfied: \(subject)"
-        case .unknown: return "\(role) `\(a.text)` cannot be checked: \(subject), which is not \(a.domain.words)"
-        }
-    }
-
-    /// The value of the left operand in `slot` for the rule being evaluated: a rule-scoped value,
-    /// else the input's, else (a left operand only this set knows) the request context's.
+    /// The truth of constraint record `i` (three-valued): the fast path inline, logical constraints
+    /// and the general path out of line.
     @inline(__always)
-    func value(_ slot: Int) -> ODRLInputValue? {
-        if !inputPtr.pointee.overrides.isEmpty, currentRule >= 0 {
-            for o in inputPtr.pointee.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.value }
-        }
-        if slot < inputPtr.pointee.values.count { return inputPtr.pointee.values[slot] }
-        let name = set.localSlotNames[slot - set.terms.slotCount]
-        return (inputPtr.pointee.context ?? request?.context)?.values[name].map { set.lowerValue($0) }
+    func truth(_ i: Int32) -> Truth {
+        let c = cons + Int(i)
+        if c.pointee.op >= ConstraintRecord.Op.and { return logicalTruth(c) }
+        if c.pointee.flags & ConstraintRecord.unevaluable != 0 { return .unknown }
+        if let t = fastTruth(c) { return t }
+        return generalTruth(c)
     }
 
-    func truth(_ a: CompiledAtomic) -> Truth {
-        if a.unevaluable != nil { return .unknown }
-        if let t = fastTruth(a) { return t }
-        guard let value = value(a.slot) else { return .unknown }
-        return compare(value, a)
+    /// The truth of an atomic constraint the record alone cannot decide: its value and words.
+    @inline(never)
+    func generalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>) -> Truth {
+        guard let value = value(c.pointee.slot) else { return .unknown }
+        return compare(value, set.atomics[Int(c.pointee.atom)])
+    }
+
+    /// The truth of a logical constraint (`and`, `or`, `xone`, `andSequence`) from its operands'.
+    @inline(never)
+    func logicalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>) -> Truth {
+        var sat = 0, unknown = 0, unsat = 0
+        var k: Int32 = 0
+        while k < c.pointee.atom {
+            switch truth(c.pointee.slot &+ k) {
+            case .satisfied: sat += 1
+            case .unknown: unknown += 1
+            case .unsatisfied: unsat += 1
+            }
+            k &+= 1
+        }
+        switch c.pointee.op {
+        case ConstraintRecord.Op.and, ConstraintRecord.Op.andSequence:
+            return unsat > 0 ? .unsatisfied : (unknown > 0 ? .unknown : .satisfied)
+        case ConstraintRecord.Op.or: return sat > 0 ? .satisfied : (unknown > 0 ? .unknown : .unsatisfied)
+        default: return sat > 1 ? .unsatisfied : (unknown > 0 ? .unknown : (sat == 1 ? .satisfied : .unsatisfied))
+        }
     }
 
     /// The plain-data view of the value in `slot` for the rule being evaluated (see ``value(_:)``),
     /// or `.other` when only the general path can tell.
     @inline(__always)
-    func fastValue(_ slot: Int) -> FastValue {
-        if !inputPtr.pointee.overrides.isEmpty, currentRule >= 0 {
-            for o in inputPtr.pointee.overrides where o.rule == currentRule && Int(o.slot) == slot { return o.fast }
+    func fastValue(_ slot: Int32) -> FastValue {
+        if overrides.count != 0, currentRule >= 0 {
+            for k in 0..<overrides.count where overrides[k].rule == currentRule && overrides[k].slot == slot { return overrides[k].fast }
         }
-        if slot < inputPtr.pointee.fast.count { return inputPtr.pointee.fast[slot] }
+        if Int(slot) < fast.count { return fast[Int(slot)] }
         return FastValue(tag: FastValue.other, id: -2, num: 0)
     }
 
-    /// The truth of a constraint from plain data alone (no strings, no reference counting): a text
-    /// compared by id with a sorted id list, or a number with one number; nil when the general path
-    /// must decide (lists, texts read as numbers, texts the shared terms did not know). Gives exactly
-    /// what ``compare(_:_:)`` gives.
+    /// The value of the left operand in `slot` for the rule being evaluated: a rule-scoped value,
+    /// else the input's, else (a left operand only this set knows) the request context's.
+    func value(_ slot: Int32) -> ODRLInputValue? {
+        if overrides.count != 0, currentRule >= 0 {
+            for k in 0..<overrides.count where overrides[k].rule == currentRule && overrides[k].slot == slot { return overrides[k].value }
+        }
+        let values = input.pointee.values
+        if Int(slot) < values.count { return values[Int(slot)] }
+        let name = set.localSlotNames[Int(slot) - set.terms.slotCount]
+        return input.pointee.context?.values[name].map { set.lowerValue($0) }
+    }
+
+    /// The truth of an atomic constraint from plain data alone (no strings, no reference counting): a
+    /// text compared by id with a sorted id list, or a number with one number; nil when the general
+    /// path must decide (lists, texts read as numbers, texts the shared terms did not know). Gives
+    /// exactly what ``compare(_:_:)`` gives.
     @inline(__always)
-    func fastTruth(_ a: CompiledAtomic) -> Truth? {
-        guard let op = a.op else { return .unknown }
-        let v = fastValue(a.slot)
+    func fastTruth(_ c: UnsafeMutablePointer<ConstraintRecord>) -> Truth? {
+        typealias Op = ConstraintRecord.Op
+        let op = c.pointee.op
+        if op == Op.unknown { return .unknown }
+        let v = fastValue(c.pointee.slot)
         switch v.tag {
         case FastValue.absent:
             return .unknown
         case FastValue.text:
-            guard let ids = a.textIDs, v.id >= 0 || set.localTexts.isEmpty else { return nil }
-            let found: Bool
+            guard c.pointee.flags & ConstraintRecord.allText != 0, v.id >= 0 || noLocalTexts else { return nil }
             switch op {
-            case .isA, .isAnyOf, .isPartOf, .isNoneOf:
-                found = v.id >= 0 && Evaluation.sortedContains(ids, v.id)
-                return (op == .isNoneOf) != found ? .satisfied : .unsatisfied
-            case .eq, .neq:
+            case Op.isA, Op.isAnyOf, Op.isPartOf, Op.isNoneOf:
+                let found = v.id >= 0 && Checks.sortedContains(c.pointee.ids, Int(c.pointee.idCount), v.id)
+                return (op == Op.isNoneOf) != found ? .satisfied : .unsatisfied
+            case Op.eq, Op.neq:
                 // one right operand value (its full and compact ids)
-                guard a.values.count == 1 else { return nil }
-                found = v.id >= 0 && Evaluation.sortedContains(ids, v.id)
-                return (op == .neq) != found ? .satisfied : .unsatisfied
+                guard c.pointee.flags & ConstraintRecord.singleValue != 0 else { return nil }
+                let found = v.id >= 0 && Checks.sortedContains(c.pointee.ids, Int(c.pointee.idCount), v.id)
+                return (op == Op.neq) != found ? .satisfied : .unsatisfied
             default:
                 return nil
             }
         case FastValue.number, FastValue.time, FastValue.duration, FastValue.bool:
-            guard let n = a.number else { return nil }
+            guard c.pointee.flags & ConstraintRecord.hasNumber != 0 else { return nil }
+            let domain = c.pointee.domain
             let domainOK: Bool
             switch v.tag {
-            case FastValue.number: domainOK = a.domain != .text
-            case FastValue.time: domainOK = a.domain == .time
-            case FastValue.duration: domainOK = a.domain == .duration
-            default: domainOK = a.domain == .bool
+            case FastValue.number: domainOK = domain != ConstraintRecord.text
+            case FastValue.time: domainOK = domain == ConstraintRecord.time
+            case FastValue.duration: domainOK = domain == ConstraintRecord.duration
+            default: domainOK = domain == ConstraintRecord.bool
             }
             guard domainOK else {
-                return op == .isAnyOf || op == .isA || op == .isPartOf || op == .isNoneOf || op == .isAllOf || op == .hasPart ? nil : .unknown
+                return op >= Op.isA && op <= Op.isNoneOf ? nil : .unknown
             }
-            let x = v.num
+            let x = v.num, n = c.pointee.number
             switch op {
-            case .eq: return x == n ? .satisfied : .unsatisfied
-            case .neq: return x == n ? .unsatisfied : .satisfied
-            case .lt: return x < n ? .satisfied : .unsatisfied
-            case .lteq: return x <= n ? .satisfied : .unsatisfied
-            case .gt: return x > n ? .satisfied : .unsatisfied
-            case .gteq: return x >= n ? .satisfied : .unsatisfied
+            case Op.eq: return x == n ? .satisfied : .unsatisfied
+            case Op.neq: return x == n ? .unsatisfied : .satisfied
+            case Op.lt: return x < n ? .satisfied : .unsatisfied
+            case Op.lteq: return x <= n ? .satisfied : .unsatisfied
+            case Op.gt: return x > n ? .satisfied : .unsatisfied
+            case Op.gteq: return x >= n ? .satisfied : .unsatisfied
             default: return nil
             }
         default:
@@ -559,9 +465,10 @@ struct Evaluation {
     }
 
     @inline(__always)
-    static func sortedContains(_ ids: [Int32], _ id: Int32) -> Bool {
+    static func sortedContains(_ ids: UnsafePointer<Int32>?, _ count: Int, _ id: Int32) -> Bool {
+        guard let ids else { return false }
         var lo = 0
-        var hi = ids.count
+        var hi = count
         while lo < hi {
             let mid = (lo &+ hi) >> 1
             let x = ids[mid]
@@ -570,6 +477,8 @@ struct Evaluation {
         }
         return false
     }
+
+    // MARK: General path (the constraint's words)
 
     func number(_ v: ODRLValue, _ domain: ValueDomain) -> Double? {
         switch v {
@@ -584,9 +493,8 @@ struct Evaluation {
 
     /// The id of a context value's text in this set's table: as lowered, or (lowered with the shared
     /// terms alone, which did not know it) looked up among the set's own texts.
-    @inline(__always)
     func textID(_ v: ODRLInputValue) -> Int32 {
-        if v.textID >= 0 || v.textID == ODRLInputValue.notText || set.localTexts.isEmpty { return v.textID }
+        if v.textID >= 0 || v.textID == ODRLInputValue.notText || noLocalTexts { return v.textID }
         guard case .text(let s) = v.value else { return v.textID }
         return set.localTexts[ODRLVocabulary.expand(s)] ?? -1
     }
@@ -676,5 +584,308 @@ struct Evaluation {
             if t == .satisfied { return t }
         }
         return t
+    }
+}
+
+/// One evaluation of one request against an ``ODRLPolicySet`` with its trace: ``Checks`` (the same
+/// truths ``ODRLPolicySet/ruleResults(_:state:into:)`` reads) plus the rule traces and their
+/// sentences, written from the original values and the constraints' words.
+struct Evaluation {
+    var checks: Checks
+    /// The request as given: for sentences (nil when only a lowered input is known).
+    let request: ODRLRequest?
+    let explain: Bool
+    var set: SetCore { checks.set }
+
+    init(checks: Checks, request: ODRLRequest?, explain: Bool) {
+        self.checks = checks
+        self.request = request
+        self.explain = explain
+    }
+
+    /// The action as the request wrote it (for sentences).
+    var actionAsWritten: String { request?.action ?? checks.input.pointee.action }
+
+    mutating func run() -> ODRLDecision {
+        guard checks.knownAction else {
+            return ODRLDecision(
+                outcome: .deny,
+                reason: "`\(actionAsWritten)` is not an action Clearance knows (an ODRL 2.2 action or a full IRI), so the request is denied")
+        }
+
+        var traces: [RuleTrace] = []
+        traces.reserveCapacity(set.ruleCount)
+        // (policy index, rule index) of the rules in force
+        var activePermissions: [(policy: Int, rule: Int)] = []
+        var activeProhibitions: [(policy: Int, rule: Int)] = []
+        var inactiveMatched: [(ref: String, why: String)] = []
+        var grantedDuties: [RuleTrace] = []
+
+        let compiled = set.compiled
+        for (pi, policy) in compiled.enumerated() {
+            for (ri, r) in policy.permissions.enumerated() {
+                checks.currentRule = r.record
+                let (trace, duties, decisive) = evaluateRule(r, policy: policy)
+                traces.append(trace)
+                if !duties.isEmpty { traces += duties }
+                if trace.activation == .active {
+                    activePermissions.append((pi, ri))
+                    grantedDuties += duties
+                } else if trace.match == true {
+                    inactiveMatched.append((r.ref, decisive))
+                }
+            }
+            for (ri, r) in policy.prohibitions.enumerated() {
+                checks.currentRule = r.record
+                let (trace, _, _) = evaluateRule(r, policy: policy)
+                traces.append(trace)
+                if trace.activation == .active { activeProhibitions.append((pi, ri)) }
+            }
+            checks.currentRule = -1
+            if !policy.obligations.isEmpty {
+                traces += dutyTraces(policy.obligations, parent: nil, policy: policy).traces
+            }
+        }
+        func conflict(_ x: (policy: Int, rule: Int)) -> ODRLConflictStrategy { compiled[x.policy].conflict }
+        func ref(_ x: (policy: Int, rule: Int), _ kind: ODRLRuleKind) -> String {
+            kind == .permission ? compiled[x.policy].permissions[x.rule].ref : compiled[x.policy].prohibitions[x.rule].ref
+        }
+
+        if let prohibition = activeProhibitions.first {
+            let prohibitionRef = ref(prohibition, .prohibition)
+            if let permission = activePermissions.first {
+                let permissionRef = ref(permission, .permission)
+                let involved = activeProhibitions + activePermissions
+                if let void = involved.first(where: { conflict($0) == .invalid }) {
+                    return ODRLDecision(
+                        outcome: .deny,
+                        reason: "the policy `\(compiled[void.policy].ref)` is void because permission `\(permissionRef)` and prohibition `\(prohibitionRef)` conflict (conflict strategy: invalid)",
+                        rules: traces)
+                }
+                if involved.allSatisfy({ conflict($0) == .perm }) {
+                    return ODRLDecision(
+                        outcome: .permit,
+                        reason: "permission `\(permissionRef)` is in force and overrides prohibition `\(prohibitionRef)` (conflict strategy: perm)",
+                        rules: traces, duties: grantedDuties)
+                }
+                return ODRLDecision(
+                    outcome: .deny,
+                    reason: "prohibition `\(prohibitionRef)` is in force and overrides permission `\(permissionRef)` (conflict strategy: prohibit)",
+                    rules: traces)
+            }
+            let summary = compiled[prohibition.policy].prohibitions[prohibition.rule].summary
+            return ODRLDecision(outcome: .deny, reason: "prohibition `\(prohibitionRef)` is in force: \(summary) is prohibited",
+                                rules: traces)
+        }
+        if let permission = activePermissions.first {
+            var reason = "permission `\(ref(permission, .permission))` is in force: \(compiled[permission.policy].permissions[permission.rule].summary)"
+            let owed = grantedDuties.filter { $0.activation == .active && $0.deontic != .fulfilled }
+            if !owed.isEmpty { reason += "; owed: " + owed.map { "duty `\($0.rule)`" }.joined(separator: ", ") }
+            return ODRLDecision(outcome: .permit, reason: reason, rules: traces, duties: grantedDuties)
+        }
+        if !inactiveMatched.isEmpty {
+            let parts = inactiveMatched.map { "permission `\($0.ref)`: \($0.why)" }
+            return ODRLDecision(outcome: .deny, reason: "no permission is in force (" + parts.joined(separator: "; ") + ")", rules: traces)
+        }
+        return ODRLDecision(
+            outcome: .notApplicable,
+            reason: "no rule applies to this request: no permission or prohibition covers its action, target and assignee",
+            rules: traces)
+    }
+
+    // MARK: Rules
+
+    /// Trace of a permission or prohibition, the traces of its duties, and the decisive sentence when inactive.
+    mutating func evaluateRule(_ r: CompiledRule, policy: CompiledPolicy) -> (RuleTrace, [RuleTrace], String) {
+        let rec = set.rules[Int(r.record)]
+        var why: [String] = []
+        // match
+        var matched = true
+        if !checks.actionMatches(rec.action) {
+            matched = false
+            if explain {
+                why.append("does not match: the request's action `\(ODRLVocabulary.shortName(actionAsWritten))` is not `\(r.actionName)` and is not included in it")
+            }
+        }
+        var targetEntity: Int32 = -1
+        if rec.targetCount >= 0 {
+            targetEntity = checks.firstMember(target: true, rec.targets, rec.targetCount)
+            if targetEntity < 0 {
+                matched = false
+                if explain {
+                    let names = names(rec.targets, rec.targetCount)
+                    why.append(checks.input.pointee.target.iri.map { "does not match: the asset `\($0)` is not \(names) nor in it" }
+                               ?? "does not match: the request names no asset, the rule is about \(names)")
+                }
+            }
+        }
+        var assigneeEntity: Int32 = -1
+        if rec.assigneeCount >= 0 {
+            assigneeEntity = checks.firstMember(target: false, rec.assignees, rec.assigneeCount)
+            if assigneeEntity < 0 {
+                matched = false
+                if explain {
+                    let names = names(rec.assignees, rec.assigneeCount)
+                    why.append(checks.input.pointee.assignee.iri.map { "does not match: the party `\($0)` is not \(names) nor a member of it" }
+                               ?? "does not match: the request names no party, the rule is for \(names)")
+                }
+            }
+        }
+        guard matched else {
+            return (RuleTrace(rule: r.ref, kind: r.kind, policy: policy.ref, match: false, activation: .inactive, why: why), [], "")
+        }
+        if explain { why.append("matches the request: \(r.summary)") }
+
+        // refinements and constraints (all must hold)
+        var truth = Truth.satisfied
+        var decisive = ""
+        func check(_ start: Int32, _ count: Int32, _ role: String) {
+            for i in start..<start + count {
+                let t = checks.truth(i)
+                truth = truth.and(t)
+                if explain || (t != .satisfied && decisive.isEmpty) {
+                    let sentence = self.sentence(i, t, role: role)
+                    if explain { why.append(sentence) }
+                    if t != .satisfied && decisive.isEmpty { decisive = sentence }
+                }
+            }
+        }
+        check(rec.refine, rec.refineCount, "refinement of the action")
+        if targetEntity >= 0 {
+            let e = set.entities[Int(targetEntity)]
+            check(e.refine, e.refineCount, "refinement of the asset")
+        }
+        if assigneeEntity >= 0 {
+            let e = set.entities[Int(assigneeEntity)]
+            check(e.refine, e.refineCount, "refinement of the party")
+        }
+        check(rec.cons, rec.consCount, "constraint")
+
+        var dutyTraces: [RuleTrace] = []
+        var activation: RuleTrace.Activation
+        switch r.kind {
+        case .prohibition:
+            activation = truth == .unsatisfied ? .inactive : .active
+            if truth == .unknown, explain {
+                why.append("taken to be in force because Clearance cannot rule it out (fail closed)")
+            }
+        default:
+            activation = truth == .satisfied ? .active : .inactive
+            if r.kind == .permission, let why2 = policy.grantsNothing {
+                if activation == .active { decisive = "not in force: \(why2)" }
+                activation = .inactive
+                if explain { why.append("not in force: \(why2)") }
+            }
+            let d = self.dutyTraces(r.duties, parent: r.ref, policy: policy)
+            dutyTraces = d.traces
+            if let blocking = d.blocking {
+                if activation == .active { decisive = blocking }
+                activation = .inactive
+                if explain { why.append(blocking) }
+            }
+        }
+        if explain {
+            why.append(activation == .active ? "in force for this request" : "not in force for this request")
+        }
+        if decisive.isEmpty { decisive = "not in force" }
+        return (RuleTrace(rule: r.ref, kind: r.kind, policy: policy.ref, match: true, activation: activation, why: why),
+                dutyTraces, decisive)
+    }
+
+    /// Traces of duties (a permission's, or the policy's obligations), and the sentence of the first one that blocks.
+    func dutyTraces(_ duties: [CompiledRule], parent: String?, policy: CompiledPolicy) -> (traces: [RuleTrace], blocking: String?) {
+        var traces: [RuleTrace] = []
+        var blocking: String?
+        for d in duties {
+            let rec = set.rules[Int(d.record)]
+            var why: [String] = []
+            var truth = Truth.satisfied
+            for i in rec.cons..<rec.cons + rec.consCount {
+                let t = checks.truth(i)
+                if explain { why.append(sentence(i, t, role: "constraint of the duty")) }
+                truth = truth.and(t)
+            }
+            let applies = truth != .unsatisfied
+            let deontic = checks.dutyStates.pointee[d.ref] ?? .notSet
+            let what = dutyWords(d)
+            if explain {
+                if !applies { why.append("duty \(what) does not apply now") }
+                else if truth == .unknown { why.append("duty \(what) is taken to apply because Clearance cannot rule it out (fail closed)") }
+            }
+            if applies {
+                let blocks = deontic == .violated || (deontic == .notSet && set.options.pendingDuties == .block)
+                let sentence: String
+                switch deontic {
+                case .fulfilled: sentence = "duty \(what) is fulfilled"
+                case .violated: sentence = "duty \(what) is violated"
+                case .notSet: sentence = "duty \(what) is not fulfilled" + (blocks ? "" : " yet (owed with the permit)")
+                }
+                if explain { why.append(sentence) }
+                if blocks, parent != nil, blocking == nil { blocking = sentence }
+                if deontic == .violated, !d.consequences.isEmpty, explain {
+                    why.append("its consequences are now owed: " + d.consequences.map { dutyWords($0) }.joined(separator: ", "))
+                }
+            }
+            traces.append(RuleTrace(rule: d.ref, kind: d.kind, policy: policy.ref, match: nil,
+                                    activation: applies ? .active : .inactive, deontic: deontic, parent: parent, why: why))
+        }
+        return (traces, blocking)
+    }
+
+    func dutyWords(_ d: CompiledRule) -> String {
+        var s = "`\(d.actionName.isEmpty ? "(no action)" : ODRLVocabulary.shortName(d.actionName))`"
+        let rec = set.rules[Int(d.record)]
+        var details: [String] = []
+        for i in rec.refine..<rec.refine + rec.refineCount {
+            let c = set.constraints[Int(i)]
+            guard !c.isLogical else { continue }
+            let a = set.atomics[Int(c.atom)]
+            details.append(a.op == .eq && a.leftOperand == "payAmount" ? a.valueText : a.text)
+        }
+        if !details.isEmpty { s += " (" + details.joined(separator: ", ") + ")" }
+        if d.ref.hasPrefix("#") == false { s += " [\(d.ref)]" }
+        return s
+    }
+
+    func names(_ start: Int32, _ count: Int32) -> String {
+        (start..<start + count).map { "`\(set.entityWords[Int(set.entityLists[Int($0)])].uid)`" }.joined(separator: " or ")
+    }
+
+    // MARK: Sentences
+
+    /// The sentence saying why constraint record `i` has truth `t` (only built when explaining, or for the decisive one).
+    func sentence(_ i: Int32, _ t: Truth, role: String) -> String {
+        let c = set.constraints[Int(i)]
+        if c.isLogical {
+            let op = ConstraintRecord.Op.logical(c.op)
+            let operands = Array(c.slot..<c.slot + c.atom)
+            let results = operands.map { ($0, checks.truth($0)) }
+            let sat = results.filter { $0.1 == .satisfied }.count
+            guard explain else { return "" }
+            let verdict = t == .satisfied ? "is satisfied" : t == .unsatisfied ? "is not satisfied" : "cannot be checked"
+            var s = "\(role) `\(op.rawValue)` (\(op.words) \(operands.count) constraints) \(verdict)"
+            let details = results.map { sentence($0.0, $0.1, role: "part") }
+            if operands.count <= 4 { s += ": " + details.joined(separator: "; ") } else {
+                s += " (\(sat) of \(operands.count) hold)"
+            }
+            return s
+        }
+        guard explain else { return "" }
+        let a = set.atomics[Int(c.atom)]
+        if let why = a.unevaluable {
+            return "\(role) `\(a.text)` cannot be evaluated: \(why)"
+        }
+        guard let lv = checks.value(c.slot) else {
+            return "\(role) `\(a.text)` cannot be checked: the request gives no \(a.leftOperand)"
+        }
+        let value = lv.value
+        let shown: String
+        if a.domain == .time, let n = checks.number(value, .time) { shown = ISOTime.format(n) } else { shown = value.description }
+        let subject = a.leftOperand == "dateTime" ? "the time is \(shown)" : "the request's \(a.leftOperand) is \(shown)"
+        switch t {
+        case .satisfied: return "\(role) `\(a.text)` is satisfied: \(subject)"
+        case .unsatisfied: return "\(role) `\(a.text)` is not satisfied: \(subject)"
+        case .unknown: return "\(role) `\(a.text)` cannot be checked: \(subject), which is not \(a.domain.words)"
+        }
     }
 }

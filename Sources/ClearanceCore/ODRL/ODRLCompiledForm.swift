@@ -1,0 +1,334 @@
+// The compiled form of a policy set: flat arrays of plain-data records that the one evaluator
+// (ODRLEvaluation.swift) reads, and beside them the words (refs, uids, constraints as written) that
+// only traces and sentences read.
+//
+// Why records (bench/PROFILE.md, "The engine pass as flat records"): the former compiled form was a
+// final class per rule, entity and atomic constraint, reached through enum payloads
+// (`CompiledConstraint.atomic(CompiledAtomic)`): every step of the rule loop retained and released
+// an object (swift_retain+release were ~24% of all samples), and one agreement's pass cost ~7,000
+// instructions. A record holds no reference at all (slot, operator, number, a pointer to a sorted id
+// list), the records of a set live in buffers the set owns, and the evaluator walks them through
+// pointers: no reference counting, no enum payload copies, no allocation per rule.
+
+/// One constraint, lowered to plain data (32 bytes).
+///
+/// An atomic constraint: the left operand's slot in an ``ODRLInput``, the operator, the right
+/// operand's domain, and, for the fast path, its one number or its sorted text ids. A logical
+/// constraint: its operator and the range of its operands' records (contiguous). What the records
+/// cannot decide alone (a list value, a text read as a number, a text the shared terms do not know)
+/// goes to the general path with the constraint's words (``CompiledAtomic``, index `atom`).
+struct ConstraintRecord {
+    /// The right operand when it is one number (flag ``hasNumber``).
+    var number: Double = 0
+    /// Sorted ids of the right operand's texts (full and compact forms; flag ``allText``): owned by
+    /// the set, or by the shared terms for a shared constraint (``SharedAtomics``). Set when the
+    /// set's buffers are made (``SetCore``).
+    var ids: UnsafePointer<Int32>? = nil
+    var idCount: Int32 = 0
+    /// Atomic: the left operand's slot. Logical: the first operand's record.
+    var slot: Int32 = 0
+    /// Atomic: index of the constraint's words in ``SetCore/atomics``. Logical: the operand count.
+    var atom: Int32 = 0
+    /// ``ConstraintRecord/Op`` code.
+    var op: UInt8 = Op.unknown
+    /// ``ValueDomain`` code (``domainCode(_:)``).
+    var domain: UInt8 = 4
+    var flags: UInt8 = 0
+
+    static let unevaluable: UInt8 = 1, allText: UInt8 = 2, singleValue: UInt8 = 4, hasNumber: UInt8 = 8
+
+    /// Operator codes: ODRL's comparison and set operators in ``ODRLVocabulary/Operator`` order,
+    /// `unknown` for an extension operator, then the logical operators.
+    enum Op {
+        static let eq: UInt8 = 0, neq: UInt8 = 1, lt: UInt8 = 2, lteq: UInt8 = 3, gt: UInt8 = 4, gteq: UInt8 = 5
+        static let isA: UInt8 = 6, hasPart: UInt8 = 7, isPartOf: UInt8 = 8, isAllOf: UInt8 = 9, isAnyOf: UInt8 = 10, isNoneOf: UInt8 = 11
+        static let unknown: UInt8 = 15
+        static let and: UInt8 = 16, andSequence: UInt8 = 17, or: UInt8 = 18, xone: UInt8 = 19
+
+        static func of(_ op: ODRLVocabulary.Operator?) -> UInt8 {
+            guard let op else { return unknown }
+            switch op {
+            case .eq: return eq
+            case .neq: return neq
+            case .lt: return lt
+            case .lteq: return lteq
+            case .gt: return gt
+            case .gteq: return gteq
+            case .isA: return isA
+            case .hasPart: return hasPart
+            case .isPartOf: return isPartOf
+            case .isAllOf: return isAllOf
+            case .isAnyOf: return isAnyOf
+            case .isNoneOf: return isNoneOf
+            }
+        }
+
+        static func of(_ op: ODRLVocabulary.LogicalOperator) -> UInt8 {
+            switch op {
+            case .and: return and
+            case .andSequence: return andSequence
+            case .or: return or
+            case .xone: return xone
+            }
+        }
+
+        static func logical(_ code: UInt8) -> ODRLVocabulary.LogicalOperator {
+            switch code {
+            case andSequence: return .andSequence
+            case or: return .or
+            case xone: return .xone
+            default: return .and
+            }
+        }
+    }
+
+    static let time: UInt8 = 0, duration: UInt8 = 1, numberDomain: UInt8 = 2, bool: UInt8 = 3, text: UInt8 = 4
+
+    static func domainCode(_ d: ValueDomain) -> UInt8 {
+        switch d {
+        case .time: return time
+        case .duration: return duration
+        case .number: return numberDomain
+        case .bool: return bool
+        case .text: return text
+        }
+    }
+
+    var isLogical: Bool { op >= Op.and }
+}
+
+/// A permission, prohibition, obligation or duty, lowered (52 bytes): what its action, assets,
+/// parties, refinements, constraints and duties are, as ids and ranges into the set's buffers.
+struct RuleRecord {
+    /// Interned action id (the set's ``ActionTable``); -1: any action.
+    var action: Int32 = -1
+    /// The action's refinements: constraint records `refine ..< refine + refineCount`.
+    var refine: Int32 = 0
+    var refineCount: Int32 = 0
+    /// The rule's constraints (top level): records `cons ..< cons + consCount`.
+    var cons: Int32 = 0
+    var consCount: Int32 = 0
+    /// Assets: entity indexes `entityLists[targets ..< targets + targetCount]`; count -1: any asset.
+    var targets: Int32 = 0
+    var targetCount: Int32 = -1
+    var assignees: Int32 = 0
+    var assigneeCount: Int32 = -1
+    /// A permission's duties: rule records `duties ..< duties + dutyCount` (contiguous).
+    var duties: Int32 = 0
+    var dutyCount: Int32 = 0
+    var kind: ODRLRuleKind = .permission
+    /// A permission of a `Request` or `Assertion` policy: it grants nothing.
+    var grantsNothing = false
+}
+
+/// An asset or party a rule names, lowered (24 bytes): its names' text ids and its refinements.
+struct EntityRecord {
+    var uidID: Int32 = -1
+    var expandedID: Int32 = -1
+    var sourceID: Int32 = -1
+    /// Refinements: constraint records `refine ..< refine + refineCount`.
+    var refine: Int32 = 0
+    var refineCount: Int32 = 0
+    /// One of its ids is the set's own (not the shared terms'): an input lowered with the shared
+    /// terms alone is then compared by string (``CompiledEntity``).
+    var local = false
+}
+
+/// The compiled form of a policy set (see ``ODRLPolicySet``): records in buffers it owns, and words.
+///
+/// Immutable after `init` (hence `@unchecked Sendable`: the buffers are written once, then only read).
+final class SetCore: @unchecked Sendable {
+    /// Words of each policy and its rules, for traces (each rule points to its record).
+    let compiled: [CompiledPolicy]
+    let actions: ActionTable
+    let options: ODRLEvaluationOptions
+    /// How many trace entries an evaluation can produce (to size its buffer once).
+    let ruleCount: Int
+    /// Request action spelling -> canonical name and broader-action ids.
+    let requestActions: [String: (String, [Int32])]
+    let terms: ODRLTerms
+    /// Left operands of this set's constraints that `terms` does not know: name -> slot (from `terms.slotCount` on).
+    let localSlots: [String: Int]
+    let localSlotNames: [String]
+    /// Text right operands (and entity IRIs) that `terms` does not know: text -> id (from `terms.textCount` on).
+    let localTexts: [String: Int32]
+
+    /// Number of top-level rules: records `0 ..< flatCount` are they, in ``ODRLPolicySet/ruleResults(_:state:into:)``
+    /// order (each policy's permissions, then its prohibitions); duties, consequences and obligations follow.
+    let flatCount: Int
+    let rules: UnsafeMutablePointer<RuleRecord>
+    let constraints: UnsafeMutablePointer<ConstraintRecord>
+    let entities: UnsafeMutablePointer<EntityRecord>
+    let entityLists: UnsafeMutablePointer<Int32>
+    /// This set's own sorted id lists (shared constraints point into the terms' lists instead).
+    let localIDs: UnsafeMutablePointer<Int32>
+    /// Words of each atomic constraint (the record's `atom`): as written, for sentences and the general path.
+    let atomics: [CompiledAtomic]
+    /// Words of each entity (uid, expanded form, source): for sentences and string compares.
+    let entityWords: [CompiledEntity]
+    /// Each rule record's ref (uid or JSON pointer): a duty's state is looked up by it.
+    let ruleRefs: [String]
+
+    init(_ form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms) {
+        self.compiled = form.policies
+        self.actions = form.table
+        self.requestActions = form.table.spellings()
+        self.options = options
+        self.terms = terms
+        self.localSlots = form.localSlots
+        self.localSlotNames = form.localSlotNames
+        self.localTexts = form.localTexts
+        self.ruleCount = form.policies.reduce(0) { n, p in
+            n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
+        }
+        self.flatCount = form.flatCount
+        self.rules = SetCore.buffer(form.rules)
+        self.entities = SetCore.buffer(form.entities)
+        self.entityLists = SetCore.buffer(form.entityLists)
+        self.localIDs = SetCore.buffer(form.localIDs)
+        // Records whose id list is the set's own point into `localIDs` (known only now).
+        var records = form.constraints
+        for (r, offset) in form.localIDFixups { records[Int(r)].ids = UnsafePointer(localIDs + Int(offset)) }
+        self.constraints = SetCore.buffer(records)
+        self.atomics = form.atomics
+        self.entityWords = form.entityWords
+        self.ruleRefs = form.ruleRefs
+    }
+
+    deinit {
+        rules.deallocate()
+        constraints.deallocate()
+        entities.deallocate()
+        entityLists.deallocate()
+        localIDs.deallocate()
+    }
+
+    /// A buffer holding `a` (at least one element's room, so the pointer is always valid).
+    static func buffer<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(a.count, 1))
+        a.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { p.initialize(from: base, count: b.count) }
+        }
+        return p
+    }
+
+    /// Text id of `s` (already expanded) in this set: the shared terms', else the set's own, else -1.
+    @inline(__always)
+    func textID(_ s: String) -> Int32 { terms.texts[s] ?? localTexts[s] ?? -1 }
+
+    func lowerValue(_ v: ODRLValue) -> ODRLInputValue {
+        switch v {
+        case .text(let s): return ODRLInputValue(v, textID: textID(ODRLVocabulary.expand(s)))
+        case .list(let l): return ODRLInputValue(v, textID: ODRLInputValue.notText, members: l.map(lowerValue))
+        default: return ODRLInputValue(v, textID: ODRLInputValue.notText)
+        }
+    }
+
+    /// The flat index of a top-level rule by its ref (the first with it), or nil. A linear scan: only
+    /// traces with rule-scoped values and callers resolving a ref once use it (a dictionary per set
+    /// would cost memory in every one of thousands of sets).
+    func ruleIndex(of ref: String) -> Int? {
+        for i in 0..<flatCount where ruleRefs[i] == ref { return i }
+        return nil
+    }
+}
+
+/// What the compiler produces (see ``Compiler``), turned into a ``SetCore``.
+struct CompiledForm {
+    var table = ActionTable()
+    var policies: [CompiledPolicy] = []
+    var localSlots: [String: Int] = [:]
+    var localSlotNames: [String] = []
+    var localTexts: [String: Int32] = [:]
+    var flatCount = 0
+    var rules: [RuleRecord] = []
+    var ruleRefs: [String] = []
+    var constraints: [ConstraintRecord] = []
+    var entities: [EntityRecord] = []
+    var entityLists: [Int32] = []
+    var localIDs: [Int32] = []
+    /// (constraint record, offset in `localIDs`) of each record whose ids are the set's own.
+    var localIDFixups: [(Int32, Int32)] = []
+    var atomics: [CompiledAtomic] = []
+    var entityWords: [CompiledEntity] = []
+}
+
+// MARK: - Words
+
+/// A policy's words: its ref, conflict strategy, and its rules' words (each pointing to its record).
+struct CompiledPolicy: Sendable {
+    var ref: String
+    var conflict: ODRLConflictStrategy
+    /// Why its permissions grant nothing (a `Request` asks for them, an `Assertion` only states them), or nil.
+    var grantsNothing: String?
+    var permissions: [CompiledRule]
+    var prohibitions: [CompiledRule]
+    var obligations: [CompiledRule]
+}
+
+/// A rule's words, for traces: its ref, kind, action name and summary; its checks are ``RuleRecord`` `record`.
+final class CompiledRule: Sendable {
+    let ref: String
+    let kind: ODRLRuleKind
+    let actionName: String
+    /// Words for the rule: "permission to distribute document/1234".
+    let summary: String
+    /// Index of the rule's record in ``SetCore/rules``.
+    let record: Int32
+    let duties: [CompiledRule]
+    let consequences: [CompiledRule]
+
+    init(ref: String, kind: ODRLRuleKind, actionName: String, summary: String, record: Int32, duties: [CompiledRule],
+         consequences: [CompiledRule]) {
+        self.ref = ref
+        self.kind = kind
+        self.actionName = actionName
+        self.summary = summary
+        self.record = record
+        self.duties = duties
+        self.consequences = consequences
+    }
+}
+
+/// An entity's names: its uid, the uid expanded with the policy's `@context` prefixes (when that
+/// changes it), and a collection's `source` (members may be listed under it instead).
+struct CompiledEntity: Sendable {
+    let uid: String
+    let expanded: String?
+    let source: String?
+}
+
+/// An atomic constraint's words and right operand values: sentences, and the general path of the
+/// evaluator (lists, texts read as numbers), read only when the record alone cannot decide.
+final class CompiledAtomic: Sendable {
+    let leftOperand: String
+    let op: ODRLVocabulary.Operator?
+    let values: [CompiledLiteral]
+    let domain: ValueDomain
+    /// The constraint as written, for sentences: its words (``text``, ``valueText``) are made only
+    /// when a sentence needs them (a territory list of 200 countries is not spelled out at compile time).
+    let source: ODRLAtomicConstraint
+    var text: String { Compiler.text(source) }
+    /// The right operand and unit in words (`5.00 EUR`).
+    var valueText: String { Compiler.valueText(source) }
+    /// Why it can never be evaluated (extension operator, unresolvable reference), or nil.
+    let unevaluable: String?
+
+    init(leftOperand: String, op: ODRLVocabulary.Operator?, values: [CompiledLiteral], domain: ValueDomain,
+         source: ODRLAtomicConstraint, unevaluable: String?) {
+        self.leftOperand = leftOperand
+        self.op = op
+        self.values = values
+        self.domain = domain
+        self.source = source
+        self.unevaluable = unevaluable
+    }
+}
+
+enum CompiledLiteral: Sendable {
+    case number(Double)
+    /// A text and its interned id: a context text equals it when their ids are equal.
+    case text(String, id: Int32)
+    /// An IRI written with a prefix of the policy's `@context`: its full form and its compact form, and their ids.
+    case prefixed(String, compact: String, id: Int32, compactID: Int32)
+}

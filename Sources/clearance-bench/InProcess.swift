@@ -4,7 +4,8 @@ import ClearanceCore
 ///
 /// Setup (not timed per decision, reported as `setup`): read the source's policy into `NoticeTerms`,
 /// parse and compile every agreement once (`PreparedAgreement`), one `NewsDecider` per subscriber —
-/// how a long-running service holds them — and parse every request. Then each `decide` call is
+/// how a long-running service holds them — and parse every request. Then each `decide` call (with one
+/// `DecisionMemo` for the run, as `check --batch` has per worker) is
 /// timed on its own with the monotonic clock; the clock's own cost (measured the same way with an
 /// empty body) is subtracted. The verdicts are checked against the reference model.
 enum InProcess {
@@ -42,11 +43,15 @@ enum InProcess {
         var times = [Int64](repeating: 0, count: requests.count)
         var verdicts = [Verdict](repeating: .deny, count: requests.count)
         var permits = 0
+        // One memo for the run, as `check --batch` keeps one per worker: the decider words
+        // explanations and permits on demand and remembers them there.
+        // `--memo off` decides without one (every sentence worded again).
+        let memo: DecisionMemo? = flags.values["memo"] == "off" ? nil : DecisionMemo()
         let loopStart = Clock.now()
         for (k, r) in requests.enumerated() {
             let d = deciders[r.subscriber] ?? nobody
             let a = Clock.now()
-            let decision = d.decide(r)
+            let decision = d.decide(r, memo: memo)
             let b = Clock.now()
             times[k] = b - a - clockNs
             verdicts[k] = decision.verdict

@@ -7,13 +7,13 @@ import Darwin
 /// `clearance-bench`: the benchmark suite's executable (see `bench/run.sh` for the one-command run).
 ///
 ///     clearance-bench generate  --subscribers N --requests M --seed S --out DIR
-///     clearance-bench inprocess --dir DIR [--policies DIR] [--repeat K] [--out FILE]
+///     clearance-bench inprocess --dir DIR [--policies DIR] [--repeat K] [--out FILE] [--memo off]
 ///     clearance-bench endtoend  --dir DIR --clearance PATH [--policies DIR] [--runs K] [--out FILE]
 ///     clearance-bench compare   --dir DIR --clearance-decisions FILE --cedar-decisions FILE
 ///     clearance-bench report    --results DIR --out FILE [--readme FILE]
 let usage = """
 usage: clearance-bench generate  --subscribers N --requests M --seed S --out DIR
-       clearance-bench inprocess --dir DIR [--policies DIR] [--out FILE]
+       clearance-bench inprocess --dir DIR [--policies DIR] [--out FILE] [--memo off]
        clearance-bench io        --dir DIR [--policies DIR] [--limit N] [--out FILE]
        clearance-bench endtoend  --dir DIR --clearance PATH [--policies DIR] [--runs K] [--out FILE]
        clearance-bench compare   --dir DIR --clearance-decisions FILE --cedar-decisions FILE [--out FILE]

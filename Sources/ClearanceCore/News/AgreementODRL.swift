@@ -35,6 +35,8 @@ public enum NewsODRL {
 
     /// Percent-encodes everything but unreserved characters, so any id makes a valid IRI.
     public static func escape(_ s: String) -> String {
+        // Almost every id needs no escaping: return it as it is (one byte scan, no Character per byte).
+        if s.utf8.allSatisfy(isUnreserved) { return s }
         var out = ""
         for b in s.utf8 {
             let c = Character(Unicode.Scalar(b))
@@ -46,6 +48,11 @@ public enum NewsODRL {
             }
         }
         return out
+    }
+
+    @inline(__always)
+    static func isUnreserved(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
     }
 
     /// Rule ids inside a compiled agreement: `…#grant-1-use`, `…#restriction-2`.
@@ -257,11 +264,19 @@ extension Agreement {
     }
 
     /// ``odrlModel(territories:)``, also giving each grant's constraint dimensions in order (activity first).
-    func odrlModel(territories table: TerritoryTable, grantDims: inout [[GrantDimension]]) -> ODRLPolicy {
+    ///
+    /// `forPreparation: true` builds the form ``PreparedAgreement`` compiles: the same rules and
+    /// constraints in the same order, as an ODRL `Set` without parties. The decider only ever
+    /// evaluates a subscriber's own agreements (it selects them by subscriber first), so the
+    /// assignee could never fail; leaving it out spares each rule a compiled assignee entity, the
+    /// set its own interned subscriber IRI, and every evaluation a string compare per rule. (The
+    /// assigner is never compiled.) A property test validates this form on random agreements.
+    func odrlModel(territories table: TerritoryTable, grantDims: inout [[GrantDimension]], forPreparation: Bool = false) -> ODRLPolicy {
         let uid = NewsODRL.agreementIRI(source: source, id: id)
-        var p = ODRLPolicy(type: "Agreement", uid: uid, profiles: [NewsODRL.profile],
-                           assigners: [ODRLEntity(NewsODRL.sourceIRI(source))],
-                           assignees: [ODRLEntity(NewsODRL.subscriberIRI(subscriber.id))])
+        var p = forPreparation ? ODRLPolicy(type: "Set", uid: uid, profiles: [NewsODRL.profile])
+            : ODRLPolicy(type: "Agreement", uid: uid, profiles: [NewsODRL.profile],
+                         assigners: [ODRLEntity(NewsODRL.sourceIRI(source))],
+                         assignees: [ODRLEntity(NewsODRL.subscriberIRI(subscriber.id))])
         let activity = activityConstraintModels()
         for (g, grant) in grants.enumerated() {
             let own = grantConstraintModels(grant, table: table)
@@ -361,11 +376,21 @@ extension NewsODRL {
         return out
     }()
 
+    /// A territory set's IRI list: with the built-in table, made once per distinct set and shared
+    /// (one array, retained by every agreement that has it) instead of ~250 dictionary look-ups and
+    /// an array per grant; a workload has a few dozen distinct lists.
     static func territoryLiterals(_ set: TerritorySet, table: TerritoryTable) -> [ODRLLiteral] {
-        table.codes(in: set).map { builtinTerritoryIRIs[$0] ?? .iri(territoryIRI($0)) }
+        let builtin = table.codes == TerritoryTable.builtin.codes  // same storage: one pointer compare
+        if builtin, let kept = territoryListCache.withLock({ $0[set] }) { return kept }
+        let made = table.codes(in: set).map { builtinTerritoryIRIs[$0] ?? .iri(territoryIRI($0)) }
+        if builtin { territoryListCache.withLock { if $0.count < 4096 { $0[set] = made } } }
+        return made
     }
+    static let territoryListCache = Locked<[TerritorySet: [ODRLLiteral]]>([:])
 
-    static func assetTarget(_ k: AssetKind) -> ODRLEntity { ODRLEntity(assetKindIRI(k), type: "AssetCollection") }
+    /// One target entity per asset kind, made once (their IRIs are shared, not formatted per rule).
+    static let assetTargetEntities: [ODRLEntity] = AssetKind.allCases.map { ODRLEntity(assetKindIRI($0), type: "AssetCollection") }
+    static func assetTarget(_ k: AssetKind) -> ODRLEntity { assetTargetEntities[k.index] }
     static func assetTargets(_ d: Dimension<AssetKind>) -> [ODRLEntity] {
         if case .only(let kinds) = d { return kinds.map(assetTarget) }
         return []

@@ -142,165 +142,198 @@ public enum NewsEngine {
 }
 
 /// Remembers, per agreement version, outcome and request shape, how a denial by that agreement is
-/// explained (its reasons and what would permit), so that explaining a repeated kind of denial costs
-/// one lookup instead of building its sentences again.
+/// explained (its reasons and what would permit), and per grant how a permit by it is worded, so
+/// that a repeated kind of decision costs one lookup instead of building its sentences again.
 ///
-/// Only explanations that do not depend on the time are kept (not those of an agreement that is not
-/// in force yet or any more, an embargo or a quota). Not thread-safe: one per batch or per thread.
+/// Sentences are made on demand, not when an agreement is prepared (bench/PROFILE.md, "Preparing
+/// an agreement"): this memo is where they are kept. Keys are a few packed integers (the agreement's
+/// preparation serial, the outcome, the request's kind, extent, channel, portion, territory and
+/// action), not strings: hashing `String`s was ~4% of a batch.
+///
+/// Only explanations that do not depend on the time are kept whole (not those of an agreement that
+/// is not in force yet or any more, an embargo or a quota); for an agreement not in force yet or any
+/// more, the words before the request's time are kept. Not thread-safe: one per batch or per thread.
 /// Passing none to ``NewsDecider/decide(_:usage:memo:)`` gives the same decisions, only slower to explain.
 public final class DecisionMemo {
+    /// A denial's shape (see ``NewsDecider/memoKey(_:_:_:)``).
     struct Key: Hashable {
-        var agreement: String
-        var grant: Int
-        var failing: UInt32
-        var restriction: Int
-        var kindNotAccepted: Bool
-        var kind: AssetKind
-        var action: String
-        var extent: Extent
-        var portion: Double?
-        var channel: Channel
-        var territory: String
+        var serial: UInt64
+        var shape: UInt64
+        var concern: UInt64
+        var portion: UInt64
+        var territory: UInt64
+        var action0: UInt64
+        var action1: UInt64
     }
-    var explanations: [Key: ([Reason], [String])] = [:]
+    /// A permit's wording: agreement serial, grant and which notice words it quotes.
+    struct PermitKey: Hashable {
+        var serial: UInt64
+        var grantAndQuote: UInt64
+    }
+    var explanations: [Key: Explanation] = [:]
+    var permits: [PermitKey: Permit] = [:]
+    /// Agreement serial × 4 + which (not started, expired, not prior) -> the words around the request's time.
+    var inactive: [UInt64: PreparedAgreement.TimedWords] = [:]
     /// At most this many explanations are kept (the memo starts over when full).
     let capacity: Int
     public init(capacity: Int = 100_000) { self.capacity = capacity }
     /// Number of remembered shapes.
-    public var count: Int { explanations.count }
+    public var count: Int { explanations.count + permits.count + inactive.count }
 
-    func remember(_ key: Key, _ value: ([Reason], [String])) {
+    /// Keeps an explanation; returns it.
+    func remember(_ key: Key, _ value: Explanation) -> Explanation {
         if explanations.count >= capacity { explanations.removeAll(keepingCapacity: true) }
         explanations[key] = value
+        return value
+    }
+
+    /// The explanation kept under `key`. Its reasons' JSON is written on its first reuse (see
+    /// ``Reason/written``): a shape met once never pays for it, one met again is copied as bytes
+    /// into every later decision.
+    func explanation(_ key: Key) -> Explanation? {
+        guard let hit = explanations[key] else { return nil }
+        if hit.reasons.first?.written != nil || hit.reasons.isEmpty { return hit }
+        let written = Explanation(reasons: hit.reasons.map { $0.withWrittenJSON() }, would: hit.would)
+        explanations[key] = written
+        return written
+    }
+
+    /// Keeps a permit's wording; returns it.
+    func remember(_ key: PermitKey, _ value: Permit) -> Permit {
+        if permits.count >= capacity { permits.removeAll(keepingCapacity: true) }
+        permits[key] = value
+        return value
+    }
+
+    /// The permit kept under `key`, its reason's JSON written on its first reuse.
+    func permit(_ key: PermitKey) -> Permit? {
+        guard let hit = permits[key] else { return nil }
+        if hit.reason.written != nil { return hit }
+        let written = Permit(reason: hit.reason.withWrittenJSON(), duties: hit.duties)
+        permits[key] = written
+        return written
+    }
+
+    func remember(_ key: UInt64, _ value: PreparedAgreement.TimedWords) {
+        if inactive.count >= capacity { inactive.removeAll(keepingCapacity: true) }
+        inactive[key] = value
     }
 }
 
+/// The reasons and remedies of a denial by one agreement.
+struct Explanation {
+    var reasons: [Reason]
+    var would: [String]
+}
+
+/// The reason and duties of a permit by one grant.
+struct Permit {
+    var reason: Reason
+    var duties: [DecisionDuty]
+}
+
+/// Process-wide numbering of prepared agreements (memo keys: an integer, not a string to hash).
+let preparationSerial = Locked<UInt64>(0)
+
 /// An agreement compiled for the engine once, to decide many requests (DESIGN.md rules 3–5).
 ///
-/// The agreement is one ODRL `Agreement` policy (``Agreement/odrlModel(territories:)``, built
-/// directly, validated and compiled once): a permission per grant and action, a prohibition per
-/// restriction and action. A request is evaluated against it in one engine pass
-/// (``ODRLPolicySet/ruleResults(_:state:into:)``), which says for every rule whether it is in
-/// force and which of its constraints fail; the news layer built those constraints, so it knows
-/// which dimension each one checks (term, extent, channel, territory, embargo, quota...).
+/// The agreement is one ODRL policy (``Agreement/odrlModel(territories:)``, built directly and
+/// compiled once, in the party-less form of ``Agreement/odrlModel(territories:grantDims:forPreparation:)``):
+/// a permission per grant and action, a prohibition per restriction and action. A request is
+/// evaluated against it in one engine pass (``ODRLPolicySet/ruleResults(_:state:into:)``), which
+/// says for every rule whether it is in force and which of its constraints fail; the news layer
+/// built those constraints, so it knows which dimension each one checks (term, extent, channel,
+/// territory, embargo, quota...).
+///
+/// Cheap and small (bench/PROFILE.md, "Preparing an agreement"): the model is not validated (it is
+/// valid by construction; `AgreementModelValidityTests` runs the validator on seeded random
+/// agreements' models), no sentence is made here (the decider words them on demand and memoises
+/// them in ``DecisionMemo``), and what is kept beside the compiled set is a few integers per grant.
 public struct PreparedAgreement: Sendable {
     /// Everything prepared, behind one reference: the decider copies prepared agreements into
-    /// per-request lists, and a struct of a dozen arrays and strings would be retained field by field.
+    /// per-request lists, and a struct of arrays and strings would be retained field by field.
     final class Core: Sendable {
         let agreement: Agreement
-        let memoKey: String
+        /// This preparation's number in the process (memo keys).
+        let serial: UInt64
         let set: ODRLPolicySet
         let grants: [PreparedGrant]
-        let activityRule: Int?
-        let activityDims: [GrantDimension]
-        let prohibitions: [(rule: Int, restriction: Int)]
-        let subscriberIRI: String
-        let pieces: Pieces
+        /// Flat rule index of each prohibition and its restriction, in policy order.
+        let prohibitions: [RestrictionRule]
+        /// Flat rule index of a rule whose first constraints are the activity constraints.
+        let activityRule: Int32
+        /// Positions of the termination and prior-subscription constraints among the activity
+        /// constraints (term start is 0, term end 1), -1 when the agreement has none.
+        let terminationPosition: Int8
+        let priorPosition: Int8
+        /// How many activity constraints each grant's rules start with.
+        let activityCount: Int8
 
-        init(agreement: Agreement, memoKey: String, set: ODRLPolicySet, grants: [PreparedGrant], activityRule: Int?,
-             activityDims: [GrantDimension], prohibitions: [(rule: Int, restriction: Int)], subscriberIRI: String, pieces: Pieces) {
+        init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
+             activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
             self.agreement = agreement
-            self.memoKey = memoKey
+            self.serial = serial
             self.set = set
             self.grants = grants
-            self.activityRule = activityRule
-            self.activityDims = activityDims
             self.prohibitions = prohibitions
-            self.subscriberIRI = subscriberIRI
-            self.pieces = pieces
+            self.activityRule = activityRule
+            self.terminationPosition = terminationPosition
+            self.priorPosition = priorPosition
+            self.activityCount = activityCount
         }
     }
     let core: Core
 
     public var agreement: Agreement { core.agreement }
-    /// Identifies this version for memos: id, version, termination, effective date.
-    public var memoKey: String { core.memoKey }
+    /// Identifies this version: source, id, version, effective date, termination (made on demand;
+    /// the decider's memo keys use ``serial``).
+    public var memoKey: String {
+        let a = core.agreement
+        return "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
+    }
+    /// This preparation's number in the process: what memo keys use.
+    var serial: UInt64 { core.serial }
     /// The compiled agreement (plus, for an agreement without grants or a grant without actions,
     /// a probe policy whose permissions carry the same constraints, to say which fail).
     var set: ODRLPolicySet { core.set }
     var grants: [PreparedGrant] { core.grants }
-    /// Flat rule index of a rule whose first constraints are the activity constraints.
-    var activityRule: Int? { core.activityRule }
-    /// The dimensions of the activity constraints, in order (term, termEnd, termination?, prior?).
-    var activityDims: [GrantDimension] { core.activityDims }
-    /// Flat rule index of each prohibition -> restriction index, in policy order.
-    var prohibitions: [(rule: Int, restriction: Int)] { core.prohibitions }
-    /// The subscriber's IRI (the policy's assignee), kept so a request need not build it.
-    var subscriberIRI: String { core.subscriberIRI }
-    /// Pieces of the agreement's denial sentences, made once.
-    var pieces: Pieces { core.pieces }
 
-    /// The parts of an agreement's denial sentences that do not depend on the request.
-    struct Pieces: Sendable {
-        /// `contract C-2026-0007`.
-        let name: String
-        /// ` in C-2026-0007`.
-        let inID: String
-        /// `contract C-… starts on 2026-01-01, after this use (` + the time + `)`.
-        let notStarted: String
-        let notStartedWould: String
-        /// `contract C-… ended on 2026-12-31, before this use (` + the time + `)`.
-        let expired: String
-        let expiredWould: String
-
-        init(_ a: Agreement) {
-            name = "\(a.kind.rawValue) \(a.id)"
-            inID = " in \(a.id)"
-            notStarted = "\(name) starts on \(a.term.startText), after this use ("
-            notStartedWould = "wait until \(a.term.start) when \(a.id) starts"
-            expired = "\(name) ended on \(a.term.endText), before this use ("
-            expiredWould = "a renewal of \(a.id) (it ended on \(a.term.endText))"
-        }
+    /// A prohibition's flat rule index and its restriction.
+    struct RestrictionRule: Sendable {
+        let rule: Int32
+        let restriction: Int32
     }
 
-    /// The parts of a grant's denial sentences that do not depend on the request: each is completed
-    /// by the request's value (`… grants text, photo only, not ` + `video`).
-    struct GrantPieces: Sendable {
-        /// `contract C-…` or `contract C-… (grant 2)`.
-        let gname: String
-        let assets: String
-        let actions: String
-        let extents: String
-        let channels: String
-        let territories: String
+    /// A grant's prepared parts: plain integers (no reference to retain when read).
+    struct PreparedGrant: Sendable {
+        /// Flat rule indexes of the grant's permissions (one per action): `firstRule ..< firstRule + ruleCount`.
+        let firstRule: Int32
+        let ruleCount: Int32
+        /// The rule whose constraints say which dimensions fail (the first permission, or a probe; -1: none).
+        let dimsRule: Int32
+        /// The dimension of each of the grant's own constraints (after the activity ones), 4 bits
+        /// each (``GrantDimension`` case index), in order; `ownCount` of them.
+        let ownDims: UInt64
+        let ownCount: Int8
 
-        init(_ a: Agreement, grant g: Int, name: String) {
-            let grant = a.grants[g]
-            gname = a.grants.count > 1 ? "\(name) (grant \(g + 1))" : name
-            assets = "\(gname) grants \(grant.assets.listText) only, not "
-            actions = "\(gname) grants \(grant.actions.joined(separator: ", ")) only, which does not include "
-            extents = "\(gname) grants \(grant.extent.map(\.rawValue).joined(separator: ", ")) use only, not "
-            channels = "\(gname) grants \(grant.channels.listText) only, not "
-            var t = grant.territories.include.joined(separator: ", ")
-            if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
-            territories = "\(gname) grants \(t) only, not "
-        }
+        var rules: Range<Int> { Int(firstRule) ..< Int(firstRule + ruleCount) }
+        func ownDim(_ j: Int) -> Int { Int((ownDims >> UInt64(4 * j)) & 0xF) }
     }
 
-    /// A grant's prepared parts. A class (one reference to copy, not a dozen), filled in while the
-    /// agreement is prepared and never changed afterwards, hence `@unchecked Sendable`.
-    final class PreparedGrant: @unchecked Sendable {
-        /// Flat rule indexes of the grant's permissions (one per action).
-        var rules: [Int]
-        /// The rule whose constraints say which dimensions fail (the first permission, or a probe).
-        var dimsRule: Int
-        /// Constraint position -> dimension (the activity constraints first, then the grant's).
-        var dims: [GrantDimension]
-        /// The permit reason when the grant quotes its own clause (precomputed; nil when it quotes the notice).
-        var permit: Reason?
-        /// The permit reason's message (it quotes the notice's words when the grant has no clause).
-        var permitMessage = ""
-        /// The grant's duties as a decision lists them.
-        var duties: [DecisionDuty] = []
-        /// Pieces of its denial sentences.
-        var pieces: GrantPieces
+    /// Words of an inactivity sentence around the request's time: `prefix` + time + `)`, and the remedy.
+    struct TimedWords {
+        let prefix: String
+        let would: String
+    }
 
-        init(rules: [Int], dimsRule: Int, dims: [GrantDimension], pieces: GrantPieces) {
-            self.rules = rules
-            self.dimsRule = dimsRule
-            self.dims = dims
-            self.pieces = pieces
-        }
+    /// The reason and duties of a permit by grant `g`: what it grants, until when, in whose words.
+    func permit(grant g: Int, noticeQuote: String?, obligations: [Duty]) -> Permit {
+        let a = agreement
+        let reason = PreparedAgreement.permitReason(a, grant: g, noticeQuote: noticeQuote)
+        var seen: [DecisionDuty] = []
+        for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
+        let duties = obligations.isEmpty ? seen : NewsDecider.dedupe(seen + obligations.map { DecisionDuty(duty: $0) })
+        return Permit(reason: reason, duties: duties)
     }
 
     /// The reason of a permit by grant `g`: what it grants, until when, in whose words.
@@ -315,46 +348,111 @@ public struct PreparedAgreement: Sendable {
                       quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")
     }
 
-    /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug;
-    /// an agreement that can never be in force is accepted and denies with the reason that applies).
-    public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
-        let memoKey = "\(a.source)|\(a.id)|\(a.version ?? 0)|\(a.effectiveAt?.millisecondsSinceEpoch ?? -1)|\(a.termination?.at.millisecondsSinceEpoch ?? -1)"
+    /// `contract C-2026-0007`: how sentences name the agreement. (Sentences are made on demand:
+    /// `concat` sizes each once, where interpolation grew it piece by piece, ~2× the instructions.)
+    var name: String { concat(agreement.kind.rawValue, " ", agreement.id) }
+
+    /// `contract C-…` or `contract C-… (grant 2)`.
+    func grantName(_ g: Int) -> String { agreement.grants.count > 1 ? concat(name, " (grant ", String(g + 1), ")") : name }
+
+    /// The words of an inactivity sentence: 0 not started, 1 expired, 2 not a prior subscription.
+    func timedWords(_ which: Int) -> TimedWords {
+        let a = agreement
+        switch which {
+        case 0:
+            return TimedWords(prefix: "\(name) starts on \(a.term.startText), after this use (", would: "wait until \(a.term.start) when \(a.id) starts")
+        case 1:
+            return TimedWords(prefix: "\(name) ended on \(a.term.endText), before this use (", would: "a renewal of \(a.id) (it ended on \(a.term.endText))")
+        default:
+            return TimedWords(prefix: "subscription \(a.id) was signed on \(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description), after this use (",
+                              would: "a subscription concluded before the use (\(a.id) was signed \(a.signedAt))")
+        }
+    }
+
+    /// Whether the agreement's model can be compiled without running the validator: everything
+    /// the validator could object to in it is as `Agreement.parse` makes it. Actions are canonical
+    /// ODRL names, none repeated in a grant or restriction (a repeat would give two rules one uid);
+    /// a territory constraint names at least one country (parse refuses a grant's `excludeTerritories`
+    /// that removes every territory, but not a restriction's: such a restriction's `isAnyOf []` is
+    /// refused by the validator, as it always was); dates have four-digit years; a portion is a
+    /// finite number; an embargo a duration that reads back. An `Agreement` that breaks one of
+    /// these (built in code, or that restriction) is validated, and refused, as before.
+    static func validByConstruction(_ a: Agreement, table: TerritoryTable = .builtin) -> Bool {
+        func ok(_ actions: [String]) -> Bool {
+            for (k, x) in actions.enumerated() {
+                guard NewsActions.includedIn[x] != nil else { return false }
+                for y in actions[..<k] where y == x { return false }
+            }
+            return true
+        }
+        // 0001-01-01T00:00:00Z ..< 10000-01-01T00:00:00Z
+        func plain(_ i: Instant) -> Bool { i.millisecondsSinceEpoch >= -62_135_596_800_000 && i.millisecondsSinceEpoch < 253_402_300_800_000 }
+        func duration(_ e: ISODuration?) -> Bool {
+            guard let e else { return true }
+            return ISOTime.parseDuration(e.description) != nil  // what the engine reads `delayPeriod` with
+        }
+        func territories(_ t: TerritorySpec?) -> Bool { t.map { !$0.resolved.isEmpty } ?? true }
+        guard plain(a.term.start), plain(a.term.end), plain(a.signedAt), a.termination.map({ plain($0.at) }) ?? true else { return false }
+        for g in a.grants {
+            guard ok(g.actions), territories(g.territories), duration(g.embargo), g.maxPortion?.isFinite ?? true else { return false }
+        }
+        for r in a.restrictions {
+            guard ok(r.actions ?? ["use"]), territories(r.territories), duration(r.embargo) else { return false }
+        }
+        return true
+    }
+
+    /// What preparing an agreement compiles, and how the decider reads the engine's answers.
+    struct Plan {
+        /// The agreement's party-less model, then (when needed) a policy of probe permissions.
+        var policies: [ODRLPolicy]
+        var grants: [PreparedGrant]
+        var prohibitions: [RestrictionRule]
+        var activityRule: Int
+        var activityDims: [GrantDimension]
+    }
+
+    /// The policies an agreement is compiled as (what `AgreementModelValidityTests` validates) and
+    /// the rule positions the decider reads.
+    static func plan(_ a: Agreement, table: TerritoryTable) -> Plan {
         var grantDims: [[GrantDimension]] = []
-        let model = a.odrlModel(territories: table, grantDims: &grantDims)
-        let pieces = Pieces(a)
-        let subscriberIRI = model.assignees.first?.uid ?? NewsODRL.subscriberIRI(a.subscriber.id)
+        let model = a.odrlModel(territories: table, grantDims: &grantDims, forPreparation: true)
         let activity = a.activityConstraintModels()
-        let activityDims = activity.map(\.0)
+        let activityCount = activity.count
         // Flat rule indexes follow the policy's order: permissions (grant by grant, action by
         // action), then prohibitions (restriction by restriction, action by action), then the probes.
         var grants: [PreparedGrant] = []
+        grants.reserveCapacity(a.grants.count)
         var flat = 0
         var probes: [ODRLRule] = []
         let permissionCount = a.grants.reduce(0) { $0 + $1.actions.count }
         let prohibitionCount = a.restrictions.reduce(0) { $0 + ($1.actions ?? ["use"]).count }
         for (g, grant) in a.grants.enumerated() {
-            let dims = grantDims[g]
-            let rules = Array(flat..<(flat + grant.actions.count))
+            let first = flat
             flat += grant.actions.count
-            var dimsRule = rules.first ?? -1
-            if rules.isEmpty {
+            var dimsRule = grant.actions.isEmpty ? -1 : first
+            if grant.actions.isEmpty {
                 // A grant without actions has no permission: a probe (no action) carries its target and constraints.
                 dimsRule = permissionCount + prohibitionCount + probes.count
                 probes.append(ODRLRule(kind: .permission, targets: NewsODRL.assetTargets(grant.assets),
                                        constraints: activity.map(\.1) + a.grantConstraintModels(grant, table: table).map(\.1)))
             }
-            grants.append(PreparedGrant(rules: rules, dimsRule: dimsRule, dims: dims, pieces: GrantPieces(a, grant: g, name: pieces.name)))
+            var own: UInt64 = 0
+            let dims = grantDims[g].dropFirst(activityCount)
+            for (j, d) in dims.enumerated() { own |= UInt64(d.caseIndex) << UInt64(4 * j) }
+            grants.append(PreparedGrant(firstRule: Int32(first), ruleCount: Int32(grant.actions.count), dimsRule: Int32(dimsRule),
+                                        ownDims: own, ownCount: Int8(dims.count)))
         }
-        var prohibitions: [(rule: Int, restriction: Int)] = []
+        var prohibitions: [RestrictionRule] = []
         for (k, r) in a.restrictions.enumerated() {
             for _ in r.actions ?? ["use"] {
-                prohibitions.append((flat, k))
+                prohibitions.append(RestrictionRule(rule: Int32(flat), restriction: Int32(k)))
                 flat += 1
             }
         }
-        let activityRule: Int?
+        let activityRule: Int
         if let first = grants.first(where: { $0.dimsRule >= 0 }) {
-            activityRule = first.dimsRule
+            activityRule = Int(first.dimsRule)
         } else {
             // No grant: a probe permission with the activity constraints alone says whether the agreement counts.
             activityRule = permissionCount + prohibitionCount + probes.count
@@ -362,13 +460,20 @@ public struct PreparedAgreement: Sendable {
         }
         var policies = [model]
         if !probes.isEmpty {
-            var probe = ODRLPolicy(type: "Agreement", uid: (model.uid ?? "") + "#probes", assigners: model.assigners, assignees: model.assignees)
+            var probe = ODRLPolicy(type: "Set", uid: (model.uid ?? "") + "#probes")
             for (k, var r) in probes.enumerated() {
                 r.uid = (model.uid ?? "") + "#probe-\(k + 1)"
                 probe.permissions.append(r)
             }
             policies.append(probe)
         }
+        return Plan(policies: policies, grants: grants, prohibitions: prohibitions, activityRule: activityRule, activityDims: activity.map(\.0))
+    }
+
+    /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug;
+    /// an agreement that can never be in force is accepted and denies with the reason that applies).
+    public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
+        let plan = PreparedAgreement.plan(a, table: table)
         // An agreement whose activity constraints contradict each other (a subscription signed on or
         // after its term's end: `dateTime >= signedAt` and `dateTime < end`; a termination on or before
         // the term's start: `dateTime < terminatedAt` and `dateTime >= start`) is legal data that can
@@ -377,19 +482,44 @@ public struct PreparedAgreement: Sendable {
         // engine like any other: each constraint fails or holds on its own at the request's time, and
         // `outcome` reads the same failing bits as for any inactive agreement (terminated, not
         // started, expired, then not prior, DESIGN.md rule 3). One evaluator, same reasons.
-        let set = try ODRLPolicySet(policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
-                                    neverApplicableRules: .warning, keepPolicies: false)
-        for g in grants.indices {
-            let permit = PreparedAgreement.permitReason(a, grant: g, noticeQuote: nil)
-            grants[g].permitMessage = permit.message
-            if a.grants[g].clause != nil { grants[g].permit = permit }
-            var seen: [DecisionDuty] = []
-            for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
-            grants[g].duties = seen
-        }
-        core = Core(agreement: a, memoKey: memoKey, set: set, grants: grants, activityRule: activityRule, activityDims: activityDims,
-                    prohibitions: prohibitions, subscriberIRI: subscriberIRI, pieces: pieces)
+        //
+        // The validator is not run on a model valid by construction (see `validByConstruction`):
+        // it was ~360k instructions of the ~1M a preparation took.
+        let set = try ODRLPolicySet(plan.policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
+                                    neverApplicableRules: .warning, keepPolicies: false,
+                                    validated: !PreparedAgreement.validByConstruction(a, table: table))
+        let dims = plan.activityDims
+        let serial = preparationSerial.withLock { n -> UInt64 in n += 1; return n }
+        core = Core(agreement: a, serial: serial, set: set, grants: plan.grants, prohibitions: plan.prohibitions,
+                    activityRule: Int32(plan.activityRule),
+                    terminationPosition: Int8(dims.firstIndex(of: .termination) ?? -1), priorPosition: Int8(dims.firstIndex(of: .prior) ?? -1),
+                    activityCount: Int8(dims.count))
     }
+}
+
+extension GrantDimension {
+    /// Position in `allCases` (a switch; bit sets of failing dimensions use it, in this order:
+    /// the order a denial lists them in).
+    var caseIndex: Int {
+        switch self {
+        case .term: 0
+        case .termEnd: 1
+        case .termination: 2
+        case .prior: 3
+        case .asset: 4
+        case .action: 5
+        case .extent: 6
+        case .portion: 7
+        case .channel: 8
+        case .territory: 9
+        case .embargo: 10
+        case .quota: 11
+        }
+    }
+
+    /// The dimension at a ``caseIndex``.
+    static func at(_ i: Int) -> GrantDimension { allCasesArray[i] }
+    static let allCasesArray = GrantDimension.allCases
 }
 
 /// The outcome of one agreement for one request: permitted by a grant, or why not.
@@ -397,10 +527,13 @@ struct AgreementOutcome {
     var permittedGrant: Int?
     var inactivity: GrantDimension?
     var restriction: Int?
-    /// The grant that came closest, and its failing dimensions.
+    /// The grant that came closest, and its failing dimensions (bits by ``GrantDimension/caseIndex``,
+    /// listed in that order: asset, action, extent, portion, channel, territory, embargo, quota).
     var bestGrant: Int?
-    var failing: [GrantDimension] = []
+    var failing: UInt16 = 0
     var kindNotAccepted = false
+
+    func fails(_ d: GrantDimension) -> Bool { failing & (1 << UInt16(d.caseIndex)) != 0 }
 }
 
 /// Decides republication requests: the notice layer, the agreement layer, restrictions over grants (DESIGN.md v1).
@@ -446,6 +579,8 @@ public struct NewsDecider: Sendable {
             for k in ks where agreements[k].agreement.source == r.source { out.append(agreements[k]) }
             return out
         }
+        // A decider made per request holds that subscriber's agreements with that source: no new array then.
+        if agreements.allSatisfy({ $0.agreement.subscriber.id == r.subscriber && $0.agreement.source == r.source }) { return agreements }
         return agreements.filter { $0.agreement.subscriber.id == r.subscriber && $0.agreement.source == r.source }
     }
 
@@ -457,38 +592,33 @@ public struct NewsDecider: Sendable {
             d.wouldPermitIf = ["a policy for `\(r.source)` in the policies folder (`Policies/\(r.source).json`)"]
             return d
         }
-        let concerned = notice.prohibitions(concerning: r)
-        let noticeQuote = concerned.first?.quote ?? notice.prohibitions.first?.quote ?? notice.noticeText
-        let lifters = Set(concerned.flatMap(\.liftedBy))
+        // The notice's prohibitions that concern the request, as the first one and what lifts them
+        // (bits; the list itself is only made for the sentences that name the lifters).
+        let concern = notice.concern(r)
+        let noticeQuote = concern.first >= 0 ? notice.prohibitions[concern.first].quote : (notice.prohibitions.first?.quote ?? notice.noticeText)
         let state = notice.state(for: r.asset.kind)
         let mine = agreements(for: r)
-        // The request lowered once for every engine pass below (the subscriber's IRI comes from its
-        // prepared agreements; it is only built when there are none).
+        // The request lowered once for every engine pass below. The prepared agreements have no
+        // assignee (see `odrlModel(forPreparation:)`): the subscriber's IRI is only for the notice's permissions.
         var input = mine.isEmpty && notice.permissionSet == nil ? ODRLInput(terms: NewsEngine.terms)
             : NewsEngine.input(for: r, target: notice.targets[r.asset.kind.index],
-                               assigneeIRI: mine.first?.subscriberIRI ?? NewsODRL.subscriberIRI(r.subscriber))
+                               assigneeIRI: notice.permissionSet == nil ? "" : NewsODRL.subscriberIRI(r.subscriber))
         var results: [ODRLRuleResult] = []
 
-        // 1. Agreements, in the order given.
-        var outcomes: [(PreparedAgreement, AgreementOutcome)] = []
+        // 1. Agreements, in the order given. Outcomes are kept for the denial only when there is one.
+        var outcomes: [AgreementOutcome] = []
         for p in mine {
-            let o = outcome(p, r, &input, state, lifters: lifters, usage: usage, results: &results)
+            let o = outcome(p, r, &input, state, lifters: concern.lifters, usage: usage, results: &results)
             if let g = o.permittedGrant {
-                let a = p.agreement
                 d.verdict = .permit
-                d.permittedBy = .agreement(id: a.id, grant: g)
-                if let cached = p.grants[g].permit, cached.quote == (a.grants[g].clause ?? noticeQuote) {
-                    d.reasons = [cached]
-                } else {
-                    let quote = a.grants[g].clause ?? noticeQuote
-                    d.reasons = [Reason(code: "granted", agreement: a.id, message: p.grants[g].permitMessage, quote: quote,
-                                        quoteFrom: a.grants[g].clause == nil ? "notice" : "agreement")]
-                }
-                d.duties = notice.obligations.isEmpty ? p.grants[g].duties
-                    : dedupe(p.grants[g].duties + notice.obligations.map { DecisionDuty(duty: $0) })
+                d.permittedBy = .agreement(id: p.agreement.id, grant: g)
+                let permit = permitFor(p, grant: g, concern: concern, noticeQuote: noticeQuote, obligations: notice.obligations, memo: memo)
+                d.reasons = [permit.reason]
+                d.duties = permit.duties
                 return d
             }
-            outcomes.append((p, o))
+            if outcomes.isEmpty { outcomes.reserveCapacity(mine.count) }
+            outcomes.append(o)
         }
 
         // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
@@ -502,7 +632,7 @@ public struct NewsDecider: Sendable {
                 d.verdict = .permit
                 d.permittedBy = .notice(permission: perm.index)
                 d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
-                d.duties = dedupe(perm.duties.map { DecisionDuty(duty: $0) } + notice.obligations.map { DecisionDuty(duty: $0) })
+                d.duties = NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + notice.obligations.map { DecisionDuty(duty: $0) })
                 return d
             }
             for (i, res) in results.enumerated() where res.matches && !res.active {
@@ -517,23 +647,38 @@ public struct NewsDecider: Sendable {
 
         // 3. Deny: say why, per agreement, and what would permit.
         if mine.isEmpty {
-            let how = lifters.isEmpty ? "an agreement" : describeLifters(concerned)
-            let what = concerned.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
+            let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(notice, r)
+            let what = concern.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
             d.reasons.append(Reason(code: "no_agreement",
                                     message: "\(r.subscriber) has no agreement with \(r.source), and \(what)",
                                     quote: noticeQuote, quoteFrom: "notice"))
             d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
         }
-        for (p, o) in outcomes {
-            let (reasons, would) = explanation(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage, memo: memo)
-            d.reasons += reasons
-            for w in would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
+        for (p, o) in zip(mine, outcomes) {
+            let e = explanation(p, o, r, notice: notice, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
+            if d.reasons.isEmpty { d.reasons = e.reasons } else { d.reasons += e.reasons }
+            if d.wouldPermitIf.isEmpty && e.would.count == 1 {
+                d.wouldPermitIf = e.would  // one remedy: nothing to compare, no new array
+            } else {
+                for w in e.would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
+            }
         }
         d.reasons += publicReasons
         return d
     }
 
-    func dedupe(_ ds: [DecisionDuty]) -> [DecisionDuty] {
+    /// The permit by grant `g` of `p`, remembered in `memo` (its words depend on the agreement, the
+    /// grant and which notice words it quotes: none when the grant quotes its own clause).
+    func permitFor(_ p: PreparedAgreement, grant g: Int, concern: NoticeTerms.Concern, noticeQuote: String?, obligations: [Duty],
+                   memo: DecisionMemo?) -> Permit {
+        guard let memo else { return p.permit(grant: g, noticeQuote: noticeQuote, obligations: obligations) }
+        let quoteSel: UInt64 = p.agreement.grants[g].clause != nil ? 0 : UInt64(bitPattern: Int64(concern.first + 2))
+        let key = DecisionMemo.PermitKey(serial: p.serial, grantAndQuote: UInt64(g) << 32 | (quoteSel & 0xFFFF_FFFF))
+        if let hit = memo.permit(key) { return hit }
+        return memo.remember(key, p.permit(grant: g, noticeQuote: noticeQuote, obligations: obligations))
+    }
+
+    static func dedupe(_ ds: [DecisionDuty]) -> [DecisionDuty] {
         var out: [DecisionDuty] = []
         for x in ds where !out.contains(where: { $0.duty.action == x.duty.action && ($0.duty.text == x.duty.text || x.duty.text == nil) && $0.duty.url == x.duty.url }) {
             out.append(x)
@@ -541,9 +686,10 @@ public struct NewsDecider: Sendable {
         return out
     }
 
-    func describeLifters(_ ps: [NoticeTerms.Prohibition]) -> String {
+    /// The kinds of agreement that lift the prohibitions concerning `r`, in words (`a contract or a license`).
+    func describeLifters(_ notice: NoticeTerms, _ r: RepublicationRequest) -> String {
         var names: [String] = []
-        for p in ps {
+        for p in notice.concerned(r) {
             for l in p.liftedBy {
                 let n = (l == "subscription" && p.prior) ? "a prior subscription" : "a \(l.replacingHyphens())"
                 if !names.contains(n) { names.append(n) }
@@ -558,22 +704,27 @@ public struct NewsDecider: Sendable {
 
     /// Whether an agreement of this kind lifts the notice's prohibitions (its `clr:liftedBy`; any kind when not said).
     static func accepts(_ kind: AgreementKind, lifters: Set<String>) -> Bool {
+        accepts(kind, lifters: NoticeTerms.Lifters(Array(lifters)))
+    }
+
+    static func accepts(_ kind: AgreementKind, lifters: NoticeTerms.Lifters) -> Bool {
         if lifters.isEmpty { return true }
         switch kind {
-        case .contract: return lifters.contains("contract")
-        case .subscription: return lifters.contains("subscription")
-        case .license: return lifters.contains("license") || lifters.contains("contract")
-        case .permission: return lifters.contains("permission") || lifters.contains("written-permission")
+        case .contract: return lifters.contains(.contract)
+        case .subscription: return lifters.contains(.subscription)
+        case .license: return lifters.contains(.license) || lifters.contains(.contract)
+        case .permission: return lifters.contains(.permission) || lifters.contains(.writtenPermission)
         }
     }
 
     /// One engine pass over the agreement, read as the news layer needs it: the grant that permits,
     /// or the restriction that overrides it, or why the agreement does not count, or the grant that
-    /// came closest with its failing dimensions.
+    /// came closest with its failing dimensions (a bit set: no array per grant).
     func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ input: inout ODRLInput, _ state: ODRLWorldState,
-                 lifters: Set<String>, usage: some UsageCounter, results: inout [ODRLRuleResult]) -> AgreementOutcome {
+                 lifters: NoticeTerms.Lifters, usage: some UsageCounter, results: inout [ODRLRuleResult]) -> AgreementOutcome {
         var o = AgreementOutcome()
-        let a = p.agreement
+        let core = p.core
+        let a = core.agreement
         if !NewsDecider.accepts(a.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
         // A quota counts the grant's own uses: `count` is a rule-scoped value of the grant's permissions.
         input.clearRuleValues()
@@ -582,141 +733,215 @@ public struct NewsDecider: Sendable {
             let w = q.per.window(containing: r.at, term: a.term)
             let count = ODRLInputValue(.number(Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)),
                                        textID: ODRLInputValue.notText)
-            for rule in p.grants[g].rules { input.setRuleValue(rule: rule, slot: NewsEngine.countSlot, count) }
-            if p.grants[g].rules.isEmpty, p.grants[g].dimsRule >= 0 {
-                input.setRuleValue(rule: p.grants[g].dimsRule, slot: NewsEngine.countSlot, count)
+            let pg = core.grants[g]
+            for rule in pg.rules { input.setRuleValue(rule: rule, slot: NewsEngine.countSlot, count) }
+            if pg.ruleCount == 0, pg.dimsRule >= 0 {
+                input.setRuleValue(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
             }
         }
-        p.set.ruleResults(input, state: state, into: &results)
-        for (g, pg) in p.grants.enumerated() {
-            guard pg.rules.contains(where: { results[$0].active }) else { continue }
-            // Restrictions override grants: the first prohibition in force.
-            if let hit = p.prohibitions.first(where: { results[$0.rule].active }) {
-                o.restriction = hit.restriction
-                o.bestGrant = g
-                continue
+        core.set.ruleResults(input, state: state, into: &results)
+        return results.withUnsafeBufferPointer { res in
+            for (g, pg) in core.grants.enumerated() {
+                var active = false
+                for rule in pg.rules where res[rule].active { active = true; break }
+                guard active else { continue }
+                // Restrictions override grants: the first prohibition in force.
+                if let hit = core.prohibitions.first(where: { res[Int($0.rule)].active }) {
+                    o.restriction = Int(hit.restriction)
+                    o.bestGrant = g
+                    continue
+                }
+                o.permittedGrant = g
+                return o
             }
-            o.permittedGrant = g
+            if o.restriction != nil { return o }
+            // Why not: the agreement's activity first (the first constraints of every permission:
+            // term start at 0, term end at 1, then termination and prior subscription when present)...
+            if core.activityRule >= 0 {
+                let failed = res[Int(core.activityRule)].failedConstraints
+                if core.terminationPosition >= 0, failed & (1 << UInt64(core.terminationPosition)) != 0 { o.inactivity = .termination; return o }
+                if failed & 1 != 0 { o.inactivity = .term; return o }
+                if failed & 2 != 0 { o.inactivity = .termEnd; return o }
+                if core.priorPosition >= 0, failed & (1 << UInt64(core.priorPosition)) != 0 { o.inactivity = .prior; return o }
+            }
+            // ...then each grant's failing dimensions, the grant with the fewest coming closest.
+            let activity = Int(core.activityCount)
+            var best = -1
+            var bestFailing: UInt16 = 0
+            var bestCount = Int.max
+            for (g, pg) in core.grants.enumerated() where pg.dimsRule >= 0 {
+                let x = res[Int(pg.dimsRule)]
+                var failing: UInt16 = x.targetMatches ? 0 : 1 << UInt16(GrantDimension.asset.caseIndex)
+                let failed = x.failedConstraints
+                for j in 0..<Int(pg.ownCount) where failed & (1 << UInt64(min(activity + j, 63))) != 0 {
+                    failing |= 1 << UInt16(pg.ownDim(j))
+                }
+                if pg.ruleCount > 0 {
+                    var actionOK = false
+                    for rule in pg.rules where res[rule].actionMatches { actionOK = true; break }
+                    if !actionOK { failing |= 1 << UInt16(GrantDimension.action.caseIndex) }
+                }
+                // The engine refused without a failing dimension: fail closed.
+                if failing == 0 { failing = 1 << UInt16(GrantDimension.action.caseIndex) }
+                let n = failing.nonzeroBitCount
+                if n < bestCount { best = g; bestFailing = failing; bestCount = n }
+            }
+            if best >= 0 { o.bestGrant = best; o.failing = bestFailing }
             return o
         }
-        if o.restriction != nil { return o }
-        // Why not: the agreement's activity first (the first constraints of every permission)...
-        if let rule = p.activityRule {
-            let failed = results[rule].failedConstraints
-            for dim in [GrantDimension.termination, .term, .termEnd, .prior] {
-                if let k = p.activityDims.firstIndex(of: dim), failed & (1 << UInt64(k)) != 0 {
-                    o.inactivity = dim
-                    return o
-                }
-            }
-        }
-        // ...then each grant's failing dimensions, the grant with the fewest coming closest.
-        var best: (Int, [GrantDimension])?
-        for (g, pg) in p.grants.enumerated() {
-            var failing: [GrantDimension] = []
-            guard pg.dimsRule >= 0 else { continue }
-            let res = results[pg.dimsRule]
-            if !res.targetMatches { failing.append(.asset) }
-            let failed = res.failedConstraints
-            for (k, dim) in pg.dims.enumerated().dropFirst(p.activityDims.count) where failed & (1 << UInt64(min(k, 63))) != 0 {
-                if !failing.contains(dim) { failing.append(dim) }
-            }
-            let actionOK = pg.rules.contains { results[$0].actionMatches }
-            if !pg.rules.isEmpty && !actionOK { failing.insert(.action, at: failing.firstIndex(where: { $0 != .asset }) ?? failing.count) }
-            if failing.isEmpty { failing = [.action] }  // the engine refused without a failing dimension: fail closed
-            if failing.count < (best?.1.count ?? Int.max) { best = (g, failing) }
-        }
-        if let best { o.bestGrant = best.0; o.failing = best.1 }
-        return o
     }
 
-    /// ``explain(_:_:_:concerned:noticeQuote:usage:)``, remembered in `memo` when it does not depend on the time.
-    func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
-                     noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> ([Reason], [String]) {
-        guard let memo, o.inactivity == nil, !o.failing.contains(where: { $0 == .embargo || $0 == .quota }) else {
-            return explain(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+    /// The memo key of a denial's explanation, or nil when it must not be remembered: it depends on
+    /// the time (an agreement not in force yet or any more, a subscription signed after the use, an
+    /// embargo, a quota), or a field does not fit its packed slot.
+    ///
+    /// The key holds what the explanation's words depend on, and nothing more, so that it repeats:
+    /// the agreement (its serial), the outcome (grant + 1 and restriction + 1 in 12 bits each,
+    /// failing dimensions in 12, kind not accepted, terminated), the notice's concerned prohibitions
+    /// (they give the quote and who lifts them; a bit set, or kind, extent and action when the notice
+    /// has more than 64 prohibitions), and only the request fields a sentence quotes: the asset kind
+    /// for `asset_not_granted`, the action for `action_not_granted`, the extent, the portion, the
+    /// channel and territory for theirs, kind, channel and territory for `no_grant`. A territory of
+    /// at most 8 bytes and an action of at most 16 are packed into integers with their lengths.
+    static func memoKey(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest,
+                        concern: NoticeTerms.Concern) -> DecisionMemo.Key? {
+        let timed: UInt16 = 1 << UInt16(GrantDimension.embargo.caseIndex) | 1 << UInt16(GrantDimension.quota.caseIndex)
+        guard o.inactivity == nil || o.inactivity == .termination, o.failing & timed == 0 else { return nil }
+        let grant = (o.bestGrant ?? -1) + 1, restriction = (o.restriction ?? -1) + 1
+        guard grant < 0xFFF, restriction < 0xFFF else { return nil }
+        let noGrant = !o.kindNotAccepted && o.inactivity == nil && o.restriction == nil && o.bestGrant == nil
+        let sentences = o.kindNotAccepted || o.inactivity != nil || o.restriction != nil ? 0 : o.failing
+        func quotes(_ d: GrantDimension) -> Bool { noGrant || sentences & (1 << UInt16(d.caseIndex)) != 0 }
+        let kind = concern.overflow || quotes(.asset), action = concern.overflow || (!noGrant && quotes(.action))
+        let extent = concern.overflow || (!noGrant && quotes(.extent)), portion = !noGrant && quotes(.portion)
+        let channel = quotes(.channel), territory = quotes(.territory)
+        guard !territory || r.territory.utf8.count <= 8, !action || r.action.utf8.count <= 16 else { return nil }
+        // Bits: grant + 1 (0-11), failing (12-23), restriction + 1 (24-35), kind not accepted (36),
+        // terminated (37), then each quoted field offset by one, so that "not in the key" (0)
+        // differs from every value: kind (38-40), extent (41-42), channel (43-46), portion given or
+        // not (47-48), territory length (49-52), action length (53-57): "a" and "a\0" pack alike.
+        var shape = UInt64(grant) | UInt64(o.failing & 0xFFF) << 12 | UInt64(restriction) << 24
+        if o.kindNotAccepted { shape |= 1 << 36 }
+        if o.inactivity == .termination { shape |= 1 << 37 }
+        if kind { shape |= UInt64(r.asset.kind.index + 1) << 38 }
+        if extent { shape |= UInt64(r.extent == .whole ? 1 : 2) << 41 }
+        if channel { shape |= UInt64(r.channel.index + 1) << 43 }
+        if portion { shape |= (r.portion == nil ? 1 : 2) << 47 }
+        if territory { shape |= UInt64(r.territory.utf8.count + 1) << 49 }
+        if action { shape |= UInt64(r.action.utf8.count + 1) << 53 }
+        return DecisionMemo.Key(serial: p.serial, shape: shape, concern: concern.mask, portion: portion ? r.portion?.bitPattern ?? 0 : 0,
+                                territory: territory ? pack(r.territory, from: 0) : 0,
+                                action0: action ? pack(r.action, from: 0) : 0, action1: action ? pack(r.action, from: 8) : 0)
+    }
+
+    /// Bytes `from ..< from + 8` of a string as one integer, zero-padded (the key also holds the
+    /// length, so strings that differ only by trailing NULs differ).
+    static func pack(_ s: String, from: Int) -> UInt64 {
+        var v: UInt64 = 0
+        var k = 0
+        for b in s.utf8 {
+            if k >= from + 8 { break }
+            if k >= from { v |= UInt64(b) << UInt64(8 * (k - from)) }
+            k += 1
         }
-        var bits: UInt32 = 0
-        for d in o.failing { bits |= 1 << UInt32(GrantDimension.allCases.firstIndex(of: d) ?? 31) }
-        let key = DecisionMemo.Key(agreement: p.memoKey, grant: o.bestGrant ?? -1, failing: bits, restriction: o.restriction ?? -1,
-                                   kindNotAccepted: o.kindNotAccepted, kind: r.asset.kind, action: r.action, extent: r.extent,
-                                   portion: r.portion, channel: r.channel, territory: r.territory)
-        if let hit = memo.explanations[key] { return hit }
-        let made = explain(p, o, r, concerned: concerned, noticeQuote: noticeQuote, usage: usage)
+        return v
+    }
+
+    /// ``explain(_:_:_:notice:concern:noticeQuote:usage:memo:)``, remembered in `memo` when it does not depend on the time.
+    func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeTerms,
+                     concern: NoticeTerms.Concern, noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
+        guard let memo, let key = NewsDecider.memoKey(p, o, r, concern: concern) else {
+            return explain(p, o, r, notice: notice, noticeQuote: noticeQuote, usage: usage, memo: memo)
+        }
+        if let hit = memo.explanation(key) { return hit }
+        return memo.remember(key, explain(p, o, r, notice: notice, noticeQuote: noticeQuote, usage: usage, memo: memo))
+    }
+
+    /// The words of an inactivity sentence of `p` (see ``PreparedAgreement/timedWords(_:)``), from the memo when there is one.
+    func timedWords(_ p: PreparedAgreement, _ which: Int, memo: DecisionMemo?) -> PreparedAgreement.TimedWords {
+        guard let memo else { return p.timedWords(which) }
+        let key = p.serial << 2 | UInt64(which)
+        if let hit = memo.inactive[key] { return hit }
+        let made = p.timedWords(which)
         memo.remember(key, made)
         return made
     }
 
-    /// The reasons and remedies of a denial by one agreement. The common sentences are a piece made
-    /// when the agreement was prepared plus the request's value (``PreparedAgreement/Pieces``): one
-    /// concatenation, no interpolation.
-    func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, concerned: [NoticeTerms.Prohibition],
-                 noticeQuote: String?, usage: some UsageCounter) -> ([Reason], [String]) {
+    /// The reasons and remedies of a denial by one agreement, worded on demand from the agreement
+    /// (nothing is worded at preparation; the memo keeps what was made).
+    func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeTerms,
+                 noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
         let a = p.agreement
-        let name = p.pieces.name
+        let name = p.name
         if o.kindNotAccepted {
-            let how = describeLifters(concerned)
-            return ([Reason(code: "agreement_kind_not_accepted", agreement: a.id,
-                            message: "\(name) is a \(a.kind.rawValue), but the notice lifts its prohibition only by \(how)", quote: noticeQuote, quoteFrom: "notice")],
-                    ["\(how) with \(r.source)"])
+            let how = describeLifters(notice, r)
+            return Explanation(reasons: [Reason(code: "agreement_kind_not_accepted", agreement: a.id,
+                                                message: "\(name) is a \(a.kind.rawValue), but the notice lifts its prohibition only by \(how)", quote: noticeQuote, quoteFrom: "notice")],
+                               would: ["\(how) with \(r.source)"])
         }
         if let dim = o.inactivity {
             switch dim {
             case .termination:
                 let t = a.termination
                 let why = t?.reason.map { " (\($0))" } ?? ""
-                return ([Reason(code: "agreement_terminated", agreement: a.id,
-                                message: "\(name) was terminated on \(t.map { $0.atIsDate ? $0.at.dateString : $0.at.description } ?? "?")\(why)",
-                                quote: noticeQuote, quoteFrom: "notice")],
-                        ["a new agreement with \(r.source) (\(a.id) was terminated)"])
+                return Explanation(reasons: [Reason(code: "agreement_terminated", agreement: a.id,
+                                                    message: "\(name) was terminated on \(t.map { $0.atIsDate ? $0.at.dateString : $0.at.description } ?? "?")\(why)",
+                                                    quote: noticeQuote, quoteFrom: "notice")],
+                                   would: ["a new agreement with \(r.source) (\(a.id) was terminated)"])
             case .term:
-                return ([Reason(code: "agreement_not_started", agreement: a.id,
-                                message: concat(p.pieces.notStarted, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
-                        [p.pieces.notStartedWould])
+                let w = timedWords(p, 0, memo: memo)
+                return Explanation(reasons: [Reason(code: "agreement_not_started", agreement: a.id,
+                                                    message: concat(w.prefix, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
+                                   would: [w.would])
             case .prior:
-                return ([Reason(code: "not_prior_subscription", agreement: a.id,
-                                message: "subscription \(a.id) was signed on \(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description), after this use (\(r.at)); the notice requires a prior subscription",
-                                quote: noticeQuote, quoteFrom: "notice")],
-                        ["a subscription concluded before the use (\(a.id) was signed \(a.signedAt))"])
+                let w = timedWords(p, 2, memo: memo)
+                return Explanation(reasons: [Reason(code: "not_prior_subscription", agreement: a.id,
+                                                    message: concat(w.prefix, r.at.description, "); the notice requires a prior subscription"),
+                                                    quote: noticeQuote, quoteFrom: "notice")],
+                                   would: [w.would])
             default:
-                return ([Reason(code: "agreement_expired", agreement: a.id,
-                                message: concat(p.pieces.expired, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
-                        [p.pieces.expiredWould])
+                let w = timedWords(p, 1, memo: memo)
+                return Explanation(reasons: [Reason(code: "agreement_expired", agreement: a.id,
+                                                    message: concat(w.prefix, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
+                                   would: [w.would])
             }
         }
         if let k = o.restriction {
             let res = a.restrictions[k]
-            return ([Reason(code: "restricted_use", agreement: a.id,
-                            message: "\(name) restricts this use: \(res.summary)",
-                            quote: res.clause ?? res.note ?? noticeQuote, quoteFrom: (res.clause ?? res.note) == nil ? "notice" : "agreement")],
-                    ["an amendment of \(a.id) lifting its restriction «\(res.summary)»"])
+            let summary = res.summary
+            return Explanation(reasons: [Reason(code: "restricted_use", agreement: a.id,
+                                                message: concat(name, " restricts this use: ", summary),
+                                                quote: res.clause ?? res.note ?? noticeQuote, quoteFrom: (res.clause ?? res.note) == nil ? "notice" : "agreement")],
+                               would: [concat("an amendment of ", a.id, " lifting its restriction «", summary, "»")])
         }
         guard let g = o.bestGrant else {
-            return ([Reason(code: "no_grant", agreement: a.id, message: "\(name) has no grants", quote: noticeQuote, quoteFrom: "notice")],
-                    ["a grant in \(a.id) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)"])
+            return Explanation(reasons: [Reason(code: "no_grant", agreement: a.id, message: concat(name, " has no grants"), quote: noticeQuote, quoteFrom: "notice")],
+                               would: [concat("a grant in ", a.id, " covering ", r.asset.kind.rawValue, " on ", r.channel.rawValue, " in ", r.territory)])
         }
         let grant = a.grants[g]
-        let pieces = p.grants[g].pieces
-        let gname = pieces.gname
+        let gname = p.grantName(g)
+        let inID = concat(" in ", a.id)
         var reasons: [Reason] = []
         var would: [String] = []
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the notice.
         let clause = noticeQuote ?? grant.clause
         let from = noticeQuote != nil ? "notice" : "agreement"
-        for dim in o.failing {
-            switch dim {
+        for i in 0..<GrantDimension.allCasesArray.count where o.failing & (1 << UInt16(i)) != 0 {
+            switch GrantDimension.at(i) {
             case .asset:
                 reasons.append(Reason(code: "asset_not_granted", agreement: a.id,
-                                      message: concat(pieces.assets, r.asset.kind.rawValue), quote: clause, quoteFrom: from))
-                would.append(concat("a grant covering ", r.asset.kind.rawValue, p.pieces.inID))
+                                      message: concat(gname, " grants ", grant.assets.listText, " only, not ", r.asset.kind.rawValue), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.asset.kind.rawValue, inID))
             case .action:
                 reasons.append(Reason(code: "action_not_granted", agreement: a.id,
-                                      message: concat(pieces.actions, r.action), quote: clause, quoteFrom: from))
-                would.append(concat("a grant of ", r.action, " (or use)", p.pieces.inID))
+                                      message: concat(gname, " grants ", grant.actions.joined(separator: ", "), " only, which does not include ", r.action),
+                                      quote: clause, quoteFrom: from))
+                would.append(concat("a grant of ", r.action, " (or use)", inID))
             case .extent:
                 reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                      message: concat(pieces.extents, r.extent.rawValue), quote: clause, quoteFrom: from))
-                would.append(concat("a grant covering ", r.extent.rawValue, " use", p.pieces.inID))
+                                      message: concat(gname, " grants ", grant.extent.map(\.rawValue).joined(separator: ", "), " use only, not ", r.extent.rawValue),
+                                      quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.extent.rawValue, " use", inID))
             case .portion:
                 let max = Int(((grant.maxPortion ?? 0) * 100).rounded())
                 if let p = r.portion {
@@ -729,12 +954,14 @@ public struct NewsDecider: Sendable {
                 would.append("using at most \(max)% of the asset (\(a.id))")
             case .channel:
                 reasons.append(Reason(code: "channel_not_granted", agreement: a.id,
-                                      message: concat(pieces.channels, r.channel.rawValue), quote: clause, quoteFrom: from))
-                would.append(concat("a grant covering ", r.channel.rawValue, p.pieces.inID))
+                                      message: concat(gname, " grants ", grant.channels.listText, " only, not ", r.channel.rawValue), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.channel.rawValue, inID))
             case .territory:
+                var t = grant.territories.include.joined(separator: ", ")
+                if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
                 reasons.append(Reason(code: "territory_not_granted", agreement: a.id,
-                                      message: concat(pieces.territories, r.territory), quote: clause, quoteFrom: from))
-                would.append(concat("a grant covering ", r.territory, p.pieces.inID))
+                                      message: concat(gname, " grants ", t, " only, not ", r.territory), quote: clause, quoteFrom: from))
+                would.append(concat("a grant covering ", r.territory, inID))
             case .embargo:
                 let e = grant.embargo ?? ISODuration()
                 if let pub = r.asset.publishedAt {
@@ -759,7 +986,7 @@ public struct NewsDecider: Sendable {
                 break
             }
         }
-        return (reasons, would)
+        return Explanation(reasons: reasons, would: would)
     }
 }
 

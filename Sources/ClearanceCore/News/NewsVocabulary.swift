@@ -3,8 +3,16 @@ public enum AssetKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case text, photo, video, audio, graphics
 
     public static func < (a: AssetKind, b: AssetKind) -> Bool { a.index < b.index }
-    /// Position in `allCases` (for bit sets).
-    public var index: Int { AssetKind.allCases.firstIndex(of: self) ?? 0 }
+    /// Position in `allCases`, for bit sets (a switch: `allCases.firstIndex` built and scanned an array per call, per decision).
+    public var index: Int {
+        switch self {
+        case .text: 0
+        case .photo: 1
+        case .video: 2
+        case .audio: 3
+        case .graphics: 4
+        }
+    }
 }
 
 /// How much of an asset a use takes: all of it, or a part.
@@ -19,8 +27,19 @@ public enum Channel: String, Sendable, Hashable, CaseIterable, Comparable {
     case web, mobile, print, tv, radio, social, newsletter, advertising
 
     public static func < (a: Channel, b: Channel) -> Bool { a.index < b.index }
-    /// Position in `allCases` (for bit sets).
-    public var index: Int { Channel.allCases.firstIndex(of: self) ?? 0 }
+    /// Position in `allCases`, for bit sets (a switch, not an array scan: see ``AssetKind/index``).
+    public var index: Int {
+        switch self {
+        case .web: 0
+        case .mobile: 1
+        case .print: 2
+        case .tv: 3
+        case .radio: 4
+        case .social: 5
+        case .newsletter: 6
+        case .advertising: 7
+        }
+    }
 }
 
 /// What sort of agreement lifts a notice's prohibitions (DESIGN.md decision semantics, rule 3).
@@ -183,4 +202,26 @@ public enum NewsActions {
 
     /// All known action names, sorted (for hints).
     public static var all: [String] { includedIn.keys.sorted() }
+}
+
+extension NewsActions {
+    /// Bit of each action ``includedIn`` knows (46 < 64), for the notice's per-request filter.
+    static let bit: [String: UInt64] = {
+        var out: [String: UInt64] = [:]
+        for (k, a) in includedIn.keys.sorted().enumerated() { out[a] = 1 << UInt64(k) }
+        return out
+    }()
+
+    /// For a requested action: its own bit and the bits of every action it is included in, i.e. the
+    /// bits of every granted/prohibited action that ``covers(_:_:)`` it. 0 for an action the table
+    /// does not know (then only an equal name covers it).
+    static let coveringMask: [String: UInt64] = {
+        var out: [String: UInt64] = [:]
+        for a in includedIn.keys {
+            var m = bit[a] ?? 0
+            for b in broader[a] ?? [] { m |= bit[b] ?? 0 }
+            out[a] = m
+        }
+        return out
+    }()
 }

@@ -31,7 +31,9 @@ public struct NoticeTerms: Sendable {
 
     /// The source id (policy file name).
     public var source: String
-    public var prohibitions: [Prohibition]
+    public var prohibitions: [Prohibition] { didSet { filters = prohibitions.map(ProhibitionFilter.init) } }
+    /// ``prohibitions`` as bit masks, for the per-request filter (rebuilt whenever they change).
+    private(set) var filters: [ProhibitionFilter] = []
     public var permissions: [PublicPermission]
     /// Duties the notice puts on every use (policy-level obligations: credit line, link).
     public var obligations: [Duty]
@@ -74,6 +76,7 @@ public struct NoticeTerms: Sendable {
                 quote: NoticeTerms.quote(r.extensions) ?? NoticeTerms.quote(policy.extensions)))
         }
         self.prohibitions = prohibitions
+        filters = prohibitions.map(ProhibitionFilter.init)
         for ext in [policy.extensions] + policy.prohibitions.map(\.extensions) + policy.permissions.map(\.extensions) {
             for p in ext["clr:provenance"].map({ $0.arrayValue ?? [$0] }) ?? [] {
                 if let t = p["text"]?.stringValue, let en = p["translation"]?.stringValue { translations[t] = en }
@@ -120,8 +123,108 @@ public struct NoticeTerms: Sendable {
 
     /// The prohibitions that concern a request (its action, asset kind and extent).
     public func prohibitions(concerning r: RepublicationRequest) -> [Prohibition] {
-        prohibitions.filter { p in
-            p.assets.contains(r.asset.kind) && p.extents.contains(r.extent) && p.actions.contains { NewsActions.covers($0, r.action) }
+        let q = ConcernQuery(r)
+        return prohibitions.indices.filter { filters[$0].concerns(q) }.map { prohibitions[$0] }
+    }
+
+    /// What the decider needs of ``prohibitions(concerning:)`` for every request, without building
+    /// the list: the first concerned prohibition (whose words are quoted), what lifts them all.
+    ///
+    /// Per request this was a filtered array, two `Set` look-ups per prohibition (asset kind, extent),
+    /// the action hierarchy's `Set<String>` and then a `Set` of the lifters (~1.5k instructions);
+    /// now one dictionary look-up of the action and bit tests.
+    func concern(_ r: RepublicationRequest) -> Concern {
+        let q = ConcernQuery(r)
+        var c = Concern()
+        for k in filters.indices where filters[k].concerns(q) {
+            if c.first < 0 { c.first = k }
+            c.lifters.formUnion(filters[k].lifters)
+            if k < 64 { c.mask |= 1 << UInt64(k) } else { c.overflow = true }
+        }
+        return c
+    }
+
+    /// The concerned prohibitions (``concern(_:)`` as a list), for the sentences that name them.
+    func concerned(_ r: RepublicationRequest) -> [Prohibition] { prohibitions(concerning: r) }
+
+    /// The first concerned prohibition and the union of what lifts the concerned ones.
+    struct Concern {
+        var first = -1
+        var lifters = Lifters()
+        /// The concerned prohibitions among the first 64, as bits; `overflow` when a later one is
+        /// concerned too (then the mask does not say which). What the notice says about a request
+        /// (its quote, who lifts its prohibitions) depends on this set only.
+        var mask: UInt64 = 0
+        var overflow = false
+        var isEmpty: Bool { first < 0 }
+    }
+
+    /// A request's kind, extent and action as bits (computed once per request).
+    struct ConcernQuery {
+        let kind: UInt8
+        let extent: UInt8
+        let actionMask: UInt64
+        let action: String
+        init(_ r: RepublicationRequest) {
+            kind = 1 << UInt8(r.asset.kind.index)
+            extent = r.extent == .whole ? 1 : 2
+            actionMask = NewsActions.coveringMask[r.action] ?? 0
+            action = r.action
+        }
+    }
+
+    /// Which kinds of agreement lift a prohibition (`clr:liftedBy`), as bits; `other` for a name the
+    /// decider does not know (it still makes the list non-empty, as the `Set<String>` did).
+    struct Lifters: OptionSet {
+        let rawValue: UInt8
+        static let contract = Lifters(rawValue: 1), subscription = Lifters(rawValue: 2), license = Lifters(rawValue: 4)
+        static let permission = Lifters(rawValue: 8), writtenPermission = Lifters(rawValue: 16), other = Lifters(rawValue: 32)
+        init(rawValue: UInt8) { self.rawValue = rawValue }
+        init(_ names: [String]) {
+            var m: Lifters = []
+            for n in names {
+                switch n {
+                case "contract": m.insert(.contract)
+                case "subscription": m.insert(.subscription)
+                case "license": m.insert(.license)
+                case "permission": m.insert(.permission)
+                case "written-permission": m.insert(.writtenPermission)
+                default: m.insert(.other)
+                }
+            }
+            self = m
+        }
+    }
+
+    /// One prohibition as the filter reads it: asset-kind and extent bits, action bits (names the
+    /// action table does not know are kept as strings: only an equal name covers them), lifters.
+    struct ProhibitionFilter: Sendable {
+        let kinds: UInt8
+        let extents: UInt8
+        let actions: UInt64
+        let otherActions: [String]
+        let lifters: Lifters
+
+        init(_ p: Prohibition) {
+            var k: UInt8 = 0
+            for a in p.assets { k |= 1 << UInt8(a.index) }
+            kinds = k
+            extents = (p.extents.contains(.whole) ? 1 : 0) | (p.extents.contains(.partial) ? 2 : 0)
+            var m: UInt64 = 0
+            var other: [String] = []
+            for a in p.actions {
+                if let b = NewsActions.bit[a] { m |= b } else { other.append(a) }
+            }
+            actions = m
+            otherActions = other
+            lifters = Lifters(p.liftedBy)
+        }
+
+        /// ``NewsActions/covers(_:_:)`` of one of its actions over the request's, and kind and extent concerned.
+        @inline(__always)
+        func concerns(_ q: ConcernQuery) -> Bool {
+            guard kinds & q.kind != 0, extents & q.extent != 0 else { return false }
+            return actions & q.actionMask != 0 || (!otherActions.isEmpty && otherActions.contains(q.action))
         }
     }
 

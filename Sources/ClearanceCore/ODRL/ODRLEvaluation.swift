@@ -450,12 +450,12 @@ struct Checks {
             guard c.pointee.flags & ConstraintRecord.allText != 0, v.id >= 0 || noLocalTexts else { return nil }
             switch op {
             case Op.isA, Op.isAnyOf, Op.isPartOf, Op.isNoneOf:
-                let found = v.id >= 0 && Checks.sortedContains(c.pointee.ids, Int(c.pointee.idCount), v.id)
+                let found = v.id >= 0 && c.pointee.containsID(v.id)
                 return (op == Op.isNoneOf) != found ? .satisfied : .unsatisfied
             case Op.eq, Op.neq:
                 // one right operand value (its full and compact ids)
                 guard c.pointee.flags & ConstraintRecord.singleValue != 0 else { return nil }
-                let found = v.id >= 0 && Checks.sortedContains(c.pointee.ids, Int(c.pointee.idCount), v.id)
+                let found = v.id >= 0 && c.pointee.containsID(v.id)
                 return (op == Op.neq) != found ? .satisfied : .unsatisfied
             default:
                 return nil
@@ -488,19 +488,6 @@ struct Checks {
         }
     }
 
-    @inline(__always)
-    static func sortedContains(_ ids: UnsafePointer<Int32>?, _ count: Int, _ id: Int32) -> Bool {
-        guard let ids else { return false }
-        var lo = 0
-        var hi = count
-        while lo < hi {
-            let mid = (lo &+ hi) >> 1
-            let x = ids[mid]
-            if x == id { return true }
-            if x < id { lo = mid &+ 1 } else { hi = mid }
-        }
-        return false
-    }
 
     // MARK: General path (the constraint's words)
 

@@ -116,11 +116,12 @@ public struct ODRLPolicySet: Sendable {
     /// evaluated even when the rule does not match, so that every failing dimension is known.
     /// `results` is cleared and refilled (reuse one buffer across calls).
     public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
+        // Resize in place (every entry is overwritten): callers reuse one buffer for sets of different
+        // sizes, and `append(contentsOf: repeatElement(…))` went through the generic path on almost
+        // every call (callgrind: ~330 instructions, an eighth of the pass).
         let n = core.flatCount
-        if results.count != n {
-            results.removeAll(keepingCapacity: true)
-            results.append(contentsOf: repeatElement(ODRLRuleResult(), count: n))
-        }
+        if results.count > n { results.removeLast(results.count - n) }
+        while results.count < n { results.append(ODRLRuleResult()) }
         results.withUnsafeMutableBufferPointer { out in
             withUnsafePointer(to: input) { p in
                 withUnsafePointer(to: state.duties) { duties in

@@ -42,18 +42,17 @@ extension SetCore {
             }
         }
         let known = actionIDs != nil
-        return withExtendedLifetime(self) {
-            (actionIDs ?? []).withUnsafeBufferPointer { actions in
-                input.pointee.fast.withUnsafeBufferPointer { fast in
-                    input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
-                        input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
-                            input.pointee.overrides.withUnsafeBufferPointer { overrides in
-                                let c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
-                                               target: SubjectView(input.pointee.target, targetCollections),
-                                               assignee: SubjectView(input.pointee.assignee, assigneeCollections),
-                                               overrides: overrides, dutyStates: duties)
-                                return body(c)
-                            }
+        // `self` (the set's records) stays alive for the call: the caller holds it.
+        return (actionIDs ?? []).withUnsafeBufferPointer { actions in
+            input.pointee.fast.withUnsafeBufferPointer { fast in
+                input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
+                    input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
+                        input.pointee.overrides.withUnsafeBufferPointer { overrides in
+                            let c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
+                                           target: SubjectView(input.pointee.target, targetCollections),
+                                           assignee: SubjectView(input.pointee.assignee, assigneeCollections),
+                                           overrides: overrides, dutyStates: duties)
+                            return body(c)
                         }
                     }
                 }

@@ -34,9 +34,15 @@ let package = Package(
         ),
         // Fixed-arity C wrappers for variadic SQLite calls (sqlite3_db_config); used by ClearanceStore only.
         .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // SHA-256 block compression with the x86 SHA extensions (the hash chains); used by ClearanceStore only.
+        .target(name: "CSHA256"),
         .target(
             name: "ClearanceStore",
-            dependencies: ["ClearanceCore", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ClearanceCore", "CSQLiteConfig", "CSHA256", .product(name: "GRDB", package: "GRDB.swift"),
+                // The raw SQLite C API, for the usage import's insert loop (binding without GRDB's generic arguments).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "ClearanceCLI",

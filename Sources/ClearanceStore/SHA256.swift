@@ -1,13 +1,25 @@
-/// A small, dependency-free SHA-256 (FIPS 180-4), used for policy revision hashes and the
-/// hash chains of the decision log and the usage ledger.
+import CSHA256
+import Foundation
+
+/// A small SHA-256 (FIPS 180-4), used for policy revision hashes and the hash chains of the
+/// decision log and the usage ledger.
+///
+/// Blocks are compressed with the CPU's SHA extensions (SHA-NI, via the `CSHA256` C target) when
+/// it has them, else by the Swift code below: `usage import` hashes every event's ~1 KB canonical
+/// row, ~60,000 instructions in Swift, a few thousand with SHA-NI. valgrind does not emulate SHA-NI,
+/// so under valgrind (or with `CLEARANCE_SHA256=software`) the Swift code is used; tests compare the
+/// two on random inputs.
 ///
 /// Not constant-time and not meant for secrets: it fingerprints public text.
 public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
     )
-    private var buffer: [UInt8] = []
+    /// The partial block (`buffered` bytes of it), inline: no heap allocation per hash.
+    private var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var buffered = 0
     private var length: UInt64 = 0
+    private let hardware: Bool
 
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -20,14 +32,22 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
+    /// True when blocks are compressed with SHA-NI in this process.
+    public static let hardwareAvailable: Bool = {
+        if ProcessInfo.processInfo.environment["CLEARANCE_SHA256"] == "software" { return false }
+        if clearance_sha256_hw_available() == 0 { return false }
+        // valgrind reports the CPU's SHA feature but cannot execute the instructions.
+        if ProcessInfo.processInfo.environment["LD_PRELOAD"]?.contains("valgrind") == true { return false }
+        return true
+    }()
+
     /// Starts an empty hash.
-    public init() {}
+    public init() { hardware = Self.hardwareAvailable }
+
+    /// Starts an empty hash that uses the Swift compression even where SHA-NI is available (tests).
+    public init(software: Bool) { hardware = software ? false : Self.hardwareAvailable }
 
     /// Feeds bytes into the hash.
-    ///
-    /// Contiguous input (arrays, a string's UTF-8) is compressed in place, 64 bytes at a time, without
-    /// copying through `buffer`: the usage ledger hashes every imported row (~1 KB of canonical text),
-    /// and the byte-at-a-time version ran at ~15 MB/s, the largest cost of `usage import`.
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
         let done: Void? = bytes.withContiguousStorageIfAvailable { p in
             update(UnsafeRawBufferPointer(p))
@@ -36,51 +56,76 @@ public struct SHA256: Sendable {
         update(Array(bytes))
     }
 
-    /// Feeds raw bytes into the hash.
+    /// Feeds raw bytes into the hash: whole blocks compressed in place, without copying.
     public mutating func update(_ p: UnsafeRawBufferPointer) {
         guard p.count > 0, let base = p.baseAddress else { return }
         length &+= UInt64(p.count)
         var offset = 0
         // Top up a partial block first.
-        if !buffer.isEmpty {
-            let take = min(64 - buffer.count, p.count)
-            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+        if buffered > 0 {
+            let take = min(64 - buffered, p.count)
+            let at = buffered
+            withUnsafeMutableBytes(of: &block) { b in (b.baseAddress! + at).copyMemory(from: base, byteCount: take) }
+            buffered += take
             offset = take
-            if buffer.count == 64 {
-                buffer.withUnsafeBytes { compress($0.baseAddress!) }
-                buffer.removeAll(keepingCapacity: true)
+            if buffered == 64 {
+                var full = block
+                withUnsafeBytes(of: &full) { compress($0.baseAddress!, blocks: 1) }
+                buffered = 0
             }
         }
-        while p.count - offset >= 64 {
-            compress(base + offset)
-            offset += 64
+        let whole = (p.count - offset) / 64
+        if whole > 0 {
+            compress(base + offset, blocks: whole)
+            offset += whole * 64
         }
         if offset < p.count {
-            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: p.count - offset))
+            let rest = p.count - offset
+            withUnsafeMutableBytes(of: &block) { b in b.baseAddress!.copyMemory(from: base + offset, byteCount: rest) }
+            buffered = rest
         }
     }
 
     /// Feeds the UTF-8 bytes of a string into the hash.
-    public mutating func update(_ text: String) { update(text.utf8) }
+    public mutating func update(_ text: String) {
+        var text = text
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
 
     /// Finishes the hash and returns its 32 bytes.
     public mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
-        buffer.append(0x80)
-        if buffer.count > 56 {
-            while buffer.count < 64 { buffer.append(0) }
-            buffer.withUnsafeBytes { compress($0.baseAddress!) }
-            buffer.removeAll(keepingCapacity: true)
+        var last = block
+        var n = buffered
+        withUnsafeMutableBytes(of: &last) { raw in
+            raw[n] = 0x80
+            n += 1
+            if n > 56 {
+                for i in n..<64 { raw[i] = 0 }
+                compress(raw.baseAddress!, blocks: 1)
+                n = 0
+            }
+            for i in n..<56 { raw[i] = 0 }
+            raw.storeBytes(of: bitLength.bigEndian, toByteOffset: 56, as: UInt64.self)
+            compress(raw.baseAddress!, blocks: 1)
         }
-        while buffer.count < 56 { buffer.append(0) }
-        for i in (0..<8).reversed() { buffer.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        buffer.withUnsafeBytes { compress($0.baseAddress!) }
-        buffer.removeAll()
+        buffered = 0
         let s = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
         var out: [UInt8] = []
         out.reserveCapacity(32)
         for w in s { for i in (0..<4).reversed() { out.append(UInt8(truncatingIfNeeded: w >> (UInt32(i) * 8))) } }
         return out
+    }
+
+    /// Compresses `blocks` 64-byte blocks at `p` into the state: SHA-NI, or the Swift rounds.
+    private mutating func compress(_ p: UnsafeRawPointer, blocks: Int) {
+        if hardware {
+            withUnsafeMutablePointer(to: &state) { s in
+                s.withMemoryRebound(to: UInt32.self, capacity: 8) { clearance_sha256_hw_blocks($0, p.assumingMemoryBound(to: UInt8.self), blocks) }
+            }
+            return
+        }
+        for i in 0..<blocks { compress(p + 64 * i) }
     }
 
     /// The SHA-256 of `bytes` as 64 lowercase hex digits.
@@ -91,23 +136,30 @@ public struct SHA256: Sendable {
     }
 
     /// The SHA-256 of the UTF-8 bytes of `text` as 64 lowercase hex digits.
-    public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
+    public static func hex(_ text: String) -> String {
+        var h = SHA256()
+        h.update(text)
+        return hexString(h.finalize())
+    }
 
     /// Lowercase hex of bytes.
     public static func hexString(_ bytes: [UInt8]) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            let d = digits.utf8Start
+            var i = 0
+            for b in bytes {
+                out[i] = d[Int(b >> 4)]
+                out[i + 1] = d[Int(b & 0x0f)]
+                i += 2
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 
-    /// Compresses one 64-byte block at `block` into the state (message schedule on the stack, no bounds checks).
+    /// Compresses one 64-byte block at `block` into the state in Swift (message schedule on the stack, no bounds checks).
     private mutating func compress(_ block: UnsafeRawPointer) {
         var (a, b, c, d, e, f, g, h) = state
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in

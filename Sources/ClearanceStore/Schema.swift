@@ -58,7 +58,7 @@ enum Schema {
     static let genesisHash = String(repeating: "0", count: 64)
 
     /// Every migration, in order. Append only.
-    static let migrations: [String] = [v1]
+    static let migrations: [String] = [v1, v2]
 
     static let v1 = """
     CREATE TABLE store_meta (
@@ -212,5 +212,64 @@ enum Schema {
     \(appendOnly("decision_log"))
     \(chained("decision_log"))
     INSERT INTO store_meta(key, value) VALUES ('format', 'clearance-store'), ('hash', 'sha256-canonical-json-v1');
+    """
+
+    /// v2 (audit engineer, `usage import` speed): the usage ledger rebuilt with the same columns, rows,
+    /// indexes and triggers, minus two per-row costs that enforced nothing the rest does not:
+    ///
+    /// - `UNIQUE (row_hash)`: a row's hash covers its `seq`, which is the primary key, and its
+    ///   `event_id`, which is UNIQUE, so two rows cannot share one short of a SHA-256 collision. Its
+    ///   index was the largest and most random of the ledger's (64 random hex characters per row): on a
+    ///   1,000,000-event import it no longer fitted SQLite's page cache and every insert read and wrote
+    ///   index pages through the kernel (~6,500 instructions per row in callgrind at small scale, most of
+    ///   the 24 s of system time at 1M). `chainContains` (`verify --head`) now scans (~1 s per million rows).
+    /// - the character check on `prev_hash` (`NOT GLOB '*[^0-9a-f]*'`, ~17,600 instructions per row:
+    ///   SQLite re-parses the character class at each of the 64 positions): the chain trigger already
+    ///   requires `prev_hash` to equal the last row's `row_hash`, which passed the same check, or the
+    ///   genesis hash; the length check stays. `row_hash` keeps its full check.
+    ///
+    /// And one check is written so that it costs less, meaning the same: `decision IN ('permit', 'deny',
+    /// 'not_applicable')` made SQLite build a temporary b-tree of the three words for every inserted row
+    /// (an IN list of three or more; ~20,000 instructions per row with its transaction and allocations);
+    /// three `=` comparisons do not.
+    ///
+    /// SQLite cannot drop a constraint in place, so the table is copied out, dropped, re-created and
+    /// copied back (one-off, ~3.5 s per 100,000 rows). `decision_log.ledger_seq` references the ledger:
+    /// dropping the table counts its rows' references as violations, so the check is deferred to the
+    /// commit, by which time the same `seq`s are back (a missing one still fails the commit).
+    static let v2 = """
+    PRAGMA defer_foreign_keys = ON;
+    CREATE TEMP TABLE usage_ledger_v1 AS SELECT * FROM main.usage_ledger;
+    DROP TABLE main.usage_ledger;
+    CREATE TABLE main.usage_ledger (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE \(identifier("event_id")),
+        origin TEXT NOT NULL CHECK (origin IN ('check', 'import')),
+        at TEXT NOT NULL \(instant("at")),
+        subscriber_id TEXT NOT NULL CHECK (length(subscriber_id) >= 1),
+        source_id TEXT NOT NULL CHECK (length(source_id) >= 1),
+        agreement_id TEXT REFERENCES agreement(id),
+        grant_position INTEGER CHECK (grant_position IS NULL OR grant_position >= 0),
+        asset_id TEXT,
+        asset_kind TEXT,
+        action TEXT,
+        extent TEXT CHECK (extent IS NULL OR extent IN ('whole', 'partial')),
+        portion REAL CHECK (portion IS NULL OR (portion >= 0 AND portion <= 1)),
+        channel TEXT,
+        territory TEXT,
+        decision TEXT CHECK (decision IS NULL OR decision = 'permit' OR decision = 'deny' OR decision = 'not_applicable'),
+        document TEXT NOT NULL CHECK (json_valid(document) AND json_type(document) = 'object'),
+        recorded_at TEXT NOT NULL \(instant("recorded_at")),
+        prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+        row_hash TEXT NOT NULL \(digest("row_hash")),
+        CHECK (agreement_id IS NOT NULL OR grant_position IS NULL)
+    ) STRICT;
+    INSERT INTO main.usage_ledger SELECT * FROM temp.usage_ledger_v1 ORDER BY seq;
+    DROP TABLE temp.usage_ledger_v1;
+    CREATE INDEX usage_by_agreement ON usage_ledger(agreement_id, at) WHERE agreement_id IS NOT NULL;
+    CREATE INDEX usage_by_party ON usage_ledger(subscriber_id, source_id, at);
+    CREATE INDEX usage_by_time ON usage_ledger(at);
+    \(appendOnly("usage_ledger"))
+    \(chained("usage_ledger"))
     """
 }

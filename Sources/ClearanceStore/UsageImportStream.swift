@@ -1,16 +1,20 @@
 import ClearanceCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 // Added by the audit engineer for `clearance usage import` (streaming, all or nothing).
 // Same rules as `Store.importUsage(_:at:)`, but the events arrive in batches, so a log of any
 // size imports in bounded memory, still in ONE transaction.
 //
-// Speed (1,000,000 events in well under 10 s of store time): per event one cached INSERT with
-// `ON CONFLICT(event_id) DO NOTHING` (only when it did nothing is the stored document read back,
-// to tell an identical re-import from a conflicting one), the next `seq` and the chain head kept
-// in memory instead of read per row, the document serialised once, and the row hash's canonical
-// text written straight to bytes (``LedgerCanonical``, byte-identical to `Chain.canonical`).
+// Speed: the rows arrive as ``LedgerDraft``s, made on the decide threads (document text, column
+// bytes, the SHA-256 of the canonical text up to `prev_hash`), so this thread only finishes the
+// row hash (~200 bytes) and inserts. The insert is one prepared statement driven through the
+// SQLite C API (bind from the draft's bytes without copies, step, reset): GRDB's
+// `execute(arguments:)` built a `[DatabaseValue]` and converted every value per row (~18,000
+// instructions). `ON CONFLICT(event_id) DO NOTHING` (only when it did nothing is the stored
+// document read back, to tell an identical re-import from a conflicting one); the next `seq` and
+// the chain head are kept in memory instead of read per row.
 // `ON CONFLICT(event_id)` and not `INSERT OR IGNORE`: OR IGNORE would also skip a row that breaks a
 // CHECK constraint, silently; here any other failure still aborts the whole import.
 
@@ -18,15 +22,21 @@ extension Store {
     /// Imports usage events pulled in batches from `next` (nil ends): all or nothing, idempotent by event id.
     ///
     /// An event id already in the ledger with the same document is skipped; with a different
-    /// document it is a `usage.conflicting_event` problem (location `LABEL`, from `label`). Problems
-    /// are collected (up to `maxProblems`) and then nothing is written. An error thrown by `next`
-    /// (a malformed line, a truncated gzip file) also rolls everything back.
+    /// document it is a `usage.conflicting_event` problem. Problems are collected (up to
+    /// `maxProblems`) and then nothing is written. An error thrown by `next` (a malformed line, a
+    /// truncated gzip file) also rolls everything back.
     public func importUsage(
         at now: Date = Date(), maxProblems: Int = 100,
-        label: (LedgerEntry) -> String = { "event `\($0.eventId)`" },
-        next: () throws -> [LedgerEntry]?
+        next: () throws -> [LedgerDraft]?
     ) throws(DiagnosticError) -> UsageImportResult {
         try write { tx in
+            // A larger page cache for this transaction: the ledger's indexes (time, party, agreement) take
+            // rows in random positions, and once they outgrow the cache each insert reads and writes index
+            // pages through the kernel. Set back when the import ends.
+            let cacheMB = ProcessInfo.processInfo.environment["CLEARANCE_IMPORT_CACHE_MB"].flatMap(Int.init) ?? Store.importCacheMB
+            let previous = try Int.fetchOne(tx.db, sql: "PRAGMA cache_size") ?? -32768
+            try tx.db.execute(sql: "PRAGMA cache_size = -\(max(2, cacheMB) * 1024)")
+            defer { try? tx.db.execute(sql: "PRAGMA cache_size = \(previous)") }
             var inserted = 0, present = 0
             var problems: [Diagnostic] = []
             var more = 0
@@ -39,47 +49,32 @@ extension Store {
                 ON CONFLICT(event_id) DO NOTHING
                 """)
             var seq = (try Int64.fetchOne(tx.db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM usage_ledger"))) ?? 1
-            var prev = try tx.chainHead("usage_ledger")
-            let recordedAt = Timestamp.format(now)
-            var canonical: [UInt8] = []
-            canonical.reserveCapacity(4096)
+            var writer = LedgerRowWriter(db: tx.db, statement: insert, recordedAt: Timestamp.format(now),
+                                         head: try tx.chainHead("usage_ledger"))
             while let batch = try next() {
-                for e in batch {
-                    let document = FastJSON.string(e.document)
+                for d in batch {
                     if problems.isEmpty {
-                        let at = Timestamp.format(e.at)
-                        let hash = LedgerCanonical.rowHash(e, seq: seq, at: at, document: document, recordedAt: recordedAt,
-                                                           prev: prev, scratch: &canonical)
-                        try insert.execute(arguments: [
-                            seq, e.eventId, e.origin.rawValue, at, e.subscriber, e.source, e.agreementId, e.grantPosition,
-                            e.assetId, e.assetKind, e.action, e.extent, e.portion, e.channel, e.territory, e.decision,
-                            document, recordedAt, prev, hash,
-                        ])
-                        if tx.db.changesCount == 1 {
+                        if try writer.insert(d, seq: seq) {
                             seq += 1
-                            prev = hash
                             inserted += 1
                             continue
                         }
                     }
                     // Already there (or a problem already found: then only keep checking, write nothing).
-                    guard let existing = try String.fetchOne(find, arguments: [e.eventId]) else {
-                        if problems.isEmpty { continue }  // unreachable: the insert would have written it
-                        continue
-                    }
-                    if existing == document {
+                    guard let existing = try String.fetchOne(find, arguments: [d.eventId]) else { continue }
+                    if existing == d.documentText {
                         present += 1
                     } else if problems.count < maxProblems {
                         problems.append(Diagnostic(
                             code: "usage.conflicting_event",
-                            message: "event `\(e.eventId)` is already in the ledger with different content",
-                            hint: "give each use its own id", location: label(e), category: .invalidValue))
+                            message: "event `\(d.eventId)` is already in the ledger with different content",
+                            hint: "give each use its own id", location: "event `\(d.eventId)`", category: .invalidValue))
                     } else {
                         more += 1
                     }
                 }
             }
-            tx.lastHash["usage_ledger"] = prev
+            tx.lastHash["usage_ledger"] = writer.head
             if !problems.isEmpty {
                 if more > 0 {
                     problems.append(Diagnostic(code: "usage.more_problems", message: "and \(more) more conflicting events",
@@ -91,68 +86,128 @@ extension Store {
         }
     }
 
+    /// SQLite's page cache during `usage import`, in MB (`$CLEARANCE_IMPORT_CACHE_MB` overrides it).
+    public static let importCacheMB = 128
+
     /// Number of events in the ledger.
     public func ledgerCount() throws(DiagnosticError) -> Int {
         try read { tx in try Int.fetchOne(tx.db, sql: "SELECT COUNT(*) FROM usage_ledger") ?? 0 }
     }
 }
 
-/// The usage ledger's row hash, with its canonical text written straight to bytes.
+/// Links drafts into the usage ledger's chain and inserts them, on the import's writer thread.
 ///
-/// Byte-identical to `Chain.rowHash(cols)` for the same row (a test compares both on varied
-/// rows): keys sorted, compact JSON, numbers as `JSONValue.formatNumber`, strings escaped as
-/// `JSONBytes.appendString`, absent values as `null`. It skips building a 19-key `JSONObject` and
-/// sorting its keys for every imported row.
-enum LedgerCanonical {
-    static func rowHash(_ e: LedgerEntry, seq: Int64, at: String, document: String, recordedAt: String, prev: String,
-                        scratch out: inout [UInt8]) -> String {
-        out.removeAll(keepingCapacity: true)
-        write(e, seq: seq, at: at, document: document, recordedAt: recordedAt, prev: prev, to: &out)
-        var h = SHA256()
-        out.withUnsafeBytes { h.update($0) }
+/// Drives GRDB's prepared insert statement through the SQLite C API: text is bound straight from the
+/// draft's byte buffer (`SQLITE_STATIC`: the buffer outlives the step), the statement reset after
+/// each row. Errors become GRDB `DatabaseError`s, so the store words them as for any other write.
+struct LedgerRowWriter {
+    let db: Database
+    let statement: Statement
+    /// `","recorded_at":"…","seq":` — the canonical text between `prev_hash`'s value and `seq`'s.
+    let between: [UInt8]
+    let recordedAt: String
+    /// The `row_hash` of the last row (the next row's `prev_hash`).
+    private(set) var head: String
+
+    init(db: Database, statement: Statement, recordedAt: String, head: String) {
+        self.db = db
+        self.statement = statement
+        self.recordedAt = recordedAt
+        self.head = head
+        between = LedgerRowWriterTail(recordedAt: recordedAt).between
+    }
+
+    /// The row hash of a draft at `seq` after `prev`: the draft's prefix state continued with the tail.
+    static func rowHash(_ d: LedgerDraft, seq: Int64, prev: String, between: [UInt8]) -> String {
+        var h = d.prefix
+        h.update(prev)
+        between.withUnsafeBytes { h.update($0) }
+        // `seq` as `JSONValue.formatNumber(Double(seq))` writes it: plain digits below 10^15.
+        if seq >= 0 && seq < 1_000_000_000_000_000 {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { b in
+                var k = 20
+                var x = seq
+                repeat { k -= 1; b[k] = UInt8(truncatingIfNeeded: 0x30 + x % 10); x /= 10 } while x > 0
+                h.update(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[k..<20]))
+            }
+        } else {
+            h.update(JSONValue.formatNumber(Double(seq)))
+        }
+        d.text.withUnsafeBytes { t in
+            h.update(UnsafeRawBufferPointer(rebasing: t[Int(d.suffix.start)..<Int(d.suffix.start + d.suffix.count)]))
+        }
         return SHA256.hexString(h.finalize())
     }
 
-    static func write(_ e: LedgerEntry, seq: Int64, at: String, document: String, recordedAt: String, prev: String,
-                      to out: inout [UInt8]) {
-        var first = true
-        func key(_ k: StaticString) {
-            if !first { out.append(0x2C) }
-            first = false
-            out.append(0x22)
-            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-            out.append(0x22)
-            out.append(0x3A)
+    /// Inserts the draft as row `seq`; false when its event id is already in the ledger (nothing written).
+    mutating func insert(_ d: LedgerDraft, seq: Int64) throws -> Bool {
+        let hash = Self.rowHash(d, seq: seq, prev: head, between: between)
+        let stmt = statement.sqliteStatement
+        var message: String?
+        let rc: Int32 = d.text.withUnsafeBufferPointer { t in
+            var prev = head, row = hash, recorded = recordedAt
+            return prev.withUTF8 { p in row.withUTF8 { r in recorded.withUTF8 { rec in
+                // Columns in the statement's order (1-based).
+                func text(_ i: Int32, _ s: LedgerDraft.Span) {
+                    if s.count < 0 { sqlite3_bind_null(stmt, i); return }
+                    sqlite3_bind_text(stmt, i, UnsafeRawPointer(t.baseAddress! + Int(s.start)).assumingMemoryBound(to: CChar.self),
+                                      s.count, nil)
+                }
+                func text(_ i: Int32, _ b: UnsafeBufferPointer<UInt8>) {
+                    sqlite3_bind_text(stmt, i, UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(b.count), nil)
+                }
+                sqlite3_bind_int64(stmt, 1, seq)
+                text(2, d.eventIdSpan)
+                switch d.origin {
+                case .import: sqlite3_bind_text(stmt, 3, "import", 6, SQLITE_TRANSIENT_SWIFT)
+                case .check: sqlite3_bind_text(stmt, 3, "check", 5, SQLITE_TRANSIENT_SWIFT)
+                }
+                text(4, d.at)
+                text(5, d.subscriber)
+                text(6, d.source)
+                text(7, d.agreement)
+                if let g = d.grantPosition { sqlite3_bind_int64(stmt, 8, Int64(g)) } else { sqlite3_bind_null(stmt, 8) }
+                text(9, d.assetId)
+                text(10, d.assetKind)
+                text(11, d.action)
+                text(12, d.extent)
+                if let p = d.portion { sqlite3_bind_double(stmt, 13, p) } else { sqlite3_bind_null(stmt, 13) }
+                text(14, d.channel)
+                text(15, d.territory)
+                text(16, d.decision)
+                text(17, d.document)
+                text(18, rec)
+                text(19, p)
+                text(20, r)
+                let rc = sqlite3_step(stmt)
+                if rc != SQLITE_DONE { message = String(cString: sqlite3_errmsg(db.sqliteConnection)) }
+                sqlite3_reset(stmt)
+                // Unbind: the bound pointers die with this closure.
+                sqlite3_clear_bindings(stmt)
+                return rc
+            } } }
         }
-        func str(_ k: StaticString, _ v: String?) {
-            key(k)
-            if let v { JSONBytes.appendString(v, to: &out) } else { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+        guard rc == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: message)
         }
-        func num(_ k: StaticString, _ v: Double?) {
-            key(k)
-            if let v { out.append(contentsOf: JSONValue.formatNumber(v).utf8) } else { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
-        }
-        out.append(0x7B)
-        // Sorted by key, as `Chain.canonical` sorts them.
-        str("action", e.action)
-        str("agreement_id", e.agreementId)
-        str("asset_id", e.assetId)
-        str("asset_kind", e.assetKind)
-        str("at", at)
-        str("channel", e.channel)
-        str("decision", e.decision)
-        str("document", document)
-        str("event_id", e.eventId)
-        str("extent", e.extent)
-        num("grant_position", e.grantPosition.map(Double.init))
-        str("origin", e.origin.rawValue)
-        num("portion", e.portion)
-        str("prev_hash", prev)
-        str("recorded_at", recordedAt)
-        num("seq", Double(seq))
-        str("source_id", e.source)
-        str("subscriber_id", e.subscriber)
-        str("territory", e.territory)
-        out.append(0x7D)
+        guard sqlite3_changes(db.sqliteConnection) == 1 else { return false }
+        head = hash
+        return true
     }
 }
+
+/// The constant part of a row's canonical text between `prev_hash`'s value and `seq`'s.
+struct LedgerRowWriterTail {
+    /// `","recorded_at":"…","seq":`.
+    let between: [UInt8]
+    init(recordedAt: String) {
+        var b: [UInt8] = [0x22, 0x2C]
+        b.append(contentsOf: #""recorded_at":"#.utf8)
+        JSONBytes.appendString(recordedAt, to: &b)
+        b.append(contentsOf: #","seq":"#.utf8)
+        between = b
+    }
+}
+
+/// SQLite's `SQLITE_TRANSIENT` destructor (a macro Swift does not import): SQLite copies the value.
+let SQLITE_TRANSIENT_SWIFT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -10,12 +10,14 @@ struct AuditContext {
     var store: Store?
     /// The policies read so far (thread-safe, shared by decide workers).
     var notices: NoticeCache
+    /// The ids of the agreements the database holds (the ledger can name only those: a foreign key).
+    var storedAgreements: Set<String> = []
 
-    /// An auditor with a decider of its own (decision cache, memo) over the same agreements and policies,
+    /// An auditor with a decider of its own (its own memo) over the same agreements and policies,
     /// for a decide worker thread (see ParallelAudit.swift).
-    func freshAuditor(decisionCache: Bool) -> Auditor {
+    func freshAuditor() -> Auditor {
         let b = book
-        return Auditor(decide: DeciderBridge.decide(book: b, notices: notices, cache: decisionCache ? DecisionCache() : nil),
+        return Auditor(decide: DeciderBridge.decide(book: b, notices: notices),
                        agreementAsOf: { id, at in b.asOf(id, at: at) })
     }
 
@@ -26,8 +28,7 @@ struct AuditContext {
     }
 
     /// Loads agreements from JSON array files and (every version of every agreement) from the store.
-    static func load(agreementFiles: [String], store: Store?, policies: String?, requireAgreements: Bool,
-                     decisionCache: Bool = true) throws(DiagnosticError) -> AuditContext {
+    static func load(agreementFiles: [String], store: Store?, policies: String?, requireAgreements: Bool) throws(DiagnosticError) -> AuditContext {
         var all: [Agreement] = []
         for path in agreementFiles {
             let bytes: [UInt8]
@@ -49,8 +50,10 @@ struct AuditContext {
             }
             all.append(contentsOf: list)
         }
+        var stored: Set<String> = []
         if let store {
             for h in try store.allAgreementHistories() {
+                stored.insert(h.id)
                 for v in h.versions { all.append(v.agreement) }
             }
         }
@@ -62,8 +65,8 @@ struct AuditContext {
         }
         let book = AgreementBook(all)
         let notices = NoticeCache(folder: NoticeCache.resolveFolder(flag: policies))
-        return AuditContext(book: book, decide: DeciderBridge.decide(book: book, notices: notices, cache: decisionCache ? DecisionCache() : nil),
-                            store: store, notices: notices)
+        return AuditContext(book: book, decide: DeciderBridge.decide(book: book, notices: notices),
+                            store: store, notices: notices, storedAgreements: stored)
     }
 
     /// The ledger as a time-ordered feed of events (`seq` as the line number); nil without a database.

@@ -5,7 +5,7 @@ enum DeciderBridge {
     /// The decide function of an audit: the notice of the event's source (read once per source),
     /// the versions in force at the event's time of the subscriber's agreements with it, and the
     /// uses the audit has counted so far.
-    static func decide(book: AgreementBook, notices: NoticeCache, cache: DecisionCache? = DecisionCache()) -> Auditor.Decide {
+    static func decide(book: AgreementBook, notices: NoticeCache) -> Auditor.Decide {
         // The decider's memo (which time-independent dimensions failed, per agreement version, grant
         // and request shape) makes a repeated kind of denial cheap to explain. One audit runs its
         // decisions on one thread, so one memo serves the whole run; it is replaced when it has grown
@@ -14,10 +14,7 @@ enum DeciderBridge {
         return { (r: RepublicationRequest, usage: AuditUsage) throws(DiagnosticError) -> NewsDecision in
             let loaded = try notices.notice(for: r.source)
             let versions = try book.preparedVersions(subscriber: r.subscriber, source: r.source, at: r.at)
-            let m = memo.current()
-            let decide = { NewsDecider(notice: loaded.notice, agreements: versions.map(\.prepared)).decide(r, usage: usage, memo: m) }
-            guard let cache else { return decide() }
-            return cache.decision(for: r, notice: loaded.notice, versions: versions, usage: usage, decide: decide)
+            return NewsDecider(notice: loaded.notice, agreements: versions.map(\.prepared)).decide(r, usage: usage, memo: memo.current())
         }
     }
 }

@@ -59,12 +59,6 @@ public struct AuditCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Show a progress line on standard error (default: when it is a terminal).")
     var progress: Bool?
 
-    /// The decision cache (``DecisionCache``) is off by default since the engine's own memo and compiled
-    /// form landed: measured on 100,000 events of the bench workload it cost 10% more CPU than it saved and
-    /// ~60 MB per decider. `--decision-cache` turns it on (tests compare both); `--no-decision-cache` is kept.
-    @Flag(name: .customLong("decision-cache"), inversion: .prefixedNo, help: .hidden)
-    var decisionCache = false
-
     /// Threads deciding (default: one per core, at least 2); 1 decides on the main thread.
     @Option(name: .customLong("decide-threads"), help: .hidden)
     var decideThreads: Int?
@@ -119,8 +113,7 @@ public struct AuditCommand: ParsableCommand {
         // Agreements, policies and the decider.
         let context: AuditContext
         do {
-            context = try AuditContext.load(agreementFiles: agreements, store: store, policies: policies, requireAgreements: true,
-                                           decisionCache: decisionCache)
+            context = try AuditContext.load(agreementFiles: agreements, store: store, policies: policies, requireAgreements: true)
         } catch {
             throw fail(error.diagnostics)
         }
@@ -151,7 +144,7 @@ public struct AuditCommand: ParsableCommand {
         // Decide workers: one per core (at least 2 unless --decide-threads 1 or --no-pipeline), each with its own decider.
         let threadCount = decideThreads ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
         let workers: [Auditor]? = noPipeline || threadCount <= 1 ? nil
-            : (0..<threadCount).map { _ in context.freshAuditor(decisionCache: decisionCache) }
+            : (0..<threadCount).map { _ in context.freshAuditor() }
         let showProgress = progress ?? (isatty(2) != 0)
         let started = Date()
         if showProgress {

@@ -224,6 +224,22 @@ final class SetCore: @unchecked Sendable {
         }
     }
 
+    /// Words for a rule: "permission to distribute `urn:asset` for `urn:party`" (its action as
+    /// written, its assets' and parties' uids).
+    func summary(of r: CompiledRule) -> String {
+        let rec = rules[Int(r.record)]
+        var summary = "\(r.kind.rawValue) to \(r.actionWritten.map { ODRLVocabulary.shortName($0) } ?? "do anything")"
+        func uids(_ start: Int32, _ count: Int32) -> String {
+            (start..<start + max(count, 0)).compactMap { k -> String? in
+                let w = entityWords[Int(entityLists[Int(k)])]
+                return w.named ? "`\(w.uid)`" : nil
+            }.joined(separator: " or ")
+        }
+        if rec.targetCount > 0 { summary += " " + uids(rec.targets, rec.targetCount) }
+        if rec.assigneeCount > 0 { summary += " for " + uids(rec.assignees, rec.assigneeCount) }
+        return summary
+    }
+
     /// The flat index of a top-level rule by its ref (the first with it), or nil. A linear scan: only
     /// traces with rule-scoped values and callers resolving a ref once use it (a dictionary per set
     /// would cost memory in every one of thousands of sets).
@@ -266,24 +282,26 @@ struct CompiledPolicy: Sendable {
     var obligations: [CompiledRule]
 }
 
-/// A rule's words, for traces: its ref, kind, action name and summary; its checks are ``RuleRecord`` `record`.
+/// A rule's words, for traces: its ref, kind and action; its checks are ``RuleRecord`` `record`.
+/// Its summary ("permission to distribute `document/1234`") is made when a sentence needs it
+/// (``SetCore/summary(of:)``): made at compile time, it was a string per rule kept in every set.
 final class CompiledRule: Sendable {
     let ref: String
     let kind: ODRLRuleKind
     let actionName: String
-    /// Words for the rule: "permission to distribute document/1234".
-    let summary: String
+    /// The action as written (nil: none), for the summary.
+    let actionWritten: String?
     /// Index of the rule's record in ``SetCore/rules``.
     let record: Int32
     let duties: [CompiledRule]
     let consequences: [CompiledRule]
 
-    init(ref: String, kind: ODRLRuleKind, actionName: String, summary: String, record: Int32, duties: [CompiledRule],
+    init(ref: String, kind: ODRLRuleKind, actionName: String, actionWritten: String?, record: Int32, duties: [CompiledRule],
          consequences: [CompiledRule]) {
         self.ref = ref
         self.kind = kind
         self.actionName = actionName
-        self.summary = summary
+        self.actionWritten = actionWritten
         self.record = record
         self.duties = duties
         self.consequences = consequences
@@ -294,6 +312,8 @@ final class CompiledRule: Sendable {
 /// changes it), and a collection's `source` (members may be listed under it instead).
 struct CompiledEntity: Sendable {
     let uid: String
+    /// It has a uid (`uid` is empty otherwise).
+    let named: Bool
     let expanded: String?
     let source: String?
 }

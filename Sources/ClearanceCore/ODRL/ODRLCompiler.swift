@@ -118,9 +118,6 @@ struct Compiler {
         let actionName = action?.canonicalName
         let targets = !r.targets.isEmpty ? r.targets : (topLevel && !p.targets.isEmpty ? p.targets : [])
         let assignees = !r.assignees.isEmpty ? r.assignees : (topLevel && !p.assignees.isEmpty ? p.assignees : [])
-        var summary = "\(r.kind.rawValue) to \(action.map { ODRLVocabulary.shortName($0.name) } ?? "do anything")"
-        if !targets.isEmpty { summary += " " + targets.compactMap(\.uid).map { "`\($0)`" }.joined(separator: " or ") }
-        if !assignees.isEmpty { summary += " for " + assignees.compactMap(\.uid).map { "`\($0)`" }.joined(separator: " or ") }
         var rec = RuleRecord()
         rec.kind = r.kind
         rec.grantsNothing = grantsNothing
@@ -144,7 +141,7 @@ struct Compiler {
         let ref = r.uid ?? pointer
         form.rules[at] = rec
         form.ruleRefs[at] = ref
-        return CompiledRule(ref: ref, kind: r.kind, actionName: actionName ?? "", summary: summary, record: Int32(at),
+        return CompiledRule(ref: ref, kind: r.kind, actionName: actionName ?? "", actionWritten: action?.name, record: Int32(at),
                             duties: duties, consequences: consequences)
     }
 
@@ -171,7 +168,7 @@ struct Compiler {
         rec.local = rec.uidID >= shared || rec.expandedID >= shared || rec.sourceID >= shared
         (rec.refine, rec.refineCount) = constraintList(e.refinements)
         form.entities.append(rec)
-        form.entityWords.append(CompiledEntity(uid: e.uid ?? "", expanded: expanded, source: e.source))
+        form.entityWords.append(CompiledEntity(uid: e.uid ?? "", named: e.uid != nil, expanded: expanded, source: e.source))
         return Int32(form.entities.count - 1)
     }
 

@@ -30,7 +30,7 @@ extension SetCore {
     /// records, the input's values, action ids, collections and rule-scoped values): the rule loop
     /// then touches no reference-counted storage at all.
     func withChecks<R>(_ input: UnsafePointer<ODRLInput>, duties: UnsafePointer<[String: ODRLDutyState]>,
-                       _ body: (inout Checks) -> R) -> R {
+                       _ body: (Checks) -> R) -> R {
         // The request's action: its vocabulary ids as lowered, or an extension action this set
         // interned, or (a spelling the table does not list) its canonical name; nil: unknown.
         var actionIDs = input.pointee.actionIDs
@@ -48,11 +48,11 @@ extension SetCore {
                     input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
                         input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
                             input.pointee.overrides.withUnsafeBufferPointer { overrides in
-                                var c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
+                                let c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
                                                target: SubjectView(input.pointee.target, targetCollections),
                                                assignee: SubjectView(input.pointee.assignee, assigneeCollections),
                                                overrides: overrides, dutyStates: duties)
-                                return body(&c)
+                                return body(c)
                             }
                         }
                     }
@@ -115,14 +115,23 @@ struct Checks {
     /// No text is the set's own: a text the shared terms did not know is in no right operand.
     let noLocalTexts: Bool
     let pendingDutiesBlock: Bool
-    /// Flat index of the top-level rule being evaluated (for rule-scoped values), or -1.
-    var currentRule: Int32 = -1
+
     /// The last entity compared by string (a set's own IRI met by an input lowered with the shared
     /// terms alone, as a news agreement's subscriber is), and the answer: a policy-level assignee is
     /// one entity for all the set's rules, so its string compare is done once per evaluation.
-    var memoEntity: Int32 = -1
-    var memoTarget = false
-    var memoMember = false
+    ///
+    /// And the answers for the last asset list and party list (their start in `entityLists`): a
+    /// grant's rules share one asset list and every rule of an agreement the policy's party list,
+    /// so within one pass most rules find their answer here (-2: not asked yet).
+    struct Memo {
+        var entity: Int32 = -1
+        var target = false
+        var member = false
+        var targetList: Int32 = -2
+        var targetEntity: Int32 = -1
+        var assigneeList: Int32 = -2
+        var assigneeEntity: Int32 = -1
+    }
 
     init(set: SetCore, input: UnsafePointer<ODRLInput>, actions: UnsafeBufferPointer<Int32>, knownAction: Bool,
          fast: UnsafeBufferPointer<FastValue>, target: SubjectView, assignee: SubjectView,
@@ -150,7 +159,12 @@ struct Checks {
 
     /// One ``ODRLRuleResult`` per top-level rule, written in place into `out` (as many as the set
     /// has top-level rules): no allocation per rule or per call.
-    mutating func fill(_ out: UnsafeMutableBufferPointer<ODRLRuleResult>) {
+    ///
+    /// Every check is non-mutating and takes the rule being evaluated (for rule-scoped values) as an
+    /// argument: a mutating caller made Swift copy the whole checks struct (~160 bytes) before each
+    /// non-mutating call (callgrind: ~100 instructions a time, the largest cost of the loop).
+    func fill(_ out: UnsafeMutableBufferPointer<ODRLRuleResult>) {
+        var memo = Memo()
         // The answer of the last rule's constraint range: the rules of a grant with several
         // actions share one range (compiled once), so it is evaluated once. Valid only between
         // rules without rule-scoped values (those may change a constraint's value).
@@ -158,40 +172,39 @@ struct Checks {
         var lastMasks: (failed: UInt64, unknown: UInt64, truth: Truth) = (0, 0, .satisfied)
         var lastHadOverride = true
         for i in 0..<min(set.flatCount, out.count) {
-            currentRule = Int32(i)
+            let rule = Int32(i)
             let r = rules + i
-            let hasOverride = overrides.count != 0 && ruleHasOverride()
+            let hasOverride = overrides.count != 0 && ruleHasOverride(rule)
             let range = (r.pointee.cons, r.pointee.consCount)
             let masks: (failed: UInt64, unknown: UInt64, truth: Truth)
             if !hasOverride, !lastHadOverride, range == lastRange {
                 masks = lastMasks
             } else {
-                masks = constraintMasks(range.0, range.1)
+                masks = constraintMasks(range.0, range.1, rule: rule)
                 lastRange = range
                 lastMasks = masks
             }
             lastHadOverride = hasOverride
-            out[i] = result(r, masks)
+            out[i] = result(r, masks, rule: rule, memo: &memo)
         }
-        currentRule = -1
     }
 
     /// Whether the current rule has a rule-scoped value.
     @inline(__always)
-    func ruleHasOverride() -> Bool {
-        for k in 0..<overrides.count where overrides[k].rule == currentRule { return true }
+    func ruleHasOverride(_ rule: Int32) -> Bool {
+        for k in 0..<overrides.count where overrides[k].rule == rule { return true }
         return false
     }
 
     /// The truths of constraint records `start ..< start + count`: bit i of `failed` when the i-th is
     /// not satisfied, of `unknown` when it is unknown (from the 64th on, bit 63), and their conjunction.
     @inline(__always)
-    func constraintMasks(_ start: Int32, _ count: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
+    func constraintMasks(_ start: Int32, _ count: Int32, rule: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
         var failed: UInt64 = 0, unknown: UInt64 = 0
         var all = Truth.satisfied
         var i: Int32 = 0
         while i < count {
-            let t = truth(start &+ i)
+            let t = truth(start &+ i, rule: rule)
             if t != .satisfied {
                 let bit = UInt64(1) << UInt64(min(i, 63))
                 failed |= bit
@@ -205,27 +218,40 @@ struct Checks {
 
     /// A rule's compact answer, from the same checks as ``Evaluation/evaluateRule(_:policy:)``.
     @inline(__always)
-    mutating func result(_ r: UnsafeMutablePointer<RuleRecord>, _ masks: (failed: UInt64, unknown: UInt64, truth: Truth)) -> ODRLRuleResult {
+    func result(_ r: UnsafeMutablePointer<RuleRecord>, _ masks: (failed: UInt64, unknown: UInt64, truth: Truth), rule: Int32,
+                memo: inout Memo) -> ODRLRuleResult {
         var o = ODRLRuleResult()
         guard knownAction else { return o }  // unknown action: nothing matches (the trace denies)
         o.actionMatches = actionMatches(r.pointee.action)
         var targetEntity: Int32 = -1
         if r.pointee.targetCount >= 0 {
-            targetEntity = firstMember(target: true, r.pointee.targets, r.pointee.targetCount)
+            if memo.targetList == r.pointee.targets {
+                targetEntity = memo.targetEntity
+            } else {
+                targetEntity = firstMember(target: true, r.pointee.targets, r.pointee.targetCount, memo: &memo)
+                memo.targetList = r.pointee.targets
+                memo.targetEntity = targetEntity
+            }
             o.targetMatches = targetEntity >= 0
         } else {
             o.targetMatches = true
         }
         var assigneeEntity: Int32 = -1
         if r.pointee.assigneeCount >= 0 {
-            assigneeEntity = firstMember(target: false, r.pointee.assignees, r.pointee.assigneeCount)
+            if memo.assigneeList == r.pointee.assignees {
+                assigneeEntity = memo.assigneeEntity
+            } else {
+                assigneeEntity = firstMember(target: false, r.pointee.assignees, r.pointee.assigneeCount, memo: &memo)
+                memo.assigneeList = r.pointee.assignees
+                memo.assigneeEntity = assigneeEntity
+            }
             o.assigneeMatches = assigneeEntity >= 0
         } else {
             o.assigneeMatches = true
         }
-        var refinements = rangeTruth(r.pointee.refine, r.pointee.refineCount)
-        if targetEntity >= 0 { refinements = refinements.and(entityRefinements(targetEntity)) }
-        if assigneeEntity >= 0 { refinements = refinements.and(entityRefinements(assigneeEntity)) }
+        var refinements = rangeTruth(r.pointee.refine, r.pointee.refineCount, rule: rule)
+        if targetEntity >= 0 { refinements = refinements.and(entityRefinements(targetEntity, rule: rule)) }
+        if assigneeEntity >= 0 { refinements = refinements.and(entityRefinements(assigneeEntity, rule: rule)) }
         o.refinementFails = refinements != .satisfied
         o.failedConstraints = masks.failed
         o.unknownConstraints = masks.unknown
@@ -237,7 +263,7 @@ struct Checks {
         default:
             o.active = all == .satisfied
             if r.pointee.kind == .permission, r.pointee.grantsNothing { o.active = false }
-            if dutiesBlock(r) {
+            if dutiesBlock(r, rule: rule) {
                 o.dutyBlocks = true
                 o.active = false
             }
@@ -247,20 +273,20 @@ struct Checks {
 
     /// The conjunction of constraint records `start ..< start + count`.
     @inline(__always)
-    func rangeTruth(_ start: Int32, _ count: Int32) -> Truth {
+    func rangeTruth(_ start: Int32, _ count: Int32, rule: Int32) -> Truth {
         var t = Truth.satisfied
         var i: Int32 = 0
         while i < count {
-            t = t.and(truth(start &+ i))
+            t = t.and(truth(start &+ i, rule: rule))
             i &+= 1
         }
         return t
     }
 
     @inline(__always)
-    func entityRefinements(_ e: Int32) -> Truth {
+    func entityRefinements(_ e: Int32, rule: Int32) -> Truth {
         let rec = entities + Int(e)
-        return rec.pointee.refineCount == 0 ? .satisfied : rangeTruth(rec.pointee.refine, rec.pointee.refineCount)
+        return rec.pointee.refineCount == 0 ? .satisfied : rangeTruth(rec.pointee.refine, rec.pointee.refineCount, rule: rule)
     }
 
     /// The request's action is the rule's (`-1`: any) or included in it.
@@ -272,7 +298,7 @@ struct Checks {
     }
 
     /// Whether a permission's duty blocks it (as ``Evaluation/dutyTraces(_:parent:policy:)`` decides, without sentences).
-    func dutiesBlock(_ r: UnsafeMutablePointer<RuleRecord>) -> Bool {
+    func dutiesBlock(_ r: UnsafeMutablePointer<RuleRecord>, rule: Int32) -> Bool {
         let count = Int(r.pointee.dutyCount)
         guard count > 0 else { return false }
         // No duty state recorded and pending duties allowed: only a violated duty blocks, and none
@@ -280,7 +306,7 @@ struct Checks {
         if !hasDutyStates && !pendingDutiesBlock { return false }
         let first = Int(r.pointee.duties)
         for d in first..<first + count {
-            let t = rangeTruth(rules[d].cons, rules[d].consCount)
+            let t = rangeTruth(rules[d].cons, rules[d].consCount, rule: rule)
             guard t != .unsatisfied else { continue }
             let deontic: ODRLDutyState = hasDutyStates ? dutyStates.pointee[set.ruleRefs[d]] ?? .notSet : .notSet
             if deontic == .violated || (deontic == .notSet && pendingDutiesBlock) { return true }
@@ -293,11 +319,11 @@ struct Checks {
     /// The first entity of `entityLists[start ..< start + count]` the request's asset (or party) is or
     /// is a member of, or -1.
     @inline(__always)
-    mutating func firstMember(target: Bool, _ start: Int32, _ count: Int32) -> Int32 {
+    func firstMember(target: Bool, _ start: Int32, _ count: Int32, memo: inout Memo) -> Int32 {
         var k: Int32 = 0
         while k < count {
             let e = entityLists[Int(start &+ k)]
-            if member(target: target, e) { return e }
+            if member(target: target, e, memo: &memo) { return e }
             k &+= 1
         }
         return -1
@@ -309,7 +335,7 @@ struct Checks {
     /// input lowered with the shared terms alone, is compared by string (same answer, slower; once
     /// per evaluation and entity, see `memoEntity`).
     @inline(__always)
-    mutating func member(target: Bool, _ e: Int32) -> Bool {
+    func member(target: Bool, _ e: Int32, memo: inout Memo) -> Bool {
         let s = target ? self.target : assignee
         guard s.present else { return false }
         let rec = entities + Int(e)
@@ -319,11 +345,9 @@ struct Checks {
             for c in s.collections where c == rec.pointee.uidID || c == rec.pointee.expandedID || c == rec.pointee.sourceID { return true }
             return false
         }
-        if memoEntity == e && memoTarget == target { return memoMember }
+        if memo.entity == e && memo.target == target { return memo.member }
         let answer = memberByName(target: target, e)
-        memoEntity = e
-        memoTarget = target
-        memoMember = answer
+        memo = Memo(entity: e, target: target, member: answer)
         return answer
     }
 
@@ -350,28 +374,28 @@ struct Checks {
     /// The truth of constraint record `i` (three-valued): the fast path inline, logical constraints
     /// and the general path out of line.
     @inline(__always)
-    func truth(_ i: Int32) -> Truth {
+    func truth(_ i: Int32, rule: Int32) -> Truth {
         let c = cons + Int(i)
-        if c.pointee.op >= ConstraintRecord.Op.and { return logicalTruth(c) }
+        if c.pointee.op >= ConstraintRecord.Op.and { return logicalTruth(c, rule: rule) }
         if c.pointee.flags & ConstraintRecord.unevaluable != 0 { return .unknown }
-        if let t = fastTruth(c) { return t }
-        return generalTruth(c)
+        if let t = fastTruth(c, rule: rule) { return t }
+        return generalTruth(c, rule: rule)
     }
 
     /// The truth of an atomic constraint the record alone cannot decide: its value and words.
     @inline(never)
-    func generalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>) -> Truth {
-        guard let value = value(c.pointee.slot) else { return .unknown }
+    func generalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>, rule: Int32) -> Truth {
+        guard let value = value(c.pointee.slot, rule: rule) else { return .unknown }
         return compare(value, set.atomics[Int(c.pointee.atom)])
     }
 
     /// The truth of a logical constraint (`and`, `or`, `xone`, `andSequence`) from its operands'.
     @inline(never)
-    func logicalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>) -> Truth {
+    func logicalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>, rule: Int32) -> Truth {
         var sat = 0, unknown = 0, unsat = 0
         var k: Int32 = 0
         while k < c.pointee.atom {
-            switch truth(c.pointee.slot &+ k) {
+            switch truth(c.pointee.slot &+ k, rule: rule) {
             case .satisfied: sat += 1
             case .unknown: unknown += 1
             case .unsatisfied: unsat += 1
@@ -389,9 +413,9 @@ struct Checks {
     /// The plain-data view of the value in `slot` for the rule being evaluated (see ``value(_:)``),
     /// or `.other` when only the general path can tell.
     @inline(__always)
-    func fastValue(_ slot: Int32) -> FastValue {
-        if overrides.count != 0, currentRule >= 0 {
-            for k in 0..<overrides.count where overrides[k].rule == currentRule && overrides[k].slot == slot { return overrides[k].fast }
+    func fastValue(_ slot: Int32, rule: Int32) -> FastValue {
+        if overrides.count != 0, rule >= 0 {
+            for k in 0..<overrides.count where overrides[k].rule == rule && overrides[k].slot == slot { return overrides[k].fast }
         }
         if Int(slot) < fast.count { return fast[Int(slot)] }
         return FastValue(tag: FastValue.other, id: -2, num: 0)
@@ -399,9 +423,9 @@ struct Checks {
 
     /// The value of the left operand in `slot` for the rule being evaluated: a rule-scoped value,
     /// else the input's, else (a left operand only this set knows) the request context's.
-    func value(_ slot: Int32) -> ODRLInputValue? {
-        if overrides.count != 0, currentRule >= 0 {
-            for k in 0..<overrides.count where overrides[k].rule == currentRule && overrides[k].slot == slot { return overrides[k].value }
+    func value(_ slot: Int32, rule: Int32) -> ODRLInputValue? {
+        if overrides.count != 0, rule >= 0 {
+            for k in 0..<overrides.count where overrides[k].rule == rule && overrides[k].slot == slot { return overrides[k].value }
         }
         let values = input.pointee.values
         if Int(slot) < values.count { return values[Int(slot)] }
@@ -414,11 +438,11 @@ struct Checks {
     /// path must decide (lists, texts read as numbers, texts the shared terms did not know). Gives
     /// exactly what ``compare(_:_:)`` gives.
     @inline(__always)
-    func fastTruth(_ c: UnsafeMutablePointer<ConstraintRecord>) -> Truth? {
+    func fastTruth(_ c: UnsafeMutablePointer<ConstraintRecord>, rule: Int32) -> Truth? {
         typealias Op = ConstraintRecord.Op
         let op = c.pointee.op
         if op == Op.unknown { return .unknown }
-        let v = fastValue(c.pointee.slot)
+        let v = fastValue(c.pointee.slot, rule: rule)
         switch v.tag {
         case FastValue.absent:
             return .unknown
@@ -591,7 +615,10 @@ struct Checks {
 /// truths ``ODRLPolicySet/ruleResults(_:state:into:)`` reads) plus the rule traces and their
 /// sentences, written from the original values and the constraints' words.
 struct Evaluation {
-    var checks: Checks
+    let checks: Checks
+    /// Flat index of the top-level rule being evaluated (for rule-scoped values), or -1.
+    var currentRule: Int32 = -1
+    var memo = Checks.Memo()
     /// The request as given: for sentences (nil when only a lowered input is known).
     let request: ODRLRequest?
     let explain: Bool
@@ -624,7 +651,7 @@ struct Evaluation {
         let compiled = set.compiled
         for (pi, policy) in compiled.enumerated() {
             for (ri, r) in policy.permissions.enumerated() {
-                checks.currentRule = r.record
+                currentRule = r.record
                 let (trace, duties, decisive) = evaluateRule(r, policy: policy)
                 traces.append(trace)
                 if !duties.isEmpty { traces += duties }
@@ -636,12 +663,12 @@ struct Evaluation {
                 }
             }
             for (ri, r) in policy.prohibitions.enumerated() {
-                checks.currentRule = r.record
+                currentRule = r.record
                 let (trace, _, _) = evaluateRule(r, policy: policy)
                 traces.append(trace)
                 if trace.activation == .active { activeProhibitions.append((pi, ri)) }
             }
-            checks.currentRule = -1
+            currentRule = -1
             if !policy.obligations.isEmpty {
                 traces += dutyTraces(policy.obligations, parent: nil, policy: policy).traces
             }
@@ -673,12 +700,12 @@ struct Evaluation {
                     reason: "prohibition `\(prohibitionRef)` is in force and overrides permission `\(permissionRef)` (conflict strategy: prohibit)",
                     rules: traces)
             }
-            let summary = compiled[prohibition.policy].prohibitions[prohibition.rule].summary
+            let summary = set.summary(of: compiled[prohibition.policy].prohibitions[prohibition.rule])
             return ODRLDecision(outcome: .deny, reason: "prohibition `\(prohibitionRef)` is in force: \(summary) is prohibited",
                                 rules: traces)
         }
         if let permission = activePermissions.first {
-            var reason = "permission `\(ref(permission, .permission))` is in force: \(compiled[permission.policy].permissions[permission.rule].summary)"
+            var reason = "permission `\(ref(permission, .permission))` is in force: \(set.summary(of: compiled[permission.policy].permissions[permission.rule]))"
             let owed = grantedDuties.filter { $0.activation == .active && $0.deontic != .fulfilled }
             if !owed.isEmpty { reason += "; owed: " + owed.map { "duty `\($0.rule)`" }.joined(separator: ", ") }
             return ODRLDecision(outcome: .permit, reason: reason, rules: traces, duties: grantedDuties)
@@ -709,7 +736,7 @@ struct Evaluation {
         }
         var targetEntity: Int32 = -1
         if rec.targetCount >= 0 {
-            targetEntity = checks.firstMember(target: true, rec.targets, rec.targetCount)
+            targetEntity = checks.firstMember(target: true, rec.targets, rec.targetCount, memo: &memo)
             if targetEntity < 0 {
                 matched = false
                 if explain {
@@ -721,7 +748,7 @@ struct Evaluation {
         }
         var assigneeEntity: Int32 = -1
         if rec.assigneeCount >= 0 {
-            assigneeEntity = checks.firstMember(target: false, rec.assignees, rec.assigneeCount)
+            assigneeEntity = checks.firstMember(target: false, rec.assignees, rec.assigneeCount, memo: &memo)
             if assigneeEntity < 0 {
                 matched = false
                 if explain {
@@ -734,14 +761,14 @@ struct Evaluation {
         guard matched else {
             return (RuleTrace(rule: r.ref, kind: r.kind, policy: policy.ref, match: false, activation: .inactive, why: why), [], "")
         }
-        if explain { why.append("matches the request: \(r.summary)") }
+        if explain { why.append("matches the request: \(set.summary(of: r))") }
 
         // refinements and constraints (all must hold)
         var truth = Truth.satisfied
         var decisive = ""
         func check(_ start: Int32, _ count: Int32, _ role: String) {
             for i in start..<start + count {
-                let t = checks.truth(i)
+                let t = checks.truth(i, rule: currentRule)
                 truth = truth.and(t)
                 if explain || (t != .satisfied && decisive.isEmpty) {
                     let sentence = self.sentence(i, t, role: role)
@@ -801,7 +828,7 @@ struct Evaluation {
             var why: [String] = []
             var truth = Truth.satisfied
             for i in rec.cons..<rec.cons + rec.consCount {
-                let t = checks.truth(i)
+                let t = checks.truth(i, rule: currentRule)
                 if explain { why.append(sentence(i, t, role: "constraint of the duty")) }
                 truth = truth.and(t)
             }
@@ -859,7 +886,7 @@ struct Evaluation {
         if c.isLogical {
             let op = ConstraintRecord.Op.logical(c.op)
             let operands = Array(c.slot..<c.slot + c.atom)
-            let results = operands.map { ($0, checks.truth($0)) }
+            let results = operands.map { ($0, checks.truth($0, rule: currentRule)) }
             let sat = results.filter { $0.1 == .satisfied }.count
             guard explain else { return "" }
             let verdict = t == .satisfied ? "is satisfied" : t == .unsatisfied ? "is not satisfied" : "cannot be checked"
@@ -875,7 +902,7 @@ struct Evaluation {
         if let why = a.unevaluable {
             return "\(role) `\(a.text)` cannot be evaluated: \(why)"
         }
-        guard let lv = checks.value(c.slot) else {
+        guard let lv = checks.value(c.slot, rule: currentRule) else {
             return "\(role) `\(a.text)` cannot be checked: the request gives no \(a.leftOperand)"
         }
         let value = lv.value

@@ -72,18 +72,6 @@ import Testing
         #expect(try Self.report([big], format: "jsonl") == Array(jsonl.utf8))
     }
 
-    /// The decision cache is off by default now; with it on, the findings are the same (on the threaded path too).
-    @Test func theDecisionCacheChangesNothing() throws {
-        let log = try AuditPaths.tempDir() + "/random.jsonl"
-        try DecisionCacheTests.randomLog(count: 3000, seed: 7).write(toFile: log, atomically: true, encoding: .utf8)
-        for extra in [[], ["--decide-threads", "1"]] {
-            let plain = try Self.report([log], format: "jsonl", extra)
-            let cached = try Self.report([log], format: "jsonl", extra + ["--decision-cache"])
-            #expect(plain == cached)
-            #expect(!plain.isEmpty)
-        }
-    }
-
     /// A use of Anadolu Review's photo licence (2 uses a day) at `time` on 2026-06-10.
     static func quotaLine(_ id: String, _ time: String) -> String {
         #"{"id":"\#(id)","subscriber":"anadolu-review","source":"ilkha","asset":{"id":"ilkha-1","kind":"photo","publishedAt":"2026-06-10T07:00:00Z"},"channel":"web","territory":"TR","at":"2026-06-10T\#(time):00Z","url":"https://ar.example/\#(id)","attribution":"İLKHA / Anadolu Review","link":true}"#
@@ -154,7 +142,7 @@ import Testing
             let context = try AuditContext.load(agreementFiles: [], store: store, policies: AuditPaths.policies, requireAgreements: false)
             let stored = Set(try store.allAgreementHistories().map(\.id))
             let importer = UsageImporter(readers: [try UsageLogReader(path: big)],
-                                         auditors: (0..<threads).map { _ in context.freshAuditor(decisionCache: true) },
+                                         auditors: (0..<threads).map { _ in context.freshAuditor() },
                                          storedAgreements: stored, skipMalformed: true)
             let result = try store.importUsage(at: Date(timeIntervalSince1970: 1_800_000_000)) { try importer.nextBatch() }
             #expect(result.inserted == 19 * 60)

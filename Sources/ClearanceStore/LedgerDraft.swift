@@ -1,0 +1,208 @@
+import ClearanceCore
+import Foundation
+
+/// A usage-ledger row made ready on a decide thread, so `usage import`'s single writer thread only
+/// links it into the chain and inserts it.
+///
+/// Everything that does not depend on the row's place in the chain is done here, in parallel:
+/// the stored document's JSON text (written straight from the event, no `JSONValue` tree), the
+/// column texts (one byte buffer, bound to SQLite without copies), and the SHA-256 of the row's
+/// canonical text up to `prev_hash`. The canonical text's keys are sorted, and only `prev_hash`,
+/// `recorded_at` and `seq` come from the writer; they sit together near its end (`…"portion":…,
+/// "prev_hash":…,"recorded_at":…,"seq":…,"source_id":…}`), so the hash of everything before them
+/// is computed here (SHA-256 is a chain of 64-byte blocks: its state after a prefix can be carried
+/// and continued), and the writer hashes only the ~200-byte tail. Byte for byte the text
+/// `Chain.canonical` writes for the stored row (tests compare on varied rows, and `clearance verify`
+/// recomputes every hash from the stored columns).
+public struct LedgerDraft: Sendable {
+    /// Where a column's bytes are in ``text``: start and count (count -1: NULL).
+    struct Span: Sendable {
+        var start: Int32
+        var count: Int32
+        static let null = Span(start: 0, count: -1)
+    }
+
+    /// The event id (the ledger is idempotent by it).
+    public let eventId: String
+    let origin: LedgerEntry.Origin
+    /// The text columns, back to back, UTF-8.
+    var text: [UInt8] = []
+    var eventIdSpan = Span.null, at = Span.null, subscriber = Span.null, source = Span.null
+    var agreement = Span.null, assetId = Span.null, assetKind = Span.null, action = Span.null
+    var extent = Span.null, channel = Span.null, territory = Span.null, decision = Span.null
+    var document = Span.null
+    /// The canonical text after `"seq":N`: `,"source_id":…,"subscriber_id":…,"territory":…}`.
+    var suffix = Span.null
+    let grantPosition: Int?
+    let portion: Double?
+    /// SHA-256 state after the canonical text up to and including `"prev_hash":"`.
+    var prefix = SHA256()
+
+    /// A draft of the row for a usage event (`usage import`): the document is the event's JSON
+    /// exactly as `FastJSON.string(event.json)` writes it, without building the `JSONValue`.
+    public init(event: UsageEvent, origin: LedgerEntry.Origin = .import, decision: String?, agreementId: String?,
+                grantPosition: Int?) {
+        let r = event.request
+        guard let id = r.id else {
+            // No id: the id is a hash of the sorted document (rare; the general path).
+            self.init(LedgerEntry(event: event, origin: origin, decision: decision, agreementId: agreementId,
+                                  grantPosition: grantPosition))
+            return
+        }
+        self.init(eventId: id, origin: origin, at: Timestamp.format(r.at), subscriber: r.subscriber, source: r.source,
+                  agreementId: agreementId, grantPosition: grantPosition, assetId: r.asset.id,
+                  assetKind: r.asset.kind.rawValue, action: r.action, extent: r.extent.rawValue, portion: r.portion,
+                  channel: r.channel.rawValue, territory: r.territory, decision: decision) { out in
+            LedgerDraft.writeDocument(event, to: &out)
+        }
+    }
+
+    /// A draft of a ledger entry (its document serialised by `FastJSON`, as the store always has).
+    public init(_ e: LedgerEntry) {
+        self.init(eventId: e.eventId, origin: e.origin, at: Timestamp.format(e.at), subscriber: e.subscriber, source: e.source,
+                  agreementId: e.agreementId, grantPosition: e.grantPosition, assetId: e.assetId, assetKind: e.assetKind,
+                  action: e.action, extent: e.extent, portion: e.portion, channel: e.channel, territory: e.territory,
+                  decision: e.decision) { out in
+            FastJSON.write(e.document, to: &out, sortedKeys: false)
+        }
+    }
+
+    init(eventId: String, origin: LedgerEntry.Origin, at: String, subscriber: String, source: String, agreementId: String?,
+         grantPosition: Int?, assetId: String?, assetKind: String?, action: String?, extent: String?, portion: Double?,
+         channel: String?, territory: String?, decision: String?, writeDocument: (inout [UInt8]) -> Void) {
+        self.eventId = eventId
+        self.origin = origin
+        self.grantPosition = grantPosition
+        self.portion = portion
+        text.reserveCapacity(640)
+        func put(_ s: String?) -> Span {
+            guard let s else { return .null }
+            let start = text.count
+            text.append(contentsOf: s.utf8)
+            return Span(start: Int32(start), count: Int32(text.count - start))
+        }
+        eventIdSpan = put(eventId)
+        self.at = put(at)
+        self.subscriber = put(subscriber)
+        self.source = put(source)
+        agreement = put(agreementId)
+        self.assetId = put(assetId)
+        self.assetKind = put(assetKind)
+        self.action = put(action)
+        self.extent = put(extent)
+        self.channel = put(channel)
+        self.territory = put(territory)
+        self.decision = put(decision)
+        let docStart = text.count
+        writeDocument(&text)
+        document = Span(start: Int32(docStart), count: Int32(text.count - docStart))
+
+        // The canonical text, keys sorted (as `Chain.canonical` sorts the column names).
+        var c: [UInt8] = []
+        c.reserveCapacity(text.count * 2 + 256)
+        let origin = origin.rawValue
+        text.withUnsafeBufferPointer { t in
+            var first = true
+            func key(_ k: StaticString) {
+                if !first { c.append(0x2C) }
+                first = false
+                c.append(0x22)
+                c.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+                c.append(0x22)
+                c.append(0x3A)
+            }
+            func str(_ k: StaticString, _ s: Span) {
+                key(k)
+                if s.count < 0 { c.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]); return }
+                JSONBytes.appendString(utf8: UnsafeBufferPointer(rebasing: t[Int(s.start)..<Int(s.start + s.count)]), to: &c)
+            }
+            func num(_ k: StaticString, _ v: Double?) {
+                key(k)
+                if let v { c.append(contentsOf: JSONValue.formatNumber(v).utf8) } else { c.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+            }
+            c.append(0x7B)
+            str("action", self.action)
+            str("agreement_id", agreement)
+            str("asset_id", self.assetId)
+            str("asset_kind", self.assetKind)
+            str("at", self.at)
+            str("channel", self.channel)
+            str("decision", self.decision)
+            str("document", document)
+            str("event_id", eventIdSpan)
+            str("extent", self.extent)
+            num("grant_position", grantPosition.map(Double.init))
+            key("origin")
+            JSONBytes.appendString(origin, to: &c)
+            num("portion", portion)
+            key("prev_hash")
+            c.append(0x22)
+            // Hash it now; the rest (`prev_hash`, `recorded_at`, `seq`) is the writer's.
+            c.withUnsafeBytes { prefix.update($0) }
+            c.removeAll(keepingCapacity: true)
+            first = false
+            str("source_id", self.source)
+            str("subscriber_id", self.subscriber)
+            str("territory", self.territory)
+            c.append(0x7D)
+        }
+        let suffixStart = text.count
+        text.append(contentsOf: c)
+        suffix = Span(start: Int32(suffixStart), count: Int32(text.count - suffixStart))
+    }
+
+    /// The document's JSON text (what the ledger stores).
+    var documentText: String {
+        text.withUnsafeBufferPointer { t in
+            String(decoding: UnsafeBufferPointer(rebasing: t[Int(document.start)..<Int(document.start + document.count)]), as: UTF8.self)
+        }
+    }
+
+    /// Writes `event.json` compactly, as `FastJSON.string(event.json)` would (keys in the order the
+    /// request's JSON form puts them), without building the tree.
+    static func writeDocument(_ e: UsageEvent, to out: inout [UInt8]) {
+        let r = e.request
+        var first = true
+        func key(_ k: StaticString) {
+            if !first { out.append(0x2C) }
+            first = false
+            out.append(0x22)
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+            out.append(0x22)
+            out.append(0x3A)
+        }
+        func str(_ k: StaticString, _ v: String) {
+            key(k)
+            JSONBytes.appendString(v, to: &out)
+        }
+        out.append(0x7B)
+        if let id = r.id { str("id", id) }
+        str("subscriber", r.subscriber)
+        str("source", r.source)
+        key("asset")
+        first = true
+        out.append(0x7B)
+        str("id", r.asset.id)
+        str("kind", r.asset.kind.rawValue)
+        if let p = r.asset.publishedAt { str("publishedAt", p.description) }
+        out.append(0x7D)
+        key("use")
+        first = true
+        out.append(0x7B)
+        str("action", r.action)
+        str("extent", r.extent.rawValue)
+        if let p = r.portion { key("portion"); out.append(contentsOf: JSONValue.formatNumber(p).utf8) }
+        out.append(0x7D)
+        first = false
+        str("channel", r.channel.rawValue)
+        str("territory", r.territory)
+        str("at", r.at.description)
+        if let url = e.url { str("url", url) }
+        if let a = e.attribution { str("attribution", a) }
+        if let link = e.link {
+            key("link")
+            out.append(contentsOf: link ? [0x74, 0x72, 0x75, 0x65] : [0x66, 0x61, 0x6C, 0x73, 0x65])
+        }
+        out.append(0x7D)
+    }
+}

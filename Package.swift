@@ -40,7 +40,8 @@ let package = Package(
             name: "ClearanceStore",
             dependencies: [
                 "ClearanceCore", "CSQLiteConfig", "CSHA256", .product(name: "GRDB", package: "GRDB.swift"),
-                // The raw SQLite C API, for the usage import's insert loop (binding without GRDB's generic arguments).
+                // The raw SQLite C API, for the import insert loops (binding without GRDB's generic arguments):
+                // usage events (Ledger) and agreements (RawInsert.swift).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),

@@ -60,7 +60,14 @@ public enum AgreementFile {
         if bytes.count > 1 << 20, let ranges = topLevelElements(bytes) {
             let items = ranges.enumerated().map { ($0.offset, $0.element) }
             let shared = UnsafeSendable(bytes)
-            let parsed: [(Agreement?, [Diagnostic], Bool)] = Parallel.map(items, minimumChunk: 64) { (k, r) in
+            // Each element is read by the byte scanner straight from the file's bytes (one per chunk, with
+            // its caches); an element it declines (anything unusual, any error or warning) goes through the
+            // strict parsers, so every diagnostic is exactly theirs.
+            let parsed: [(Agreement?, [Diagnostic], Bool)] = Parallel.map(items, minimumChunk: 64, state: { AgreementScanner() }) { scanner, item in
+                let (k, r) = item
+                if missing == .reject, let a = shared.value.withUnsafeBufferPointer({ scanner.scan(UnsafeBufferPointer(rebasing: $0[r])) }) {
+                    return (a, [], true)
+                }
                 guard let v = try? JSONParser.parse(Array(shared.value[r])) else { return (nil, [], false) }
                 let (a, d) = Agreement.parse(v, at: "$[\(k)]", missing: missing)
                 return (a, d, true)

@@ -83,6 +83,11 @@ extension StoreTransaction {
 
     /// The document stored for a version: the agreement's JSON without the store-kept fields.
     static func document(_ a: Agreement) -> String {
+        VersionDocument.text(a)
+    }
+
+    /// ``document(_:)`` through the JSON tree: the reference the direct writer is tested against.
+    static func documentFromTree(_ a: Agreement) -> String {
         var copy = a
         copy.version = nil
         copy.effectiveAt = nil
@@ -115,14 +120,14 @@ extension StoreTransaction {
             INSERT INTO agreement_version (agreement_id, version, kind, signed_at, term_start, term_end, effective_at,
               recorded_at, note, policy_hash, document)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: StatementArguments(r.version))
+            """).executeRaw(r.version, in: db)
         if !r.grants.isEmpty {
             let grantStmt = try db.cachedStatement(sql: """
                 INSERT INTO agreement_grant (agreement_id, version, position, assets, actions, extent, channels, territories,
                   exclude_territories, max_portion, quota_count, quota_per, embargo, duties)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for g in r.grants { try grantStmt.execute(arguments: StatementArguments(g)) }
+            for g in r.grants { try grantStmt.executeRaw(g, in: db) }
         }
         if !r.restrictions.isEmpty {
             let resStmt = try db.cachedStatement(sql: """
@@ -130,7 +135,7 @@ extension StoreTransaction {
                   territories, note, document)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for x in r.restrictions { try resStmt.execute(arguments: StatementArguments(x)) }
+            for x in r.restrictions { try resStmt.executeRaw(x, in: db) }
         }
     }
 
@@ -162,7 +167,7 @@ extension StoreTransaction {
             subscribersSeen[a.subscriber.id] = a.subscriber.name
         }
         try db.cachedStatement(sql: "INSERT INTO agreement (id, source_id, subscriber_id, created_at) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [a.id, a.source, a.subscriber.id, ts])
+            .executeRaw([.text(a.id), .text(a.source), .text(a.subscriber.id), .text(ts)], in: db)
         try insertVersion(rows)
         // The version document leaves `termination` out (the store keeps ends in `agreement_end`), so an
         // imported agreement that is already terminated records its end here, or it would count forever.
@@ -231,7 +236,16 @@ extension StoreTransaction {
 
     // MARK: - Reading
 
-    /// Parses a stored version document back into an ``Agreement``.
+    /// Parses a stored version document back into an ``Agreement``: with the byte scanner when it reads
+    /// the document (stored documents are written by ``document(_:)``, the shape it reads), else strictly.
+    static func decode(_ document: String, id: String, scanner: inout AgreementScanner) throws -> Agreement {
+        // A native String's UTF-8 is contiguous: the scanner reads it in place, no copy.
+        var text = document
+        if let a = text.withUTF8({ scanner.scan($0) }) { return a }
+        return try decode(document, id: id)
+    }
+
+    /// Parses a stored version document back into an ``Agreement`` with the strict parsers.
     static func decode(_ document: String, id: String) throws -> Agreement {
         let value: JSONValue
         do { value = try JSONParser.parse(document) } catch {
@@ -258,14 +272,15 @@ extension StoreTransaction {
     func histories(sql: String, arguments: StatementArguments) throws -> [AgreementHistory] {
         var raw: [RawVersion] = []
         let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        // Columns by position (the order of `historySelect`): looking a column up by name hashes and
+        // compares its name for every column of every row.
         while let r = try cursor.next() {
-            raw.append(RawVersion(id: r["agreement_id"], version: r["version"], effectiveAt: r["effective_at"],
-                                  recordedAt: r["recorded_at"], note: r["note"], policyHash: r["policy_hash"],
-                                  document: r["document"], source: r["source_id"], subscriber: r["subscriber_id"],
-                                  endedAt: r["ended_at"], endReason: r["end_reason"], endRecordedAt: r["end_recorded_at"]))
+            raw.append(RawVersion(id: r[0], version: r[1], effectiveAt: r[2], recordedAt: r[3], note: r[4], policyHash: r[5],
+                                  document: r[6], source: r[7], subscriber: r[8],
+                                  endedAt: r[9], endReason: r[10], endRecordedAt: r[11]))
         }
-        let decoded: [Result<Agreement, Diagnostic>] = Parallel.map(raw, minimumChunk: 512) { r in
-            do { return .success(try Self.decode(r.document, id: r.id)) } catch let d as Diagnostic { return .failure(d) } catch {
+        let decoded: [Result<Agreement, Diagnostic>] = Parallel.map(raw, minimumChunk: 512, state: { AgreementScanner() }) { scanner, r in
+            do { return .success(try Self.decode(r.document, id: r.id, scanner: &scanner)) } catch let d as Diagnostic { return .failure(d) } catch {
                 return .failure(Diagnostic(code: "store.bad_document", message: "\(error)", category: .internalError))
             }
         }
@@ -517,37 +532,48 @@ extension Store {
     public func subscriber(_ id: String) throws(DiagnosticError) -> SubscriberRecord? { try read { tx in try tx.subscriber(id) } }
 }
 
-/// The column values of one agreement version, computed off the write lock (in parallel for a batch).
+/// The column values of one agreement version, computed off the write lock (in parallel for a batch)
+/// and bound straight to SQLite (``Statement/executeRaw(_:in:)``).
 struct VersionRows: Sendable {
     let agreement: Agreement
-    let version: [DatabaseValue]
-    let grants: [[DatabaseValue]]
-    let restrictions: [[DatabaseValue]]
+    let version: [ColumnValue]
+    let grants: [[ColumnValue]]
+    let restrictions: [[ColumnValue]]
 
     init(_ a: Agreement, version n: Int, effectiveAt: Instant, note: String?, policyRevision: String?, ts: String) {
         agreement = a
+        let id = ColumnValue.text(a.id), number = ColumnValue.int(Int64(n))
         version = [
-            a.id.databaseValue, n.databaseValue, a.kind.rawValue.databaseValue, Timestamp.format(a.signedAt).databaseValue,
-            Timestamp.format(a.term.start).databaseValue, Timestamp.format(a.term.end).databaseValue,
-            Timestamp.format(effectiveAt).databaseValue, ts.databaseValue, note.databaseValue, policyRevision.databaseValue,
-            StoreTransaction.document(a).databaseValue,
+            id, number, .text(a.kind.rawValue), .text(Timestamp.format(a.signedAt)),
+            .text(Timestamp.format(a.term.start)), .text(Timestamp.format(a.term.end)),
+            .text(Timestamp.format(effectiveAt)), .text(ts), ColumnValue(note), ColumnValue(policyRevision),
+            .text(StoreTransaction.document(a)),
         ]
-        grants = a.grants.enumerated().map { k, g in
-            [
-                a.id.databaseValue, n.databaseValue, k.databaseValue, FastJSON.string(g.assets.json).databaseValue,
-                FastJSON.list(g.actions).databaseValue, FastJSON.list(g.extent.map(\.rawValue)).databaseValue,
-                FastJSON.string(g.channels.json).databaseValue, FastJSON.list(g.territories.include).databaseValue,
-                FastJSON.list(g.territories.exclude).databaseValue, g.maxPortion.databaseValue, g.quota?.count.databaseValue ?? .null,
-                g.quota?.per.rawValue.databaseValue ?? .null, g.embargo?.description.databaseValue ?? .null,
-                (g.duties.isEmpty ? "[]" : FastJSON.string(.array(g.duties.map(\.json)))).databaseValue,
-            ]
+        var grants: [[ColumnValue]] = []
+        grants.reserveCapacity(a.grants.count)
+        for (k, g) in a.grants.enumerated() {
+            var duties: [UInt8] = [0x5B]
+            for (j, d) in g.duties.enumerated() {
+                if j > 0 { duties.append(0x2C) }
+                FastJSON.write(d.json, to: &duties, sortedKeys: false)
+            }
+            duties.append(0x5D)
+            grants.append([
+                id, number, .int(Int64(k)), .text(VersionDocument.dimensionText(g.assets)),
+                .text(FastJSON.list(g.actions)), .text(FastJSON.list(g.extent.map { $0.rawValue })),
+                .text(VersionDocument.dimensionText(g.channels)), .text(FastJSON.list(g.territories.include)),
+                .text(FastJSON.list(g.territories.exclude)), ColumnValue(g.maxPortion), ColumnValue(g.quota?.count),
+                ColumnValue(g.quota?.per.rawValue), ColumnValue(g.embargo?.description),
+                .text(String(decoding: duties, as: UTF8.self)),
+            ])
         }
+        self.grants = grants
         restrictions = a.restrictions.enumerated().map { k, r in
             [
-                a.id.databaseValue, n.databaseValue, k.databaseValue, r.assets.map { FastJSON.string($0.json) }.databaseValue,
-                r.actions.map(FastJSON.list).databaseValue, r.extent.map { FastJSON.list($0.map(\.rawValue)) }.databaseValue,
-                r.channels.map { FastJSON.string($0.json) }.databaseValue, r.territories.map { FastJSON.list($0.include) }.databaseValue,
-                r.note.databaseValue, FastJSON.string(r.json).databaseValue,
+                id, number, .int(Int64(k)), ColumnValue(r.assets.map(VersionDocument.dimensionText)),
+                ColumnValue(r.actions.map(FastJSON.list)), ColumnValue(r.extent.map { FastJSON.list($0.map { $0.rawValue }) }),
+                ColumnValue(r.channels.map(VersionDocument.dimensionText)), ColumnValue(r.territories.map { FastJSON.list($0.include) }),
+                ColumnValue(r.note), .text(FastJSON.string(r.json)),
             ]
         }
     }

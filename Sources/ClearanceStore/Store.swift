@@ -56,6 +56,7 @@ public final class Store: @unchecked Sendable {
                     hint: "create `\(dir)` first, or pass another `--db`", category: .io)
             }
         }
+        _ = Store.memoryStatisticsOff
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(timeout)
@@ -80,6 +81,10 @@ public final class Store: @unchecked Sendable {
         store.truncateLargeWAL(busyTimeout: timeout)
         return store
     }
+
+    /// SQLite's memory statistics turned off once, before the process's first connection (see
+    /// `clearance_disable_memstatus`): nothing reads them, and counting takes a global lock per allocation.
+    static let memoryStatisticsOff: Int32 = clearance_disable_memstatus()
 
     /// The `-wal` size above which opening the store checkpoints it and truncates it to 0 bytes.
     ///

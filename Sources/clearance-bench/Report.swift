@@ -146,6 +146,9 @@ enum Report {
                 continue
             }
             let through = unit == "process" ? "" : "\(rate(f.perSecond)) \(unit)"
+            // A step run on a sample of the requests says so (the logged batch: `endtoend --log-sample`).
+            let total = manifest?["requests"]?.intValue ?? 0
+            let label = unit == "decisions" && total > 0 && f.items > 0 && f.items < total ? "\(label) (first \(grouped(f.items)) requests)" : label
             s += "| \(label) | \(f.runs) | \(ns(f.wallNs)) | \(through) | \(fixed(f.peakMB, 0)) MB | \(ns(f.cpuNs)) |\n"
         }
         if !cedarRuns.isEmpty {

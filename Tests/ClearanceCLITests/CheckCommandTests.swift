@@ -145,7 +145,8 @@ struct FixtureFailure: Error, CustomStringConvertible {
         // without its newline; CRLF line ends.
         for env in [["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "1"], ["CLEARANCE_THREADS": "1"], ["CLEARANCE_THREADS": "3"],
                     ["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "3"], ["CLEARANCE_THREADS": "2", "CLEARANCE_BLOCK_BYTES": "7"],
-                    ["CLEARANCE_THREADS": "3", "CLEARANCE_BLOCK_BYTES": "333"]] {
+                    ["CLEARANCE_THREADS": "3", "CLEARANCE_BLOCK_BYTES": "333"], ["CLEARANCE_THREADS": "2", "CLEARANCE_PREPARE": "all"],
+                    ["CLEARANCE_THREADS": "1", "CLEARANCE_PREPARE": "lazy", "CLEARANCE_BLOCK_BYTES": "333"]] {
             outputs.append(try CLI.run(["check", "--batch", "-", "--at", "2026-11-29T12:00:00Z"] + agreements, stdin: input, env: env))
         }
         #expect(outputs[0].status == 65)
@@ -317,8 +318,8 @@ import ClearanceStore
         #expect(try store.decisions().count == 2500)
     }
 
-    /// Agreements looked up party by party, loaded all at once at the start, or switched over after one
-    /// lookup give the same answers, with one worker or several.
+    /// Agreements looked up party by party, loaded all at once at the start, switched over after one
+    /// lookup, or all prepared up front (the lock-free table) give the same answers, with one worker or several.
     @Test func lazyAndBulkLoadingAgree() throws {
         let (path, _) = try Self.database()
         let subscribers = ["alsharq", "levantpost", "anadolu-review", "gulfnews", "nobody", "kurdistan24"]
@@ -328,9 +329,10 @@ import ClearanceStore
         }
         let input = lines.joined(separator: "\n")
         var outs: [String] = []
-        for (after, threads) in [("1000", "1"), ("0", "1"), ("1", "2"), ("2", "3")] {
+        for (after, threads, prepare) in [("1000", "1", "lazy"), ("0", "1", "lazy"), ("1", "2", "lazy"), ("2", "3", "lazy"),
+                                          ("1000", "1", "all"), ("1000", "3", "all")] {
             let r = try CLI.run(["check", "--db", path, "--batch", "-", "--no-log"], stdin: input,
-                                env: ["CLEARANCE_BULK_LOAD_AFTER": after, "CLEARANCE_THREADS": threads])
+                                env: ["CLEARANCE_BULK_LOAD_AFTER": after, "CLEARANCE_THREADS": threads, "CLEARANCE_PREPARE": prepare])
             #expect(r.status == 1, "\(r.stderr)")
             outs.append(r.stdout)
         }

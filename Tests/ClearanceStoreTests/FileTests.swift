@@ -110,6 +110,28 @@ struct FileTests {
         #expect(r.diagnostics.filter { $0.severity == .error }.map(\.location) == ["$[17].grants[0].channels[0]", "$[1500].grants[0].territories[0]"])
     }
 
+    /// The big-file path reads most elements with the byte scanner (`AgreementScanner`): agreements,
+    /// locations and every diagnostic (errors and warnings) must equal the strict reading element by element.
+    @Test("the byte scanner's reading of a big file equals the strict reading, diagnostics included")
+    func scannedJSONEqualsStrict() throws {
+        let odd = [3: agreementJSON(id: "B-3", channels: #"["web", "web"]"#), 40: agreementJSON(id: "B-40", territories: #"["iq", "all"]"#),
+                   41: agreementJSON(id: "B-41", channels: #"["all", "web"]"#), 99: agreementJSON(id: "B-99", channels: #"["fax"]"#)]
+        let bytes = Self.bigJSON(2_000, replacing: odd)
+        #expect(bytes.count > 1 << 20)
+        let fast = AgreementFile.parseJSON(bytes)
+        let items = try #require(try JSONParser.parse(bytes).arrayValue)
+        var agreements: [Agreement] = [], locations: [String] = [], diagnostics: [Diagnostic] = []
+        for (k, v) in items.enumerated() {
+            let (a, d) = Agreement.parse(v, at: "$[\(k)]")
+            diagnostics += d
+            if let a { agreements.append(a); locations.append("$[\(k)]") }
+        }
+        #expect(fast.agreements == agreements)
+        #expect(fast.locations == locations)
+        #expect(fast.diagnostics.map { "\($0.code) \($0.location ?? "") \($0.message)" } == diagnostics.map { "\($0.code) \($0.location ?? "") \($0.message)" })
+        #expect(diagnostics.count >= 3)
+    }
+
     @Test("a syntax error in a big JSON file is reported with its exact line")
     func parallelJSONSyntaxError() {
         let bytes = Self.bigJSON(2_000, replacing: [1_000: #"{"id": "B-1000", "kind": "contract",, }"#])

@@ -92,6 +92,10 @@ protocol CheckBackend: AnyObject, Sendable {
     func log(_ rows: [DecisionLogEntry]) throws(DiagnosticError)
     /// Writes whatever is still buffered (decision-log rows).
     func finish() throws(DiagnosticError)
+    /// A large batch is about to run: load and prepare every agreement now, on all cores, so that
+    /// ``inForce(_:)`` then reads a fixed table without a lock (see ``PreparedTable``). Called once, on
+    /// the batch thread, before any worker runs.
+    func prepareAll() throws(DiagnosticError)
 }
 
 /// A usage counter that remembers a failure to read usage (the batch then stops with it).
@@ -142,6 +146,8 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
     /// Agreements by subscriber and source, in file order.
     let byParties: [Parties: [Agreement]]
     let cache = PreparedCache()
+    /// Every agreement prepared up front (large batches, ``prepareAll()``); then no lock is taken.
+    private var table: PreparedTable?
     var usage = InMemoryUsage()
     let record: Bool
 
@@ -172,6 +178,7 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
     }
 
     func inForce(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
+        if let table { return (try table.inForce(Parties(subscriber: r.subscriber, source: r.source), at: r.at).0, []) }
         guard let list = byParties[Parties(subscriber: r.subscriber, source: r.source)] else { return ([], []) }
         var out: [PreparedAgreement] = []
         out.reserveCapacity(list.count)
@@ -192,6 +199,17 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
     var logsDecisions: Bool { false }
     func log(_ rows: [DecisionLogEntry]) throws(DiagnosticError) {}
     func finish() throws(DiagnosticError) {}
+
+    /// Prepares every agreement of the file on all cores (each is its own one-version history, and a
+    /// file's agreements are all in force as far as the version choice goes: the decider checks terms).
+    func prepareAll() throws(DiagnosticError) {
+        guard table == nil, !record else { return }
+        // Parties in a fixed order (dictionary order is not), agreements in file order within each.
+        let groups = byParties.sorted { ($0.key.subscriber, $0.key.source) < ($1.key.subscriber, $1.key.source) }.map { p, list in
+            (p, list.map { [PreparedTable.Input(agreement: $0, version: $0.version ?? 1, effectiveAt: Instant(millisecondsSinceEpoch: 0))] })
+        }
+        table = PreparedTable(groups)
+    }
 }
 
 /// Decides requests: the policy cache, compiled agreements kept across requests, a backend.

@@ -34,6 +34,8 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
     static let lookupsBeforeBulkLoad = ProcessInfo.processInfo.environment["CLEARANCE_BULK_LOAD_AFTER"].flatMap { Int($0) } ?? 500
     /// Prepared versions, shared by batch workers.
     private let prepared = PreparedCache()
+    /// Every version prepared up front (large batches, ``prepareAll()``): read without a lock.
+    private var table: PreparedTable?
     private var pending: [DecisionLogEntry] = []
     /// Policy revision (hash) by source, once registered.
     private var revisions: [String: String?] = [:]
@@ -104,6 +106,7 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
     func inForce(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
         var list: [PreparedAgreement] = []
         var refs: [AgreementVersionRef] = []
+        if let table { return try table.inForce(Parties(subscriber: r.subscriber, source: r.source), at: r.at) }
         if batchMode {
             for h in try histories(for: Parties(subscriber: r.subscriber, source: r.source)) {
                 guard let v = h.inForce(at: r.at) else { continue }
@@ -137,6 +140,27 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
         let h = try store.agreementHistories(subscriber: p.subscriber, source: p.source)
         histories?[p] = h
         return h
+    }
+
+    /// Loads every history (documents decoded on all cores) and prepares every version on all cores;
+    /// the lazy maps are then dropped (the table holds what requests need).
+    func prepareAll() throws(DiagnosticError) {
+        guard batchMode, table == nil else { return }
+        var groups: [(Parties, [[PreparedTable.Input]])] = []
+        var index: [Parties: Int] = [:]
+        for h in try store.allAgreementHistories() {
+            let p = Parties(subscriber: h.subscriber, source: h.source)
+            let versions = h.versions.map { PreparedTable.Input(agreement: $0.agreement, version: $0.version, effectiveAt: $0.effectiveAt) }
+            if let k = index[p] { groups[k].1.append(versions) } else {
+                index[p] = groups.count
+                groups.append((p, [versions]))
+            }
+        }
+        table = PreparedTable(groups)
+        historyLock.lock()
+        histories = [:]
+        complete = true
+        historyLock.unlock()
     }
 
     func makeCounter() -> any BatchCounter { LedgerCounter(store: store) }

@@ -16,8 +16,9 @@ public struct RequestScanner {
     private let countries: [String?]
     /// Request actions already canonicalised (`reproduce` → `reproduce`, `odrl:use` → `use`).
     private var actions: [String: String] = [:]
-    private let channels: [(name: [UInt8], value: Channel)]
-    private let kinds: [(name: [UInt8], value: AssetKind)]
+    private let channels = byteTable(Channel.self)
+    private let kinds = byteTable(AssetKind.self)
+    private let extents = byteTable(Extent.self)
 
     /// A scanner resolving territories against `territories` (the same table the strict path is given).
     public init(territories: TerritoryTable = .builtin) {
@@ -28,13 +29,11 @@ public struct RequestScanner {
             table[Int(u[0] - 0x41) * 26 + Int(u[1] - 0x41)] = code
         }
         countries = table
-        channels = Channel.allCases.map { (Array($0.rawValue.utf8), $0) }
-        kinds = AssetKind.allCases.map { (Array($0.rawValue.utf8), $0) }
     }
 
     /// The request on this line, or nil when the strict path must read it (see the type's comment).
     public mutating func scan(_ line: UnsafeBufferPointer<UInt8>, now: Instant?) -> RepublicationRequest? {
-        var c = Cursor(b: line)
+        var c = JSONByteCursor(b: line)
         // Field ranges (content of plain strings, or the text of a number).
         var id: Range<Int>?, subscriber: Range<Int>?, source: Range<Int>?, channel: Range<Int>?
         var territory: Range<Int>?, at: Range<Int>?
@@ -43,60 +42,57 @@ public struct RequestScanner {
         var sawAsset = false
 
         // Top-level object. Every key at most once: a repeated key is a strict-parser error.
+        // Every string field goes through `JSONByteCursor.stringField`: plain string, each key at most once
+        // (a repeated key is a strict-parser error), one bit per key in the object's `seen` mask.
         guard c.open() else { return nil }
         var seen: UInt32 = 0
-        @inline(__always) func first(_ bit: UInt32) -> Bool {
-            if seen & bit != 0 { return false }
-            seen |= bit
-            return true
-        }
+        var ignored: Range<Int>?
         if !c.closeIfEmpty() {
             repeat {
                 guard let key = c.key() else { return nil }
                 switch c.keyID(key) {
-                case .id: guard first(1), let r = c.string() else { return nil }; id = r
-                case .subscriber: guard first(2), let r = c.string() else { return nil }; subscriber = r
-                case .source: guard first(4), let r = c.string() else { return nil }; source = r
-                case .channel: guard first(8), let r = c.string() else { return nil }; channel = r
-                case .territory: guard first(16), let r = c.string() else { return nil }; territory = r
-                case .at: guard first(32), let r = c.string() else { return nil }; at = r
+                case .id: guard c.stringField(&id, bit: 1, seen: &seen) else { return nil }
+                case .subscriber: guard c.stringField(&subscriber, bit: 2, seen: &seen) else { return nil }
+                case .source: guard c.stringField(&source, bit: 4, seen: &seen) else { return nil }
+                case .channel: guard c.stringField(&channel, bit: 8, seen: &seen) else { return nil }
+                case .territory: guard c.stringField(&territory, bit: 16, seen: &seen) else { return nil }
+                case .at: guard c.stringField(&at, bit: 32, seen: &seen) else { return nil }
                 case .asset:
-                    guard first(64), c.open() else { return nil }
+                    guard seen & 64 == 0, c.open() else { return nil }
+                    seen |= 64
                     sawAsset = true
                     var inner: UInt32 = 0
                     if !c.closeIfEmpty() {
                         repeat {
                             guard let k = c.key() else { return nil }
-                            let bit: UInt32
                             switch c.keyID(k) {
-                            case .id: bit = 1; assetID = c.string(); if assetID == nil { return nil }
-                            case .kind: bit = 2; kind = c.string(); if kind == nil { return nil }
-                            case .publishedAt: bit = 4; published = c.string(); if published == nil { return nil }
+                            case .id: guard c.stringField(&assetID, bit: 1, seen: &inner) else { return nil }
+                            case .kind: guard c.stringField(&kind, bit: 2, seen: &inner) else { return nil }
+                            case .publishedAt: guard c.stringField(&published, bit: 4, seen: &inner) else { return nil }
                             // Known keys the decision does not use: checked to be plain strings, then ignored.
-                            case .url: bit = 8; if c.string() == nil { return nil }
-                            case .title: bit = 16; if c.string() == nil { return nil }
+                            case .url: guard c.stringField(&ignored, bit: 8, seen: &inner) else { return nil }
+                            case .title: guard c.stringField(&ignored, bit: 16, seen: &inner) else { return nil }
                             default: return nil
                             }
-                            if inner & bit != 0 { return nil }
-                            inner |= bit
                         } while c.nextMember()
                         guard c.closed else { return nil }
                     }
                 case .use:
-                    guard first(128), c.open() else { return nil }
+                    guard seen & 128 == 0, c.open() else { return nil }
+                    seen |= 128
                     var inner: UInt32 = 0
                     if !c.closeIfEmpty() {
                         repeat {
                             guard let k = c.key() else { return nil }
-                            let bit: UInt32
                             switch c.keyID(k) {
-                            case .action: bit = 1; action = c.string(); if action == nil { return nil }
-                            case .extent: bit = 2; extent = c.string(); if extent == nil { return nil }
-                            case .portion: bit = 4; portion = c.number(); if portion == nil { return nil }
+                            case .action: guard c.stringField(&action, bit: 1, seen: &inner) else { return nil }
+                            case .extent: guard c.stringField(&extent, bit: 2, seen: &inner) else { return nil }
+                            case .portion:
+                                guard inner & 4 == 0, let r = c.number() else { return nil }
+                                inner |= 4
+                                portion = r
                             default: return nil
                             }
-                            if inner & bit != 0 { return nil }
-                            inner |= bit
                         } while c.nextMember()
                         guard c.closed else { return nil }
                     }
@@ -117,7 +113,7 @@ public struct RequestScanner {
             reqID = s
         }
         guard let sub = identifier(b, subscriber), let src = identifier(b, source), let aid = identifier(b, assetID),
-              let k = lookup(b, kind, kinds), let ch = lookup(b, channel, channels) else { return nil }
+              let k = c.lookup(kind, kinds), let ch = c.lookup(channel, channels) else { return nil }
         var publishedAt: Instant?
         if let published {
             guard let d = ISO8601.parseDateTime(utf8: UnsafeBufferPointer(rebasing: b[published])) else { return nil }
@@ -136,7 +132,8 @@ public struct RequestScanner {
         }
         var ext = Extent.whole
         if let extent {
-            if equals(b, extent, "whole") { ext = .whole } else if equals(b, extent, "partial") { ext = .partial } else { return nil }
+            guard let e = c.lookup(extent, extents) else { return nil }
+            ext = e
         }
         var part: Double?
         if let portion {
@@ -172,132 +169,14 @@ public struct RequestScanner {
         for i in r where b[i] == 0x7F { return nil }
         return String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
     }
-
-    @inline(__always)
-    private func lookup<E>(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ table: [(name: [UInt8], value: E)]) -> E? {
-        for (name, value) in table where name.count == r.count {
-            var same = true
-            for k in 0..<name.count where name[k] != b[r.lowerBound + k] { same = false; break }
-            if same { return value }
-        }
-        return nil
-    }
-
-    @inline(__always)
-    private func equals(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ s: StaticString) -> Bool {
-        guard r.count == s.utf8CodeUnitCount else { return false }
-        let p = s.utf8Start
-        for k in 0..<r.count where p[k] != b[r.lowerBound + k] { return false }
-        return true
-    }
 }
 
 /// The keys of the request shape.
 private enum Key { case id, subscriber, source, asset, use, channel, territory, at, kind, publishedAt, url, title, action, extent, portion, other }
 
-/// A position in one line, with the few JSON productions the request shape needs.
-private struct Cursor {
-    let b: UnsafeBufferPointer<UInt8>
-    var i = 0
-    /// Set by ``nextMember()`` when it consumed the object's `}`.
-    var closed = false
-
-    init(b: UnsafeBufferPointer<UInt8>) { self.b = b }
-
-    @inline(__always) mutating func skipWS() {
-        while i < b.count {
-            let c = b[i]
-            guard c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D else { return }
-            i += 1
-        }
-    }
-
-    /// `{` (after whitespace).
-    @inline(__always) mutating func open() -> Bool {
-        skipWS()
-        guard i < b.count, b[i] == UInt8(ascii: "{") else { return false }
-        i += 1
-        closed = false
-        return true
-    }
-
-    /// Consumes `}` right away (an empty object).
-    @inline(__always) mutating func closeIfEmpty() -> Bool {
-        skipWS()
-        if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return true }
-        return false
-    }
-
-    /// After a member: `,` → true (another member follows); `}` → false with `closed` set; else false.
-    @inline(__always) mutating func nextMember() -> Bool {
-        skipWS()
-        closed = false
-        guard i < b.count else { return false }
-        if b[i] == UInt8(ascii: ",") { i += 1; return true }
-        if b[i] == UInt8(ascii: "}") { i += 1; closed = true }
-        return false
-    }
-
-    /// Only whitespace is left.
-    mutating func atEnd() -> Bool {
-        skipWS()
-        return i == b.count
-    }
-
-    /// A member's key and its `:`.
-    @inline(__always) mutating func key() -> Range<Int>? {
-        guard let k = string() else { return nil }
-        skipWS()
-        guard i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
-        i += 1
-        return k
-    }
-
-    /// A plain string: printable ASCII without escapes (anything else: nil, and the strict path reads the line).
-    @inline(__always) mutating func string() -> Range<Int>? {
-        skipWS()
-        guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
-        i += 1
-        let start = i
-        while i < b.count {
-            let c = b[i]
-            if c == UInt8(ascii: "\"") {
-                i += 1
-                return start..<(i - 1)
-            }
-            // Control characters are JSON errors; `\` starts an escape; bytes ≥ 0x80 would need UTF-8 validation.
-            if c < 0x20 || c == UInt8(ascii: "\\") || c >= 0x80 { return nil }
-            i += 1
-        }
-        return nil
-    }
-
-    /// A JSON number (RFC 8259 grammar); its text.
-    mutating func number() -> Range<Int>? {
-        skipWS()
-        let start = i
-        if i < b.count, b[i] == UInt8(ascii: "-") { i += 1 }
-        let intStart = i
-        while i < b.count, b[i] &- 0x30 <= 9 { i += 1 }
-        guard i > intStart, !(b[intStart] == 0x30 && i - intStart > 1) else { return nil }
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            let f = i
-            while i < b.count, b[i] &- 0x30 <= 9 { i += 1 }
-            guard i > f else { return nil }
-        }
-        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-            let e = i
-            while i < b.count, b[i] &- 0x30 <= 9 { i += 1 }
-            guard i > e else { return nil }
-        }
-        return start..<i
-    }
-
+extension JSONByteCursor {
     /// Which key of the request shape `r` spells (by length first, then bytes).
-    @inline(__always) func keyID(_ r: Range<Int>) -> Key {
+    @inline(__always) fileprivate func keyID(_ r: Range<Int>) -> Key {
         @inline(__always) func eq(_ s: StaticString) -> Bool {
             let p = s.utf8Start
             for k in 0..<r.count where p[k] != b[r.lowerBound + k] { return false }

@@ -1,0 +1,375 @@
+/// Reads one agreement in DESIGN.md's JSON form straight from its bytes: `contract import` and the
+/// store's bulk load of agreement histories.
+///
+/// The strict path (`JSONParser.parse` building a `JSONValue` tree, then `Agreement.parse` with its
+/// `FieldReader` paths and diagnostics) costs tens of microseconds per agreement, most of it building
+/// and dropping the tree and the path strings. This scanner reads the same shape in one pass with no
+/// tree and no path strings.
+///
+/// Like ``RequestScanner`` it accepts only a conservative subset of what the strict path accepts and
+/// returns nil for anything else: escapes in strings, invalid UTF-8, `null`, unknown, `x-` or repeated
+/// keys, a single string where a list is expected, and anything the strict path would report — every
+/// error and also every warning (a duplicate or redundant list value, an empty `grants`, an
+/// unconditional restriction, an attribution without text, `maxPortion` without `partial`, a signature
+/// after the term). The caller then runs the strict path on the same bytes, so every diagnostic is
+/// exactly what it always was. Whatever it does return equals what `Agreement.parse` returns for the
+/// same text with `missing: .reject` and the same territory table (tests compare the two on the
+/// seed files, on generated workloads and on a table of unusual agreements).
+public struct AgreementScanner {
+    private let territories: TerritoryTable
+    private let kinds = byteTable(AgreementKind.self)
+    private let assetKinds = byteTable(AssetKind.self)
+    private let extents = byteTable(Extent.self)
+    private let channels = byteTable(Channel.self)
+    private let periods = byteTable(QuotaPeriod.self)
+    private let dutyActions = byteTable(DutyAction.self)
+    /// Territory names as written → canonical name (`iq` → `IQ`, `all` → `WORLD`); a workload repeats a few dozen.
+    private var territoryNames: [String: String] = [:]
+    /// Actions as written → canonical (`odrl:use` → `use`).
+    private var actionNames: [String: String] = [:]
+    /// Resolved territory specs by (include, exclude): resolving a region list is the costly part of a
+    /// grant, and grants repeat the same lists (bounded; cleared when full).
+    private var specs: [[String]: TerritorySpec] = [:]
+
+    /// A scanner resolving territories against `territories` (the table the strict path is given).
+    public init(territories: TerritoryTable = .builtin) {
+        self.territories = territories
+    }
+
+    /// The agreement in `bytes` (one JSON object, surrounded by whitespace only), or nil when the strict
+    /// path must read it (see the type's comment).
+    public mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Agreement? {
+        var c = JSONByteCursor(b: bytes)
+        guard let a = agreement(&c), c.atEnd() else { return nil }
+        return a
+    }
+
+    /// Convenience for arrays and strings' UTF-8 views.
+    public mutating func scan(_ bytes: [UInt8]) -> Agreement? {
+        bytes.withUnsafeBufferPointer { scan($0) }
+    }
+
+    // MARK: - Fields, each checked as FieldReader checks it
+
+    /// An identifier (FieldReader.identifier): non-empty, not blank, at most 200 bytes, no control
+    /// characters, no surrounding spaces.
+    private func identifier(_ c: JSONByteCursor, _ r: Range<Int>) -> String? {
+        guard !r.isEmpty, r.count <= 200, c.b[r.lowerBound] != 0x20, c.b[r.upperBound - 1] != 0x20 else { return nil }
+        for i in r where c.b[i] == 0x7F { return nil }
+        return c.utf8String(r)
+    }
+
+    /// A free-text string (FieldReader.string): not empty and not only spaces.
+    private func text(_ c: JSONByteCursor, _ r: Range<Int>) -> String? {
+        guard r.contains(where: { c.b[$0] != 0x20 }) else { return nil }
+        return c.utf8String(r)
+    }
+
+    /// A date or date-time (FieldReader.dateTime → ISO8601.parseDateTime).
+    private func dateTime(_ c: JSONByteCursor, _ r: Range<Int>) -> ParsedDateTime? {
+        guard !r.isEmpty, r.contains(where: { c.b[$0] != 0x20 }) else { return nil }
+        return ISO8601.parseDateTime(utf8: UnsafeBufferPointer(rebasing: c.b[r]))
+    }
+
+    /// An ISO 8601 duration (FieldReader.duration).
+    private func duration(_ c: JSONByteCursor, _ r: Range<Int>) -> ISODuration? {
+        guard let s = text(c, r), case .success(let d) = ISO8601.parseDuration(s) else { return nil }
+        return d
+    }
+
+    /// A whole number from `minimum` (JSONValue.intValue of a plain integer literal).
+    private func integer(_ c: JSONByteCursor, _ r: Range<Int>, minimum: Int) -> Int? {
+        // Digits only (no sign, fraction or exponent), at most 15 of them: exactly what intValue gives.
+        guard !r.isEmpty, r.count <= 15 else { return nil }
+        var n = 0
+        for i in r {
+            let d = c.b[i] &- 0x30
+            guard d <= 9 else { return nil }
+            n = n * 10 + Int(d)
+        }
+        return n >= minimum ? n : nil
+    }
+
+    /// A list of distinct strings (FieldReader.stringList): an array (a lone string is left to the
+    /// strict path), not empty unless `allowEmpty`, no value twice (that is a warning there).
+    private func list(_ c: inout JSONByteCursor, allowEmpty: Bool) -> [Range<Int>]? {
+        guard let items = c.stringArray(ascii: true), allowEmpty || !items.isEmpty else { return nil }
+        for k in items.indices.dropFirst() {
+            let r = items[k]
+            for q in items[..<k] where q.count == r.count && c.b[q].elementsEqual(c.b[r]) { return nil }
+        }
+        return items
+    }
+
+    /// A closed dimension with `all` (FieldReader.dimension): `["all"]` alone, or known values.
+    private func dimension<E>(_ c: inout JSONByteCursor, _ table: [(name: [UInt8], value: E)]) -> Dimension<E>? {
+        guard let items = list(&c, allowEmpty: false) else { return nil }
+        if items.contains(where: { c.equals($0, "all") }) { return items.count == 1 ? .all : nil }
+        var out: [E] = []
+        out.reserveCapacity(items.count)
+        for r in items {
+            guard let e = c.lookup(r, table) else { return nil }
+            out.append(e)
+        }
+        return .only(out)
+    }
+
+    /// Actions, canonicalised, each once (FieldReader.actions).
+    private mutating func actions(_ c: inout JSONByteCursor) -> [String]? {
+        guard let items = list(&c, allowEmpty: false) else { return nil }
+        var out: [String] = []
+        for r in items {
+            let s = c.asciiString(r)
+            let a: String
+            if let known = actionNames[s] { a = known } else {
+                guard let canonical = NewsActions.canonical(s) else { return nil }
+                actionNames[s] = canonical
+                a = canonical
+            }
+            if !out.contains(a) { out.append(a) }
+        }
+        return out
+    }
+
+    /// Territory names, canonicalised, each once (FieldReader.territoryNames).
+    private mutating func territoryList(_ c: inout JSONByteCursor, allowEmpty: Bool) -> [String]? {
+        guard let items = list(&c, allowEmpty: allowEmpty) else { return nil }
+        var out: [String] = []
+        for r in items {
+            let s = c.asciiString(r)
+            let n: String
+            if let known = territoryNames[s] { n = known } else {
+                guard let canonical = territories.canonicalName(s) else { return nil }
+                territoryNames[s] = canonical
+                n = canonical
+            }
+            if !out.contains(n) { out.append(n) }
+        }
+        return out
+    }
+
+    /// `TerritorySpec(include:exclude:table:)`, resolved once per distinct pair of lists.
+    private mutating func spec(_ include: [String], _ exclude: [String]) -> TerritorySpec {
+        let key = include + ["|"] + exclude
+        if let s = specs[key] { return s }
+        let s = TerritorySpec(include: include, exclude: exclude, table: territories)
+        if specs.count >= 4_096 { specs.removeAll(keepingCapacity: true) }
+        specs[key] = s
+        return s
+    }
+
+    // MARK: - Objects
+
+    /// Reads an object's members: `member(key)` reads one value and returns false to give up. Keys are
+    /// matched with `names` (index = bit); an unknown or repeated key gives up.
+    private mutating func object(_ c: inout JSONByteCursor, _ names: [StaticString],
+                                 _ member: (inout Self, inout JSONByteCursor, Int) -> Bool) -> Bool {
+        guard c.open() else { return false }
+        if c.closeIfEmpty() { return true }
+        var seen: UInt32 = 0
+        repeat {
+            guard let k = c.key(), let index = names.firstIndex(where: { c.equals(k, $0) }) else { return false }
+            let bit: UInt32 = 1 << UInt32(index)
+            guard seen & bit == 0 else { return false }
+            seen |= bit
+            guard member(&self, &c, index) else { return false }
+        } while c.nextMember()
+        return c.closed
+    }
+
+    private static let agreementKeys: [StaticString] = ["id", "kind", "source", "subscriber", "signedAt", "term", "grants",
+                                                        "restrictions", "termination", "version", "effectiveAt", "note"]
+
+    private mutating func agreement(_ c: inout JSONByteCursor) -> Agreement? {
+        var id: String?, kind: AgreementKind?, source: String?, subscriber: Subscriber?
+        var signed: ParsedDateTime?, term: Term?, grants: [Grant]?, restrictions: [Restriction] = []
+        var termination: Termination?, version: Int?, effective: ParsedDateTime?
+        let ok = object(&c, Self.agreementKeys) { s, c, key in
+            switch key {
+            case 0: guard let r = c.string(), let v = s.identifier(c, r) else { return false }; id = v
+            case 1: guard let r = c.string(), let v = c.lookup(r, s.kinds) else { return false }; kind = v
+            case 2:
+                guard let r = c.string(), let v = s.identifier(c, r), SourceID.isValid(v) else { return false }
+                source = v
+            case 3: guard let v = s.subscriber(&c) else { return false }; subscriber = v
+            case 4: guard let r = c.string(), let v = s.dateTime(c, r) else { return false }; signed = v
+            case 5: guard let v = s.term(&c) else { return false }; term = v
+            case 6:
+                guard c.openArray(), !c.closeArrayIfEmpty() else { return false }  // `[]` is a warning there
+                var list: [Grant] = []
+                repeat {
+                    guard let g = s.grant(&c) else { return false }
+                    list.append(g)
+                } while c.nextElement()
+                guard c.closed else { return false }
+                grants = list
+            case 7:
+                guard c.openArray() else { return false }
+                if !c.closeArrayIfEmpty() {
+                    repeat {
+                        guard let x = s.restriction(&c) else { return false }
+                        restrictions.append(x)
+                    } while c.nextElement()
+                    guard c.closed else { return false }
+                }
+            case 8: guard let v = s.termination(&c) else { return false }; termination = v
+            case 9: guard let r = c.number(), let v = s.integer(c, r, minimum: 1) else { return false }; version = v
+            case 10: guard let r = c.string(), let v = s.dateTime(c, r) else { return false }; effective = v
+            default:
+                // `note`: known, not read by the strict path; a plain string here.
+                guard let r = c.text(ascii: false), c.utf8String(r) != nil else { return false }
+            }
+            return true
+        }
+        guard ok, let id, let kind, let source, let subscriber, let signed, let term, let grants else { return nil }
+        if signed.instant >= term.end { return nil }  // `signed_after_term` warning
+        return Agreement(id: id, kind: kind, source: source, subscriber: subscriber, signedAt: signed.instant,
+                         signedAtIsDate: signed.isDateOnly, term: term, grants: grants, restrictions: restrictions,
+                         termination: termination, version: version, effectiveAt: effective?.instant)
+    }
+
+    private mutating func subscriber(_ c: inout JSONByteCursor) -> Subscriber? {
+        var id: String?, name: String?
+        let ok = object(&c, ["id", "name"]) { s, c, key in
+            guard let r = c.text(ascii: false) else { return false }
+            if key == 0 { id = s.identifier(c, r); return id != nil }
+            name = s.text(c, r)
+            return name != nil
+        }
+        guard ok, let id else { return nil }
+        return Subscriber(id: id, name: name)
+    }
+
+    private mutating func term(_ c: inout JSONByteCursor) -> Term? {
+        var start: ParsedDateTime?, end: ParsedDateTime?
+        let ok = object(&c, ["start", "end"]) { s, c, key in
+            guard let r = c.string(), let d = s.dateTime(c, r) else { return false }
+            if key == 0 { start = d } else { end = d }
+            return true
+        }
+        guard ok, let start, let end else { return nil }
+        let e = end.isDateOnly ? end.endOfDayExclusive : end.instant
+        guard e > start.instant else { return nil }  // `bad_term`
+        return Term(start: start.instant, end: e, startIsDate: start.isDateOnly, endIsDate: end.isDateOnly)
+    }
+
+    private mutating func termination(_ c: inout JSONByteCursor) -> Termination? {
+        var at: ParsedDateTime?, reason: String?
+        let ok = object(&c, ["at", "reason"]) { s, c, key in
+            if key == 0 {
+                guard let r = c.string(), let d = s.dateTime(c, r) else { return false }
+                at = d
+            } else {
+                guard let r = c.text(ascii: false), let t = s.text(c, r) else { return false }
+                reason = t
+            }
+            return true
+        }
+        guard ok, let at else { return nil }
+        return Termination(at: at.instant, atIsDate: at.isDateOnly, reason: reason)
+    }
+
+    private static let grantKeys: [StaticString] = ["assets", "actions", "extent", "maxPortion", "channels", "territories",
+                                                    "excludeTerritories", "quota", "embargo", "duties", "clause", "note"]
+
+    private mutating func grant(_ c: inout JSONByteCursor) -> Grant? {
+        var assets: Dimension<AssetKind>?, actions: [String]?, extent: [Extent]?, maxPortion: Double?
+        var channels: Dimension<Channel>?, include: [String]?, exclude: [String] = [], quota: Quota?
+        var embargo: ISODuration?, duties: [Duty] = [], clause: String?
+        let ok = object(&c, Self.grantKeys) { s, c, key in
+            switch key {
+            case 0: assets = s.dimension(&c, s.assetKinds); return assets != nil
+            case 1: actions = s.actions(&c); return actions != nil
+            case 2: extent = s.dimension(&c, s.extents)?.values; return extent != nil
+            case 3:
+                // The same conversion as JSONParser's (text → Double), so the value is identical.
+                guard let r = c.number(), let d = Double(c.asciiString(r)), d.isFinite, d > 0, d <= 1 else { return false }
+                maxPortion = d
+            case 4: channels = s.dimension(&c, s.channels); return channels != nil
+            case 5: include = s.territoryList(&c, allowEmpty: false); return include != nil
+            case 6: guard let v = s.territoryList(&c, allowEmpty: true) else { return false }; exclude = v
+            case 7: quota = s.quota(&c); return quota != nil
+            case 8: guard let r = c.string() else { return false }; embargo = s.duration(c, r); return embargo != nil
+            case 9:
+                guard c.openArray() else { return false }
+                if !c.closeArrayIfEmpty() {
+                    repeat {
+                        guard let d = s.duty(&c) else { return false }
+                        duties.append(d)
+                    } while c.nextElement()
+                    guard c.closed else { return false }
+                }
+            case 10: guard let r = c.text(ascii: false) else { return false }; clause = s.text(c, r); return clause != nil
+            default: guard let r = c.text(ascii: false), c.utf8String(r) != nil else { return false }  // `note`
+            }
+            return true
+        }
+        guard ok, let assets, let actions, let extent, let channels, let include else { return nil }
+        if maxPortion != nil && !extent.contains(.partial) { return nil }  // `portion_without_partial` warning
+        let territories = spec(include, exclude)
+        guard !territories.resolved.isEmpty else { return nil }  // `empty_territory`
+        return Grant(assets: assets, actions: actions, extent: extent, maxPortion: maxPortion, channels: channels,
+                     territories: territories, quota: quota, embargo: embargo, duties: duties, clause: clause)
+    }
+
+    private mutating func quota(_ c: inout JSONByteCursor) -> Quota? {
+        var count: Int?, per: QuotaPeriod?
+        let ok = object(&c, ["count", "per"]) { s, c, key in
+            if key == 0 {
+                guard let r = c.number(), let n = s.integer(c, r, minimum: 0) else { return false }
+                count = n
+            } else {
+                guard let r = c.string(), let p = c.lookup(r, s.periods) else { return false }
+                per = p
+            }
+            return true
+        }
+        guard ok, let count, let per else { return nil }
+        return Quota(count: count, per: per)
+    }
+
+    private mutating func duty(_ c: inout JSONByteCursor) -> Duty? {
+        var action: DutyAction?, text: String?, url: String?
+        let ok = object(&c, ["action", "text", "url"]) { s, c, key in
+            switch key {
+            case 0: guard let r = c.string(), let a = c.lookup(r, s.dutyActions) else { return false }; action = a
+            case 1: guard let r = c.text(ascii: false), let t = s.text(c, r) else { return false }; text = t
+            default:
+                guard let r = c.string(), let u = s.text(c, r), u.hasPrefix("https://") || u.hasPrefix("http://") else { return false }
+                url = u
+            }
+            return true
+        }
+        guard ok, let action else { return nil }
+        if action == .attribute && text == nil { return nil }  // `attribution_without_text` warning
+        return Duty(action: action, text: text, url: url)
+    }
+
+    private static let restrictionKeys: [StaticString] = ["assets", "actions", "extent", "channels", "territories",
+                                                          "excludeTerritories", "embargo", "note", "clause"]
+
+    private mutating func restriction(_ c: inout JSONByteCursor) -> Restriction? {
+        var assets: Dimension<AssetKind>?, actions: [String]?, extent: [Extent]?, channels: Dimension<Channel>?
+        var include: [String]?, exclude: [String]?, embargo: ISODuration?, note: String?, clause: String?
+        // `quota`, `maxPortion`, `duties` are errors in a restriction: unknown keys here, so the strict path reports them.
+        let ok = object(&c, Self.restrictionKeys) { s, c, key in
+            switch key {
+            case 0: assets = s.dimension(&c, s.assetKinds); return assets != nil
+            case 1: actions = s.actions(&c); return actions != nil
+            case 2: extent = s.dimension(&c, s.extents)?.values; return extent != nil
+            case 3: channels = s.dimension(&c, s.channels); return channels != nil
+            case 4: include = s.territoryList(&c, allowEmpty: false); return include != nil
+            case 5: exclude = s.territoryList(&c, allowEmpty: true); return exclude != nil
+            case 6: guard let r = c.string() else { return false }; embargo = s.duration(c, r); return embargo != nil
+            case 7: guard let r = c.text(ascii: false) else { return false }; note = s.text(c, r); return note != nil
+            default: guard let r = c.text(ascii: false) else { return false }; clause = s.text(c, r); return clause != nil
+            }
+        }
+        guard ok else { return nil }
+        var territories: TerritorySpec?
+        if include != nil || exclude != nil { territories = spec(include ?? ["WORLD"], exclude ?? []) }
+        let res = Restriction(assets: assets, actions: actions, extent: extent, channels: channels, territories: territories,
+                              embargo: embargo, note: note, clause: clause)
+        return res.isUnconditional ? nil : res  // `unconditional_restriction` warning
+    }
+}

@@ -1,0 +1,85 @@
+import ClearanceCore
+import Foundation
+import Testing
+
+/// The byte-level agreement scanner against the strict path (`JSONParser` + `Agreement.parse`): whatever
+/// the scanner reads equals the strict reading, which then has no diagnostic at all; whatever it declines
+/// (errors, warnings, unusual spellings) is left to the strict path, so `contract import` reports exactly
+/// what it always did.
+@Suite struct AgreementScannerTests {
+    /// The strict reading: the agreement (nil on any error) and every diagnostic.
+    static func strict(_ bytes: [UInt8]) -> (Agreement?, [Diagnostic]) {
+        guard let v = try? JSONParser.parse(bytes) else { return (nil, [Diagnostic(code: "json", message: "not json")]) }
+        return Agreement.parse(v)
+    }
+
+    static func scan(_ bytes: [UInt8]) -> Agreement? {
+        var s = AgreementScanner()
+        return s.scan(bytes)
+    }
+
+    /// The property every text must have: scanned ⇒ strict reads the same agreement without a diagnostic.
+    static func check(_ bytes: [UInt8], _ name: String) -> Agreement? {
+        guard let fast = scan(bytes) else { return nil }
+        let (a, diags) = strict(bytes)
+        #expect(diags.isEmpty, "`\(name)`: scanned, but the strict path reports \(diags.map(\.code))")
+        #expect(fast == a, "`\(name)`: scanner and strict path differ")
+        return fast
+    }
+
+    /// Every case, compact, pretty and as the store writes it: scanned or declined as the table says.
+    @Test func tableOfCases() throws {
+        let base = try NewsFixtures.json("base-agreement.json")
+        let url = TestResources.root.appendingPathComponent("Fixtures/io/agreement-scanner-cases.json")
+        let cases = try JSONParser.parse(TestResources.bytes(url)).arrayValue ?? []
+        #expect(cases.count > 30)
+        for c in cases {
+            let name = c["name"]?.stringValue ?? "?"
+            var doc = base
+            for (k, v) in c["patch"]?.objectValue ?? JSONObject() { doc = NewsFixtures.patched(doc, k, v) }
+            let wantScanned = c["scanned"]?.boolValue ?? false
+            for text in [doc.serialized(), doc.serialized(pretty: true), doc.serialized(pretty: true, sortedKeys: true)] {
+                let got = Self.check(Array(text.utf8), name)
+                #expect((got != nil) == wantScanned, "`\(name)`: \(wantScanned ? "declined" : "scanned"): \(text)")
+            }
+        }
+    }
+
+    /// The cases of the strict reader's own table (errors and warnings) never scan to something else.
+    @Test func strictCasesAreScannedIdenticallyOrDeclined() throws {
+        let base = try NewsFixtures.json("base-agreement.json")
+        for c in try NewsFixtures.json("agreement-cases.json").arrayValue ?? [] {
+            var doc = base
+            if let replace = c["replace"] { doc = replace }
+            for (k, v) in c["patch"]?.objectValue ?? JSONObject() { doc = NewsFixtures.patched(doc, k, v) }
+            let got = Self.check(Array(doc.serialized().utf8), c["name"]?.stringValue ?? "?")
+            if !(c["expect"]?.arrayValue ?? []).isEmpty { #expect(got == nil) }
+        }
+    }
+
+    /// Accepted agreements written back (`Agreement.json`, as the store keeps them) scan to themselves.
+    @Test func storedDocumentsRoundTrip() throws {
+        let list = try NewsFixtures.json("agreements.json").arrayValue ?? []
+        #expect(!list.isEmpty)
+        for v in list {
+            guard let a = Agreement.parse(v).0 else { continue }
+            let text = a.json.serialized()
+            let fast = try #require(Self.check(Array(text.utf8), a.id), "declined: \(text)")
+            #expect(fast == a)
+        }
+    }
+
+    /// Bytes the strict parser rejects (invalid UTF-8, trailing data, truncation) are declined.
+    @Test func malformedBytesAreDeclined() throws {
+        let text = try NewsFixtures.json("base-agreement.json").serialized()
+        var bytes = Array(text.utf8)
+        #expect(Self.scan(bytes) != nil)
+        #expect(Self.scan(bytes + Array(" {}".utf8)) == nil)
+        #expect(Self.scan(Array(bytes.dropLast())) == nil)
+        // `İ` (C4 B0) of İLKHA turned into an invalid sequence.
+        let k = try #require(bytes.firstIndex(of: 0xC4))
+        bytes[k + 1] = 0x28
+        #expect(Self.scan(bytes) == nil)
+        #expect(Self.strict(bytes).0 == nil)
+    }
+}

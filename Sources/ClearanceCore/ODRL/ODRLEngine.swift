@@ -588,6 +588,7 @@ struct SpellingTable: Sendable {
     private var slots: [Int32]
     private let mask: Int
 
+    /// A table of `spellings` (spelling -> canonical name and broader-action ids).
     init(_ spellings: [String: (String, [Int32])]) {
         var size = 16
         while size < spellings.count * 2 { size *= 2 }

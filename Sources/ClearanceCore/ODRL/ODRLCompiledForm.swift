@@ -36,6 +36,30 @@ struct ConstraintRecord {
     var flags: UInt8 = 0
 
     static let unevaluable: UInt8 = 1, allText: UInt8 = 2, singleValue: UInt8 = 4, hasNumber: UInt8 = 8
+    /// `ids` points to a bit set of `idCount` 64-bit words instead of sorted ids (a shared list:
+    /// membership is one bit test instead of a binary search over up to 250 territory ids).
+    static let bitset: UInt8 = 16
+
+    /// Whether text id `id` (>= 0) is among the right operand's (flag ``allText``).
+    @inline(__always)
+    func containsID(_ id: Int32) -> Bool {
+        guard let ids else { return false }
+        if flags & ConstraintRecord.bitset != 0 {
+            let word = Int(id) >> 6
+            guard word < Int(idCount) else { return false }
+            let words = UnsafeRawPointer(ids).assumingMemoryBound(to: UInt64.self)
+            return (words[word] >> UInt64(id & 63)) & 1 != 0
+        }
+        var lo = 0
+        var hi = Int(idCount)
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            let x = ids[mid]
+            if x == id { return true }
+            if x < id { lo = mid &+ 1 } else { hi = mid }
+        }
+        return false
+    }
 
     /// Operator codes: ODRL's comparison and set operators in ``ODRLVocabulary/Operator`` order,
     /// `unknown` for an extension operator, then the logical operators.
@@ -45,6 +69,7 @@ struct ConstraintRecord {
         static let unknown: UInt8 = 15
         static let and: UInt8 = 16, andSequence: UInt8 = 17, or: UInt8 = 18, xone: UInt8 = 19
 
+        /// The code of a comparison or set operator (`unknown` for an extension operator).
         static func of(_ op: ODRLVocabulary.Operator?) -> UInt8 {
             guard let op else { return unknown }
             switch op {
@@ -63,6 +88,7 @@ struct ConstraintRecord {
             }
         }
 
+        /// The code of a logical operator.
         static func of(_ op: ODRLVocabulary.LogicalOperator) -> UInt8 {
             switch op {
             case .and: return and
@@ -72,6 +98,7 @@ struct ConstraintRecord {
             }
         }
 
+        /// The logical operator of a logical record's code (for sentences).
         static func logical(_ code: UInt8) -> ODRLVocabulary.LogicalOperator {
             switch code {
             case andSequence: return .andSequence
@@ -84,6 +111,7 @@ struct ConstraintRecord {
 
     static let time: UInt8 = 0, duration: UInt8 = 1, numberDomain: UInt8 = 2, bool: UInt8 = 3, text: UInt8 = 4
 
+    /// The code of a value domain (the record's `domain`).
     static func domainCode(_ d: ValueDomain) -> UInt8 {
         switch d {
         case .time: return time
@@ -169,6 +197,8 @@ final class SetCore: @unchecked Sendable {
     /// Each rule record's ref (uid or JSON pointer): a duty's state is looked up by it.
     let ruleRefs: [String]
 
+    /// Takes the compiler's output: copies the records into buffers this set owns and points the
+    /// records with ids of their own into `localIDs`.
     init(_ form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms) {
         self.compiled = form.policies
         self.actions = form.table
@@ -216,6 +246,7 @@ final class SetCore: @unchecked Sendable {
     @inline(__always)
     func textID(_ s: String) -> Int32 { terms.texts[s] ?? localTexts[s] ?? -1 }
 
+    /// A context value lowered against this set (its text id in the shared terms or the set's own).
     func lowerValue(_ v: ODRLValue) -> ODRLInputValue {
         switch v {
         case .text(let s): return ODRLInputValue(v, textID: textID(ODRLVocabulary.expand(s)))

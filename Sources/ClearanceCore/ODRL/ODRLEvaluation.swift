@@ -42,18 +42,17 @@ extension SetCore {
             }
         }
         let known = actionIDs != nil
-        return withExtendedLifetime(self) {
-            (actionIDs ?? []).withUnsafeBufferPointer { actions in
-                input.pointee.fast.withUnsafeBufferPointer { fast in
-                    input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
-                        input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
-                            input.pointee.overrides.withUnsafeBufferPointer { overrides in
-                                let c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
-                                               target: SubjectView(input.pointee.target, targetCollections),
-                                               assignee: SubjectView(input.pointee.assignee, assigneeCollections),
-                                               overrides: overrides, dutyStates: duties)
-                                return body(c)
-                            }
+        // `self` (the set's records) stays alive for the call: the caller holds it.
+        return (actionIDs ?? []).withUnsafeBufferPointer { actions in
+            input.pointee.fast.withUnsafeBufferPointer { fast in
+                input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
+                    input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
+                        input.pointee.overrides.withUnsafeBufferPointer { overrides in
+                            let c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
+                                           target: SubjectView(input.pointee.target, targetCollections),
+                                           assignee: SubjectView(input.pointee.assignee, assigneeCollections),
+                                           overrides: overrides, dutyStates: duties)
+                            return body(c)
                         }
                     }
                 }
@@ -69,6 +68,7 @@ struct SubjectView {
     let collections: UnsafeBufferPointer<Int32>
     let localResolved: Bool
 
+    /// The plain-data view of `s`, its collection ids borrowed as `collections`.
     init(_ s: ODRLSubject, _ collections: UnsafeBufferPointer<Int32>) {
         present = s.iri != nil
         selfID = s.selfID
@@ -284,6 +284,7 @@ struct Checks {
     }
 
     @inline(__always)
+    /// The conjunction of an entity's refinements (satisfied when it has none).
     func entityRefinements(_ e: Int32, rule: Int32) -> Truth {
         let rec = entities + Int(e)
         return rec.pointee.refineCount == 0 ? .satisfied : rangeTruth(rec.pointee.refine, rec.pointee.refineCount, rule: rule)
@@ -351,6 +352,7 @@ struct Checks {
         return answer
     }
 
+    /// ``member(target:_:memo:)`` by string: the request's IRI and collections against the entity's names.
     @inline(never)
     func memberByName(target: Bool, _ e: Int32) -> Bool {
         // Read in place through the pointers (a copy of the subject or of the words would retain
@@ -450,12 +452,12 @@ struct Checks {
             guard c.pointee.flags & ConstraintRecord.allText != 0, v.id >= 0 || noLocalTexts else { return nil }
             switch op {
             case Op.isA, Op.isAnyOf, Op.isPartOf, Op.isNoneOf:
-                let found = v.id >= 0 && Checks.sortedContains(c.pointee.ids, Int(c.pointee.idCount), v.id)
+                let found = v.id >= 0 && c.pointee.containsID(v.id)
                 return (op == Op.isNoneOf) != found ? .satisfied : .unsatisfied
             case Op.eq, Op.neq:
                 // one right operand value (its full and compact ids)
                 guard c.pointee.flags & ConstraintRecord.singleValue != 0 else { return nil }
-                let found = v.id >= 0 && Checks.sortedContains(c.pointee.ids, Int(c.pointee.idCount), v.id)
+                let found = v.id >= 0 && c.pointee.containsID(v.id)
                 return (op == Op.neq) != found ? .satisfied : .unsatisfied
             default:
                 return nil
@@ -488,19 +490,6 @@ struct Checks {
         }
     }
 
-    @inline(__always)
-    static func sortedContains(_ ids: UnsafePointer<Int32>?, _ count: Int, _ id: Int32) -> Bool {
-        guard let ids else { return false }
-        var lo = 0
-        var hi = count
-        while lo < hi {
-            let mid = (lo &+ hi) >> 1
-            let x = ids[mid]
-            if x == id { return true }
-            if x < id { lo = mid &+ 1 } else { hi = mid }
-        }
-        return false
-    }
 
     // MARK: General path (the constraint's words)
 

@@ -146,7 +146,7 @@ struct BatchPipeline {
         // The last source's notice, kept per worker: the notice cache takes a lock per lookup, and a batch's
         // lines nearly all name the same source or two.
         var lastSource = ""
-        var lastNotice: NoticeCache.Loaded?
+        var lastNotice: NoticeTerms??
         for k in range {
             let lineRange = shared.lines[k]
             let lineNo = lineBase + k + 1
@@ -171,13 +171,13 @@ struct BatchPipeline {
                     d = try session.decide(req)
                 } else {
                     let (agreements, refs) = try backend.inForce(req)
-                    let notice: NoticeCache.Loaded
+                    let notice: NoticeTerms?
                     if let l = lastNotice, lastSource == req.source { notice = l } else {
-                        notice = try session.notices.notice(for: req.source)
+                        notice = try session.notices.notice(for: req.source).notice
                         lastSource = req.source
-                        lastNotice = notice
+                        lastNotice = .some(notice)
                     }
-                    d = NewsDecider(notice: notice.notice, agreements: agreements).decide(req, usage: counter, memo: state.memo)
+                    d = NewsDecider(notice: notice, agreements: agreements).decide(req, usage: counter, memo: state.memo)
                     if let e = counter.failure { throw e }
                     if logging { r.log.append(StoreBackend.entry(req, d, versions: refs, policyHash: nil)) }
                 }

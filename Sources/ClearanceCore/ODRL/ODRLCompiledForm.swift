@@ -36,6 +36,30 @@ struct ConstraintRecord {
     var flags: UInt8 = 0
 
     static let unevaluable: UInt8 = 1, allText: UInt8 = 2, singleValue: UInt8 = 4, hasNumber: UInt8 = 8
+    /// `ids` points to a bit set of `idCount` 64-bit words instead of sorted ids (a shared list:
+    /// membership is one bit test instead of a binary search over up to 250 territory ids).
+    static let bitset: UInt8 = 16
+
+    /// Whether text id `id` (>= 0) is among the right operand's (flag ``allText``).
+    @inline(__always)
+    func containsID(_ id: Int32) -> Bool {
+        guard let ids else { return false }
+        if flags & ConstraintRecord.bitset != 0 {
+            let word = Int(id) >> 6
+            guard word < Int(idCount) else { return false }
+            let words = UnsafeRawPointer(ids).assumingMemoryBound(to: UInt64.self)
+            return (words[word] >> UInt64(id & 63)) & 1 != 0
+        }
+        var lo = 0
+        var hi = Int(idCount)
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            let x = ids[mid]
+            if x == id { return true }
+            if x < id { lo = mid &+ 1 } else { hi = mid }
+        }
+        return false
+    }
 
     /// Operator codes: ODRL's comparison and set operators in ``ODRLVocabulary/Operator`` order,
     /// `unknown` for an extension operator, then the logical operators.

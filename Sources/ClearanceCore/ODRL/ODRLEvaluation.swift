@@ -42,18 +42,17 @@ extension SetCore {
             }
         }
         let known = actionIDs != nil
-        return withExtendedLifetime(self) {
-            (actionIDs ?? []).withUnsafeBufferPointer { actions in
-                input.pointee.fast.withUnsafeBufferPointer { fast in
-                    input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
-                        input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
-                            input.pointee.overrides.withUnsafeBufferPointer { overrides in
-                                let c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
-                                               target: SubjectView(input.pointee.target, targetCollections),
-                                               assignee: SubjectView(input.pointee.assignee, assigneeCollections),
-                                               overrides: overrides, dutyStates: duties)
-                                return body(c)
-                            }
+        // `self` (the set's records) stays alive for the call: the caller holds it.
+        return (actionIDs ?? []).withUnsafeBufferPointer { actions in
+            input.pointee.fast.withUnsafeBufferPointer { fast in
+                input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
+                    input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
+                        input.pointee.overrides.withUnsafeBufferPointer { overrides in
+                            let c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
+                                           target: SubjectView(input.pointee.target, targetCollections),
+                                           assignee: SubjectView(input.pointee.assignee, assigneeCollections),
+                                           overrides: overrides, dutyStates: duties)
+                            return body(c)
                         }
                     }
                 }
@@ -450,12 +449,12 @@ struct Checks {
             guard c.pointee.flags & ConstraintRecord.allText != 0, v.id >= 0 || noLocalTexts else { return nil }
             switch op {
             case Op.isA, Op.isAnyOf, Op.isPartOf, Op.isNoneOf:
-                let found = v.id >= 0 && Checks.sortedContains(c.pointee.ids, Int(c.pointee.idCount), v.id)
+                let found = v.id >= 0 && c.pointee.containsID(v.id)
                 return (op == Op.isNoneOf) != found ? .satisfied : .unsatisfied
             case Op.eq, Op.neq:
                 // one right operand value (its full and compact ids)
                 guard c.pointee.flags & ConstraintRecord.singleValue != 0 else { return nil }
-                let found = v.id >= 0 && Checks.sortedContains(c.pointee.ids, Int(c.pointee.idCount), v.id)
+                let found = v.id >= 0 && c.pointee.containsID(v.id)
                 return (op == Op.neq) != found ? .satisfied : .unsatisfied
             default:
                 return nil
@@ -488,19 +487,6 @@ struct Checks {
         }
     }
 
-    @inline(__always)
-    static func sortedContains(_ ids: UnsafePointer<Int32>?, _ count: Int, _ id: Int32) -> Bool {
-        guard let ids else { return false }
-        var lo = 0
-        var hi = count
-        while lo < hi {
-            let mid = (lo &+ hi) >> 1
-            let x = ids[mid]
-            if x == id { return true }
-            if x < id { lo = mid &+ 1 } else { hi = mid }
-        }
-        return false
-    }
 
     // MARK: General path (the constraint's words)
 

@@ -174,11 +174,16 @@ public final class DecisionMemo {
     var permits: [PermitKey: Permit] = [:]
     /// Agreement serial × 4 + which (not started, expired, not prior) -> the words around the request's time.
     var inactive: [UInt64: PreparedAgreement.TimedWords] = [:]
+    /// (Agreement serial, grant, dimension) -> the words of a grant's denial sentence before the
+    /// request's value (`contract C-… (grant 2) grants web, print only, not `), and the agreement's
+    /// ` in C-…`: what used to be made for every grant at preparation, made on first use instead.
+    /// An explanation missed as a whole (its key holds request values) mostly finds its pieces here.
+    var pieces: [UInt64: String] = [:]
     /// At most this many explanations are kept (the memo starts over when full).
     let capacity: Int
     public init(capacity: Int = 100_000) { self.capacity = capacity }
     /// Number of remembered shapes.
-    public var count: Int { explanations.count + permits.count + inactive.count }
+    public var count: Int { explanations.count + permits.count + inactive.count + pieces.count }
 
     /// Keeps an explanation; returns it.
     func remember(_ key: Key, _ value: Explanation) -> Explanation {
@@ -212,6 +217,11 @@ public final class DecisionMemo {
         let written = Permit(reason: hit.reason.withWrittenJSON(), duties: hit.duties)
         permits[key] = written
         return written
+    }
+
+    func remember(piece key: UInt64, _ value: String) {
+        if pieces.count >= capacity { pieces.removeAll(keepingCapacity: true) }
+        pieces[key] = value
     }
 
     func remember(_ key: UInt64, _ value: PreparedAgreement.TimedWords) {
@@ -353,19 +363,22 @@ public struct PreparedAgreement: Sendable {
     var name: String { concat(agreement.kind.rawValue, " ", agreement.id) }
 
     /// `contract C-…` or `contract C-… (grant 2)`.
-    func grantName(_ g: Int) -> String { agreement.grants.count > 1 ? concat(name, " (grant ", String(g + 1), ")") : name }
+    func grantName(_ g: Int, name: String) -> String { agreement.grants.count > 1 ? concat(name, " (grant ", String(g + 1), ")") : name }
 
     /// The words of an inactivity sentence: 0 not started, 1 expired, 2 not a prior subscription.
     func timedWords(_ which: Int) -> TimedWords {
         let a = agreement
         switch which {
         case 0:
-            return TimedWords(prefix: "\(name) starts on \(a.term.startText), after this use (", would: "wait until \(a.term.start) when \(a.id) starts")
+            return TimedWords(prefix: concat(name, " starts on ", a.term.startText, ", after this use ("),
+                              would: concat("wait until ", a.term.start.description, " when ", a.id, " starts"))
         case 1:
-            return TimedWords(prefix: "\(name) ended on \(a.term.endText), before this use (", would: "a renewal of \(a.id) (it ended on \(a.term.endText))")
+            let end = a.term.endText
+            return TimedWords(prefix: concat(name, " ended on ", end, ", before this use ("), would: concat("a renewal of ", a.id, " (it ended on ", end, ")"))
         default:
-            return TimedWords(prefix: "subscription \(a.id) was signed on \(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description), after this use (",
-                              would: "a subscription concluded before the use (\(a.id) was signed \(a.signedAt))")
+            return TimedWords(prefix: concat("subscription ", a.id, " was signed on ", a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description,
+                                             ", after this use ("),
+                              would: concat("a subscription concluded before the use (", a.id, " was signed ", a.signedAt.description, ")"))
         }
     }
 
@@ -872,7 +885,7 @@ public struct NewsDecider: Sendable {
     func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeTerms,
                  noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
         let a = p.agreement
-        let name = p.name
+        var name: String { p.name }  // made where a sentence needs it (a grant's pieces come from the memo)
         if o.kindNotAccepted {
             let how = describeLifters(notice, r)
             return Explanation(reasons: [Reason(code: "agreement_kind_not_accepted", agreement: a.id,
@@ -919,8 +932,32 @@ public struct NewsDecider: Sendable {
                                would: [concat("a grant in ", a.id, " covering ", r.asset.kind.rawValue, " on ", r.channel.rawValue, " in ", r.territory)])
         }
         let grant = a.grants[g]
-        let gname = p.grantName(g)
-        let inID = concat(" in ", a.id)
+        // The part of a sentence before the request's value, from the memo when it was made before
+        // (0xF: the agreement's ` in C-…`); made here, as preparation used to, when it was not.
+        func piece(_ d: Int) -> String {
+            let key = p.serial << 20 | UInt64(min(g, 0xFFFF)) << 4 | UInt64(d)
+            if g < 0xFFFF, let hit = memo?.pieces[key] { return hit }
+            let made: String
+            switch d {
+            case 0xF: made = concat(" in ", a.id)
+            default:
+                let gname = p.grantName(g, name: name)
+                switch GrantDimension.at(d) {
+                case .asset: made = concat(gname, " grants ", grant.assets.listText, " only, not ")
+                case .action: made = concat(gname, " grants ", grant.actions.joined(separator: ", "), " only, which does not include ")
+                case .extent: made = concat(gname, " grants ", grant.extent.map(\.rawValue).joined(separator: ", "), " use only, not ")
+                case .channel: made = concat(gname, " grants ", grant.channels.listText, " only, not ")
+                case .territory:
+                    var t = grant.territories.include.joined(separator: ", ")
+                    if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
+                    made = concat(gname, " grants ", t, " only, not ")
+                default: made = gname
+                }
+            }
+            if g < 0xFFFF { memo?.remember(piece: key, made) }
+            return made
+        }
+        let inID = piece(0xF)
         var reasons: [Reason] = []
         var would: [String] = []
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the notice.
@@ -930,39 +967,41 @@ public struct NewsDecider: Sendable {
             switch GrantDimension.at(i) {
             case .asset:
                 reasons.append(Reason(code: "asset_not_granted", agreement: a.id,
-                                      message: concat(gname, " grants ", grant.assets.listText, " only, not ", r.asset.kind.rawValue), quote: clause, quoteFrom: from))
+                                      message: concat(piece(i), r.asset.kind.rawValue), quote: clause, quoteFrom: from))
                 would.append(concat("a grant covering ", r.asset.kind.rawValue, inID))
             case .action:
                 reasons.append(Reason(code: "action_not_granted", agreement: a.id,
-                                      message: concat(gname, " grants ", grant.actions.joined(separator: ", "), " only, which does not include ", r.action),
+                                      message: concat(piece(i), r.action),
                                       quote: clause, quoteFrom: from))
                 would.append(concat("a grant of ", r.action, " (or use)", inID))
             case .extent:
                 reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                      message: concat(gname, " grants ", grant.extent.map(\.rawValue).joined(separator: ", "), " use only, not ", r.extent.rawValue),
+                                      message: concat(piece(i), r.extent.rawValue),
                                       quote: clause, quoteFrom: from))
                 would.append(concat("a grant covering ", r.extent.rawValue, " use", inID))
             case .portion:
+                let gname = piece(i)  // the grant's name, from the memo
                 let max = Int(((grant.maxPortion ?? 0) * 100).rounded())
                 if let p = r.portion {
                     reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                          message: "\(gname) allows at most \(max)% of an asset, not \(Int((p * 100).rounded()))%", quote: clause, quoteFrom: from))
+                                          message: concat(gname, " allows at most ", String(max), "% of an asset, not ", String(Int((p * 100).rounded())), "%"),
+                                          quote: clause, quoteFrom: from))
                 } else {
                     reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                          message: "\(gname) allows at most \(max)% of an asset, and the request does not say how much (`portion`)", quote: clause, quoteFrom: from))
+                                          message: concat(gname, " allows at most ", String(max), "% of an asset, and the request does not say how much (`portion`)"),
+                                          quote: clause, quoteFrom: from))
                 }
-                would.append("using at most \(max)% of the asset (\(a.id))")
+                would.append(concat("using at most ", String(max), "% of the asset (", a.id, ")"))
             case .channel:
                 reasons.append(Reason(code: "channel_not_granted", agreement: a.id,
-                                      message: concat(gname, " grants ", grant.channels.listText, " only, not ", r.channel.rawValue), quote: clause, quoteFrom: from))
+                                      message: concat(piece(i), r.channel.rawValue), quote: clause, quoteFrom: from))
                 would.append(concat("a grant covering ", r.channel.rawValue, inID))
             case .territory:
-                var t = grant.territories.include.joined(separator: ", ")
-                if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
                 reasons.append(Reason(code: "territory_not_granted", agreement: a.id,
-                                      message: concat(gname, " grants ", t, " only, not ", r.territory), quote: clause, quoteFrom: from))
+                                      message: concat(piece(i), r.territory), quote: clause, quoteFrom: from))
                 would.append(concat("a grant covering ", r.territory, inID))
             case .embargo:
+                let gname = piece(i)  // the grant's name, from the memo
                 let e = grant.embargo ?? ISODuration()
                 if let pub = r.asset.publishedAt {
                     let until = e.added(to: pub)
@@ -975,6 +1014,7 @@ public struct NewsDecider: Sendable {
                     would.append("the asset's publication time (`asset.publishedAt`) to check the \(e) embargo of \(a.id)")
                 }
             case .quota:
+                let gname = piece(i)  // the grant's name, from the memo
                 if let q = grant.quota {
                     let w = q.per.window(containing: r.at, term: a.term)
                     let used = usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end)
@@ -994,13 +1034,23 @@ extension String {
     fileprivate func replacingHyphens() -> String { String(map { $0 == "-" ? " " : $0 }) }
 }
 
-/// Joins strings into one allocated once (the explanation hot path: a precomputed piece plus the request's value).
-@inline(__always)
+/// Joins strings into one, allocated once and filled by copying each part's UTF-8 bytes.
+///
+/// The explanation path words sentences on demand (a denial's words are not kept in a prepared
+/// agreement; the memo keeps them): `String.append` cost ~330 instructions a part and interpolation
+/// more, so an explanation cost ~3× its precomputed pieces; a byte copy per part is a few dozen.
 func concat(_ parts: String...) -> String {
     var n = 0
     for p in parts { n += p.utf8.count }
-    var out = ""
-    out.reserveCapacity(n)
-    for p in parts { out += p }
-    return out
+    return String(unsafeUninitializedCapacity: n) { buf in
+        var k = 0
+        for var p in parts {
+            p.withUTF8 { src in
+                guard let base = src.baseAddress, let dst = buf.baseAddress else { return }
+                (dst + k).update(from: base, count: src.count)
+                k += src.count
+            }
+        }
+        return k
+    }
 }

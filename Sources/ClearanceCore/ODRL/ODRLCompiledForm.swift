@@ -69,6 +69,7 @@ struct ConstraintRecord {
         static let unknown: UInt8 = 15
         static let and: UInt8 = 16, andSequence: UInt8 = 17, or: UInt8 = 18, xone: UInt8 = 19
 
+        /// The code of a comparison or set operator (`unknown` for an extension operator).
         static func of(_ op: ODRLVocabulary.Operator?) -> UInt8 {
             guard let op else { return unknown }
             switch op {
@@ -87,6 +88,7 @@ struct ConstraintRecord {
             }
         }
 
+        /// The code of a logical operator.
         static func of(_ op: ODRLVocabulary.LogicalOperator) -> UInt8 {
             switch op {
             case .and: return and
@@ -96,6 +98,7 @@ struct ConstraintRecord {
             }
         }
 
+        /// The logical operator of a logical record's code (for sentences).
         static func logical(_ code: UInt8) -> ODRLVocabulary.LogicalOperator {
             switch code {
             case andSequence: return .andSequence
@@ -108,6 +111,7 @@ struct ConstraintRecord {
 
     static let time: UInt8 = 0, duration: UInt8 = 1, numberDomain: UInt8 = 2, bool: UInt8 = 3, text: UInt8 = 4
 
+    /// The code of a value domain (the record's `domain`).
     static func domainCode(_ d: ValueDomain) -> UInt8 {
         switch d {
         case .time: return time
@@ -193,6 +197,8 @@ final class SetCore: @unchecked Sendable {
     /// Each rule record's ref (uid or JSON pointer): a duty's state is looked up by it.
     let ruleRefs: [String]
 
+    /// Takes the compiler's output: copies the records into buffers this set owns and points the
+    /// records with ids of their own into `localIDs`.
     init(_ form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms) {
         self.compiled = form.policies
         self.actions = form.table
@@ -240,6 +246,7 @@ final class SetCore: @unchecked Sendable {
     @inline(__always)
     func textID(_ s: String) -> Int32 { terms.texts[s] ?? localTexts[s] ?? -1 }
 
+    /// A context value lowered against this set (its text id in the shared terms or the set's own).
     func lowerValue(_ v: ODRLValue) -> ODRLInputValue {
         switch v {
         case .text(let s): return ODRLInputValue(v, textID: textID(ODRLVocabulary.expand(s)))

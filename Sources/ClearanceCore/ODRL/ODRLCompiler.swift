@@ -73,6 +73,7 @@ struct Compiler {
         return form
     }
 
+    /// Compiles one policy (its top-level rules into the records from `flat` on) and returns its words.
     mutating func policy(_ p: ODRLPolicy, index: Int, flat: Int) -> CompiledPolicy {
         prefixes = Compiler.prefixes(of: p.extensions["@context"])
         lists.removeAll()  // compiled literals depend on the policy's prefixes
@@ -157,6 +158,7 @@ struct Compiler {
         return range
     }
 
+    /// Compiles one asset or party into a new entity record (and its words); returns its index.
     mutating func entity(_ e: ODRLEntity) -> Int32 {
         let expanded = e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 }
         // Member checks compare ids: an entity's names are interned like right operand texts.

@@ -68,6 +68,7 @@ struct SubjectView {
     let collections: UnsafeBufferPointer<Int32>
     let localResolved: Bool
 
+    /// The plain-data view of `s`, its collection ids borrowed as `collections`.
     init(_ s: ODRLSubject, _ collections: UnsafeBufferPointer<Int32>) {
         present = s.iri != nil
         selfID = s.selfID
@@ -283,6 +284,7 @@ struct Checks {
     }
 
     @inline(__always)
+    /// The conjunction of an entity's refinements (satisfied when it has none).
     func entityRefinements(_ e: Int32, rule: Int32) -> Truth {
         let rec = entities + Int(e)
         return rec.pointee.refineCount == 0 ? .satisfied : rangeTruth(rec.pointee.refine, rec.pointee.refineCount, rule: rule)
@@ -350,6 +352,7 @@ struct Checks {
         return answer
     }
 
+    /// ``member(target:_:memo:)`` by string: the request's IRI and collections against the entity's names.
     @inline(never)
     func memberByName(target: Bool, _ e: Int32) -> Bool {
         // Read in place through the pointers (a copy of the subject or of the words would retain

@@ -105,7 +105,7 @@ enum InProcess {
         // The byte scanner on all cores (what `check --agreements` does); the strict path for anything it declines.
         if let list = AgreementFile.scanAll(bytes) { return list }
         let json: JSONValue
-        do { json = try JSONParser.parse(bytes) } catch let e as Diagnostic { throw BenchError("`\(path)`: \(e.message)") } catch { throw BenchError("\(error)") }
+        do { json = try JSONParser.parse(bytes) } catch { throw BenchError("`\(path)`: \(error.message)") }
         let (list, diags) = Agreement.parseList(json)
         let errors = diags.filter { $0.severity == .error }
         if !errors.isEmpty { throw BenchError("`\(path)`: \(errors.prefix(3).map(\.message).joined(separator: "; "))") }

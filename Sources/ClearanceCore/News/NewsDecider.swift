@@ -549,13 +549,23 @@ struct AgreementOutcome {
     func fails(_ d: GrantDimension) -> Bool { failing & (1 << UInt16(d.caseIndex)) != 0 }
 }
 
+/// A notice held by one reference (see ``NewsDecider/noticeBox``).
+final class NoticeBox: Sendable {
+    let terms: NoticeTerms
+    init(_ terms: NoticeTerms) { self.terms = terms }
+}
+
 /// Decides republication requests: the notice layer, the agreement layer, restrictions over grants (DESIGN.md v1).
 ///
 /// Pure: the time is the request's `at`, the agreements are those in force as given, usage comes
 /// from a ``UsageCounter``. Every agreement is an ODRL Agreement evaluated by the ODRL engine; the
 /// engine's rule traces are turned into the news reasons (`asset_not_granted`, `quota_exceeded`...).
 public struct NewsDecider: Sendable {
-    public let notice: NoticeTerms?
+    /// The source's notice, behind one reference: `NoticeTerms` has a dozen reference-counted
+    /// fields, and binding it in `decide` (and passing it on) retained and released each of them
+    /// about four times per decision (~1,100 instructions).
+    let noticeBox: NoticeBox?
+    public var notice: NoticeTerms? { noticeBox?.terms }
     public let agreements: [PreparedAgreement]
     let table: TerritoryTable
     /// Subscriber id -> positions in `agreements` (in order), when there are enough agreements for
@@ -564,7 +574,7 @@ public struct NewsDecider: Sendable {
 
     /// A decider for one source's notice (nil: no policy) and a set of agreements (any subscribers).
     public init(notice: NoticeTerms?, agreements: [PreparedAgreement], territories: TerritoryTable = .builtin) {
-        self.notice = notice
+        self.noticeBox = notice.map(NoticeBox.init)
         self.agreements = agreements
         self.table = territories
         if agreements.count > 8 {
@@ -600,22 +610,22 @@ public struct NewsDecider: Sendable {
     /// Decides one request. `usage` supplies the uses already recorded, for quotas.
     public func decide(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage(), memo: DecisionMemo? = nil) -> NewsDecision {
         var d = NewsDecision(id: r.id, verdict: .deny, source: r.source, subscriber: r.subscriber)
-        guard let notice, notice.source == r.source else {
+        guard let box = noticeBox, box.terms.source == r.source else {
             d.reasons = [Reason(code: "no_policy", message: "there is no policy for source `\(r.source)`, so nothing is permitted")]
             d.wouldPermitIf = ["a policy for `\(r.source)` in the policies folder (`Policies/\(r.source).json`)"]
             return d
         }
         // The notice's prohibitions that concern the request, as the first one and what lifts them
         // (bits; the list itself is only made for the sentences that name the lifters).
-        let concern = notice.concern(r)
-        let noticeQuote = concern.first >= 0 ? notice.prohibitions[concern.first].quote : (notice.prohibitions.first?.quote ?? notice.noticeText)
-        let state = notice.state(for: r.asset.kind)
+        let concern = box.terms.concern(r)
+        let noticeQuote = concern.first >= 0 ? box.terms.prohibitions[concern.first].quote : (box.terms.prohibitions.first?.quote ?? box.terms.noticeText)
+        let state = box.terms.state(for: r.asset.kind)
         let mine = agreements(for: r)
         // The request lowered once for every engine pass below. The prepared agreements have no
         // assignee (see `odrlModel(forPreparation:)`): the subscriber's IRI is only for the notice's permissions.
-        var input = mine.isEmpty && notice.permissionSet == nil ? ODRLInput(terms: NewsEngine.terms)
-            : NewsEngine.input(for: r, target: notice.targets[r.asset.kind.index],
-                               assigneeIRI: notice.permissionSet == nil ? "" : NewsODRL.subscriberIRI(r.subscriber))
+        var input = mine.isEmpty && box.terms.permissionSet == nil ? ODRLInput(terms: NewsEngine.terms)
+            : NewsEngine.input(for: r, target: box.terms.targets[r.asset.kind.index],
+                               assigneeIRI: box.terms.permissionSet == nil ? "" : NewsODRL.subscriberIRI(r.subscriber))
         var results: [ODRLRuleResult] = []
 
         // 1. Agreements, in the order given. Outcomes are kept for the denial only when there is one.
@@ -625,7 +635,7 @@ public struct NewsDecider: Sendable {
             if let g = o.permittedGrant {
                 d.verdict = .permit
                 d.permittedBy = .agreement(id: p.agreement.id, grant: g)
-                let permit = permitFor(p, grant: g, concern: concern, noticeQuote: noticeQuote, obligations: notice.obligations, memo: memo)
+                let permit = permitFor(p, grant: g, concern: concern, noticeQuote: noticeQuote, obligations: box.terms.obligations, memo: memo)
                 d.reasons = [permit.reason]
                 d.duties = permit.duties
                 return d
@@ -636,20 +646,20 @@ public struct NewsDecider: Sendable {
 
         // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
         var publicReasons: [Reason] = []
-        if let set = notice.permissionSet {
+        if let set = box.terms.permissionSet {
             input.clearRuleValues()
             set.ruleResults(input, state: state, into: &results)
             // The set holds the public permissions alone, in order: rule i is permission i.
             if let i = results.firstIndex(where: { $0.active }),
-               let perm = notice.permissions.first(where: { $0.ruleID == notice.permissions[i].ruleID }) {
+               let perm = box.terms.permissions.first(where: { $0.ruleID == box.terms.permissions[i].ruleID }) {
                 d.verdict = .permit
                 d.permittedBy = .notice(permission: perm.index)
                 d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
-                d.duties = NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + notice.obligations.map { DecisionDuty(duty: $0) })
+                d.duties = NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + box.terms.obligations.map { DecisionDuty(duty: $0) })
                 return d
             }
             for (i, res) in results.enumerated() where res.matches && !res.active {
-                if let perm = notice.permissions.first(where: { $0.ruleID == notice.permissions[i].ruleID }) {
+                if let perm = box.terms.permissions.first(where: { $0.ruleID == box.terms.permissions[i].ruleID }) {
                     // The trace's last sentence for a matching rule not in force.
                     publicReasons.append(Reason(code: "public_permission_not_met",
                                                 message: "the notice's public permission to \(perm.summary) does not cover this use: not in force for this request",
@@ -660,7 +670,7 @@ public struct NewsDecider: Sendable {
 
         // 3. Deny: say why, per agreement, and what would permit.
         if mine.isEmpty {
-            let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(notice, r)
+            let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r)
             let what = concern.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
             d.reasons.append(Reason(code: "no_agreement",
                                     message: "\(r.subscriber) has no agreement with \(r.source), and \(what)",
@@ -668,7 +678,7 @@ public struct NewsDecider: Sendable {
             d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
         }
         for (p, o) in zip(mine, outcomes) {
-            let e = explanation(p, o, r, notice: notice, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
+            let e = explanation(p, o, r, notice: box, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
             if d.reasons.isEmpty { d.reasons = e.reasons } else { d.reasons += e.reasons }
             if d.wouldPermitIf.isEmpty && e.would.count == 1 {
                 d.wouldPermitIf = e.would  // one remedy: nothing to compare, no new array
@@ -700,9 +710,9 @@ public struct NewsDecider: Sendable {
     }
 
     /// The kinds of agreement that lift the prohibitions concerning `r`, in words (`a contract or a license`).
-    func describeLifters(_ notice: NoticeTerms, _ r: RepublicationRequest) -> String {
+    func describeLifters(_ notice: NoticeBox, _ r: RepublicationRequest) -> String {
         var names: [String] = []
-        for p in notice.concerned(r) {
+        for p in notice.terms.concerned(r) {
             for l in p.liftedBy {
                 let n = (l == "subscription" && p.prior) ? "a prior subscription" : "a \(l.replacingHyphens())"
                 if !names.contains(n) { names.append(n) }
@@ -861,7 +871,7 @@ public struct NewsDecider: Sendable {
     }
 
     /// ``explain(_:_:_:notice:concern:noticeQuote:usage:memo:)``, remembered in `memo` when it does not depend on the time.
-    func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeTerms,
+    func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeBox,
                      concern: NoticeTerms.Concern, noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
         guard let memo, let key = NewsDecider.memoKey(p, o, r, concern: concern) else {
             return explain(p, o, r, notice: notice, noticeQuote: noticeQuote, usage: usage, memo: memo)
@@ -882,7 +892,7 @@ public struct NewsDecider: Sendable {
 
     /// The reasons and remedies of a denial by one agreement, worded on demand from the agreement
     /// (nothing is worded at preparation; the memo keeps what was made).
-    func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeTerms,
+    func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeBox,
                  noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
         let a = p.agreement
         var name: String { p.name }  // made where a sentence needs it (a grant's pieces come from the memo)

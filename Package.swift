@@ -34,12 +34,17 @@ let package = Package(
         ),
         // Fixed-arity C wrappers for variadic SQLite calls (sqlite3_db_config); used by ClearanceStore only.
         .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
-        // SHA-256 block compression with the x86 SHA extensions (the hash chains); used by ClearanceStore only.
-        .target(name: "CSHA256"),
+        // OpenSSL's libcrypto SHA-256 (the hash chains, policy revisions); used by ClearanceStore only.
+        // `.ci/run` installs libssl-dev.
+        .systemLibrary(
+            name: "CCryptoSHA",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
         .target(
             name: "ClearanceStore",
             dependencies: [
-                "ClearanceCore", "CSQLiteConfig", "CSHA256", .product(name: "GRDB", package: "GRDB.swift"),
+                "ClearanceCore", "CSQLiteConfig", "CCryptoSHA", .product(name: "GRDB", package: "GRDB.swift"),
                 // The raw SQLite C API, for the import insert loops (binding without GRDB's generic arguments):
                 // usage events (Ledger) and agreements (RawInsert.swift).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

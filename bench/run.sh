@@ -18,7 +18,8 @@
 # decision, and decisions are compared request by request on that subset.
 # What runs on a sample, to stay under 5 minutes at the defaults (issue 7): in-process percentiles on the
 # first --inprocess-limit requests (200,000), the batch with the decision log on the first --log-sample
-# (100,000; appending a million hash-chained rows alone takes minutes), Cedar on --cedar-sample. Everything
+# (100,000; appending a million hash-chained rows alone takes minutes), Cedar on --cedar-sample, the strict
+# reader and tree writer that `clearance-bench io` compares against on the first 20,000 lines. Everything
 # else (import, check --batch 3 times, --agreements once, audit once) runs on the whole workload.
 # A full-size run (the defaults) writes bench/RESULTS.md and bench/README-section.md; a scaled-down one
 # writes them only with --publish. Everything else goes to .build-bench/ (ignored by git).

@@ -118,6 +118,25 @@ public enum AgreementFile {
         return out
     }
 
+    /// Every agreement of a JSON array read by the byte scanner on all cores, or nil when any element is
+    /// declined (anything unusual, any error or warning) or two share an id: the caller then reads the file
+    /// with the strict parsers, which report exactly what they always did. `check --agreements FILE` uses it.
+    public static func scanAll(_ bytes: [UInt8]) -> [Agreement]? {
+        guard let ranges = topLevelElements(bytes), !ranges.isEmpty else { return nil }
+        let shared = UnsafeSendable(bytes)
+        let scanned: [Agreement?] = Parallel.map(ranges, minimumChunk: 64, state: { AgreementScanner() }) { scanner, r in
+            shared.value.withUnsafeBufferPointer { scanner.scan(UnsafeBufferPointer(rebasing: $0[r])) }
+        }
+        var out: [Agreement] = []
+        out.reserveCapacity(scanned.count)
+        var ids = Set<String>()
+        for a in scanned {
+            guard let a, ids.insert(a.id).inserted else { return nil }
+            out.append(a)
+        }
+        return out
+    }
+
     /// The byte ranges of the elements of a top-level JSON array, or nil when the text is not
     /// simply one array (then the one-pass parser reports what is wrong, with its position).
     static func topLevelElements(_ b: [UInt8]) -> [Range<Int>]? {

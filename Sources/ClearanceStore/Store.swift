@@ -86,6 +86,12 @@ public final class Store: @unchecked Sendable {
     /// `clearance_disable_memstatus`): nothing reads them, and counting takes a global lock per allocation.
     static let memoryStatisticsOff: Int32 = clearance_disable_memstatus()
 
+    /// Frees what SQLite caches for this connection (its page cache: up to `cache_size`, 32 MB), e.g.
+    /// after a batch has loaded every agreement and will only read the usage ledger. Best effort.
+    public func releaseMemory() {
+        _ = try? read { tx in try tx.db.execute(sql: "PRAGMA shrink_memory") }
+    }
+
     /// The `-wal` size above which opening the store checkpoints it and truncates it to 0 bytes.
     ///
     /// Without checkpoint-on-close, a process that opens the database first rebuilds SQLite's WAL index

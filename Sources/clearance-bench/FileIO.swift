@@ -45,6 +45,25 @@ enum FileIO {
         return out
     }
 
+    /// Reads the start of a file holding at least its first `lines` lines (in 1 MiB pieces; the whole
+    /// file when it has fewer lines).
+    static func readPrefix(_ path: String, lines: Int) throws(BenchError) -> [UInt8] {
+        guard let f = fopen(path, "rb") else { throw BenchError("cannot read `\(path)`: \(String(cString: strerror(errno)))") }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var seen = 0
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        while seen < lines {
+            let n = buf.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+            if n > 0 {
+                out.append(contentsOf: buf[0..<n])
+                for b in buf[0..<n] where b == 0x0A { seen += 1 }
+            }
+            if n < buf.count { break }
+        }
+        return out
+    }
+
     /// Reads a whole file as UTF-8 text.
     static func read(_ path: String) throws(BenchError) -> String { String(decoding: try readBytes(path), as: UTF8.self) }
 

@@ -1,4 +1,5 @@
 import ClearanceCore
+import ClearanceStore
 
 /// In-process measurement of the news decider: ns per decision (p50, p99) with everything loaded up front.
 ///
@@ -100,8 +101,11 @@ enum InProcess {
     }
 
     static func loadAgreements(_ path: String) throws(BenchError) -> [Agreement] {
+        let bytes = try FileIO.readBytes(path)
+        // The byte scanner on all cores (what `check --agreements` does); the strict path for anything it declines.
+        if let list = AgreementFile.scanAll(bytes) { return list }
         let json: JSONValue
-        do { json = try JSONParser.parse(try FileIO.readBytes(path)) } catch let e as Diagnostic { throw BenchError("`\(path)`: \(e.message)") } catch { throw BenchError("\(error)") }
+        do { json = try JSONParser.parse(bytes) } catch { throw BenchError("`\(path)`: \(error.message)") }
         let (list, diags) = Agreement.parseList(json)
         let errors = diags.filter { $0.severity == .error }
         if !errors.isEmpty { throw BenchError("`\(path)`: \(errors.prefix(3).map(\.message).joined(separator: "; "))") }
@@ -113,11 +117,20 @@ enum InProcess {
         var out: [RepublicationRequest] = []
         var start = 0
         var lineNo = 0
+        // Lines read by the byte scanner (as `check --batch` reads them; it returns what the strict path
+        // would, tested), the strict path for any line it declines: 200,000 lines took 6.7 s strictly.
+        var scanner = RequestScanner()
         while start < bytes.count && out.count < limit {
             var end = start
             while end < bytes.count && bytes[end] != 0x0A { end += 1 }
             lineNo += 1
             if end > start {
+                let range = start..<end
+                if let r = bytes.withUnsafeBufferPointer({ scanner.scan(UnsafeBufferPointer(rebasing: $0[range]), now: nil) }) {
+                    out.append(r)
+                    start = end + 1
+                    continue
+                }
                 let line = Array(bytes[start..<end])
                 let value: JSONValue
                 do { value = try JSONParser.parse(line) } catch { throw BenchError("`\(path)` line \(lineNo): \(error.message)") }

@@ -73,18 +73,18 @@ import Testing
         #expect(r.status == 66)
     }
 
-    @Test func hugeFileIsRefusedQuickly() throws {
+    /// A file over the size limit is refused with its own code (that it is refused before being read is
+    /// `InputTests.refusesHugeInputBeforeReadingIt`; no wall-clock bound here, the machines are shared).
+    @Test func hugeFileIsRefused() throws {
         let file = try CLI.tempDir().appendingPathComponent("big.txt")
         #expect(FileManager.default.createFile(atPath: file.path, contents: nil))
         let h = try FileHandle(forWritingTo: file)
         let chunk = Data(String(repeating: "All rights reserved. ", count: 50_000).utf8)
         for _ in 0..<50 { h.write(chunk) }
         try h.close()
-        let start = Date()
         let r = try CLI.run(["notice", "read", file.path])
         #expect(r.status == 65)
         #expect(r.stderr.contains("notice.too_large"))
-        #expect(Date().timeIntervalSince(start) < 20)
     }
 
     @Test func badFormatIs64() throws {

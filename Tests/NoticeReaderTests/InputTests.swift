@@ -77,20 +77,18 @@ import Testing
         #expect(code(bytes) == "notice.binary")
     }
 
-    /// A 10 MB page reads in linear time: doubling the page must not quadruple the time.
-    @Test func largePageIsLinear() {
+    /// A notice buried in a long page is found the same way whatever the page's length (how the time
+    /// grows with the page is measured by `clearance-bench notice`, never asserted here).
+    @Test func longPageReadsTheSameAtAnyLength() {
         let para = "قالت منظمة اليونيسف إن أكثر من 640 ألف طفل في شمال دارفور معرضون لخطر العنف والأمراض وسوء التغذية في ظل تفشي الكوليرا.\n"
         let notice = "تنبيه: وكالة إيلكا الإخبارية تمتلك جميع حقوق نشر الأخبار والصور، ولن يمكن استخدامها كليا أو جزئياً دون عقد مبرم مع الوكالة أو اشتراك مسبق.\n"
-        func time(_ n: Int) -> (Double, NoticeReading) {
-            let page = String(repeating: para, count: n) + notice + String(repeating: para, count: n)
-            let start = Date()
-            let r = Fixture.reader.read(page)
-            return (Date().timeIntervalSince(start), r)
+        func read(_ n: Int) -> NoticeReading {
+            Fixture.reader.read(String(repeating: para, count: n) + notice + String(repeating: para, count: n))
         }
-        let (t1, r1) = time(300)
-        let (t2, r2) = time(1_200)
-        #expect(r1.summary.permittedWith == ["contract", "subscription"])
-        #expect(r2.summary.prohibitedUses == ["whole", "partial"])
-        #expect(t2 < t1 * 8, "4x the page took \(t2 / t1)x the time")
+        let short = read(300), long = read(1_200)
+        #expect(short.summary.permittedWith == ["contract", "subscription"])
+        #expect(long.summary.prohibitedUses == ["whole", "partial"])
+        #expect(short.summary == long.summary)
+        #expect(short.notice == long.notice)
     }
 }

@@ -138,10 +138,15 @@ struct BatchPipeline {
     /// Decides lines `range` of a block (one worker's part).
     func decide(_ shared: UnsafeShared, range: Range<Int>, lineBase: Int, state: WorkerState) -> PartResult {
         var r = PartResult()
-        r.out.reserveCapacity(range.count * 400)
+        // A JSON decision is ~765 bytes on the default workload: room for that, so the buffer is not regrown.
+        r.out.reserveCapacity(range.count * 800)
         let backend = session.backend
         let counter = backend.makeCounter()
         let logging = backend.logsDecisions && !record
+        // The last source's notice, kept per worker: the notice cache takes a lock per lookup, and a batch's
+        // lines nearly all name the same source or two.
+        var lastSource = ""
+        var lastNotice: NoticeTerms??
         for k in range {
             let lineRange = shared.lines[k]
             let lineNo = lineBase + k + 1
@@ -166,8 +171,13 @@ struct BatchPipeline {
                     d = try session.decide(req)
                 } else {
                     let (agreements, refs) = try backend.inForce(req)
-                    let notice = try session.notices.notice(for: req.source)
-                    d = NewsDecider(notice: notice.notice, agreements: agreements).decide(req, usage: counter, memo: state.memo)
+                    let notice: NoticeTerms?
+                    if let l = lastNotice, lastSource == req.source { notice = l } else {
+                        notice = try session.notices.notice(for: req.source).notice
+                        lastSource = req.source
+                        lastNotice = .some(notice)
+                    }
+                    d = NewsDecider(notice: notice, agreements: agreements).decide(req, usage: counter, memo: state.memo)
                     if let e = counter.failure { throw e }
                     if logging { r.log.append(StoreBackend.entry(req, d, versions: refs, policyHash: nil)) }
                 }

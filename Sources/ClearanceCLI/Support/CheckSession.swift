@@ -155,6 +155,12 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
     convenience init(path: String, record: Bool) throws(DiagnosticError) {
         let bytes: [UInt8]
         do { bytes = try InputFile.readAll(path) } catch { throw DiagnosticError(error) }
+        // The byte scanner reads an ordinary file on all cores; anything it declines (or a repeated id) and
+        // every error goes through the strict parsers below, whose messages are unchanged.
+        if let list = AgreementFile.scanAll(bytes) {
+            try self.init(agreements: list, record: record)
+            return
+        }
         let json: JSONValue
         do { json = try JSONParser.parse(bytes) } catch {
             var e = error

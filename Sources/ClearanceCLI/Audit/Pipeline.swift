@@ -21,7 +21,9 @@ import Foundation
 final class BoundedQueue<Element>: @unchecked Sendable {
     // @unchecked: every access to `items`/`closed` is under `lock`.
     private let lock = NSCondition()
-    private var items: [Element] = []
+    /// Taken elements are set to nil at once: the array is compacted only every so often, and holding
+    /// the taken ones until then kept up to 64 batches alive (~230 MB of ledger drafts in `usage import`).
+    private var items: [Element?] = []
     private var head = 0
     private var closed = false
     let capacity: Int
@@ -47,6 +49,7 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         while head == items.count && !closed { lock.wait() }
         guard head < items.count else { return nil }
         let e = items[head]
+        items[head] = nil
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeSubrange(0..<head)

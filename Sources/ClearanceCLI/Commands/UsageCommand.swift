@@ -74,8 +74,11 @@ public struct UsageImportCommand: ParsableCommand {
                                      storedAgreements: stored,
                                      skipMalformed: skipMalformed)
         let result: UsageImportResult
+        // Batch N+1 is read and decided while the store inserts batch N (the two used to take turns).
+        let ahead = DecidingAhead(importer)
         do {
-            result = try store.importUsage { () throws -> [LedgerDraft]? in try importer.nextBatch() }
+            defer { ahead.finish() }
+            result = try store.importUsage { () throws -> [LedgerDraft]? in try ahead.next() }
         } catch {
             var ds = error.diagnostics
             if importer.malformedCount > 0 && !skipMalformed {
@@ -211,4 +214,54 @@ final class UsageImporter {
         if let e = deciders.lazy.compactMap(\.error).first { throw e }
         return out.compactMap { $0 }
     }
+}
+
+/// Runs ``UsageImporter/nextBatch()`` on a thread of its own, one batch ahead of the store's writer.
+///
+/// `usage import` used to read and decide a batch (on every core), then insert it (on one), then read
+/// the next: the cores idled while SQLite wrote. Now the next batch is decided while the current one
+/// is inserted. The order of batches and of the events in them is unchanged (one producer, a FIFO
+/// queue), and deciding needs nothing from the database (quota counts are the deciders' own), so
+/// the ledger is the same. ``finish()`` stops and joins the thread, after which the importer's
+/// counters may be read.
+final class DecidingAhead: @unchecked Sendable {
+    // @unchecked: the importer is used only by the thread until `finish()` has joined it.
+    private let queue = BoundedQueue<Result<[LedgerDraft]?, DiagnosticError>>(capacity: 2)
+    private let done = DispatchSemaphore(value: 0)
+    private var finished = false
+
+    init(_ importer: UsageImporter) {
+        let q = queue, d = done, box = UncheckedBox(importer)
+        let thread = Thread {
+            defer { d.signal() }
+            while true {
+                let r: Result<[LedgerDraft]?, DiagnosticError>
+                do throws(DiagnosticError) { r = .success(try box.value.nextBatch()) } catch { r = .failure(error) }
+                // A closed queue: the writer stopped (an error); stop too.
+                guard q.push(r) else { return }
+                switch r {
+                case .success(nil), .failure: q.close(); return
+                case .success: continue
+                }
+            }
+        }
+        thread.name = "clearance-decide-ahead"
+        thread.start()
+    }
+
+    /// The next batch (nil at the end), or the error the importer threw.
+    func next() throws(DiagnosticError) -> [LedgerDraft]? {
+        guard let r = queue.pop() else { return nil }
+        return try r.get()
+    }
+
+    /// Stops the thread (if it is still deciding) and waits for it to end.
+    func finish() {
+        guard !finished else { return }
+        finished = true
+        queue.close()
+        done.wait()
+    }
+
+    deinit { finish() }
 }

@@ -15,28 +15,45 @@ public enum JSONBytes {
     /// Appends UTF-8 text as a JSON string literal, escaped as ``appendString(_:to:)`` (the usage
     /// ledger escapes an event's stored JSON text, held as bytes, into the row's canonical text).
     public static func appendString(utf8 buf: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(0x22)
+        escape(buf, to: &out)
+    }
+
+    /// Appends UTF-8 text as a JSON string literal into a ``ByteWriter`` (same escapes).
+    public static func appendString(utf8 buf: UnsafeBufferPointer<UInt8>, to out: inout ByteWriter) {
+        escape(buf, to: &out)
+    }
+
+    /// Appends `s` as a JSON string literal into a ``ByteWriter`` (same escapes).
+    public static func appendString(_ s: String, to out: inout ByteWriter) {
+        var s = s
+        s.withUTF8 { escape($0, to: &out) }
+    }
+
+    /// The one escaper, over any byte sink: runs that need no escape are copied in one append.
+    @inline(__always)
+    static func escape<Sink: JSONByteSink>(_ buf: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
+        out.put(0x22)
         var i = 0
         var run = 0
         let n = buf.count
         @inline(__always) func flush(_ upTo: Int) {
-            if upTo > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[run..<upTo])) }
+            if upTo > run { out.put(UnsafeBufferPointer(rebasing: buf[run..<upTo])) }
         }
         while i < n {
             let c = buf[i]
             if c >= 0x20 && c != 0x22 && c != 0x5C && c != 0xE2 { i += 1; continue }
             switch c {
-            case 0x22: flush(i); out.append(0x5C); out.append(0x22)
-            case 0x5C: flush(i); out.append(0x5C); out.append(0x5C)
-            case 0x0A: flush(i); out.append(0x5C); out.append(0x6E)
-            case 0x0D: flush(i); out.append(0x5C); out.append(0x72)
-            case 0x09: flush(i); out.append(0x5C); out.append(0x74)
+            case 0x22: flush(i); out.put(0x5C); out.put(0x22)
+            case 0x5C: flush(i); out.put(0x5C); out.put(0x5C)
+            case 0x0A: flush(i); out.put(0x5C); out.put(0x6E)
+            case 0x0D: flush(i); out.put(0x5C); out.put(0x72)
+            case 0x09: flush(i); out.put(0x5C); out.put(0x74)
             case 0..<0x20:
                 flush(i)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
+                out.put(0x5C); out.put(0x75); out.put(0x30); out.put(0x30); out.put(hex[Int(c >> 4)]); out.put(hex[Int(c & 0xF)])
             case 0xE2 where i + 2 < n && buf[i + 1] == 0x80 && (buf[i + 2] == 0xA8 || buf[i + 2] == 0xA9):
                 flush(i)
-                out.append(contentsOf: [0x5C, 0x75, 0x32, 0x30, 0x32, buf[i + 2] == 0xA8 ? 0x38 : 0x39])
+                out.put(0x5C); out.put(0x75); out.put(0x32); out.put(0x30); out.put(0x32); out.put(buf[i + 2] == 0xA8 ? 0x38 : 0x39)
                 i += 3
                 run = i
                 continue
@@ -49,6 +66,81 @@ public enum JSONBytes {
             run = i
         }
         flush(n)
-        out.append(0x22)
+        out.put(0x22)
     }
+}
+
+/// Where ``JSONBytes`` writes: a byte array, or a ``ByteWriter``.
+public protocol JSONByteSink {
+    mutating func put(_ byte: UInt8)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: JSONByteSink where Element == UInt8 {
+    @inline(__always) public mutating func put(_ byte: UInt8) { append(byte) }
+    @inline(__always) public mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+}
+
+/// A growable byte buffer written through a raw pointer, for writers that append hundreds of small
+/// pieces per record (the usage import drafts each ledger row: ~250 pieces, each costing ~100-450
+/// instructions as an `[UInt8]` append with its capacity and uniqueness checks, ~5 here).
+///
+/// Owns its memory: call ``free()`` when done (it is a plain struct for speed; copies share the buffer).
+public struct ByteWriter: JSONByteSink {
+    public private(set) var base: UnsafeMutablePointer<UInt8>
+    public private(set) var count = 0
+    private var capacity: Int
+
+    /// A writer with room for `capacity` bytes (it grows as needed).
+    public init(capacity: Int) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    /// Releases the memory; the writer must not be used afterwards.
+    public func free() { base.deallocate() }
+
+    /// Forgets the bytes written, keeping the memory.
+    public mutating func removeAll() { count = 0 }
+
+    @inline(__always) mutating func ensure(_ k: Int) {
+        if count + k > capacity { grow(count + k) }
+    }
+
+    private mutating func grow(_ need: Int) {
+        var c = capacity * 2
+        while c < need { c *= 2 }
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        p.update(from: base, count: count)
+        base.deallocate()
+        base = p
+        capacity = c
+    }
+
+    @inline(__always) public mutating func put(_ byte: UInt8) {
+        ensure(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always) public mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let src = bytes.baseAddress, bytes.count > 0 else { return }
+        ensure(bytes.count)
+        (base + count).update(from: src, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// Appends a string's UTF-8 bytes as they are.
+    @inline(__always) public mutating func put(_ s: String) {
+        var s = s
+        s.withUTF8 { put($0) }
+    }
+
+    /// Appends a static string's bytes (keys, punctuation).
+    @inline(__always) public mutating func put(_ s: StaticString) {
+        put(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// The bytes written so far.
+    public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 }

@@ -500,14 +500,17 @@ extension Grant {
     }
 
     /// A short human summary: `text; use; whole, partial; web, print; TR, IQ`.
+    ///
+    /// Joined with `joinBytes`/`concat` (one allocation per join, bytes copied): a permit's first
+    /// use words it, and `joined(separator:)` over a long territory list was ~10,000 instructions a call.
     public var summary: String {
-        var parts = [assets.listText, actions.joined(separator: ", "), extent.map(\.rawValue).joined(separator: ", "),
-                     channels.listText, territories.include.joined(separator: ", ")]
-        if !territories.exclude.isEmpty { parts[4] += " except " + territories.exclude.joined(separator: ", ") }
-        if let maxPortion { parts.append("at most \(Int((maxPortion * 100).rounded()))%") }
-        if let embargo { parts.append("embargo \(embargo)") }
-        if let q = quota { parts.append("\(q.count) per \(q.per.rawValue)") }
-        return parts.joined(separator: "; ")
+        var parts = [assets.listText, joinBytes(actions, separator: ", "), joinBytes(extent.map(\.rawValue), separator: ", "),
+                     channels.listText, joinBytes(territories.include, separator: ", ")]
+        if !territories.exclude.isEmpty { parts[4] = concat(parts[4], " except ", joinBytes(territories.exclude, separator: ", ")) }
+        if let maxPortion { parts.append(concat("at most ", String(Int((maxPortion * 100).rounded())), "%")) }
+        if let embargo { parts.append(concat("embargo ", embargo.description)) }
+        if let q = quota { parts.append(concat(String(q.count), " per ", q.per.rawValue)) }
+        return joinBytes(parts, separator: "; ")
     }
 }
 

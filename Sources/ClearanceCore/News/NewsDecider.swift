@@ -115,23 +115,36 @@ public enum NewsEngine {
     /// The request lowered with ``terms``: the same values as ``context(for:)``, without building strings
     /// (territory, channel and extent values are looked up in tables made once).
     static func input(for r: RepublicationRequest, target: ODRLSubject, assigneeIRI: String) -> ODRLInput {
+        var input = ODRLInput(terms: terms)
+        lower(r, into: &input, target: target, assigneeIRI: assigneeIRI)
+        return input
+    }
+
+    /// Lowers `r` into `input` in place (an input made with ``terms``, possibly holding an earlier
+    /// request): every slot, the action and the subjects are overwritten and rule-scoped values dropped.
+    ///
+    /// Why in place: building a fresh `ODRLInput` per request allocated and freed its value and
+    /// fast-value arrays (plus the literal array they were made from) per decision, ~3,700–4,000
+    /// instructions with the destroy (bench/PROFILE.md, news 10:05Z); the decider keeps one input
+    /// per ``DecisionMemo`` (one per thread) and overwrites it, so the arrays are reused.
+    static func lower(_ r: RepublicationRequest, into input: inout ODRLInput, target: ODRLSubject, assigneeIRI: String) {
         let notText = ODRLInputValue.notText
         let percentage: ODRLInputValue? = r.extent == .whole ? wholePercentage
             : r.portion.map { ODRLInputValue(.number($0 * 100), textID: notText) }
         let delay: ODRLInputValue? = r.asset.publishedAt.map {
             ODRLInputValue(.duration(Double(r.at.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000), textID: notText)
         }
-        // One array in slot order (dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count).
-        var input = ODRLInput(terms: terms, values: [
-            ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: notText),
-            territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))),
-            channelValues[r.channel.index],
-            extentValues[r.extent == .whole ? 0 : 1],
-            percentage, delay, nil,
-        ])
+        // Slot order: dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count.
+        input.set(slot: dateTimeSlot, ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: notText))
+        input.set(slot: spatialSlot, territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))))
+        input.set(slot: channelSlot, channelValues[r.channel.index])
+        input.set(slot: extentSlot, extentValues[r.extent == .whole ? 0 : 1])
+        input.set(slot: percentageSlot, percentage)
+        input.set(slot: delaySlot, delay)
+        input.set(slot: countSlot, nil)
+        input.clearRuleValues()
         input.setAction(r.action)
         input.setSubjects(target: target, assignee: ODRLSubject(iri: assigneeIRI, selfID: -1, collectionIDs: [], collections: [], localResolved: false))
-        return input
     }
 
     /// The engine request for a news request (the asset stands for its kind; see ``NewsODRL``).
@@ -179,11 +192,27 @@ public final class DecisionMemo {
     /// ` in C-…`: what used to be made for every grant at preparation, made on first use instead.
     /// An explanation missed as a whole (its key holds request values) mostly finds its pieces here.
     var pieces: [UInt64: String] = [:]
+    /// The lowered request input the decider reuses from one decision to the next (this memo is
+    /// per thread): see ``NewsEngine/lower(_:into:target:assigneeIRI:)``. Nil until first kept.
+    private var input: ODRLInput?
+    /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
+    /// (``NewsDecider/describeLifters(_:_:concern:memo:)``): an explanation miss asked for them each time (~11k instructions).
+    var lifterWords: [UInt64: String] = [:]
     /// At most this many explanations are kept (the memo starts over when full).
     let capacity: Int
     public init(capacity: Int = 100_000) { self.capacity = capacity }
     /// Number of remembered shapes.
     public var count: Int { explanations.count + permits.count + inactive.count + pieces.count }
+
+    /// The kept input, moved out (nil when none is kept): the caller holds its only reference.
+    func takeInput() -> ODRLInput? {
+        var out: ODRLInput? = nil
+        swap(&out, &input)
+        return out
+    }
+
+    /// Keeps `input` for the next decision (the caller's copy ends with its scope, leaving this one unique).
+    func keep(_ new: ODRLInput) { input = new }
 
     /// Keeps an explanation; returns it.
     func remember(_ key: Key, _ value: Explanation) -> Explanation {
@@ -354,7 +383,7 @@ public struct PreparedAgreement: Sendable {
     static func permitReason(_ a: Agreement, grant g: Int, noticeQuote: String?) -> Reason {
         let grant = a.grants[g]
         return Reason(code: "granted", agreement: a.id,
-                      message: "\(a.kind.rawValue) \(a.id) grants \(grant.summary) (grant \(g + 1)), in force until \(a.term.endText)",
+                      message: concat(a.kind.rawValue, " ", a.id, " grants ", grant.summary, " (grant ", String(g + 1), "), in force until ", a.term.endText),
                       quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")
     }
 
@@ -623,9 +652,22 @@ public struct NewsDecider: Sendable {
         let mine = agreements(for: r)
         // The request lowered once for every engine pass below. The prepared agreements have no
         // assignee (see `odrlModel(forPreparation:)`): the subscriber's IRI is only for the notice's permissions.
-        var input = mine.isEmpty && box.terms.permissionSet == nil ? ODRLInput(terms: NewsEngine.terms)
-            : NewsEngine.input(for: r, target: box.terms.targets[r.asset.kind.index],
-                               assigneeIRI: box.terms.permissionSet == nil ? "" : NewsODRL.subscriberIRI(r.subscriber))
+        // With a memo, its input is taken out (so that this is its only reference and writes go in
+        // place: no copy on write), overwritten, and put back at the end (see `NewsEngine.lower`).
+        var input: ODRLInput
+        if mine.isEmpty && box.terms.permissionSet == nil {
+            input = ODRLInput(terms: NewsEngine.terms)
+        } else {
+            let target = box.terms.targets[r.asset.kind.index]
+            let assigneeIRI = box.terms.permissionSet == nil ? "" : NewsODRL.subscriberIRI(r.subscriber)
+            if let memo, let kept = memo.takeInput() {
+                input = kept
+                NewsEngine.lower(r, into: &input, target: target, assigneeIRI: assigneeIRI)
+            } else {
+                input = NewsEngine.input(for: r, target: target, assigneeIRI: assigneeIRI)
+            }
+        }
+        defer { memo?.keep(input) }
         var results: [ODRLRuleResult] = []
 
         // 1. Agreements, in the order given. Outcomes are kept for the denial only when there is one.
@@ -670,7 +712,7 @@ public struct NewsDecider: Sendable {
 
         // 3. Deny: say why, per agreement, and what would permit.
         if mine.isEmpty {
-            let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r)
+            let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: concern, memo: memo)
             let what = concern.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
             d.reasons.append(Reason(code: "no_agreement",
                                     message: "\(r.subscriber) has no agreement with \(r.source), and \(what)",
@@ -710,9 +752,33 @@ public struct NewsDecider: Sendable {
     }
 
     /// The kinds of agreement that lift the prohibitions concerning `r`, in words (`a contract or a license`).
-    func describeLifters(_ notice: NoticeBox, _ r: RepublicationRequest) -> String {
+    ///
+    /// The words depend only on which prohibitions concern the request (`concern.mask`, exact
+    /// unless it overflowed), so they are made once per mask and kept in `memo`; without a memo
+    /// the prohibitions are read from the mask's bits instead of filtering the notice again.
+    /// (An explanation miss asked for these words each time: ~11,000 instructions a call.)
+    func describeLifters(_ notice: NoticeBox, _ r: RepublicationRequest, concern: NoticeTerms.Concern, memo: DecisionMemo?) -> String {
+        if concern.overflow { return describeLifters(notice.terms.concerned(r)) }
+        if let hit = memo?.lifterWords[concern.mask] { return hit }
+        let prohibitions = notice.terms.prohibitions
+        var concerned: [NoticeTerms.Prohibition] = []
+        var bits = concern.mask
+        while bits != 0 {
+            concerned.append(prohibitions[bits.trailingZeroBitCount])
+            bits &= bits - 1
+        }
+        let made = describeLifters(concerned)
+        if let memo {
+            if memo.lifterWords.count >= memo.capacity { memo.lifterWords.removeAll(keepingCapacity: true) }
+            memo.lifterWords[concern.mask] = made
+        }
+        return made
+    }
+
+    /// The kinds of agreement that lift `concerned` (the notice's prohibitions concerning a request), in words.
+    func describeLifters(_ concerned: [NoticeTerms.Prohibition]) -> String {
         var names: [String] = []
-        for p in notice.terms.concerned(r) {
+        for p in concerned {
             for l in p.liftedBy {
                 let n = (l == "subscription" && p.prior) ? "a prior subscription" : "a \(l.replacingHyphens())"
                 if !names.contains(n) { names.append(n) }
@@ -874,10 +940,10 @@ public struct NewsDecider: Sendable {
     func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeBox,
                      concern: NoticeTerms.Concern, noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
         guard let memo, let key = NewsDecider.memoKey(p, o, r, concern: concern) else {
-            return explain(p, o, r, notice: notice, noticeQuote: noticeQuote, usage: usage, memo: memo)
+            return explain(p, o, r, notice: notice, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
         }
         if let hit = memo.explanation(key) { return hit }
-        return memo.remember(key, explain(p, o, r, notice: notice, noticeQuote: noticeQuote, usage: usage, memo: memo))
+        return memo.remember(key, explain(p, o, r, notice: notice, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo))
     }
 
     /// The words of an inactivity sentence of `p` (see ``PreparedAgreement/timedWords(_:)``), from the memo when there is one.
@@ -893,11 +959,11 @@ public struct NewsDecider: Sendable {
     /// The reasons and remedies of a denial by one agreement, worded on demand from the agreement
     /// (nothing is worded at preparation; the memo keeps what was made).
     func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeBox,
-                 noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
+                 concern: NoticeTerms.Concern, noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
         let a = p.agreement
         var name: String { p.name }  // made where a sentence needs it (a grant's pieces come from the memo)
         if o.kindNotAccepted {
-            let how = describeLifters(notice, r)
+            let how = describeLifters(notice, r, concern: concern, memo: memo)
             return Explanation(reasons: [Reason(code: "agreement_kind_not_accepted", agreement: a.id,
                                                 message: "\(name) is a \(a.kind.rawValue), but the notice lifts its prohibition only by \(how)", quote: noticeQuote, quoteFrom: "notice")],
                                would: ["\(how) with \(r.source)"])
@@ -1059,6 +1125,32 @@ func concat(_ parts: String...) -> String {
                 guard let base = src.baseAddress, let dst = buf.baseAddress else { return }
                 (dst + k).update(from: base, count: src.count)
                 k += src.count
+            }
+        }
+        return k
+    }
+}
+
+/// `parts.joined(separator:)`, allocated once and filled by copying bytes (as ``concat(_:)``):
+/// the standard join grows its result part by part, and a grant's territory list can have
+/// hundreds of codes (sentences of a permit's first use, `Grant.summary`).
+func joinBytes(_ parts: [String], separator: String) -> String {
+    if parts.count == 1 { return parts[0] }
+    var sep = separator
+    let sepCount = sep.utf8.count
+    var n = sepCount * max(parts.count - 1, 0)
+    for p in parts { n += p.utf8.count }
+    return String(unsafeUninitializedCapacity: n) { buf in
+        guard let dst = buf.baseAddress else { return 0 }
+        var k = 0
+        sep.withUTF8 { sepBytes in
+            for (i, var p) in parts.enumerated() {
+                if i > 0, let s = sepBytes.baseAddress { (dst + k).update(from: s, count: sepCount); k += sepCount }
+                p.withUTF8 { src in
+                    guard let base = src.baseAddress else { return }
+                    (dst + k).update(from: base, count: src.count)
+                    k += src.count
+                }
             }
         }
         return k

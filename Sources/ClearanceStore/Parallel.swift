@@ -5,28 +5,7 @@ import Foundation
 enum Parallel {
     /// `items.map(transform)` computed on all cores in contiguous chunks; results in input order.
     static func map<T: Sendable, R: Sendable>(_ items: [T], minimumChunk: Int = 256, _ transform: @Sendable (T) -> R) -> [R] {
-        let n = items.count
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        if n < minimumChunk * 2 || cores == 1 { return items.map(transform) }
-        let chunks = min(cores * 4, max(1, n / minimumChunk))
-        let out = UnsafeMutablePointer<R?>.allocate(capacity: n)
-        out.initialize(repeating: nil, count: n)
-        defer {
-            out.deinitialize(count: n)
-            out.deallocate()
-        }
-        let box = UnsafeSendable(out)
-        items.withUnsafeBufferPointer { buf in
-            let input = UnsafeSendable(buf)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = c * n / chunks, hi = (c + 1) * n / chunks
-                for i in lo..<hi { box.value[i] = transform(input.value[i]) }
-            }
-        }
-        var result: [R] = []
-        result.reserveCapacity(n)
-        for i in 0..<n { if let r = out[i] { result.append(r) } }
-        return result
+        map(items, minimumChunk: minimumChunk, state: { () }) { _, item in transform(item) }
     }
 }
 

@@ -71,11 +71,13 @@ let package = Package(
             dependencies: ["ClearanceCore"],
             resources: [.copy("Fixtures"), .copy("Data")]
         ),
-        .testTarget(name: "NoticeReaderTests", dependencies: ["NoticeReader", "ClearanceCore"]),
+        // Test data these two read by path from the source tree (not bundled resources).
+        .testTarget(name: "NoticeReaderTests", dependencies: ["NoticeReader", "ClearanceCore"], exclude: ["Data"]),
         .testTarget(name: "ClearanceStoreTests", dependencies: ["ClearanceStore", "ClearanceCore"]),
         .testTarget(
             name: "ClearanceCLITests",
-            dependencies: ["ClearanceCLI", "ClearanceCore", "ClearanceStore", "NoticeReader"]
+            dependencies: ["ClearanceCLI", "ClearanceCore", "ClearanceStore", "NoticeReader"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ClearanceHardeningTests",

@@ -165,47 +165,19 @@ public struct LedgerDraft: Sendable {
     /// Writes `event.json` compactly, as `FastJSON.string(event.json)` would (keys in the order the
     /// request's JSON form puts them), without building the tree.
     static func writeDocument(_ e: UsageEvent, to out: inout ByteWriter) {
-        let r = e.request
-        var first = true
-        func key(_ k: StaticString) {
-            if !first { out.put(0x2C) }
-            first = false
-            out.put(0x22)
-            out.put(k)
-            out.put(0x22)
-            out.put(0x3A)
+        // The request's own JSON (`RepublicationRequest.appendJSON`), reopened for the evidence fields.
+        e.request.appendJSON(to: &out)
+        out.removeLast()
+        if let url = e.url {
+            out.put(",\"url\":" as StaticString)
+            JSONBytes.appendString(url, to: &out)
         }
-        func str(_ k: StaticString, _ v: String) {
-            key(k)
-            JSONBytes.appendString(v, to: &out)
+        if let a = e.attribution {
+            out.put(",\"attribution\":" as StaticString)
+            JSONBytes.appendString(a, to: &out)
         }
-        out.put(0x7B)
-        if let id = r.id { str("id", id) }
-        str("subscriber", r.subscriber)
-        str("source", r.source)
-        key("asset")
-        first = true
-        out.put(0x7B)
-        str("id", r.asset.id)
-        str("kind", r.asset.kind.rawValue)
-        if let p = r.asset.publishedAt { str("publishedAt", p.description) }
-        out.put(0x7D)
-        key("use")
-        first = true
-        out.put(0x7B)
-        str("action", r.action)
-        str("extent", r.extent.rawValue)
-        if let p = r.portion { key("portion"); out.put(JSONValue.formatNumber(p)) }
-        out.put(0x7D)
-        first = false
-        str("channel", r.channel.rawValue)
-        str("territory", r.territory)
-        str("at", r.at.description)
-        if let url = e.url { str("url", url) }
-        if let a = e.attribution { str("attribution", a) }
         if let link = e.link {
-            key("link")
-            out.put(link ? ("true" as StaticString) : ("false" as StaticString))
+            out.put(link ? (",\"link\":true" as StaticString) : (",\"link\":false" as StaticString))
         }
         out.put(0x7D)
     }

@@ -103,6 +103,12 @@ public struct ByteWriter: JSONByteSink {
     /// Forgets the bytes written, keeping the memory.
     public mutating func removeAll() { count = 0 }
 
+    /// Forgets the last byte written (a writer that extends an object another writer closed).
+    public mutating func removeLast() {
+        precondition(count > 0, "ByteWriter.removeLast on an empty writer")
+        count -= 1
+    }
+
     @inline(__always) mutating func ensure(_ k: Int) {
         if count + k > capacity { grow(count + k) }
     }

@@ -102,49 +102,103 @@ public enum NewsEngine {
     }()
     static let dateTimeSlot = 0, spatialSlot = 1, channelSlot = 2, extentSlot = 3, percentageSlot = 4, delaySlot = 5, countSlot = 6
 
-    /// Lowered context values, computed once: territory code -> its IRI's value; channel and extent by index.
-    static let territoryValues: [String: ODRLInputValue] = {
-        var out: [String: ODRLInputValue] = [:]
-        for c in TerritoryTable.builtin.codes { out[c] = terms.value(.text(NewsODRL.territoryIRI(c))) }
-        return out
-    }()
-    static let channelValues: [ODRLInputValue] = Channel.allCases.map { terms.value(.text(NewsODRL.channelIRI($0))) }
-    static let extentValues: [ODRLInputValue] = Extent.allCases.map { terms.value(.text(NewsODRL.extentIRI($0))) }
-    static let wholePercentage = terms.value(.number(100))
+    /// Text ids (in ``terms``) of each channel and extent IRI, by index, and of each built-in
+    /// territory: a request's territory, channel and extent are lowered to these ids without a string.
+    static let channelIDs: [Int32] = Channel.allCases.map { terms.textID(NewsODRL.channelIRI($0)) ?? -1 }
+    static let extentIDs: [Int32] = Extent.allCases.map { terms.textID(NewsODRL.extentIRI($0)) ?? -1 }
+    static let territoryIDs = TerritoryIDs(TerritoryTable.builtin.codes.map { ($0, terms.textID(NewsODRL.territoryIRI($0)) ?? -1) })
 
-    /// The request lowered with ``terms``: the same values as ``context(for:)``, without building strings
-    /// (territory, channel and extent values are looked up in tables made once).
-    static func input(for r: RepublicationRequest, target: ODRLSubject, assigneeIRI: String) -> ODRLInput {
-        var input = ODRLInput(terms: terms)
-        lower(r, into: &input, target: target, assigneeIRI: assigneeIRI)
+    /// Territory code -> text id of its IRI in ``terms``.
+    ///
+    /// A two-letter upper-case code (every built-in one: ISO 3166-1 alpha-2) is read as two bytes
+    /// into a 26×26 table: ~20 instructions, where the `[String: ODRLInputValue]` look-up hashed the
+    /// code with SipHash and copied a value with a reference-counted payload (~400). Any other
+    /// code is looked up in a dictionary (same answers).
+    struct TerritoryIDs: Sendable {
+        private var pairs = [Int32](repeating: -1, count: 26 * 26)
+        private var other: [String: Int32] = [:]
+
+        init(_ codes: [(String, Int32)]) {
+            for (code, id) in codes {
+                if let k = TerritoryIDs.pairIndex(code) { pairs[k] = id } else { other[code] = id }
+            }
+        }
+
+        /// The index of a two-letter upper-case ASCII code in the 26×26 table, or nil.
+        @inline(__always)
+        static func pairIndex(_ code: String) -> Int? {
+            guard code.utf8.count == 2 else { return nil }
+            var copy = code
+            return copy.withUTF8 { b -> Int? in
+                let x = Int(b[0]) &- 65, y = Int(b[1]) &- 65
+                guard x >= 0, x < 26, y >= 0, y < 26 else { return nil }
+                return x &* 26 &+ y
+            }
+        }
+
+        /// The id of `code`'s IRI, or nil when ``terms`` does not know it.
+        @inline(__always)
+        func id(_ code: String) -> Int32? {
+            let id = TerritoryIDs.pairIndex(code).map { pairs[$0] } ?? other[code] ?? -1
+            return id >= 0 ? id : nil
+        }
+    }
+
+    /// The party of a request as the agreements' passes see it: present, with no id (the prepared
+    /// agreements name no party, see `odrlModel(forPreparation:)`; a notice whose public permissions
+    /// name one gets the subscriber's own, ``subscriber(_:)``).
+    static let anyParty = ODRLSubject(iri: "", selfID: -1, collectionIDs: [], collections: [], localResolved: false)
+
+    /// The subscriber as a party (its IRI; not among ``terms``' texts): only for a notice whose public
+    /// permissions name parties (``ODRLPolicySet/namesParties``), compared by string.
+    static func subscriber(_ id: String) -> ODRLSubject {
+        ODRLSubject(iri: NewsODRL.subscriberIRI(id), selfID: -1, collectionIDs: [], collections: [], localResolved: false)
+    }
+
+    /// The request lowered with ``terms`` into a new input: the same values as ``context(for:)``.
+    static func input(for r: RepublicationRequest, target: ODRLSubject, assignee: ODRLSubject) -> ODRLInput {
+        let input = ODRLInput(terms: terms)
+        lower(r, into: input, target: target, assignee: assignee)
         return input
     }
 
-    /// Lowers `r` into `input` in place (an input made with ``terms``, possibly holding an earlier
-    /// request): every slot, the action and the subjects are overwritten and rule-scoped values dropped.
+    /// Lowers `r` into `input` (an input made with ``terms``, possibly holding an earlier request):
+    /// the same values as ``context(for:)``, every slot, the action and the subjects overwritten and
+    /// rule-scoped values dropped.
     ///
-    /// Why in place: building a fresh `ODRLInput` per request allocated and freed its value and
-    /// fast-value arrays (plus the literal array they were made from) per decision, ~3,700–4,000
-    /// instructions with the destroy (bench/PROFILE.md, news 10:05Z); the decider keeps one input
-    /// per ``DecisionMemo`` (one per thread) and overwrites it, so the arrays are reused.
-    static func lower(_ r: RepublicationRequest, into input: inout ODRLInput, target: ODRLSubject, assigneeIRI: String) {
-        let notText = ODRLInputValue.notText
-        let percentage: ODRLInputValue? = r.extent == .whole ? wholePercentage
-            : r.portion.map { ODRLInputValue(.number($0 * 100), textID: notText) }
-        let delay: ODRLInputValue? = r.asset.publishedAt.map {
-            ODRLInputValue(.duration(Double(r.at.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000), textID: notText)
-        }
+    /// Plain data only (ODRLInput.swift): the time and delay as numbers, territory, channel and
+    /// extent as their IRIs' text ids, the action's ids copied (looked up only when it changes), the
+    /// subjects made once per notice. Nothing is allocated or retained (callgrind, bench/PROFILE.md
+    /// session 4: ~3,600 instructions per decision to lower, copy and drop the former input, now a
+    /// few hundred). The decider keeps one input per ``DecisionMemo`` (one per thread).
+    static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: ODRLSubject, assignee: ODRLSubject) {
+        let at = r.at.millisecondsSinceEpoch
         // Slot order: dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count.
-        input.set(slot: dateTimeSlot, ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: notText))
-        input.set(slot: spatialSlot, territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))))
-        input.set(slot: channelSlot, channelValues[r.channel.index])
-        input.set(slot: extentSlot, extentValues[r.extent == .whole ? 0 : 1])
-        input.set(slot: percentageSlot, percentage)
-        input.set(slot: delaySlot, delay)
-        input.set(slot: countSlot, nil)
+        input.setTime(slot: dateTimeSlot, Double(at) / 1000)
+        if let id = territoryIDs.id(r.territory) {
+            input.setText(slot: spatialSlot, id: id)
+        } else {
+            // Not a built-in territory (a request made in code): its IRI as a text the terms do not know.
+            input.set(slot: spatialSlot, terms.value(.text(NewsODRL.territoryIRI(r.territory))))
+        }
+        input.setText(slot: channelSlot, id: channelIDs[r.channel.index])
+        input.setText(slot: extentSlot, id: extentIDs[r.extent == .whole ? 0 : 1])
+        if r.extent == .whole {
+            input.setNumber(slot: percentageSlot, 100)
+        } else if let p = r.portion {
+            input.setNumber(slot: percentageSlot, p * 100)
+        } else {
+            input.clear(slot: percentageSlot)
+        }
+        if let published = r.asset.publishedAt {
+            input.setDuration(slot: delaySlot, Double(at - published.millisecondsSinceEpoch) / 1000)
+        } else {
+            input.clear(slot: delaySlot)
+        }
+        input.clear(slot: countSlot)
         input.clearRuleValues()
         input.setAction(r.action)
-        input.setSubjects(target: target, assignee: ODRLSubject(iri: assigneeIRI, selfID: -1, collectionIDs: [], collections: [], localResolved: false))
+        input.setSubjects(target: target, assignee: assignee)
     }
 
     /// The engine request for a news request (the asset stands for its kind; see ``NewsODRL``).
@@ -192,9 +246,9 @@ public final class DecisionMemo {
     /// ` in C-…`: what used to be made for every grant at preparation, made on first use instead.
     /// An explanation missed as a whole (its key holds request values) mostly finds its pieces here.
     var pieces: [UInt64: String] = [:]
-    /// The lowered request input the decider reuses from one decision to the next (this memo is
-    /// per thread): see ``NewsEngine/lower(_:into:target:assigneeIRI:)``. Nil until first kept.
-    private var input: ODRLInput?
+    /// The lowered request the decider reuses from one decision to the next (this memo is per
+    /// thread): a plain scratch buffer (see ``NewsEngine/lower(_:into:target:assignee:)``), made on first use.
+    lazy var input = ODRLInput(terms: NewsEngine.terms)
     /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
     /// (``NewsDecider/describeLifters(_:_:concern:memo:)``): an explanation miss asked for them each time (~11k instructions).
     var lifterWords: [UInt64: String] = [:]
@@ -203,16 +257,6 @@ public final class DecisionMemo {
     public init(capacity: Int = 100_000) { self.capacity = capacity }
     /// Number of remembered shapes.
     public var count: Int { explanations.count + permits.count + inactive.count + pieces.count }
-
-    /// The kept input, moved out (nil when none is kept): the caller holds its only reference.
-    func takeInput() -> ODRLInput? {
-        var out: ODRLInput? = nil
-        swap(&out, &input)
-        return out
-    }
-
-    /// Keeps `input` for the next decision (the caller's copy ends with its scope, leaving this one unique).
-    func keep(_ new: ODRLInput) { input = new }
 
     /// Keeps an explanation; returns it.
     func remember(_ key: Key, _ value: Explanation) -> Explanation {
@@ -565,17 +609,109 @@ extension GrantDimension {
 }
 
 /// The outcome of one agreement for one request: permitted by a grant, or why not.
-struct AgreementOutcome {
-    var permittedGrant: Int?
-    var inactivity: GrantDimension?
-    var restriction: Int?
-    /// The grant that came closest, and its failing dimensions (bits by ``GrantDimension/caseIndex``,
-    /// listed in that order: asset, action, extent, portion, channel, territory, embargo, quota).
-    var bestGrant: Int?
-    var failing: UInt16 = 0
-    var kindNotAccepted = false
+///
+/// Plain integers (20 bytes, nothing to retain): a ``NewsEvaluation`` carries up to four of them
+/// inline, so evaluating a request allocates nothing. The optional views below are what the
+/// words read; -1 stands for nil in storage.
+public struct AgreementOutcome: Sendable, Hashable {
+    /// Position of the agreement in the decider's ``NewsDecider/agreements``.
+    public internal(set) var agreement: Int32 = -1
+    private var permitted: Int32 = -1
+    private var restricted: Int32 = -1
+    private var best: Int32 = -1
+    /// The best grant's failing dimensions (bits by ``GrantDimension/caseIndex``, listed in that
+    /// order: asset, action, extent, portion, channel, territory, embargo, quota).
+    public internal(set) var failing: UInt16 = 0
+    private var inactive: Int8 = -1
+    /// The agreement's kind does not lift the notice's prohibitions (`clr:liftedBy`).
+    public internal(set) var kindNotAccepted = false
+
+    init() {}
+
+    /// The grant that permitted.
+    public internal(set) var permittedGrant: Int? {
+        get { permitted < 0 ? nil : Int(permitted) }
+        set { permitted = newValue.map { Int32(clamping: $0) } ?? -1 }
+    }
+    /// Why the agreement does not count: `.termination`, `.term` (not started), `.termEnd` (expired), `.prior`.
+    public internal(set) var inactivity: GrantDimension? {
+        get { inactive < 0 ? nil : GrantDimension.at(Int(inactive)) }
+        set { inactive = newValue.map { Int8($0.caseIndex) } ?? -1 }
+    }
+    /// The restriction that overrides a grant in force.
+    public internal(set) var restriction: Int? {
+        get { restricted < 0 ? nil : Int(restricted) }
+        set { restricted = newValue.map { Int32(clamping: $0) } ?? -1 }
+    }
+    /// The grant that came closest (with ``failing``), or the grant a restriction overrides.
+    public internal(set) var bestGrant: Int? {
+        get { best < 0 ? nil : Int(best) }
+        set { best = newValue.map { Int32(clamping: $0) } ?? -1 }
+    }
 
     func fails(_ d: GrantDimension) -> Bool { failing & (1 << UInt16(d.caseIndex)) != 0 }
+}
+
+/// The facts of one decision, without words: the verdict and what decided it (DESIGN.md rule 6).
+///
+/// What ``NewsDecider/evaluate(_:usage:memo:)`` returns — the analogue of an authorizer's answer
+/// (decision + the determining policies): the permitting agreement and grant (its duties are that
+/// grant's and the notice's obligations), or the notice's public permission, or per agreement
+/// considered its ``AgreementOutcome``; plus which of the notice's prohibitions concern the
+/// request. Plain values only (no reference to retain, nothing allocated for up to four agreements
+/// per subscriber); the words — reasons, duties, `wouldPermitIf` — are made from it by
+/// ``NewsDecider/decision(_:for:usage:memo:)`` or written as JSON by
+/// ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)``, with the same decider and request.
+public struct NewsEvaluation: Sendable {
+    /// What the verdict rests on.
+    public enum Basis: Sendable, Hashable {
+        /// No policy for the request's source (`no_policy`): deny.
+        case noPolicy
+        /// Permit by `grant` of the agreement at `agreement` in ``NewsDecider/agreements``.
+        case agreement(agreement: Int, grant: Int)
+        /// Permit by the notice's public permission `permission` (``NoticeTerms/PublicPermission/index``).
+        case notice(permission: Int)
+        /// Deny: see ``outcomes`` (empty: the subscriber has no agreement with the source).
+        case denied
+    }
+
+    public internal(set) var basis: Basis
+    /// The notice's prohibitions that concern the request (what a denial quotes, who lifts them).
+    var concern: NoticeTerms.Concern
+    /// For a deny: each considered agreement's outcome, in order.
+    public internal(set) var outcomes: Outcomes
+    /// For a deny: the notice's public permissions that match the request but are not in force
+    /// (bit `i`: permission `i`; `publicOverflow` holds those from the 64th on).
+    var publicNotMet: UInt64 = 0
+    var publicOverflow: [Int32] = []
+
+    init(basis: Basis, concern: NoticeTerms.Concern = NoticeTerms.Concern()) {
+        self.basis = basis
+        self.concern = concern
+        outcomes = Outcomes()
+    }
+
+    public var verdict: Verdict {
+        switch basis {
+        case .agreement, .notice: .permit
+        case .noPolicy, .denied: .deny
+        }
+    }
+
+    /// Agreement outcomes, the first four inline (a subscriber has 1.6 agreements on the default
+    /// workload), the rest in an array made only when there are more.
+    public struct Outcomes: Sendable, RandomAccessCollection {
+        private var inline = InlineArray<4, AgreementOutcome>(repeating: AgreementOutcome())
+        private var extra: [AgreementOutcome] = []
+        public private(set) var count = 0
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count }
+        public subscript(i: Int) -> AgreementOutcome { i < 4 ? inline[i] : extra[i - 4] }
+        mutating func append(_ o: AgreementOutcome) {
+            if count < 4 { inline[count] = o } else { extra.append(o) }
+            count += 1
+        }
+    }
 }
 
 /// A notice held by one reference (see ``NewsDecider/noticeBox``).
@@ -636,82 +772,141 @@ public struct NewsDecider: Sendable {
         return agreements.filter { $0.agreement.subscriber.id == r.subscriber && $0.agreement.source == r.source }
     }
 
-    /// Decides one request. `usage` supplies the uses already recorded, for quotas.
+    /// Decides one request: ``evaluate(_:usage:memo:)`` (the facts), then
+    /// ``decision(_:for:usage:memo:)`` (the words). `usage` supplies the uses already recorded, for quotas.
     public func decide(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage(), memo: DecisionMemo? = nil) -> NewsDecision {
-        var d = NewsDecision(id: r.id, verdict: .deny, source: r.source, subscriber: r.subscriber)
-        guard let box = noticeBox, box.terms.source == r.source else {
+        decision(evaluate(r, usage: usage, memo: memo), for: r, usage: usage, memo: memo)
+    }
+
+    /// The facts of the decision on `r` (verdict, permitting agreement and grant, or each agreement's
+    /// outcome), without words: one engine pass per agreement of the subscriber with the source,
+    /// then the notice's public permissions when no agreement permits.
+    ///
+    /// Nothing is allocated on the common path with a memo (it holds the lowered input and the
+    /// engine's result buffer between calls, one memo per thread): the agreements are walked by
+    /// position (no per-request list), outcomes kept inline, the notice read through one reference.
+    public func evaluate(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage(), memo: DecisionMemo? = nil) -> NewsEvaluation {
+        guard let box = noticeBox, box.terms.source == r.source else { return NewsEvaluation(basis: .noPolicy) }
+        // The notice's prohibitions that concern the request, as the first one and what lifts them
+        // (bits; the list itself is only made for the sentences that name the lifters).
+        var e = NewsEvaluation(basis: .denied, concern: box.terms.concern(r))
+        let hasPublic = box.terms.permissionSet != nil
+        let positions = agreementPositions(for: r)
+        if positions.isEmpty && !hasPublic { return e }
+        let state = box.terms.state(for: r.asset.kind)
+        // The request lowered once for every engine pass below, into the memo's scratch input (one
+        // per thread: nothing allocated per request) or, without a memo, a new one. The prepared
+        // agreements have no assignee (see `odrlModel(forPreparation:)`): the subscriber as a party
+        // is only for a notice whose public permissions name parties.
+        let input = memo?.input ?? ODRLInput(terms: NewsEngine.terms)
+        let assignee = box.terms.permissionSet?.namesParties == true ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty
+        NewsEngine.lower(r, into: input, target: box.terms.targets[r.asset.kind.index], assignee: assignee)
+
+        // 1. Agreements, in the order given. Outcomes are kept for the denial.
+        let lifters = e.concern.lifters
+        var permitted = false
+        positions.forEach { k in
+            var o = outcome(agreements[k], r, input, state, lifters: lifters, usage: usage)
+            if let g = o.permittedGrant {
+                e.basis = .agreement(agreement: k, grant: g)
+                permitted = true
+                return false
+            }
+            o.agreement = Int32(clamping: k)
+            e.outcomes.append(o)
+            return true
+        }
+        if permitted { return e }
+
+        // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
+        if let set = box.terms.permissionSet {
+            let permissions = box.terms.permissions
+            input.clearRuleValues()
+            let results = set.ruleResults(input, state: state)
+            // The set holds the public permissions alone, in order: rule i is permission i.
+            if let i = results.firstIndex(where: { $0.active }), i < permissions.count,
+               let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) {
+                e.basis = .notice(permission: perm.index)
+                e.outcomes = NewsEvaluation.Outcomes()
+                return e
+            }
+            for (i, res) in results.enumerated() where res.matches && !res.active && i < permissions.count {
+                if i < 64 { e.publicNotMet |= 1 << UInt64(i) } else { e.publicOverflow.append(Int32(clamping: i)) }
+            }
+        }
+        return e
+    }
+
+    /// Positions in ``agreements`` of the subscriber's agreements with the request's source, in
+    /// order, visited without building a list.
+    struct Positions {
+        let decider: NewsDecider
+        let indexed: [Int]?
+        let subscriber: String
+        let source: String
+        var isEmpty: Bool {
+            if let indexed { return !indexed.contains { decider.agreements[$0].core.agreement.source == source } }
+            return !decider.agreements.contains { decider.matches($0, subscriber, source) }
+        }
+        /// Calls `body` with each position until it returns false.
+        func forEach(_ body: (Int) -> Bool) {
+            if let indexed {
+                for k in indexed where decider.agreements[k].core.agreement.source == source { if !body(k) { return } }
+            } else {
+                for k in decider.agreements.indices where decider.matches(decider.agreements[k], subscriber, source) { if !body(k) { return } }
+            }
+        }
+    }
+
+    func matches(_ p: PreparedAgreement, _ subscriber: String, _ source: String) -> Bool {
+        let a = p.core.agreement
+        return a.subscriber.id == subscriber && a.source == source
+    }
+
+    func agreementPositions(for r: RepublicationRequest) -> Positions {
+        if let bySubscriber {
+            return Positions(decider: self, indexed: bySubscriber[r.subscriber] ?? [], subscriber: r.subscriber, source: r.source)
+        }
+        return Positions(decider: self, indexed: nil, subscriber: r.subscriber, source: r.source)
+    }
+
+    /// What a permit rests on, as ``NewsDecision/permittedBy`` says it (nil on a deny).
+    public func permitBasis(_ e: NewsEvaluation) -> PermitBasis? {
+        switch e.basis {
+        case .agreement(let k, let g): .agreement(id: agreements[k].core.agreement.id, grant: g)
+        case .notice(let i): .notice(permission: i)
+        case .noPolicy, .denied: nil
+        }
+    }
+
+    /// The words of evaluation `e` of `r` (made by ``evaluate(_:usage:memo:)`` of this decider):
+    /// reasons quoting the notice or the contract, duties, and for a deny what would permit.
+    public func decision(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
+                         memo: DecisionMemo? = nil) -> NewsDecision {
+        var d = NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber, permittedBy: permitBasis(e))
+        guard let box = noticeBox, e.basis != .noPolicy else {
             d.reasons = [Reason(code: "no_policy", message: "there is no policy for source `\(r.source)`, so nothing is permitted")]
             d.wouldPermitIf = ["a policy for `\(r.source)` in the policies folder (`Policies/\(r.source).json`)"]
             return d
         }
-        // The notice's prohibitions that concern the request, as the first one and what lifts them
-        // (bits; the list itself is only made for the sentences that name the lifters).
-        let concern = box.terms.concern(r)
-        let noticeQuote = concern.first >= 0 ? box.terms.prohibitions[concern.first].quote : (box.terms.prohibitions.first?.quote ?? box.terms.noticeText)
-        let state = box.terms.state(for: r.asset.kind)
-        let mine = agreements(for: r)
-        // The request lowered once for every engine pass below. The prepared agreements have no
-        // assignee (see `odrlModel(forPreparation:)`): the subscriber's IRI is only for the notice's permissions.
-        // With a memo, its input is taken out (so that this is its only reference and writes go in
-        // place: no copy on write), overwritten, and put back at the end (see `NewsEngine.lower`).
-        var input: ODRLInput
-        if mine.isEmpty && box.terms.permissionSet == nil {
-            input = ODRLInput(terms: NewsEngine.terms)
-        } else {
-            let target = box.terms.targets[r.asset.kind.index]
-            let assigneeIRI = box.terms.permissionSet == nil ? "" : NewsODRL.subscriberIRI(r.subscriber)
-            if let memo, let kept = memo.takeInput() {
-                input = kept
-                NewsEngine.lower(r, into: &input, target: target, assigneeIRI: assigneeIRI)
-            } else {
-                input = NewsEngine.input(for: r, target: target, assigneeIRI: assigneeIRI)
-            }
+        let concern = e.concern
+        let noticeQuote = self.noticeQuote(box, concern)
+        switch e.basis {
+        case .agreement(let k, let g):
+            let permit = permitFor(agreements[k], grant: g, concern: concern, noticeQuote: noticeQuote, obligations: box.terms.obligations, memo: memo)
+            d.reasons = [permit.reason]
+            d.duties = permit.duties
+            return d
+        case .notice(let i):
+            guard let perm = box.terms.permissions.first(where: { $0.index == i }) else { break }
+            d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
+            d.duties = NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + box.terms.obligations.map { DecisionDuty(duty: $0) })
+            return d
+        case .noPolicy, .denied:
+            break
         }
-        defer { memo?.keep(input) }
-        var results: [ODRLRuleResult] = []
-
-        // 1. Agreements, in the order given. Outcomes are kept for the denial only when there is one.
-        var outcomes: [AgreementOutcome] = []
-        for p in mine {
-            let o = outcome(p, r, &input, state, lifters: concern.lifters, usage: usage, results: &results)
-            if let g = o.permittedGrant {
-                d.verdict = .permit
-                d.permittedBy = .agreement(id: p.agreement.id, grant: g)
-                let permit = permitFor(p, grant: g, concern: concern, noticeQuote: noticeQuote, obligations: box.terms.obligations, memo: memo)
-                d.reasons = [permit.reason]
-                d.duties = permit.duties
-                return d
-            }
-            if outcomes.isEmpty { outcomes.reserveCapacity(mine.count) }
-            outcomes.append(o)
-        }
-
-        // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
-        var publicReasons: [Reason] = []
-        if let set = box.terms.permissionSet {
-            input.clearRuleValues()
-            set.ruleResults(input, state: state, into: &results)
-            // The set holds the public permissions alone, in order: rule i is permission i.
-            if let i = results.firstIndex(where: { $0.active }),
-               let perm = box.terms.permissions.first(where: { $0.ruleID == box.terms.permissions[i].ruleID }) {
-                d.verdict = .permit
-                d.permittedBy = .notice(permission: perm.index)
-                d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
-                d.duties = NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + box.terms.obligations.map { DecisionDuty(duty: $0) })
-                return d
-            }
-            for (i, res) in results.enumerated() where res.matches && !res.active {
-                if let perm = box.terms.permissions.first(where: { $0.ruleID == box.terms.permissions[i].ruleID }) {
-                    // The trace's last sentence for a matching rule not in force.
-                    publicReasons.append(Reason(code: "public_permission_not_met",
-                                                message: "the notice's public permission to \(perm.summary) does not cover this use: not in force for this request",
-                                                quote: perm.quote, quoteFrom: "notice"))
-                }
-            }
-        }
-
-        // 3. Deny: say why, per agreement, and what would permit.
-        if mine.isEmpty {
+        // Deny: say why, per agreement, and what would permit.
+        if e.outcomes.isEmpty {
             let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: concern, memo: memo)
             let what = concern.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
             d.reasons.append(Reason(code: "no_agreement",
@@ -719,17 +914,44 @@ public struct NewsDecider: Sendable {
                                     quote: noticeQuote, quoteFrom: "notice"))
             d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
         }
-        for (p, o) in zip(mine, outcomes) {
-            let e = explanation(p, o, r, notice: box, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
-            if d.reasons.isEmpty { d.reasons = e.reasons } else { d.reasons += e.reasons }
-            if d.wouldPermitIf.isEmpty && e.would.count == 1 {
-                d.wouldPermitIf = e.would  // one remedy: nothing to compare, no new array
+        for o in e.outcomes {
+            let x = explanation(agreements[Int(o.agreement)], o, r, notice: box, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
+            if d.reasons.isEmpty { d.reasons = x.reasons } else { d.reasons += x.reasons }
+            if d.wouldPermitIf.isEmpty && x.would.count == 1 {
+                d.wouldPermitIf = x.would  // one remedy: nothing to compare, no new array
             } else {
-                for w in e.would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
+                for w in x.would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
             }
         }
-        d.reasons += publicReasons
+        // The public permissions that match but are not in force: the trace's last sentence for them.
+        let permissions = box.terms.permissions
+        func notMet(_ i: Int) {
+            if let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) {
+                d.reasons.append(Reason(code: "public_permission_not_met",
+                                        message: "the notice's public permission to \(perm.summary) does not cover this use: not in force for this request",
+                                        quote: perm.quote, quoteFrom: "notice"))
+            }
+        }
+        var bits = e.publicNotMet
+        while bits != 0 {
+            notMet(bits.trailingZeroBitCount)
+            bits &= bits - 1
+        }
+        for i in e.publicOverflow { notMet(Int(i)) }
         return d
+    }
+
+    /// Appends the compact JSON of ``decision(_:for:usage:memo:)`` (the same bytes as
+    /// ``NewsDecision/appendJSON(to:)``) for evaluation `e` of `r`: what `check --batch` writes per line.
+    public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
+                                   memo: DecisionMemo? = nil, to out: inout [UInt8]) {
+        decision(e, for: r, usage: usage, memo: memo).appendJSON(to: &out)
+    }
+
+    /// The notice words a request's decision quotes: its first concerned prohibition's, else the
+    /// first prohibition's, else the notice text.
+    func noticeQuote(_ box: NoticeBox, _ concern: NoticeTerms.Concern) -> String? {
+        concern.first >= 0 ? box.terms.prohibitions[concern.first].quote : (box.terms.prohibitions.first?.quote ?? box.terms.noticeText)
     }
 
     /// The permit by grant `g` of `p`, remembered in `memo` (its words depend on the agreement, the
@@ -809,8 +1031,8 @@ public struct NewsDecider: Sendable {
     /// One engine pass over the agreement, read as the news layer needs it: the grant that permits,
     /// or the restriction that overrides it, or why the agreement does not count, or the grant that
     /// came closest with its failing dimensions (a bit set: no array per grant).
-    func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ input: inout ODRLInput, _ state: ODRLWorldState,
-                 lifters: NoticeTerms.Lifters, usage: some UsageCounter, results: inout [ODRLRuleResult]) -> AgreementOutcome {
+    func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ input: ODRLInput, _ state: ODRLWorldState,
+                 lifters: NoticeTerms.Lifters, usage: some UsageCounter) -> AgreementOutcome {
         var o = AgreementOutcome()
         let core = p.core
         let a = core.agreement
@@ -820,16 +1042,16 @@ public struct NewsDecider: Sendable {
         for (g, grant) in a.grants.enumerated() {
             guard let q = grant.quota else { continue }
             let w = q.per.window(containing: r.at, term: a.term)
-            let count = ODRLInputValue(.number(Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)),
-                                       textID: ODRLInputValue.notText)
+            let count = Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)
             let pg = core.grants[g]
-            for rule in pg.rules { input.setRuleValue(rule: rule, slot: NewsEngine.countSlot, count) }
+            for rule in pg.rules { input.setRuleNumber(rule: rule, slot: NewsEngine.countSlot, count) }
             if pg.ruleCount == 0, pg.dimsRule >= 0 {
-                input.setRuleValue(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
+                input.setRuleNumber(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
             }
         }
-        core.set.ruleResults(input, state: state, into: &results)
-        return results.withUnsafeBufferPointer { res in
+        // The answers are read in place from the input's buffer (valid until the next pass).
+        let res = core.set.ruleResults(input, state: state)
+        do {
             for (g, pg) in core.grants.enumerated() {
                 var active = false
                 for rule in pg.rules where res[rule].active { active = true; break }

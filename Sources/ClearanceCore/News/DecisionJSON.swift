@@ -32,17 +32,18 @@ extension NewsDecider {
             decision(e, for: r, usage: usage, memo: memo).appendJSON(to: &out)
             return
         }
-        let terms = box.terms
-        let quoteIndex = e.concern.first >= 0 ? e.concern.first : terms.prohibitions.count
-        // `}` or `,"quote":…,"quoteFrom":"notice"}`: the end of every reason that quotes the notice.
-        let noticeQuote = terms.quoteJSON[quoteIndex]
+        // `}` or `,"quote":…,"quoteFrom":"notice"}`: the end of every reason that quotes the notice
+        // (its last entry for a request no prohibition concerns). Read from the box's own field:
+        // through `box.terms` the whole `NoticeTerms` was copied and dropped (~520 instructions).
+        let quotes = box.quoteJSON
+        let noticeQuote = quotes[e.concern.first >= 0 && e.concern.first < quotes.count ? e.concern.first : quotes.count - 1]
         out.reserveCapacity(out.count + 1024)
         out.raw("{\"id\":")
-        if let id = r.id { JSONBytes.appendString(id, to: &out) } else { out.raw("null") }
+        if let id = r.id { JSONBytes.appendQuoted(id, to: &out) } else { out.raw("null") }
         out.raw(e.verdict == .permit ? ",\"decision\":\"permit\",\"source\":" : ",\"decision\":\"deny\",\"source\":")
-        JSONBytes.appendString(r.source, to: &out)
+        JSONBytes.appendQuoted(r.source, to: &out)
         out.raw(",\"subscriber\":")
-        JSONBytes.appendString(r.subscriber, to: &out)
+        JSONBytes.appendQuoted(r.subscriber, to: &out)
         out.raw(",\"reasons\":[")
         if case .agreement(let k, let g) = e.basis {
             let words = agreements[k].permitWords(g)
@@ -55,8 +56,21 @@ extension NewsDecider {
             out.raw("],\"wouldPermitIf\":[]}")
             return
         }
-        // A denial: reasons in order, each remedy written once (as `decision` dedupes them).
+        // A denial: reasons in order, each remedy written once (as `decision` dedupes them). The
+        // remedies' scratch arrays are the memo's (one per thread), so a denial allocates nothing.
         var remedies = Remedies()
+        if let memo {
+            swap(&remedies.bytes, &memo.remedyBytes)
+            swap(&remedies.ends, &memo.remedyEnds)
+            remedies.bytes.removeAll(keepingCapacity: true)
+            remedies.ends.removeAll(keepingCapacity: true)
+        }
+        defer {
+            if let memo {
+                swap(&remedies.bytes, &memo.remedyBytes)
+                swap(&remedies.ends, &memo.remedyEnds)
+            }
+        }
         if e.outcomes.isEmpty {
             let how = e.concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: e.concern, memo: memo)
             out.raw("{\"code\":\"no_agreement\",\"message\":\"")
@@ -94,11 +108,12 @@ extension NewsDecider {
 
     /// Whether ``appendDecisionJSON(_:for:usage:memo:to:)`` writes `e` itself (see the extension's note).
     func writesDirectly(_ e: NewsEvaluation, _ r: RepublicationRequest, _ box: NoticeBox) -> Bool {
+        guard !box.quoteJSON.isEmpty else { return false }
         switch e.basis {
         case .noPolicy, .notice: return false
-        case .agreement: return box.terms.obligations.isEmpty
+        case .agreement: return !box.hasObligations
         case .denied:
-            guard e.publicNotMet == 0, e.publicOverflow.isEmpty, !e.concern.overflow else { return false }
+            guard e.publicNotMet == 0, !e.truncated, !e.concern.overflow else { return false }
             let direct: UInt16 = 1 << UInt16(GrantDimension.asset.caseIndex) | 1 << UInt16(GrantDimension.action.caseIndex)
                 | 1 << UInt16(GrantDimension.extent.caseIndex) | 1 << UInt16(GrantDimension.portion.caseIndex)
                 | 1 << UInt16(GrantDimension.channel.caseIndex) | 1 << UInt16(GrantDimension.territory.caseIndex)
@@ -132,13 +147,13 @@ extension NewsDecider {
     func writeDenial(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, noticeQuote: [UInt8],
                      first: inout Bool, out: inout [UInt8], remedies: inout Remedies) {
         let a = p.core.agreement
-        func open(_ code: StaticString) {
+        // `prefix` is the reason's start up to its agreement (`{"code":"…","agreement":"`): one
+        // append per constant run (each append is ~100 instructions of bounds and capacity checks).
+        func open(_ prefix: StaticString) {
             if first { first = false } else { out.raw(",") }
-            out.raw("{\"code\":\"")
-            out.raw(code)
-            out.raw("\",\"agreement\":")
-            JSONBytes.appendString(a.id, to: &out)
-            out.raw(",\"message\":\"")
+            out.raw(prefix)
+            JSONBytes.appendEscaped(a.id, to: &out)
+            out.raw("\",\"message\":\"")
         }
         func name() {
             out.raw(a.kind.rawValue)
@@ -146,30 +161,34 @@ extension NewsDecider {
             JSONBytes.appendEscaped(a.id, to: &out)
         }
         if let i = o.inactivity {
-            open(i == .term ? "agreement_not_started" : "agreement_expired")
+            open(i == .term ? "{\"code\":\"agreement_not_started\",\"agreement\":\"" : "{\"code\":\"agreement_expired\",\"agreement\":\"")
             name()
             remedies.begin()
+            // Instants are written as bytes (`Term.startText`/`endText` and `description` made
+            // `String`s, the date a `prefix` of one: ~1,500 instructions a sentence).
+            let t = a.term
             if i == .term {
                 out.raw(" starts on ")
-                JSONBytes.appendEscaped(a.term.startText, to: &out)
+                t.start.appendDescription(to: &out, dateOnly: t.startIsDate)
                 out.raw(", after this use (")
                 remedies.raw("wait until ")
-                JSONBytes.appendEscaped(a.term.start.description, to: &remedies.bytes)
+                t.start.appendDescription(to: &remedies.bytes)
                 remedies.raw(" when ")
                 JSONBytes.appendEscaped(a.id, to: &remedies.bytes)
                 remedies.raw(" starts")
             } else {
-                let end = a.term.endText
+                // `Term.endText`: the last covered day of a date-only end.
+                let end = t.endIsDate ? t.end.adding(milliseconds: -86_400_000) : t.end
                 out.raw(" ended on ")
-                JSONBytes.appendEscaped(end, to: &out)
+                end.appendDescription(to: &out, dateOnly: t.endIsDate)
                 out.raw(", before this use (")
                 remedies.raw("a renewal of ")
                 JSONBytes.appendEscaped(a.id, to: &remedies.bytes)
                 remedies.raw(" (it ended on ")
-                JSONBytes.appendEscaped(end, to: &remedies.bytes)
+                end.appendDescription(to: &remedies.bytes, dateOnly: t.endIsDate)
                 remedies.raw(")")
             }
-            JSONBytes.appendEscaped(r.at.description, to: &out)
+            r.at.appendDescription(to: &out)
             out.raw(")\"")
             out.append(contentsOf: noticeQuote)
             remedies.end()
@@ -211,7 +230,7 @@ extension NewsDecider {
             remedies.begin()
             switch GrantDimension.at(i) {
             case .asset:
-                open("asset_not_granted")
+                open("{\"code\":\"asset_not_granted\",\"agreement\":\"")
                 grantName()
                 out.raw(" grants ")
                 JSONBytes.appendEscaped(grant.assets.listText, to: &out)
@@ -221,7 +240,7 @@ extension NewsDecider {
                 remedies.raw(r.asset.kind.rawValue)
                 inAgreement()
             case .action:
-                open("action_not_granted")
+                open("{\"code\":\"action_not_granted\",\"agreement\":\"")
                 grantName()
                 out.raw(" grants ")
                 list(grant.actions)
@@ -232,7 +251,7 @@ extension NewsDecider {
                 remedies.raw(" (or use)")
                 inAgreement()
             case .extent:
-                open("extent_not_granted")
+                open("{\"code\":\"extent_not_granted\",\"agreement\":\"")
                 grantName()
                 out.raw(" grants ")
                 for (k, x) in grant.extent.enumerated() {
@@ -247,7 +266,7 @@ extension NewsDecider {
                 inAgreement()
             case .portion:
                 let max = NewsDecider.percent(grant.maxPortion ?? 0) ?? 0
-                open("extent_not_granted")
+                open("{\"code\":\"extent_not_granted\",\"agreement\":\"")
                 grantName()
                 out.raw(" allows at most ")
                 out.decimal(max)
@@ -264,7 +283,7 @@ extension NewsDecider {
                 JSONBytes.appendEscaped(a.id, to: &remedies.bytes)
                 remedies.raw(")")
             case .channel:
-                open("channel_not_granted")
+                open("{\"code\":\"channel_not_granted\",\"agreement\":\"")
                 grantName()
                 out.raw(" grants ")
                 JSONBytes.appendEscaped(grant.channels.listText, to: &out)
@@ -274,7 +293,7 @@ extension NewsDecider {
                 remedies.raw(r.channel.rawValue)
                 inAgreement()
             case .territory:
-                open("territory_not_granted")
+                open("{\"code\":\"territory_not_granted\",\"agreement\":\"")
                 grantName()
                 out.raw(" grants ")
                 list(grant.territories.include)

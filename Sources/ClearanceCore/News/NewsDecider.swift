@@ -261,6 +261,9 @@ public final class DecisionMemo {
     /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
     /// (``NewsDecider/describeLifters(_:_:concern:memo:)``): an explanation miss asked for them each time (~11k instructions).
     var lifterWords: [UInt64: String] = [:]
+    /// Scratch of ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)``'s remedies, kept between decisions.
+    var remedyBytes: [UInt8] = []
+    var remedyEnds: [Int] = []
     /// At most this many explanations are kept (the memo starts over when full).
     let capacity: Int
     public init(capacity: Int = 100_000) { self.capacity = capacity }
@@ -691,17 +694,21 @@ public struct NewsEvaluation: Sendable {
     public internal(set) var basis: Basis
     /// The notice's prohibitions that concern the request (what a denial quotes, who lifts them).
     var concern: NoticeTerms.Concern
-    /// For a deny: each considered agreement's outcome, in order.
-    public internal(set) var outcomes: Outcomes
+    /// For a deny: the considered agreements' outcomes, in order, the first eight inline (a
+    /// subscriber has 1.6 agreements with a source on the default workload).
+    private var inline = InlineArray<8, AgreementOutcome>(repeating: AgreementOutcome())
+    private var inlineCount: Int32 = 0
     /// For a deny: the notice's public permissions that match the request but are not in force
-    /// (bit `i`: permission `i`; `publicOverflow` holds those from the 64th on).
+    /// (bit `i`: permission `i`).
     var publicNotMet: UInt64 = 0
-    var publicOverflow: [Int32] = []
+    /// More facts than fit (a ninth agreement, a public permission past the 64th): the words
+    /// evaluate again with lists (``NewsDecider/evaluateFully(_:usage:)``). Plain fields only, so
+    /// that an evaluation is copied and dropped without retains or releases.
+    public internal(set) var truncated = false
 
     init(basis: Basis, concern: NoticeTerms.Concern = NoticeTerms.Concern()) {
         self.basis = basis
         self.concern = concern
-        outcomes = Outcomes()
     }
 
     public var verdict: Verdict {
@@ -711,26 +718,58 @@ public struct NewsEvaluation: Sendable {
         }
     }
 
-    /// Agreement outcomes, the first four inline (a subscriber has 1.6 agreements on the default
-    /// workload), the rest in an array made only when there are more.
-    public struct Outcomes: Sendable, RandomAccessCollection {
-        private var inline = InlineArray<4, AgreementOutcome>(repeating: AgreementOutcome())
-        private var extra: [AgreementOutcome] = []
-        public private(set) var count = 0
+    /// For a deny: each considered agreement's outcome, in order (the first eight when ``truncated``).
+    public var outcomes: Outcomes { Outcomes(e: self) }
+
+    mutating func append(_ o: AgreementOutcome) {
+        if inlineCount < 8 { inline[Int(inlineCount)] = o; inlineCount += 1 } else { truncated = true }
+    }
+
+    /// The outcomes as an array, and the public permissions not met as indexes (the words' view).
+    var outcomesList: [AgreementOutcome] { Array(outcomes) }
+    var publicNotMetList: [Int] {
+        var out: [Int] = []
+        var bits = publicNotMet
+        while bits != 0 { out.append(bits.trailingZeroBitCount); bits &= bits - 1 }
+        return out
+    }
+
+    /// A view of the inline outcomes.
+    public struct Outcomes: RandomAccessCollection {
+        let e: NewsEvaluation
         public var startIndex: Int { 0 }
-        public var endIndex: Int { count }
-        public subscript(i: Int) -> AgreementOutcome { i < 4 ? inline[i] : extra[i - 4] }
-        mutating func append(_ o: AgreementOutcome) {
-            if count < 4 { inline[count] = o } else { extra.append(o) }
-            count += 1
-        }
+        public var endIndex: Int { Int(e.inlineCount) }
+        public subscript(i: Int) -> AgreementOutcome { e.inline[i] }
     }
 }
 
-/// A notice held by one reference (see ``NewsDecider/noticeBox``).
+/// A notice held by one reference (see ``NewsDecider/noticeBox``), with what every evaluation
+/// reads as its own fields.
+///
+/// Why the copies: reading through `box.terms` (a struct of a dozen reference-counted fields) made
+/// Swift copy and destroy the whole `NoticeTerms` once per evaluation (callgrind: ~550 instructions
+/// of outlined copy and destroy per request); a class's own `let` fields are read in place.
 final class NoticeBox: Sendable {
     let terms: NoticeTerms
-    init(_ terms: NoticeTerms) { self.terms = terms }
+    let source: String
+    let filters: [NoticeTerms.ProhibitionFilter]
+    let permissionSet: ODRLPolicySet?
+    let namesParties: Bool
+    let targets: [ODRLSubject]
+    let states: [ODRLWorldState]
+    let quoteJSON: [[UInt8]]
+    let hasObligations: Bool
+    init(_ terms: NoticeTerms) {
+        self.terms = terms
+        source = terms.source
+        filters = terms.filters
+        permissionSet = terms.permissionSet
+        namesParties = terms.permissionSet?.namesParties == true
+        targets = terms.targets
+        states = terms.states
+        quoteJSON = terms.quoteJSON
+        hasObligations = !terms.obligations.isEmpty
+    }
 }
 
 /// Decides republication requests: the notice layer, the agreement layer, restrictions over grants (DESIGN.md v1).
@@ -799,88 +838,65 @@ public struct NewsDecider: Sendable {
     /// engine's result buffer between calls, one memo per thread): the agreements are walked by
     /// position (no per-request list), outcomes kept inline, the notice read through one reference.
     public func evaluate(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage(), memo: DecisionMemo? = nil) -> NewsEvaluation {
-        guard let box = noticeBox, box.terms.source == r.source else { return NewsEvaluation(basis: .noPolicy) }
+        guard let box = noticeBox, box.source == r.source else { return NewsEvaluation(basis: .noPolicy) }
         // The notice's prohibitions that concern the request, as the first one and what lifts them
         // (bits; the list itself is only made for the sentences that name the lifters).
-        var e = NewsEvaluation(basis: .denied, concern: box.terms.concern(r))
-        let hasPublic = box.terms.permissionSet != nil
-        let positions = agreementPositions(for: r)
-        if positions.isEmpty && !hasPublic { return e }
-        let state = box.terms.state(for: r.asset.kind)
-        // The request lowered once for every engine pass below, into the memo's scratch input (one
-        // per thread: nothing allocated per request) or, without a memo, a new one. The prepared
+        var e = NewsEvaluation(basis: .denied, concern: NoticeTerms.concern(r, box.filters))
+        // The request is lowered on the first engine pass, into the memo's scratch input (one per
+        // thread: nothing allocated per request) or, without a memo, a new one. The prepared
         // agreements have no assignee (see `odrlModel(forPreparation:)`): the subscriber as a party
         // is only for a notice whose public permissions name parties.
-        let input = memo?.input ?? ODRLInput(terms: NewsEngine.terms)
-        let assignee = box.terms.permissionSet?.namesParties == true ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty
-        NewsEngine.lower(r, into: input, target: box.terms.targets[r.asset.kind.index], assignee: assignee)
+        var lowered: ODRLInput? = nil
+        let kind = r.asset.kind.index
+        func input() -> ODRLInput {
+            if let lowered { return lowered }
+            let made = memo?.input ?? ODRLInput(terms: NewsEngine.terms)
+            NewsEngine.lower(r, into: made, target: box.targets[kind], assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty)
+            lowered = made
+            return made
+        }
 
-        // 1. Agreements, in the order given. Outcomes are kept for the denial.
+        // 1. Agreements, in the order given (walked by position: no list per request). Outcomes are
+        // kept for the denial.
         let lifters = e.concern.lifters
-        var permitted = false
-        positions.forEach { k in
-            var o = outcome(agreements[k], r, input, state, lifters: lifters, usage: usage)
+        func consider(_ k: Int) -> Bool {
+            var o = outcome(agreements[k], r, input(), box.states[kind], lifters: lifters, usage: usage)
             if let g = o.permittedGrant {
                 e.basis = .agreement(agreement: k, grant: g)
-                permitted = true
                 return false
             }
             o.agreement = Int32(clamping: k)
-            e.outcomes.append(o)
+            e.append(o)
             return true
         }
-        if permitted { return e }
+        if let bySubscriber {
+            if let ks = bySubscriber[r.subscriber] {
+                for k in ks where agreements[k].core.agreement.source == r.source { if !consider(k) { return e } }
+            }
+        } else {
+            for k in agreements.indices {
+                let a = agreements[k].core.agreement
+                if a.subscriber.id == r.subscriber && a.source == r.source { if !consider(k) { return e } }
+            }
+        }
 
         // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
-        if let set = box.terms.permissionSet {
+        if let set = box.permissionSet {
             let permissions = box.terms.permissions
+            let input = input()
             input.clearRuleValues()
-            let results = set.ruleResults(input, state: state)
+            let results = set.ruleResults(input, state: box.states[kind])
             // The set holds the public permissions alone, in order: rule i is permission i.
             if let i = results.firstIndex(where: { $0.active }), i < permissions.count,
                let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) {
-                e.basis = .notice(permission: perm.index)
-                e.outcomes = NewsEvaluation.Outcomes()
+                e = NewsEvaluation(basis: .notice(permission: perm.index), concern: e.concern)
                 return e
             }
             for (i, res) in results.enumerated() where res.matches && !res.active && i < permissions.count {
-                if i < 64 { e.publicNotMet |= 1 << UInt64(i) } else { e.publicOverflow.append(Int32(clamping: i)) }
+                if i < 64 { e.publicNotMet |= 1 << UInt64(i) } else { e.truncated = true }
             }
         }
         return e
-    }
-
-    /// Positions in ``agreements`` of the subscriber's agreements with the request's source, in
-    /// order, visited without building a list.
-    struct Positions {
-        let decider: NewsDecider
-        let indexed: [Int]?
-        let subscriber: String
-        let source: String
-        var isEmpty: Bool {
-            if let indexed { return !indexed.contains { decider.agreements[$0].core.agreement.source == source } }
-            return !decider.agreements.contains { decider.matches($0, subscriber, source) }
-        }
-        /// Calls `body` with each position until it returns false.
-        func forEach(_ body: (Int) -> Bool) {
-            if let indexed {
-                for k in indexed where decider.agreements[k].core.agreement.source == source { if !body(k) { return } }
-            } else {
-                for k in decider.agreements.indices where decider.matches(decider.agreements[k], subscriber, source) { if !body(k) { return } }
-            }
-        }
-    }
-
-    func matches(_ p: PreparedAgreement, _ subscriber: String, _ source: String) -> Bool {
-        let a = p.core.agreement
-        return a.subscriber.id == subscriber && a.source == source
-    }
-
-    func agreementPositions(for r: RepublicationRequest) -> Positions {
-        if let bySubscriber {
-            return Positions(decider: self, indexed: bySubscriber[r.subscriber] ?? [], subscriber: r.subscriber, source: r.source)
-        }
-        return Positions(decider: self, indexed: nil, subscriber: r.subscriber, source: r.source)
     }
 
     /// What a permit rests on, as ``NewsDecision/permittedBy`` says it (nil on a deny).
@@ -919,7 +935,10 @@ public struct NewsDecider: Sendable {
             break
         }
         // Deny: say why, per agreement, and what would permit.
-        if e.outcomes.isEmpty {
+        // An evaluation that could not keep every fact inline (more than eight agreements, public
+        // permissions past the 64th) is made again with lists, for the words only (rare).
+        let full = e.truncated ? evaluateFully(r, usage: usage) : (e.outcomesList, e.publicNotMetList)
+        if full.0.isEmpty {
             let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: concern, memo: memo)
             let what = concern.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
             d.reasons.append(Reason(code: "no_agreement",
@@ -927,7 +946,7 @@ public struct NewsDecider: Sendable {
                                     quote: noticeQuote, quoteFrom: "notice"))
             d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
         }
-        for o in e.outcomes {
+        for o in full.0 {
             let x = explanation(agreements[Int(o.agreement)], o, r, notice: box, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
             if d.reasons.isEmpty { d.reasons = x.reasons } else { d.reasons += x.reasons }
             if d.wouldPermitIf.isEmpty && x.would.count == 1 {
@@ -945,13 +964,35 @@ public struct NewsDecider: Sendable {
                                         quote: perm.quote, quoteFrom: "notice"))
             }
         }
-        var bits = e.publicNotMet
-        while bits != 0 {
-            notMet(bits.trailingZeroBitCount)
-            bits &= bits - 1
-        }
-        for i in e.publicOverflow { notMet(Int(i)) }
+        for i in full.1 { notMet(i) }
         return d
+    }
+
+    /// Every agreement's outcome and every public permission that matches without being in force,
+    /// as lists: what ``evaluate(_:usage:memo:)`` keeps inline, without its limits (a fresh input,
+    /// so that no memo's scratch is touched).
+    func evaluateFully(_ r: RepublicationRequest, usage: some UsageCounter) -> ([AgreementOutcome], [Int]) {
+        guard let box = noticeBox, box.source == r.source else { return ([], []) }
+        let concern = NoticeTerms.concern(r, box.filters)
+        let kind = r.asset.kind.index
+        let input = ODRLInput(terms: NewsEngine.terms)
+        NewsEngine.lower(r, into: input, target: box.targets[kind], assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty)
+        var outcomes: [AgreementOutcome] = []
+        for k in agreements.indices {
+            let a = agreements[k].core.agreement
+            guard a.subscriber.id == r.subscriber && a.source == r.source else { continue }
+            var o = outcome(agreements[k], r, input, box.states[kind], lifters: concern.lifters, usage: usage)
+            if o.permittedGrant != nil { return ([], []) }
+            o.agreement = Int32(clamping: k)
+            outcomes.append(o)
+        }
+        var notMet: [Int] = []
+        if let set = box.permissionSet {
+            input.clearRuleValues()
+            let results = set.ruleResults(input, state: box.states[kind])
+            for (i, res) in results.enumerated() where res.matches && !res.active && i < box.terms.permissions.count { notMet.append(i) }
+        }
+        return (outcomes, notMet)
     }
 
     /// The notice words a request's decision quotes: its first concerned prohibition's, else the

@@ -154,7 +154,10 @@ public struct NoticeTerms: Sendable {
     /// Per request this was a filtered array, two `Set` look-ups per prohibition (asset kind, extent),
     /// the action hierarchy's `Set<String>` and then a `Set` of the lifters (~1.5k instructions);
     /// now one dictionary look-up of the action and bit tests.
-    func concern(_ r: RepublicationRequest) -> Concern {
+    func concern(_ r: RepublicationRequest) -> Concern { NoticeTerms.concern(r, filters) }
+
+    /// ``concern(_:)`` over a notice's filters (the decider keeps them beside the notice: ``NoticeBox``).
+    static func concern(_ r: RepublicationRequest, _ filters: [ProhibitionFilter]) -> Concern {
         let q = ConcernQuery(r)
         var c = Concern()
         for k in filters.indices where filters[k].concerns(q) {
@@ -189,7 +192,7 @@ public struct NoticeTerms: Sendable {
         init(_ r: RepublicationRequest) {
             kind = 1 << UInt8(r.asset.kind.index)
             extent = r.extent == .whole ? 1 : 2
-            actionMask = NewsActions.coveringMask[r.action] ?? 0
+            actionMask = NewsActions.coveringTable.value(r.action) ?? 0
             action = r.action
         }
     }

@@ -77,6 +77,32 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The date part only, `2026-11-28` (UTC).
     public var dateString: String { String(description.prefix(10)) }
+
+    /// Appends ``description``'s bytes (`dateOnly`: ``dateString``'s, its first ten) without
+    /// making a `String`: a decision's JSON quotes instants (bench/PROFILE.md news session 4).
+    public func appendDescription(to out: inout [UInt8], dateOnly: Bool = false) {
+        let c = utcComponents
+        let start = out.count
+        @inline(__always) func put(_ v: Int, _ width: Int) {
+            var p = 1
+            for _ in 1..<width { p &*= 10 }
+            var x = v
+            var w = width
+            while w > 0 { out.append(UInt8(truncatingIfNeeded: 0x30 + (x / p) % 10)); x %= p; p /= 10; w -= 1 }
+        }
+        var year = c.year
+        if year < 0 { out.append(0x2D); year = -year }
+        var width = 4
+        var p = 10_000
+        while year >= p && width < 19 { width += 1; p = p &* 10 }
+        put(year, width)
+        out.append(0x2D); put(c.month, 2); out.append(0x2D); put(c.day, 2)
+        if dateOnly && out.count - start >= 10 { out.removeLast(out.count - start - 10); return }
+        out.append(0x54); put(c.hour, 2); out.append(0x3A); put(c.minute, 2); out.append(0x3A); put(c.second, 2)
+        if c.millisecond != 0 { out.append(0x2E); put(c.millisecond, 3) }
+        out.append(0x5A)
+        if dateOnly && out.count - start > 10 { out.removeLast(out.count - start - 10) }
+    }
 }
 
 /// Proleptic Gregorian calendar arithmetic on day numbers (days since 1970-01-01).

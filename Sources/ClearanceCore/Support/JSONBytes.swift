@@ -32,9 +32,30 @@ public enum JSONBytes {
     /// Appends `s` escaped as inside a JSON string literal, without the quotes: for a literal
     /// written in pieces (a decision's sentence from its template and the request's values; escaping
     /// works character by character, so the pieces' escapes are the whole's).
+    ///
+    /// Text that needs no escape (ids, codes, English words: nearly all of it) is copied in one
+    /// append after a plain scan; the general escaper's per-run sink calls cost ~400 instructions
+    /// for a 14-byte id (callgrind, bench/PROFILE.md news session 4).
     public static func appendEscaped(_ s: String, to out: inout [UInt8]) {
         var s = s
-        s.withUTF8 { escapeBody($0, to: &out) }
+        s.withUTF8 { buf in
+            if isPlain(buf) { out.append(contentsOf: buf) } else { escapeBody(buf, to: &out) }
+        }
+    }
+
+    /// `s` as a JSON string literal (as ``appendString(_:to:)``), plain text copied in one append.
+    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        appendEscaped(s, to: &out)
+        out.append(0x22)
+    }
+
+    /// Whether no byte of `buf` needs an escape (control characters, `"`, `\`, and 0xE2, which may
+    /// start U+2028/U+2029).
+    @inline(__always)
+    static func isPlain(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        for c in buf where c < 0x20 || c == 0x22 || c == 0x5C || c == 0xE2 { return false }
+        return true
     }
 
     /// The one escaper, over any byte sink: runs that need no escape are copied in one append.

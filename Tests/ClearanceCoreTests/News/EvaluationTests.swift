@@ -99,4 +99,43 @@ import Testing
     }
 
     func reference(_ d: NewsDecider, _ r: RepublicationRequest, _ usage: InMemoryUsage) -> NewsDecision { d.decide(r, usage: usage) }
+
+    /// The byte writers the direct JSON path uses give the same bytes as the `String` ones.
+    @Test func byteWritersMatchTheStringOnes() {
+        var rng = SplitMix(seed: 77)
+        for k in 0..<3000 {
+            // Instants from before year 0 to after 9999, with and without milliseconds.
+            let ms = Int64(rng.next(1 << 40)) * (k % 2 == 0 ? 1 : -1) * Int64(1 + k % 300) + Int64(k % 3 == 0 ? rng.next(1000) : 0)
+            let i = Instant(millisecondsSinceEpoch: ms)
+            var full: [UInt8] = [0x41], date: [UInt8] = [0x41]
+            i.appendDescription(to: &full)
+            i.appendDescription(to: &date, dateOnly: true)
+            #expect(full == [0x41] + Array(i.description.utf8), "\(ms)")
+            #expect(date == [0x41] + Array(i.dateString.utf8), "\(ms)")
+        }
+        for s in ["", "C-sub-1", "a\"b", "back\\slash", "tab\t", "line\u{2028}sep", "â€x", "عقد", "\u{1}", "İLKHA"] {
+            var quoted: [UInt8] = [], reference: [UInt8] = []
+            JSONBytes.appendQuoted(s, to: &quoted)
+            JSONBytes.appendString(s, to: &reference)
+            #expect(quoted == reference, "\(s)")
+        }
+        for n in [0, 1, 9, 10, 99, 100, 12345, -1, -10, Int.max, Int.min + 1] {
+            var out: [UInt8] = []
+            out.decimal(n)
+            #expect(out == Array(String(n).utf8))
+        }
+    }
+}
+
+/// The notice filter's action table answers as the dictionary it is made from.
+@Suite struct ShortKeyTableTests {
+    @Test func answersAsTheDictionary() {
+        let table = NewsActions.coveringTable
+        for (k, v) in NewsActions.coveringMask { #expect(table.value(k) == v, "\(k)") }
+        let others = ["", "a", "print", "sell", "reproduc", "reproducee", "Reproduce", "use\u{0}", "abcdefghijklmnop", "abcdefghijklmnopq",
+                      "ودير", "reproduce-and-distribute-everything"]
+        for k in others { #expect(table.value(k) == NewsActions.coveringMask[k], "\(k)") }
+        let long = ShortKeyTable(["a-key-longer-than-sixteen-bytes": 7, "short": 3])
+        #expect(long.value("a-key-longer-than-sixteen-bytes") == 7 && long.value("short") == 3 && long.value("shor") == nil)
+    }
 }

@@ -49,7 +49,7 @@ final class PreparedTable: @unchecked Sendable {
         // Flatten, prepare in parallel (each preparation is independent and pure), then regroup by index.
         var flat: [Input] = []
         for (_, hs) in histories { for h in hs { flat.append(contentsOf: h) } }
-        let prepared = ParallelMap.map(flat) { input -> Result<PreparedAgreement, DiagnosticError> in
+        let prepared = Parallel.map(flat, minimumChunk: 64) { input -> Result<PreparedAgreement, DiagnosticError> in
             do throws(DiagnosticError) { return .success(try PreparedAgreement(input.agreement)) } catch { return .failure(error) }
         }
         var parties: [Parties: Party] = [:]
@@ -111,44 +111,5 @@ final class PreparedTable: @unchecked Sendable {
             refs.append(pick.ref)
         }
         return (list, refs)
-    }
-}
-
-/// `items.map(transform)` on all cores in contiguous chunks, order kept (the CLI's copy of the store's
-/// `Parallel.map`, which is internal to ClearanceStore).
-enum ParallelMap {
-    static func map<T, R>(_ items: [T], minimumChunk: Int = 64, _ transform: (T) -> R) -> [R] {
-        let n = items.count
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        if n < minimumChunk * 2 || cores == 1 { return items.map(transform) }
-        // More chunks than cores: a slow chunk (a core taken by another process) does not hold up the end.
-        let chunks = min(cores * 8, max(1, n / minimumChunk))
-        return withoutActuallyEscaping(transform) { transform in
-            let out = UnsafeMutablePointer<R>.allocate(capacity: n)
-            defer { out.deallocate() }
-            let box = Box(out: out, transform: transform)
-            items.withUnsafeBufferPointer { buf in
-                let input = InputBox(buf: buf)
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                    let lo = c * n / chunks, hi = (c + 1) * n / chunks
-                    // Each chunk initialises only its own slots.
-                    for i in lo..<hi { (box.out + i).initialize(to: box.transform(input.buf[i])) }
-                }
-            }
-            // Move the results into an array (each slot initialised exactly once above).
-            return Array(unsafeUninitializedCapacity: n) { dst, count in
-                (dst.baseAddress! as UnsafeMutablePointer<R>).moveInitialize(from: out, count: n)
-                count = n
-            }
-        }
-    }
-
-    private struct Box<T, R>: @unchecked Sendable {
-        let out: UnsafeMutablePointer<R>
-        let transform: (T) -> R
-    }
-
-    private struct InputBox<T>: @unchecked Sendable {
-        let buf: UnsafeBufferPointer<T>
     }
 }

@@ -102,49 +102,103 @@ public enum NewsEngine {
     }()
     static let dateTimeSlot = 0, spatialSlot = 1, channelSlot = 2, extentSlot = 3, percentageSlot = 4, delaySlot = 5, countSlot = 6
 
-    /// Lowered context values, computed once: territory code -> its IRI's value; channel and extent by index.
-    static let territoryValues: [String: ODRLInputValue] = {
-        var out: [String: ODRLInputValue] = [:]
-        for c in TerritoryTable.builtin.codes { out[c] = terms.value(.text(NewsODRL.territoryIRI(c))) }
-        return out
-    }()
-    static let channelValues: [ODRLInputValue] = Channel.allCases.map { terms.value(.text(NewsODRL.channelIRI($0))) }
-    static let extentValues: [ODRLInputValue] = Extent.allCases.map { terms.value(.text(NewsODRL.extentIRI($0))) }
-    static let wholePercentage = terms.value(.number(100))
+    /// Text ids (in ``terms``) of each channel and extent IRI, by index, and of each built-in
+    /// territory: a request's territory, channel and extent are lowered to these ids without a string.
+    static let channelIDs: [Int32] = Channel.allCases.map { terms.textID(NewsODRL.channelIRI($0)) ?? -1 }
+    static let extentIDs: [Int32] = Extent.allCases.map { terms.textID(NewsODRL.extentIRI($0)) ?? -1 }
+    static let territoryIDs = TerritoryIDs(TerritoryTable.builtin.codes.map { ($0, terms.textID(NewsODRL.territoryIRI($0)) ?? -1) })
 
-    /// The request lowered with ``terms``: the same values as ``context(for:)``, without building strings
-    /// (territory, channel and extent values are looked up in tables made once).
-    static func input(for r: RepublicationRequest, target: ODRLSubject, assigneeIRI: String) -> ODRLInput {
-        var input = ODRLInput(terms: terms)
-        lower(r, into: &input, target: target, assigneeIRI: assigneeIRI)
+    /// Territory code -> text id of its IRI in ``terms``.
+    ///
+    /// A two-letter upper-case code (every built-in one: ISO 3166-1 alpha-2) is read as two bytes
+    /// into a 26×26 table: ~20 instructions, where the `[String: ODRLInputValue]` look-up hashed the
+    /// code with SipHash and copied a value with a reference-counted payload (~400). Any other
+    /// code is looked up in a dictionary (same answers).
+    struct TerritoryIDs: Sendable {
+        private var pairs = [Int32](repeating: -1, count: 26 * 26)
+        private var other: [String: Int32] = [:]
+
+        init(_ codes: [(String, Int32)]) {
+            for (code, id) in codes {
+                if let k = TerritoryIDs.pairIndex(code) { pairs[k] = id } else { other[code] = id }
+            }
+        }
+
+        /// The index of a two-letter upper-case ASCII code in the 26×26 table, or nil.
+        @inline(__always)
+        static func pairIndex(_ code: String) -> Int? {
+            guard code.utf8.count == 2 else { return nil }
+            var copy = code
+            return copy.withUTF8 { b -> Int? in
+                let x = Int(b[0]) &- 65, y = Int(b[1]) &- 65
+                guard x >= 0, x < 26, y >= 0, y < 26 else { return nil }
+                return x &* 26 &+ y
+            }
+        }
+
+        /// The id of `code`'s IRI, or nil when ``terms`` does not know it.
+        @inline(__always)
+        func id(_ code: String) -> Int32? {
+            let id = TerritoryIDs.pairIndex(code).map { pairs[$0] } ?? other[code] ?? -1
+            return id >= 0 ? id : nil
+        }
+    }
+
+    /// The party of a request as the agreements' passes see it: present, with no id (the prepared
+    /// agreements name no party, see `odrlModel(forPreparation:)`; a notice whose public permissions
+    /// name one gets the subscriber's own, ``subscriber(_:)``).
+    static let anyParty = ODRLSubject(iri: "", selfID: -1, collectionIDs: [], collections: [], localResolved: false)
+
+    /// The subscriber as a party (its IRI; not among ``terms``' texts): only for a notice whose public
+    /// permissions name parties (``ODRLPolicySet/namesParties``), compared by string.
+    static func subscriber(_ id: String) -> ODRLSubject {
+        ODRLSubject(iri: NewsODRL.subscriberIRI(id), selfID: -1, collectionIDs: [], collections: [], localResolved: false)
+    }
+
+    /// The request lowered with ``terms`` into a new input: the same values as ``context(for:)``.
+    static func input(for r: RepublicationRequest, target: ODRLSubject, assignee: ODRLSubject) -> ODRLInput {
+        let input = ODRLInput(terms: terms)
+        lower(r, into: input, target: target, assignee: assignee)
         return input
     }
 
-    /// Lowers `r` into `input` in place (an input made with ``terms``, possibly holding an earlier
-    /// request): every slot, the action and the subjects are overwritten and rule-scoped values dropped.
+    /// Lowers `r` into `input` (an input made with ``terms``, possibly holding an earlier request):
+    /// the same values as ``context(for:)``, every slot, the action and the subjects overwritten and
+    /// rule-scoped values dropped.
     ///
-    /// Why in place: building a fresh `ODRLInput` per request allocated and freed its value and
-    /// fast-value arrays (plus the literal array they were made from) per decision, ~3,700–4,000
-    /// instructions with the destroy (bench/PROFILE.md, news 10:05Z); the decider keeps one input
-    /// per ``DecisionMemo`` (one per thread) and overwrites it, so the arrays are reused.
-    static func lower(_ r: RepublicationRequest, into input: inout ODRLInput, target: ODRLSubject, assigneeIRI: String) {
-        let notText = ODRLInputValue.notText
-        let percentage: ODRLInputValue? = r.extent == .whole ? wholePercentage
-            : r.portion.map { ODRLInputValue(.number($0 * 100), textID: notText) }
-        let delay: ODRLInputValue? = r.asset.publishedAt.map {
-            ODRLInputValue(.duration(Double(r.at.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000), textID: notText)
-        }
+    /// Plain data only (ODRLInput.swift): the time and delay as numbers, territory, channel and
+    /// extent as their IRIs' text ids, the action's ids copied (looked up only when it changes), the
+    /// subjects made once per notice. Nothing is allocated or retained (callgrind, bench/PROFILE.md
+    /// session 4: ~3,600 instructions per decision to lower, copy and drop the former input, now a
+    /// few hundred). The decider keeps one input per ``DecisionMemo`` (one per thread).
+    static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: ODRLSubject, assignee: ODRLSubject) {
+        let at = r.at.millisecondsSinceEpoch
         // Slot order: dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count.
-        input.set(slot: dateTimeSlot, ODRLInputValue(.time(Double(r.at.millisecondsSinceEpoch) / 1000), textID: notText))
-        input.set(slot: spatialSlot, territoryValues[r.territory] ?? terms.value(.text(NewsODRL.territoryIRI(r.territory))))
-        input.set(slot: channelSlot, channelValues[r.channel.index])
-        input.set(slot: extentSlot, extentValues[r.extent == .whole ? 0 : 1])
-        input.set(slot: percentageSlot, percentage)
-        input.set(slot: delaySlot, delay)
-        input.set(slot: countSlot, nil)
+        input.setTime(slot: dateTimeSlot, Double(at) / 1000)
+        if let id = territoryIDs.id(r.territory) {
+            input.setText(slot: spatialSlot, id: id)
+        } else {
+            // Not a built-in territory (a request made in code): its IRI as a text the terms do not know.
+            input.set(slot: spatialSlot, terms.value(.text(NewsODRL.territoryIRI(r.territory))))
+        }
+        input.setText(slot: channelSlot, id: channelIDs[r.channel.index])
+        input.setText(slot: extentSlot, id: extentIDs[r.extent == .whole ? 0 : 1])
+        if r.extent == .whole {
+            input.setNumber(slot: percentageSlot, 100)
+        } else if let p = r.portion {
+            input.setNumber(slot: percentageSlot, p * 100)
+        } else {
+            input.clear(slot: percentageSlot)
+        }
+        if let published = r.asset.publishedAt {
+            input.setDuration(slot: delaySlot, Double(at - published.millisecondsSinceEpoch) / 1000)
+        } else {
+            input.clear(slot: delaySlot)
+        }
+        input.clear(slot: countSlot)
         input.clearRuleValues()
         input.setAction(r.action)
-        input.setSubjects(target: target, assignee: ODRLSubject(iri: assigneeIRI, selfID: -1, collectionIDs: [], collections: [], localResolved: false))
+        input.setSubjects(target: target, assignee: assignee)
     }
 
     /// The engine request for a news request (the asset stands for its kind; see ``NewsODRL``).
@@ -192,9 +246,9 @@ public final class DecisionMemo {
     /// ` in C-…`: what used to be made for every grant at preparation, made on first use instead.
     /// An explanation missed as a whole (its key holds request values) mostly finds its pieces here.
     var pieces: [UInt64: String] = [:]
-    /// The lowered request input the decider reuses from one decision to the next (this memo is
-    /// per thread): see ``NewsEngine/lower(_:into:target:assigneeIRI:)``. Nil until first kept.
-    private var input: ODRLInput?
+    /// The lowered request the decider reuses from one decision to the next (this memo is per
+    /// thread): a plain scratch buffer (see ``NewsEngine/lower(_:into:target:assignee:)``), made on first use.
+    lazy var input = ODRLInput(terms: NewsEngine.terms)
     /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
     /// (``NewsDecider/describeLifters(_:_:concern:memo:)``): an explanation miss asked for them each time (~11k instructions).
     var lifterWords: [UInt64: String] = [:]
@@ -203,16 +257,6 @@ public final class DecisionMemo {
     public init(capacity: Int = 100_000) { self.capacity = capacity }
     /// Number of remembered shapes.
     public var count: Int { explanations.count + permits.count + inactive.count + pieces.count }
-
-    /// The kept input, moved out (nil when none is kept): the caller holds its only reference.
-    func takeInput() -> ODRLInput? {
-        var out: ODRLInput? = nil
-        swap(&out, &input)
-        return out
-    }
-
-    /// Keeps `input` for the next decision (the caller's copy ends with its scope, leaving this one unique).
-    func keep(_ new: ODRLInput) { input = new }
 
     /// Keeps an explanation; returns it.
     func remember(_ key: Key, _ value: Explanation) -> Explanation {
@@ -650,30 +694,20 @@ public struct NewsDecider: Sendable {
         let noticeQuote = concern.first >= 0 ? box.terms.prohibitions[concern.first].quote : (box.terms.prohibitions.first?.quote ?? box.terms.noticeText)
         let state = box.terms.state(for: r.asset.kind)
         let mine = agreements(for: r)
-        // The request lowered once for every engine pass below. The prepared agreements have no
-        // assignee (see `odrlModel(forPreparation:)`): the subscriber's IRI is only for the notice's permissions.
-        // With a memo, its input is taken out (so that this is its only reference and writes go in
-        // place: no copy on write), overwritten, and put back at the end (see `NewsEngine.lower`).
-        var input: ODRLInput
-        if mine.isEmpty && box.terms.permissionSet == nil {
-            input = ODRLInput(terms: NewsEngine.terms)
-        } else {
-            let target = box.terms.targets[r.asset.kind.index]
-            let assigneeIRI = box.terms.permissionSet == nil ? "" : NewsODRL.subscriberIRI(r.subscriber)
-            if let memo, let kept = memo.takeInput() {
-                input = kept
-                NewsEngine.lower(r, into: &input, target: target, assigneeIRI: assigneeIRI)
-            } else {
-                input = NewsEngine.input(for: r, target: target, assigneeIRI: assigneeIRI)
-            }
+        // The request lowered once for every engine pass below, into the memo's scratch input (one
+        // per thread: nothing allocated per request) or, without a memo, a new one. The prepared
+        // agreements have no assignee (see `odrlModel(forPreparation:)`): the subscriber as a party
+        // is only for a notice whose public permissions name parties.
+        let input = memo?.input ?? ODRLInput(terms: NewsEngine.terms)
+        if !mine.isEmpty || box.terms.permissionSet != nil {
+            let assignee = box.terms.permissionSet?.namesParties == true ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty
+            NewsEngine.lower(r, into: input, target: box.terms.targets[r.asset.kind.index], assignee: assignee)
         }
-        defer { memo?.keep(input) }
-        var results: [ODRLRuleResult] = []
 
         // 1. Agreements, in the order given. Outcomes are kept for the denial only when there is one.
         var outcomes: [AgreementOutcome] = []
         for p in mine {
-            let o = outcome(p, r, &input, state, lifters: concern.lifters, usage: usage, results: &results)
+            let o = outcome(p, r, input, state, lifters: concern.lifters, usage: usage)
             if let g = o.permittedGrant {
                 d.verdict = .permit
                 d.permittedBy = .agreement(id: p.agreement.id, grant: g)
@@ -690,7 +724,7 @@ public struct NewsDecider: Sendable {
         var publicReasons: [Reason] = []
         if let set = box.terms.permissionSet {
             input.clearRuleValues()
-            set.ruleResults(input, state: state, into: &results)
+            let results = set.ruleResults(input, state: state)
             // The set holds the public permissions alone, in order: rule i is permission i.
             if let i = results.firstIndex(where: { $0.active }),
                let perm = box.terms.permissions.first(where: { $0.ruleID == box.terms.permissions[i].ruleID }) {
@@ -809,8 +843,8 @@ public struct NewsDecider: Sendable {
     /// One engine pass over the agreement, read as the news layer needs it: the grant that permits,
     /// or the restriction that overrides it, or why the agreement does not count, or the grant that
     /// came closest with its failing dimensions (a bit set: no array per grant).
-    func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ input: inout ODRLInput, _ state: ODRLWorldState,
-                 lifters: NoticeTerms.Lifters, usage: some UsageCounter, results: inout [ODRLRuleResult]) -> AgreementOutcome {
+    func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ input: ODRLInput, _ state: ODRLWorldState,
+                 lifters: NoticeTerms.Lifters, usage: some UsageCounter) -> AgreementOutcome {
         var o = AgreementOutcome()
         let core = p.core
         let a = core.agreement
@@ -820,16 +854,16 @@ public struct NewsDecider: Sendable {
         for (g, grant) in a.grants.enumerated() {
             guard let q = grant.quota else { continue }
             let w = q.per.window(containing: r.at, term: a.term)
-            let count = ODRLInputValue(.number(Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)),
-                                       textID: ODRLInputValue.notText)
+            let count = Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)
             let pg = core.grants[g]
-            for rule in pg.rules { input.setRuleValue(rule: rule, slot: NewsEngine.countSlot, count) }
+            for rule in pg.rules { input.setRuleNumber(rule: rule, slot: NewsEngine.countSlot, count) }
             if pg.ruleCount == 0, pg.dimsRule >= 0 {
-                input.setRuleValue(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
+                input.setRuleNumber(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
             }
         }
-        core.set.ruleResults(input, state: state, into: &results)
-        return results.withUnsafeBufferPointer { res in
+        // The answers are read in place from the input's buffer (valid until the next pass).
+        let res = core.set.ruleResults(input, state: state)
+        do {
             for (g, pg) in core.grants.enumerated() {
                 var active = false
                 for rule in pg.rules where res[rule].active { active = true; break }

@@ -196,6 +196,8 @@ final class SetCore: @unchecked Sendable {
     let entityWords: [CompiledEntity]
     /// Each rule record's ref (uid or JSON pointer): a duty's state is looked up by it.
     let ruleRefs: [String]
+    /// Some rule names a party (an assignee list).
+    let namesParties: Bool
 
     /// Takes the compiler's output: copies the records into buffers this set owns and points the
     /// records with ids of their own into `localIDs`.
@@ -223,6 +225,7 @@ final class SetCore: @unchecked Sendable {
         self.atomics = form.atomics
         self.entityWords = form.entityWords
         self.ruleRefs = form.ruleRefs
+        self.namesParties = form.rules.contains { $0.assigneeCount >= 0 }
     }
 
     deinit {

@@ -77,6 +77,9 @@ public struct ODRLPolicySet: Sendable {
     /// ``ruleResults(_:state:into:)``'s answer.
     public var topLevelRuleCount: Int { core.flatCount }
 
+    /// Whether any rule names a party (an assignee): if not, no evaluation reads the request's party.
+    public var namesParties: Bool { core.namesParties }
+
     /// The flat index of a top-level rule (by its uid or JSON pointer), as ``ruleResults(_:state:into:)`` orders them.
     public func ruleIndex(of ref: String) -> Int? { core.ruleIndex(of: ref) }
 
@@ -92,9 +95,9 @@ public struct ODRLPolicySet: Sendable {
     /// its `why` sentences are empty: the fast path for batch decisions that only look at states.
     public func evaluate(_ request: ODRLRequest, state: ODRLWorldState = .empty, explain: Bool = true) -> ODRLDecision {
         let input = lower(request, state: state)
-        return withUnsafePointer(to: input) { p in
+        return withExtendedLifetime(input) {
             withUnsafePointer(to: state.duties) { duties in
-                core.withChecks(p, duties: duties) { checks in
+                core.withChecks(input, duties: duties) { checks in
                     var ev = Evaluation(checks: checks, request: request, explain: explain)
                     return ev.run()
                 }
@@ -114,42 +117,51 @@ public struct ODRLPolicySet: Sendable {
     /// sentences and without building a trace: for callers that ask one rich question per request and
     /// map constraint positions to their own terms. Unlike the trace, a rule's constraints are
     /// evaluated even when the rule does not match, so that every failing dimension is known.
-    /// `results` is cleared and refilled (reuse one buffer across calls).
-    public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
-        // Resize in place (every entry is overwritten): callers reuse one buffer for sets of different
-        // sizes, and `append(contentsOf: repeatElement(…))` went through the generic path on almost
-        // every call (callgrind: ~330 instructions, an eighth of the pass). One allocation at most.
+    ///
+    /// The answers are written into `input`'s own buffer and read in place (the answer holds the
+    /// input): those of its latest evaluation, so read them before evaluating it again. Nothing is allocated (once the buffer has grown to the largest set's size)
+    /// and nothing is retained: the evaluator borrows the input's buffers through pointers.
+    public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty) -> ODRLRuleResults {
         let n = core.flatCount
-        if results.count > n { results.removeLast(results.count - n) }
-        if results.count < n {
-            results.reserveCapacity(n)
-            while results.count < n { results.append(ODRLRuleResult()) }
-        }
-        results.withUnsafeMutableBufferPointer { out in
-            withUnsafePointer(to: input) { p in
-                withUnsafePointer(to: state.duties) { duties in
-                    core.withChecks(p, duties: duties) { checks in checks.fill(out) }
-                }
+        let out = input.resultBuffer(n)
+        if state.duties.isEmpty {
+            // No duty state (the usual case): borrow one shared empty dictionary instead of taking a
+            // pointer to the argument's (which copied, i.e. retained and released, it per call).
+            ODRLPolicySet.noDuties.withUnsafePointer { duties in
+                core.withChecks(input, duties: duties) { checks in checks.fill(UnsafeMutableBufferPointer(start: out, count: n)) }
+            }
+        } else {
+            withUnsafePointer(to: state.duties) { duties in
+                core.withChecks(input, duties: duties) { checks in checks.fill(UnsafeMutableBufferPointer(start: out, count: n)) }
             }
         }
+        return ODRLRuleResults(owner: input, count: n)
+    }
+
+    /// An empty duty-state table, allocated once (see ``ruleResults(_:state:)``).
+    static let noDuties = NoDuties()
+
+    /// ``ruleResults(_:state:)`` copied into `results` (cleared and refilled; reuse one buffer across calls).
+    public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty, into results: inout [ODRLRuleResult]) {
+        let found = ruleResults(input, state: state)
+        results.removeAll(keepingCapacity: true)
+        results.append(contentsOf: found)
     }
 
     /// ``ruleResults(_:state:into:)`` for a request not yet lowered.
     public func ruleResults(_ request: ODRLRequest, state: ODRLWorldState = .empty) -> [ODRLRuleResult] {
-        var out: [ODRLRuleResult] = []
-        ruleResults(lower(request, state: state), state: state, into: &out)
-        return out
+        Array(ruleResults(lower(request, state: state), state: state))
     }
 
     /// `request` in this set's lowered form (its terms plus the set's own left operands and texts).
     func lower(_ request: ODRLRequest, state: ODRLWorldState) -> ODRLInput {
-        var input = ODRLInput(terms: terms, localSlots: core.localSlotNames.count)
+        let input = ODRLInput(terms: terms, localSlots: core.localSlotNames.count)
         for (k, v) in request.context.values {
             if let slot = terms.slots[k] ?? core.localSlots[k] { input.set(slot: slot, lowerValue(v)) }
         }
         input.setAction(request.action)
-        input.target = subject(request.target, collections: state.assetCollections)
-        input.assignee = subject(request.assignee, collections: state.partyCollections)
+        input.setSubjects(target: subject(request.target, collections: state.assetCollections),
+                          assignee: subject(request.assignee, collections: state.partyCollections))
         input.context = request.context
         for (ref, ctx) in request.ruleValues {
             guard let rule = core.ruleIndex(of: ref) else { continue }
@@ -191,6 +203,8 @@ public final class ODRLTerms: Sendable {
     let slotNames: [String]
     /// Expanded text value -> id.
     let texts: [String: Int32]
+    /// Id -> expanded text value (a plain text value is rebuilt from its id for the general path).
+    let textNames: [String]
     /// Compiled constraints with long right operand lists, shared by every set compiled with this
     /// table (see ``Compiler/constraint(_:)``).
     let sharedAtomics = SharedAtomics()
@@ -204,13 +218,15 @@ public final class ODRLTerms: Sendable {
             if slots[k] == nil { slots[k] = names.count; names.append(k) }
         }
         var ids: [String: Int32] = [:]
+        var textNames: [String] = []
         for t in texts {
             let e = ODRLVocabulary.expand(t)
-            if ids[e] == nil { ids[e] = Int32(ids.count) }
+            if ids[e] == nil { ids[e] = Int32(ids.count); textNames.append(e) }
         }
         self.slots = slots
         self.slotNames = names
         self.texts = ids
+        self.textNames = textNames
     }
 
     /// The table that knows nothing (every set then interns its own terms).
@@ -221,6 +237,10 @@ public final class ODRLTerms: Sendable {
 
     /// The slot of a left operand, or nil when the table does not know it.
     public func slot(_ leftOperand: String) -> Int? { slots[ODRLContext.key(leftOperand)] }
+
+    /// The id of a text value (any spelling `expand` accepts), or nil when the table does not know it:
+    /// for ``ODRLInput/setText(slot:id:)``.
+    public func textID(_ text: String) -> Int32? { texts[ODRLVocabulary.expand(text)] }
 
     /// A context value lowered once (look-ups done), to put in many inputs.
     public func value(_ v: ODRLValue) -> ODRLInputValue {
@@ -400,81 +420,6 @@ struct FastValue: Sendable {
     var id: Int32
     var num: Double
     static let none = FastValue(tag: absent, id: -2, num: 0)
-}
-
-/// A request's asset or party, lowered: its id and the ids and names of the collections it belongs to.
-public struct ODRLSubject: Sendable {
-    let iri: String?
-    let selfID: Int32
-    let collectionIDs: [Int32]
-    let collections: [String]
-    /// Ids were resolved against one set's own texts too (not only the shared terms).
-    let localResolved: Bool
-}
-
-/// A request lowered with an ``ODRLTerms`` table: left operand values by slot, the action's broader
-/// ids, the asset and party with their collections, and rule-scoped values. Build it once per request
-/// and evaluate it against every set compiled with the same table (``ODRLPolicySet/ruleResults(_:state:into:)``).
-public struct ODRLInput: Sendable {
-    /// Value per slot (the table's slots, then a set's own).
-    var values: [ODRLInputValue?]
-    /// The same values as plain data, for the evaluator's fast path.
-    var fast: [FastValue]
-    /// The request's action as given and its broader-action ids (vocabulary ids), or nil ids when it
-    /// is not a vocabulary action (resolved per set).
-    var action: String = ""
-    var actionIDs: [Int32]?
-    var target = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
-    var assignee = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
-    /// Values that hold for one top-level rule only: (flat rule index, slot, value).
-    var overrides: [(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)] = []
-    /// The context as given, to resolve left operands a set knows but the table does not.
-    var context: ODRLContext?
-    let slotCount: Int
-
-    init(terms: ODRLTerms, localSlots: Int) {
-        slotCount = terms.slotCount
-        let n = terms.slotCount + localSlots
-        values = [ODRLInputValue?](repeating: nil, count: n)
-        fast = [FastValue](repeating: .none, count: n)
-    }
-
-    /// An empty input for sets compiled with `terms`.
-    public init(terms: ODRLTerms) { self.init(terms: terms, localSlots: 0) }
-
-    /// An input with every slot's value given at once (`values[slot]`, as many as `terms` has slots).
-    init(terms: ODRLTerms, values: [ODRLInputValue?]) {
-        slotCount = terms.slotCount
-        self.values = values
-        fast = values.map { $0?.fast ?? .none }
-    }
-
-    /// Sets the value of a slot (``ODRLTerms/slot(_:)``).
-    public mutating func set(slot: Int, _ value: ODRLInputValue?) {
-        values[slot] = value
-        fast[slot] = value?.fast ?? .none
-    }
-
-    /// Sets the request's action (any spelling ODRL allows).
-    public mutating func setAction(_ name: String) {
-        action = name
-        actionIDs = ActionTable.vocabularyLookup.ids(of: name)
-    }
-
-    /// Sets the asset and the party (``ODRLTerms/subject(_:collections:)``).
-    public mutating func setSubjects(target: ODRLSubject, assignee: ODRLSubject) {
-        self.target = target
-        self.assignee = assignee
-    }
-
-    /// Gives `value` to the left operand in `slot` for the top-level rule `rule` only (and its duties):
-    /// a rule-scoped value, such as a per-grant usage count.
-    public mutating func setRuleValue(rule: Int, slot: Int, _ value: ODRLInputValue) {
-        overrides.append((Int32(rule), Int32(slot), value, value.fast))
-    }
-
-    /// Drops every rule-scoped value.
-    public mutating func clearRuleValues() { overrides.removeAll(keepingCapacity: true) }
 }
 
 /// What the engine found for one top-level rule: the compact answer of ``ODRLPolicySet/ruleResults(_:state:into:)``.

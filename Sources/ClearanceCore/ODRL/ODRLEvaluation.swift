@@ -27,52 +27,52 @@ extension SetCore {
     /// Runs `body` with the checks of one evaluation of the lowered request `input` against this set.
     ///
     /// Everything the checks read is borrowed as a pointer for the call's duration (the set's
-    /// records, the input's values, action ids, collections and rule-scoped values): the rule loop
-    /// then touches no reference-counted storage at all.
-    func withChecks<R>(_ input: UnsafePointer<ODRLInput>, duties: UnsafePointer<[String: ODRLDutyState]>,
+    /// records, the input's plain values, action ids, collections and rule-scoped values): the rule
+    /// loop then touches no reference-counted storage at all. The input is a plain buffer (see
+    /// ODRLInput.swift), so borrowing it is reading a few pointers: the former input's five arrays
+    /// were each borrowed with a retain and a release per pass (~370 instructions).
+    @inline(__always)
+    func withChecks<R>(_ input: ODRLInput, duties: UnsafePointer<[String: ODRLDutyState]>,
                        _ body: (Checks) -> R) -> R {
-        // The request's action: its vocabulary ids as lowered, or an extension action this set
-        // interned, or (a spelling the table does not list) its canonical name; nil: unknown.
-        var actionIDs = input.pointee.actionIDs
-        if actionIDs == nil {
-            if let (_, ids) = requestActions[input.pointee.action] {
-                actionIDs = ids
-            } else if let canonical = ODRLVocabulary.canonicalAction(input.pointee.action) {
-                actionIDs = actions.broaderIDs(of: canonical) ?? []
-            }
+        if input.actionKnown {
+            return body(Checks(set: self, input: input, actions: UnsafeBufferPointer(start: input.actionIDs, count: input.actionCount),
+                               knownAction: true, dutyStates: duties))
+        }
+        return withExtensionAction(input, duties: duties, body)
+    }
+
+    /// ``withChecks(_:duties:_:)`` for an action that is not a vocabulary spelling: an extension
+    /// action this set interned, or (a spelling the table does not list) its canonical name; unknown
+    /// otherwise (nothing matches and the trace denies).
+    @inline(never)
+    func withExtensionAction<R>(_ input: ODRLInput, duties: UnsafePointer<[String: ODRLDutyState]>,
+                                _ body: (Checks) -> R) -> R {
+        var actionIDs: [Int32]? = nil
+        if let (_, ids) = requestActions[input.action] {
+            actionIDs = ids
+        } else if let canonical = ODRLVocabulary.canonicalAction(input.action) {
+            actionIDs = actions.broaderIDs(of: canonical) ?? []
         }
         let known = actionIDs != nil
-        // `self` (the set's records) stays alive for the call: the caller holds it.
         return (actionIDs ?? []).withUnsafeBufferPointer { actions in
-            input.pointee.fast.withUnsafeBufferPointer { fast in
-                input.pointee.target.collectionIDs.withUnsafeBufferPointer { targetCollections in
-                    input.pointee.assignee.collectionIDs.withUnsafeBufferPointer { assigneeCollections in
-                        input.pointee.overrides.withUnsafeBufferPointer { overrides in
-                            let c = Checks(set: self, input: input, actions: actions, knownAction: known, fast: fast,
-                                           target: SubjectView(input.pointee.target, targetCollections),
-                                           assignee: SubjectView(input.pointee.assignee, assigneeCollections),
-                                           overrides: overrides, dutyStates: duties)
-                            return body(c)
-                        }
-                    }
-                }
-            }
+            body(Checks(set: self, input: input, actions: actions, knownAction: known, dutyStates: duties))
         }
     }
 }
 
-/// A lowered asset or party as plain data (its collections borrowed).
+/// A lowered asset or party as plain data (its collections borrowed from the subject).
 struct SubjectView {
     let present: Bool
     let selfID: Int32
     let collections: UnsafeBufferPointer<Int32>
     let localResolved: Bool
 
-    /// The plain-data view of `s`, its collection ids borrowed as `collections`.
-    init(_ s: ODRLSubject, _ collections: UnsafeBufferPointer<Int32>) {
+    /// The plain-data view of `s` (which the input keeps alive for the evaluation).
+    @inline(__always)
+    init(_ s: ODRLSubject) {
         present = s.iri != nil
         selfID = s.selfID
-        self.collections = collections
+        collections = UnsafeBufferPointer(start: s.collectionIDs, count: s.collectionCount)
         localResolved = s.localResolved
     }
 }
@@ -92,9 +92,8 @@ struct SubjectView {
 struct Checks {
     /// The set (kept alive by ``SetCore/withChecks(_:duties:_:)``; not retained per access).
     unowned(unsafe) let set: SetCore
-    /// The lowered request, borrowed for the evaluation's duration (a copy of it would retain each of
-    /// its arrays and strings on every call).
-    let input: UnsafePointer<ODRLInput>
+    /// The lowered request, borrowed for the evaluation's duration (the caller holds it).
+    unowned(unsafe) let input: ODRLInput
     let rules: UnsafeMutablePointer<RuleRecord>
     let cons: UnsafeMutablePointer<ConstraintRecord>
     let entities: UnsafeMutablePointer<EntityRecord>
@@ -106,7 +105,7 @@ struct Checks {
     let fast: UnsafeBufferPointer<FastValue>
     let target: SubjectView
     let assignee: SubjectView
-    let overrides: UnsafeBufferPointer<(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)>
+    let overrides: UnsafeBufferPointer<ODRLInput.Override>
     /// Recorded duty states (the rest of the world state is in the lowered input), borrowed: every
     /// field of the checks is plain data, so copying them is a memcpy (a dictionary field made each
     /// copy go through value witnesses, retaining it).
@@ -133,9 +132,8 @@ struct Checks {
         var assigneeEntity: Int32 = -1
     }
 
-    init(set: SetCore, input: UnsafePointer<ODRLInput>, actions: UnsafeBufferPointer<Int32>, knownAction: Bool,
-         fast: UnsafeBufferPointer<FastValue>, target: SubjectView, assignee: SubjectView,
-         overrides: UnsafeBufferPointer<(rule: Int32, slot: Int32, value: ODRLInputValue, fast: FastValue)>,
+    @inline(__always)
+    init(set: SetCore, input: ODRLInput, actions: UnsafeBufferPointer<Int32>, knownAction: Bool,
          dutyStates: UnsafePointer<[String: ODRLDutyState]>) {
         self.set = set
         self.input = input
@@ -145,10 +143,10 @@ struct Checks {
         self.entityLists = set.entityLists
         self.actions = actions
         self.knownAction = knownAction
-        self.fast = fast
-        self.target = target
-        self.assignee = assignee
-        self.overrides = overrides
+        self.fast = UnsafeBufferPointer(start: input.fast, count: input.capacity)
+        self.target = SubjectView(input.target)
+        self.assignee = SubjectView(input.assignee)
+        self.overrides = UnsafeBufferPointer(start: input.overrides, count: input.overrideCount)
         self.dutyStates = dutyStates
         self.hasDutyStates = !dutyStates.pointee.isEmpty
         self.noLocalTexts = set.localTexts.isEmpty
@@ -355,21 +353,15 @@ struct Checks {
     /// ``member(target:_:memo:)`` by string: the request's IRI and collections against the entity's names.
     @inline(never)
     func memberByName(target: Bool, _ e: Int32) -> Bool {
-        // Read in place through the pointers (a copy of the subject or of the words would retain
-        // each of their strings and arrays).
-        let subject = target ? UnsafeRawPointer(input).advanced(by: Checks.targetOffset).assumingMemoryBound(to: ODRLSubject.self)
-            : UnsafeRawPointer(input).advanced(by: Checks.assigneeOffset).assumingMemoryBound(to: ODRLSubject.self)
+        let subject = target ? input.target : input.assignee
         return set.entityWords.withUnsafeBufferPointer { words in
-            guard let base = words.baseAddress, let iri = subject.pointee.iri else { return false }
+            guard let base = words.baseAddress, let iri = subject.iri else { return false }
             let w = base + Int(e)
             if iri == w.pointee.uid || iri == w.pointee.expanded { return true }
-            for c in subject.pointee.collections where c == w.pointee.uid || c == w.pointee.expanded || c == w.pointee.source { return true }
+            for c in subject.collections where c == w.pointee.uid || c == w.pointee.expanded || c == w.pointee.source { return true }
             return false
         }
     }
-
-    static let targetOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.target) ?? 0
-    static let assigneeOffset = MemoryLayout<ODRLInput>.offset(of: \ODRLInput.assignee) ?? 0
 
     // MARK: Constraints
 
@@ -427,12 +419,12 @@ struct Checks {
     /// else the input's, else (a left operand only this set knows) the request context's.
     func value(_ slot: Int32, rule: Int32) -> ODRLInputValue? {
         if overrides.count != 0, rule >= 0 {
-            for k in 0..<overrides.count where overrides[k].rule == rule && overrides[k].slot == slot { return overrides[k].value }
+            for k in 0..<overrides.count where overrides[k].rule == rule && overrides[k].slot == slot { return input.overrideValue(k) }
         }
-        let values = input.pointee.values
-        if Int(slot) < values.count { return values[Int(slot)] }
-        let name = set.localSlotNames[Int(slot) - set.terms.slotCount]
-        return input.pointee.context?.values[name].map { set.lowerValue($0) }
+        if Int(slot) < input.capacity { return input.value(slot: Int(slot)) }
+        let local = Int(slot) - set.terms.slotCount
+        guard local >= 0, local < set.localSlotNames.count else { return nil }
+        return input.context?.values[set.localSlotNames[local]].map { set.lowerValue($0) }
     }
 
     /// The truth of an atomic constraint from plain data alone (no strings, no reference counting): a
@@ -620,7 +612,7 @@ struct Evaluation {
     }
 
     /// The action as the request wrote it (for sentences).
-    var actionAsWritten: String { request?.action ?? checks.input.pointee.action }
+    var actionAsWritten: String { request?.action ?? checks.input.action }
 
     mutating func run() -> ODRLDecision {
         guard checks.knownAction else {
@@ -730,7 +722,7 @@ struct Evaluation {
                 matched = false
                 if explain {
                     let names = names(rec.targets, rec.targetCount)
-                    why.append(checks.input.pointee.target.iri.map { "does not match: the asset `\($0)` is not \(names) nor in it" }
+                    why.append(checks.input.target.iri.map { "does not match: the asset `\($0)` is not \(names) nor in it" }
                                ?? "does not match: the request names no asset, the rule is about \(names)")
                 }
             }
@@ -742,7 +734,7 @@ struct Evaluation {
                 matched = false
                 if explain {
                     let names = names(rec.assignees, rec.assigneeCount)
-                    why.append(checks.input.pointee.assignee.iri.map { "does not match: the party `\($0)` is not \(names) nor a member of it" }
+                    why.append(checks.input.assignee.iri.map { "does not match: the party `\($0)` is not \(names) nor a member of it" }
                                ?? "does not match: the request names no party, the rule is for \(names)")
                 }
             }

@@ -1,0 +1,335 @@
+// A request lowered for the engine: plain data in buffers a reusable scratch object owns.
+//
+// Why (bench/PROFILE.md, "Session 4: the lowered request as plain data"): the former `ODRLInput`
+// was a struct of ~10 reference-counted fields (two arrays of values, each value an enum with a
+// String or array payload plus an array of members, the action's name and id array, two subjects of
+// three arrays each, the rule-scoped values). Lowering a news request overwrote seven
+// `ODRLInputValue`s in it (a retain of the new payload and a release of the old one each, through
+// the arrays' uniqueness checks), and copying or destroying the struct retained or released every
+// field: ~2,800 instructions to lower plus ~800 to copy and drop it, per decision, more than the
+// engine pass over a subscriber's agreements. Now a slot is a 16-byte `FastValue` in a buffer the
+// input owns, the action's ids are copied into a buffer, the asset and party are one reference each
+// (made once, swapped only when they change), rule-scoped values are plain records, and the
+// evaluator borrows all of it through pointers. Values that are not plain (a list, a text the
+// shared terms do not know, a set's own left operand) are kept beside the buffers for the general
+// path, exactly as given, so the one evaluator gives the same answers and the trace the same words.
+
+/// A request's asset or party, lowered once (``ODRLTerms/subject(_:collections:)``): its id and the
+/// ids and names of the collections it is a member of.
+///
+/// A reference, made once and shared: a news notice makes one per asset kind, and an input holds
+/// the one a request names (one pointer swap, no per-request copy of its arrays). Immutable; its
+/// collection ids are kept in a buffer it owns, which the evaluator reads in place.
+public final class ODRLSubject: @unchecked Sendable {
+    let iri: String?
+    let selfID: Int32
+    let collections: [String]
+    /// Ids were resolved against one set's own texts too (not only the shared terms).
+    let localResolved: Bool
+    /// The collections' ids (`collectionCount` of them), owned by this subject.
+    let collectionIDs: UnsafeMutablePointer<Int32>
+    let collectionCount: Int
+
+    init(iri: String?, selfID: Int32, collectionIDs: [Int32], collections: [String], localResolved: Bool) {
+        self.iri = iri
+        self.selfID = selfID
+        self.collections = collections
+        self.localResolved = localResolved
+        self.collectionIDs = SetCore.buffer(collectionIDs)
+        self.collectionCount = collectionIDs.count
+    }
+
+    deinit { collectionIDs.deallocate() }
+
+    /// No asset or party (the request names none).
+    static let none = ODRLSubject(iri: nil, selfID: -1, collectionIDs: [], collections: [], localResolved: false)
+}
+
+/// A request lowered with an ``ODRLTerms`` table, as plain data: left operand values by slot, the
+/// action's broader-action ids, the asset and party, rule-scoped values, and a buffer for the
+/// engine's answers. Lower a request into it once and evaluate it against every set compiled with
+/// the same table (``ODRLPolicySet/ruleResults(_:state:)``).
+///
+/// A scratch object meant to be reused: keep one per thread (the news decider keeps one in its
+/// ``DecisionMemo``) and overwrite it for each request; its buffers are allocated once and grow only
+/// when a set needs more room. Not thread-safe (not `Sendable`): one evaluation at a time.
+public final class ODRLInput {
+    /// The table it is lowered with.
+    let terms: ODRLTerms
+    /// The table's slot count (a set's own left operands come after).
+    let slotCount: Int
+    /// Slots in `fast` (the table's, plus a set's own when lowered for one set).
+    let capacity: Int
+    /// Value per slot as plain data (`FastValue.absent`: no value).
+    let fast: UnsafeMutablePointer<FastValue>
+    /// Values as given, per slot, for the general path and sentences: empty unless a value was set
+    /// that is not plain (or through ``set(slot:_:)``); a plain value is rebuilt from `fast` when asked.
+    private(set) var general: [ODRLInputValue?] = []
+    /// The request's action as given.
+    private(set) var action: String = ""
+    /// The action was looked up (``setAction(_:)``).
+    private var actionSet = false
+    /// Its broader-action ids (vocabulary ids), `actionCount` of them, when `actionKnown`; otherwise
+    /// it is not a vocabulary spelling and each set resolves it (an extension action it interned).
+    private(set) var actionIDs: UnsafeMutablePointer<Int32>
+    private(set) var actionCount = 0
+    private var actionCapacity = 8
+    private(set) var actionKnown = false
+    private(set) var target: ODRLSubject = .none
+    private(set) var assignee: ODRLSubject = .none
+    /// Values that hold for one top-level rule only (`overrideCount` records).
+    private(set) var overrides: UnsafeMutablePointer<Override>
+    private(set) var overrideCount = 0
+    private var overrideCapacity = 8
+    /// The general value of an override whose value is not plain (``Override/general``).
+    private var overrideValues: [ODRLInputValue] = []
+    /// The context as given, to resolve left operands a set knows but the table does not.
+    var context: ODRLContext?
+    /// The engine's answers of the last ``ODRLPolicySet/ruleResults(_:state:)`` (room for `resultCapacity`).
+    private(set) var results: UnsafeMutablePointer<ODRLRuleResult>
+    private var resultCapacity = 16
+
+    /// A rule-scoped value: (flat rule index, slot, value; its general value's index or -1).
+    struct Override {
+        var rule: Int32
+        var slot: Int32
+        var fast: FastValue
+        var general: Int32
+    }
+
+    init(terms: ODRLTerms, localSlots: Int) {
+        self.terms = terms
+        slotCount = terms.slotCount
+        capacity = terms.slotCount + localSlots
+        fast = .allocate(capacity: max(capacity, 1))
+        fast.initialize(repeating: .none, count: max(capacity, 1))
+        actionIDs = .allocate(capacity: actionCapacity)
+        overrides = .allocate(capacity: overrideCapacity)
+        results = .allocate(capacity: resultCapacity)
+    }
+
+    /// An empty input for sets compiled with `terms`.
+    public convenience init(terms: ODRLTerms) { self.init(terms: terms, localSlots: 0) }
+
+    /// An input with every slot's value given at once (`values[slot]`, as many as `terms` has slots).
+    convenience init(terms: ODRLTerms, values: [ODRLInputValue?]) {
+        self.init(terms: terms, localSlots: max(0, values.count - terms.slotCount))
+        for (k, v) in values.enumerated() { set(slot: k, v) }
+    }
+
+    deinit {
+        fast.deallocate()
+        actionIDs.deallocate()
+        overrides.deallocate()
+        results.deallocate()
+    }
+
+    // MARK: Values
+
+    /// Sets the value of a slot (``ODRLTerms/slot(_:)``) as given (kept for the general path and
+    /// sentences). A slot this input has no room for is ignored: its constraints stay unknown.
+    public func set(slot: Int, _ value: ODRLInputValue?) {
+        guard slot >= 0, slot < capacity else { return }
+        if let value {
+            if general.isEmpty { general = [ODRLInputValue?](repeating: nil, count: capacity) }
+            general[slot] = value
+            fast[slot] = value.fast
+        } else {
+            clear(slot: slot)
+        }
+    }
+
+    /// Drops the value of a slot.
+    @inline(__always)
+    public func clear(slot: Int) {
+        guard slot >= 0, slot < capacity else { return }
+        fast[slot] = .none
+        if !general.isEmpty { general[slot] = nil }
+    }
+
+    /// Sets a number (`percentage`, `count`...).
+    @inline(__always)
+    public func setNumber(slot: Int, _ n: Double) { setPlain(slot, FastValue(tag: FastValue.number, id: ODRLInputValue.notText, num: n)) }
+
+    /// Sets a point in time, in seconds since 1970-01-01T00:00:00Z (`dateTime`).
+    @inline(__always)
+    public func setTime(slot: Int, _ seconds: Double) { setPlain(slot, FastValue(tag: FastValue.time, id: ODRLInputValue.notText, num: seconds)) }
+
+    /// Sets a duration in seconds (`delayPeriod`).
+    @inline(__always)
+    public func setDuration(slot: Int, _ seconds: Double) { setPlain(slot, FastValue(tag: FastValue.duration, id: ODRLInputValue.notText, num: seconds)) }
+
+    /// Sets a text the table knows, by its id (``ODRLTerms/textID(_:)``). An id the table does not
+    /// have leaves the slot without a value (its constraints are then unknown: fail closed).
+    @inline(__always)
+    public func setText(slot: Int, id: Int32) {
+        guard id >= 0, Int(id) < terms.textNames.count else { clear(slot: slot); return }
+        setPlain(slot, FastValue(tag: FastValue.text, id: id, num: 0))
+    }
+
+    @inline(__always)
+    private func setPlain(_ slot: Int, _ v: FastValue) {
+        guard slot >= 0, slot < capacity else { return }
+        fast[slot] = v
+        if !general.isEmpty { general[slot] = nil }
+    }
+
+    /// Drops every value, rule-scoped value and the context (the action and subjects are kept).
+    public func reset() {
+        for k in 0..<capacity { fast[k] = .none }
+        if !general.isEmpty { general.removeAll(keepingCapacity: true) }
+        clearRuleValues()
+        if context != nil { context = nil }
+    }
+
+    /// The value of `slot` as given (or rebuilt from its plain form), nil when it has none.
+    func value(slot: Int) -> ODRLInputValue? {
+        guard slot >= 0, slot < capacity else { return nil }
+        if !general.isEmpty, let g = general[slot] { return g }
+        return rebuilt(fast[slot])
+    }
+
+    /// The general value of a plain one: what lowering the original would give (a text by the
+    /// table's expanded spelling and its id).
+    func rebuilt(_ v: FastValue) -> ODRLInputValue? {
+        let notText = ODRLInputValue.notText
+        switch v.tag {
+        case FastValue.text:
+            guard v.id >= 0, Int(v.id) < terms.textNames.count else { return nil }
+            return ODRLInputValue(.text(terms.textNames[Int(v.id)]), textID: v.id)
+        case FastValue.number: return ODRLInputValue(.number(v.num), textID: notText)
+        case FastValue.time: return ODRLInputValue(.time(v.num), textID: notText)
+        case FastValue.duration: return ODRLInputValue(.duration(v.num), textID: notText)
+        case FastValue.bool: return ODRLInputValue(.bool(v.num != 0), textID: notText)
+        default: return nil
+        }
+    }
+
+    // MARK: Action and subjects
+
+    /// Sets the request's action (any spelling ODRL allows).
+    ///
+    /// The same spelling as the last one keeps its ids (a batch repeats a handful of actions; the
+    /// look-up hashes the spelling, ~200 instructions).
+    public func setAction(_ name: String) {
+        if actionSet && name == action { return }
+        action = name
+        actionSet = true
+        guard let ids = ActionTable.vocabularyLookup.ids(of: name) else {
+            actionKnown = false
+            actionCount = 0
+            return
+        }
+        if ids.count > actionCapacity {
+            actionIDs.deallocate()
+            actionCapacity = ids.count
+            actionIDs = .allocate(capacity: actionCapacity)
+        }
+        for (k, id) in ids.enumerated() { actionIDs[k] = id }
+        actionCount = ids.count
+        actionKnown = true
+    }
+
+    /// Sets the asset and the party (``ODRLTerms/subject(_:collections:)``).
+    @inline(__always)
+    public func setSubjects(target: ODRLSubject, assignee: ODRLSubject) {
+        // Swapped only when they change (a reference swap is a retain and a release).
+        if self.target !== target { self.target = target }
+        if self.assignee !== assignee { self.assignee = assignee }
+    }
+
+    // MARK: Rule-scoped values
+
+    /// Gives `value` to the left operand in `slot` for the top-level rule `rule` only (and its duties):
+    /// a rule-scoped value, such as a per-grant usage count.
+    public func setRuleValue(rule: Int, slot: Int, _ value: ODRLInputValue) {
+        overrideValues.append(value)
+        appendOverride(Override(rule: Int32(truncatingIfNeeded: rule), slot: Int32(truncatingIfNeeded: slot), fast: value.fast,
+                                general: Int32(overrideValues.count - 1)))
+    }
+
+    /// ``setRuleValue(rule:slot:_:)`` for a number (no general value kept).
+    @inline(__always)
+    public func setRuleNumber(rule: Int, slot: Int, _ n: Double) {
+        appendOverride(Override(rule: Int32(truncatingIfNeeded: rule), slot: Int32(truncatingIfNeeded: slot),
+                                fast: FastValue(tag: FastValue.number, id: ODRLInputValue.notText, num: n), general: -1))
+    }
+
+    @inline(__always)
+    private func appendOverride(_ o: Override) {
+        if overrideCount == overrideCapacity {
+            let bigger = UnsafeMutablePointer<Override>.allocate(capacity: overrideCapacity * 2)
+            bigger.moveInitialize(from: overrides, count: overrideCount)
+            overrides.deallocate()
+            overrides = bigger
+            overrideCapacity *= 2
+        }
+        (overrides + overrideCount).initialize(to: o)
+        overrideCount += 1
+    }
+
+    /// Drops every rule-scoped value.
+    @inline(__always)
+    public func clearRuleValues() {
+        overrideCount = 0
+        if !overrideValues.isEmpty { overrideValues.removeAll(keepingCapacity: true) }
+    }
+
+    /// The general value of override `k` (as given, or rebuilt from its plain form).
+    func overrideValue(_ k: Int) -> ODRLInputValue? {
+        let o = overrides[k]
+        if o.general >= 0, Int(o.general) < overrideValues.count { return overrideValues[Int(o.general)] }
+        return rebuilt(o.fast)
+    }
+
+    // MARK: Answers
+
+    /// Room for `n` rule results (the buffer grows, never shrinks).
+    func resultBuffer(_ n: Int) -> UnsafeMutablePointer<ODRLRuleResult> {
+        if n > resultCapacity {
+            results.deallocate()
+            resultCapacity = max(n, resultCapacity * 2)
+            results = .allocate(capacity: resultCapacity)
+        }
+        return results
+    }
+}
+
+/// The engine's answers for one set (``ODRLPolicySet/ruleResults(_:state:)``): one ``ODRLRuleResult``
+/// per top-level rule, read in place from the input's buffer.
+///
+/// It holds the input (so the buffer outlives it, and a later, larger evaluation that moves the
+/// buffer cannot leave it pointing to freed memory: it reads through the input each time); the
+/// answers are those of the input's latest evaluation, so read them before evaluating it again.
+public struct ODRLRuleResults: RandomAccessCollection {
+    let owner: ODRLInput
+    public let count: Int
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    @inline(__always)
+    public subscript(i: Int) -> ODRLRuleResult {
+        // `count` never exceeds the buffer's capacity (it only grows).
+        precondition(i >= 0 && i < count, "rule result index out of range")
+        return owner.results[i]
+    }
+}
+
+/// An empty duty-state table at a stable address, made once per process: an evaluation with no
+/// duty state borrows it (``ODRLPolicySet/ruleResults(_:state:)``).
+final class NoDuties: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<[String: ODRLDutyState]>
+
+    init() {
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: [:])
+    }
+
+    deinit {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    /// Runs `body` with a pointer to the empty table.
+    @inline(__always)
+    func withUnsafePointer<R>(_ body: (UnsafePointer<[String: ODRLDutyState]>) -> R) -> R { body(UnsafePointer(storage)) }
+}

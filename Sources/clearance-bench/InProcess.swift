@@ -1,13 +1,15 @@
 import ClearanceCore
 import ClearanceStore
 
-/// In-process measurement of the news decider: ns per decision (p50, p99) with everything loaded up front.
+/// In-process measurement of the news decider: ns per request (p50, p99) with everything loaded up
+/// front, for the evaluation (facts) and for the decision with its words, separately.
 ///
 /// Setup (not timed per decision, reported as `setup`): read the source's policy into `NoticeTerms`,
 /// parse and compile every agreement once (`PreparedAgreement`), one `NewsDecider` per subscriber —
-/// how a long-running service holds them — and parse every request. Then each `decide` call (with one
-/// `DecisionMemo` for the run, as `check --batch` has per worker) is
-/// timed on its own with the monotonic clock; the clock's own cost (measured the same way with an
+/// how a long-running service holds them — and parse every request. Then each call (with one
+/// `DecisionMemo` per pass, as `check --batch` has per worker) is timed on its own with the
+/// monotonic clock, in three passes: `evaluate` (the facts), `decide` (facts and words), and the
+/// facts written as the decision's JSON bytes; the clock's own cost (measured the same way with an
 /// empty body) is subtracted. The verdicts are checked against the reference model.
 enum InProcess {
     static func run(_ flags: Flags) throws(BenchError) {
@@ -41,33 +43,72 @@ enum InProcess {
         overhead.sort()
         let clockNs = overhead[overhead.count / 2]
 
+        // Three timed passes over the same requests, each with its own memo (one per worker in
+        // `check --batch`), so none profits from another's:
+        //  - evaluation: `NewsDecider.evaluate`, the facts (verdict, permitting agreement and grant,
+        //    or each agreement's outcome): the analogue of Cedar's `is_authorized` (decision + the
+        //    determining policies), which is what the Cedar comparison sets it against;
+        //  - decision: `decide` (evaluation + the words as a `NewsDecision`: reasons, duties, remedies);
+        //  - JSON: the evaluation and its words written as the decision's JSON bytes into a reused
+        //    buffer, as `check --batch` does per line.
+        // `--memo off` decides without one (every sentence worded again).
+        func makeMemo() -> DecisionMemo? { flags.values["memo"] == "off" ? nil : DecisionMemo() }
+        func percentiles(_ t: [Int64]) -> (p50: Int64, p99: Int64, mean: Double) {
+            let s = t.sorted()
+            guard !s.isEmpty else { return (0, 0, 0) }
+            return (s[s.count / 2], s[min(s.count - 1, s.count * 99 / 100)], Double(s.reduce(0, +)) / Double(s.count))
+        }
         var times = [Int64](repeating: 0, count: requests.count)
         var verdicts = [Verdict](repeating: .deny, count: requests.count)
         var permits = 0
-        // One memo for the run, as `check --batch` keeps one per worker: the decider words
-        // explanations and permits on demand and remembers them there.
-        // `--memo off` decides without one (every sentence worded again).
-        let memo: DecisionMemo? = flags.values["memo"] == "off" ? nil : DecisionMemo()
+        var memo = makeMemo()
         let loopStart = Clock.now()
+        for (k, r) in requests.enumerated() {
+            let d = deciders[r.subscriber] ?? nobody
+            let a = Clock.now()
+            let e = d.evaluate(r, memo: memo)
+            let b = Clock.now()
+            times[k] = b - a - clockNs
+            verdicts[k] = e.verdict
+            if e.verdict == .permit { permits += 1 }
+        }
+        let loopNs = Clock.now() - loopStart
+        let eval = percentiles(times)
+
+        var decideVerdicts = [Verdict](repeating: .deny, count: requests.count)
+        memo = makeMemo()
         for (k, r) in requests.enumerated() {
             let d = deciders[r.subscriber] ?? nobody
             let a = Clock.now()
             let decision = d.decide(r, memo: memo)
             let b = Clock.now()
             times[k] = b - a - clockNs
-            verdicts[k] = decision.verdict
-            if decision.verdict == .permit { permits += 1 }
+            decideVerdicts[k] = decision.verdict
         }
-        let loopNs = Clock.now() - loopStart
-        times.sort()
-        let p50 = times.isEmpty ? 0 : times[times.count / 2]
-        let p99 = times.isEmpty ? 0 : times[min(times.count - 1, times.count * 99 / 100)]
-        let mean = times.isEmpty ? 0 : Double(times.reduce(0, +)) / Double(times.count)
+        let words = percentiles(times)
+
+        memo = makeMemo()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 16)
+        var bytes = 0
+        for (k, r) in requests.enumerated() {
+            let d = deciders[r.subscriber] ?? nobody
+            if buffer.count > 60_000 { bytes += buffer.count; buffer.removeAll(keepingCapacity: true) }
+            let a = Clock.now()
+            d.appendDecisionJSON(d.evaluate(r, memo: memo), for: r, memo: memo, to: &buffer)
+            let b = Clock.now()
+            times[k] = b - a - clockNs
+        }
+        bytes += buffer.count
+        let jsonTimes = percentiles(times)
+        let p50 = eval.p50, p99 = eval.p99, mean = eval.mean
+
         var mismatches: [String] = []
         for (k, r) in requests.enumerated() where k < expected.count && expected[k] != verdicts[k] {
             if mismatches.count < 20 { mismatches.append("\(r.id ?? "?"): clearance \(verdicts[k].rawValue), model \(expected[k].rawValue)") }
             else { mismatches.append("") }
         }
+        let splitDiffers = zip(verdicts, decideVerdicts).filter { $0 != $1 }.count
         if let decisionsOut {
             var w = FileIO.Writer()
             try w.open(decisionsOut)
@@ -75,14 +116,20 @@ enum InProcess {
             try w.close()
         }
         let rss = peakRSSKilobytes()
-        print("in-process: \(requests.count) decisions, p50 \(p50) ns, p99 \(p99) ns, mean \(Int(mean)) ns "
+        print("in-process: \(requests.count) requests; evaluation (facts) p50 \(p50) ns, p99 \(p99) ns, mean \(Int(mean)) ns; "
+              + "decision with words (`decide`) p50 \(words.p50) ns, p99 \(words.p99) ns, mean \(Int(words.mean)) ns; "
+              + "evaluation + JSON bytes p50 \(jsonTimes.p50) ns, p99 \(jsonTimes.p99) ns, mean \(Int(jsonTimes.mean)) ns (\(bytes / max(1, requests.count)) bytes each) "
               + "(clock cost \(clockNs) ns subtracted); setup \(Clock.format(t1 - t0)), request parsing \(Clock.format(t2 - t1)); "
-              + "\(permits) permits; \(mismatches.count) differ from the reference model; peak RSS \(rss / 1024) MB")
+              + "\(permits) permits; \(mismatches.count) differ from the reference model, \(splitDiffers) between evaluate and decide; peak RSS \(rss / 1024) MB")
         for m in mismatches.prefix(20) where !m.isEmpty { print("  differs: \(m)") }
         if let out {
             let o: JSONValue = .object(JSONObject([
                 ("decisions", .number(Double(requests.count))), ("p50_ns", .number(Double(p50))), ("p99_ns", .number(Double(p99))),
-                ("mean_ns", .number(mean.rounded())), ("loop_ns", .number(Double(loopNs))), ("clock_ns", .number(Double(clockNs))),
+                ("mean_ns", .number(mean.rounded())),
+                ("decide_p50_ns", .number(Double(words.p50))), ("decide_p99_ns", .number(Double(words.p99))),
+                ("decide_mean_ns", .number(words.mean.rounded())),
+                ("json_p50_ns", .number(Double(jsonTimes.p50))), ("json_p99_ns", .number(Double(jsonTimes.p99))),
+                ("json_mean_ns", .number(jsonTimes.mean.rounded())), ("loop_ns", .number(Double(loopNs))), ("clock_ns", .number(Double(clockNs))),
                 ("setup_ns", .number(Double(t1 - t0))), ("parse_ns", .number(Double(t2 - t1))),
                 ("permits", .number(Double(permits))), ("model_mismatches", .number(Double(mismatches.count))),
                 ("peak_rss_kb", .number(Double(rss))),

@@ -609,17 +609,109 @@ extension GrantDimension {
 }
 
 /// The outcome of one agreement for one request: permitted by a grant, or why not.
-struct AgreementOutcome {
-    var permittedGrant: Int?
-    var inactivity: GrantDimension?
-    var restriction: Int?
-    /// The grant that came closest, and its failing dimensions (bits by ``GrantDimension/caseIndex``,
-    /// listed in that order: asset, action, extent, portion, channel, territory, embargo, quota).
-    var bestGrant: Int?
-    var failing: UInt16 = 0
-    var kindNotAccepted = false
+///
+/// Plain integers (20 bytes, nothing to retain): a ``NewsEvaluation`` carries up to four of them
+/// inline, so evaluating a request allocates nothing. The optional views below are what the
+/// words read; -1 stands for nil in storage.
+public struct AgreementOutcome: Sendable, Hashable {
+    /// Position of the agreement in the decider's ``NewsDecider/agreements``.
+    public internal(set) var agreement: Int32 = -1
+    private var permitted: Int32 = -1
+    private var restricted: Int32 = -1
+    private var best: Int32 = -1
+    /// The best grant's failing dimensions (bits by ``GrantDimension/caseIndex``, listed in that
+    /// order: asset, action, extent, portion, channel, territory, embargo, quota).
+    public internal(set) var failing: UInt16 = 0
+    private var inactive: Int8 = -1
+    /// The agreement's kind does not lift the notice's prohibitions (`clr:liftedBy`).
+    public internal(set) var kindNotAccepted = false
+
+    init() {}
+
+    /// The grant that permitted.
+    public internal(set) var permittedGrant: Int? {
+        get { permitted < 0 ? nil : Int(permitted) }
+        set { permitted = newValue.map { Int32(clamping: $0) } ?? -1 }
+    }
+    /// Why the agreement does not count: `.termination`, `.term` (not started), `.termEnd` (expired), `.prior`.
+    public internal(set) var inactivity: GrantDimension? {
+        get { inactive < 0 ? nil : GrantDimension.at(Int(inactive)) }
+        set { inactive = newValue.map { Int8($0.caseIndex) } ?? -1 }
+    }
+    /// The restriction that overrides a grant in force.
+    public internal(set) var restriction: Int? {
+        get { restricted < 0 ? nil : Int(restricted) }
+        set { restricted = newValue.map { Int32(clamping: $0) } ?? -1 }
+    }
+    /// The grant that came closest (with ``failing``), or the grant a restriction overrides.
+    public internal(set) var bestGrant: Int? {
+        get { best < 0 ? nil : Int(best) }
+        set { best = newValue.map { Int32(clamping: $0) } ?? -1 }
+    }
 
     func fails(_ d: GrantDimension) -> Bool { failing & (1 << UInt16(d.caseIndex)) != 0 }
+}
+
+/// The facts of one decision, without words: the verdict and what decided it (DESIGN.md rule 6).
+///
+/// What ``NewsDecider/evaluate(_:usage:memo:)`` returns — the analogue of an authorizer's answer
+/// (decision + the determining policies): the permitting agreement and grant (its duties are that
+/// grant's and the notice's obligations), or the notice's public permission, or per agreement
+/// considered its ``AgreementOutcome``; plus which of the notice's prohibitions concern the
+/// request. Plain values only (no reference to retain, nothing allocated for up to four agreements
+/// per subscriber); the words — reasons, duties, `wouldPermitIf` — are made from it by
+/// ``NewsDecider/decision(_:for:usage:memo:)`` or written as JSON by
+/// ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)``, with the same decider and request.
+public struct NewsEvaluation: Sendable {
+    /// What the verdict rests on.
+    public enum Basis: Sendable, Hashable {
+        /// No policy for the request's source (`no_policy`): deny.
+        case noPolicy
+        /// Permit by `grant` of the agreement at `agreement` in ``NewsDecider/agreements``.
+        case agreement(agreement: Int, grant: Int)
+        /// Permit by the notice's public permission `permission` (``NoticeTerms/PublicPermission/index``).
+        case notice(permission: Int)
+        /// Deny: see ``outcomes`` (empty: the subscriber has no agreement with the source).
+        case denied
+    }
+
+    public internal(set) var basis: Basis
+    /// The notice's prohibitions that concern the request (what a denial quotes, who lifts them).
+    var concern: NoticeTerms.Concern
+    /// For a deny: each considered agreement's outcome, in order.
+    public internal(set) var outcomes: Outcomes
+    /// For a deny: the notice's public permissions that match the request but are not in force
+    /// (bit `i`: permission `i`; `publicOverflow` holds those from the 64th on).
+    var publicNotMet: UInt64 = 0
+    var publicOverflow: [Int32] = []
+
+    init(basis: Basis, concern: NoticeTerms.Concern = NoticeTerms.Concern()) {
+        self.basis = basis
+        self.concern = concern
+        outcomes = Outcomes()
+    }
+
+    public var verdict: Verdict {
+        switch basis {
+        case .agreement, .notice: .permit
+        case .noPolicy, .denied: .deny
+        }
+    }
+
+    /// Agreement outcomes, the first four inline (a subscriber has 1.6 agreements on the default
+    /// workload), the rest in an array made only when there are more.
+    public struct Outcomes: Sendable, RandomAccessCollection {
+        private var inline = InlineArray<4, AgreementOutcome>(repeating: AgreementOutcome())
+        private var extra: [AgreementOutcome] = []
+        public private(set) var count = 0
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count }
+        public subscript(i: Int) -> AgreementOutcome { i < 4 ? inline[i] : extra[i - 4] }
+        mutating func append(_ o: AgreementOutcome) {
+            if count < 4 { inline[count] = o } else { extra.append(o) }
+            count += 1
+        }
+    }
 }
 
 /// A notice held by one reference (see ``NewsDecider/noticeBox``).
@@ -680,72 +772,141 @@ public struct NewsDecider: Sendable {
         return agreements.filter { $0.agreement.subscriber.id == r.subscriber && $0.agreement.source == r.source }
     }
 
-    /// Decides one request. `usage` supplies the uses already recorded, for quotas.
+    /// Decides one request: ``evaluate(_:usage:memo:)`` (the facts), then
+    /// ``decision(_:for:usage:memo:)`` (the words). `usage` supplies the uses already recorded, for quotas.
     public func decide(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage(), memo: DecisionMemo? = nil) -> NewsDecision {
-        var d = NewsDecision(id: r.id, verdict: .deny, source: r.source, subscriber: r.subscriber)
-        guard let box = noticeBox, box.terms.source == r.source else {
-            d.reasons = [Reason(code: "no_policy", message: "there is no policy for source `\(r.source)`, so nothing is permitted")]
-            d.wouldPermitIf = ["a policy for `\(r.source)` in the policies folder (`Policies/\(r.source).json`)"]
-            return d
-        }
+        decision(evaluate(r, usage: usage, memo: memo), for: r, usage: usage, memo: memo)
+    }
+
+    /// The facts of the decision on `r` (verdict, permitting agreement and grant, or each agreement's
+    /// outcome), without words: one engine pass per agreement of the subscriber with the source,
+    /// then the notice's public permissions when no agreement permits.
+    ///
+    /// Nothing is allocated on the common path with a memo (it holds the lowered input and the
+    /// engine's result buffer between calls, one memo per thread): the agreements are walked by
+    /// position (no per-request list), outcomes kept inline, the notice read through one reference.
+    public func evaluate(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage(), memo: DecisionMemo? = nil) -> NewsEvaluation {
+        guard let box = noticeBox, box.terms.source == r.source else { return NewsEvaluation(basis: .noPolicy) }
         // The notice's prohibitions that concern the request, as the first one and what lifts them
         // (bits; the list itself is only made for the sentences that name the lifters).
-        let concern = box.terms.concern(r)
-        let noticeQuote = concern.first >= 0 ? box.terms.prohibitions[concern.first].quote : (box.terms.prohibitions.first?.quote ?? box.terms.noticeText)
+        var e = NewsEvaluation(basis: .denied, concern: box.terms.concern(r))
+        let hasPublic = box.terms.permissionSet != nil
+        let positions = agreementPositions(for: r)
+        if positions.isEmpty && !hasPublic { return e }
         let state = box.terms.state(for: r.asset.kind)
-        let mine = agreements(for: r)
         // The request lowered once for every engine pass below, into the memo's scratch input (one
         // per thread: nothing allocated per request) or, without a memo, a new one. The prepared
         // agreements have no assignee (see `odrlModel(forPreparation:)`): the subscriber as a party
         // is only for a notice whose public permissions name parties.
         let input = memo?.input ?? ODRLInput(terms: NewsEngine.terms)
-        if !mine.isEmpty || box.terms.permissionSet != nil {
-            let assignee = box.terms.permissionSet?.namesParties == true ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty
-            NewsEngine.lower(r, into: input, target: box.terms.targets[r.asset.kind.index], assignee: assignee)
-        }
+        let assignee = box.terms.permissionSet?.namesParties == true ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty
+        NewsEngine.lower(r, into: input, target: box.terms.targets[r.asset.kind.index], assignee: assignee)
 
-        // 1. Agreements, in the order given. Outcomes are kept for the denial only when there is one.
-        var outcomes: [AgreementOutcome] = []
-        for p in mine {
-            let o = outcome(p, r, input, state, lifters: concern.lifters, usage: usage)
+        // 1. Agreements, in the order given. Outcomes are kept for the denial.
+        let lifters = e.concern.lifters
+        var permitted = false
+        positions.forEach { k in
+            var o = outcome(agreements[k], r, input, state, lifters: lifters, usage: usage)
             if let g = o.permittedGrant {
-                d.verdict = .permit
-                d.permittedBy = .agreement(id: p.agreement.id, grant: g)
-                let permit = permitFor(p, grant: g, concern: concern, noticeQuote: noticeQuote, obligations: box.terms.obligations, memo: memo)
-                d.reasons = [permit.reason]
-                d.duties = permit.duties
-                return d
+                e.basis = .agreement(agreement: k, grant: g)
+                permitted = true
+                return false
             }
-            if outcomes.isEmpty { outcomes.reserveCapacity(mine.count) }
-            outcomes.append(o)
+            o.agreement = Int32(clamping: k)
+            e.outcomes.append(o)
+            return true
         }
+        if permitted { return e }
 
         // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
-        var publicReasons: [Reason] = []
         if let set = box.terms.permissionSet {
+            let permissions = box.terms.permissions
             input.clearRuleValues()
             let results = set.ruleResults(input, state: state)
             // The set holds the public permissions alone, in order: rule i is permission i.
-            if let i = results.firstIndex(where: { $0.active }),
-               let perm = box.terms.permissions.first(where: { $0.ruleID == box.terms.permissions[i].ruleID }) {
-                d.verdict = .permit
-                d.permittedBy = .notice(permission: perm.index)
-                d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
-                d.duties = NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + box.terms.obligations.map { DecisionDuty(duty: $0) })
-                return d
+            if let i = results.firstIndex(where: { $0.active }), i < permissions.count,
+               let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) {
+                e.basis = .notice(permission: perm.index)
+                e.outcomes = NewsEvaluation.Outcomes()
+                return e
             }
-            for (i, res) in results.enumerated() where res.matches && !res.active {
-                if let perm = box.terms.permissions.first(where: { $0.ruleID == box.terms.permissions[i].ruleID }) {
-                    // The trace's last sentence for a matching rule not in force.
-                    publicReasons.append(Reason(code: "public_permission_not_met",
-                                                message: "the notice's public permission to \(perm.summary) does not cover this use: not in force for this request",
-                                                quote: perm.quote, quoteFrom: "notice"))
-                }
+            for (i, res) in results.enumerated() where res.matches && !res.active && i < permissions.count {
+                if i < 64 { e.publicNotMet |= 1 << UInt64(i) } else { e.publicOverflow.append(Int32(clamping: i)) }
             }
         }
+        return e
+    }
 
-        // 3. Deny: say why, per agreement, and what would permit.
-        if mine.isEmpty {
+    /// Positions in ``agreements`` of the subscriber's agreements with the request's source, in
+    /// order, visited without building a list.
+    struct Positions {
+        let decider: NewsDecider
+        let indexed: [Int]?
+        let subscriber: String
+        let source: String
+        var isEmpty: Bool {
+            if let indexed { return !indexed.contains { decider.agreements[$0].core.agreement.source == source } }
+            return !decider.agreements.contains { decider.matches($0, subscriber, source) }
+        }
+        /// Calls `body` with each position until it returns false.
+        func forEach(_ body: (Int) -> Bool) {
+            if let indexed {
+                for k in indexed where decider.agreements[k].core.agreement.source == source { if !body(k) { return } }
+            } else {
+                for k in decider.agreements.indices where decider.matches(decider.agreements[k], subscriber, source) { if !body(k) { return } }
+            }
+        }
+    }
+
+    func matches(_ p: PreparedAgreement, _ subscriber: String, _ source: String) -> Bool {
+        let a = p.core.agreement
+        return a.subscriber.id == subscriber && a.source == source
+    }
+
+    func agreementPositions(for r: RepublicationRequest) -> Positions {
+        if let bySubscriber {
+            return Positions(decider: self, indexed: bySubscriber[r.subscriber] ?? [], subscriber: r.subscriber, source: r.source)
+        }
+        return Positions(decider: self, indexed: nil, subscriber: r.subscriber, source: r.source)
+    }
+
+    /// What a permit rests on, as ``NewsDecision/permittedBy`` says it (nil on a deny).
+    public func permitBasis(_ e: NewsEvaluation) -> PermitBasis? {
+        switch e.basis {
+        case .agreement(let k, let g): .agreement(id: agreements[k].core.agreement.id, grant: g)
+        case .notice(let i): .notice(permission: i)
+        case .noPolicy, .denied: nil
+        }
+    }
+
+    /// The words of evaluation `e` of `r` (made by ``evaluate(_:usage:memo:)`` of this decider):
+    /// reasons quoting the notice or the contract, duties, and for a deny what would permit.
+    public func decision(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
+                         memo: DecisionMemo? = nil) -> NewsDecision {
+        var d = NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber, permittedBy: permitBasis(e))
+        guard let box = noticeBox, e.basis != .noPolicy else {
+            d.reasons = [Reason(code: "no_policy", message: "there is no policy for source `\(r.source)`, so nothing is permitted")]
+            d.wouldPermitIf = ["a policy for `\(r.source)` in the policies folder (`Policies/\(r.source).json`)"]
+            return d
+        }
+        let concern = e.concern
+        let noticeQuote = self.noticeQuote(box, concern)
+        switch e.basis {
+        case .agreement(let k, let g):
+            let permit = permitFor(agreements[k], grant: g, concern: concern, noticeQuote: noticeQuote, obligations: box.terms.obligations, memo: memo)
+            d.reasons = [permit.reason]
+            d.duties = permit.duties
+            return d
+        case .notice(let i):
+            guard let perm = box.terms.permissions.first(where: { $0.index == i }) else { break }
+            d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
+            d.duties = NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + box.terms.obligations.map { DecisionDuty(duty: $0) })
+            return d
+        case .noPolicy, .denied:
+            break
+        }
+        // Deny: say why, per agreement, and what would permit.
+        if e.outcomes.isEmpty {
             let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: concern, memo: memo)
             let what = concern.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
             d.reasons.append(Reason(code: "no_agreement",
@@ -753,17 +914,44 @@ public struct NewsDecider: Sendable {
                                     quote: noticeQuote, quoteFrom: "notice"))
             d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
         }
-        for (p, o) in zip(mine, outcomes) {
-            let e = explanation(p, o, r, notice: box, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
-            if d.reasons.isEmpty { d.reasons = e.reasons } else { d.reasons += e.reasons }
-            if d.wouldPermitIf.isEmpty && e.would.count == 1 {
-                d.wouldPermitIf = e.would  // one remedy: nothing to compare, no new array
+        for o in e.outcomes {
+            let x = explanation(agreements[Int(o.agreement)], o, r, notice: box, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
+            if d.reasons.isEmpty { d.reasons = x.reasons } else { d.reasons += x.reasons }
+            if d.wouldPermitIf.isEmpty && x.would.count == 1 {
+                d.wouldPermitIf = x.would  // one remedy: nothing to compare, no new array
             } else {
-                for w in e.would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
+                for w in x.would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
             }
         }
-        d.reasons += publicReasons
+        // The public permissions that match but are not in force: the trace's last sentence for them.
+        let permissions = box.terms.permissions
+        func notMet(_ i: Int) {
+            if let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) {
+                d.reasons.append(Reason(code: "public_permission_not_met",
+                                        message: "the notice's public permission to \(perm.summary) does not cover this use: not in force for this request",
+                                        quote: perm.quote, quoteFrom: "notice"))
+            }
+        }
+        var bits = e.publicNotMet
+        while bits != 0 {
+            notMet(bits.trailingZeroBitCount)
+            bits &= bits - 1
+        }
+        for i in e.publicOverflow { notMet(Int(i)) }
         return d
+    }
+
+    /// Appends the compact JSON of ``decision(_:for:usage:memo:)`` (the same bytes as
+    /// ``NewsDecision/appendJSON(to:)``) for evaluation `e` of `r`: what `check --batch` writes per line.
+    public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
+                                   memo: DecisionMemo? = nil, to out: inout [UInt8]) {
+        decision(e, for: r, usage: usage, memo: memo).appendJSON(to: &out)
+    }
+
+    /// The notice words a request's decision quotes: its first concerned prohibition's, else the
+    /// first prohibition's, else the notice text.
+    func noticeQuote(_ box: NoticeBox, _ concern: NoticeTerms.Concern) -> String? {
+        concern.first >= 0 ? box.terms.prohibitions[concern.first].quote : (box.terms.prohibitions.first?.quote ?? box.terms.noticeText)
     }
 
     /// The permit by grant `g` of `p`, remembered in `memo` (its words depend on the agreement, the

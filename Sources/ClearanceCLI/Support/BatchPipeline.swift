@@ -80,7 +80,23 @@ struct BatchPipeline {
         /// all name the same source or two.
         var lastSource = ""
         var lastNotice: NoticeTerms??
+        /// Deciders by party slot (``PreparedTable``'s fixed in-force lists): a party's agreements and its source's
+        /// notice do not change during a batch, so its decider is made once per worker, not per request (each
+        /// made a `NoticeBox` and copied the notice's dozen reference-counted fields).
+        private var deciders: [NewsDecider?] = []
+        /// The decider for a party without agreements (unknown subscribers), by source: the last one made.
+        var noAgreements: (String, NewsDecider)?
         init(counter: any BatchCounter) { self.counter = counter }
+
+        /// The decider kept for `slot`, if any.
+        @inline(__always)
+        func decider(_ slot: Int) -> NewsDecider? { slot < deciders.count ? deciders[slot] : nil }
+
+        /// Keeps `d` for `slot`.
+        func keep(_ d: NewsDecider, slot: Int) {
+            if slot >= deciders.count { deciders.append(contentsOf: repeatElement(nil, count: slot + 1 - deciders.count)) }
+            deciders[slot] = d
+        }
     }
 
     /// Denial explanations each worker remembers (the memo starts over when full); `$CLEARANCE_MEMO`
@@ -174,26 +190,46 @@ struct BatchPipeline {
                         continue
                     }
                 }
-                let d: NewsDecision
+                // The common case (JSON out, no log, no --record): the decision's facts, then its JSON written
+                // from them straight into the output (`appendDecisionJSON`), no `NewsDecision` kept.
+                var d: NewsDecision?
                 do throws(DiagnosticError) {
                     if record {
                         d = try session.decide(req)
                     } else {
-                        let (agreements, refs) = try backend.inForce(req)
-                        let notice: NoticeTerms?
-                        if let l = state.lastNotice, state.lastSource == req.source { notice = l } else {
-                            notice = try session.notices.notice(for: req.source).notice
-                            state.lastSource = req.source
-                            state.lastNotice = .some(notice)
+                        let (agreements, refs, slot) = try backend.inForceSlot(req)
+                        let decider: NewsDecider
+                        if let slot, let cached = state.decider(slot) {
+                            decider = cached
+                        } else if slot == nil, agreements.isEmpty, let (source, cached) = state.noAgreements, source == req.source {
+                            decider = cached
+                        } else {
+                            let notice: NoticeTerms?
+                            if let l = state.lastNotice, state.lastSource == req.source { notice = l } else {
+                                notice = try session.notices.notice(for: req.source).notice
+                                state.lastSource = req.source
+                                state.lastNotice = .some(notice)
+                            }
+                            decider = NewsDecider(notice: notice, agreements: agreements)
+                            if let slot { state.keep(decider, slot: slot) } else if agreements.isEmpty { state.noAgreements = (req.source, decider) }
                         }
-                        d = NewsDecider(notice: notice, agreements: agreements).decide(req, usage: counter, memo: state.memo)
-                        if let e = counter.failure { throw e }
-                        if logging { r.log.append(StoreBackend.entry(req, d, versions: refs, policyHash: nil)) }
+                        let e = decider.evaluate(req, usage: counter, memo: state.memo)
+                        if let f = counter.failure { throw f }
+                        if e.verdict == .deny { r.sawDeny = true }
+                        if json && !logging {
+                            decider.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
+                            r.out.append(0x0A)
+                            continue
+                        }
+                        let full = decider.decision(e, for: req, usage: counter, memo: state.memo)
+                        if logging { r.log.append(StoreBackend.entry(req, full, versions: refs, policyHash: nil)) }
+                        d = full
                     }
                 } catch {
                     r.error = error
                     return
                 }
+                guard let d else { continue }
                 if d.verdict == .deny { r.sawDeny = true }
                 if json {
                     d.appendJSON(to: &r.out)

@@ -26,6 +26,8 @@ final class PreparedTable: @unchecked Sendable {
 
     /// One party's agreements.
     struct Party {
+        /// Position of the party in the table (a worker's index for what it keeps per party).
+        var slot: Int
         /// The in-force list when it never changes (every history has one version, all prepared).
         var fixed: [PreparedAgreement]?
         var fixedRefs: [AgreementVersionRef]
@@ -56,7 +58,7 @@ final class PreparedTable: @unchecked Sendable {
         parties.reserveCapacity(histories.count)
         var k = 0
         for (p, hs) in histories {
-            var party = Party(fixed: nil, fixedRefs: [], histories: [])
+            var party = Party(slot: parties[p]?.slot ?? parties.count, fixed: nil, fixedRefs: [], histories: [])
             party.histories.reserveCapacity(hs.count)
             var single = true
             for h in hs {
@@ -96,8 +98,16 @@ final class PreparedTable: @unchecked Sendable {
     /// The versions in force at `at` for a party, prepared, and which versions they are (no lock).
     @inline(__always)
     func inForce(_ p: Parties, at: Instant) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
-        guard let party = parties[p] else { return ([], []) }
-        if let fixed = party.fixed { return (fixed, party.fixedRefs) }
+        let (list, refs, _) = try inForceSlot(p, at: at)
+        return (list, refs)
+    }
+
+    /// ``inForce(_:at:)``, plus the party's slot when its list is fixed (the same at every instant), so a
+    /// caller may keep what it derives from that list per slot.
+    @inline(__always)
+    func inForceSlot(_ p: Parties, at: Instant) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?) {
+        guard let party = parties[p] else { return ([], [], nil) }
+        if let fixed = party.fixed { return (fixed, party.fixedRefs, party.slot) }
         var list: [PreparedAgreement] = []
         var refs: [AgreementVersionRef] = []
         list.reserveCapacity(party.histories.count)
@@ -110,6 +120,6 @@ final class PreparedTable: @unchecked Sendable {
             list.append(try pick.prepared.get())
             refs.append(pick.ref)
         }
-        return (list, refs)
+        return (list, refs, nil)
     }
 }

@@ -122,6 +122,12 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
         return (list, refs)
     }
 
+    func inForceSlot(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?) {
+        if let table { return try table.inForceSlot(Parties(subscriber: r.subscriber, source: r.source), at: r.at) }
+        let (list, refs) = try inForce(r)
+        return (list, refs, nil)
+    }
+
     /// A party's agreement histories (batch mode): from memory, else from the store — one indexed query
     /// per party until ``lookupsBeforeBulkLoad`` parties, then every history at once. Thread-safe.
     func histories(for p: Parties) throws(DiagnosticError) -> [AgreementHistory] {

@@ -87,6 +87,9 @@ protocol CheckBackend: AnyObject, Sendable {
     /// ``inForce(_:)``, plus the party's slot in the prepared table when its list is the same at every
     /// instant (so a worker may keep that party's decider; see ``PreparedTable/inForceSlot(_:at:)``).
     func inForceSlot(_ request: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?)
+    /// The request's party's slot when its in-force list is fixed (nil: ask ``inForceSlot(_:)``): a worker
+    /// that kept that party's decider needs nothing else. Lock-free, allocates and retains nothing.
+    func fixedSlot(_ request: RepublicationRequest) -> Int?
     /// A usage counter for one batch worker (quotas read from wherever usage is kept).
     func makeCounter() -> any BatchCounter
     /// Whether decisions go to the decision log (``log(_:)`` wants rows).
@@ -199,6 +202,8 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
         if let table { return try table.inForceSlot(Parties(subscriber: r.subscriber, source: r.source), at: r.at) }
         return (try inForce(r).0, [], nil)
     }
+
+    func fixedSlot(_ r: RepublicationRequest) -> Int? { table?.fixedSlots[Parties(subscriber: r.subscriber, source: r.source)] }
 
     func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
                 using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {

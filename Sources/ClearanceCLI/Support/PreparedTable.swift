@@ -43,6 +43,12 @@ final class PreparedTable: @unchecked Sendable {
     }
 
     let parties: [Parties: Party]
+    /// The slot of each party whose in-force list is fixed: a lookup that returns a plain integer. Looking up
+    /// ``parties`` copies a `Party` out, retaining its three arrays — atomic increments on buffers every
+    /// worker touches (perf: ~3% of a 1M-line batch in `swift_retain` there).
+    let fixedSlots: PartyIndex
+    /// Number of parties (slots are `0..<partyCount`).
+    let partyCount: Int
     /// Number of versions prepared (for measurements).
     let versionCount: Int
 
@@ -92,6 +98,8 @@ final class PreparedTable: @unchecked Sendable {
             parties[p] = party
         }
         self.parties = parties
+        fixedSlots = PartyIndex(parties.compactMap { p, party in party.fixed == nil ? nil : (p, party.slot) })
+        partyCount = parties.count
         versionCount = flat.count
     }
 
@@ -121,5 +129,73 @@ final class PreparedTable: @unchecked Sendable {
             refs.append(pick.ref)
         }
         return (list, refs, nil)
+    }
+}
+
+/// Party → slot, read by every batch worker per request: open addressing over an FNV-1a hash of the two ids'
+/// bytes, verified by comparing the ids.
+///
+/// `Dictionary<Parties, Int>` hashes both strings with SipHash per lookup: perf put that at ~2% of a 1M-line
+/// batch (~100 ns a request); FNV over ~15 bytes and one probe is a few nanoseconds. The hash only picks
+/// where to look: a hit is confirmed by comparing subscriber and source, so collisions cost a probe, never
+/// a wrong answer. Built once, never changed (read by all workers without a lock).
+struct PartyIndex: Sendable {
+    private let keys: [Parties]
+    private let slots: [Int]
+    /// Positions in `keys` + 1 (0: empty), `mask + 1` buckets (a power of two, at most half full).
+    private let buckets: [Int32]
+    private let mask: Int
+
+    init(_ pairs: [(Parties, Int)]) {
+        var size = 16
+        while size < pairs.count * 2 { size <<= 1 }
+        var buckets = [Int32](repeating: 0, count: size)
+        var keys: [Parties] = [], slots: [Int] = []
+        keys.reserveCapacity(pairs.count)
+        slots.reserveCapacity(pairs.count)
+        for (p, slot) in pairs {
+            var i = Int(truncatingIfNeeded: Self.hash(p.subscriber, p.source)) & (size - 1)
+            var duplicate = false
+            while buckets[i] != 0 {
+                if keys[Int(buckets[i]) - 1] == p { duplicate = true; break }
+                i = (i + 1) & (size - 1)
+            }
+            if duplicate { continue }
+            keys.append(p)
+            slots.append(slot)
+            buckets[i] = Int32(keys.count)
+        }
+        self.keys = keys
+        self.slots = slots
+        self.buckets = buckets
+        mask = size - 1
+    }
+
+    /// The slot of (subscriber, source), or nil.
+    @inline(__always)
+    subscript(_ p: Parties) -> Int? { find(subscriber: p.subscriber, source: p.source) }
+
+    /// The slot of (subscriber, source), or nil.
+    func find(subscriber: String, source: String) -> Int? {
+        var i = Int(truncatingIfNeeded: Self.hash(subscriber, source)) & mask
+        while true {
+            let k = Int(buckets[i])
+            if k == 0 { return nil }
+            let key = keys[k - 1]
+            if key.subscriber == subscriber && key.source == source { return slots[k - 1] }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// FNV-1a over the subscriber's bytes, a separator no id contains (0xFF is never UTF-8), the source's bytes.
+    @inline(__always)
+    static func hash(_ a: String, _ b: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var a = a, b = b
+        a.withUTF8 { for x in $0 { h = (h ^ UInt64(x)) &* 0x100_0000_01b3 } }
+        h = (h ^ 0xFF) &* 0x100_0000_01b3
+        b.withUTF8 { for x in $0 { h = (h ^ UInt64(x)) &* 0x100_0000_01b3 } }
+        // FNV's low bits mix poorly for short keys: fold the high half in before masking.
+        return h ^ (h >> 29)
     }
 }

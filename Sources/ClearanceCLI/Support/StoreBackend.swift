@@ -128,6 +128,8 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
         return (list, refs, nil)
     }
 
+    func fixedSlot(_ r: RepublicationRequest) -> Int? { table?.fixedSlots[Parties(subscriber: r.subscriber, source: r.source)] }
+
     /// A party's agreement histories (batch mode): from memory, else from the store — one indexed query
     /// per party until ``lookupsBeforeBulkLoad`` parties, then every history at once. Thread-safe.
     func histories(for p: Parties) throws(DiagnosticError) -> [AgreementHistory] {

@@ -1,6 +1,7 @@
 import ClearanceCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One agreement version a decision looked at: `{"id": "C-2026-0007", "version": 2}`.
 public struct AgreementVersionRef: Sendable, Hashable, Codable {
@@ -55,16 +56,23 @@ public struct DecisionLogEntry: Sendable {
         self.ledgerSeq = ledgerSeq
     }
 
-    /// A fresh random decision id: `d-` and 32 lowercase hex digits.
+    /// A fresh decision id: `d-` and 32 lowercase hex digits — 12 of the time in milliseconds, then 20 random.
     ///
-    /// Two 64-bit draws, not sixteen byte draws: each draw of the system generator is a `getrandom`
-    /// call, and a logged batch makes one id per decision.
-    public static func newId() -> String {
+    /// The id is UNIQUE in the decision log, so SQLite keeps an index of it: fully random ids (as before
+    /// session 4) landed at random places in that index, which outgrows the page cache on a long log and
+    /// then costs page reads and writes per logged decision; ids that start with the time go to its end
+    /// (as UUIDv7 does). 80 random bits per millisecond keep two processes' ids apart. Same shape as
+    /// before, so nothing that reads the log changes. Two 64-bit draws, not sixteen byte draws: each draw
+    /// of the system generator is a `getrandom` call, and a logged batch makes one id per decision.
+    public static func newId(now: Date = Date()) -> String {
         var g = SystemRandomNumberGenerator()
         let a = g.next(), b = g.next()
+        let ms = UInt64(max(0, min(now.timeIntervalSince1970 * 1000, Double(UInt64(1) << 48 - 1))))
         var bytes = [UInt8]()
         bytes.reserveCapacity(16)
-        for w in [a, b] { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: w >> (UInt64(i) * 8))) } }
+        for i in (0..<6).reversed() { bytes.append(UInt8(truncatingIfNeeded: ms >> (UInt64(i) * 8))) }
+        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: a >> (UInt64(i) * 8))) }
+        for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: b >> (UInt64(i) * 8))) }
         return "d-" + SHA256.hexString(bytes)
     }
 }
@@ -136,7 +144,30 @@ public struct DecisionFilter: Sendable {
 }
 
 extension AgreementVersionRef {
+    /// The stored `agreement_versions` text: `[{"id":"C-1","version":2},…]`, byte for byte what
+    /// `JSONValue.array(…).serialized()` writes (a test compares), without building the tree.
     static func encode(_ refs: [AgreementVersionRef]) -> String {
+        var out = ByteWriter(capacity: 32 + refs.count * 48)
+        defer { out.free() }
+        encode(refs, to: &out)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// Writes ``encode(_:)``'s text into `out`.
+    static func encode(_ refs: [AgreementVersionRef], to out: inout ByteWriter) {
+        out.put(0x5B)
+        for (k, r) in refs.enumerated() {
+            out.put(k == 0 ? ("{\"id\":" as StaticString) : (",{\"id\":" as StaticString))
+            JSONBytes.appendString(r.id, to: &out)
+            out.put(",\"version\":" as StaticString)
+            out.put(JSONValue.formatNumber(Double(r.version)))
+            out.put(0x7D)
+        }
+        out.put(0x5D)
+    }
+
+    /// The text the tree writer gives (the definition ``encode(_:)`` must match; tests).
+    static func encodeViaTree(_ refs: [AgreementVersionRef]) -> String {
         JSONValue.array(refs.map { .object(JSONObject([("id", .string($0.id)), ("version", .number(Double($0.version)))])) })
             .serialized()
     }
@@ -155,9 +186,20 @@ extension StoreTransaction {
     ///
     /// Errors: `decision.bad_value` for a decision other than permit/deny/not_applicable,
     /// `decision.duplicate_id`, `store.constraint`.
+    ///
+    /// Written for the logged batch (one call per decision, on the thread that writes the log while the
+    /// workers decide the next block): the row's column texts go into one byte buffer, the canonical text
+    /// (``Chain``'s definition: a compact JSON object of every column but `row_hash`, keys sorted) is written
+    /// from it with the keys in their fixed sorted order — no `[(String, DatabaseValue)]`, no sorting, no
+    /// `String` per value — and the insert binds the buffer's bytes through the SQLite C API
+    /// (`SQLITE_STATIC`: the buffer outlives the step) instead of GRDB's `StatementArguments`.
+    /// `clearance verify` recomputes every row's hash through `Chain.canonical` from the stored columns,
+    /// and a test compares both on awkward values, so the two definitions cannot drift apart unseen.
     @discardableResult
     public func appendDecision(_ e: DecisionLogEntry) throws -> Int64 {
-        guard ["permit", "deny", "not_applicable"].contains(e.decision) else {
+        switch e.decision {
+        case "permit", "deny", "not_applicable": break
+        default:
             throw Diagnostic(code: "decision.bad_value", message: "`\(e.decision)` is not a decision",
                              hint: "use permit, deny or not_applicable", category: .internalError)
         }
@@ -171,29 +213,16 @@ extension StoreTransaction {
             seq = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM decision_log"))) ?? 1
         }
         let prev = try chainHead("decision_log")
-        let cols: [(String, DatabaseValue)] = [
-            ("seq", seq.databaseValue),
-            ("decision_id", e.decisionId.databaseValue),
-            ("decided_at", Timestamp.format(e.decidedAt).databaseValue),
-            ("request_id", e.requestId.databaseValue),
-            ("subscriber_id", e.subscriber.databaseValue),
-            ("source_id", e.source.databaseValue),
-            ("decision", e.decision.databaseValue),
-            ("policy_hash", e.policyHash.databaseValue),
-            ("agreement_versions", AgreementVersionRef.encode(e.agreementVersions).databaseValue),
-            ("request", (e.requestText ?? FastJSON.string(e.request)).databaseValue),
-            ("response", (e.responseText ?? FastJSON.string(e.response)).databaseValue),
-            ("ledger_seq", e.ledgerSeq.databaseValue),
-            ("prev_hash", prev.databaseValue),
-        ]
-        let hash = Chain.rowHash(cols)
+        var row = DecisionLogRowText(e, prev: prev)
+        defer { row.free() }
+        let hash = row.rowHash(seq: seq, ledgerSeq: e.ledgerSeq)
         let stmt = try db.cachedStatement(sql: """
             INSERT INTO decision_log (seq, decision_id, decided_at, request_id, subscriber_id, source_id, decision,
               policy_hash, agreement_versions, request, response, ledger_seq, prev_hash, row_hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         do {
-            try stmt.execute(arguments: StatementArguments(cols.map(\.1) + [hash.databaseValue]))
+            try row.insert(stmt, seq: seq, ledgerSeq: e.ledgerSeq, rowHash: hash, db: db)
         } catch let err as DatabaseError where err.resultCode == .SQLITE_CONSTRAINT && (err.message ?? "").contains("decision_id") {
             throw Diagnostic(code: "decision.duplicate_id", message: "the decision log already has a decision `\(e.decisionId)`",
                              category: .invalidValue)
@@ -278,5 +307,131 @@ extension Store {
     @discardableResult
     public func registerPolicy(_ policy: PolicyFolder.Policy, at now: Date = Date()) throws(DiagnosticError) -> String {
         try write { tx in try tx.registerPolicy(policy, at: now) }
+    }
+}
+
+/// A decision-log row's column texts in one byte buffer, its canonical text and its insert (see
+/// ``StoreTransaction/appendDecision(_:)``).
+struct DecisionLogRowText {
+    /// Where a column's bytes are in ``text`` (count -1: NULL).
+    struct Span {
+        var start = 0
+        var count = -1
+    }
+
+    var text: ByteWriter
+    var decisionId = Span(), decidedAt = Span(), requestId = Span(), subscriber = Span(), source = Span()
+    var decision = Span(), policyHash = Span(), versions = Span(), request = Span(), response = Span(), prev = Span()
+
+    init(_ e: DecisionLogEntry, prev prevHash: String) {
+        // Request and response are most of a row (~1 KB): room for them, so the buffer is not regrown.
+        text = ByteWriter(capacity: 512 + (e.requestText?.utf8.count ?? 512) + (e.responseText?.utf8.count ?? 1024))
+        func put(_ s: String?) -> Span {
+            guard let s else { return Span() }
+            let start = text.count
+            text.put(s)
+            return Span(start: start, count: text.count - start)
+        }
+        decisionId = put(e.decisionId)
+        decidedAt = put(Timestamp.format(e.decidedAt))
+        requestId = put(e.requestId)
+        subscriber = put(e.subscriber)
+        source = put(e.source)
+        decision = put(e.decision)
+        policyHash = put(e.policyHash)
+        let v = text.count
+        AgreementVersionRef.encode(e.agreementVersions, to: &text)
+        versions = Span(start: v, count: text.count - v)
+        request = put(e.requestText ?? FastJSON.string(e.request))
+        response = put(e.responseText ?? FastJSON.string(e.response))
+        self.prev = put(prevHash)
+    }
+
+    func free() { text.free() }
+
+    private func bytes(_ s: Span) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: text.base + s.start, count: max(0, s.count))
+    }
+
+    /// The row's `row_hash` at `seq`: SHA-256 of the canonical text, written with the keys in sorted order
+    /// (agreement_versions, decided_at, decision, decision_id, ledger_seq, policy_hash, prev_hash, request,
+    /// request_id, response, seq, source_id, subscriber_id), each value as `Chain.canonical` writes it.
+    func rowHash(seq: Int64, ledgerSeq: Int64?) -> String {
+        var c = ByteWriter(capacity: 2 * text.count + 512)
+        defer { c.free() }
+        writeCanonical(seq: seq, ledgerSeq: ledgerSeq, to: &c)
+        var h = SHA256()
+        h.update(UnsafeRawBufferPointer(c.bytes))
+        return SHA256.hexString(h.finalize())
+    }
+
+    /// The canonical text (tests compare it with `Chain.canonical`).
+    func writeCanonical(seq: Int64, ledgerSeq: Int64?, to c: inout ByteWriter) {
+        func str(_ key: StaticString, _ s: Span) {
+            c.put(key)
+            if s.count < 0 { c.put("null" as StaticString) } else { JSONBytes.appendString(utf8: bytes(s), to: &c) }
+        }
+        str("{\"agreement_versions\":", versions)
+        str(",\"decided_at\":", decidedAt)
+        str(",\"decision\":", decision)
+        str(",\"decision_id\":", decisionId)
+        c.put(",\"ledger_seq\":" as StaticString)
+        if let ledgerSeq { c.put(JSONValue.formatNumber(Double(ledgerSeq))) } else { c.put("null" as StaticString) }
+        str(",\"policy_hash\":", policyHash)
+        str(",\"prev_hash\":", prev)
+        str(",\"request\":", request)
+        str(",\"request_id\":", requestId)
+        str(",\"response\":", response)
+        c.put(",\"seq\":" as StaticString)
+        c.put(JSONValue.formatNumber(Double(seq)))
+        str(",\"source_id\":", source)
+        str(",\"subscriber_id\":", subscriber)
+        c.put(0x7D)
+    }
+
+    /// Binds the row to the cached INSERT (columns in its order) and steps it; a failure throws the
+    /// `DatabaseError` GRDB would (extended result code and message), so callers map it as before.
+    func insert(_ statement: Statement, seq: Int64, ledgerSeq: Int64?, rowHash: String, db: Database) throws {
+        let stmt = statement.sqliteStatement
+        var hash = rowHash
+        var message: String?
+        let rc: Int32 = hash.withUTF8 { h in
+            func bind(_ i: Int32, _ s: Span) {
+                if s.count < 0 { sqlite3_bind_null(stmt, i); return }
+                sqlite3_bind_text(stmt, i, UnsafeRawPointer(text.base + s.start).assumingMemoryBound(to: CChar.self), Int32(s.count), nil)
+            }
+            sqlite3_reset(stmt)
+            sqlite3_bind_int64(stmt, 1, seq)
+            bind(2, decisionId)
+            bind(3, decidedAt)
+            bind(4, requestId)
+            bind(5, subscriber)
+            bind(6, source)
+            bind(7, decision)
+            bind(8, policyHash)
+            bind(9, versions)
+            bind(10, request)
+            bind(11, response)
+            if let ledgerSeq { sqlite3_bind_int64(stmt, 12, ledgerSeq) } else { sqlite3_bind_null(stmt, 12) }
+            bind(13, prev)
+            if let base = h.baseAddress {
+                sqlite3_bind_text(stmt, 14, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(h.count), nil)
+            } else {
+                sqlite3_bind_null(stmt, 14)
+            }
+            var rc = sqlite3_step(stmt)
+            if rc == SQLITE_ROW { rc = SQLITE_DONE }
+            if rc != SQLITE_DONE {
+                message = db.sqliteConnection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+                rc = db.sqliteConnection.map { sqlite3_extended_errcode($0) } ?? rc
+            }
+            sqlite3_reset(stmt)
+            // Unbind: the bound pointers die with this call.
+            sqlite3_clear_bindings(stmt)
+            return rc
+        }
+        guard rc == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: message)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ClearanceCore
 
 /// Connects the audit to the news decider (the very one `check` uses) and to the policies folder.
@@ -5,27 +6,45 @@ enum DeciderBridge {
     /// The decide function of an audit: the notice of the event's source (read once per source),
     /// the versions in force at the event's time of the subscriber's agreements with it, and the
     /// uses the audit has counted so far.
+    ///
+    /// One per decide thread (it keeps per-thread state); the deciders themselves are kept in the
+    /// book per (subscriber, source) (``AgreementBook/decider(subscriber:source:at:notice:)``), so an
+    /// event costs a dictionary lookup before the decision instead of building a decider.
     static func decide(book: AgreementBook, notices: NoticeCache) -> Auditor.Decide {
         // The decider's memo (which time-independent dimensions failed, per agreement version, grant
-        // and request shape) makes a repeated kind of denial cheap to explain. One audit runs its
-        // decisions on one thread, so one memo serves the whole run; it is replaced when it has grown
-        // large, which keeps memory bounded on any log (the memo only ever saves work).
-        let memo = MemoHolder()
+        // and request shape) makes a repeated kind of denial cheap to explain. One per thread; it
+        // starts over when full, which keeps memory bounded on any log (the memo only ever saves work).
+        let memo = DecisionMemo(capacity: DeciderBridge.memoCapacity)
+        // Deciders with no agreement (a subscriber without one with the source), per source.
+        let bare = BareDeciders()
         return { (r: RepublicationRequest, usage: AuditUsage) throws(DiagnosticError) -> NewsDecision in
-            let loaded = try notices.notice(for: r.source)
-            let versions = try book.preparedVersions(subscriber: r.subscriber, source: r.source, at: r.at)
-            return NewsDecider(notice: loaded.notice, agreements: versions.map(\.prepared)).decide(r, usage: usage, memo: memo.current())
+            if let decider = try book.decider(subscriber: r.subscriber, source: r.source, at: r.at, notice: { () throws(DiagnosticError) in
+                try notices.notice(for: r.source).notice
+            }) {
+                return decider.decide(r, usage: usage, memo: memo)
+            }
+            return try bare.decider(source: r.source, notices: notices).decide(r, usage: usage, memo: memo)
         }
     }
+
+    /// Explanations each decide thread remembers (the memo starts over when full); `$CLEARANCE_MEMO`
+    /// overrides it for measurements.
+    ///
+    /// It was 200,000 shapes per thread. At 1M events (16,485 agreements) that was most of the peak
+    /// RSS beyond the prepared agreements (see bench/PROFILE.md, audit session 4); `check --batch`
+    /// found 4,096 per worker as fast as 100,000 (BatchPipeline.memoCapacity).
+    static let memoCapacity = ProcessInfo.processInfo.environment["CLEARANCE_MEMO"].flatMap { Int($0) }.map { max(1, $0) } ?? 4_096
 }
 
-/// The audit's ``DecisionMemo``, replaced by a fresh one once it remembers `limit` shapes.
-final class MemoHolder {
-    private var memo = DecisionMemo()
-    let limit: Int
-    init(limit: Int = 200_000) { self.limit = limit }
-    func current() -> DecisionMemo {
-        if memo.count >= limit { memo = DecisionMemo() }
-        return memo
+/// Per decide thread: the decider of each source for subscribers with no agreement with it.
+final class BareDeciders {
+    private var bySource: [String: NewsDecider] = [:]
+
+    func decider(source: String, notices: NoticeCache) throws(DiagnosticError) -> NewsDecider {
+        if let d = bySource[source] { return d }
+        let d = NewsDecider(notice: try notices.notice(for: source).notice, agreements: [PreparedAgreement]())
+        if bySource.count >= 1_024 { bySource.removeAll() }  // any number of sources in a log: bounded
+        bySource[source] = d
+        return d
     }
 }

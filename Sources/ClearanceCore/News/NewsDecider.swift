@@ -104,9 +104,15 @@ public enum NewsEngine {
 
     /// Text ids (in ``terms``) of each channel and extent IRI, by index, and of each built-in
     /// territory: a request's territory, channel and extent are lowered to these ids without a string.
-    static let channelIDs: [Int32] = Channel.allCases.map { terms.textID(NewsODRL.channelIRI($0)) ?? -1 }
-    static let extentIDs: [Int32] = Extent.allCases.map { terms.textID(NewsODRL.extentIRI($0)) ?? -1 }
-    static let territoryIDs = TerritoryIDs(TerritoryTable.builtin.codes.map { ($0, terms.textID(NewsODRL.territoryIRI($0)) ?? -1) })
+    ///
+    /// One static holds them all (each `static let` is a `swift_once` check per access), behind
+    /// one reference (a struct of arrays bound locally would retain each array).
+    final class LoweringTables: Sendable {
+        let channelIDs: [Int32] = Channel.allCases.map { terms.textID(NewsODRL.channelIRI($0)) ?? -1 }
+        let extentIDs: [Int32] = Extent.allCases.map { terms.textID(NewsODRL.extentIRI($0)) ?? -1 }
+        let territoryIDs = TerritoryIDs(TerritoryTable.builtin.codes.map { ($0, terms.textID(NewsODRL.territoryIRI($0)) ?? -1) })
+    }
+    static let tables = LoweringTables()
 
     /// Territory code -> text id of its IRI in ``terms``.
     ///
@@ -173,16 +179,17 @@ public enum NewsEngine {
     /// few hundred). The decider keeps one input per ``DecisionMemo`` (one per thread).
     static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: ODRLSubject, assignee: ODRLSubject) {
         let at = r.at.millisecondsSinceEpoch
+        let tables = NewsEngine.tables
         // Slot order: dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count.
         input.setTime(slot: dateTimeSlot, Double(at) / 1000)
-        if let id = territoryIDs.id(r.territory) {
+        if let id = tables.territoryIDs.id(r.territory) {
             input.setText(slot: spatialSlot, id: id)
         } else {
             // Not a built-in territory (a request made in code): its IRI as a text the terms do not know.
             input.set(slot: spatialSlot, terms.value(.text(NewsODRL.territoryIRI(r.territory))))
         }
-        input.setText(slot: channelSlot, id: channelIDs[r.channel.index])
-        input.setText(slot: extentSlot, id: extentIDs[r.extent == .whole ? 0 : 1])
+        input.setText(slot: channelSlot, id: tables.channelIDs[r.channel.index])
+        input.setText(slot: extentSlot, id: tables.extentIDs[r.extent == .whole ? 0 : 1])
         if r.extent == .whole {
             input.setNumber(slot: percentageSlot, 100)
         } else if let p = r.portion {
@@ -1035,18 +1042,23 @@ public struct NewsDecider: Sendable {
                  lifters: NoticeTerms.Lifters, usage: some UsageCounter) -> AgreementOutcome {
         var o = AgreementOutcome()
         let core = p.core
-        let a = core.agreement
-        if !NewsDecider.accepts(a.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
+        if !NewsDecider.accepts(core.agreement.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
         // A quota counts the grant's own uses: `count` is a rule-scoped value of the grant's permissions.
+        // Only an agreement whose set reads `count` (one with a quota) looks at its grants here: a
+        // value nothing reads changes no answer, and walking `agreement.grants` (copying each `Grant`
+        // out, a retain per field) for every pass was the largest part of this function's own cost.
         input.clearRuleValues()
-        for (g, grant) in a.grants.enumerated() {
-            guard let q = grant.quota else { continue }
-            let w = q.per.window(containing: r.at, term: a.term)
-            let count = Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)
-            let pg = core.grants[g]
-            for rule in pg.rules { input.setRuleNumber(rule: rule, slot: NewsEngine.countSlot, count) }
-            if pg.ruleCount == 0, pg.dimsRule >= 0 {
-                input.setRuleNumber(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
+        if core.set.reads(slot: NewsEngine.countSlot) {
+            let a = core.agreement
+            for g in a.grants.indices {
+                guard let q = a.grants[g].quota else { continue }
+                let w = q.per.window(containing: r.at, term: a.term)
+                let count = Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)
+                let pg = core.grants[g]
+                for rule in pg.rules { input.setRuleNumber(rule: rule, slot: NewsEngine.countSlot, count) }
+                if pg.ruleCount == 0, pg.dimsRule >= 0 {
+                    input.setRuleNumber(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
+                }
             }
         }
         // The answers are read in place from the input's buffer (valid until the next pass).

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How many uses have already been recorded under a grant in a time window (for quotas).
 ///
 /// The store implements it over the usage ledger; ``InMemoryUsage`` serves tests, the demo and
@@ -358,6 +360,10 @@ public struct PreparedAgreement: Sendable {
         let priorPosition: Int8
         /// How many activity constraints each grant's rules start with.
         let activityCount: Int8
+        /// Each grant's permit words as JSON bytes, made on its first permit (see
+        /// ``PreparedAgreement/permitWords(_:)``); empty until then (no allocation for an agreement
+        /// that never permits).
+        let permitWords = Mutex<[PermitWords?]>([])
 
         init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
              activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
@@ -946,13 +952,6 @@ public struct NewsDecider: Sendable {
         }
         for i in e.publicOverflow { notMet(Int(i)) }
         return d
-    }
-
-    /// Appends the compact JSON of ``decision(_:for:usage:memo:)`` (the same bytes as
-    /// ``NewsDecision/appendJSON(to:)``) for evaluation `e` of `r`: what `check --batch` writes per line.
-    public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
-                                   memo: DecisionMemo? = nil, to out: inout [UInt8]) {
-        decision(e, for: r, usage: usage, memo: memo).appendJSON(to: &out)
     }
 
     /// The notice words a request's decision quotes: its first concerned prohibition's, else the

@@ -17,6 +17,72 @@ import Testing
         }
     }
 
+    /// The short-spelling table (bytes as words) answers as the dictionary for every spelling of at
+    /// most 16 bytes, says `absent` for other short texts and `long` for longer ones; the lowered
+    /// input's action ids are the dictionary's, whichever table found them.
+    @Test func shortSpellingsAnswerAsTheDictionary() {
+        let dictionary = ActionTable.vocabularySpellings
+        let short = ShortSpellings.vocabulary
+        let input = ODRLInput(terms: .empty)
+        var shortCount = 0
+        for (spelling, entry) in dictionary {
+            switch short.lookup(spelling) {
+            case .found(let ids, let count):
+                shortCount += 1
+                #expect(spelling.utf8.count <= 16, "\(spelling)")
+                #expect(Array(UnsafeBufferPointer(start: ids, count: count)) == entry.1, "\(spelling)")
+            case .absent: Issue.record("`\(spelling)` is a vocabulary spelling")
+            case .long: #expect(spelling.utf8.count > 16, "\(spelling)")
+            }
+            input.setAction(spelling)
+            #expect(input.actionKnown)
+            #expect(Array(UnsafeBufferPointer(start: input.actionIDs, count: input.actionCount)) == entry.1, "\(spelling)")
+        }
+        #expect(shortCount > 50)
+        for missing in ["", "Distribute", "distribute ", "odrl:", "wrte", "é", "reproducE", "odrl:distributex", "a", "abcdefgh", "abcdefghi"] {
+            if case .found = short.lookup(missing) { Issue.record("`\(missing)` found") }
+            input.setAction(missing)
+            #expect(!input.actionKnown, "\(missing)")
+        }
+        input.setAction("http://www.w3.org/ns/odrl/2/distributeX")
+        #expect(!input.actionKnown)
+        input.setAction("http://www.w3.org/ns/odrl/2/distribute")
+        #expect(input.actionKnown)
+    }
+
+    /// A plain input (values set by id and number) evaluates as one lowered from the context: same
+    /// answers for every rule, and the trace path's general values are rebuilt from the plain ones.
+    @Test func plainValuesAnswerAsGivenValues() throws {
+        let terms = ODRLTerms(leftOperands: ["spatial", "percentage"], texts: ["urn:t:a", "urn:t:b"])
+        let permission = ODRLRule(kind: .permission, uid: "urn:rule:1", actions: [ODRLAction("use")],
+                                  constraints: [.atomic(ODRLAtomicConstraint("spatial", "isAnyOf", [.iri("urn:t:a")])),
+                                                .atomic(ODRLAtomicConstraint("percentage", "lteq", [.number(50)]))])
+        let set = try ODRLPolicySet([ODRLPolicy(type: "Set", uid: "urn:policy:1", permissions: [permission])], terms: terms)
+        let spatial = try #require(terms.slot("spatial")), percentage = try #require(terms.slot("percentage"))
+        for (text, pct) in [("urn:t:a", 10.0), ("urn:t:b", 10.0), ("urn:t:a", 60.0), ("urn:t:b", 60.0)] {
+            let given = ODRLInput(terms: terms)
+            given.set(slot: spatial, terms.value(.text(text)))
+            given.set(slot: percentage, terms.value(.number(pct)))
+            given.setAction("use")
+            let plain = ODRLInput(terms: terms)
+            plain.setText(slot: spatial, id: try #require(terms.textID(text)))
+            plain.setNumber(slot: percentage, pct)
+            plain.setAction("use")
+            #expect(Array(set.ruleResults(given)) == Array(set.ruleResults(plain)))
+            let request = ODRLRequest(assignee: nil, action: "use", target: nil, context: ["spatial": .text(text), "percentage": .number(pct)])
+            #expect(Array(set.ruleResults(plain)) == set.ruleResults(request))
+            #expect(plain.value(slot: spatial)?.value == .text(text))
+            #expect(plain.value(slot: percentage)?.value == .number(pct))
+        }
+        // An id the table does not have leaves the slot without a value (unknown: not in force).
+        let bad = ODRLInput(terms: terms)
+        bad.setText(slot: spatial, id: 99)
+        bad.setNumber(slot: percentage, 10)
+        bad.setAction("use")
+        #expect(set.ruleResults(bad).first?.active == false)
+        #expect(bad.value(slot: spatial) == nil)
+    }
+
     /// A request with more left operands than an input keeps inline (its overflow array) decides
     /// like one with few: every constraint must hold, and any one failing denies.
     @Test(arguments: [3, 8, 9, 12])

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How many uses have already been recorded under a grant in a time window (for quotas).
 ///
 /// The store implements it over the usage ledger; ``InMemoryUsage`` serves tests, the demo and
@@ -104,9 +106,15 @@ public enum NewsEngine {
 
     /// Text ids (in ``terms``) of each channel and extent IRI, by index, and of each built-in
     /// territory: a request's territory, channel and extent are lowered to these ids without a string.
-    static let channelIDs: [Int32] = Channel.allCases.map { terms.textID(NewsODRL.channelIRI($0)) ?? -1 }
-    static let extentIDs: [Int32] = Extent.allCases.map { terms.textID(NewsODRL.extentIRI($0)) ?? -1 }
-    static let territoryIDs = TerritoryIDs(TerritoryTable.builtin.codes.map { ($0, terms.textID(NewsODRL.territoryIRI($0)) ?? -1) })
+    ///
+    /// One static holds them all (each `static let` is a `swift_once` check per access), behind
+    /// one reference (a struct of arrays bound locally would retain each array).
+    final class LoweringTables: Sendable {
+        let channelIDs: [Int32] = Channel.allCases.map { terms.textID(NewsODRL.channelIRI($0)) ?? -1 }
+        let extentIDs: [Int32] = Extent.allCases.map { terms.textID(NewsODRL.extentIRI($0)) ?? -1 }
+        let territoryIDs = TerritoryIDs(TerritoryTable.builtin.codes.map { ($0, terms.textID(NewsODRL.territoryIRI($0)) ?? -1) })
+    }
+    static let tables = LoweringTables()
 
     /// Territory code -> text id of its IRI in ``terms``.
     ///
@@ -173,16 +181,17 @@ public enum NewsEngine {
     /// few hundred). The decider keeps one input per ``DecisionMemo`` (one per thread).
     static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: ODRLSubject, assignee: ODRLSubject) {
         let at = r.at.millisecondsSinceEpoch
+        let tables = NewsEngine.tables
         // Slot order: dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count.
         input.setTime(slot: dateTimeSlot, Double(at) / 1000)
-        if let id = territoryIDs.id(r.territory) {
+        if let id = tables.territoryIDs.id(r.territory) {
             input.setText(slot: spatialSlot, id: id)
         } else {
             // Not a built-in territory (a request made in code): its IRI as a text the terms do not know.
             input.set(slot: spatialSlot, terms.value(.text(NewsODRL.territoryIRI(r.territory))))
         }
-        input.setText(slot: channelSlot, id: channelIDs[r.channel.index])
-        input.setText(slot: extentSlot, id: extentIDs[r.extent == .whole ? 0 : 1])
+        input.setText(slot: channelSlot, id: tables.channelIDs[r.channel.index])
+        input.setText(slot: extentSlot, id: tables.extentIDs[r.extent == .whole ? 0 : 1])
         if r.extent == .whole {
             input.setNumber(slot: percentageSlot, 100)
         } else if let p = r.portion {
@@ -351,6 +360,10 @@ public struct PreparedAgreement: Sendable {
         let priorPosition: Int8
         /// How many activity constraints each grant's rules start with.
         let activityCount: Int8
+        /// Each grant's permit words as JSON bytes, made on its first permit (see
+        /// ``PreparedAgreement/permitWords(_:)``); empty until then (no allocation for an agreement
+        /// that never permits).
+        let permitWords = Mutex<[PermitWords?]>([])
 
         init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
              activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
@@ -941,13 +954,6 @@ public struct NewsDecider: Sendable {
         return d
     }
 
-    /// Appends the compact JSON of ``decision(_:for:usage:memo:)`` (the same bytes as
-    /// ``NewsDecision/appendJSON(to:)``) for evaluation `e` of `r`: what `check --batch` writes per line.
-    public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
-                                   memo: DecisionMemo? = nil, to out: inout [UInt8]) {
-        decision(e, for: r, usage: usage, memo: memo).appendJSON(to: &out)
-    }
-
     /// The notice words a request's decision quotes: its first concerned prohibition's, else the
     /// first prohibition's, else the notice text.
     func noticeQuote(_ box: NoticeBox, _ concern: NoticeTerms.Concern) -> String? {
@@ -1035,18 +1041,23 @@ public struct NewsDecider: Sendable {
                  lifters: NoticeTerms.Lifters, usage: some UsageCounter) -> AgreementOutcome {
         var o = AgreementOutcome()
         let core = p.core
-        let a = core.agreement
-        if !NewsDecider.accepts(a.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
+        if !NewsDecider.accepts(core.agreement.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
         // A quota counts the grant's own uses: `count` is a rule-scoped value of the grant's permissions.
+        // Only an agreement whose set reads `count` (one with a quota) looks at its grants here: a
+        // value nothing reads changes no answer, and walking `agreement.grants` (copying each `Grant`
+        // out, a retain per field) for every pass was the largest part of this function's own cost.
         input.clearRuleValues()
-        for (g, grant) in a.grants.enumerated() {
-            guard let q = grant.quota else { continue }
-            let w = q.per.window(containing: r.at, term: a.term)
-            let count = Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)
-            let pg = core.grants[g]
-            for rule in pg.rules { input.setRuleNumber(rule: rule, slot: NewsEngine.countSlot, count) }
-            if pg.ruleCount == 0, pg.dimsRule >= 0 {
-                input.setRuleNumber(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
+        if core.set.reads(slot: NewsEngine.countSlot) {
+            let a = core.agreement
+            for g in a.grants.indices {
+                guard let q = a.grants[g].quota else { continue }
+                let w = q.per.window(containing: r.at, term: a.term)
+                let count = Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)
+                let pg = core.grants[g]
+                for rule in pg.rules { input.setRuleNumber(rule: rule, slot: NewsEngine.countSlot, count) }
+                if pg.ruleCount == 0, pg.dimsRule >= 0 {
+                    input.setRuleNumber(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)
+                }
             }
         }
         // The answers are read in place from the input's buffer (valid until the next pass).

@@ -31,14 +31,22 @@ public struct NoticeTerms: Sendable {
 
     /// The source id (policy file name).
     public var source: String
-    public var prohibitions: [Prohibition] { didSet { filters = prohibitions.map(ProhibitionFilter.init) } }
+    public var prohibitions: [Prohibition] {
+        didSet { filters = prohibitions.map(ProhibitionFilter.init); quoteJSON = NoticeTerms.quoteJSON(prohibitions, noticeText) }
+    }
     /// ``prohibitions`` as bit masks, for the per-request filter (rebuilt whenever they change).
     private(set) var filters: [ProhibitionFilter] = []
     public var permissions: [PublicPermission]
     /// Duties the notice puts on every use (policy-level obligations: credit line, link).
     public var obligations: [Duty]
     /// The notice text, when the policy carries it.
-    public var noticeText: String?
+    public var noticeText: String? { didSet { quoteJSON = NoticeTerms.quoteJSON(prohibitions, noticeText) } }
+    /// The end of a reason that quotes the notice, as JSON bytes (`,"quote":"…","quoteFrom":"notice"}`;
+    /// `}` when there are no words to quote): entry `i` for prohibition `i`, the last one for a request
+    /// no prohibition concerns (the first prohibition's words, else the notice text). Written once
+    /// (rebuilt when the prohibitions or the text change): nearly every reason of a decision quotes
+    /// the notice, and escaping its ~170 bytes of Arabic per reason was ~850 instructions.
+    private(set) var quoteJSON: [[UInt8]] = []
     /// English translations of quoted notice words, when the policy gives them (`clr:provenance.translation`).
     public var translations: [String: String] = [:]
     /// The policy with only its public permissions (and obligations), ready for the engine; nil when there are none.
@@ -77,6 +85,7 @@ public struct NoticeTerms: Sendable {
         }
         self.prohibitions = prohibitions
         filters = prohibitions.map(ProhibitionFilter.init)
+        quoteJSON = NoticeTerms.quoteJSON(prohibitions, noticeText)
         for ext in [policy.extensions] + policy.prohibitions.map(\.extensions) + policy.permissions.map(\.extensions) {
             for p in ext["clr:provenance"].map({ $0.arrayValue ?? [$0] }) ?? [] {
                 if let t = p["text"]?.stringValue, let en = p["translation"]?.stringValue { translations[t] = en }
@@ -119,6 +128,18 @@ public struct NoticeTerms: Sendable {
         targets = AssetKind.allCases.map { k in
             NewsEngine.terms.subject(NewsODRL.representativeAssetIRI(k), collections: built[k.index].assetCollections)
         }
+    }
+
+    /// See ``quoteJSON``.
+    static func quoteJSON(_ prohibitions: [Prohibition], _ noticeText: String?) -> [[UInt8]] {
+        func part(_ quote: String?) -> [UInt8] {
+            guard let quote else { return Array("}".utf8) }
+            var out = Array(",\"quote\":".utf8)
+            JSONBytes.appendString(quote, to: &out)
+            out += Array(",\"quoteFrom\":\"notice\"}".utf8)
+            return out
+        }
+        return prohibitions.map { part($0.quote) } + [part(prohibitions.first?.quote ?? noticeText)]
     }
 
     /// The prohibitions that concern a request (its action, asset kind and extent).

@@ -80,6 +80,13 @@ public struct ODRLPolicySet: Sendable {
     /// Whether any rule names a party (an assignee): if not, no evaluation reads the request's party.
     public var namesParties: Bool { core.namesParties }
 
+    /// Whether some constraint reads the left operand in `slot` (``ODRLTerms/slot(_:)``): if not, its
+    /// value (or a rule-scoped value for it) changes no answer, and need not be given.
+    public func reads(slot: Int) -> Bool {
+        guard slot >= 0 else { return false }
+        return core.slotsRead & (1 << UInt64(min(slot, 63))) != 0
+    }
+
     /// The flat index of a top-level rule (by its uid or JSON pointer), as ``ruleResults(_:state:into:)`` orders them.
     public func ruleIndex(of ref: String) -> Int? { core.ruleIndex(of: ref) }
 

@@ -149,8 +149,8 @@ struct Checks {
         self.overrides = UnsafeBufferPointer(start: input.overrides, count: input.overrideCount)
         self.dutyStates = dutyStates
         self.hasDutyStates = !dutyStates.pointee.isEmpty
-        self.noLocalTexts = set.localTexts.isEmpty
-        self.pendingDutiesBlock = set.options.pendingDuties == .block
+        self.noLocalTexts = set.noLocalTexts
+        self.pendingDutiesBlock = set.pendingDutiesBlock
     }
 
     // MARK: Compact results

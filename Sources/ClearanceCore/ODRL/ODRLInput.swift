@@ -54,6 +54,11 @@ public final class ODRLSubject: @unchecked Sendable {
 /// ``DecisionMemo``) and overwrite it for each request; its buffers are allocated once and grow only
 /// when a set needs more room. Not thread-safe (not `Sendable`): one evaluation at a time.
 public final class ODRLInput {
+    // The mutable properties are `@exclusivity(unchecked)`: a class's stored `var` is otherwise
+    // checked at run time on every access (`swift_beginAccess`, ~75 instructions each; callgrind:
+    // 8 per lowered request, ~600 of its ~1,360 instructions). The input is not shared between
+    // threads (not `Sendable`) and no access to it overlaps another (no `inout` of a property is
+    // held across a call that reaches the input), so the checks can never fire.
     /// The table it is lowered with.
     let terms: ODRLTerms
     /// The table's slot count (a set's own left operands come after).
@@ -64,30 +69,30 @@ public final class ODRLInput {
     let fast: UnsafeMutablePointer<FastValue>
     /// Values as given, per slot, for the general path and sentences: empty unless a value was set
     /// that is not plain (or through ``set(slot:_:)``); a plain value is rebuilt from `fast` when asked.
-    private(set) var general: [ODRLInputValue?] = []
+    @exclusivity(unchecked) private(set) var general: [ODRLInputValue?] = []
     /// The request's action as given.
-    private(set) var action: String = ""
+    @exclusivity(unchecked) private(set) var action: String = ""
     /// The action was looked up (``setAction(_:)``).
-    private var actionSet = false
+    @exclusivity(unchecked) private var actionSet = false
     /// Its broader-action ids (vocabulary ids), `actionCount` of them, when `actionKnown`; otherwise
     /// it is not a vocabulary spelling and each set resolves it (an extension action it interned).
-    private(set) var actionIDs: UnsafeMutablePointer<Int32>
-    private(set) var actionCount = 0
-    private var actionCapacity = 8
-    private(set) var actionKnown = false
-    private(set) var target: ODRLSubject = .none
-    private(set) var assignee: ODRLSubject = .none
+    @exclusivity(unchecked) private(set) var actionIDs: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private(set) var actionCount = 0
+    @exclusivity(unchecked) private var actionCapacity = 8
+    @exclusivity(unchecked) private(set) var actionKnown = false
+    @exclusivity(unchecked) private(set) var target: ODRLSubject = .none
+    @exclusivity(unchecked) private(set) var assignee: ODRLSubject = .none
     /// Values that hold for one top-level rule only (`overrideCount` records).
-    private(set) var overrides: UnsafeMutablePointer<Override>
-    private(set) var overrideCount = 0
-    private var overrideCapacity = 8
+    @exclusivity(unchecked) private(set) var overrides: UnsafeMutablePointer<Override>
+    @exclusivity(unchecked) private(set) var overrideCount = 0
+    @exclusivity(unchecked) private var overrideCapacity = 8
     /// The general value of an override whose value is not plain (``Override/general``).
-    private var overrideValues: [ODRLInputValue] = []
+    @exclusivity(unchecked) private var overrideValues: [ODRLInputValue] = []
     /// The context as given, to resolve left operands a set knows but the table does not.
-    var context: ODRLContext?
+    @exclusivity(unchecked) var context: ODRLContext?
     /// The engine's answers of the last ``ODRLPolicySet/ruleResults(_:state:)`` (room for `resultCapacity`).
-    private(set) var results: UnsafeMutablePointer<ODRLRuleResult>
-    private var resultCapacity = 16
+    @exclusivity(unchecked) private(set) var results: UnsafeMutablePointer<ODRLRuleResult>
+    @exclusivity(unchecked) private var resultCapacity = 16
 
     /// A rule-scoped value: (flat rule index, slot, value; its general value's index or -1).
     struct Override {
@@ -209,23 +214,36 @@ public final class ODRLInput {
 
     /// Sets the request's action (any spelling ODRL allows).
     ///
-    /// The same spelling as the last one keeps its ids (a batch repeats a handful of actions; the
-    /// look-up hashes the spelling, ~200 instructions).
+    /// The same spelling as the last one keeps its ids; a spelling of at most 16 bytes is looked up
+    /// in ``ShortSpellings`` (no string hashing), a longer one in ``SpellingTable``.
     public func setAction(_ name: String) {
         if actionSet && name == action { return }
         action = name
         actionSet = true
-        guard let ids = ActionTable.vocabularyLookup.ids(of: name) else {
+        switch ShortSpellings.vocabulary.lookup(name) {
+        case .found(let ids, let count):
+            copyActionIDs(UnsafeBufferPointer(start: ids, count: count))
+        case .absent:
             actionKnown = false
             actionCount = 0
-            return
+        case .long:
+            guard let ids = ActionTable.vocabularyLookup.ids(of: name) else {
+                actionKnown = false
+                actionCount = 0
+                return
+            }
+            ids.withUnsafeBufferPointer { copyActionIDs($0) }
         }
+    }
+
+    @inline(__always)
+    private func copyActionIDs(_ ids: UnsafeBufferPointer<Int32>) {
         if ids.count > actionCapacity {
             actionIDs.deallocate()
             actionCapacity = ids.count
             actionIDs = .allocate(capacity: actionCapacity)
         }
-        for (k, id) in ids.enumerated() { actionIDs[k] = id }
+        for k in 0..<ids.count { actionIDs[k] = ids[k] }
         actionCount = ids.count
         actionKnown = true
     }
@@ -332,4 +350,104 @@ final class NoDuties: @unchecked Sendable {
     /// Runs `body` with a pointer to the empty table.
     @inline(__always)
     func withUnsafePointer<R>(_ body: (UnsafePointer<[String: ODRLDutyState]>) -> R) -> R { body(UnsafePointer(storage)) }
+}
+
+/// The vocabulary's action spellings of at most 16 bytes (`reproduce`, `odrl:distribute`, `write`),
+/// keyed by their bytes read as two machine words and the length: a request's action looked up
+/// without hashing a string and without a reference-counted answer.
+///
+/// Why (callgrind, bench/PROFILE.md session 4): ``SpellingTable`` hashes the spelling byte by byte
+/// with FNV and answers an `[Int32]` (retained, then copied into the input): ~350 instructions per
+/// request, half of lowering one once the values were plain. Here: two word loads, a multiply-shift
+/// hash, a compare of three integers, and the ids copied from a plain buffer. Built once per
+/// process from ``ActionTable/vocabularySpellings``; longer spellings (full IRIs) still go to
+/// ``SpellingTable``; same answers.
+final class ShortSpellings: @unchecked Sendable {
+    /// Per entry: its key (two words, length) and its ids (`start ..< start + count` of `ids`).
+    private let keys: UnsafeMutablePointer<(UInt64, UInt64, Int)>
+    private let ranges: UnsafeMutablePointer<(Int32, Int32)>
+    private let ids: UnsafeMutablePointer<Int32>
+    /// Slot -> entry + 1 (0: empty); a power of two, at least four times the entries.
+    private let slots: UnsafeMutablePointer<Int32>
+    private let mask: Int
+
+    static let vocabulary = ShortSpellings(ActionTable.vocabularySpellings)
+
+    init(_ spellings: [String: (String, [Int32])]) {
+        var entries: [((UInt64, UInt64, Int), [Int32])] = []
+        for (k, v) in spellings.sorted(by: { $0.key < $1.key }) {
+            var copy = k
+            if let key = copy.withUTF8({ ShortSpellings.key($0) }) { entries.append((key, v.1)) }
+        }
+        var size = 16
+        while size < entries.count * 4 { size *= 2 }
+        mask = size - 1
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: 0, count: size)
+        keys = .allocate(capacity: max(entries.count, 1))
+        ranges = .allocate(capacity: max(entries.count, 1))
+        let total = entries.reduce(0) { $0 + $1.1.count }
+        ids = .allocate(capacity: max(total, 1))
+        var at: Int32 = 0
+        for (e, (key, list)) in entries.enumerated() {
+            (keys + e).initialize(to: key)
+            (ranges + e).initialize(to: (at, Int32(list.count)))
+            for id in list { (ids + Int(at)).initialize(to: id); at += 1 }
+            var i = ShortSpellings.hash(key) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = Int32(e + 1)
+        }
+    }
+
+    deinit {
+        keys.deallocate()
+        ranges.deallocate()
+        ids.deallocate()
+        slots.deallocate()
+    }
+
+    /// The key of a spelling of at most 16 bytes (nil when longer): its first eight bytes, its last
+    /// eight (overlapping when shorter than 16; zero when at most 8) and its length, which together
+    /// determine every byte.
+    @inline(__always)
+    static func key(_ b: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, Int)? {
+        let n = b.count
+        guard n <= 16, let base = b.baseAddress else { return n == 0 ? (0, 0, 0) : nil }
+        let raw = UnsafeRawPointer(base)
+        if n >= 8 {
+            return (raw.loadUnaligned(as: UInt64.self), n > 8 ? raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) : 0, n)
+        }
+        var a: UInt64 = 0
+        for i in 0..<n { a |= UInt64(base[i]) << UInt64(8 * i) }
+        return (a, 0, n)
+    }
+
+    @inline(__always)
+    static func hash(_ k: (UInt64, UInt64, Int)) -> Int {
+        let h = (k.0 &* 0x9E37_79B9_7F4A_7C15) ^ (k.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(k.2)
+        return Int(truncatingIfNeeded: h >> 32)
+    }
+
+    /// What is known of `name`: `.found` with its ids, `.absent` (a spelling of at most 16 bytes that
+    /// is not the vocabulary's), or `.long` (ask ``SpellingTable``).
+    enum Answer { case found(UnsafePointer<Int32>, Int), absent, long }
+
+    @inline(__always)
+    func lookup(_ name: String) -> Answer {
+        var copy = name
+        return copy.withUTF8 { b -> Answer in
+            guard let key = ShortSpellings.key(b) else { return .long }
+            var i = ShortSpellings.hash(key) & mask
+            while true {
+                let e = Int(slots[i])
+                if e == 0 { return .absent }
+                let k = keys[e - 1]
+                if k.0 == key.0 && k.1 == key.1 && k.2 == key.2 {
+                    let r = ranges[e - 1]
+                    return .found(UnsafePointer(ids + Int(r.0)), Int(r.1))
+                }
+                i = (i + 1) & mask
+            }
+        }
+    }
 }

@@ -29,10 +29,25 @@ public enum JSONBytes {
         s.withUTF8 { escape($0, to: &out) }
     }
 
+    /// Appends `s` escaped as inside a JSON string literal, without the quotes: for a literal
+    /// written in pieces (a decision's sentence from its template and the request's values; escaping
+    /// works character by character, so the pieces' escapes are the whole's).
+    public static func appendEscaped(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { escapeBody($0, to: &out) }
+    }
+
     /// The one escaper, over any byte sink: runs that need no escape are copied in one append.
     @inline(__always)
     static func escape<Sink: JSONByteSink>(_ buf: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
         out.put(0x22)
+        escapeBody(buf, to: &out)
+        out.put(0x22)
+    }
+
+    /// ``escape(_:to:)`` without the quotes.
+    @inline(__always)
+    static func escapeBody<Sink: JSONByteSink>(_ buf: UnsafeBufferPointer<UInt8>, to out: inout Sink) {
         var i = 0
         var run = 0
         let n = buf.count
@@ -66,7 +81,6 @@ public enum JSONBytes {
             run = i
         }
         flush(n)
-        out.put(0x22)
     }
 }
 

@@ -240,6 +240,8 @@ public final class StoreTransaction {
     var nextSeq: [String: Int64] = [:]
     /// Subscribers written in this transaction, with the name written (a batch upserts each once).
     var subscribersSeen: [String: String?] = [:]
+    /// The agreement inserts' statements, looked up once per transaction (see ``insertStatements()``).
+    var inserts: InsertStatements?
     init(db: Database) { self.db = db }
 
     /// The `row_hash` of the last row of a chained table (64 zeros when it is empty).

@@ -133,7 +133,8 @@ struct FixtureFailure: Error, CustomStringConvertible {
 
     /// The byte scanner and the worker threads change nothing in a batch's output: the table of request
     /// lines (valid, unusual, malformed), repeated so blocks split across workers, gives the same bytes and
-    /// exit status with the scanner off (strict path only) and on, with 1 and 3 workers.
+    /// exit status with the scanner off (strict path only) and on, with 1 and 3 workers, items of 1, 3 and
+    /// 128 lines (so workers finish items out of order and the in-order writer waits).
     @Test func batchOutputIsTheSameWithAndWithoutScannerAndThreads() throws {
         let table = try String(contentsOf: CLI.root.appendingPathComponent("Tests/ClearanceCoreTests/Fixtures/io/scanner-lines.jsonl"), encoding: .utf8)
         let sample = #"{"id":"s%d","subscriber":"alsharq","source":"ilkha","asset":{"id":"a%d","kind":"text","publishedAt":"2026-11-28T09:00:00Z"},"use":{"action":"reproduce","extent":"partial","portion":0.5},"channel":"web","territory":"IQ","at":"2026-11-29T10:00:00Z"}"#
@@ -146,7 +147,9 @@ struct FixtureFailure: Error, CustomStringConvertible {
         for env in [["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "1"], ["CLEARANCE_THREADS": "1"], ["CLEARANCE_THREADS": "3"],
                     ["CLEARANCE_SCANNER": "off", "CLEARANCE_THREADS": "3"], ["CLEARANCE_THREADS": "2", "CLEARANCE_BLOCK_BYTES": "7"],
                     ["CLEARANCE_THREADS": "3", "CLEARANCE_BLOCK_BYTES": "333"], ["CLEARANCE_THREADS": "2", "CLEARANCE_PREPARE": "all"],
-                    ["CLEARANCE_THREADS": "1", "CLEARANCE_PREPARE": "lazy", "CLEARANCE_BLOCK_BYTES": "333"]] {
+                    ["CLEARANCE_THREADS": "1", "CLEARANCE_PREPARE": "lazy", "CLEARANCE_BLOCK_BYTES": "333"],
+                    ["CLEARANCE_THREADS": "3", "CLEARANCE_ITEM_LINES": "1"],
+                    ["CLEARANCE_THREADS": "2", "CLEARANCE_ITEM_LINES": "3", "CLEARANCE_BLOCK_BYTES": "333"]] {
             outputs.append(try CLI.run(["check", "--batch", "-", "--at", "2026-11-29T12:00:00Z"] + agreements, stdin: input, env: env))
         }
         #expect(outputs[0].status == 65)

@@ -76,12 +76,15 @@ public struct CheckCommand: ParsableCommand {
                                       hint: "ISO 8601, e.g. `2026-11-29T10:00:00Z`"), status: .usage)
             }
         }
+        StageClock.mark("started")
         let session: CheckSession
         do { session = try makeSession() } catch {
             throw fail(error.diagnostics, status: error.diagnostics.first?.code == "check.no_database" ? .noInput : nil)
         }
+        StageClock.mark("opened")
         if let batch {
             let status = try runBatch(batch, session: session, now: now)
+            StageClock.mark("done")
             if status != .ok { throw ExitCode(status.rawValue) }
             return
         }

@@ -261,7 +261,9 @@ extension ContractCommand {
             do { bytes = try InputFile.readAll(file) } catch {
                 throw fail(error, status: error.category == .io ? .noInput : .dataError)
             }
+            StageClock.mark("read \(bytes.count) bytes")
             let parsed = AgreementFile.parse(bytes)
+            StageClock.mark("parsed \(parsed.agreements.count) agreements")
             let db = try store.open()
             if parsed.hasErrors {
                 // Also check the records that did parse against the database and the policies,
@@ -292,6 +294,7 @@ extension ContractCommand {
                 let onlySources = errors.allSatisfy { $0.code == "source.unknown" }
                 throw fail(error.diagnostics, file: file, status: onlySources ? .config : .dataError)
             }
+            StageClock.mark(dryRun ? "checked" : "written")
             let subscribers = Set(parsed.agreements.map(\.subscriber.id)).count
             printOut("\(dryRun ? "would import" : "imported") \(parsed.agreements.count) agreement\(parsed.agreements.count == 1 ? "" : "s") for \(subscribers) subscriber\(subscribers == 1 ? "" : "s") from \(file)")
         }

@@ -84,6 +84,12 @@ protocol CheckBackend: AnyObject, Sendable {
                 using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision
     /// Thread-safe: the agreements in force at `request.at`, prepared, and the versions they are.
     func inForce(_ request: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef])
+    /// ``inForce(_:)``, plus the party's slot in the prepared table when its list is the same at every
+    /// instant (so a worker may keep that party's decider; see ``PreparedTable/inForceSlot(_:at:)``).
+    func inForceSlot(_ request: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?)
+    /// The request's party's slot when its in-force list is fixed (nil: ask ``inForceSlot(_:)``): a worker
+    /// that kept that party's decider needs nothing else. Lock-free, allocates and retains nothing.
+    func fixedSlot(_ request: RepublicationRequest) -> Int?
     /// A usage counter for one batch worker (quotas read from wherever usage is kept).
     func makeCounter() -> any BatchCounter
     /// Whether decisions go to the decision log (``log(_:)`` wants rows).
@@ -191,6 +197,13 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
         for a in list { out.append(try cache.prepared(a, version: a.version ?? 1)) }
         return (out, [])
     }
+
+    func inForceSlot(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?) {
+        if let table { return try table.inForceSlot(Parties(subscriber: r.subscriber, source: r.source), at: r.at) }
+        return (try inForce(r).0, [], nil)
+    }
+
+    func fixedSlot(_ r: RepublicationRequest) -> Int? { table?.fixedSlots[Parties(subscriber: r.subscriber, source: r.source)] }
 
     func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
                 using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {

@@ -122,6 +122,14 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
         return (list, refs)
     }
 
+    func inForceSlot(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?) {
+        if let table { return try table.inForceSlot(Parties(subscriber: r.subscriber, source: r.source), at: r.at) }
+        let (list, refs) = try inForce(r)
+        return (list, refs, nil)
+    }
+
+    func fixedSlot(_ r: RepublicationRequest) -> Int? { table?.fixedSlots[Parties(subscriber: r.subscriber, source: r.source)] }
+
     /// A party's agreement histories (batch mode): from memory, else from the store — one indexed query
     /// per party until ``lookupsBeforeBulkLoad`` parties, then every history at once. Thread-safe.
     func histories(for p: Parties) throws(DiagnosticError) -> [AgreementHistory] {
@@ -156,6 +164,7 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
                 groups.append((p, [versions]))
             }
         }
+        StageClock.mark("loaded \(groups.count) parties")
         // The page cache filled by the bulk read (heaptrack: ~20 MB of a 1M-line batch's 165 MB peak) is not
         // needed any more: the batch reads only the small usage ledger from here on.
         store.releaseMemory()

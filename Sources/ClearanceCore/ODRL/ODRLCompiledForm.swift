@@ -34,6 +34,37 @@ struct ConstraintRecord {
     /// ``ValueDomain`` code (``domainCode(_:)``).
     var domain: UInt8 = 4
     var flags: UInt8 = 0
+    /// The record's shape, worked out once when the set is made (``Shape``, ``shape(of:)``): the
+    /// evaluator's first dispatch. It uses the record's one spare byte (the record stays 32 bytes).
+    var shape: UInt8 = Shape.general
+
+    /// Shapes of a record the evaluator decides in one step (``Checks/truth(_:rule:)``), before the
+    /// general dispatch on op, flags, value kind and domain: a membership test in a bit set, and a
+    /// comparison with one number. Anything else (and any value these do not take) is `general`.
+    enum Shape {
+        static let general: UInt8 = 0
+        /// `isA` / `isAnyOf` / `isPartOf` over a bit set of text ids (satisfied when the id is in it).
+        static let inBits: UInt8 = 1
+        /// `isNoneOf` over a bit set (satisfied when the id is not in it).
+        static let notInBits: UInt8 = 2
+        /// `eq` ... `gteq` with one number: shape `compare + op`.
+        static let compare: UInt8 = 8
+    }
+
+    /// The shape of an atomic record (`general` for a logical one, an unevaluable one, an extension
+    /// operator, or one whose right operand is neither a bit set of texts nor one number).
+    static func shape(of c: ConstraintRecord) -> UInt8 {
+        guard !c.isLogical, c.op != Op.unknown, c.flags & unevaluable == 0 else { return Shape.general }
+        if c.flags & allText != 0, c.flags & bitset != 0, c.ids != nil {
+            switch c.op {
+            case Op.isA, Op.isAnyOf, Op.isPartOf: return Shape.inBits
+            case Op.isNoneOf: return Shape.notInBits
+            default: return Shape.general
+            }
+        }
+        if c.flags & hasNumber != 0, c.op <= Op.gteq, c.domain != text { return Shape.compare + c.op }
+        return Shape.general
+    }
 
     static let unevaluable: UInt8 = 1, allText: UInt8 = 2, singleValue: UInt8 = 4, hasNumber: UInt8 = 8
     /// `ids` points to a bit set of `idCount` 64-bit words instead of sorted ids (a shared list:
@@ -255,6 +286,7 @@ final class SetCore: @unchecked Sendable {
         // Records whose id list is the set's own point into `localIDs` (known only now).
         var records = form.constraints
         for (r, offset) in form.localIDFixups { records[Int(r)].ids = UnsafePointer(localIDs + Int(offset)) }
+        for k in records.indices { records[k].shape = ConstraintRecord.shape(of: records[k]) }
         self.constraints = fill(records, at: cAt)
         self.atomics = form.atomics
         self.entityWords = form.entityWords

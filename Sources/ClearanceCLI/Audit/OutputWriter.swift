@@ -55,6 +55,28 @@ final class OutputWriter {
         if buffer.count >= OutputWriter.flushAt { try flush() }
     }
 
+    /// Appends the rest of the open file `source` with `sendfile(2)`, the bytes staying in the kernel;
+    /// false (nothing copied) when the kernel cannot do it for this output, and the caller copies itself.
+    ///
+    /// The text, JSON and HTML reports copy their spooled findings after the summary, on one thread
+    /// once every event is judged: 528 MB for the bench's 1M-event JSON report, through a 1 MiB buffer
+    /// (a `read` and a `write` of every byte in user space).
+    func append(fileDescriptor source: Int32) throws(Diagnostic) -> Bool {
+        try flush()
+        var copied = 0
+        while true {
+            let n = sendfile(fd, source, nil, 1 << 30)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if copied == 0 { return false }
+                let why = String(cString: strerror(errno))
+                throw Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(why)", category: .io)
+            }
+            if n == 0 { return true }
+            copied += n
+        }
+    }
+
     /// Writes out everything buffered.
     func flush() throws(Diagnostic) {
         defer { buffer.removeAll(keepingCapacity: true) }
@@ -105,6 +127,7 @@ final class SpoolFile {
             throw Diagnostic(code: "output.temp_failed", message: "cannot read back the temporary file of findings `\(path)`", category: .io)
         }
         defer { close(fd) }
+        if try out.append(fileDescriptor: fd) { return }
         var block = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

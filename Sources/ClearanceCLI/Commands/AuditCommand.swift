@@ -189,7 +189,7 @@ public struct AuditCommand: ParsableCommand {
                     if count > 0 { try out.write(TextReport.findingsHeading) }
                     try spool.copy(to: out)
                 case .json:
-                    try out.write(JSONReport.head(s))
+                    try out.write(bytes: JSONReport.headBytes(s))
                     try spool.copy(to: out)
                     try out.write(JSONReport.tail(empty: count == 0))
                 default:

@@ -129,6 +129,91 @@ public struct AuditSummary: Sendable, Equatable {
         byCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
+    /// Appends ``jsonValue(worstLimit:)`` as `serialized(pretty: true)` writes it (same bytes: keys in the
+    /// same order, two-space indents, whole numbers, ``JSONBytes`` escapes), without building the tree.
+    public func appendPrettyJSON(to out: inout [UInt8], worstLimit: Int = 10) {
+        func newline(_ indent: Int) {
+            out.append(0x0A)
+            for _ in 0..<indent { out.append(0x20) }
+        }
+        // `"key": ` after the separator and indent of a member (`first`: no comma).
+        func key(_ k: String, first: Bool, indent: Int) {
+            if !first { out.append(0x2C) }
+            newline(indent)
+            JSONBytes.appendString(k, to: &out)
+            out.append(0x3A)
+            out.append(0x20)
+        }
+        func number(_ k: String, _ n: Int, first: Bool = false, indent: Int) {
+            key(k, first: first, indent: indent)
+            Finding.appendInt(n, to: &out)
+        }
+        func strings(_ list: [String], indent: Int) {
+            if list.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(0x5B)
+            for (k, v) in list.enumerated() {
+                if k > 0 { out.append(0x2C) }
+                newline(indent + 2)
+                JSONBytes.appendString(v, to: &out)
+            }
+            newline(indent)
+            out.append(0x5D)
+        }
+        out.append(0x7B)
+        key("files", first: true, indent: 2)
+        strings(files, indent: 2)
+        number("linesRead", linesRead, indent: 2)
+        number("eventsAudited", eventsAudited, indent: 2)
+        number("eventsClean", eventsClean, indent: 2)
+        number("eventsFiltered", eventsFiltered, indent: 2)
+        number("duplicates", duplicates, indent: 2)
+        number("malformed", malformed, indent: 2)
+        number("outOfOrder", outOfOrder, indent: 2)
+        number("ledgerEventsCounted", ledgerEventsCounted, indent: 2)
+        number("findings", findings, indent: 2)
+        number("errors", errors, indent: 2)
+        number("warnings", warnings, indent: 2)
+        if let firstAt { key("from", first: false, indent: 2); JSONBytes.appendString(firstAt, to: &out) }
+        if let lastAt { key("to", first: false, indent: 2); JSONBytes.appendString(lastAt, to: &out) }
+        key("byCode", first: false, indent: 2)
+        let codes = codesByCount()
+        if codes.isEmpty { out.append(contentsOf: "{}".utf8) } else {
+            out.append(0x7B)
+            for (k, c) in codes.enumerated() { number(c.code.rawValue, c.count, first: k == 0, indent: 4) }
+            newline(2)
+            out.append(0x7D)
+        }
+        key("bySubscriber", first: false, indent: 2)
+        var firstSubscriber = true
+        for (s, t) in bySubscriber.sorted(by: { $0.key < $1.key }) where t.findings > 0 {
+            if firstSubscriber { out.append(0x7B) }
+            key(s, first: firstSubscriber, indent: 4)
+            firstSubscriber = false
+            out.append(0x7B)
+            number("events", t.events, first: true, indent: 6)
+            number("errors", t.errors, indent: 6)
+            number("warnings", t.warnings, indent: 6)
+            key("byCode", first: false, indent: 6)
+            let byCode = t.byCode.sorted(by: { $0.key < $1.key })
+            if byCode.isEmpty { out.append(contentsOf: "{}".utf8) } else {
+                out.append(0x7B)
+                for (k, c) in byCode.enumerated() { number(c.key.rawValue, c.value, first: k == 0, indent: 8) }
+                newline(6)
+                out.append(0x7D)
+            }
+            newline(4)
+            out.append(0x7D)
+        }
+        if firstSubscriber { out.append(contentsOf: "{}".utf8) } else {
+            newline(2)
+            out.append(0x7D)
+        }
+        key("worstOffenders", first: false, indent: 2)
+        strings(worstOffenders(limit: worstLimit).map(\.subscriber), indent: 2)
+        newline(0)
+        out.append(0x7D)
+    }
+
     /// The summary as a JSON value (the `summary` of the `json` report).
     public func jsonValue(worstLimit: Int = 10) -> JSONValue {
         var o = JSONObject()

@@ -87,6 +87,93 @@ struct UsageEventFastTests {
     }
 }
 
+/// `UsageLineFast` (the byte-level reader in front of the scanner) gives exactly the old path's event
+/// whenever it gives one, and takes the common lines.
+struct UsageLineFastTests {
+    /// The old path: scanner, then the fast builder (itself tested against the strict path above), else strict.
+    static func oldEvent(_ line: String) -> UsageEvent? {
+        let bytes = Array(line.utf8)
+        if let f = bytes.withUnsafeBufferPointer({ UsageJSONScanner.scan($0) }) {
+            if let e = f.fastEvent() { return e }
+            return UsageEvent.parse(f.jsonValue, at: "line 1").0
+        }
+        guard let v = try? JSONParser.parse(bytes) else { return nil }
+        return UsageEvent.parse(v, at: "line 1").0
+    }
+
+    static func fastEvent(_ line: String, _ reader: inout UsageLineFast) -> UsageEvent? {
+        Array(line.utf8).withUnsafeBufferPointer { reader.event($0) }
+    }
+
+    /// More variations than the fast builder's: spacing, order, unknown keys, escapes, scripts, repeats.
+    static let extra: [(String, String)] = [
+        (#""link":true"#, #""link":false"#), (#""link":true"#, #""link" : true "#), (#""link":true"#, #""link":truex"#),
+        (#""attribution":"İLKHA""#, #""attribution":"IHA""#), (#""attribution":"İLKHA""#, #""attribution":"Foto: İLKHA""#),
+        (#""attribution":"İLKHA""#, #""attribution":"\u0130LKHA""#), (#""attribution":"İLKHA""#, #""attribution":"  ""#),
+        (#""url":"https://alsharq.example/a/1""#, #""url":"https://alsharq.example/ü""#),
+        (#""url":"https://alsharq.example/a/1""#, #""url":"https://alsharq.example/a\/1""#),
+        (#""id":"u1""#, #""id":"u1","note":"x""#), (#""id":"u1""#, #""id":"u1","id":"u2""#),
+        (#""id":"u1""#, #""id":"u\u0001""#), (#""subscriber":"alsharq""#, #""subscriber":"al sharq""#),
+        (#""subscriber":"alsharq""#, #""subscriber":"alsharq ""#), (#""territory":"IQ""#, #""territory":"I""#),
+        (#""territory":"IQ""#, #""territory":"EU""#), (#""territory":"IQ""#, #""territory":"WORLD""#),
+        (#""kind":"photo""#, #""kind":"video""#), (#""channel":"web""#, #""channel":"print""#),
+        (#""portion":0.3"#, #""portion":3e-1"#), (#""portion":0.3"#, #""portion":1.0"#), (#""portion":0.3"#, #""portion":01"#),
+        (#""extent":"partial","portion":0.3"#, #""extent":"whole","portion":1"#),
+        (#""extent":"partial","portion":0.3"#, #""extent":"whole","portion":0.5"#),
+        (#""asset":{"id":"ilkha-482627","#, #""asset":{"url":"x","id":"ilkha-482627","#),
+        (#""publishedAt":"2026-11-28T09:00:00Z""#, #""publishedAt":"2026-11-28T09:00:00.250Z""#),
+        (#""at":"2026-11-29T10:00:00Z""#, #""at":"2026-11-29T10:00:00.5Z""#),
+        (#""action":"reproduce""#, #""action":"display""#), (#""action":"reproduce""#, #""action":"Display""#),
+        (#"{"id""#, #" { "id""#), (#""link":true}"#, #""link":true} "#), (#""link":true}"#, #""link":true}}"#),
+    ]
+
+    static var lines: [String] {
+        UsageEventFastTests.lines + extra.map { UsageEventFastTests.valid.replacingOccurrences(of: $0.0, with: $0.1) }
+    }
+
+    @Test(arguments: lines)
+    func agreesWithTheOldPath(_ line: String) {
+        var reader = UsageLineFast()
+        // Twice: the second read finds the action and credit line among those kept.
+        for _ in 0..<2 {
+            if let fast = Self.fastEvent(line, &reader) {
+                #expect(fast == Self.oldEvent(line), "\(line)")
+            }
+        }
+    }
+
+    @Test func takesTheCommonLines() throws {
+        var reader = UsageLineFast()
+        for line in [UsageEventFastTests.valid,
+                     UsageEventFastTests.valid.replacingOccurrences(of: #","use":{"action":"reproduce","extent":"partial","portion":0.3}"#, with: ""),
+                     UsageEventFastTests.valid.replacingOccurrences(of: #""attribution":"İLKHA""#, with: #""attribution":"Foto: İLKHA""#)] {
+            let e = try #require(Self.fastEvent(line, &reader), "\(line)")
+            #expect(e == Self.oldEvent(line))
+        }
+    }
+
+    /// Every line of the fuzz seed corpora: never an event the old path would not give.
+    @Test func agreesOnTheFuzzCorpus() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fuzz/corpus")
+        var checked = 0
+        var reader = UsageLineFast()
+        for folder in ["usage-jsonl", "usage-log"] {
+            let dir = root.appendingPathComponent(folder)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            for name in names {
+                guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path) else { continue }
+                for line in [UInt8](data).split(separator: 0x0A) {
+                    guard let fast = Array(line).withUnsafeBufferPointer({ reader.event($0) }) else { continue }
+                    #expect(fast == Self.oldEvent(String(decoding: line, as: UTF8.self)), "\(folder)/\(name)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 0)
+    }
+}
+
 /// `Instant.auditText` is `description`, byte for byte.
 struct InstantTextTests {
     @Test func equalsDescription() {

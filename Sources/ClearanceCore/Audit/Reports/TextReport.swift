@@ -118,7 +118,21 @@ public enum CSVReport {
 public enum JSONReport {
     /// The opening: `{"summary": …, "findings": [`.
     public static func head(_ s: AuditSummary) -> String {
-        "{\n\"summary\": " + s.jsonValue().serialized(pretty: true) + ",\n\"findings\": ["
+        String(decoding: headBytes(s), as: UTF8.self)
+    }
+
+    /// ``head(_:)``'s bytes, written straight from the summary (``AuditSummary/appendPrettyJSON(to:)``).
+    ///
+    /// It was `s.jsonValue().serialized(pretty: true)`: a `JSONValue` tree and `String` appends for
+    /// every subscriber, ~200,000 instructions per subscriber with findings in callgrind, run on one
+    /// thread after the last event (10,000 subscribers: a serial ~0.7 s at the end of the audit).
+    public static func headBytes(_ s: AuditSummary) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + 400 * s.bySubscriber.count)
+        out.append(contentsOf: "{\n\"summary\": ".utf8)
+        s.appendPrettyJSON(to: &out)
+        out.append(contentsOf: ",\n\"findings\": [".utf8)
+        return out
     }
 
     /// One element of the findings array (`first` decides the comma).

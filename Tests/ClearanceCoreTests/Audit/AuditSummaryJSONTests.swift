@@ -1,0 +1,43 @@
+import Testing
+@testable import ClearanceCore
+
+/// The `json` report's summary written as bytes (`AuditSummary.appendPrettyJSON`) is exactly the tree's
+/// `jsonValue().serialized(pretty: true)`.
+struct AuditSummaryJSONTests {
+    static func tree(_ s: AuditSummary) -> String {
+        "{\n\"summary\": " + s.jsonValue().serialized(pretty: true) + ",\n\"findings\": ["
+    }
+
+    static func finding(_ code: Finding.Code, subscriber: String?) -> Finding {
+        Finding(code: code, message: "m", file: "f", line: 1, subscriber: subscriber)
+    }
+
+    @Test func emptySummary() {
+        #expect(JSONReport.head(AuditSummary()) == Self.tree(AuditSummary()))
+    }
+
+    @Test func fullSummary() {
+        var s = AuditSummary()
+        s.files = ["a.jsonl", "we\"ird\\name\u{2028}.csv", "-"]
+        s.linesRead = 12
+        s.duplicates = 1
+        s.outOfOrder = 3
+        let names = ["sub-2", "sub-1", "\"quoted\"", "İLKHA abonesi", "شريك", "clean", "tab\there"]
+        var k = 0
+        for (i, name) in names.enumerated() {
+            s.countEvent(subscriber: name, at: "2026-0\(i + 1)-01T00:00:00Z", epoch: Int64(i) * 1000, clean: name == "clean")
+            guard name != "clean" else { continue }
+            for _ in 0...i {
+                let code = Finding.Code.allCases[k % Finding.Code.allCases.count]
+                s.count(Self.finding(code, subscriber: name))
+                k += 1
+            }
+        }
+        s.count(Self.finding(.malformedEvent, subscriber: nil))
+        #expect(JSONReport.head(s) == Self.tree(s))
+        // Only clean events: `bySubscriber` and `byCode` empty objects, no worst offenders.
+        var clean = AuditSummary()
+        clean.countEvent(subscriber: "a", at: "2026-01-01T00:00:00Z", epoch: 0, clean: true)
+        #expect(JSONReport.head(clean) == Self.tree(clean))
+    }
+}

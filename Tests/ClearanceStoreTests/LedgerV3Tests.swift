@@ -4,9 +4,9 @@ import GRDB
 import Testing
 @testable import ClearanceStore
 
-/// Migration v3 (cheaper per-row checks on the usage ledger and the decision log), the decision log's
+/// Migrations v3 and v5 (cheaper per-row checks on the usage ledger and the decision log), the decision log's
 /// direct canonical writer, and the import's bulk index build.
-@Suite("Store: migration v3, decision-log writer, bulk indexes", .serialized)
+@Suite("Store: migrations v3 and v5, decision-log writer, bulk indexes", .serialized)
 struct LedgerV3Tests {
     static let ledgerIndexes = ["sqlite_autoindex_usage_ledger_1", "usage_by_agreement", "usage_by_party", "usage_by_time"]
 
@@ -47,16 +47,15 @@ struct LedgerV3Tests {
         return hash
     }
 
-    /// A v2 database: five chained ledger rows, three chained decision-log rows (one pointing at ledger
-    /// row 3, one naming a registered policy revision).
-    static func v2Database(_ box: Sandbox) throws {
+    /// A database at schema `version` (2, 3 or 4): five chained ledger rows, three chained decision-log rows
+    /// (one pointing at ledger row 3, one naming a registered policy revision).
+    static func oldDatabase(_ box: Sandbox, version: Int) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
         let queue = try DatabaseQueue(path: box.dbPath, configuration: config)
         try queue.write { db in
-            try db.execute(sql: Schema.migrations[0])
-            try db.execute(sql: Schema.migrations[1])
-            try db.execute(sql: "PRAGMA user_version = 2")
+            for k in 0..<version { try db.execute(sql: Schema.migrations[k]) }
+            try db.execute(sql: "PRAGMA user_version = \(version)")
             try db.execute(sql: "INSERT INTO source (id, registered_at) VALUES ('ilkha', '2026-01-01T00:00:00Z')")
             try db.execute(sql: """
                 INSERT INTO policy_revision (source_id, hash, body, registered_at) VALUES ('ilkha', ?, '{}', '2026-01-01T00:00:00Z')
@@ -83,10 +82,11 @@ struct LedgerV3Tests {
         }
     }
 
-    @Test("a v2 database is upgraded: rows, chains, references and indexes kept; the cheaper checks refuse what the old ones did")
-    func v2DatabaseUpgrades() throws {
+    @Test("a v2, v3 or v4 database is upgraded: rows, chains, references and indexes kept; the cheaper checks refuse what the old ones did",
+          arguments: [2, 3, 4])
+    func oldDatabaseUpgrades(version old: Int) throws {
         let box = Sandbox()
-        try Self.v2Database(box)
+        try Self.oldDatabase(box, version: old)
         let (ledgerBefore, logBefore): ([[DatabaseValue]], [[DatabaseValue]]) = try DatabaseQueue(path: box.dbPath).read { db in
             (try Row.fetchAll(db, sql: "SELECT * FROM usage_ledger ORDER BY seq").map { Array($0.databaseValues) },
              try Row.fetchAll(db, sql: "SELECT * FROM decision_log ORDER BY seq").map { Array($0.databaseValues) })
@@ -100,7 +100,7 @@ struct LedgerV3Tests {
              try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'usage_ledger'") ?? "")
         }
         #expect(version == Store.schemaVersion)
-        #expect(Store.schemaVersion >= 3)
+        #expect(Store.schemaVersion >= 5)
         #expect(try Self.rows(store, "usage_ledger") == ledgerBefore)
         #expect(try Self.rows(store, "decision_log") == logBefore)
         #expect(fkProblems == 0)
@@ -109,6 +109,8 @@ struct LedgerV3Tests {
         #expect(try Self.indexes(store, "decision_log")
                 == ["decision_by_source", "decision_by_subscriber", "decision_by_time", "sqlite_autoindex_decision_log_1"])
         #expect(!logSQL.contains("GLOB '*[^0-9a-f]*'") && !ledgerSQL.contains("GLOB '*[^0-9a-f]*'"))
+        #expect(!logSQL.contains("ltrim") && !ledgerSQL.contains("ltrim"))
+        #expect(logSQL.contains("row_hash GLOB '[0-9a-f][0-9a-f]") && ledgerSQL.contains("row_hash GLOB '[0-9a-f][0-9a-f]"))
         #expect(!logSQL.contains("IN ('permit'"))
         // Both chains verify, as written before the upgrade.
         let report = try store.verifyChains()

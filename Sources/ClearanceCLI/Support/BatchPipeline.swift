@@ -226,11 +226,16 @@ struct BatchPipeline {
                         if let f = counter.failure { throw f }
                         if e.verdict == .deny { r.sawDeny = true }
                         if json && !logging {
+                            // The words may read the usage again (a quota's sentence counts the uses):
+                            // a failure there drops the half-written decision and fails the batch.
+                            let mark = r.out.count
                             decider.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
+                            if let f = counter.failure { r.out.removeSubrange(mark...); throw f }
                             r.out.append(0x0A)
                             continue
                         }
                         let full = decider.decision(e, for: req, usage: counter, memo: state.memo)
+                        if let f = counter.failure { throw f }
                         if logging { r.log.append(StoreBackend.entry(req, full, versions: refs, policyHash: nil)) }
                         d = full
                     }

@@ -29,15 +29,7 @@ public struct UsageLineFast {
 
     /// A reader resolving territories against `territories` (the table `fastEvent` is given).
     public init(territories: TerritoryTable = .builtin) {
-        var table = [String?](repeating: nil, count: 26 * 26)
-        // Exactly the codes `territories.indexByCode` holds that are two upper-case letters: `fastEvent`
-        // accepts a territory when `indexByCode[text] != nil` (a lowercase one goes the slow way).
-        for code in territories.indexByCode.keys {
-            let u = Array(code.utf8)
-            guard u.count == 2, u.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else { continue }
-            table[Int(u[0] - 0x41) * 26 + Int(u[1] - 0x41)] = code
-        }
-        countries = table
+        countries = twoLetterCountryTable(territories)
     }
 
     /// The event on this line, or nil when the old path must read it.

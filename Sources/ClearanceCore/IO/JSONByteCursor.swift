@@ -190,3 +190,19 @@ struct JSONByteCursor {
 func byteTable<E: RawRepresentable & CaseIterable>(_: E.Type) -> [(name: [UInt8], value: E)] where E.RawValue == String {
     E.allCases.map { (Array($0.rawValue.utf8), $0) }
 }
+
+/// The territory table's two-letter upper-case codes by `(first - 'A') * 26 + (second - 'A')` (nil: no
+/// such country), for the byte-level readers: a territory of two capitals is then one array read.
+///
+/// Exactly the codes `territories.indexByCode` holds that are two upper-case letters, so a byte reader
+/// accepts a territory when the strict path would (`indexByCode[text] != nil`); anything else (lower
+/// case, a region name) goes the strict way.
+func twoLetterCountryTable(_ territories: TerritoryTable) -> [String?] {
+    var table = [String?](repeating: nil, count: 26 * 26)
+    for code in territories.indexByCode.keys {
+        let u = Array(code.utf8)
+        guard u.count == 2, u.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else { continue }
+        table[Int(u[0] - 0x41) * 26 + Int(u[1] - 0x41)] = code
+    }
+    return table
+}

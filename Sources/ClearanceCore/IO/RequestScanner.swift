@@ -22,13 +22,7 @@ public struct RequestScanner {
 
     /// A scanner resolving territories against `territories` (the same table the strict path is given).
     public init(territories: TerritoryTable = .builtin) {
-        var table = [String?](repeating: nil, count: 26 * 26)
-        for code in territories.indexByCode.keys {
-            let u = Array(code.utf8)
-            guard u.count == 2, u.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else { continue }
-            table[Int(u[0] - 0x41) * 26 + Int(u[1] - 0x41)] = code
-        }
-        countries = table
+        countries = twoLetterCountryTable(territories)
     }
 
     /// The request on this line, or nil when the strict path must read it (see the type's comment).

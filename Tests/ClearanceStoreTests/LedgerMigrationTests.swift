@@ -18,16 +18,7 @@ struct LedgerMigrationTests {
             try db.execute(sql: "PRAGMA user_version = 1")
             var prev = Schema.genesisHash
             for k in 1...5 {
-                let cols: [(String, DatabaseValue)] = [
-                    ("seq", Int64(k).databaseValue), ("event_id", "e\(k)".databaseValue), ("origin", "import".databaseValue),
-                    ("at", "2026-03-0\(k)T10:00:00Z".databaseValue), ("subscriber_id", "alsharq".databaseValue),
-                    ("source_id", "ilkha".databaseValue), ("agreement_id", DatabaseValue.null), ("grant_position", DatabaseValue.null),
-                    ("asset_id", "ilkha-1".databaseValue), ("asset_kind", "text".databaseValue), ("action", "reproduce".databaseValue),
-                    ("extent", "partial".databaseValue), ("portion", (0.25 * Double(k % 4)).databaseValue),
-                    ("channel", "web".databaseValue), ("territory", "IQ".databaseValue), ("decision", "permit".databaseValue),
-                    ("document", #"{"id":"e\#(k)"}"#.databaseValue), ("recorded_at", "2026-03-10T00:00:00Z".databaseValue),
-                    ("prev_hash", prev.databaseValue),
-                ]
+                let cols = LedgerV3Tests.ledgerColumns(k, prev: prev)
                 let hash = Chain.rowHash(cols)
                 try db.execute(sql: """
                     INSERT INTO usage_ledger (\(cols.map(\.0).joined(separator: ", ")), row_hash)

@@ -130,17 +130,7 @@ public struct UsageLineFast {
             }) else { return nil }
             act = a
         }
-        var ext = Extent.whole
-        if let extent {
-            guard let e = c.lookup(extent, extents) else { return nil }
-            ext = e
-        }
-        var part: Double?
-        if let portion {
-            // The old scanner's conversion (its text through `Double(_:)`), so values are identical.
-            guard let d = Double(c.asciiString(portion)), d.isFinite, d > 0, d <= 1, !(ext == .whole && d < 1) else { return nil }
-            part = d
-        }
+        guard let (ext, part) = c.extentAndPortion(extent, portion, extents) else { return nil }
         var urlText: String?
         if let url {
             guard UsageLineFast.nonBlank(b, url) else { return nil }

@@ -178,6 +178,22 @@ struct JSONByteCursor {
         String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
     }
 
+    /// A request's `use.extent` and `use.portion` as the byte readers take them, by the strict reader's
+    /// rules (`whole` when absent; a portion in (0, 1], and exactly 1 with `whole`), or nil when the strict
+    /// path must read them and say what is wrong (an unknown extent, a portion that is not such a number).
+    @inline(__always) func extentAndPortion(_ extent: Range<Int>?, _ portion: Range<Int>?,
+                                            _ extents: [(name: [UInt8], value: Extent)]) -> (extent: Extent, portion: Double?)? {
+        var ext = Extent.whole
+        if let extent {
+            guard let e = lookup(extent, extents) else { return nil }
+            ext = e
+        }
+        guard let portion else { return (ext, nil) }
+        // The strict parser's conversion (the number's text through `Double(_:)`), so values are identical.
+        guard let d = Double(asciiString(portion)), d.isFinite, d > 0, d <= 1, !(ext == .whole && d < 1) else { return nil }
+        return (ext, d)
+    }
+
     /// The bytes of `r` as a String when they are valid UTF-8 (nil otherwise: the strict parser reports it).
     @inline(__always) func utf8String(_ r: Range<Int>) -> String? {
         let slice = UnsafeBufferPointer(rebasing: b[r])

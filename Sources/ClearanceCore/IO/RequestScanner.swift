@@ -124,18 +124,7 @@ public struct RequestScanner {
                 act = canonical
             }
         }
-        var ext = Extent.whole
-        if let extent {
-            guard let e = c.lookup(extent, extents) else { return nil }
-            ext = e
-        }
-        var part: Double?
-        if let portion {
-            // The same conversion as JSONParser's (text → Double), so values are identical.
-            guard let d = Double(String(decoding: UnsafeBufferPointer(rebasing: b[portion]), as: UTF8.self)), d.isFinite,
-                  d > 0, d <= 1, !(ext == .whole && d < 1) else { return nil }
-            part = d
-        }
+        guard let (ext, part) = c.extentAndPortion(extent, portion, extents) else { return nil }
         // Territory: two ASCII letters naming a country (the strict path upper-cases, then looks up).
         guard territory.count == 2 else { return nil }
         let t0 = b[territory.lowerBound] & 0xDF, t1 = b[territory.lowerBound + 1] & 0xDF

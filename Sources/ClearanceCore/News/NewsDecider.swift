@@ -479,10 +479,15 @@ public struct PreparedAgreement: Sendable {
     func permit(grant g: Int, noticeQuote: String?, obligations: [Duty]) -> Permit {
         let a = agreement
         let reason = PreparedAgreement.permitReason(a, grant: g, noticeQuote: noticeQuote)
+        return Permit(reason: reason, duties: permitDuties(grant: g, obligations: obligations))
+    }
+
+    /// The duties of a permit by grant `g`: the grant's own (each once), then the notice's obligations not already owed.
+    func permitDuties(grant g: Int, obligations: [Duty]) -> [DecisionDuty] {
+        let a = agreement
         var seen: [DecisionDuty] = []
         for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
-        let duties = obligations.isEmpty ? seen : NewsDecider.dedupe(seen + obligations.map { DecisionDuty(duty: $0) })
-        return Permit(reason: reason, duties: duties)
+        return obligations.isEmpty ? seen : NewsDecider.dedupe(seen + obligations.map { DecisionDuty(duty: $0) })
     }
 
     /// The reason of a permit by grant `g`: what it grants, until when, in whose words.

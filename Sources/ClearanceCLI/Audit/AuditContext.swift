@@ -5,7 +5,6 @@ import Foundation
 /// What an audit judges with: the agreements (from files and/or the database), the policies, and the news decider.
 struct AuditContext {
     let book: AgreementBook
-    var decide: Auditor.Decide
     /// The database, when one is in use (agreements, and the ledger for quotas or `--ledger`).
     var store: Store?
     /// The policies read so far (thread-safe, shared by decide workers).
@@ -17,15 +16,12 @@ struct AuditContext {
     /// for a decide worker thread (see ParallelAudit.swift).
     func freshAuditor() -> Auditor {
         let b = book
-        return Auditor(decide: DeciderBridge.decide(book: b, notices: notices),
+        return Auditor(deciderFor: DeciderBridge.deciderFor(book: b, notices: notices), memo: DeciderBridge.memo(),
                        agreementAsOf: { id, at in b.asOf(id, at: at) })
     }
 
-    /// A fresh auditor over this context.
-    var auditor: Auditor {
-        let b = book
-        return Auditor(decide: decide, agreementAsOf: { id, at in b.asOf(id, at: at) })
-    }
+    /// A fresh auditor over this context (the one the sequential audit decides with).
+    var auditor: Auditor { freshAuditor() }
 
     /// Loads agreements from JSON array files and (every version of every agreement) from the store.
     static func load(agreementFiles: [String], store: Store?, policies: String?, requireAgreements: Bool) throws(DiagnosticError) -> AuditContext {
@@ -74,8 +70,7 @@ struct AuditContext {
         }
         let book = AgreementBook(all)
         let notices = NoticeCache(folder: NoticeCache.resolveFolder(flag: policies))
-        return AuditContext(book: book, decide: DeciderBridge.decide(book: book, notices: notices),
-                            store: store, notices: notices, storedAgreements: stored)
+        return AuditContext(book: book, store: store, notices: notices, storedAgreements: stored)
     }
 
     /// True when no two agreements share an id (the strict reader reports a repeated id as an error).

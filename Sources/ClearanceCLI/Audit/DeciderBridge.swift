@@ -3,29 +3,31 @@ import ClearanceCore
 
 /// Connects the audit to the news decider (the very one `check` uses) and to the policies folder.
 enum DeciderBridge {
-    /// The decide function of an audit: the notice of the event's source (read once per source),
-    /// the versions in force at the event's time of the subscriber's agreements with it, and the
-    /// uses the audit has counted so far.
+    /// The decider of an event: the notice of the event's source (read once per source) and the
+    /// versions in force at the event's time of the subscriber's agreements with it.
     ///
     /// One per decide thread (it keeps per-thread state); the deciders themselves are kept in the
     /// book per (subscriber, source) (``AgreementBook/decider(subscriber:source:at:notice:)``), so an
     /// event costs a dictionary lookup before the decision instead of building a decider.
-    static func decide(book: AgreementBook, notices: NoticeCache) -> Auditor.Decide {
-        // The decider's memo (which time-independent dimensions failed, per agreement version, grant
-        // and request shape) makes a repeated kind of denial cheap to explain. One per thread; it
-        // starts over when full, which keeps memory bounded on any log (the memo only ever saves work).
-        let memo = DecisionMemo(capacity: DeciderBridge.memoCapacity)
+    static func deciderFor(book: AgreementBook, notices: NoticeCache) -> Auditor.DeciderFor {
         // Deciders with no agreement (a subscriber without one with the source), per source.
         let bare = BareDeciders()
-        return { (r: RepublicationRequest, usage: AuditUsage) throws(DiagnosticError) -> NewsDecision in
+        return { (r: RepublicationRequest) throws(DiagnosticError) -> NewsDecider in
             if let decider = try book.decider(subscriber: r.subscriber, source: r.source, at: r.at, notice: { () throws(DiagnosticError) in
                 try notices.notice(for: r.source).notice
             }) {
-                return decider.decide(r, usage: usage, memo: memo)
+                return decider
             }
-            return try bare.decider(source: r.source, notices: notices).decide(r, usage: usage, memo: memo)
+            return try bare.decider(source: r.source, notices: notices)
         }
     }
+
+    /// A decide thread's memo and scratch for the decider.
+    ///
+    /// The memo (which time-independent dimensions failed, per agreement version, grant and request
+    /// shape) makes a repeated kind of denial cheap to explain. One per thread; it starts over when
+    /// full, which keeps memory bounded on any log (the memo only ever saves work).
+    static func memo() -> DecisionMemo { DecisionMemo(capacity: DeciderBridge.memoCapacity) }
 
     /// Explanations each decide thread remembers (the memo starts over when full); `$CLEARANCE_MEMO`
     /// overrides it for measurements.

@@ -56,8 +56,8 @@ public struct VerifyCommand: ParsableCommand {
         abstract: "Check the database: SQLite integrity and the hash chains of the decision log and usage ledger.",
         discussion: """
         Exit 0 when everything is intact; 65 with `chain.bad_hash` (a row was changed), \
-        `chain.missing_row` (a row was deleted), `chain.broken_link`, `chain.head_not_found` \
-        or `store.integrity` otherwise. Publish the printed heads somewhere the database's \
+        `chain.missing_row` (a row was deleted), `chain.broken_link`, `chain.head_not_found`, \
+        `ledger.bad_document` (a usage-ledger document that is not a JSON object) or `store.integrity` otherwise. Publish the printed heads somewhere the database's \
         writers cannot change, and pass them back with `--head` to detect a rewritten chain.
         """
     )

@@ -10,7 +10,8 @@
 /// - quotas counted in time order across the ledger and the log, per agreement, grant and
 ///   period: the use that goes over is the `quota_exceeded` finding.
 public struct Auditor {
-    /// The news decider: a request (with its `at`) and the uses counted so far in, a decision out.
+    /// A stand-in decider that words every decision: a request (with its `at`) and the uses counted
+    /// so far in, a decision out (the tests' hand-written decider).
     ///
     /// The decider judges with the agreement versions in force at `request.at` and asks the
     /// counter for the uses already made in a quota window; a use over the quota is its
@@ -19,10 +20,20 @@ public struct Auditor {
     /// It throws only for a problem of the setup (a broken policy file, an agreement that does not
     /// compile): the audit then stops, since every later judgement would be wrong too.
     public typealias Decide = (RepublicationRequest, AuditUsage) throws(DiagnosticError) -> NewsDecision
+    /// The news decider for a request: the notice of its source and the versions in force at
+    /// `request.at` of its subscriber's agreements with it (throws as ``Decide`` does).
+    public typealias DeciderFor = (RepublicationRequest) throws(DiagnosticError) -> NewsDecider
     /// The version of an agreement in force at an instant (nil if none).
     public typealias AgreementAsOf = (_ id: String, _ at: Instant) -> Agreement?
 
-    private let decide: Decide
+    /// How the auditor decides: through the news decider's facts (``NewsDecider/evaluate(_:usage:memo:)``),
+    /// asking for words only where a finding quotes them, or through a stand-in that words everything.
+    private enum Judge {
+        case words(Decide)
+        case facts(DeciderFor, DecisionMemo)
+    }
+
+    private let judge: Judge
     private let agreementAsOf: AgreementAsOf
     /// Folded credit lines, remembered: a log shows the same few credits over and over.
     private let folds = CreditFolds()
@@ -32,9 +43,21 @@ public struct Auditor {
     private var latest: Int64?
     private var lastSweep: Int64?
 
-    /// An auditor over a decider and the agreement versions it decides with.
+    /// An auditor over a stand-in decider that words every decision, and the agreement versions it decides with.
     public init(decide: @escaping Decide, agreementAsOf: @escaping AgreementAsOf) {
-        self.decide = decide
+        self.judge = .words(decide)
+        self.agreementAsOf = agreementAsOf
+    }
+
+    /// An auditor over the news decider (the one `check` uses): each event is evaluated (the facts,
+    /// nothing allocated), and only a finding's words are made — a denial's primary reason, a
+    /// permit's duties. `memo` is the decider's scratch and memo: one per auditor, an auditor per thread.
+    ///
+    /// Why not `decide`: it words every reason, duty and remedy of every decision (`String`s and
+    /// arrays), and the audit reads one message and a few codes of a denial and nothing of a
+    /// permit but its duties. perf on the 1M audit put ~19% of all CPU in `decision` (the words).
+    public init(deciderFor: @escaping DeciderFor, memo: DecisionMemo, agreementAsOf: @escaping AgreementAsOf) {
+        self.judge = .facts(deciderFor, memo)
         self.agreementAsOf = agreementAsOf
     }
 
@@ -50,31 +73,56 @@ public struct Auditor {
 
     /// Judges one event: its findings (empty when the use was covered and its duties met).
     public mutating func audit(_ event: UsageEvent, origin: Origin) throws(DiagnosticError) -> [Finding] {
-        let req = event.request
-        let decision = try decideCounting(req)
-        var findings: [Finding] = []
-        switch decision.verdict {
+        let judged = try judgeCounting(event.request)
+        switch judged.verdict {
         case .deny:
-            findings.append(denial(event, decision, origin))
+            return [denial(event, judged, origin)]
         case .permit:
-            findings.append(contentsOf: dutyFindings(event, decision, origin))
+            return dutyFindings(event, judged.duties, origin)
         }
-        return findings
     }
 
     /// Counts a stored (ledger) event toward its quota, without judging it.
     public mutating func count(_ event: UsageEvent) throws(DiagnosticError) {
-        _ = try decideCounting(event.request)
+        _ = try judgeCounting(event.request)
     }
 
-    /// Decides with the counters as they stand, then counts a permitted use in its grant's window.
+    /// The facts of a decision: what `usage import` stores with each use.
+    public struct Facts: Sendable {
+        /// Permit or deny.
+        public var verdict: Verdict
+        /// What a permit rests on (the agreement and grant, or the notice's public permission); nil on a deny.
+        public var permittedBy: PermitBasis?
+    }
+
+    /// Decides with the counters as they stand, then counts a permitted use in its grant's window:
+    /// the facts only (no words are made).
     ///
-    /// `usage import` calls it too, to store which agreement and grant each imported use falls under.
-    public mutating func decideCounting(_ req: RepublicationRequest) throws(DiagnosticError) -> NewsDecision {
-        let decision = try decide(req, usage)
-        advance(to: req.at)
-        if decision.verdict == .permit { countQuota(req, decision) }
-        return decision
+    /// `usage import` calls it, to store which agreement and grant each imported use falls under.
+    public mutating func decideCounting(_ req: RepublicationRequest) throws(DiagnosticError) -> Facts {
+        let j = try judgeCounting(req)
+        return Facts(verdict: j.verdict, permittedBy: j.permittedBy)
+    }
+
+    /// Decides (the facts), advances the clock, and counts a permitted use in its grant's window.
+    private mutating func judgeCounting(_ req: RepublicationRequest) throws(DiagnosticError) -> Judged {
+        switch judge {
+        case .words(let decide):
+            let d = try decide(req, usage)
+            advance(to: req.at)
+            if d.verdict == .permit, case .agreement(let id, let g)? = d.permittedBy, let a = agreementAsOf(id, req.at) {
+                countQuota(req, a, grant: g)
+            }
+            return Judged(req, .words(d))
+        case .facts(let deciderFor, let memo):
+            let decider = try deciderFor(req)
+            let e = decider.evaluate(req, usage: usage, memo: memo)
+            advance(to: req.at)
+            // The permitting agreement is the decider's own (the version in force at `req.at`, as
+            // `agreementAsOf` would find it by id): no look-up.
+            if case .agreement(let k, let g) = e.basis { countQuota(req, decider.agreements[k].agreement, grant: g) }
+            return Judged(req, .facts(decider, e, memo, usage))
+        }
     }
 
     /// A `malformed_event` finding for a line that could not be read as a usage event.
@@ -137,22 +185,30 @@ public struct Auditor {
         }
     }
 
-    private func denial(_ e: UsageEvent, _ d: NewsDecision, _ o: Origin) -> Finding {
+    private func denial(_ e: UsageEvent, _ d: Judged, _ o: Origin) -> Finding {
         let req = e.request
-        // Reasons by position (`k` into `d.reasons`) with their codes: "the other reasons" are those at
+        // The reasons' codes and agreements, without words (a denial's finding words only its primary
+        // reason, plus any reason that might be an identical copy of it: see `others`).
+        let heads = d.heads()
+        // Reasons by position (`k` into `heads`) with their codes: "the other reasons" are those at
         // other positions. (It compared whole `Reason`s, messages and quotes included, for each.)
-        let mapped = d.reasons.indices.compactMap { k in Auditor.code(forReason: d.reasons[k].code).map { (k, $0) } }
+        let mapped = heads.indices.compactMap { k in Auditor.code(forReason: heads[k].code).map { (k, $0) } }
         // The first reason naming an agreement decides the code; a notice-only deny is unlicensed use.
-        let primary = mapped.first { $0.1 != .unlicensedUse && $0.1 != .noPolicy && d.reasons[$0.0].agreement != nil }
+        let primary = mapped.first { $0.1 != .unlicensedUse && $0.1 != .noPolicy && heads[$0.0].agreement != nil }
             ?? mapped.first
         let code = primary?.1 ?? .unlicensedUse
-        let reason = primary.map { d.reasons[$0.0] } ?? d.reasons.first
+        let reasonIndex = primary?.0 ?? (heads.isEmpty ? nil : 0)
+        let reason = reasonIndex.flatMap { d.reason(at: $0) }
         var message = reason?.message ?? "no agreement covers this use"
         let others = mapped.filter { r in
             // Not the primary reason itself, nor an identical copy of it (the old comparison by value).
-            r.0 != primary?.0 && (reason.map { d.reasons[r.0] != $0 } ?? true)
+            // Two reasons are equal only if their codes and agreements are, so only such a reason is worded.
+            guard r.0 != primary?.0 else { return false }
+            guard let reason else { return true }
+            guard heads[r.0].code == reason.code && heads[r.0].agreement == reason.agreement else { return true }
+            return d.reason(at: r.0) != reason
         }.map { r in
-            d.reasons[r.0].agreement.map { "\($0) \(r.1.rawValue)" } ?? r.1.rawValue
+            heads[r.0].agreement.map { "\($0) \(r.1.rawValue)" } ?? r.1.rawValue
         }
         if !others.isEmpty {
             var seen = Set<String>()
@@ -162,7 +218,7 @@ public struct Auditor {
         var clause = Auditor.clause(for: code, agreement: agreement)
         var quote = reason?.quote
         // For a dimension a grant does not cover, the contract's own words say what it does cover.
-        if let agreement, clause.hasPrefix("grants."), let a = agreementAsOf(agreement, req.at) {
+        if let agreement, clause.hasPrefix("grants."), let a = d.agreement(agreement) ?? agreementAsOf(agreement, req.at) {
             if a.grants.count == 1 { clause = "grants[0]." + clause.dropFirst("grants.".count) }
             if let words = a.grants.lazy.compactMap(\.clause).first { quote = words }
         }
@@ -170,7 +226,7 @@ public struct Auditor {
             code: code, message: message, file: o.file, line: o.line, event: req.id, url: e.url,
             at: req.at.auditText, subscriber: req.subscriber, source: req.source, asset: req.asset.id,
             agreement: agreement, clause: clause,
-            quote: quote, remedy: remedy(code, e, agreement: agreement, would: d.wouldPermitIf))
+            quote: quote, remedy: remedy(code, e, agreement: agreement))
     }
 
     /// Which part of the agreement (or the notice) a code is about.
@@ -198,7 +254,9 @@ public struct Auditor {
         return "take down the use"
     }
 
-    private func remedy(_ code: Finding.Code, _ e: UsageEvent, agreement: String?, would: [String]) -> String {
+    /// What would fix a denial: an amendment, or taking the use down. (A duty finding words its own;
+    /// a denial's code is never a duty's: see ``mapCode(forReason:)``.)
+    private func remedy(_ code: Finding.Code, _ e: UsageEvent, agreement: String?) -> String {
         let r = e.request
         let a = agreement ?? "an agreement with \(r.source)"
         let fix: String
@@ -230,21 +288,18 @@ public struct Auditor {
         case .quotaExceeded:
             fix = "raise the quota of \(a)"
         case .missingAttribution, .missingLink, .malformedEvent:
-            fix = would.first ?? "amend \(a)"
+            fix = "amend \(a)"
         }
         return "\(fix), or \(takeDown(e))"
     }
 
     // MARK: - Quotas
 
-    /// Counts a permitted use in the quota window of the grant that permitted it.
-    private mutating func countQuota(_ req: RepublicationRequest, _ d: NewsDecision) {
-        guard case .agreement(let id, let g)? = d.permittedBy,
-              let agreement = agreementAsOf(id, req.at), g >= 0, g < agreement.grants.count,
-              let quota = agreement.grants[g].quota
-        else { return }
+    /// Counts a permitted use in the quota window of grant `g` of `agreement` (the version that permitted it).
+    private mutating func countQuota(_ req: RepublicationRequest, _ agreement: Agreement, grant g: Int) {
+        guard g >= 0, g < agreement.grants.count, let quota = agreement.grants[g].quota else { return }
         let w = quota.per.window(containing: req.at, term: agreement.term)
-        usage.record(agreement: id, grant: g, from: w.start, to: w.end)
+        usage.record(agreement: agreement.id, grant: g, from: w.start, to: w.end)
     }
 
     /// Drops counters of windows that ended a day or more before the latest event (time order is
@@ -263,12 +318,13 @@ public struct Auditor {
 
     // MARK: - Duties
 
-    private func dutyFindings(_ e: UsageEvent, _ d: NewsDecision, _ o: Origin) -> [Finding] {
+    private func dutyFindings(_ e: UsageEvent, _ duties: [DecisionDuty], _ o: Origin) -> [Finding] {
+        guard !duties.isEmpty else { return [] }
         let r = e.request
         var out: [Finding] = []
         var seenCredit = Set<String>()
         var linkChecked = false
-        for dd in d.duties {
+        for dd in duties {
             let who = dd.agreement ?? "the notice"
             switch dd.duty.action {
             case .attribute:

@@ -8,11 +8,9 @@ import Synchronization
 /// equal by a test).
 ///
 /// Why it is cheap on the JSON path (bench/PROFILE.md, news session 5):
-/// - Words that depend only on the agreement are made once per (agreement, grant, dimension) and
-///   kept with the prepared agreement (``PreparedAgreement/Words``), escaped: a denial sentence's
-///   start (`{"code":"channel_not_granted","agreement":"C-1","message":"contract C-1 (grant 2)
-///   grants web, print only, not `), an inactivity sentence's start and remedy, a permit's reason
-///   and duties. A decision copies them in one piece each.
+/// - A permit's words (reason and duties, ~10,000 instructions to make: `Grant.summary`) are made
+///   once per (agreement, grant) and kept with the prepared agreement (``PreparedAgreement/Words``),
+///   escaped: a permit copies them in one piece each.
 /// - Everything is written through a raw pointer into a scratch ``ByteWriter`` kept in the memo
 ///   (one per thread), then copied into the caller's array in one append: an `[UInt8]` append is
 ///   ~100 instructions of capacity and uniqueness checks, a decision made ~30 of them.
@@ -174,15 +172,27 @@ extension NewsDecider {
                 }
                 s.endReason(.notice)
                 s.remedy(); s.words("a new agreement with "); s.value(r.source); s.words(" ("); s.value(a.id); s.words(" was terminated)"); s.endRemedy()
-            default:
-                // Not started, expired, not a prior subscription: the sentence up to the request's
-                // time and the remedy depend only on the agreement (made once, kept with it).
-                let w = p.inactivityWords(dim)
-                s.reason(w.reason)
-                s.instant(r.at, dateOnly: false)
-                if dim == .prior { s.words("); the notice requires a prior subscription") } else { s.words(")") }
+            case .term:
+                s.reason(code: "agreement_not_started", agreement: a.id)
+                name(); s.words(" starts on "); s.instant(a.term.start, dateOnly: a.term.startIsDate); s.words(", after this use (")
+                s.instant(r.at, dateOnly: false); s.words(")")
                 s.endReason(.notice)
-                s.remedy(); s.piece(w.remedy); s.endRemedy()
+                s.remedy(); s.words("wait until "); s.instant(a.term.start, dateOnly: false); s.words(" when "); s.value(a.id); s.words(" starts"); s.endRemedy()
+            case .prior:
+                s.reason(code: "not_prior_subscription", agreement: a.id)
+                s.words("subscription "); s.value(a.id); s.words(" was signed on "); s.instant(a.signedAt, dateOnly: a.signedAtIsDate)
+                s.words(", after this use ("); s.instant(r.at, dateOnly: false); s.words("); the notice requires a prior subscription")
+                s.endReason(.notice)
+                s.remedy(); s.words("a subscription concluded before the use ("); s.value(a.id); s.words(" was signed "); s.instant(a.signedAt, dateOnly: false)
+                s.words(")"); s.endRemedy()
+            default:
+                // `Term.endText`: the last covered day of a date-only end.
+                let end = a.term.endIsDate ? a.term.end.adding(milliseconds: -86_400_000) : a.term.end
+                s.reason(code: "agreement_expired", agreement: a.id)
+                name(); s.words(" ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(", before this use (")
+                s.instant(r.at, dateOnly: false); s.words(")")
+                s.endReason(.notice)
+                s.remedy(); s.words("a renewal of "); s.value(a.id); s.words(" (it ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(")"); s.endRemedy()
             }
             return
         }
@@ -209,25 +219,48 @@ extension NewsDecider {
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the
         // notice; without notice words, the grant's clause.
         let quote = QuoteRef.noticeOr(grant.clause)
+        // A sentence's start: `contract C-1 (grant 2)` and, for asset, action, extent, channel and
+        // territory, what the grant grants, up to the request's value. Written each time, piece by
+        // piece into the sink, not made once and kept: kept per (agreement, grant, dimension) they
+        // cost ~5 KB per agreement (270 MB peak on the 1M batch, over the 200 MB budget), and
+        // through the raw-pointer writer a start costs a few hundred instructions (bench/PROFILE.md
+        // news session 5).
+        func start(_ code: StaticString) {
+            s.reason(code: code, agreement: a.id)
+            name()
+            if a.grants.count > 1 { s.words(" (grant "); s.number(g + 1); s.words(")") }
+        }
+        func list<V>(_ set: Dimension<V>) {
+            switch set {
+            case .all: s.words("all")
+            case .only(let l): for (k, v) in l.enumerated() { if k > 0 { s.words(", ") }; s.value(v.rawValue) }
+            }
+        }
+        func list(_ parts: [String]) {
+            for (k, v) in parts.enumerated() { if k > 0 { s.words(", ") }; s.value(v) }
+        }
         func inAgreement() { s.words(" in "); s.value(a.id) }
         var bits = o.failing
         while bits != 0 {
             let i = bits.trailingZeroBitCount
             bits &= bits - 1
-            let dim = GrantDimension.at(i)
-            switch dim {
+            switch GrantDimension.at(i) {
             case .asset:
-                s.reason(p.denialStart(g, dim)); s.value(r.asset.kind.rawValue); s.endReason(quote)
+                start("asset_not_granted"); s.words(" grants "); list(grant.assets); s.words(" only, not ")
+                s.value(r.asset.kind.rawValue); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.asset.kind.rawValue); inAgreement(); s.endRemedy()
             case .action:
-                s.reason(p.denialStart(g, dim)); s.value(r.action); s.endReason(quote)
+                start("action_not_granted"); s.words(" grants "); list(grant.actions); s.words(" only, which does not include ")
+                s.value(r.action); s.endReason(quote)
                 s.remedy(); s.words("a grant of "); s.value(r.action); s.words(" (or use)"); inAgreement(); s.endRemedy()
             case .extent:
-                s.reason(p.denialStart(g, dim)); s.value(r.extent.rawValue); s.endReason(quote)
+                start("extent_not_granted"); s.words(" grants ")
+                for (k, x) in grant.extent.enumerated() { if k > 0 { s.words(", ") }; s.value(x.rawValue) }
+                s.words(" use only, not "); s.value(r.extent.rawValue); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.extent.rawValue); s.words(" use"); inAgreement(); s.endRemedy()
             case .portion:
                 let max = grant.maxPortion ?? 0
-                s.reason(p.denialStart(g, dim))
+                start("extent_not_granted")
                 s.words(" allows at most "); s.percent(max)
                 if let asked = r.portion {
                     s.words("% of an asset, not "); s.percent(asked); s.words("%")
@@ -237,14 +270,17 @@ extension NewsDecider {
                 s.endReason(quote)
                 s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.value(a.id); s.words(")"); s.endRemedy()
             case .channel:
-                s.reason(p.denialStart(g, dim)); s.value(r.channel.rawValue); s.endReason(quote)
+                start("channel_not_granted"); s.words(" grants "); list(grant.channels); s.words(" only, not ")
+                s.value(r.channel.rawValue); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.channel.rawValue); inAgreement(); s.endRemedy()
             case .territory:
-                s.reason(p.denialStart(g, dim)); s.value(r.territory); s.endReason(quote)
+                start("territory_not_granted"); s.words(" grants "); list(grant.territories.include)
+                if !grant.territories.exclude.isEmpty { s.words(" except "); list(grant.territories.exclude) }
+                s.words(" only, not "); s.value(r.territory); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.territory); inAgreement(); s.endRemedy()
             case .embargo:
                 let em = grant.embargo ?? ISODuration()
-                s.reason(p.denialStart(g, dim))
+                start("embargo_breach")
                 s.words(" embargoes assets for "); s.value(em.description)
                 if let pub = r.asset.publishedAt {
                     let until = em.added(to: pub)
@@ -264,7 +300,7 @@ extension NewsDecider {
                 guard let q = grant.quota else { break }
                 let w = q.per.window(containing: r.at, term: a.term)
                 let used = usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end)
-                s.reason(p.denialStart(g, dim))
+                start("quota_exceeded")
                 s.words(" allows "); s.number(q.count); s.words(" uses per "); s.value(q.per.rawValue); s.words("; ")
                 s.number(used); s.words(" are already recorded since "); s.instant(w.start, dateOnly: false)
                 s.endReason(quote)
@@ -304,44 +340,41 @@ enum QuoteRef {
     case noticeText(String?)
 }
 
-/// Text made once in two forms: as written (`plain`, for ``NewsDecision``'s strings) and escaped
-/// for a JSON string (`json`, the same bytes when nothing needs escaping).
-struct WordPiece: Sendable {
-    let plain: [UInt8]
-    let json: [UInt8]
-
-    init(_ text: [UInt8]) {
-        plain = text
-        var escaped: [UInt8] = []
-        text.withUnsafeBufferPointer { JSONBytes.escapeBody($0, to: &escaped) }
-        json = escaped == text ? text : escaped  // share the buffer when equal
-    }
-}
-
-/// The start of a reason made once: code, agreement, and the message's first words; `json` is
-/// `{"code":"…","agreement":"…","message":"` followed by those words escaped (no closing quote).
+/// The start of a reason made once (a permit's whole message): `json` is
+/// `{"code":"…","agreement":"…","message":"` followed by the message escaped (no closing quote).
+/// The plain message is `json[messageStart...]` when escaping changed nothing (nearly always),
+/// else kept apart in `escapedMessage`'s place: one buffer per start, not two.
 final class ReasonStart: Sendable {
     let code: String
     let agreement: String?
-    let message: [UInt8]
     let json: [UInt8]
+    let messageStart: Int
+    /// The plain message when it differs from its escaped form.
+    let plainMessage: [UInt8]?
 
     init(code: String, agreement: String?, message: [UInt8]) {
         self.code = code
         self.agreement = agreement
-        self.message = message
         var j: [UInt8] = []
         j.raw("{\"code\":")
         JSONBytes.appendString(code, to: &j)
         if let agreement { j.raw(",\"agreement\":"); JSONBytes.appendString(agreement, to: &j) }
         j.raw(",\"message\":\"")
+        messageStart = j.count
         message.withUnsafeBufferPointer { JSONBytes.escapeBody($0, to: &j) }
+        plainMessage = j.count - messageStart == message.count ? nil : message
         json = j
+    }
+
+    /// The plain message's bytes.
+    func withMessage<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let plainMessage { return plainMessage.withUnsafeBufferPointer(body) }
+        return json.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[messageStart...])) }
     }
 }
 
 /// Where ``NewsDecider/writeWords(_:_:usage:memo:into:)`` writes. Text calls (`words`, `value`,
-/// `number`, `percent`, `instant`, `piece`) go to the open reason's message, or between
+/// `number`, `percent`, `instant`) go to the open reason's message, or between
 /// ``remedy()`` and ``endRemedy()`` to that remedy.
 protocol DecisionWordSink {
     /// Opens a reason with an empty message.
@@ -352,7 +385,6 @@ protocol DecisionWordSink {
     mutating func words(_ s: StaticString)
     /// A value (the request's, the agreement's): escaped in JSON.
     mutating func value(_ s: String)
-    mutating func piece(_ p: WordPiece)
     /// An integer in decimal.
     mutating func number(_ n: Int)
     /// A fraction as a whole percentage (`0.25` -> `25`).
@@ -443,10 +475,6 @@ struct JSONWords: DecisionWordSink {
 
     @inline(__always) mutating func value(_ s: String) {
         if inRemedy { JSONBytes.appendEscaped(s, to: &remedies) } else { escaped(s) }
-    }
-
-    mutating func piece(_ p: WordPiece) {
-        p.json.withUnsafeBufferPointer { if inRemedy { remedies.put($0) } else { out.put($0) } }
     }
 
     mutating func number(_ n: Int) {
@@ -549,7 +577,7 @@ struct DecisionBuilder: DecisionWordSink {
         code = start.code
         agreement = start.agreement
         text.removeAll(keepingCapacity: true)
-        text.append(contentsOf: start.message)
+        start.withMessage { text.append(contentsOf: $0) }
     }
 
     mutating func words(_ s: StaticString) {
@@ -559,10 +587,6 @@ struct DecisionBuilder: DecisionWordSink {
 
     mutating func value(_ s: String) {
         if inRemedy { remedyText.append(contentsOf: s.utf8) } else { text.append(contentsOf: s.utf8) }
-    }
-
-    mutating func piece(_ p: WordPiece) {
-        if inRemedy { remedyText.append(contentsOf: p.plain) } else { text.append(contentsOf: p.plain) }
     }
 
     mutating func number(_ n: Int) {
@@ -621,19 +645,15 @@ extension DecisionDuty {
 
 extension PreparedAgreement {
     /// Words that depend only on the agreement, made on first use and kept with it (shared by
-    /// every thread, behind a lock): per grant its permit words and the start of each of its
-    /// denial sentences, and the agreement's inactivity sentences.
+    /// every thread, behind a lock): per grant, its permit words.
     ///
     /// Why here and not in a per-thread memo: there are ~33,000 (agreement, grant) pairs on the
     /// default workload; a bounded per-worker memo kept missing and rewording them (`Grant.summary`
-    /// ~10,000 instructions, a denial sentence's start ~5,500). Made once each, they cost a few
-    /// hundred bytes per grant that ever permitted or denied (bench/PROFILE.md news session 5).
+    /// ~10,000 instructions). Made once each, they cost ~300 bytes per grant that ever permitted.
+    /// (Denial sentence starts were kept this way too at first: ~5 KB per agreement, 270 MB peak on
+    /// the 1M batch; they are written each time instead, see `writeOutcome`.)
     struct Words {
         var permits: [PermitWords?] = []
-        /// Index `grant * 8 + dimension - asset` (asset … quota).
-        var denials: [ReasonStart?] = []
-        /// Not started, expired, not a prior subscription.
-        var inactive: [InactivityWords?] = []
     }
 
     /// A permit's words by one grant: its reason (the whole message; the quote follows: the
@@ -647,14 +667,6 @@ extension PreparedAgreement {
         init(reason: ReasonStart, clause: String?, duties: [DecisionDuty], dutiesJSON: [UInt8]) {
             self.reason = reason; self.clause = clause; self.duties = duties; self.dutiesJSON = dutiesJSON
         }
-    }
-
-    /// An inactivity sentence up to the request's time (`contract C-1 ended on 2026-03-31, before
-    /// this use (`) and its remedy (`a renewal of C-1 (it ended on 2026-03-31)`).
-    final class InactivityWords: Sendable {
-        let reason: ReasonStart
-        let remedy: WordPiece
-        init(reason: ReasonStart, remedy: WordPiece) { self.reason = reason; self.remedy = remedy }
     }
 
     /// The permit words of grant `g` (see ``Words``).
@@ -676,81 +688,6 @@ extension PreparedAgreement {
         core.words.withLock { w in
             if w.permits.count < a.grants.count { w.permits += Array(repeating: nil, count: a.grants.count - w.permits.count) }
             w.permits[g] = made
-        }
-        return made
-    }
-
-    /// The start of grant `g`'s denial sentence for dimension `d` (asset … quota; see ``Words``): the
-    /// grant's name, and for asset, action, extent, channel and territory what it grants, up to the
-    /// request's value (`contract C-1 (grant 2) grants web, print only, not `).
-    func denialStart(_ g: Int, _ d: GrantDimension) -> ReasonStart {
-        let slot = g * 8 + d.caseIndex - GrantDimension.asset.caseIndex
-        if let hit = core.words.withLock({ slot < $0.denials.count ? $0.denials[slot] : nil }) { return hit }
-        let a = agreement
-        let grant = a.grants[g]
-        var m: [UInt8] = []
-        m.raw(a.kind.rawValue); m.raw(" "); m.raw(a.id)
-        if a.grants.count > 1 { m.raw(" (grant "); m.decimal(g + 1); m.raw(")") }
-        func list(_ parts: [String]) {
-            for (k, s) in parts.enumerated() {
-                if k > 0 { m.raw(", ") }
-                m.raw(s)
-            }
-        }
-        let code: String
-        switch d {
-        case .asset: code = "asset_not_granted"; m.raw(" grants "); m.raw(grant.assets.listText); m.raw(" only, not ")
-        case .action: code = "action_not_granted"; m.raw(" grants "); list(grant.actions); m.raw(" only, which does not include ")
-        case .extent: code = "extent_not_granted"; m.raw(" grants "); list(grant.extent.map(\.rawValue)); m.raw(" use only, not ")
-        case .portion: code = "extent_not_granted"
-        case .channel: code = "channel_not_granted"; m.raw(" grants "); m.raw(grant.channels.listText); m.raw(" only, not ")
-        case .territory:
-            code = "territory_not_granted"
-            m.raw(" grants "); list(grant.territories.include)
-            if !grant.territories.exclude.isEmpty { m.raw(" except "); list(grant.territories.exclude) }
-            m.raw(" only, not ")
-        case .embargo: code = "embargo_breach"
-        case .quota: code = "quota_exceeded"
-        case .term, .termEnd, .termination, .prior: code = "agreement_expired"  // not a grant's dimension: never asked
-        }
-        let made = ReasonStart(code: code, agreement: a.id, message: m)
-        core.words.withLock { w in
-            let n = a.grants.count * 8
-            if w.denials.count < n { w.denials += Array(repeating: nil, count: n - w.denials.count) }
-            if slot < w.denials.count { w.denials[slot] = made }
-        }
-        return made
-    }
-
-    /// The words of an inactivity sentence: `.term` (not started), `.prior` (not a prior
-    /// subscription), anything else expired (see ``Words``).
-    func inactivityWords(_ d: GrantDimension) -> InactivityWords {
-        let which = d == .term ? 0 : d == .prior ? 2 : 1
-        if let hit = core.words.withLock({ which < $0.inactive.count ? $0.inactive[which] : nil }) { return hit }
-        let a = agreement
-        var m: [UInt8] = []
-        var w: [UInt8] = []
-        let code: String
-        switch which {
-        case 0:
-            code = "agreement_not_started"
-            m.raw(a.kind.rawValue); m.raw(" "); m.raw(a.id); m.raw(" starts on "); m.raw(a.term.startText); m.raw(", after this use (")
-            w.raw("wait until "); w.raw(a.term.start.description); w.raw(" when "); w.raw(a.id); w.raw(" starts")
-        case 1:
-            code = "agreement_expired"
-            let end = a.term.endText
-            m.raw(a.kind.rawValue); m.raw(" "); m.raw(a.id); m.raw(" ended on "); m.raw(end); m.raw(", before this use (")
-            w.raw("a renewal of "); w.raw(a.id); w.raw(" (it ended on "); w.raw(end); w.raw(")")
-        default:
-            code = "not_prior_subscription"
-            m.raw("subscription "); m.raw(a.id); m.raw(" was signed on "); m.raw(a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description)
-            m.raw(", after this use (")
-            w.raw("a subscription concluded before the use ("); w.raw(a.id); w.raw(" was signed "); w.raw(a.signedAt.description); w.raw(")")
-        }
-        let made = InactivityWords(reason: ReasonStart(code: code, agreement: a.id, message: m), remedy: WordPiece(w))
-        core.words.withLock { words in
-            if words.inactive.count < 3 { words.inactive += Array(repeating: nil, count: 3 - words.inactive.count) }
-            words.inactive[which] = made
         }
         return made
     }

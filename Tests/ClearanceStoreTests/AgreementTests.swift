@@ -44,6 +44,44 @@ struct AgreementTests {
         #expect(try store.agreements(subscriber: "alsharq", source: "aa", asOf: instant("2026-05-01")).isEmpty)
     }
 
+    @Test("rows read unparsed and parsed per party give the histories allAgreementHistories gives")
+    func rowsPerParty() throws {
+        let box = Sandbox()
+        let store = try box.open()
+        try store.addAgreements([
+            try agreement(agreementJSON()),
+            try agreement(agreementJSON(id: "C-2", subscriber: "other")),
+            try agreement(agreementJSON(id: "C-3", source: "aa")),
+            try agreement(agreementJSON(id: "C-4", channels: #"["web"]"#)),
+        ], policies: box.policies)
+        var v2 = try agreement(agreementJSON(channels: #"["web", "print", "mobile"]"#))
+        v2.grants[0].assets = .only([.text, .photo])
+        _ = try store.amendAgreement(v2, effectiveAt: instant("2026-03-01"), note: "add photos", policies: box.policies)
+        try store.endAgreement(id: "C-2", at: instant("2026-10-01"), reason: "closed")
+
+        // Grouped by party as the batch groups them (rows in agreement-id, version order within each party).
+        var groups: [String: [StoredVersionRow]] = [:]
+        for row in try store.allAgreementVersionRows() { groups[row.subscriber + "/" + row.source, default: []].append(row) }
+        var scanner = AgreementScanner()
+        var fromRows: [String: AgreementHistory] = [:]
+        for (_, rows) in groups {
+            for h in try StoredVersionRow.histories(rows, scanner: &scanner) { fromRows[h.id] = h }
+        }
+        let all = try store.allAgreementHistories()
+        #expect(fromRows.count == all.count && all.count == 4)
+        for h in all {
+            let r = try #require(fromRows[h.id])
+            #expect(r.subscriber == h.subscriber && r.source == h.source)
+            #expect(r.termination == h.termination && r.endedRecordedAt == h.endedRecordedAt)
+            #expect(r.versions.map(\.agreement) == h.versions.map(\.agreement))
+            #expect(r.versions.map(\.version) == h.versions.map(\.version))
+            #expect(r.versions.map(\.effectiveAt) == h.versions.map(\.effectiveAt))
+            #expect(r.versions.map(\.note) == h.versions.map(\.note))
+        }
+        #expect(fromRows["C-2026-0007"]?.versions.count == 2)
+        #expect(fromRows["C-2"]?.termination?.reason == "closed")
+    }
+
     @Test("an agreement registered with a termination stays terminated (the end is stored, not dropped)")
     func importedTermination() throws {
         let box = Sandbox()

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Three kinds of work overlap, so that no core waits while another reads, writes or finishes a part:
 ///
-/// - the calling thread reads the input in blocks of about 4 MiB cut at a line end and cuts each block
+/// - the calling thread reads the input in blocks of about 1 MiB cut at a line end and cuts each block
 ///   into *items* of at most ``itemLines`` lines, queued in input order (a block is read while the
 ///   workers decide the previous one; at most about two blocks of lines wait, so memory stays bounded);
 /// - `workers` threads each take the oldest queued item, scan its lines with ``RequestScanner`` (falling
@@ -70,32 +70,54 @@ struct BatchPipeline {
         var lineCount = 0
     }
 
-    /// Per-worker state kept across items: the scanner's caches, the memo of denial explanations, the
-    /// usage counter, the last source's notice. Used by its worker thread only.
+    /// Per-worker state kept across items: the scanners' caches, the memo of denial explanations, the
+    /// usage counter, the last source's notice, what it derived per party. Used by its worker thread only.
     final class WorkerState: @unchecked Sendable {
         var scanner = RequestScanner()
+        /// Parses the stored rows of the parties this worker is the first to meet (``PreparedTable/party(_:scanner:)``).
+        var agreementScanner = AgreementScanner()
         let memo = DecisionMemo(capacity: BatchPipeline.memoCapacity)
         let counter: any BatchCounter
         /// The last source's notice: the notice cache takes a lock per lookup, and a batch's lines nearly
         /// all name the same source or two.
         var lastSource = ""
         var lastNotice: NoticeTerms??
-        /// Deciders by party slot (``PreparedTable``'s fixed in-force lists): a party's agreements and its source's
-        /// notice do not change during a batch, so its decider is made once per worker, not per request (each
-        /// made a `NoticeBox` and copied the notice's dozen reference-counted fields).
-        private var deciders: [DeciderBox?] = []
+        /// What this worker keeps per party slot of the ``PreparedTable``: a party's agreements and its source's
+        /// notice do not change during a batch, so a party whose in-force list is fixed gets its decider made
+        /// once per worker, not per request (each made a `NoticeBox` and copied the notice's dozen
+        /// reference-counted fields); a party with amended agreements keeps its prepared versions (the list
+        /// depends on the request's time).
+        private var kept: [Kept?] = []
         /// The decider for a party without agreements (unknown subscribers), by source: the last one made.
         var noAgreements: (String, DeciderBox)?
         init(counter: any BatchCounter) { self.counter = counter }
 
-        /// The decider kept for `slot`, if any.
-        @inline(__always)
-        func decider(_ slot: Int) -> DeciderBox? { slot < deciders.count ? deciders[slot] : nil }
+        /// What is kept for one party slot.
+        enum Kept {
+            case decider(DeciderBox)
+            case party(PreparedTable.Party)
+        }
 
-        /// Keeps `d` for `slot`.
-        func keep(_ d: DeciderBox, slot: Int) {
-            if slot >= deciders.count { deciders.append(contentsOf: repeatElement(nil, count: slot + 1 - deciders.count)) }
-            deciders[slot] = d
+        /// What is kept for `slot`, if anything.
+        @inline(__always)
+        func kept(_ slot: Int) -> Kept? { slot < kept.count ? kept[slot] : nil }
+
+        /// Keeps `k` for `slot`.
+        func keep(_ k: Kept, slot: Int) {
+            if slot >= kept.count { kept.append(contentsOf: repeatElement(nil, count: slot + 1 - kept.count)) }
+            kept[slot] = k
+        }
+
+        /// A decider for `agreements` and the request's source's notice (read once per source change).
+        func makeDecider(_ agreements: [PreparedAgreement], refs: [AgreementVersionRef], for req: RepublicationRequest,
+                         notices: NoticeCache) throws(DiagnosticError) -> DeciderBox {
+            let notice: NoticeTerms?
+            if let l = lastNotice, lastSource == req.source { notice = l } else {
+                notice = try notices.notice(for: req.source).notice
+                lastSource = req.source
+                lastNotice = .some(notice)
+            }
+            return DeciderBox(NewsDecider(notice: notice, agreements: agreements), refs: refs)
         }
     }
 
@@ -116,10 +138,18 @@ struct BatchPipeline {
         let backend = session.backend
         var block: BlockReader.Block?
         do { block = try reader.next() } catch { throw DiagnosticError(error) }
-        // A batch longer than one block (~4 MiB, ~16,000 requests) prepares every agreement up front on all
-        // cores and then decides without locks; a shorter one prepares what it meets.
+        // A batch longer than one block (~1 MiB, ~4,000 requests) reads every stored agreement into a table by
+        // party (each party parsed and prepared by the worker that first meets it: ``PreparedTable``); a shorter
+        // one looks parties up as it meets them.
         if block != nil && Self.prepareUpFront(moreInput: !reader.eof) && !record { try backend.prepareAll() }
         StageClock.mark("prepared")
+        // At most two malloc arenas from here on, so the workers allocate in the arenas that already exist
+        // instead of one new arena each. Measured (1M requests, default workload, bench/PROFILE.md batch session
+        // 5): peak RSS 198 → 183 MB, and 186 → 162 MB with 1 MiB blocks; the stored rows the workers free as
+        // they prepare parties are reused instead of staying resident in the loading thread's arena, and the
+        // prepared agreements no longer spread over three partly empty arenas. No measurable cost: small
+        // allocations are served from glibc's per-thread cache without the arena's lock (perf: no lock waits).
+        _ = mallopt(-8 /* M_ARENA_MAX */, 2)
 
         let n = record ? 1 : workers
         let flow = Flow(backend: backend)
@@ -145,10 +175,17 @@ struct BatchPipeline {
 
         var lineBase = 0
         var readFailure: DiagnosticError?
+        let table = backend.table
         while let b = block {
             let shared = SharedBlock(bytes: b.bytes, lines: b.lines, lineBase: lineBase)
             lineBase += b.lines.count
             if !flow.push(shared, itemLines: Self.itemLines) { break }
+            // Stored rows freed by the workers as they prepare parties stay resident in the loading thread's malloc
+            // arena (glibc returns free pages inside an arena only on `malloc_trim`): malloc_stats after 200,000
+            // lines showed that arena at 43.8 MB with 10 MB in use. Trimming after a block once 64 more parties
+            // were prepared (every block early on, rarely later; on this otherwise idle thread: perf 0.06% of
+            // the samples) returns them.
+            if let table, table.trimDue() { _ = malloc_trim(0) }
             do { block = try reader.next() } catch {
                 readFailure = DiagnosticError(error)
                 break
@@ -171,6 +208,7 @@ struct BatchPipeline {
         let backend = session.backend
         let counter = state.counter
         let logging = backend.logsDecisions && !record
+        let table = backend.table
         block.bytes.withUnsafeBufferPointer { buf in
             for k in item.lines {
                 let lineRange = block.lines[k]
@@ -197,46 +235,24 @@ struct BatchPipeline {
                     if record {
                         d = try session.decide(req)
                     } else {
-                        var refs: [AgreementVersionRef] = []
-                        let box: DeciderBox
-                        if !logging, let slot = backend.fixedSlot(req), let cached = state.decider(slot) {
-                            box = cached
-                        } else {
-                            let (agreements, versionRefs, slot) = try backend.inForceSlot(req)
-                            refs = versionRefs
-                            if let slot, let cached = state.decider(slot) {
-                                box = cached
-                            } else if slot == nil, agreements.isEmpty, let (source, cached) = state.noAgreements, source == req.source {
-                                box = cached
-                            } else {
-                            let notice: NoticeTerms?
-                            if let l = state.lastNotice, state.lastSource == req.source { notice = l } else {
-                                notice = try session.notices.notice(for: req.source).notice
-                                state.lastSource = req.source
-                                state.lastNotice = .some(notice)
-                            }
-                                box = DeciderBox(NewsDecider(notice: notice, agreements: agreements))
-                                if let slot { state.keep(box, slot: slot) } else if agreements.isEmpty { state.noAgreements = (req.source, box) }
-                            }
-                        }
-                        // One copy of the decider out of its box for the calls below (each call on `box.decider`
-                        // copied the struct and retained its fields again: perf showed three copies per request).
-                        let decider = box.decider
-                        let e = decider.evaluate(req, usage: counter, memo: state.memo)
+                        let box = try decider(for: req, table: table, state: state)
+                        // The box's methods call its decider in place: `let decider = box.decider` copied the
+                        // struct (four reference-counted fields, two of them shared by every worker) per request.
+                        let e = box.evaluate(req, usage: counter, memo: state.memo)
                         if let f = counter.failure { throw f }
                         if e.verdict == .deny { r.sawDeny = true }
                         if json && !logging {
                             // The words may read the usage again (a quota's sentence counts the uses):
                             // a failure there drops the half-written decision and fails the batch.
                             let mark = r.out.count
-                            decider.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
+                            box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
                             if let f = counter.failure { r.out.removeSubrange(mark...); throw f }
                             r.out.append(0x0A)
                             continue
                         }
-                        let full = decider.decision(e, for: req, usage: counter, memo: state.memo)
+                        let full = box.decision(e, for: req, usage: counter, memo: state.memo)
                         if let f = counter.failure { throw f }
-                        if logging { r.log.append(StoreBackend.entry(req, full, versions: refs, policyHash: nil)) }
+                        if logging { r.log.append(StoreBackend.entry(req, full, versions: box.refs, policyHash: nil)) }
                         d = full
                     }
                 } catch {
@@ -256,10 +272,73 @@ struct BatchPipeline {
         }
     }
 
-    /// A kept decider behind one reference (an array of optional structs is copied from on every read).
+    /// The decider for `req`'s party: kept per party slot by the worker (large batches: the ``PreparedTable``,
+    /// the party prepared on first use), else made from the backend's in-force list (short batches).
+    @inline(__always)
+    func decider(for req: RepublicationRequest, table: PreparedTable?, state: WorkerState) throws(DiagnosticError) -> DeciderBox {
+        if let table {
+            guard let slot = table.slot(subscriber: req.subscriber, source: req.source) else {
+                return try noAgreementsDecider(for: req, state: state)
+            }
+            switch state.kept(slot) {
+            case .decider(let box)?: return box
+            case .party(let party)?:
+                let (list, refs) = try party.inForce(at: req.at)
+                return try state.makeDecider(list, refs: refs, for: req, notices: session.notices)
+            case nil:
+                let party = try table.party(slot, scanner: &state.agreementScanner)
+                if let fixed = party.fixed {
+                    let box = try state.makeDecider(fixed, refs: party.fixedRefs, for: req, notices: session.notices)
+                    state.keep(.decider(box), slot: slot)
+                    return box
+                }
+                state.keep(.party(party), slot: slot)
+                let (list, refs) = try party.inForce(at: req.at)
+                return try state.makeDecider(list, refs: refs, for: req, notices: session.notices)
+            }
+        }
+        let (agreements, refs) = try session.backend.inForce(req)
+        if agreements.isEmpty { return try noAgreementsDecider(for: req, state: state) }
+        return try state.makeDecider(agreements, refs: refs, for: req, notices: session.notices)
+    }
+
+    /// The decider of a party without agreements: the source's notice alone (kept for the last source).
+    private func noAgreementsDecider(for req: RepublicationRequest, state: WorkerState) throws(DiagnosticError) -> DeciderBox {
+        if let (source, box) = state.noAgreements, source == req.source { return box }
+        let box = try state.makeDecider([], refs: [], for: req, notices: session.notices)
+        state.noAgreements = (req.source, box)
+        return box
+    }
+
+    /// A kept decider behind one reference (an array of optional structs is copied from on every read), with
+    /// the agreement versions it decides with (for the decision log).
+    ///
+    /// Its methods call the decider where it is stored: reading `box.decider` into a local copied the struct
+    /// and retained its fields per request (perf, batch session 4/5: `initializeWithCopy for NewsDecider`
+    /// ~2% of a 1M-line batch's samples in `swift_retain`, on counters shared by both workers).
     final class DeciderBox {
         let decider: NewsDecider
-        init(_ decider: NewsDecider) { self.decider = decider }
+        let refs: [AgreementVersionRef]
+        init(_ decider: NewsDecider, refs: [AgreementVersionRef]) {
+            self.decider = decider
+            self.refs = refs
+        }
+
+        @inline(__always)
+        func evaluate(_ r: RepublicationRequest, usage: some UsageCounter, memo: DecisionMemo) -> NewsEvaluation {
+            decider.evaluate(r, usage: usage, memo: memo)
+        }
+
+        @inline(__always)
+        func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter, memo: DecisionMemo,
+                                to out: inout [UInt8]) {
+            decider.appendDecisionJSON(e, for: r, usage: usage, memo: memo, to: &out)
+        }
+
+        @inline(__always)
+        func decision(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter, memo: DecisionMemo) -> NewsDecision {
+            decider.decision(e, for: r, usage: usage, memo: memo)
+        }
     }
 
     /// A block's bytes and line ranges, shared (read only) by the workers deciding its items.
@@ -288,7 +367,7 @@ struct BatchPipeline {
 
         private let cond = NSCondition()
         /// Queued items from `head` on; a taken item's slot is emptied at once, so a written block's bytes are
-        /// freed as soon as its last item is written (a taken item kept here held its 4 MiB block: +30 MB RSS).
+        /// freed as soon as its last item is written (a taken item kept here held its block: +30 MB RSS with 4 MiB blocks).
         private var queue: [Item?] = []
         private var head = 0
         /// Items decided but not yet written (they wait for an earlier one).
@@ -453,15 +532,15 @@ struct BatchPipeline {
     }
 }
 
-/// Reads a file descriptor in blocks of about 4 MiB cut after the last complete line.
+/// Reads a file descriptor in blocks of about 1 MiB cut after the last complete line.
 struct BlockReader {
     let fd: Int32
     /// Bytes after the last line end of the previous block.
     var carry: [UInt8] = []
     var eof = false
-    /// Bytes read at a time: 4 MiB, or `$CLEARANCE_BLOCK_BYTES` (tests use a few bytes, so that lines
+    /// Bytes read at a time: 1 MiB, or `$CLEARANCE_BLOCK_BYTES` (tests use a few bytes, so that lines
     /// cross block ends and are longer than a block).
-    static let blockSize = ProcessInfo.processInfo.environment["CLEARANCE_BLOCK_BYTES"].flatMap { Int($0) }.map { max(1, $0) } ?? 4 << 20
+    static let blockSize = ProcessInfo.processInfo.environment["CLEARANCE_BLOCK_BYTES"].flatMap { Int($0) }.map { max(1, $0) } ?? 1 << 20
 
     /// A block's bytes and the ranges of its lines (without their `\n`).
     struct Block {
@@ -474,7 +553,7 @@ struct BlockReader {
     /// The next block of whole lines (the last line of the input may lack its `\n`), or nil at the end.
     ///
     /// Bytes are read into uninitialised capacity and lines found with `memchr`: the former version
-    /// zero-filled each 4 MiB before reading and compared byte by byte in Swift, ~0.25 s of a 1M-line
+    /// zero-filled each block before reading and compared byte by byte in Swift, ~0.25 s of a 1M-line
     /// (261 MB) batch on the reading thread (perf, batch session 4).
     mutating func next() throws(Diagnostic) -> Block? {
         var bytes = carry
@@ -554,3 +633,16 @@ struct StandardOutput {
         }
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `malloc_trim` (in `<malloc.h>`, which the Glibc module does not export): returns the free pages of
+/// every malloc arena to the system.
+@_silgen_name("malloc_trim") func malloc_trim(_ pad: Int) -> Int32
+/// glibc's `mallopt` (`<malloc.h>`): sets a malloc parameter (`M_ARENA_MAX` is -8).
+@_silgen_name("mallopt") func mallopt(_ param: Int32, _ value: Int32) -> Int32
+#else
+/// No arenas to trim outside glibc.
+func malloc_trim(_ pad: Int) -> Int32 { 0 }
+/// No malloc parameters outside glibc.
+func mallopt(_ param: Int32, _ value: Int32) -> Int32 { 0 }
+#endif

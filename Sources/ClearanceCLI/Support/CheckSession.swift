@@ -84,12 +84,9 @@ protocol CheckBackend: AnyObject, Sendable {
                 using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision
     /// Thread-safe: the agreements in force at `request.at`, prepared, and the versions they are.
     func inForce(_ request: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef])
-    /// ``inForce(_:)``, plus the party's slot in the prepared table when its list is the same at every
-    /// instant (so a worker may keep that party's decider; see ``PreparedTable/inForceSlot(_:at:)``).
-    func inForceSlot(_ request: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?)
-    /// The request's party's slot when its in-force list is fixed (nil: ask ``inForceSlot(_:)``): a worker
-    /// that kept that party's decider needs nothing else. Lock-free, allocates and retains nothing.
-    func fixedSlot(_ request: RepublicationRequest) -> Int?
+    /// Every party's agreements, prepared on first use (after ``prepareAll()``; nil before and for short
+    /// batches): batch workers look parties up there and keep what they derive per party slot.
+    var table: PreparedTable? { get }
     /// A usage counter for one batch worker (quotas read from wherever usage is kept).
     func makeCounter() -> any BatchCounter
     /// Whether decisions go to the decision log (``log(_:)`` wants rows).
@@ -98,9 +95,8 @@ protocol CheckBackend: AnyObject, Sendable {
     func log(_ rows: [DecisionLogEntry]) throws(DiagnosticError)
     /// Writes whatever is still buffered (decision-log rows).
     func finish() throws(DiagnosticError)
-    /// A large batch is about to run: load and prepare every agreement now, on all cores, so that
-    /// ``inForce(_:)`` then reads a fixed table without a lock (see ``PreparedTable``). Called once, on
-    /// the batch thread, before any worker runs.
+    /// A large batch is about to run: read every agreement now (not parsed nor prepared: each party is,
+    /// by the worker that first meets it) into ``table``. Called once, on the batch thread, before any worker runs.
     func prepareAll() throws(DiagnosticError)
 }
 
@@ -152,8 +148,8 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
     /// Agreements by subscriber and source, in file order.
     let byParties: [Parties: [Agreement]]
     let cache = PreparedCache()
-    /// Every agreement prepared up front (large batches, ``prepareAll()``); then no lock is taken.
-    private var table: PreparedTable?
+    /// Every agreement by party, prepared on first use (large batches, ``prepareAll()``).
+    private(set) var table: PreparedTable?
     var usage = InMemoryUsage()
     let record: Bool
 
@@ -190,20 +186,16 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
     }
 
     func inForce(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
-        if let table { return (try table.inForce(Parties(subscriber: r.subscriber, source: r.source), at: r.at).0, []) }
+        if let table {
+            var scanner = AgreementScanner()
+            return (try table.inForce(Parties(subscriber: r.subscriber, source: r.source), at: r.at, scanner: &scanner).0, [])
+        }
         guard let list = byParties[Parties(subscriber: r.subscriber, source: r.source)] else { return ([], []) }
         var out: [PreparedAgreement] = []
         out.reserveCapacity(list.count)
         for a in list { out.append(try cache.prepared(a, version: a.version ?? 1)) }
         return (out, [])
     }
-
-    func inForceSlot(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?) {
-        if let table { return try table.inForceSlot(Parties(subscriber: r.subscriber, source: r.source), at: r.at) }
-        return (try inForce(r).0, [], nil)
-    }
-
-    func fixedSlot(_ r: RepublicationRequest) -> Int? { table?.fixedSlots[Parties(subscriber: r.subscriber, source: r.source)] }
 
     func decide(_ request: RepublicationRequest, notice: NoticeCache.Loaded,
                 using decide: ([PreparedAgreement], any UsageCounter) -> NewsDecision) throws(DiagnosticError) -> NewsDecision {
@@ -219,13 +211,16 @@ final class FileBackend: CheckBackend, @unchecked Sendable {
     func log(_ rows: [DecisionLogEntry]) throws(DiagnosticError) {}
     func finish() throws(DiagnosticError) {}
 
-    /// Prepares every agreement of the file on all cores (each is its own one-version history, and a
-    /// file's agreements are all in force as far as the version choice goes: the decider checks terms).
+    /// Groups the file's agreements by party for the batch workers (each is its own one-version history, and a
+    /// file's agreements are all in force as far as the version choice goes: the decider checks terms); each
+    /// party is prepared by the worker that first meets it.
     func prepareAll() throws(DiagnosticError) {
         guard table == nil, !record else { return }
         // Parties in a fixed order (dictionary order is not), agreements in file order within each.
         let groups = byParties.sorted { ($0.key.subscriber, $0.key.source) < ($1.key.subscriber, $1.key.source) }.map { p, list in
-            (p, list.map { [PreparedTable.Input(agreement: $0, version: $0.version ?? 1, effectiveAt: Instant(millisecondsSinceEpoch: 0))] })
+            (p, PreparedTable.Source.histories(list.map {
+                [PreparedTable.Input(agreement: $0, version: $0.version ?? 1, effectiveAt: Instant(millisecondsSinceEpoch: 0))]
+            }))
         }
         table = PreparedTable(groups)
     }

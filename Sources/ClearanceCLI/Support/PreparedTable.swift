@@ -2,19 +2,24 @@ import ClearanceCore
 import ClearanceStore
 import Foundation
 
-/// Every agreement version of a large batch, prepared up front on all cores and then read by the batch
-/// workers without any lock.
+/// Every agreement of a large batch by party, each party's versions parsed and prepared by the first batch
+/// worker that meets the party, then shared by all workers.
 ///
-/// Built once, before the first request is decided, from every history of the store (or every agreement
-/// of an `--agreements` file); never changed afterwards, so workers share it freely (hence
-/// `@unchecked Sendable`). Replaces, for large batches, the lazy path (a locked map of histories, a
-/// locked cache of prepared versions keyed by id strings, an `AgreementHistory` copied per request),
-/// which perf showed at ~11% of a 1M-line batch outside preparation itself.
+/// Built before the first request is decided from every row of the store (documents not yet parsed) or every
+/// agreement of an `--agreements` file: that is only a grouping by party, a few tens of milliseconds. The
+/// parsing (~58,000 instructions a stored version) and the preparation (~270,000, `PreparedAgreement.init`)
+/// happen in ``party(_:scanner:)``, on the worker that first needs the party, between its decisions.
 ///
-/// A party (subscriber, source) whose agreements each have one version — almost all of them — has
-/// the same in-force list at every instant (``AgreementHistory/inForce(at:)`` falls back to version 1), so
-/// its list and its version refs are built once and handed out as they are: a request then costs one
-/// dictionary lookup and two retains, no array built.
+/// Why (bench/PROFILE.md, batch session 5): preparing every version up front, even on all cores, put ~0.9 s of
+/// CPU (16,485 versions) before the first decision, and its end was a barrier — the batch's start waited for
+/// the slowest chunk, and the reading thread sat idle meanwhile. Done lazily, the same work is spread over
+/// the first ~50,000 decisions and balanced by the item queue like the decisions themselves; the batch
+/// starts deciding ~50 ms after opening the database.
+///
+/// Workers find a party's slot lock-free (``slot(_:)``, an immutable index) and keep what they derive from a
+/// party per slot (``BatchPipeline/WorkerState``), so ``party(_:scanner:)`` and its lock are met about once per
+/// party and worker, not per request. Two workers needing the same unprepared party at once: the second waits
+/// for the first's result (no party is prepared twice).
 final class PreparedTable: @unchecked Sendable {
     /// One version of one agreement, prepared (or the error preparing it gave, thrown when a request
     /// needs that version, as the lazy path would).
@@ -24,15 +29,43 @@ final class PreparedTable: @unchecked Sendable {
         var ref: AgreementVersionRef
     }
 
-    /// One party's agreements.
-    struct Party {
-        /// Position of the party in the table (a worker's index for what it keeps per party).
-        var slot: Int
+    /// One party's agreements, prepared; never changed once made (shared by the workers).
+    final class Party: @unchecked Sendable {
         /// The in-force list when it never changes (every history has one version, all prepared).
-        var fixed: [PreparedAgreement]?
-        var fixedRefs: [AgreementVersionRef]
+        let fixed: [PreparedAgreement]?
+        let fixedRefs: [AgreementVersionRef]
         /// Each agreement's versions, in order (histories in agreement-id order, as the store returns them).
-        var histories: [[Version]]
+        let histories: [[Version]]
+
+        init(histories: [[Version]]) {
+            self.histories = histories
+            var list: [PreparedAgreement]? = []
+            list?.reserveCapacity(histories.count)
+            for h in histories {
+                guard h.count == 1, case .success(let a) = h[0].prepared else { list = nil; break }
+                list?.append(a)
+            }
+            fixed = list
+            fixedRefs = list == nil ? [] : histories.map { $0[0].ref }
+        }
+
+        /// The versions in force at `at`, prepared, and which versions they are.
+        func inForce(at: Instant) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
+            if let fixed { return (fixed, fixedRefs) }
+            var list: [PreparedAgreement] = []
+            var refs: [AgreementVersionRef] = []
+            list.reserveCapacity(histories.count)
+            refs.reserveCapacity(histories.count)
+            for h in histories {
+                // The same rule as `AgreementHistory.inForce(at:)`: the last version effective at or before
+                // `at`, else version 1 (whose own term then decides).
+                var pick = h[0]
+                for v in h where v.effectiveAt <= at { pick = v }
+                list.append(try pick.prepared.get())
+                refs.append(pick.ref)
+            }
+            return (list, refs)
+        }
     }
 
     /// One version to prepare: the agreement as that version states it (termination filled in).
@@ -42,118 +75,127 @@ final class PreparedTable: @unchecked Sendable {
         var effectiveAt: Instant
     }
 
-    let parties: [Parties: Party]
-    /// The slot of each party whose in-force list is fixed: a lookup that returns a plain integer. Looking up
-    /// ``parties`` copies a `Party` out, retaining its three arrays — atomic increments on buffers every
-    /// worker touches (perf: ~3% of a 1M-line batch in `swift_retain` there).
-    let fixedSlots: PartyIndex
+    /// What a party is made from: its agreements' versions (a file's agreements), or its stored rows, parsed
+    /// when the party is first met.
+    enum Source {
+        case histories([[Input]])
+        case rows([StoredVersionRow])
+    }
+
+    /// A party's state: not yet met, being prepared by a worker, or done (its agreements, or the error
+    /// parsing its stored rows gave).
+    private enum State {
+        case pending(Source)
+        case preparing
+        case done(Result<Party, DiagnosticError>)
+    }
+
+    /// Party → slot (`0..<partyCount`).
+    private let index: PartyIndex
     /// Number of parties (slots are `0..<partyCount`).
     let partyCount: Int
-    /// Number of versions prepared (for measurements).
-    let versionCount: Int
+    private var states: [State]
+    private let cond = NSCondition()
+    /// Parties prepared since ``trimDue()`` last said yes.
+    private var preparedSinceTrim = 0
 
-    /// Prepares every version of every history on all cores; `histories` are grouped by party, in order.
-    init(_ histories: [(Parties, [[Input]])]) {
-        // Flatten, prepare in parallel (each preparation is independent and pure), then regroup by index.
-        var flat: [Input] = []
-        for (_, hs) in histories { for h in hs { flat.append(contentsOf: h) } }
-        let prepared = Parallel.map(flat, minimumChunk: 64) { input -> Result<PreparedAgreement, DiagnosticError> in
-            do throws(DiagnosticError) { return .success(try PreparedAgreement(input.agreement)) } catch { return .failure(error) }
-        }
-        var parties: [Parties: Party] = [:]
-        parties.reserveCapacity(histories.count)
-        var k = 0
-        for (p, hs) in histories {
-            var party = Party(slot: parties[p]?.slot ?? parties.count, fixed: nil, fixedRefs: [], histories: [])
-            party.histories.reserveCapacity(hs.count)
-            var single = true
-            for h in hs {
-                var versions: [Version] = []
-                versions.reserveCapacity(h.count)
-                for input in h {
-                    versions.append(Version(effectiveAt: input.effectiveAt, prepared: prepared[k],
-                                            ref: AgreementVersionRef(id: input.agreement.id, version: input.version)))
-                    k += 1
-                }
-                if versions.count != 1 { single = false }
-                if !versions.isEmpty { party.histories.append(versions) }
-            }
-            if single {
-                var list: [PreparedAgreement] = []
-                list.reserveCapacity(party.histories.count)
-                for h in party.histories {
-                    guard case .success(let a) = h[0].prepared else { single = false; break }
-                    list.append(a)
-                }
-                if single {
-                    party.fixed = list
-                    party.fixedRefs = party.histories.map { $0[0].ref }
-                }
-            }
-            if let old = parties[p] {
-                // The same party given twice (not from the store): keep both, in order, as one.
-                party.histories = old.histories + party.histories
-                party.fixed = nil
-            }
-            parties[p] = party
-        }
-        self.parties = parties
-        fixedSlots = PartyIndex(parties.compactMap { p, party in party.fixed == nil ? nil : (p, party.slot) })
+    /// The table of `parties` (each party once, in slot order), nothing prepared yet.
+    init(_ parties: [(Parties, Source)]) {
+        index = PartyIndex(parties.map(\.0))
         partyCount = parties.count
-        versionCount = flat.count
+        states = parties.map { .pending($0.1) }
     }
 
-    /// The versions in force at `at` for a party, prepared, and which versions they are (no lock).
+    /// The slot of a party, or nil when it has no agreements (lock-free: the index never changes).
     @inline(__always)
-    func inForce(_ p: Parties, at: Instant) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
-        let (list, refs, _) = try inForceSlot(p, at: at)
-        return (list, refs)
-    }
+    func slot(subscriber: String, source: String) -> Int? { index.find(subscriber: subscriber, source: source) }
 
-    /// ``inForce(_:at:)``, plus the party's slot when its list is fixed (the same at every instant), so a
-    /// caller may keep what it derives from that list per slot.
-    @inline(__always)
-    func inForceSlot(_ p: Parties, at: Instant) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?) {
-        guard let party = parties[p] else { return ([], [], nil) }
-        if let fixed = party.fixed { return (fixed, party.fixedRefs, party.slot) }
-        var list: [PreparedAgreement] = []
-        var refs: [AgreementVersionRef] = []
-        list.reserveCapacity(party.histories.count)
-        refs.reserveCapacity(party.histories.count)
-        for h in party.histories {
-            // The same rule as `AgreementHistory.inForce(at:)`: the last version effective at or before
-            // `at`, else version 1 (whose own term then decides).
-            var pick = h[0]
-            for v in h where v.effectiveAt <= at { pick = v }
-            list.append(try pick.prepared.get())
-            refs.append(pick.ref)
+    /// The party in `slot`, parsing and preparing it first if no worker has (`scanner` parses stored rows;
+    /// each worker passes its own). Throws what parsing a stored document threw (every later call too).
+    func party(_ slot: Int, scanner: inout AgreementScanner) throws(DiagnosticError) -> Party {
+        cond.lock()
+        while true {
+            switch states[slot] {
+            case .done(let result):
+                cond.unlock()
+                return try result.get()
+            case .preparing:
+                cond.wait()
+            case .pending(let source):
+                states[slot] = .preparing
+                cond.unlock()
+                let result = Self.prepare(source, scanner: &scanner)
+                cond.lock()
+                states[slot] = .done(result)
+                preparedSinceTrim += 1
+                cond.broadcast()
+                cond.unlock()
+                return try result.get()
+            }
         }
-        return (list, refs, nil)
+    }
+
+    /// Whether 64 more parties were prepared since the last time this said yes: their stored rows are freed, and
+    /// the batch then returns the freed memory to the system (``malloc_trim(_:)``).
+    func trimDue() -> Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        guard preparedSinceTrim >= 64 else { return false }
+        preparedSinceTrim = 0
+        return true
+    }
+
+    /// The in-force list of (subscriber, source) at `at` (empty when the party has no agreements).
+    func inForce(_ p: Parties, at: Instant, scanner: inout AgreementScanner) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
+        guard let slot = slot(subscriber: p.subscriber, source: p.source) else { return ([], []) }
+        return try party(slot, scanner: &scanner).inForce(at: at)
+    }
+
+    /// Parses (stored rows) and prepares every version of one party.
+    private static func prepare(_ source: Source, scanner: inout AgreementScanner) -> Result<Party, DiagnosticError> {
+        let inputs: [[Input]]
+        switch source {
+        case .histories(let h): inputs = h
+        case .rows(let rows):
+            do throws(DiagnosticError) {
+                inputs = try StoredVersionRow.histories(rows, scanner: &scanner).map { h in
+                    h.versions.map { Input(agreement: $0.agreement, version: $0.version, effectiveAt: $0.effectiveAt) }
+                }
+            } catch { return .failure(error) }
+        }
+        let histories: [[Version]] = inputs.compactMap { h in
+            h.isEmpty ? nil : h.map { input in
+                let prepared: Result<PreparedAgreement, DiagnosticError>
+                do throws(DiagnosticError) { prepared = .success(try PreparedAgreement(input.agreement)) } catch { prepared = .failure(error) }
+                return Version(effectiveAt: input.effectiveAt, prepared: prepared,
+                               ref: AgreementVersionRef(id: input.agreement.id, version: input.version))
+            }
+        }
+        return .success(Party(histories: histories))
     }
 }
 
-/// Party → slot, read by every batch worker per request: open addressing over an FNV-1a hash of the two ids'
-/// bytes, verified by comparing the ids.
+/// Party → slot (its position in the list given), read by every batch worker per request: open addressing over
+/// an FNV-1a hash of the two ids' bytes, verified by comparing the ids.
 ///
 /// `Dictionary<Parties, Int>` hashes both strings with SipHash per lookup: perf put that at ~2% of a 1M-line
 /// batch (~100 ns a request); FNV over ~15 bytes and one probe is a few nanoseconds. The hash only picks
 /// where to look: a hit is confirmed by comparing subscriber and source, so collisions cost a probe, never
-/// a wrong answer. Built once, never changed (read by all workers without a lock).
+/// a wrong answer. The slot is the key's position, so a hit reads the bucket and the key, nothing else
+/// (10,000 parties are random accesses: each array touched is a likely cache miss). Built once, never
+/// changed (read by all workers without a lock).
 struct PartyIndex: Sendable {
     private let keys: [Parties]
-    private let slots: [Int]
     /// Positions in `keys` + 1 (0: empty), `mask + 1` buckets (a power of two, at most half full).
     private let buckets: [Int32]
     private let mask: Int
 
-    init(_ pairs: [(Parties, Int)]) {
+    /// The index of `keys` (slot = position; a repeated key keeps its first position).
+    init(_ keys: [Parties]) {
         var size = 16
-        while size < pairs.count * 2 { size <<= 1 }
+        while size < keys.count * 2 { size <<= 1 }
         var buckets = [Int32](repeating: 0, count: size)
-        var keys: [Parties] = [], slots: [Int] = []
-        keys.reserveCapacity(pairs.count)
-        slots.reserveCapacity(pairs.count)
-        for (p, slot) in pairs {
+        for (k, p) in keys.enumerated() {
             var i = Int(truncatingIfNeeded: Self.hash(p.subscriber, p.source)) & (size - 1)
             var duplicate = false
             while buckets[i] != 0 {
@@ -161,12 +203,9 @@ struct PartyIndex: Sendable {
                 i = (i + 1) & (size - 1)
             }
             if duplicate { continue }
-            keys.append(p)
-            slots.append(slot)
-            buckets[i] = Int32(keys.count)
+            buckets[i] = Int32(k + 1)
         }
         self.keys = keys
-        self.slots = slots
         self.buckets = buckets
         mask = size - 1
     }
@@ -182,7 +221,7 @@ struct PartyIndex: Sendable {
             let k = Int(buckets[i])
             if k == 0 { return nil }
             let key = keys[k - 1]
-            if key.subscriber == subscriber && key.source == source { return slots[k - 1] }
+            if key.subscriber == subscriber && key.source == source { return k - 1 }
             i = (i + 1) & mask
         }
     }

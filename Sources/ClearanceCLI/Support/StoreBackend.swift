@@ -34,8 +34,8 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
     static let lookupsBeforeBulkLoad = ProcessInfo.processInfo.environment["CLEARANCE_BULK_LOAD_AFTER"].flatMap { Int($0) } ?? 500
     /// Prepared versions, shared by batch workers.
     private let prepared = PreparedCache()
-    /// Every version prepared up front (large batches, ``prepareAll()``): read without a lock.
-    private var table: PreparedTable?
+    /// Every stored version by party, each party parsed and prepared on first use (large batches, ``prepareAll()``).
+    private(set) var table: PreparedTable?
     private var pending: [DecisionLogEntry] = []
     /// Policy revision (hash) by source, once registered.
     private var revisions: [String: String?] = [:]
@@ -106,7 +106,10 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
     func inForce(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef]) {
         var list: [PreparedAgreement] = []
         var refs: [AgreementVersionRef] = []
-        if let table { return try table.inForce(Parties(subscriber: r.subscriber, source: r.source), at: r.at) }
+        if let table {
+            var scanner = AgreementScanner()
+            return try table.inForce(Parties(subscriber: r.subscriber, source: r.source), at: r.at, scanner: &scanner)
+        }
         if batchMode {
             for h in try histories(for: Parties(subscriber: r.subscriber, source: r.source)) {
                 guard let v = h.inForce(at: r.at) else { continue }
@@ -121,14 +124,6 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
         }
         return (list, refs)
     }
-
-    func inForceSlot(_ r: RepublicationRequest) throws(DiagnosticError) -> ([PreparedAgreement], [AgreementVersionRef], Int?) {
-        if let table { return try table.inForceSlot(Parties(subscriber: r.subscriber, source: r.source), at: r.at) }
-        let (list, refs) = try inForce(r)
-        return (list, refs, nil)
-    }
-
-    func fixedSlot(_ r: RepublicationRequest) -> Int? { table?.fixedSlots[Parties(subscriber: r.subscriber, source: r.source)] }
 
     /// A party's agreement histories (batch mode): from memory, else from the store — one indexed query
     /// per party until ``lookupsBeforeBulkLoad`` parties, then every history at once. Thread-safe.
@@ -150,25 +145,26 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
         return h
     }
 
-    /// Loads every history (documents decoded on all cores) and prepares every version on all cores;
-    /// the lazy maps are then dropped (the table holds what requests need).
+    /// Reads every stored version (documents not parsed) and groups the rows by party into ``table``: each
+    /// party is parsed and prepared by the batch worker that first meets it (see ``PreparedTable``); the lazy
+    /// maps are then dropped.
     func prepareAll() throws(DiagnosticError) {
         guard batchMode, table == nil else { return }
-        var groups: [(Parties, [[PreparedTable.Input]])] = []
+        var groups: [(Parties, [StoredVersionRow])] = []
         var index: [Parties: Int] = [:]
-        for h in try store.allAgreementHistories() {
-            let p = Parties(subscriber: h.subscriber, source: h.source)
-            let versions = h.versions.map { PreparedTable.Input(agreement: $0.agreement, version: $0.version, effectiveAt: $0.effectiveAt) }
-            if let k = index[p] { groups[k].1.append(versions) } else {
+        // Rows come in agreement-id, version order; each party's rows keep that order (its histories' order).
+        for row in try store.allAgreementVersionRows() {
+            let p = Parties(subscriber: row.subscriber, source: row.source)
+            if let k = index[p] { groups[k].1.append(row) } else {
                 index[p] = groups.count
-                groups.append((p, [versions]))
+                groups.append((p, [row]))
             }
         }
         StageClock.mark("loaded \(groups.count) parties")
-        // The page cache filled by the bulk read (heaptrack: ~20 MB of a 1M-line batch's 165 MB peak) is not
-        // needed any more: the batch reads only the small usage ledger from here on.
+        // The page cache filled by the bulk read is not needed any more: the batch reads only the small usage
+        // ledger from here on (heaptrack: ~20 MB of a 1M-line batch's peak).
         store.releaseMemory()
-        table = PreparedTable(groups)
+        table = PreparedTable(groups.map { ($0.0, .rows($0.1)) })
         historyLock.lock()
         histories = [:]
         complete = true

@@ -126,14 +126,17 @@ final class AuditRunner {
     /// Processes log events in time order while the earliest is at or before `limit` (all of them when nil).
     private func drainLogs(through limit: Instant?, _ emit: (Finding) throws -> Void) throws {
         while true {
+            // The heads' times are compared in place: binding a head (`let h = heads[k]`) copied its event,
+            // a retain and a release per string (perf: ~2% of the 1M audit on the dispatching thread).
             var best = -1
+            var bestAt = Instant(millisecondsSinceEpoch: 0)
             for k in sources.indices {
-                guard let h = heads[k] else { continue }
-                if best < 0 || h.event.request.at < heads[best]!.event.request.at { best = k }
+                guard let at = heads[k]?.event.request.at else { continue }
+                if best < 0 || at < bestAt { best = k; bestAt = at }
             }
-            guard best >= 0, let head = heads[best] else { return }
-            if let limit, head.event.request.at > limit { return }
-            heads[best] = nil
+            guard best >= 0 else { return }
+            if let limit, bestAt > limit { return }
+            guard let head = heads[best].take() else { return }
             let ms = head.event.request.at.millisecondsSinceEpoch
             if ms < lastAtBySource[best] { summary.outOfOrder += 1 } else { lastAtBySource[best] = ms }
             if !countOnly[best] { summary.linesRead += 1 }

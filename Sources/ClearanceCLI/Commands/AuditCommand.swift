@@ -140,6 +140,11 @@ public struct AuditCommand: ParsableCommand {
             }
         }
 
+        // At most two malloc arenas from here on (as `check --batch`, BatchPipeline.swift): the reader, the
+        // decide workers and the writer allocate in the arenas that exist instead of one new arena each,
+        // and memory one thread frees is reused by the others (findings, events and batches are made on
+        // one thread and freed on another). Measured in bench/PROFILE.md (audit, session 5).
+        _ = mallopt(-8 /* M_ARENA_MAX */, 2)
         let runner = AuditRunner(auditor: context.auditor, filters: filters, sources: sources, countOnly: countOnly)
         // Decide workers: one per core (at least 2 unless --decide-threads 1 or --no-pipeline), each with its own decider.
         let threadCount = decideThreads ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
@@ -170,18 +175,18 @@ public struct AuditCommand: ParsableCommand {
                 // Findings stream straight out, in order, as they are found.
                 if format == .csv { try out.write(CSVReport.header) }
                 try AuditCommand.stream(runner, ledgerFeed, ledger, to: out, sequential: noPipeline, decideWorkers: workers,
-                                        render: format == .jsonl ? AuditCommand.renderJSONL : AuditCommand.renderCSV)
+                                        format: format == .jsonl ? .jsonl : .csv)
             case .text, .json, .html:
                 // The summary comes first but is known only at the end: the findings are rendered as they
                 // come into a temporary file (bounded memory for any log), copied out after the summary.
                 let spool = try SpoolFile()
-                let render: FindingSink.Render = switch format {
-                case .text: AuditCommand.renderText
-                case .json: AuditCommand.renderJSONElement
-                default: AuditCommand.renderHTMLRow
+                let findingFormat: FindingFormat = switch format {
+                case .text: .text
+                case .json: .jsonElement
+                default: .htmlRow
                 }
                 let count = try AuditCommand.stream(runner, ledgerFeed, ledger, to: spool.writer, sequential: noPipeline,
-                                                    decideWorkers: workers, render: render)
+                                                    decideWorkers: workers, format: findingFormat)
                 let s = runner.summary
                 switch format {
                 case .text:
@@ -215,11 +220,12 @@ public struct AuditCommand: ParsableCommand {
         }
     }
 
-    /// Runs the audit, handing each finding to `render` into `out`: on a writer thread (see Pipeline.swift),
+    /// Runs the audit, writing each finding in `format` into `out`: on a writer thread (see Pipeline.swift),
     /// or on this thread when `sequential`. Returns the number of findings.
     @discardableResult
     static func stream(_ runner: AuditRunner, _ feed: AuditRunner.LedgerFeed?, _ auditLedger: Bool, to out: OutputWriter,
-                       sequential: Bool, decideWorkers: [Auditor]? = nil, render: @escaping FindingSink.Render) throws -> Int {
+                       sequential: Bool, decideWorkers: [Auditor]? = nil, format: FindingFormat) throws -> Int {
+        let render = format.render
         if sequential {
             var n = 0
             var bytes: [UInt8] = []
@@ -233,7 +239,7 @@ public struct AuditCommand: ParsableCommand {
         }
         if let auditors = decideWorkers {
             // Decisions on several threads, each subscriber on one (see ParallelAudit.swift).
-            let judges = ParallelJudges(auditors: auditors, out: out, render: render)
+            let judges = ParallelJudges(auditors: auditors, out: out, format: format)
             runner.judges = judges
             do {
                 try runner.run(ledger: feed, auditLedger: auditLedger) { f in try judges.direct(f) }
@@ -255,21 +261,6 @@ public struct AuditCommand: ParsableCommand {
         return sink.count
     }
 
-    static let renderJSONL: FindingSink.Render = { f, _, out in
-        f.appendJSON(to: &out)
-        out.append(0x0A)
-    }
-    static let renderCSV: FindingSink.Render = { f, _, out in out.append(contentsOf: CSVReport.row(f).utf8) }
-    static let renderText: FindingSink.Render = { f, _, out in out.append(contentsOf: TextReport.finding(f).utf8) }
-    static let renderJSONElement: FindingSink.Render = { f, index, out in
-        out.append(contentsOf: (index == 0 ? "\n  " : ",\n  ").utf8)  // JSONReport.element's separator
-        f.appendJSON(to: &out)
-    }
-    static let renderHTMLRow: FindingSink.Render = { f, index, out in
-        // The table keeps the first rows only (the summary counts them all).
-        if index < HTMLReport.defaultMaximumRows { out.append(contentsOf: HTMLReport.row(f).utf8) }
-    }
-
     /// Parses a `--from`/`--to` value; a date-only `--to` means the end of that day.
     static func instant(_ text: String?, flag: String, endOfDay: Bool) throws(Diagnostic) -> Instant? {
         guard let text else { return nil }
@@ -281,6 +272,46 @@ public struct AuditCommand: ParsableCommand {
                              category: .invalidValue)
         }
     }
+}
+
+/// How findings become a report's bytes: each finding's own bytes, what goes before the one at an
+/// index, and how many are written.
+///
+/// Split so that the decide workers can render their findings' bytes themselves, in parallel and on
+/// the thread that made them (see ParallelAudit.swift), leaving the writer thread only the order,
+/// the separators and the copying.
+struct FindingFormat: Sendable {
+    /// One finding's bytes, without a separator.
+    let body: @Sendable (_ finding: Finding, _ out: inout [UInt8]) -> Void
+    /// What goes before the finding at `index` (the JSON array's `,\n  `); nil: nothing.
+    let separator: (@Sendable (_ index: Int, _ out: inout [UInt8]) -> Void)?
+    /// Only the first `limit` findings are written (the HTML table); the rest are only counted, and
+    /// not rendered ahead of their turn.
+    let limit: Int?
+
+    /// The finding at `index` as the report writes it: its separator and bytes (nothing past `limit`).
+    var render: FindingSink.Render {
+        let body = body, separator = separator, limit = limit
+        return { f, index, out in
+            if let limit, index >= limit { return }
+            separator?(index, &out)
+            body(f, &out)
+        }
+    }
+
+    static let jsonl = FindingFormat(body: { f, out in
+        f.appendJSON(to: &out)
+        out.append(0x0A)
+    }, separator: nil, limit: nil)
+    static let csv = FindingFormat(body: { f, out in out.append(contentsOf: CSVReport.row(f).utf8) }, separator: nil, limit: nil)
+    static let text = FindingFormat(body: { f, out in out.append(contentsOf: TextReport.finding(f).utf8) }, separator: nil, limit: nil)
+    /// An element of the JSON report's `findings` array.
+    static let jsonElement = FindingFormat(body: { f, out in f.appendJSON(to: &out) }, separator: { index, out in
+        out.append(contentsOf: (index == 0 ? "\n  " : ",\n  ").utf8)  // JSONReport.element's separator
+    }, limit: nil)
+    /// A row of the HTML report's table (which keeps the first rows only; the summary counts them all).
+    static let htmlRow = FindingFormat(body: { f, out in out.append(contentsOf: HTMLReport.row(f).utf8) }, separator: nil,
+                                       limit: HTMLReport.defaultMaximumRows)
 }
 
 extension Finding.Severity: ExpressibleByArgument {}

@@ -5,46 +5,42 @@ extension Finding {
     /// copies each field's UTF-8 in one go instead of growing a `String` piece by piece: callgrind
     /// measured ~47,000 instructions per finding for the `String` version, most of it in
     /// `_StringGuts.append`/`prepareForAppendInPlace`.
+    ///
+    /// Each key is one static piece with its comma, quotes and colon (`,"at":"`), and each value is
+    /// checked eight bytes at a time and copied in one append when it needs no escape (nearly always):
+    /// callgrind, 52k events of the bench log, ~15,000 → ~4,000 instructions per finding (was four
+    /// appends per key and `JSONBytes.appendString`'s byte loop per value).
     public func appendJSON(to out: inout [UInt8]) {
-        out.append(0x7B)  // {
-        Finding.appendKey("code", first: true, to: &out)
-        JSONBytes.appendString(code.rawValue, to: &out)
-        Finding.appendKey("severity", first: false, to: &out)
-        JSONBytes.appendString(severity.rawValue, to: &out)
+        @inline(__always) func piece(_ s: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        }
+        // `name` opens the value's quotes; the value is escaped into place and the quotes closed.
+        @inline(__always) func field(_ name: StaticString, _ v: String) {
+            piece(name)
+            JSONBytes.appendEscaped(v, to: &out)
+            out.append(0x22)
+        }
         // The order of `Finding.columns`: code, severity, event, file, line, at, subscriber, source,
         // asset, url, agreement, clause, quote, expected, found, message, remedy.
-        if let event { Finding.appendKey("event", first: false, to: &out); JSONBytes.appendString(event, to: &out) }
-        Finding.appendKey("file", first: false, to: &out)
-        JSONBytes.appendString(file, to: &out)
-        Finding.appendKey("line", first: false, to: &out)
+        field(#"{"code":""#, code.rawValue)
+        field(#","severity":""#, severity.rawValue)
+        if let event { field(#","event":""#, event) }
+        field(#","file":""#, file)
+        piece(#","line":"#)
         Finding.appendInt(line, to: &out)
-        func field(_ name: StaticString, _ v: String?) {
-            guard let v else { return }
-            Finding.appendKey(name, first: false, to: &out)
-            JSONBytes.appendString(v, to: &out)
-        }
-        field("at", at)
-        field("subscriber", subscriber)
-        field("source", source)
-        field("asset", asset)
-        field("url", url)
-        field("agreement", agreement)
-        field("clause", clause)
-        field("quote", quote)
-        field("expected", expected)
-        field("found", found)
-        field("message", message)
-        field("remedy", remedy)
+        if let at { field(#","at":""#, at) }
+        if let subscriber { field(#","subscriber":""#, subscriber) }
+        if let source { field(#","source":""#, source) }
+        if let asset { field(#","asset":""#, asset) }
+        if let url { field(#","url":""#, url) }
+        if let agreement { field(#","agreement":""#, agreement) }
+        if let clause { field(#","clause":""#, clause) }
+        if let quote { field(#","quote":""#, quote) }
+        if let expected { field(#","expected":""#, expected) }
+        if let found { field(#","found":""#, found) }
+        field(#","message":""#, message)
+        if let remedy { field(#","remedy":""#, remedy) }
         out.append(0x7D)  // }
-    }
-
-    @inline(__always)
-    static func appendKey(_ name: StaticString, first: Bool, to out: inout [UInt8]) {
-        if !first { out.append(0x2C) }
-        out.append(0x22)
-        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        out.append(0x22)
-        out.append(0x3A)
     }
 
     static func appendInt(_ n: Int, to out: inout [UInt8]) {
@@ -52,11 +48,11 @@ extension Finding {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var k = 0
+        var k = 20
         var v = n
         withUnsafeMutableBytes(of: &digits) { d in
-            repeat { d[k] = UInt8(truncatingIfNeeded: 0x30 + v % 10); v /= 10; k += 1 } while v > 0
-            while k > 0 { k -= 1; out.append(d[k]) }
+            repeat { k -= 1; d[k] = UInt8(truncatingIfNeeded: 0x30 + v % 10); v /= 10 } while v > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[k...]))
         }
     }
 }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Splits a byte stream, fed in chunks, into lines, in bounded memory.
 ///
 /// Pure (no I/O): the caller appends chunks as it reads them and pulls complete lines.
@@ -82,10 +90,14 @@ public struct LineSplitter: Sendable {
                         if x == 0x22 { q.toggle() } else if x == 0x0A, !q { found = k; break }
                         k += 1
                     }
-                } else {
-                    while k < n {
-                        if b[k] == 0x0A { found = k; break }
-                        k += 1
+                } else if k < n, let base = b.baseAddress {
+                    // libc's `memchr` (vectorised) instead of a byte loop: ~1,700 → ~100 instructions for a
+                    // ~330-byte usage line (callgrind, the bench log's reader thread).
+                    if let hit = memchr(base + k, 0x0A, n - k) {
+                        found = UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - base
+                        k = found
+                    } else {
+                        k = n
                     }
                 }
             }

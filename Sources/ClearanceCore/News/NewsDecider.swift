@@ -382,6 +382,10 @@ public struct PreparedAgreement: Sendable {
         }
     }
     let core: Core
+    /// The compiled set's block (``ODRLBlock``), holding beside the records what an evaluation reads
+    /// of the agreement (``Hot``): the evaluation starts here and does not touch ``core`` (kept
+    /// alive by it) unless the agreement has a quota.
+    let block: ODRLBlock
 
     public var agreement: Agreement { core.agreement }
     /// Identifies this version: source, id, version, effective date, termination (made on demand;
@@ -396,6 +400,52 @@ public struct PreparedAgreement: Sendable {
     /// a probe policy whose permissions carry the same constraints, to say which fail).
     var set: ODRLPolicySet { core.set }
     var grants: [PreparedGrant] { core.grants }
+
+    /// What an evaluation reads of a prepared agreement besides the engine's answers, as plain data
+    /// kept in its compiled set's block, right after the block's header (``ODRLBlock/client``): this
+    /// head, then the grants (``PreparedGrant``, `grantCount` of them, at ``grantsOffset``), then the
+    /// prohibitions (``RestrictionRule``, `prohibitionCount`, at ``prohibitionsOffset``).
+    ///
+    /// Why (bench/PROFILE.md, "session 5"): the evaluation is bound by memory (16,485 prepared
+    /// agreements do not stay in cache). Read from ``Core`` these were a chain of misses: the
+    /// object (the `Agreement` value inside it spans several cache lines), then the grants array,
+    /// then the prohibitions array, each a separate allocation, retained on the way; here they share
+    /// the cache lines the engine pass reads next.
+    struct Hot {
+        var grantCount: Int32
+        var prohibitionCount: Int32
+        /// ``Core/activityRule``.
+        var activityRule: Int32
+        /// The notice's lifters (``NoticeTerms/Lifters`` bits) that accept this agreement's kind
+        /// (``NewsDecider/accepts(_:lifters:)``: an agreement counts when the notice names no lifter
+        /// or one of these).
+        var accepting: UInt8
+        var terminationPosition: Int8
+        var priorPosition: Int8
+        var activityCount: Int8
+
+        static var grantsOffset: Int { (MemoryLayout<Hot>.stride + 15) & ~15 }
+        func prohibitionsOffset() -> Int {
+            (Hot.grantsOffset + Int(grantCount) * MemoryLayout<PreparedGrant>.stride + 7) & ~7
+        }
+
+        /// The head, grants and prohibitions as bytes, laid out as described above.
+        static func bytes(_ head: Hot, grants: [PreparedGrant], prohibitions: [RestrictionRule]) -> [UInt8] {
+            let end = head.prohibitionsOffset() + prohibitions.count * MemoryLayout<RestrictionRule>.stride
+            var out = [UInt8](repeating: 0, count: end)
+            out.withUnsafeMutableBytes { raw in
+                raw.storeBytes(of: head, as: Hot.self)
+                for (g, pg) in grants.enumerated() {
+                    raw.storeBytes(of: pg, toByteOffset: Hot.grantsOffset + g * MemoryLayout<PreparedGrant>.stride, as: PreparedGrant.self)
+                }
+                for (k, x) in prohibitions.enumerated() {
+                    raw.storeBytes(of: x, toByteOffset: head.prohibitionsOffset() + k * MemoryLayout<RestrictionRule>.stride,
+                                   as: RestrictionRule.self)
+                }
+            }
+            return out
+        }
+    }
 
     /// A prohibition's flat rule index and its restriction.
     struct RestrictionRule: Sendable {
@@ -592,15 +642,25 @@ public struct PreparedAgreement: Sendable {
         //
         // The validator is not run on a model valid by construction (see `validByConstruction`):
         // it was ~360k instructions of the ~1M a preparation took.
+        let dims = plan.activityDims
+        // What the evaluation reads of the agreement, kept in the set's block (``Hot``).
+        var accepting: UInt8 = 0
+        for bit in 0..<8 where NewsDecider.accepts(a.kind, lifters: NoticeTerms.Lifters(rawValue: 1 << UInt8(bit))) {
+            accepting |= 1 << UInt8(bit)
+        }
+        let head = Hot(grantCount: Int32(plan.grants.count), prohibitionCount: Int32(plan.prohibitions.count),
+                       activityRule: Int32(plan.activityRule), accepting: accepting,
+                       terminationPosition: Int8(dims.firstIndex(of: .termination) ?? -1), priorPosition: Int8(dims.firstIndex(of: .prior) ?? -1),
+                       activityCount: Int8(dims.count))
         let set = try ODRLPolicySet(plan.policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
                                     neverApplicableRules: .warning, keepPolicies: false,
-                                    validated: !PreparedAgreement.validByConstruction(a, table: table))
-        let dims = plan.activityDims
+                                    validated: !PreparedAgreement.validByConstruction(a, table: table),
+                                    client: Hot.bytes(head, grants: plan.grants, prohibitions: plan.prohibitions))
         let serial = preparationSerial.withLock { n -> UInt64 in n += 1; return n }
         core = Core(agreement: a, serial: serial, set: set, grants: plan.grants, prohibitions: plan.prohibitions,
-                    activityRule: Int32(plan.activityRule),
-                    terminationPosition: Int8(dims.firstIndex(of: .termination) ?? -1), priorPosition: Int8(dims.firstIndex(of: .prior) ?? -1),
-                    activityCount: Int8(dims.count))
+                    activityRule: head.activityRule, terminationPosition: head.terminationPosition, priorPosition: head.priorPosition,
+                    activityCount: head.activityCount)
+        block = set.block
     }
 }
 
@@ -754,7 +814,7 @@ public struct NewsEvaluation: Sendable {
 /// Why the copies: reading through `box.terms` (a struct of a dozen reference-counted fields) made
 /// Swift copy and destroy the whole `NoticeTerms` once per evaluation (callgrind: ~550 instructions
 /// of outlined copy and destroy per request); a class's own `let` fields are read in place.
-final class NoticeBox: Sendable {
+final class NoticeBox: @unchecked Sendable {
     let terms: NoticeTerms
     let source: String
     let filters: [NoticeTerms.ProhibitionFilter]
@@ -764,6 +824,21 @@ final class NoticeBox: Sendable {
     let states: [ODRLWorldState]
     let quoteJSON: [[UInt8]]
     let hasObligations: Bool
+    /// `states` in a buffer the box owns (immutable after `init`, hence `@unchecked Sendable`): an
+    /// engine pass borrows its asset kind's state by address. Passed by value out of the array, the
+    /// state (three dictionaries) was retained and released per pass (callgrind session 5: three
+    /// retains and releases per agreement considered).
+    private let statePointers: UnsafeMutablePointer<ODRLWorldState>
+
+    /// The world state for asset kind `kind` (``AssetKind/index``), valid while the box lives.
+    @inline(__always)
+    func state(_ kind: Int) -> UnsafePointer<ODRLWorldState> { UnsafePointer(statePointers + kind) }
+
+    deinit {
+        statePointers.deinitialize(count: states.count)
+        statePointers.deallocate()
+    }
+
     init(_ terms: NoticeTerms) {
         self.terms = terms
         source = terms.source
@@ -774,6 +849,8 @@ final class NoticeBox: Sendable {
         states = terms.states
         quoteJSON = terms.quoteJSON
         hasObligations = !terms.obligations.isEmpty
+        statePointers = .allocate(capacity: max(terms.states.count, 1))
+        statePointers.initialize(from: terms.states, count: terms.states.count)
     }
 }
 
@@ -793,12 +870,21 @@ public struct NewsDecider: Sendable {
     /// Subscriber id -> positions in `agreements` (in order), when there are enough agreements for
     /// an index to pay; nil: scan them (a decider made per request holds only one subscriber's).
     let bySubscriber: [String: [Int]]?
+    /// The one subscriber of every agreement, and the one source, when they all share it (a decider
+    /// made per party: `check --batch`, the audit, a service): the request is then compared with them
+    /// once, not per agreement (which read each agreement's object, cold in a large batch, only to
+    /// compare two strings: see ``outcome(_:_:_:_:lifters:usage:)``).
+    let oneSubscriber: String?
+    let oneSource: String?
 
     /// A decider for one source's notice (nil: no policy) and a set of agreements (any subscribers).
     public init(notice: NoticeTerms?, agreements: [PreparedAgreement], territories: TerritoryTable = .builtin) {
         self.noticeBox = notice.map(NoticeBox.init)
         self.agreements = agreements
         self.table = territories
+        let first = agreements.first?.agreement
+        oneSubscriber = first.flatMap { f in agreements.allSatisfy { $0.agreement.subscriber.id == f.subscriber.id } ? f.subscriber.id : nil }
+        oneSource = first.flatMap { f in agreements.allSatisfy { $0.agreement.source == f.source } ? f.source : nil }
         if agreements.count > 8 {
             var index: [String: [Int]] = [:]
             for (k, p) in agreements.enumerated() { index[p.agreement.subscriber.id, default: []].append(k) }
@@ -846,49 +932,59 @@ public struct NewsDecider: Sendable {
         guard let box = noticeBox, box.source == r.source else { return NewsEvaluation(basis: .noPolicy) }
         // The notice's prohibitions that concern the request, as the first one and what lifts them
         // (bits; the list itself is only made for the sentences that name the lifters).
-        var e = NewsEvaluation(basis: .denied, concern: NoticeTerms.concern(r, box.filters))
-        // The request is lowered on the first engine pass, into the memo's scratch input (one per
-        // thread: nothing allocated per request) or, without a memo, a new one. The prepared
-        // agreements have no assignee (see `odrlModel(forPreparation:)`): the subscriber as a party
-        // is only for a notice whose public permissions name parties.
-        var lowered: ODRLInput? = nil
+        let concern = NoticeTerms.concern(r, box.filters)
         let kind = r.asset.kind.index
-        func input() -> ODRLInput {
-            if let lowered { return lowered }
-            let made = memo?.input ?? ODRLInput(terms: NewsEngine.terms)
-            NewsEngine.lower(r, into: made, target: box.targets[kind], assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty)
-            lowered = made
-            return made
-        }
+        // The asset kind's world state, borrowed in place (``NoticeBox/state(_:)``).
+        let state = box.state(kind)
 
-        // 1. Agreements, in the order given (walked by position: no list per request). Outcomes are
-        // kept for the denial.
-        let lifters = e.concern.lifters
-        func consider(_ k: Int) -> Bool {
-            var o = outcome(agreements[k], r, input(), box.states[kind], lifters: lifters, usage: usage)
-            if let g = o.permittedGrant {
-                e.basis = .agreement(agreement: k, grant: g)
-                return false
+        // 1. Agreements, in the order given, walked by position through a pointer (no list per
+        // request, no copy of a prepared agreement: a copy retains its core, a cold cache line).
+        // Outcomes are kept for the denial. The request is lowered on the first engine pass
+        // (``lowered(_:_:_:memo:)``). The evaluation and the input are the closure's own variables
+        // (returned, not captured): a variable captured by the closure and changed in it was checked
+        // for exclusive access at run time on every change (`swift_beginAccess`, ~75 instructions each).
+        let lifters = concern.lifters
+        var (e, lowered, decided) = agreements.withUnsafeBufferPointer { list -> (NewsEvaluation, ODRLInput?, Bool) in
+            var e = NewsEvaluation(basis: .denied, concern: concern)
+            var lowered: ODRLInput? = nil
+            guard let base = list.baseAddress else { return (e, nil, false) }
+            func consider(_ k: Int) -> Bool {
+                let input: ODRLInput
+                if let lowered { input = lowered } else { input = self.lowered(r, box, kind, memo: memo); lowered = input }
+                var o = outcome(base + k, r, input, state, lifters: lifters, usage: usage)
+                if let g = o.permittedGrant {
+                    e.basis = .agreement(agreement: k, grant: g)
+                    return false
+                }
+                o.agreement = Int32(clamping: k)
+                e.append(o)
+                return true
             }
-            o.agreement = Int32(clamping: k)
-            e.append(o)
-            return true
+            if let bySubscriber {
+                if let ks = bySubscriber[r.subscriber] {
+                    // The notice's source is the request's (checked above): with one source for all, no compare.
+                    let sameSource = oneSource == r.source
+                    for k in ks where sameSource || base[k].core.agreement.source == r.source { if !consider(k) { return (e, lowered, true) } }
+                }
+            } else if let oneSubscriber, let oneSource {
+                // One party's agreements with one source: compared once.
+                if oneSubscriber == r.subscriber && oneSource == r.source {
+                    for k in 0..<list.count { if !consider(k) { return (e, lowered, true) } }
+                }
+            } else {
+                for k in 0..<list.count {
+                    let a = base[k].core.agreement
+                    if a.subscriber.id == r.subscriber && a.source == r.source { if !consider(k) { return (e, lowered, true) } }
+                }
+            }
+            return (e, lowered, false)
         }
-        if let bySubscriber {
-            if let ks = bySubscriber[r.subscriber] {
-                for k in ks where agreements[k].core.agreement.source == r.source { if !consider(k) { return e } }
-            }
-        } else {
-            for k in agreements.indices {
-                let a = agreements[k].core.agreement
-                if a.subscriber.id == r.subscriber && a.source == r.source { if !consider(k) { return e } }
-            }
-        }
+        if decided { return e }
 
         // 2. The notice's public permissions (engine-evaluated, duties owed with the permit).
         if let set = box.permissionSet {
             let permissions = box.terms.permissions
-            let input = input()
+            let input = lowered ?? self.lowered(r, box, kind, memo: memo)
             input.clearRuleValues()
             let results = set.ruleResults(input, state: box.states[kind])
             // The set holds the public permissions alone, in order: rule i is permission i.
@@ -902,6 +998,16 @@ public struct NewsDecider: Sendable {
             }
         }
         return e
+    }
+
+    /// The request lowered for the engine, into the memo's scratch input (one per thread: nothing
+    /// allocated per request) or, without a memo, a new one. The prepared agreements have no
+    /// assignee (see `odrlModel(forPreparation:)`): the subscriber as a party is only for a notice
+    /// whose public permissions name parties.
+    func lowered(_ r: RepublicationRequest, _ box: NoticeBox, _ kind: Int, memo: DecisionMemo?) -> ODRLInput {
+        let made = memo?.input ?? ODRLInput(terms: NewsEngine.terms)
+        NewsEngine.lower(r, into: made, target: box.targets[kind], assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty)
+        return made
     }
 
     /// What a permit rests on, as ``NewsDecision/permittedBy`` says it (nil on a deny).
@@ -983,14 +1089,19 @@ public struct NewsDecider: Sendable {
         let input = ODRLInput(terms: NewsEngine.terms)
         NewsEngine.lower(r, into: input, target: box.targets[kind], assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty)
         var outcomes: [AgreementOutcome] = []
-        for k in agreements.indices {
-            let a = agreements[k].core.agreement
-            guard a.subscriber.id == r.subscriber && a.source == r.source else { continue }
-            var o = outcome(agreements[k], r, input, box.states[kind], lifters: concern.lifters, usage: usage)
-            if o.permittedGrant != nil { return ([], []) }
-            o.agreement = Int32(clamping: k)
-            outcomes.append(o)
+        let permitted = agreements.withUnsafeBufferPointer { list -> Bool in
+            guard let base = list.baseAddress else { return false }
+            for k in 0..<list.count {
+                let a = base[k].core.agreement
+                guard a.subscriber.id == r.subscriber && a.source == r.source else { continue }
+                var o = outcome(base + k, r, input, box.state(kind), lifters: concern.lifters, usage: usage)
+                if o.permittedGrant != nil { return true }
+                o.agreement = Int32(clamping: k)
+                outcomes.append(o)
+            }
+            return false
         }
+        if permitted { return ([], []) }
         var notMet: [Int] = []
         if let set = box.permissionSet {
             input.clearRuleValues()
@@ -1083,17 +1194,27 @@ public struct NewsDecider: Sendable {
     /// One engine pass over the agreement, read as the news layer needs it: the grant that permits,
     /// or the restriction that overrides it, or why the agreement does not count, or the grant that
     /// came closest with its failing dimensions (a bit set: no array per grant).
-    func outcome(_ p: PreparedAgreement, _ r: RepublicationRequest, _ input: ODRLInput, _ state: ODRLWorldState,
+    ///
+    /// Reads the agreement through its block (``PreparedAgreement/block``: the engine's records and
+    /// ``PreparedAgreement/Hot`` in one allocation) and the answers in place through pointers; `p`
+    /// points to the agreement in the caller's list, so that nothing is copied or retained (a copy
+    /// of a `PreparedAgreement` retains its core, writing a cold cache line). Only an agreement with
+    /// a quota reads its ``PreparedAgreement/Core``.
+    func outcome(_ p: UnsafePointer<PreparedAgreement>, _ r: RepublicationRequest, _ input: ODRLInput, _ state: UnsafePointer<ODRLWorldState>,
                  lifters: NoticeTerms.Lifters, usage: some UsageCounter) -> AgreementOutcome {
         var o = AgreementOutcome()
-        let core = p.core
-        if !NewsDecider.accepts(core.agreement.kind, lifters: lifters) { o.kindNotAccepted = true; return o }
+        let block = p.pointee.block
+        let hot = block.client
+        let head = hot.load(as: PreparedAgreement.Hot.self)
+        // `accepts(kind, lifters:)`, precomputed as the lifter bits that accept the kind.
+        if lifters.rawValue != 0 && lifters.rawValue & head.accepting == 0 { o.kindNotAccepted = true; return o }
         // A quota counts the grant's own uses: `count` is a rule-scoped value of the grant's permissions.
         // Only an agreement whose set reads `count` (one with a quota) looks at its grants here: a
         // value nothing reads changes no answer, and walking `agreement.grants` (copying each `Grant`
         // out, a retain per field) for every pass was the largest part of this function's own cost.
         input.clearRuleValues()
-        if core.set.reads(slot: NewsEngine.countSlot) {
+        if block.reads(slot: NewsEngine.countSlot) {
+            let core = p.pointee.core
             let a = core.agreement
             for g in a.grants.indices {
                 guard let q = a.grants[g].quota else { continue }
@@ -1106,57 +1227,74 @@ public struct NewsDecider: Sendable {
                 }
             }
         }
-        // The answers are read in place from the input's buffer (valid until the next pass).
-        let res = core.set.ruleResults(input, state: state)
-        do {
-            for (g, pg) in core.grants.enumerated() {
-                var active = false
-                for rule in pg.rules where res[rule].active { active = true; break }
-                guard active else { continue }
-                // Restrictions override grants: the first prohibition in force.
-                if let hit = core.prohibitions.first(where: { res[Int($0.rule)].active }) {
-                    o.restriction = Int(hit.restriction)
-                    o.bestGrant = g
-                    continue
-                }
-                o.permittedGrant = g
-                return o
+        // The answers, read in place from the input's buffer (valid until the next pass).
+        let res = block.ruleResults(input, state: state)
+        let grantCount = Int(head.grantCount)
+        @inline(__always) func grant(_ g: Int) -> PreparedAgreement.PreparedGrant {
+            hot.load(fromByteOffset: PreparedAgreement.Hot.grantsOffset + g &* MemoryLayout<PreparedAgreement.PreparedGrant>.stride,
+                     as: PreparedAgreement.PreparedGrant.self)
+        }
+        for g in 0..<grantCount {
+            let pg = grant(g)
+            var active = false
+            var rule = Int(pg.firstRule)
+            while rule < Int(pg.firstRule) &+ Int(pg.ruleCount) {
+                if res[rule].active { active = true; break }
+                rule &+= 1
             }
-            if o.restriction != nil { return o }
-            // Why not: the agreement's activity first (the first constraints of every permission:
-            // term start at 0, term end at 1, then termination and prior subscription when present)...
-            if core.activityRule >= 0 {
-                let failed = res[Int(core.activityRule)].failedConstraints
-                if core.terminationPosition >= 0, failed & (1 << UInt64(core.terminationPosition)) != 0 { o.inactivity = .termination; return o }
-                if failed & 1 != 0 { o.inactivity = .term; return o }
-                if failed & 2 != 0 { o.inactivity = .termEnd; return o }
-                if core.priorPosition >= 0, failed & (1 << UInt64(core.priorPosition)) != 0 { o.inactivity = .prior; return o }
+            guard active else { continue }
+            // Restrictions override grants: the first prohibition in force.
+            var hit = -1
+            let at = head.prohibitionsOffset()
+            for k in 0..<Int(head.prohibitionCount) {
+                let x = hot.load(fromByteOffset: at &+ k &* MemoryLayout<PreparedAgreement.RestrictionRule>.stride,
+                                 as: PreparedAgreement.RestrictionRule.self)
+                if res[Int(x.rule)].active { hit = Int(x.restriction); break }
             }
-            // ...then each grant's failing dimensions, the grant with the fewest coming closest.
-            let activity = Int(core.activityCount)
-            var best = -1
-            var bestFailing: UInt16 = 0
-            var bestCount = Int.max
-            for (g, pg) in core.grants.enumerated() where pg.dimsRule >= 0 {
-                let x = res[Int(pg.dimsRule)]
-                var failing: UInt16 = x.targetMatches ? 0 : 1 << UInt16(GrantDimension.asset.caseIndex)
-                let failed = x.failedConstraints
-                for j in 0..<Int(pg.ownCount) where failed & (1 << UInt64(min(activity + j, 63))) != 0 {
-                    failing |= 1 << UInt16(pg.ownDim(j))
-                }
-                if pg.ruleCount > 0 {
-                    var actionOK = false
-                    for rule in pg.rules where res[rule].actionMatches { actionOK = true; break }
-                    if !actionOK { failing |= 1 << UInt16(GrantDimension.action.caseIndex) }
-                }
-                // The engine refused without a failing dimension: fail closed.
-                if failing == 0 { failing = 1 << UInt16(GrantDimension.action.caseIndex) }
-                let n = failing.nonzeroBitCount
-                if n < bestCount { best = g; bestFailing = failing; bestCount = n }
+            if hit >= 0 {
+                o.restriction = hit
+                o.bestGrant = g
+                continue
             }
-            if best >= 0 { o.bestGrant = best; o.failing = bestFailing }
+            o.permittedGrant = g
             return o
         }
+        if o.restriction != nil { return o }
+        // Why not: the agreement's activity first (the first constraints of every permission:
+        // term start at 0, term end at 1, then termination and prior subscription when present)...
+        if head.activityRule >= 0 {
+            let failed = res[Int(head.activityRule)].failedConstraints
+            if head.terminationPosition >= 0, failed & (1 << UInt64(head.terminationPosition)) != 0 { o.inactivity = .termination; return o }
+            if failed & 1 != 0 { o.inactivity = .term; return o }
+            if failed & 2 != 0 { o.inactivity = .termEnd; return o }
+            if head.priorPosition >= 0, failed & (1 << UInt64(head.priorPosition)) != 0 { o.inactivity = .prior; return o }
+        }
+        // ...then each grant's failing dimensions, the grant with the fewest coming closest.
+        let activity = Int(head.activityCount)
+        var best = -1
+        var bestFailing: UInt16 = 0
+        var bestCount = Int.max
+        for g in 0..<grantCount {
+            let pg = grant(g)
+            guard pg.dimsRule >= 0 else { continue }
+            let x = res[Int(pg.dimsRule)]
+            var failing: UInt16 = x.targetMatches ? 0 : 1 << UInt16(GrantDimension.asset.caseIndex)
+            let failed = x.failedConstraints
+            for j in 0..<Int(pg.ownCount) where failed & (1 << UInt64(min(activity + j, 63))) != 0 {
+                failing |= 1 << UInt16(pg.ownDim(j))
+            }
+            if pg.ruleCount > 0 {
+                var actionOK = false
+                for rule in pg.rules where res[rule].actionMatches { actionOK = true; break }
+                if !actionOK { failing |= 1 << UInt16(GrantDimension.action.caseIndex) }
+            }
+            // The engine refused without a failing dimension: fail closed.
+            if failing == 0 { failing = 1 << UInt16(GrantDimension.action.caseIndex) }
+            let n = failing.nonzeroBitCount
+            if n < bestCount { best = g; bestFailing = failing; bestCount = n }
+        }
+        if best >= 0 { o.bestGrant = best; o.failing = bestFailing }
+        return o
     }
 
     /// The memo key of a denial's explanation, or nil when it must not be remembered: it depends on

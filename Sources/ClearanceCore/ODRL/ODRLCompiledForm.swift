@@ -178,6 +178,12 @@ struct RuleRecord {
     var kind: ODRLRuleKind = .permission
     /// A permission of a `Request` or `Assertion` policy: it grants nothing.
     var grantsNothing = false
+    /// Nothing but its action, assets, parties and constraints decides it: no refinement (of the
+    /// action, or of any entity its asset and party lists name), no duty, and it grants what it says.
+    /// Worked out when the set is made (``SetCore``); the evaluator then builds its answer without
+    /// asking for refinements or duties (``Checks/result(_:_:rule:memo:)``), the usual news rule.
+    /// It uses a spare byte (the record stays 48 bytes).
+    var simple = false
 }
 
 /// An asset or party a rule names, lowered (24 bytes): its names' text ids and its refinements.
@@ -191,6 +197,61 @@ struct EntityRecord {
     /// One of its ids is the set's own (not the shared terms'): an input lowered with the shared
     /// terms alone is then compared by string (``CompiledEntity``).
     var local = false
+}
+
+/// The first bytes of a set's block: everything an engine pass reads besides the records, so that a
+/// pass over a set reads one allocation and never the set object (``SetCore``) itself.
+///
+/// Why (bench/PROFILE.md, "session 5"): with 16,485 prepared agreements nothing of a set stays in
+/// cache between two requests of its subscriber, and the pass is bound by memory, not instructions.
+/// It reached the set's block through a chain of dependent loads (the prepared agreement's object,
+/// its `ODRLPolicySet`'s `SetCore` object spread over two cache lines, the block), each a separate
+/// miss, and retained two of them on the way (a retain writes the object's cache line). Now a
+/// caller that keeps the block's address (``ODRLBlock``) starts at this header: the records follow
+/// it in the same allocation, and so does the client's plain data (``client``; the news layer keeps
+/// its grants and restrictions there), read one after the other.
+struct BlockHeader {
+    /// The set owning the block, not retained (the set owns the block; whoever holds the block's
+    /// address keeps the set alive). Read only on the rare paths: words, the general path, an
+    /// action that is not a vocabulary spelling.
+    var owner: Unmanaged<SetCore>
+    var rules: UnsafeMutablePointer<RuleRecord>
+    var constraints: UnsafeMutablePointer<ConstraintRecord>
+    var entities: UnsafeMutablePointer<EntityRecord>
+    var entityLists: UnsafeMutablePointer<Int32>
+    /// The client's plain data (``SetCore/init(_:options:terms:client:)``), 16-byte aligned, `clientCount` bytes.
+    var client: UnsafeMutableRawPointer
+    /// ``SetCore/slotsRead``.
+    var slotsRead: UInt64
+    var flatCount: Int32
+    var clientCount: Int32
+    var noLocalTexts: Bool
+    var pendingDutiesBlock: Bool
+}
+
+/// A compiled set's block by address (see ``BlockHeader``): what a hot loop keeps instead of the
+/// ``ODRLPolicySet``, to evaluate against the set without touching its objects.
+///
+/// Valid as long as the set it came from (``ODRLPolicySet/block``) lives: the holder must keep the
+/// set too (the news layer's `PreparedAgreement` keeps both). Plain data (`@unchecked Sendable`: the
+/// block is immutable once made).
+struct ODRLBlock: @unchecked Sendable {
+    let header: UnsafePointer<BlockHeader>
+
+    /// The client's plain data given when the set was made (16-byte aligned).
+    @inline(__always)
+    var client: UnsafeRawPointer { UnsafeRawPointer(header.pointee.client) }
+
+    /// Number of top-level rules (the length of ``ruleResults(_:state:)``'s answer).
+    @inline(__always)
+    var flatCount: Int { Int(header.pointee.flatCount) }
+
+    /// ``ODRLPolicySet/reads(slot:)``.
+    @inline(__always)
+    func reads(slot: Int) -> Bool {
+        guard slot >= 0 else { return false }
+        return header.pointee.slotsRead & (1 << UInt64(min(slot, 63))) != 0
+    }
 }
 
 /// The compiled form of a policy set (see ``ODRLPolicySet``): records in buffers it owns, and words.
@@ -228,8 +289,10 @@ final class SetCore: @unchecked Sendable {
 
     /// This set's own sorted id lists (shared constraints point into the terms' lists instead).
     let localIDs: UnsafeMutablePointer<Int32>
-    /// The one block holding the records above (see `init`).
-    private let block: UnsafeMutableRawPointer
+    /// The one block holding the header, the client's data and the records above (see `init`).
+    private let storage: UnsafeMutableRawPointer
+    /// The block's header (its first bytes).
+    let header: UnsafeMutablePointer<BlockHeader>
     /// Words of each atomic constraint (the record's `atom`): as written, for sentences and the general path.
     let atomics: [CompiledAtomic]
     /// Words of each entity (uid, expanded form, source): for sentences and string compares.
@@ -242,8 +305,9 @@ final class SetCore: @unchecked Sendable {
     let slotsRead: UInt64
 
     /// Takes the compiler's output: copies the records into buffers this set owns and points the
-    /// records with ids of their own into `localIDs`.
-    init(_ form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms) {
+    /// records with ids of their own into `localIDs`. `client` is plain data of the caller's, kept
+    /// in the same block right after the header (``BlockHeader/client``).
+    init(_ form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms, client: [UInt8] = []) {
         self.compiled = form.policies
         self.actions = form.table
         self.requestActions = form.table.spellings()
@@ -258,20 +322,28 @@ final class SetCore: @unchecked Sendable {
         self.flatCount = form.flatCount
         self.noLocalTexts = form.localTexts.isEmpty
         self.pendingDutiesBlock = options.pendingDuties == .block
-        // One block for the constraint, rule and entity records, the entity lists and the set's own
-        // id lists, one after the other: a pass over a set then reads neighbouring cache lines of one
-        // allocation instead of five allocations scattered over the heap (with 16,485 prepared
-        // agreements the sets do not stay in cache; each cold allocation is a separate miss).
-        var size = 0
+        // One block for the header, the client's data, the rule, constraint and entity records, the
+        // entity lists and the set's own id lists, one after the other, in the order a pass reads
+        // them: a pass over a set then reads neighbouring cache lines of one allocation instead of
+        // several allocations scattered over the heap (with 16,485 prepared agreements the sets do
+        // not stay in cache; each cold allocation is a separate miss, and the hardware prefetcher
+        // follows a sequential walk within one).
+        var size = MemoryLayout<BlockHeader>.stride
         func place<T>(_ a: [T]) -> Int {
             let at = (size + 15) & ~15
             size = at + max(a.count, 1) * MemoryLayout<T>.stride
             return at
         }
-        let cAt = place(form.constraints), rAt = place(form.rules), eAt = place(form.entities)
+        let clientAt = place(client)
+        let rAt = place(form.rules), cAt = place(form.constraints), eAt = place(form.entities)
         let lAt = place(form.entityLists), iAt = place(form.localIDs)
-        let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        self.block = block
+        let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        self.storage = block
+        // Initialized last, once `self` (its owner) can be named.
+        self.header = block.bindMemory(to: BlockHeader.self, capacity: 1)
+        client.withUnsafeBytes { b in
+            if let base = b.baseAddress { (block + clientAt).copyMemory(from: base, byteCount: b.count) }
+        }
         func fill<T>(_ a: [T], at offset: Int) -> UnsafeMutablePointer<T> {
             let p = (block + offset).bindMemory(to: T.self, capacity: max(a.count, 1))
             a.withUnsafeBufferPointer { b in
@@ -279,7 +351,18 @@ final class SetCore: @unchecked Sendable {
             }
             return p
         }
-        self.rules = fill(form.rules, at: rAt)
+        // A rule's `simple` flag: no refinement anywhere in it, no duty (see ``RuleRecord/simple``).
+        var ruleRecords = form.rules
+        for k in ruleRecords.indices {
+            let r = ruleRecords[k]
+            func plainList(_ start: Int32, _ count: Int32) -> Bool {
+                guard count > 0 else { return true }
+                return (Int(start) ..< Int(start) + Int(count)).allSatisfy { form.entities[Int(form.entityLists[$0])].refineCount == 0 }
+            }
+            ruleRecords[k].simple = r.refineCount == 0 && r.dutyCount == 0 && !r.grantsNothing
+                && plainList(r.targets, r.targetCount) && plainList(r.assignees, r.assigneeCount)
+        }
+        self.rules = fill(ruleRecords, at: rAt)
         self.entities = fill(form.entities, at: eAt)
         self.entityLists = fill(form.entityLists, at: lAt)
         self.localIDs = fill(form.localIDs, at: iAt)
@@ -295,11 +378,19 @@ final class SetCore: @unchecked Sendable {
         var read: UInt64 = 0
         for c in form.constraints where !c.isLogical { read |= 1 << UInt64(min(max(Int(c.slot), 0), 63)) }
         self.slotsRead = read
+        header.initialize(to: BlockHeader(owner: .passUnretained(self), rules: rules,
+                                          constraints: constraints, entities: entities, entityLists: entityLists,
+                                          client: block + clientAt, slotsRead: read, flatCount: Int32(form.flatCount),
+                                          clientCount: Int32(client.count), noLocalTexts: noLocalTexts,
+                                          pendingDutiesBlock: pendingDutiesBlock))
     }
 
+    /// This set's block by address (see ``ODRLBlock``).
+    var block: ODRLBlock { ODRLBlock(header: UnsafePointer(header)) }
+
     deinit {
-        // Records are plain data (no deinitialization needed).
-        block.deallocate()
+        // Records and header are plain data (no deinitialization needed).
+        storage.deallocate()
     }
 
     /// A buffer holding `a` (at least one element's room, so the pointer is always valid).

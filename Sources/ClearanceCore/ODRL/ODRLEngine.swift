@@ -57,6 +57,17 @@ public struct ODRLPolicySet: Sendable {
     public init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty,
                 neverApplicableRules: Diagnostic.Severity = .error, keepPolicies: Bool = true,
                 validated: Bool = true) throws(DiagnosticError) {
+        try self.init(policies, options: options, terms: terms, neverApplicableRules: neverApplicableRules,
+                      keepPolicies: keepPolicies, validated: validated, client: [])
+    }
+
+    /// ``init(_:options:terms:neverApplicableRules:keepPolicies:validated:)`` keeping `client`, plain
+    /// data of the caller's, in the set's block right after its header (``ODRLBlock/client``): a
+    /// caller that reads its own data about the set on every pass (the news layer: grants and
+    /// restrictions) finds it in the cache lines the pass reads anyway.
+    init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty,
+         neverApplicableRules: Diagnostic.Severity = .error, keepPolicies: Bool = true,
+         validated: Bool = true, client: [UInt8]) throws(DiagnosticError) {
         var diags: [Diagnostic] = []
         for (i, p) in policies.enumerated() where validated {
             diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
@@ -70,7 +81,7 @@ public struct ODRLPolicySet: Sendable {
         self.warnings = diags
         self.options = options
         var compiler = Compiler(terms: terms)
-        self.core = SetCore(compiler.compile(policies), options: options, terms: terms)
+        self.core = SetCore(compiler.compile(policies), options: options, terms: terms, client: client)
     }
 
     /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
@@ -104,7 +115,7 @@ public struct ODRLPolicySet: Sendable {
         let input = lower(request, state: state)
         return withExtendedLifetime(input) {
             withUnsafePointer(to: state.duties) { duties in
-                core.withChecks(input, duties: duties) { checks in
+                core.block.withChecks(input, duties: duties) { checks in
                     var ev = Evaluation(checks: checks, request: request, explain: explain)
                     return ev.run()
                 }
@@ -130,20 +141,15 @@ public struct ODRLPolicySet: Sendable {
     /// and nothing is retained: the evaluator borrows the input's buffers through pointers.
     public func ruleResults(_ input: ODRLInput, state: ODRLWorldState = .empty) -> ODRLRuleResults {
         let n = core.flatCount
-        let out = input.resultBuffer(n)
-        if state.duties.isEmpty {
-            // No duty state (the usual case): borrow one shared empty dictionary instead of taking a
-            // pointer to the argument's (which copied, i.e. retained and released, it per call).
-            ODRLPolicySet.noDuties.withUnsafePointer { duties in
-                core.withChecks(input, duties: duties) { checks in checks.fill(UnsafeMutableBufferPointer(start: out, count: n)) }
-            }
-        } else {
-            withUnsafePointer(to: state.duties) { duties in
-                core.withChecks(input, duties: duties) { checks in checks.fill(UnsafeMutableBufferPointer(start: out, count: n)) }
-            }
-        }
+        _ = withExtendedLifetime(core) { core.block.ruleResults(input, state: state) }
         return ODRLRuleResults(owner: input, count: n)
     }
+
+    /// The set's block by address, for a hot loop that keeps it beside the set (see ``ODRLBlock``).
+    var block: ODRLBlock { core.block }
+
+    /// The client data given when the set was made (``init(_:options:terms:neverApplicableRules:keepPolicies:validated:client:)``).
+    var client: UnsafeRawPointer { core.block.client }
 
     /// An empty duty-state table, allocated once (see ``ruleResults(_:state:)``).
     static let noDuties = NoDuties()

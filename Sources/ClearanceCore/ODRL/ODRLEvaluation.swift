@@ -23,22 +23,52 @@ enum Truth: Sendable {
     var negated: Truth { self == .satisfied ? .unsatisfied : self == .unsatisfied ? .satisfied : .unknown }
 }
 
-extension SetCore {
+extension ODRLBlock {
     /// Runs `body` with the checks of one evaluation of the lowered request `input` against this set.
     ///
     /// Everything the checks read is borrowed as a pointer for the call's duration (the set's
     /// records, the input's plain values, action ids, collections and rule-scoped values): the rule
     /// loop then touches no reference-counted storage at all. The input is a plain buffer (see
     /// ODRLInput.swift), so borrowing it is reading a few pointers: the former input's five arrays
-    /// were each borrowed with a retain and a release per pass (~370 instructions).
+    /// were each borrowed with a retain and a release per pass (~370 instructions). The set is
+    /// reached through its block's header (``BlockHeader``), not its object.
     @inline(__always)
     func withChecks<R>(_ input: ODRLInput, duties: UnsafePointer<[String: ODRLDutyState]>,
                        _ body: (Checks) -> R) -> R {
         if input.actionKnown {
-            return body(Checks(set: self, input: input, actions: UnsafeBufferPointer(start: input.actionIDs, count: input.actionCount),
+            return body(Checks(header, input: input, actions: UnsafeBufferPointer(start: input.actionIDs, count: input.actionCount),
                                knownAction: true, dutyStates: duties))
         }
         return withExtensionAction(input, duties: duties, body)
+    }
+
+    /// ``ODRLPolicySet/ruleResults(_:state:)`` on the block: the answers written into `input`'s
+    /// result buffer (``flatCount`` of them, valid until the input's next evaluation). The caller
+    /// keeps the set alive.
+    @inline(__always)
+    @discardableResult
+    func ruleResults(_ input: ODRLInput, state: ODRLWorldState) -> UnsafeMutablePointer<ODRLRuleResult> {
+        withUnsafePointer(to: state) { ruleResults(input, state: $0) }
+    }
+
+    /// ``ruleResults(_:state:)`` with the world state borrowed by address (no copy of its dictionaries).
+    @inline(__always)
+    @discardableResult
+    func ruleResults(_ input: ODRLInput, state: UnsafePointer<ODRLWorldState>) -> UnsafeMutablePointer<ODRLRuleResult> {
+        let n = flatCount
+        let out = input.resultBuffer(n)
+        if state.pointee.duties.isEmpty {
+            // No duty state (the usual case): borrow one shared empty dictionary instead of taking a
+            // pointer to the argument's (which copied, i.e. retained and released, it per call).
+            ODRLPolicySet.noDuties.withUnsafePointer { duties in
+                withChecks(input, duties: duties) { checks in checks.fill(UnsafeMutableBufferPointer(start: out, count: n)) }
+            }
+        } else {
+            withUnsafePointer(to: state.pointee.duties) { duties in
+                withChecks(input, duties: duties) { checks in checks.fill(UnsafeMutableBufferPointer(start: out, count: n)) }
+            }
+        }
+        return out
     }
 
     /// ``withChecks(_:duties:_:)`` for an action that is not a vocabulary spelling: an extension
@@ -47,15 +77,16 @@ extension SetCore {
     @inline(never)
     func withExtensionAction<R>(_ input: ODRLInput, duties: UnsafePointer<[String: ODRLDutyState]>,
                                 _ body: (Checks) -> R) -> R {
+        let set = header.pointee.owner.takeUnretainedValue()
         var actionIDs: [Int32]? = nil
-        if let (_, ids) = requestActions[input.action] {
+        if let (_, ids) = set.requestActions[input.action] {
             actionIDs = ids
         } else if let canonical = ODRLVocabulary.canonicalAction(input.action) {
-            actionIDs = actions.broaderIDs(of: canonical) ?? []
+            actionIDs = set.actions.broaderIDs(of: canonical) ?? []
         }
         let known = actionIDs != nil
         return (actionIDs ?? []).withUnsafeBufferPointer { actions in
-            body(Checks(set: self, input: input, actions: actions, knownAction: known, dutyStates: duties))
+            body(Checks(header, input: input, actions: actions, knownAction: known, dutyStates: duties))
         }
     }
 }
@@ -90,8 +121,12 @@ struct SubjectView {
 /// cannot decide (a list value, a text read as a number, a set's own left operand) takes the general
 /// path through the constraint's words.
 struct Checks {
-    /// The set (kept alive by ``SetCore/withChecks(_:duties:_:)``; not retained per access).
-    unowned(unsafe) let set: SetCore
+    /// The set, not retained (its block's header's; the caller keeps it alive): read only on the
+    /// rare paths (words, the general path), so that a pass does not touch the set object.
+    let owner: Unmanaged<SetCore>
+    var set: SetCore { owner.takeUnretainedValue() }
+    /// Number of top-level rules.
+    let flatCount: Int
     /// The lowered request, borrowed for the evaluation's duration (the caller holds it).
     unowned(unsafe) let input: ODRLInput
     let rules: UnsafeMutablePointer<RuleRecord>
@@ -133,14 +168,16 @@ struct Checks {
     }
 
     @inline(__always)
-    init(set: SetCore, input: ODRLInput, actions: UnsafeBufferPointer<Int32>, knownAction: Bool,
+    init(_ header: UnsafePointer<BlockHeader>, input: ODRLInput, actions: UnsafeBufferPointer<Int32>, knownAction: Bool,
          dutyStates: UnsafePointer<[String: ODRLDutyState]>) {
-        self.set = set
+        let h = header.pointee
+        self.owner = h.owner
+        self.flatCount = Int(h.flatCount)
         self.input = input
-        self.rules = set.rules
-        self.cons = set.constraints
-        self.entities = set.entities
-        self.entityLists = set.entityLists
+        self.rules = h.rules
+        self.cons = h.constraints
+        self.entities = h.entities
+        self.entityLists = h.entityLists
         self.actions = actions
         self.knownAction = knownAction
         self.fast = UnsafeBufferPointer(start: input.fast, count: input.capacity)
@@ -149,8 +186,8 @@ struct Checks {
         self.overrides = UnsafeBufferPointer(start: input.overrides, count: input.overrideCount)
         self.dutyStates = dutyStates
         self.hasDutyStates = !dutyStates.pointee.isEmpty
-        self.noLocalTexts = set.noLocalTexts
-        self.pendingDutiesBlock = set.pendingDutiesBlock
+        self.noLocalTexts = h.noLocalTexts
+        self.pendingDutiesBlock = h.pendingDutiesBlock
     }
 
     // MARK: Compact results
@@ -169,7 +206,7 @@ struct Checks {
         var lastRange: (Int32, Int32) = (-1, 0)
         var lastMasks: (failed: UInt64, unknown: UInt64, truth: Truth) = (0, 0, .satisfied)
         var lastHadOverride = true
-        for i in 0..<min(set.flatCount, out.count) {
+        for i in 0..<min(flatCount, out.count) {
             let rule = Int32(i)
             let r = rules + i
             let hasOverride = overrides.count != 0 && ruleHasOverride(rule)
@@ -247,12 +284,20 @@ struct Checks {
         } else {
             o.assigneeMatches = true
         }
+        o.failedConstraints = masks.failed
+        o.unknownConstraints = masks.unknown
+        if r.pointee.simple {
+            // No refinement, no duty, grants what it says (``RuleRecord/simple``): the general answer
+            // below with `refinements` satisfied and no duty, without asking for either (no read of
+            // the matched entity's record, no duty loop).
+            guard o.matches else { return o }
+            o.active = r.pointee.kind == .prohibition ? masks.truth != .unsatisfied : masks.truth == .satisfied
+            return o
+        }
         var refinements = rangeTruth(r.pointee.refine, r.pointee.refineCount, rule: rule)
         if targetEntity >= 0 { refinements = refinements.and(entityRefinements(targetEntity, rule: rule)) }
         if assigneeEntity >= 0 { refinements = refinements.and(entityRefinements(assigneeEntity, rule: rule)) }
         o.refinementFails = refinements != .satisfied
-        o.failedConstraints = masks.failed
-        o.unknownConstraints = masks.unknown
         guard o.matches else { return o }
         let all = refinements.and(masks.truth)
         switch r.pointee.kind {

@@ -52,9 +52,31 @@ public enum JSONBytes {
 
     /// Whether no byte of `buf` needs an escape (control characters, `"`, `\`, and 0xE2, which may
     /// start U+2028/U+2029).
+    ///
+    /// Eight bytes at a time (SWAR): the audit checks ~700 bytes of text per finding, and the byte
+    /// loop (~4 instructions a byte) was most of its writer's time. `(v - 0x01…01) & ~v & 0x80…80`
+    /// is non-zero exactly when some byte of `v` is zero (a byte equal to `"` is a zero byte of
+    /// `x ^ 0x22…22`); `(x - 0x20…20) & ~x & 0x80…80` exactly when some byte is below 0x20. Exact
+    /// for "is there any", which is all this asks.
     @inline(__always)
     static func isPlain(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
-        for c in buf where c < 0x20 || c == 0x22 || c == 0x5C || c == 0xE2 { return false }
+        guard let base = buf.baseAddress else { return true }
+        let n = buf.count
+        var i = 0
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        while i &+ 8 <= n {
+            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            if (x &- ones &* 0x20) & ~x & highs != 0 || hasZero(x ^ (ones &* 0x22)) || hasZero(x ^ (ones &* 0x5C))
+                || hasZero(x ^ (ones &* 0xE2)) { return false }
+            i &+= 8
+        }
+        while i < n {
+            let c = base[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C || c == 0xE2 { return false }
+            i &+= 1
+        }
         return true
     }
 

@@ -217,117 +217,39 @@ public enum NewsEngine {
     }
 }
 
-/// Remembers, per agreement version, outcome and request shape, how a denial by that agreement is
-/// explained (its reasons and what would permit), and per grant how a permit by it is worded, so
-/// that a repeated kind of decision costs one lookup instead of building its sentences again.
+/// Per-thread scratch of the decider, kept between decisions so that deciding allocates nothing:
+/// the lowered request (``NewsEngine/lower(_:into:target:assignee:)``), the JSON writer's buffers,
+/// and who lifts the notice's prohibitions in words per concern mask.
 ///
-/// Sentences are made on demand, not when an agreement is prepared (bench/PROFILE.md, "Preparing
-/// an agreement"): this memo is where they are kept. Keys are a few packed integers (the agreement's
-/// preparation serial, the outcome, the request's kind, extent, channel, portion, territory and
-/// action), not strings: hashing `String`s was ~4% of a batch.
-///
-/// Only explanations that do not depend on the time are kept whole (not those of an agreement that
-/// is not in force yet or any more, an embargo or a quota); for an agreement not in force yet or any
-/// more, the words before the request's time are kept. Not thread-safe: one per batch or per thread.
-/// Passing none to ``NewsDecider/decide(_:usage:memo:)`` gives the same decisions, only slower to explain.
+/// Until session 5 it also remembered whole explanations and permits (hash look-ups keyed by the
+/// denial's shape): the words that depend only on an agreement are now made once and kept with the
+/// prepared agreement (``PreparedAgreement/Words``), and the rest is cheaper to write than to look
+/// up (bench/PROFILE.md news sessions 4 and 5). Not thread-safe: one per batch worker or thread.
+/// Passing none gives the same decisions, only with fresh buffers each time.
 public final class DecisionMemo {
-    /// A denial's shape (see ``NewsDecider/memoKey(_:_:_:)``).
-    struct Key: Hashable {
-        var serial: UInt64
-        var shape: UInt64
-        var concern: UInt64
-        var portion: UInt64
-        var territory: UInt64
-        var action0: UInt64
-        var action1: UInt64
-    }
-    /// A permit's wording: agreement serial, grant and which notice words it quotes.
-    struct PermitKey: Hashable {
-        var serial: UInt64
-        var grantAndQuote: UInt64
-    }
-    var explanations: [Key: Explanation] = [:]
-    var permits: [PermitKey: Permit] = [:]
-    /// Agreement serial × 4 + which (not started, expired, not prior) -> the words around the request's time.
-    var inactive: [UInt64: PreparedAgreement.TimedWords] = [:]
-    /// (Agreement serial, grant, dimension) -> the words of a grant's denial sentence before the
-    /// request's value (`contract C-… (grant 2) grants web, print only, not `), and the agreement's
-    /// ` in C-…`: what used to be made for every grant at preparation, made on first use instead.
-    /// An explanation missed as a whole (its key holds request values) mostly finds its pieces here.
-    var pieces: [UInt64: String] = [:]
     /// The lowered request the decider reuses from one decision to the next (this memo is per
     /// thread): a plain scratch buffer (see ``NewsEngine/lower(_:into:target:assignee:)``), made on first use.
     lazy var input = ODRLInput(terms: NewsEngine.terms)
     /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
-    /// (``NewsDecider/describeLifters(_:_:concern:memo:)``): an explanation miss asked for them each time (~11k instructions).
+    /// (``NewsDecider/describeLifters(_:_:concern:memo:)``: ~11k instructions to make).
     var lifterWords: [UInt64: String] = [:]
-    /// Scratch of ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)``'s remedies, kept between decisions.
-    var remedyBytes: [UInt8] = []
+    /// Scratch writers of ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)`` (the decision,
+    /// its remedies and where each remedy ends), kept between decisions: a decision allocates nothing.
+    var jsonScratch = ByteWriter(capacity: 2048)
+    var remedyScratch = ByteWriter(capacity: 512)
     var remedyEnds: [Int] = []
-    /// At most this many explanations are kept (the memo starts over when full).
+    /// At most this many lifter phrasings are kept (the memo starts over when full).
     let capacity: Int
     public init(capacity: Int = 100_000) { self.capacity = capacity }
-    /// Number of remembered shapes.
-    public var count: Int { explanations.count + permits.count + inactive.count + pieces.count }
-
-    /// Keeps an explanation; returns it.
-    func remember(_ key: Key, _ value: Explanation) -> Explanation {
-        if explanations.count >= capacity { explanations.removeAll(keepingCapacity: true) }
-        explanations[key] = value
-        return value
+    deinit {
+        jsonScratch.free()
+        remedyScratch.free()
     }
-
-    /// The explanation kept under `key`. Its reasons' JSON is written on its first reuse (see
-    /// ``Reason/written``): a shape met once never pays for it, one met again is copied as bytes
-    /// into every later decision.
-    func explanation(_ key: Key) -> Explanation? {
-        guard let hit = explanations[key] else { return nil }
-        if hit.reasons.first?.written != nil || hit.reasons.isEmpty { return hit }
-        let written = Explanation(reasons: hit.reasons.map { $0.withWrittenJSON() }, would: hit.would)
-        explanations[key] = written
-        return written
-    }
-
-    /// Keeps a permit's wording; returns it.
-    func remember(_ key: PermitKey, _ value: Permit) -> Permit {
-        if permits.count >= capacity { permits.removeAll(keepingCapacity: true) }
-        permits[key] = value
-        return value
-    }
-
-    /// The permit kept under `key`, its reason's JSON written on its first reuse.
-    func permit(_ key: PermitKey) -> Permit? {
-        guard let hit = permits[key] else { return nil }
-        if hit.reason.written != nil { return hit }
-        let written = Permit(reason: hit.reason.withWrittenJSON(), duties: hit.duties)
-        permits[key] = written
-        return written
-    }
-
-    func remember(piece key: UInt64, _ value: String) {
-        if pieces.count >= capacity { pieces.removeAll(keepingCapacity: true) }
-        pieces[key] = value
-    }
-
-    func remember(_ key: UInt64, _ value: PreparedAgreement.TimedWords) {
-        if inactive.count >= capacity { inactive.removeAll(keepingCapacity: true) }
-        inactive[key] = value
-    }
+    /// Number of remembered phrasings.
+    public var count: Int { lifterWords.count }
 }
 
-/// The reasons and remedies of a denial by one agreement.
-struct Explanation {
-    var reasons: [Reason]
-    var would: [String]
-}
-
-/// The reason and duties of a permit by one grant.
-struct Permit {
-    var reason: Reason
-    var duties: [DecisionDuty]
-}
-
-/// Process-wide numbering of prepared agreements (memo keys: an integer, not a string to hash).
+/// Process-wide numbering of prepared agreements (identifies a preparation without a string).
 let preparationSerial = Locked<UInt64>(0)
 
 /// An agreement compiled for the engine once, to decide many requests (DESIGN.md rules 3–5).
@@ -366,7 +288,7 @@ public struct PreparedAgreement: Sendable {
         /// Each grant's permit words as JSON bytes, made on its first permit (see
         /// ``PreparedAgreement/permitWords(_:)``); empty until then (no allocation for an agreement
         /// that never permits).
-        let permitWords = Mutex<[PermitWords?]>([])
+        let words = Mutex<PreparedAgreement.Words>(PreparedAgreement.Words())
 
         init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
              activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
@@ -469,61 +391,12 @@ public struct PreparedAgreement: Sendable {
         func ownDim(_ j: Int) -> Int { Int((ownDims >> UInt64(4 * j)) & 0xF) }
     }
 
-    /// Words of an inactivity sentence around the request's time: `prefix` + time + `)`, and the remedy.
-    struct TimedWords {
-        let prefix: String
-        let would: String
-    }
-
-    /// The reason and duties of a permit by grant `g`: what it grants, until when, in whose words.
-    func permit(grant g: Int, noticeQuote: String?, obligations: [Duty]) -> Permit {
-        let a = agreement
-        let reason = PreparedAgreement.permitReason(a, grant: g, noticeQuote: noticeQuote)
-        return Permit(reason: reason, duties: permitDuties(grant: g, obligations: obligations))
-    }
-
     /// The duties of a permit by grant `g`: the grant's own (each once), then the notice's obligations not already owed.
     func permitDuties(grant g: Int, obligations: [Duty]) -> [DecisionDuty] {
         let a = agreement
         var seen: [DecisionDuty] = []
         for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
         return obligations.isEmpty ? seen : NewsDecider.dedupe(seen + obligations.map { DecisionDuty(duty: $0) })
-    }
-
-    /// The reason of a permit by grant `g`: what it grants, until when, in whose words.
-    func permitReason(grant g: Int, noticeQuote: String?) -> Reason {
-        PreparedAgreement.permitReason(agreement, grant: g, noticeQuote: noticeQuote)
-    }
-
-    static func permitReason(_ a: Agreement, grant g: Int, noticeQuote: String?) -> Reason {
-        let grant = a.grants[g]
-        return Reason(code: "granted", agreement: a.id,
-                      message: concat(a.kind.rawValue, " ", a.id, " grants ", grant.summary, " (grant ", String(g + 1), "), in force until ", a.term.endText),
-                      quote: grant.clause ?? noticeQuote, quoteFrom: grant.clause == nil ? "notice" : "agreement")
-    }
-
-    /// `contract C-2026-0007`: how sentences name the agreement. (Sentences are made on demand:
-    /// `concat` sizes each once, where interpolation grew it piece by piece, ~2× the instructions.)
-    var name: String { concat(agreement.kind.rawValue, " ", agreement.id) }
-
-    /// `contract C-…` or `contract C-… (grant 2)`.
-    func grantName(_ g: Int, name: String) -> String { agreement.grants.count > 1 ? concat(name, " (grant ", String(g + 1), ")") : name }
-
-    /// The words of an inactivity sentence: 0 not started, 1 expired, 2 not a prior subscription.
-    func timedWords(_ which: Int) -> TimedWords {
-        let a = agreement
-        switch which {
-        case 0:
-            return TimedWords(prefix: concat(name, " starts on ", a.term.startText, ", after this use ("),
-                              would: concat("wait until ", a.term.start.description, " when ", a.id, " starts"))
-        case 1:
-            let end = a.term.endText
-            return TimedWords(prefix: concat(name, " ended on ", end, ", before this use ("), would: concat("a renewal of ", a.id, " (it ended on ", end, ")"))
-        default:
-            return TimedWords(prefix: concat("subscription ", a.id, " was signed on ", a.signedAtIsDate ? a.signedAt.dateString : a.signedAt.description,
-                                             ", after this use ("),
-                              would: concat("a subscription concluded before the use (", a.id, " was signed ", a.signedAt.description, ")"))
-        }
     }
 
     /// Whether the agreement's model can be compiled without running the validator: everything
@@ -1019,66 +892,6 @@ public struct NewsDecider: Sendable {
         }
     }
 
-    /// The words of evaluation `e` of `r` (made by ``evaluate(_:usage:memo:)`` of this decider):
-    /// reasons quoting the notice or the contract, duties, and for a deny what would permit.
-    public func decision(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
-                         memo: DecisionMemo? = nil) -> NewsDecision {
-        var d = NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber, permittedBy: permitBasis(e))
-        guard let box = noticeBox, e.basis != .noPolicy else {
-            d.reasons = [Reason(code: "no_policy", message: "there is no policy for source `\(r.source)`, so nothing is permitted")]
-            d.wouldPermitIf = ["a policy for `\(r.source)` in the policies folder (`Policies/\(r.source).json`)"]
-            return d
-        }
-        let concern = e.concern
-        let noticeQuote = self.noticeQuote(box, concern)
-        switch e.basis {
-        case .agreement(let k, let g):
-            let permit = permitFor(agreements[k], grant: g, concern: concern, noticeQuote: noticeQuote, obligations: box.terms.obligations, memo: memo)
-            d.reasons = [permit.reason]
-            d.duties = permit.duties
-            return d
-        case .notice(let i):
-            guard let perm = box.terms.permissions.first(where: { $0.index == i }) else { break }
-            d.reasons = [Reason(code: "public_permission", message: "the notice lets anyone \(perm.summary)", quote: perm.quote, quoteFrom: "notice")]
-            d.duties = NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + box.terms.obligations.map { DecisionDuty(duty: $0) })
-            return d
-        case .noPolicy, .denied:
-            break
-        }
-        // Deny: say why, per agreement, and what would permit.
-        // An evaluation that could not keep every fact inline (more than eight agreements, public
-        // permissions past the 64th) is made again with lists, for the words only (rare).
-        let full = e.truncated ? evaluateFully(r, usage: usage) : (e.outcomesList, e.publicNotMetList)
-        if full.0.isEmpty {
-            let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: concern, memo: memo)
-            let what = concern.isEmpty ? "nothing in the notice permits this use" : "the notice prohibits this use without \(how)"
-            d.reasons.append(Reason(code: "no_agreement",
-                                    message: "\(r.subscriber) has no agreement with \(r.source), and \(what)",
-                                    quote: noticeQuote, quoteFrom: "notice"))
-            d.wouldPermitIf.append("\(how) with \(r.source) covering \(r.asset.kind.rawValue) on \(r.channel.rawValue) in \(r.territory)")
-        }
-        for o in full.0 {
-            let x = explanation(agreements[Int(o.agreement)], o, r, notice: box, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
-            if d.reasons.isEmpty { d.reasons = x.reasons } else { d.reasons += x.reasons }
-            if d.wouldPermitIf.isEmpty && x.would.count == 1 {
-                d.wouldPermitIf = x.would  // one remedy: nothing to compare, no new array
-            } else {
-                for w in x.would where !d.wouldPermitIf.contains(w) { d.wouldPermitIf.append(w) }
-            }
-        }
-        // The public permissions that match but are not in force: the trace's last sentence for them.
-        let permissions = box.terms.permissions
-        func notMet(_ i: Int) {
-            if let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) {
-                d.reasons.append(Reason(code: "public_permission_not_met",
-                                        message: "the notice's public permission to \(perm.summary) does not cover this use: not in force for this request",
-                                        quote: perm.quote, quoteFrom: "notice"))
-            }
-        }
-        for i in full.1 { notMet(i) }
-        return d
-    }
-
     /// Every agreement's outcome and every public permission that matches without being in force,
     /// as lists: what ``evaluate(_:usage:memo:)`` keeps inline, without its limits (a fresh input,
     /// so that no memo's scratch is touched).
@@ -1115,17 +928,6 @@ public struct NewsDecider: Sendable {
     /// first prohibition's, else the notice text.
     func noticeQuote(_ box: NoticeBox, _ concern: NoticeTerms.Concern) -> String? {
         concern.first >= 0 ? box.terms.prohibitions[concern.first].quote : (box.terms.prohibitions.first?.quote ?? box.terms.noticeText)
-    }
-
-    /// The permit by grant `g` of `p`, remembered in `memo` (its words depend on the agreement, the
-    /// grant and which notice words it quotes: none when the grant quotes its own clause).
-    func permitFor(_ p: PreparedAgreement, grant g: Int, concern: NoticeTerms.Concern, noticeQuote: String?, obligations: [Duty],
-                   memo: DecisionMemo?) -> Permit {
-        guard let memo else { return p.permit(grant: g, noticeQuote: noticeQuote, obligations: obligations) }
-        let quoteSel: UInt64 = p.agreement.grants[g].clause != nil ? 0 : UInt64(bitPattern: Int64(concern.first + 2))
-        let key = DecisionMemo.PermitKey(serial: p.serial, grantAndQuote: UInt64(g) << 32 | (quoteSel & 0xFFFF_FFFF))
-        if let hit = memo.permit(key) { return hit }
-        return memo.remember(key, p.permit(grant: g, noticeQuote: noticeQuote, obligations: obligations))
     }
 
     static func dedupe(_ ds: [DecisionDuty]) -> [DecisionDuty] {
@@ -1295,231 +1097,6 @@ public struct NewsDecider: Sendable {
         }
         if best >= 0 { o.bestGrant = best; o.failing = bestFailing }
         return o
-    }
-
-    /// The memo key of a denial's explanation, or nil when it must not be remembered: it depends on
-    /// the time (an agreement not in force yet or any more, a subscription signed after the use, an
-    /// embargo, a quota), or a field does not fit its packed slot.
-    ///
-    /// The key holds what the explanation's words depend on, and nothing more, so that it repeats:
-    /// the agreement (its serial), the outcome (grant + 1 and restriction + 1 in 12 bits each,
-    /// failing dimensions in 12, kind not accepted, terminated), the notice's concerned prohibitions
-    /// (they give the quote and who lifts them; a bit set, or kind, extent and action when the notice
-    /// has more than 64 prohibitions), and only the request fields a sentence quotes: the asset kind
-    /// for `asset_not_granted`, the action for `action_not_granted`, the extent, the portion, the
-    /// channel and territory for theirs, kind, channel and territory for `no_grant`. A territory of
-    /// at most 8 bytes and an action of at most 16 are packed into integers with their lengths.
-    static func memoKey(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest,
-                        concern: NoticeTerms.Concern) -> DecisionMemo.Key? {
-        let timed: UInt16 = 1 << UInt16(GrantDimension.embargo.caseIndex) | 1 << UInt16(GrantDimension.quota.caseIndex)
-        guard o.inactivity == nil || o.inactivity == .termination, o.failing & timed == 0 else { return nil }
-        let grant = (o.bestGrant ?? -1) + 1, restriction = (o.restriction ?? -1) + 1
-        guard grant < 0xFFF, restriction < 0xFFF else { return nil }
-        let noGrant = !o.kindNotAccepted && o.inactivity == nil && o.restriction == nil && o.bestGrant == nil
-        let sentences = o.kindNotAccepted || o.inactivity != nil || o.restriction != nil ? 0 : o.failing
-        func quotes(_ d: GrantDimension) -> Bool { noGrant || sentences & (1 << UInt16(d.caseIndex)) != 0 }
-        let kind = concern.overflow || quotes(.asset), action = concern.overflow || (!noGrant && quotes(.action))
-        let extent = concern.overflow || (!noGrant && quotes(.extent)), portion = !noGrant && quotes(.portion)
-        let channel = quotes(.channel), territory = quotes(.territory)
-        guard !territory || r.territory.utf8.count <= 8, !action || r.action.utf8.count <= 16 else { return nil }
-        // Bits: grant + 1 (0-11), failing (12-23), restriction + 1 (24-35), kind not accepted (36),
-        // terminated (37), then each quoted field offset by one, so that "not in the key" (0)
-        // differs from every value: kind (38-40), extent (41-42), channel (43-46), portion given or
-        // not (47-48), territory length (49-52), action length (53-57): "a" and "a\0" pack alike.
-        var shape = UInt64(grant) | UInt64(o.failing & 0xFFF) << 12 | UInt64(restriction) << 24
-        if o.kindNotAccepted { shape |= 1 << 36 }
-        if o.inactivity == .termination { shape |= 1 << 37 }
-        if kind { shape |= UInt64(r.asset.kind.index + 1) << 38 }
-        if extent { shape |= UInt64(r.extent == .whole ? 1 : 2) << 41 }
-        if channel { shape |= UInt64(r.channel.index + 1) << 43 }
-        if portion { shape |= (r.portion == nil ? 1 : 2) << 47 }
-        if territory { shape |= UInt64(r.territory.utf8.count + 1) << 49 }
-        if action { shape |= UInt64(r.action.utf8.count + 1) << 53 }
-        return DecisionMemo.Key(serial: p.serial, shape: shape, concern: concern.mask, portion: portion ? r.portion?.bitPattern ?? 0 : 0,
-                                territory: territory ? pack(r.territory, from: 0) : 0,
-                                action0: action ? pack(r.action, from: 0) : 0, action1: action ? pack(r.action, from: 8) : 0)
-    }
-
-    /// Bytes `from ..< from + 8` of a string as one integer, zero-padded (the key also holds the
-    /// length, so strings that differ only by trailing NULs differ).
-    static func pack(_ s: String, from: Int) -> UInt64 {
-        var v: UInt64 = 0
-        var k = 0
-        for b in s.utf8 {
-            if k >= from + 8 { break }
-            if k >= from { v |= UInt64(b) << UInt64(8 * (k - from)) }
-            k += 1
-        }
-        return v
-    }
-
-    /// ``explain(_:_:_:notice:concern:noticeQuote:usage:memo:)``, remembered in `memo` when it does not depend on the time.
-    func explanation(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeBox,
-                     concern: NoticeTerms.Concern, noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
-        guard let memo, let key = NewsDecider.memoKey(p, o, r, concern: concern) else {
-            return explain(p, o, r, notice: notice, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo)
-        }
-        if let hit = memo.explanation(key) { return hit }
-        return memo.remember(key, explain(p, o, r, notice: notice, concern: concern, noticeQuote: noticeQuote, usage: usage, memo: memo))
-    }
-
-    /// The words of an inactivity sentence of `p` (see ``PreparedAgreement/timedWords(_:)``), from the memo when there is one.
-    func timedWords(_ p: PreparedAgreement, _ which: Int, memo: DecisionMemo?) -> PreparedAgreement.TimedWords {
-        guard let memo else { return p.timedWords(which) }
-        let key = p.serial << 2 | UInt64(which)
-        if let hit = memo.inactive[key] { return hit }
-        let made = p.timedWords(which)
-        memo.remember(key, made)
-        return made
-    }
-
-    /// The reasons and remedies of a denial by one agreement, worded on demand from the agreement
-    /// (nothing is worded at preparation; the memo keeps what was made).
-    func explain(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, notice: NoticeBox,
-                 concern: NoticeTerms.Concern, noticeQuote: String?, usage: some UsageCounter, memo: DecisionMemo?) -> Explanation {
-        let a = p.agreement
-        var name: String { p.name }  // made where a sentence needs it (a grant's pieces come from the memo)
-        if o.kindNotAccepted {
-            let how = describeLifters(notice, r, concern: concern, memo: memo)
-            return Explanation(reasons: [Reason(code: "agreement_kind_not_accepted", agreement: a.id,
-                                                message: "\(name) is a \(a.kind.rawValue), but the notice lifts its prohibition only by \(how)", quote: noticeQuote, quoteFrom: "notice")],
-                               would: ["\(how) with \(r.source)"])
-        }
-        if let dim = o.inactivity {
-            switch dim {
-            case .termination:
-                let t = a.termination
-                let why = t?.reason.map { " (\($0))" } ?? ""
-                return Explanation(reasons: [Reason(code: "agreement_terminated", agreement: a.id,
-                                                    message: "\(name) was terminated on \(t.map { $0.atIsDate ? $0.at.dateString : $0.at.description } ?? "?")\(why)",
-                                                    quote: noticeQuote, quoteFrom: "notice")],
-                                   would: ["a new agreement with \(r.source) (\(a.id) was terminated)"])
-            case .term:
-                let w = timedWords(p, 0, memo: memo)
-                return Explanation(reasons: [Reason(code: "agreement_not_started", agreement: a.id,
-                                                    message: concat(w.prefix, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
-                                   would: [w.would])
-            case .prior:
-                let w = timedWords(p, 2, memo: memo)
-                return Explanation(reasons: [Reason(code: "not_prior_subscription", agreement: a.id,
-                                                    message: concat(w.prefix, r.at.description, "); the notice requires a prior subscription"),
-                                                    quote: noticeQuote, quoteFrom: "notice")],
-                                   would: [w.would])
-            default:
-                let w = timedWords(p, 1, memo: memo)
-                return Explanation(reasons: [Reason(code: "agreement_expired", agreement: a.id,
-                                                    message: concat(w.prefix, r.at.description, ")"), quote: noticeQuote, quoteFrom: "notice")],
-                                   would: [w.would])
-            }
-        }
-        if let k = o.restriction {
-            let res = a.restrictions[k]
-            let summary = res.summary
-            return Explanation(reasons: [Reason(code: "restricted_use", agreement: a.id,
-                                                message: concat(name, " restricts this use: ", summary),
-                                                quote: res.clause ?? res.note ?? noticeQuote, quoteFrom: (res.clause ?? res.note) == nil ? "notice" : "agreement")],
-                               would: [concat("an amendment of ", a.id, " lifting its restriction «", summary, "»")])
-        }
-        guard let g = o.bestGrant else {
-            return Explanation(reasons: [Reason(code: "no_grant", agreement: a.id, message: concat(name, " has no grants"), quote: noticeQuote, quoteFrom: "notice")],
-                               would: [concat("a grant in ", a.id, " covering ", r.asset.kind.rawValue, " on ", r.channel.rawValue, " in ", r.territory)])
-        }
-        let grant = a.grants[g]
-        // The part of a sentence before the request's value, from the memo when it was made before
-        // (0xF: the agreement's ` in C-…`); made here, as preparation used to, when it was not.
-        func piece(_ d: Int) -> String {
-            let key = p.serial << 20 | UInt64(min(g, 0xFFFF)) << 4 | UInt64(d)
-            if g < 0xFFFF, let hit = memo?.pieces[key] { return hit }
-            let made: String
-            switch d {
-            case 0xF: made = concat(" in ", a.id)
-            default:
-                let gname = p.grantName(g, name: name)
-                switch GrantDimension.at(d) {
-                case .asset: made = concat(gname, " grants ", grant.assets.listText, " only, not ")
-                case .action: made = concat(gname, " grants ", grant.actions.joined(separator: ", "), " only, which does not include ")
-                case .extent: made = concat(gname, " grants ", grant.extent.map(\.rawValue).joined(separator: ", "), " use only, not ")
-                case .channel: made = concat(gname, " grants ", grant.channels.listText, " only, not ")
-                case .territory:
-                    var t = grant.territories.include.joined(separator: ", ")
-                    if !grant.territories.exclude.isEmpty { t += " except " + grant.territories.exclude.joined(separator: ", ") }
-                    made = concat(gname, " grants ", t, " only, not ")
-                default: made = gname
-                }
-            }
-            if g < 0xFFFF { memo?.remember(piece: key, made) }
-            return made
-        }
-        let inID = piece(0xF)
-        var reasons: [Reason] = []
-        var would: [String] = []
-        // A dimension the grant does not cover leaves the notice's prohibition standing: quote the notice.
-        let clause = noticeQuote ?? grant.clause
-        let from = noticeQuote != nil ? "notice" : "agreement"
-        for i in 0..<GrantDimension.allCasesArray.count where o.failing & (1 << UInt16(i)) != 0 {
-            switch GrantDimension.at(i) {
-            case .asset:
-                reasons.append(Reason(code: "asset_not_granted", agreement: a.id,
-                                      message: concat(piece(i), r.asset.kind.rawValue), quote: clause, quoteFrom: from))
-                would.append(concat("a grant covering ", r.asset.kind.rawValue, inID))
-            case .action:
-                reasons.append(Reason(code: "action_not_granted", agreement: a.id,
-                                      message: concat(piece(i), r.action),
-                                      quote: clause, quoteFrom: from))
-                would.append(concat("a grant of ", r.action, " (or use)", inID))
-            case .extent:
-                reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                      message: concat(piece(i), r.extent.rawValue),
-                                      quote: clause, quoteFrom: from))
-                would.append(concat("a grant covering ", r.extent.rawValue, " use", inID))
-            case .portion:
-                let gname = piece(i)  // the grant's name, from the memo
-                let max = Int(((grant.maxPortion ?? 0) * 100).rounded())
-                if let p = r.portion {
-                    reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                          message: concat(gname, " allows at most ", String(max), "% of an asset, not ", String(Int((p * 100).rounded())), "%"),
-                                          quote: clause, quoteFrom: from))
-                } else {
-                    reasons.append(Reason(code: "extent_not_granted", agreement: a.id,
-                                          message: concat(gname, " allows at most ", String(max), "% of an asset, and the request does not say how much (`portion`)"),
-                                          quote: clause, quoteFrom: from))
-                }
-                would.append(concat("using at most ", String(max), "% of the asset (", a.id, ")"))
-            case .channel:
-                reasons.append(Reason(code: "channel_not_granted", agreement: a.id,
-                                      message: concat(piece(i), r.channel.rawValue), quote: clause, quoteFrom: from))
-                would.append(concat("a grant covering ", r.channel.rawValue, inID))
-            case .territory:
-                reasons.append(Reason(code: "territory_not_granted", agreement: a.id,
-                                      message: concat(piece(i), r.territory), quote: clause, quoteFrom: from))
-                would.append(concat("a grant covering ", r.territory, inID))
-            case .embargo:
-                let gname = piece(i)  // the grant's name, from the memo
-                let e = grant.embargo ?? ISODuration()
-                if let pub = r.asset.publishedAt {
-                    let until = e.added(to: pub)
-                    reasons.append(Reason(code: "embargo_breach", agreement: a.id,
-                                          message: "\(gname) embargoes assets for \(e) after publication (\(pub)); this use (\(r.at)) is before \(until)", quote: clause, quoteFrom: from))
-                    would.append("wait until \(until) (embargo \(e))")
-                } else {
-                    reasons.append(Reason(code: "embargo_breach", agreement: a.id,
-                                          message: "\(gname) embargoes assets for \(e) after publication, and the request does not say when the asset was published", quote: clause, quoteFrom: from))
-                    would.append("the asset's publication time (`asset.publishedAt`) to check the \(e) embargo of \(a.id)")
-                }
-            case .quota:
-                let gname = piece(i)  // the grant's name, from the memo
-                if let q = grant.quota {
-                    let w = q.per.window(containing: r.at, term: a.term)
-                    let used = usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end)
-                    reasons.append(Reason(code: "quota_exceeded", agreement: a.id,
-                                          message: "\(gname) allows \(q.count) uses per \(q.per.rawValue); \(used) are already recorded since \(w.start)", quote: clause, quoteFrom: from))
-                    would.append(q.per == .term ? "a larger quota in \(a.id)" : "wait until \(w.end), when the \(q.per.adjective) quota of \(a.id) resets")
-                }
-            case .term, .termEnd, .termination, .prior:
-                break
-            }
-        }
-        return Explanation(reasons: reasons, would: would)
     }
 }
 

@@ -6,45 +6,21 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable {
 /// Why a decision went the way it did: a stable code, the agreement (if any), a message, and the words that decided.
 public struct Reason: Sendable, Hashable {
     /// Stable code: `agreement_expired`, `asset_not_granted`, `channel_not_granted`, `no_policy`, `granted`...
-    public var code: String { didSet { written = nil } }
+    public var code: String
     /// The agreement this reason is about (nil for notice-level reasons).
-    public var agreement: String? { didSet { written = nil } }
-    public var message: String { didSet { written = nil } }
+    public var agreement: String?
+    public var message: String
     /// The notice sentence or contract clause that decided it.
-    public var quote: String? { didSet { written = nil } }
+    public var quote: String?
     /// Where the quote comes from: `notice` or `agreement` (an extra key of the decision JSON).
-    public var quoteFrom: String? { didSet { written = nil } }
-    /// The reason's compact JSON, written once when a ``DecisionMemo`` keeps the reason (a
-    /// remembered explanation is written into many decisions: ``NewsDecision/appendJSON(to:)``
-    /// copies these bytes instead of escaping the message and the notice's quote again). Not part
-    /// of the value: equality and hashing ignore it, and changing any field drops it.
-    var written: WrittenJSON?
-
+    public var quoteFrom: String?
     public init(code: String, agreement: String? = nil, message: String, quote: String? = nil, quoteFrom: String? = nil) {
         self.code = code; self.agreement = agreement; self.message = message; self.quote = quote
         self.quoteFrom = quote == nil ? nil : quoteFrom
     }
 
-    public static func == (a: Reason, b: Reason) -> Bool {
-        a.code == b.code && a.agreement == b.agreement && a.message == b.message && a.quote == b.quote && a.quoteFrom == b.quoteFrom
-    }
-
-    public func hash(into h: inout Hasher) {
-        h.combine(code); h.combine(agreement); h.combine(message); h.combine(quote); h.combine(quoteFrom)
-    }
-
-    /// The reason with its JSON written (see ``written``).
-    func withWrittenJSON() -> Reason {
-        var r = self
-        var bytes: [UInt8] = []
-        r.appendJSON(to: &bytes)
-        r.written = WrittenJSON(bytes)
-        return r
-    }
-
-    /// Appends the reason's compact JSON (`{"code":…}`), from ``written`` when it is there.
+    /// Appends the reason's compact JSON (`{"code":…}`).
     func appendJSON(to out: inout [UInt8]) {
-        if let written { out.append(contentsOf: written.bytes); return }
         func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
         raw("{\"code\":")
         JSONBytes.appendString(code, to: &out)
@@ -66,12 +42,6 @@ public struct Reason: Sendable, Hashable {
         if let quoteFrom { o["quoteFrom"] = .string(quoteFrom) }
         return .object(o)
     }
-}
-
-/// A reason's JSON bytes, shared by every decision that carries the reason (see ``Reason/written``).
-final class WrittenJSON: Sendable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
 }
 
 /// A duty that comes with a permit, and where it comes from.
@@ -149,12 +119,7 @@ public struct NewsDecision: Sendable, Hashable {
         raw("],\"duties\":[")
         for (k, d) in duties.enumerated() {
             if k > 0 { raw(",") }
-            raw("{\"action\":")
-            str(d.duty.action.rawValue)
-            if let t = d.duty.text { raw(",\"text\":"); str(t) }
-            if let u = d.duty.url { raw(",\"url\":"); str(u) }
-            if let a = d.agreement { raw(",\"agreement\":"); str(a) }
-            raw("}")
+            DecisionDuty.writeJSON(d, to: &out)
         }
         raw("],\"wouldPermitIf\":[")
         for (k, w) in wouldPermitIf.enumerated() {

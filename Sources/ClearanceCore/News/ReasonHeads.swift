@@ -38,7 +38,7 @@ extension NewsDecider {
 
     /// The reason at `index` of ``decision(_:for:usage:memo:)``'s reasons for evaluation `e` of `r`,
     /// worded alone (nil when there is no such reason): a denial by an agreement words only that
-    /// agreement's explanation (kept in `memo` as `decide` keeps it), not the whole decision.
+    /// agreement's reasons, not the whole decision.
     public func reason(at index: Int, of e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
                        memo: DecisionMemo? = nil) -> Reason? {
         guard index >= 0 else { return nil }
@@ -52,9 +52,11 @@ extension NewsDecider {
         }
         guard let found else { return nil }
         if let o = found.outcome, let box = noticeBox {
-            let x = explanation(agreements[Int(o.agreement)], o, r, notice: box, concern: e.concern,
-                                noticeQuote: noticeQuote(box, e.concern), usage: usage, memo: memo)
-            return x.reasons[safe: found.position]
+            // Only this agreement's reasons are worded (by the one writer, into a builder).
+            var sink = DecisionBuilder(NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber),
+                                       noticeQuote: noticeQuote(box, e.concern))
+            writeOutcome(agreements[Int(o.agreement)], o, r, box, e.concern, usage: usage, memo: memo, into: &sink)
+            return sink.decision.reasons[safe: found.position]
         }
         // A notice-level reason (no policy, no agreement, a public permission) or a permit's: rare
         // in a denial, or one reason only; worded with the whole decision.
@@ -82,7 +84,7 @@ extension NewsDecider {
     /// Calls `visit` with the code and agreement of each reason ``decision(_:for:usage:memo:)`` lists
     /// for `e`, in order, with the agreement outcome it comes from (nil for a notice-level reason)
     /// and its position among that outcome's reasons; stops when `visit` returns false. The order and
-    /// the codes are `decision`'s and `explain`'s.
+    /// the codes are `decision`'s.
     func walkReasons(_ e: NewsEvaluation, _ r: RepublicationRequest, usage: some UsageCounter,
                      _ visit: (String, String?, AgreementOutcome?, Int) -> Bool) {
         guard let box = noticeBox, e.basis != .noPolicy else { _ = visit("no_policy", nil, nil, 0); return }
@@ -110,8 +112,8 @@ extension NewsDecider {
         }
     }
 
-    /// The codes of the reasons ``explain(_:_:_:notice:concern:noticeQuote:usage:memo:)`` gives for
-    /// outcome `o` of agreement `a`, in order (the same branches).
+    /// The codes of the reasons ``writeOutcome(_:_:_:_:_:usage:memo:into:)`` writes for outcome `o`
+    /// of agreement `a`, in order (the same branches; `ReasonHeadsTests` holds them equal).
     static func forEachReasonCode(of o: AgreementOutcome, in a: Agreement, _ body: (String) -> Void) {
         if o.kindNotAccepted { body("agreement_kind_not_accepted"); return }
         if let dim = o.inactivity {

@@ -51,6 +51,13 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// audit's `auditText` and the decider's messages use it; a test holds it to the former
     /// `String`-building text over random instants, pre-1970 and after 9999.
     public var description: String {
+        withDescriptionBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with ``description``'s bytes, written into a stack buffer: the one formatter
+    /// behind ``description`` and ``appendDescription(to:dateOnly:)``.
+    @inline(__always)
+    func withDescriptionBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let c = utcComponents
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { b in
             var k = 0
@@ -71,7 +78,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
             sep(0x54); put(c.hour, 2); sep(0x3A); put(c.minute, 2); sep(0x3A); put(c.second, 2)
             if c.millisecond != 0 { sep(0x2E); put(c.millisecond, 3) }
             sep(0x5A)
-            return String(decoding: UnsafeBufferPointer(rebasing: b[0..<k]), as: UTF8.self)
+            return body(UnsafeBufferPointer(rebasing: b[0..<k]))
         }
     }
 
@@ -80,28 +87,8 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Appends ``description``'s bytes (`dateOnly`: ``dateString``'s, its first ten) without
     /// making a `String`: a decision's JSON quotes instants (bench/PROFILE.md news session 4).
-    public func appendDescription(to out: inout [UInt8], dateOnly: Bool = false) {
-        let c = utcComponents
-        let start = out.count
-        @inline(__always) func put(_ v: Int, _ width: Int) {
-            var p = 1
-            for _ in 1..<width { p &*= 10 }
-            var x = v
-            var w = width
-            while w > 0 { out.append(UInt8(truncatingIfNeeded: 0x30 + (x / p) % 10)); x %= p; p /= 10; w -= 1 }
-        }
-        var year = c.year
-        if year < 0 { out.append(0x2D); year = -year }
-        var width = 4
-        var p = 10_000
-        while year >= p && width < 19 { width += 1; p = p &* 10 }
-        put(year, width)
-        out.append(0x2D); put(c.month, 2); out.append(0x2D); put(c.day, 2)
-        if dateOnly && out.count - start >= 10 { out.removeLast(out.count - start - 10); return }
-        out.append(0x54); put(c.hour, 2); out.append(0x3A); put(c.minute, 2); out.append(0x3A); put(c.second, 2)
-        if c.millisecond != 0 { out.append(0x2E); put(c.millisecond, 3) }
-        out.append(0x5A)
-        if dateOnly && out.count - start > 10 { out.removeLast(out.count - start - 10) }
+    public func appendDescription<S: JSONByteSink>(to out: inout S, dateOnly: Bool = false) {
+        withDescriptionBytes { b in out.put(dateOnly && b.count > 10 ? UnsafeBufferPointer(rebasing: b[0..<10]) : b) }
     }
 }
 

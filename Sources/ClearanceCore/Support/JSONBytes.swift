@@ -43,6 +43,15 @@ public enum JSONBytes {
         }
     }
 
+    /// ``appendEscaped(_:to:)`` into a ``ByteWriter``.
+    @inline(__always)
+    public static func appendEscaped(_ s: String, to out: inout ByteWriter) {
+        var s = s
+        s.withUTF8 { buf in
+            if isPlain(buf) { out.put(buf) } else { escapeBody(buf, to: &out) }
+        }
+    }
+
     /// `s` as a JSON string literal (as ``appendString(_:to:)``), plain text copied in one append.
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
@@ -164,6 +173,12 @@ public struct ByteWriter: JSONByteSink {
     public mutating func removeLast() {
         precondition(count > 0, "ByteWriter.removeLast on an empty writer")
         count -= 1
+    }
+
+    /// Forgets the last `n` bytes written.
+    public mutating func removeLast(_ n: Int) {
+        precondition(n >= 0 && n <= count, "ByteWriter.removeLast beyond its bytes")
+        count -= n
     }
 
     @inline(__always) mutating func ensure(_ k: Int) {

@@ -1,9 +1,9 @@
 @testable import ClearanceCore
 import Testing
 
-/// The decider words sentences on demand and remembers them in a `DecisionMemo` under keys that hold
-/// only what the words depend on (bench/PROFILE.md, "Preparing an agreement"): a memo must never
-/// change a decision or its bytes, whichever shapes repeat.
+/// The decider words sentences on demand, keeping the words that depend only on an agreement with
+/// the prepared agreement and its scratch buffers in a `DecisionMemo`: neither must ever change a
+/// decision or its bytes, whichever shapes repeat.
 @Suite struct DecisionMemoTests {
     @Test(arguments: [31, 32, 33, 34])
     func memoisedDecisionsAreTheSameBytes(seed: Int) throws {
@@ -18,7 +18,7 @@ import Testing
         let decider = NewsDecider(notice: notice, agreements: prepared)
         let memo = DecisionMemo()
         var usage = InMemoryUsage()
-        // Few subscribers, many requests: shapes repeat, so most explanations come from the memo.
+        // Few subscribers, many requests: shapes repeat, so permit words are reused.
         for _ in 0..<1500 {
             let r = gen.request(subscriber: gen.pick(["alsharq", "gulf news", "levant/post", "nobody"]))
             let plain = decider.decide(r, usage: usage)
@@ -28,17 +28,7 @@ import Testing
             #expect(memoised.jsonText == memoised.json.serialized())
             if case .agreement(let id, let g)? = memoised.permittedBy { usage.record(agreement: id, grant: g, at: r.at) }
         }
-        #expect(memo.explanations.count > 0 && memo.permits.count > 0)
-    }
-
-    /// A remembered reason carries its JSON; changing a field drops it, and it never takes part in equality.
-    @Test func writtenJSONFollowsTheReason() {
-        var r = Reason(code: "granted", agreement: "C-1", message: "m", quote: "«q»", quoteFrom: "notice").withWrittenJSON()
-        #expect(r.written != nil)
-        #expect(r == Reason(code: "granted", agreement: "C-1", message: "m", quote: "«q»", quoteFrom: "notice"))
-        r.message = "other"
-        #expect(r.written == nil)
-        let d = NewsDecision(id: "x", verdict: .deny, source: "s", subscriber: "t", reasons: [r.withWrittenJSON()])
-        #expect(d.jsonText == d.json.serialized())
+        // A permit's words were made once and kept with its agreement.
+        #expect(prepared.contains { p in p.core.words.withLock { !$0.permits.isEmpty } })
     }
 }

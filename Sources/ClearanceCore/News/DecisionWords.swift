@@ -1,0 +1,731 @@
+import Synchronization
+
+/// The one writer of a decision's words: reasons, duties and what would permit, from the facts
+/// (``NewsEvaluation``), into a ``DecisionWordSink``: the decision's JSON bytes (``JSONWords``,
+/// what `check --batch` writes per line) or a ``NewsDecision`` (``DecisionBuilder``, what
+/// ``NewsDecider/decision(_:for:usage:memo:)`` returns). Both come from the same calls, so the
+/// `String` form and the bytes cannot drift apart (before session 5 there were two writers, held
+/// equal by a test).
+///
+/// Why it is cheap on the JSON path (bench/PROFILE.md, news session 5):
+/// - A permit's words (reason and duties, ~10,000 instructions to make: `Grant.summary`) are made
+///   once per (agreement, grant) and kept with the prepared agreement (``PreparedAgreement/Words``),
+///   escaped: a permit copies them in one piece each.
+/// - Everything is written through a raw pointer into a scratch ``ByteWriter`` kept in the memo
+///   (one per thread), then copied into the caller's array in one append: an `[UInt8]` append is
+///   ~100 instructions of capacity and uniqueness checks, a decision made ~30 of them.
+/// - Nothing is allocated per decision with a memo (remedies are deduped in a second scratch writer).
+extension NewsDecider {
+    /// Appends the compact JSON of ``decision(_:for:usage:memo:)`` for evaluation `e` of `r` (made by
+    /// ``evaluate(_:usage:memo:)`` of this decider): the same bytes as ``NewsDecision/appendJSON(to:)``
+    /// of that decision.
+    ///
+    /// For `check --batch` (per line, JSON output, no decision log): `let decider = NewsDecider(…)`,
+    /// `let e = decider.evaluate(req, usage: counter, memo: memo)`, `e.verdict` for the exit status,
+    /// `decider.appendDecisionJSON(e, for: req, usage: counter, memo: memo, to: &out)`.
+    public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
+                                   memo: DecisionMemo? = nil, to out: inout [UInt8]) {
+        var sink: JSONWords
+        if let memo {
+            sink = JSONWords(out: memo.jsonScratch, remedies: memo.remedyScratch, ends: memo.remedyEnds)
+            memo.remedyEnds = []  // moved into the sink (no copy of its buffer), given back below
+        } else {
+            sink = JSONWords(out: ByteWriter(capacity: 1024), remedies: ByteWriter(capacity: 256), ends: [])
+        }
+        sink.out.removeAll()
+        sink.remedies.removeAll()
+        sink.ends.removeAll(keepingCapacity: true)
+        sink.quote = noticeBox.map { box in
+            box.quoteJSON.isEmpty ? [0x7D] : box.quoteJSON[e.concern.first >= 0 && e.concern.first < box.quoteJSON.count ? e.concern.first : box.quoteJSON.count - 1]
+        } ?? [0x7D]
+        sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source, subscriber: r.subscriber)
+        writeWords(e, r, usage: usage, memo: memo, into: &sink)
+        sink.finish()
+        out.append(contentsOf: sink.out.bytes)
+        if let memo {
+            // The writers may have grown: keep the grown buffers for the next decision.
+            memo.jsonScratch = sink.out
+            memo.remedyScratch = sink.remedies
+            memo.remedyEnds = sink.ends
+        } else {
+            sink.out.free()
+            sink.remedies.free()
+        }
+    }
+
+    /// The words of evaluation `e` of `r` (made by ``evaluate(_:usage:memo:)`` of this decider):
+    /// reasons quoting the notice or the contract, duties, and for a deny what would permit.
+    public func decision(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
+                         memo: DecisionMemo? = nil) -> NewsDecision {
+        var sink = DecisionBuilder(NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber, permittedBy: permitBasis(e)),
+                                   noticeQuote: noticeBox.flatMap { noticeQuote($0, e.concern) })
+        writeWords(e, r, usage: usage, memo: memo, into: &sink)
+        return sink.decision
+    }
+
+    /// Writes the words of evaluation `e` of `r` into `s`, in the decision's order: reasons (each
+    /// with its quote), duties, remedies (the sink keeps each remedy once).
+    func writeWords<S: DecisionWordSink>(_ e: NewsEvaluation, _ r: RepublicationRequest, usage: some UsageCounter,
+                                         memo: DecisionMemo?, into s: inout S) {
+        guard let box = noticeBox, e.basis != .noPolicy else {
+            s.reason(code: "no_policy", agreement: nil)
+            s.words("there is no policy for source `"); s.value(r.source); s.words("`, so nothing is permitted")
+            s.endReason(.none)
+            s.remedy()
+            s.words("a policy for `"); s.value(r.source); s.words("` in the policies folder (`Policies/"); s.value(r.source); s.words(".json`)")
+            s.endRemedy()
+            return
+        }
+        let concern = e.concern
+        switch e.basis {
+        case .agreement(let k, let g):
+            let p = agreements[k]
+            let words = p.permitWords(g)
+            s.reason(words.reason)
+            s.endReason(words.clause.map { .agreement($0) } ?? .notice)
+            if box.hasObligations {
+                for d in NewsDecider.dedupe(words.duties + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
+            } else {
+                s.duties(words)
+            }
+            return
+        case .notice(let i):
+            guard let perm = box.terms.permissions.first(where: { $0.index == i }) else { break }
+            s.reason(code: "public_permission", agreement: nil)
+            s.words("the notice lets anyone "); s.value(perm.summary)
+            s.endReason(.noticeText(perm.quote))
+            for d in NewsDecider.dedupe(perm.duties.map { DecisionDuty(duty: $0) } + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
+            return
+        case .noPolicy, .denied:
+            break
+        }
+        // Deny: say why, per agreement, and what would permit. An evaluation that could not keep
+        // every fact inline (more than eight agreements, public permissions past the 64th) is made
+        // again with lists, for the words only (rare).
+        if e.truncated {
+            let full = evaluateFully(r, usage: usage)
+            writeDenial(full.0, full.1, box, concern, r, usage: usage, memo: memo, into: &s)
+        } else {
+            writeDenial(e.outcomes, e.publicNotMetList, box, concern, r, usage: usage, memo: memo, into: &s)
+        }
+    }
+
+    /// A denial's reasons and remedies: no agreement, each agreement's, the public permissions not in force.
+    func writeDenial<S: DecisionWordSink, C: Collection<AgreementOutcome>>(
+        _ outcomes: C, _ notMet: [Int], _ box: NoticeBox, _ concern: NoticeTerms.Concern, _ r: RepublicationRequest,
+        usage: some UsageCounter, memo: DecisionMemo?, into s: inout S
+    ) {
+        if outcomes.isEmpty {
+            let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: concern, memo: memo)
+            s.reason(code: "no_agreement", agreement: nil)
+            s.value(r.subscriber); s.words(" has no agreement with "); s.value(r.source)
+            if concern.isEmpty {
+                s.words(", and nothing in the notice permits this use")
+            } else {
+                s.words(", and the notice prohibits this use without "); s.value(how)
+            }
+            s.endReason(.notice)
+            s.remedy()
+            s.value(how); s.words(" with "); s.value(r.source); s.words(" covering "); s.value(r.asset.kind.rawValue)
+            s.words(" on "); s.value(r.channel.rawValue); s.words(" in "); s.value(r.territory)
+            s.endRemedy()
+        }
+        for o in outcomes {
+            writeOutcome(agreements[Int(o.agreement)], o, r, box, concern, usage: usage, memo: memo, into: &s)
+        }
+        // The public permissions that match but are not in force: the trace's last sentence for them.
+        if !notMet.isEmpty {
+            let permissions = box.terms.permissions
+            for i in notMet {
+                guard let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) else { continue }
+                s.reason(code: "public_permission_not_met", agreement: nil)
+                s.words("the notice's public permission to "); s.value(perm.summary)
+                s.words(" does not cover this use: not in force for this request")
+                s.endReason(.noticeText(perm.quote))
+            }
+        }
+    }
+
+    /// The reasons and remedies of a denial by agreement `p` (outcome `o`).
+    func writeOutcome<S: DecisionWordSink>(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, _ box: NoticeBox,
+                                           _ concern: NoticeTerms.Concern, usage: some UsageCounter, memo: DecisionMemo?, into s: inout S) {
+        let a = p.core.agreement
+        func name() { s.value(a.kind.rawValue); s.words(" "); s.value(a.id) }
+        if o.kindNotAccepted {
+            let how = describeLifters(box, r, concern: concern, memo: memo)
+            s.reason(code: "agreement_kind_not_accepted", agreement: a.id)
+            name(); s.words(" is a "); s.value(a.kind.rawValue); s.words(", but the notice lifts its prohibition only by "); s.value(how)
+            s.endReason(.notice)
+            s.remedy(); s.value(how); s.words(" with "); s.value(r.source); s.endRemedy()
+            return
+        }
+        if let dim = o.inactivity {
+            switch dim {
+            case .termination:
+                s.reason(code: "agreement_terminated", agreement: a.id)
+                name(); s.words(" was terminated on ")
+                if let t = a.termination {
+                    s.instant(t.at, dateOnly: t.atIsDate)
+                    if let why = t.reason { s.words(" ("); s.value(why); s.words(")") }
+                } else {
+                    s.words("?")
+                }
+                s.endReason(.notice)
+                s.remedy(); s.words("a new agreement with "); s.value(r.source); s.words(" ("); s.value(a.id); s.words(" was terminated)"); s.endRemedy()
+            case .term:
+                s.reason(code: "agreement_not_started", agreement: a.id)
+                name(); s.words(" starts on "); s.instant(a.term.start, dateOnly: a.term.startIsDate); s.words(", after this use (")
+                s.instant(r.at, dateOnly: false); s.words(")")
+                s.endReason(.notice)
+                s.remedy(); s.words("wait until "); s.instant(a.term.start, dateOnly: false); s.words(" when "); s.value(a.id); s.words(" starts"); s.endRemedy()
+            case .prior:
+                s.reason(code: "not_prior_subscription", agreement: a.id)
+                s.words("subscription "); s.value(a.id); s.words(" was signed on "); s.instant(a.signedAt, dateOnly: a.signedAtIsDate)
+                s.words(", after this use ("); s.instant(r.at, dateOnly: false); s.words("); the notice requires a prior subscription")
+                s.endReason(.notice)
+                s.remedy(); s.words("a subscription concluded before the use ("); s.value(a.id); s.words(" was signed "); s.instant(a.signedAt, dateOnly: false)
+                s.words(")"); s.endRemedy()
+            default:
+                // `Term.endText`: the last covered day of a date-only end.
+                let end = a.term.endIsDate ? a.term.end.adding(milliseconds: -86_400_000) : a.term.end
+                s.reason(code: "agreement_expired", agreement: a.id)
+                name(); s.words(" ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(", before this use (")
+                s.instant(r.at, dateOnly: false); s.words(")")
+                s.endReason(.notice)
+                s.remedy(); s.words("a renewal of "); s.value(a.id); s.words(" (it ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(")"); s.endRemedy()
+            }
+            return
+        }
+        if let k = o.restriction {
+            let res = a.restrictions[k]
+            let summary = res.summary
+            s.reason(code: "restricted_use", agreement: a.id)
+            name(); s.words(" restricts this use: "); s.value(summary)
+            s.endReason((res.clause ?? res.note).map { .agreement($0) } ?? .notice)
+            s.remedy(); s.words("an amendment of "); s.value(a.id); s.words(" lifting its restriction «"); s.value(summary); s.words("»"); s.endRemedy()
+            return
+        }
+        guard let g = o.bestGrant, g < a.grants.count else {
+            s.reason(code: "no_grant", agreement: a.id)
+            name(); s.words(" has no grants")
+            s.endReason(.notice)
+            s.remedy()
+            s.words("a grant in "); s.value(a.id); s.words(" covering "); s.value(r.asset.kind.rawValue)
+            s.words(" on "); s.value(r.channel.rawValue); s.words(" in "); s.value(r.territory)
+            s.endRemedy()
+            return
+        }
+        let grant = a.grants[g]
+        // A dimension the grant does not cover leaves the notice's prohibition standing: quote the
+        // notice; without notice words, the grant's clause.
+        let quote = QuoteRef.noticeOr(grant.clause)
+        // A sentence's start: `contract C-1 (grant 2)` and, for asset, action, extent, channel and
+        // territory, what the grant grants, up to the request's value. Written each time, piece by
+        // piece into the sink, not made once and kept: kept per (agreement, grant, dimension) they
+        // cost ~5 KB per agreement (270 MB peak on the 1M batch, over the 200 MB budget), and
+        // through the raw-pointer writer a start costs a few hundred instructions (bench/PROFILE.md
+        // news session 5).
+        func start(_ code: StaticString) {
+            s.reason(code: code, agreement: a.id)
+            name()
+            if a.grants.count > 1 { s.words(" (grant "); s.number(g + 1); s.words(")") }
+        }
+        func list<V>(_ set: Dimension<V>) {
+            switch set {
+            case .all: s.words("all")
+            case .only(let l): for (k, v) in l.enumerated() { if k > 0 { s.words(", ") }; s.value(v.rawValue) }
+            }
+        }
+        func list(_ parts: [String]) {
+            for (k, v) in parts.enumerated() { if k > 0 { s.words(", ") }; s.value(v) }
+        }
+        func inAgreement() { s.words(" in "); s.value(a.id) }
+        var bits = o.failing
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits - 1
+            switch GrantDimension.at(i) {
+            case .asset:
+                start("asset_not_granted"); s.words(" grants "); list(grant.assets); s.words(" only, not ")
+                s.value(r.asset.kind.rawValue); s.endReason(quote)
+                s.remedy(); s.words("a grant covering "); s.value(r.asset.kind.rawValue); inAgreement(); s.endRemedy()
+            case .action:
+                start("action_not_granted"); s.words(" grants "); list(grant.actions); s.words(" only, which does not include ")
+                s.value(r.action); s.endReason(quote)
+                s.remedy(); s.words("a grant of "); s.value(r.action); s.words(" (or use)"); inAgreement(); s.endRemedy()
+            case .extent:
+                start("extent_not_granted"); s.words(" grants ")
+                for (k, x) in grant.extent.enumerated() { if k > 0 { s.words(", ") }; s.value(x.rawValue) }
+                s.words(" use only, not "); s.value(r.extent.rawValue); s.endReason(quote)
+                s.remedy(); s.words("a grant covering "); s.value(r.extent.rawValue); s.words(" use"); inAgreement(); s.endRemedy()
+            case .portion:
+                let max = grant.maxPortion ?? 0
+                start("extent_not_granted")
+                s.words(" allows at most "); s.percent(max)
+                if let asked = r.portion {
+                    s.words("% of an asset, not "); s.percent(asked); s.words("%")
+                } else {
+                    s.words("% of an asset, and the request does not say how much (`portion`)")
+                }
+                s.endReason(quote)
+                s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.value(a.id); s.words(")"); s.endRemedy()
+            case .channel:
+                start("channel_not_granted"); s.words(" grants "); list(grant.channels); s.words(" only, not ")
+                s.value(r.channel.rawValue); s.endReason(quote)
+                s.remedy(); s.words("a grant covering "); s.value(r.channel.rawValue); inAgreement(); s.endRemedy()
+            case .territory:
+                start("territory_not_granted"); s.words(" grants "); list(grant.territories.include)
+                if !grant.territories.exclude.isEmpty { s.words(" except "); list(grant.territories.exclude) }
+                s.words(" only, not "); s.value(r.territory); s.endReason(quote)
+                s.remedy(); s.words("a grant covering "); s.value(r.territory); inAgreement(); s.endRemedy()
+            case .embargo:
+                let em = grant.embargo ?? ISODuration()
+                start("embargo_breach")
+                s.words(" embargoes assets for "); s.value(em.description)
+                if let pub = r.asset.publishedAt {
+                    let until = em.added(to: pub)
+                    s.words(" after publication ("); s.instant(pub, dateOnly: false); s.words("); this use (")
+                    s.instant(r.at, dateOnly: false); s.words(") is before "); s.instant(until, dateOnly: false)
+                    s.endReason(quote)
+                    s.remedy(); s.words("wait until "); s.instant(until, dateOnly: false); s.words(" (embargo "); s.value(em.description); s.words(")"); s.endRemedy()
+                } else {
+                    s.words(" after publication, and the request does not say when the asset was published")
+                    s.endReason(quote)
+                    s.remedy()
+                    s.words("the asset's publication time (`asset.publishedAt`) to check the "); s.value(em.description)
+                    s.words(" embargo of "); s.value(a.id)
+                    s.endRemedy()
+                }
+            case .quota:
+                guard let q = grant.quota else { break }
+                let w = q.per.window(containing: r.at, term: a.term)
+                let used = usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end)
+                start("quota_exceeded")
+                s.words(" allows "); s.number(q.count); s.words(" uses per "); s.value(q.per.rawValue); s.words("; ")
+                s.number(used); s.words(" are already recorded since "); s.instant(w.start, dateOnly: false)
+                s.endReason(quote)
+                s.remedy()
+                if q.per == .term {
+                    s.words("a larger quota in "); s.value(a.id)
+                } else {
+                    s.words("wait until "); s.instant(w.end, dateOnly: false); s.words(", when the "); s.value(q.per.adjective)
+                    s.words(" quota of "); s.value(a.id); s.words(" resets")
+                }
+                s.endRemedy()
+            case .term, .termEnd, .termination, .prior:
+                break
+            }
+        }
+    }
+
+    /// `Int((x * 100).rounded())` when that is an integer the sentence can print (nil for NaN, infinities, huge values).
+    static func percent(_ x: Double) -> Int? {
+        let v = (x * 100).rounded()
+        guard v.isFinite, abs(v) < 1e15 else { return nil }
+        return Int(v)
+    }
+}
+
+/// What a reason quotes, and from where.
+enum QuoteRef {
+    /// Nothing (`no_policy`).
+    case none
+    /// The notice's words for the request (its first concerned prohibition's, …: ``NewsDecider/noticeQuote(_:_:)``), if any.
+    case notice
+    /// The notice's words if it has any, else this agreement text (a grant's clause).
+    case noticeOr(String?)
+    /// Agreement words (a clause, a restriction's note).
+    case agreement(String)
+    /// Given notice words (a public permission's quote), if any.
+    case noticeText(String?)
+}
+
+/// The start of a reason made once (a permit's whole message): `json` is
+/// `{"code":"…","agreement":"…","message":"` followed by the message escaped (no closing quote).
+/// The plain message is `json[messageStart...]` when escaping changed nothing (nearly always),
+/// else kept apart in `escapedMessage`'s place: one buffer per start, not two.
+final class ReasonStart: Sendable {
+    let code: String
+    let agreement: String?
+    let json: [UInt8]
+    let messageStart: Int
+    /// The plain message when it differs from its escaped form.
+    let plainMessage: [UInt8]?
+
+    init(code: String, agreement: String?, message: [UInt8]) {
+        self.code = code
+        self.agreement = agreement
+        var j: [UInt8] = []
+        j.raw("{\"code\":")
+        JSONBytes.appendString(code, to: &j)
+        if let agreement { j.raw(",\"agreement\":"); JSONBytes.appendString(agreement, to: &j) }
+        j.raw(",\"message\":\"")
+        messageStart = j.count
+        message.withUnsafeBufferPointer { JSONBytes.escapeBody($0, to: &j) }
+        plainMessage = j.count - messageStart == message.count ? nil : message
+        json = j
+    }
+
+    /// The plain message's bytes.
+    func withMessage<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let plainMessage { return plainMessage.withUnsafeBufferPointer(body) }
+        return json.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[messageStart...])) }
+    }
+}
+
+/// Where ``NewsDecider/writeWords(_:_:usage:memo:into:)`` writes. Text calls (`words`, `value`,
+/// `number`, `percent`, `instant`) go to the open reason's message, or between
+/// ``remedy()`` and ``endRemedy()`` to that remedy.
+protocol DecisionWordSink {
+    /// Opens a reason with an empty message.
+    mutating func reason(code: StaticString, agreement: String?)
+    /// Opens a reason from a start made once.
+    mutating func reason(_ start: ReasonStart)
+    /// Constant words (ASCII, nothing to escape).
+    mutating func words(_ s: StaticString)
+    /// A value (the request's, the agreement's): escaped in JSON.
+    mutating func value(_ s: String)
+    /// An integer in decimal.
+    mutating func number(_ n: Int)
+    /// A fraction as a whole percentage (`0.25` -> `25`).
+    mutating func percent(_ x: Double)
+    /// An instant as ``Instant/description`` (`dateOnly`: ``Instant/dateString``).
+    mutating func instant(_ i: Instant, dateOnly: Bool)
+    /// Closes the open reason with its quote.
+    mutating func endReason(_ quote: QuoteRef)
+    mutating func remedy()
+    /// Closes the open remedy (kept once: an equal earlier one makes it vanish).
+    mutating func endRemedy()
+    mutating func duty(_ d: DecisionDuty)
+    /// A permit's grant duties as made once (no notice obligations to merge).
+    mutating func duties(_ w: PreparedAgreement.PermitWords)
+}
+
+extension DecisionWordSink {
+    mutating func percent(_ x: Double) {
+        if let v = NewsDecider.percent(x) { number(v) } else { value(String(describing: (x * 100).rounded())) }
+    }
+}
+
+/// A decision's JSON bytes (``NewsDecision/appendJSON(to:)``'s layout), written through raw
+/// pointers: reasons as they come, duties after them, remedies kept aside (deduped on their
+/// escaped bytes: equal strings have equal escapes) and written at the end.
+struct JSONWords: DecisionWordSink {
+    var out: ByteWriter
+    var remedies: ByteWriter
+    /// End offset of each kept remedy in ``remedies``.
+    var ends: [Int]
+    /// The end of a reason quoting the notice: `,"quote":…,"quoteFrom":"notice"}`, or `}` (see ``NoticeTerms/quoteJSON``).
+    var quote: [UInt8] = [0x7D]
+    private var reasons = 0
+    private var inDuties = false
+    private var duties = 0
+    private var inRemedy = false
+    private var remedyStart = 0
+
+    init(out: ByteWriter, remedies: ByteWriter, ends: [Int]) {
+        self.out = out
+        self.remedies = remedies
+        self.ends = ends
+    }
+
+    mutating func begin(id: String?, permit: Bool, source: String, subscriber: String) {
+        if let id { out.put("{\"id\":\"" as StaticString); escaped(id); out.put(0x22) } else { out.put("{\"id\":null" as StaticString) }
+        out.put(permit ? ",\"decision\":\"permit\",\"source\":\"" as StaticString : ",\"decision\":\"deny\",\"source\":\"")
+        escaped(source)
+        out.put("\",\"subscriber\":\"" as StaticString)
+        escaped(subscriber)
+        out.put("\",\"reasons\":[" as StaticString)
+    }
+
+    mutating func finish() {
+        if !inDuties { out.put("],\"duties\":[" as StaticString) }
+        out.put("],\"wouldPermitIf\":[" as StaticString)
+        var previous = 0
+        for (k, e) in ends.enumerated() {
+            out.put(k == 0 ? "\"" as StaticString : ",\"")
+            out.put(UnsafeBufferPointer(rebasing: remedies.bytes[previous..<e]))
+            out.put(0x22)
+            previous = e
+        }
+        out.put("]}" as StaticString)
+    }
+
+    @inline(__always) private mutating func escaped(_ s: String) {
+        JSONBytes.appendEscaped(s, to: &out)
+    }
+
+    mutating func reason(code: StaticString, agreement: String?) {
+        out.put(reasons == 0 ? "{\"code\":\"" as StaticString : ",{\"code\":\"")
+        reasons += 1
+        out.put(code)
+        if let agreement { out.put("\",\"agreement\":\"" as StaticString); escaped(agreement) }
+        out.put("\",\"message\":\"" as StaticString)
+    }
+
+    mutating func reason(_ start: ReasonStart) {
+        if reasons > 0 { out.put(0x2C) }
+        reasons += 1
+        start.json.withUnsafeBufferPointer { out.put($0) }
+    }
+
+    @inline(__always) mutating func words(_ s: StaticString) {
+        if inRemedy { remedies.put(s) } else { out.put(s) }
+    }
+
+    @inline(__always) mutating func value(_ s: String) {
+        if inRemedy { JSONBytes.appendEscaped(s, to: &remedies) } else { escaped(s) }
+    }
+
+    mutating func number(_ n: Int) {
+        if inRemedy { remedies.decimal(n) } else { out.decimal(n) }
+    }
+
+    mutating func instant(_ i: Instant, dateOnly: Bool) {
+        if inRemedy { i.appendDescription(to: &remedies, dateOnly: dateOnly) } else { i.appendDescription(to: &out, dateOnly: dateOnly) }
+    }
+
+    mutating func endReason(_ q: QuoteRef) {
+        out.put(0x22)
+        switch q {
+        case .none: out.put(0x7D)
+        case .notice: quote.withUnsafeBufferPointer { out.put($0) }
+        case .noticeOr(let clause):
+            if quote.count > 1 || clause == nil {
+                quote.withUnsafeBufferPointer { out.put($0) }
+            } else if let clause {
+                agreementQuote(clause)
+            }
+        case .agreement(let text): agreementQuote(text)
+        case .noticeText(let text):
+            if let text {
+                out.put(",\"quote\":\"" as StaticString); escaped(text); out.put("\",\"quoteFrom\":\"notice\"}" as StaticString)
+            } else {
+                out.put(0x7D)
+            }
+        }
+    }
+
+    private mutating func agreementQuote(_ text: String) {
+        out.put(",\"quote\":\"" as StaticString); escaped(text); out.put("\",\"quoteFrom\":\"agreement\"}" as StaticString)
+    }
+
+    mutating func remedy() {
+        inRemedy = true
+        remedyStart = remedies.count
+    }
+
+    /// Keeps the remedy written since ``remedy()`` unless an earlier one has the same bytes.
+    mutating func endRemedy() {
+        inRemedy = false
+        let n = remedies.count - remedyStart
+        var previous = 0
+        let b = remedies.bytes
+        for e in ends {
+            if e - previous == n && b[previous..<e].elementsEqual(b[remedyStart..<remedyStart + n]) {
+                remedies.removeLast(n)
+                return
+            }
+            previous = e
+        }
+        ends.append(remedies.count)
+    }
+
+    private mutating func openDuties() {
+        if !inDuties { inDuties = true; out.put("],\"duties\":[" as StaticString) }
+    }
+
+    mutating func duty(_ d: DecisionDuty) {
+        openDuties()
+        if duties > 0 { out.put(0x2C) }
+        duties += 1
+        DecisionDuty.writeJSON(d, to: &out)
+    }
+
+    mutating func duties(_ w: PreparedAgreement.PermitWords) {
+        openDuties()
+        guard !w.dutiesJSON.isEmpty else { return }
+        if duties > 0 { out.put(0x2C) }
+        duties += w.duties.count
+        w.dutiesJSON.withUnsafeBufferPointer { out.put($0) }
+    }
+}
+
+/// A ``NewsDecision``'s reasons, duties and remedies, as strings.
+struct DecisionBuilder: DecisionWordSink {
+    var decision: NewsDecision
+    /// The notice's words for the request (``QuoteRef/notice``).
+    let noticeQuote: String?
+    private var text: [UInt8] = []
+    private var code: String = ""
+    private var agreement: String?
+    private var inRemedy = false
+    private var remedyText: [UInt8] = []
+
+    init(_ decision: NewsDecision, noticeQuote: String?) {
+        self.decision = decision
+        self.noticeQuote = noticeQuote
+    }
+
+    mutating func reason(code: StaticString, agreement: String?) {
+        self.code = code.description
+        self.agreement = agreement
+        text.removeAll(keepingCapacity: true)
+    }
+
+    mutating func reason(_ start: ReasonStart) {
+        code = start.code
+        agreement = start.agreement
+        text.removeAll(keepingCapacity: true)
+        start.withMessage { text.append(contentsOf: $0) }
+    }
+
+    mutating func words(_ s: StaticString) {
+        let b = UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
+        if inRemedy { remedyText.append(contentsOf: b) } else { text.append(contentsOf: b) }
+    }
+
+    mutating func value(_ s: String) {
+        if inRemedy { remedyText.append(contentsOf: s.utf8) } else { text.append(contentsOf: s.utf8) }
+    }
+
+    mutating func number(_ n: Int) {
+        if inRemedy { remedyText.decimal(n) } else { text.decimal(n) }
+    }
+
+    mutating func instant(_ i: Instant, dateOnly: Bool) {
+        if inRemedy { i.appendDescription(to: &remedyText, dateOnly: dateOnly) } else { i.appendDescription(to: &text, dateOnly: dateOnly) }
+    }
+
+    mutating func endReason(_ q: QuoteRef) {
+        let quote: String?, from: String?
+        switch q {
+        case .none: quote = nil; from = nil
+        case .notice: quote = noticeQuote; from = "notice"
+        case .noticeOr(let clause): quote = noticeQuote ?? clause; from = noticeQuote != nil ? "notice" : "agreement"
+        case .agreement(let t): quote = t; from = "agreement"
+        case .noticeText(let t): quote = t; from = "notice"
+        }
+        decision.reasons.append(Reason(code: code, agreement: agreement, message: String(decoding: text, as: UTF8.self), quote: quote, quoteFrom: from))
+    }
+
+    mutating func remedy() {
+        inRemedy = true
+        remedyText.removeAll(keepingCapacity: true)
+    }
+
+    mutating func endRemedy() {
+        inRemedy = false
+        let w = String(decoding: remedyText, as: UTF8.self)
+        if !decision.wouldPermitIf.contains(w) { decision.wouldPermitIf.append(w) }
+    }
+
+    mutating func duty(_ d: DecisionDuty) { decision.duties.append(d) }
+
+    mutating func duties(_ w: PreparedAgreement.PermitWords) { decision.duties += w.duties }
+}
+
+extension DecisionDuty {
+    /// Writes the duty's compact JSON (``json``'s keys in order): the one writer of a duty's bytes.
+    static func writeJSON<S: JSONByteSink>(_ d: DecisionDuty, to out: inout S) {
+        out.put(UnsafeBufferPointer(start: ("{\"action\":" as StaticString).utf8Start, count: 10))
+        var action = d.duty.action.rawValue
+        action.withUTF8 { JSONBytes.escape($0, to: &out) }
+        func field(_ key: StaticString, _ v: String?) {
+            guard var v else { return }
+            out.put(UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            v.withUTF8 { JSONBytes.escape($0, to: &out) }
+        }
+        field(",\"text\":", d.duty.text)
+        field(",\"url\":", d.duty.url)
+        field(",\"agreement\":", d.agreement)
+        out.put(0x7D)
+    }
+}
+
+extension PreparedAgreement {
+    /// Words that depend only on the agreement, made on first use and kept with it (shared by
+    /// every thread, behind a lock): per grant, its permit words.
+    ///
+    /// Why here and not in a per-thread memo: there are ~33,000 (agreement, grant) pairs on the
+    /// default workload; a bounded per-worker memo kept missing and rewording them (`Grant.summary`
+    /// ~10,000 instructions). Made once each, they cost ~300 bytes per grant that ever permitted.
+    /// (Denial sentence starts were kept this way too at first: ~5 KB per agreement, 270 MB peak on
+    /// the 1M batch; they are written each time instead, see `writeOutcome`.)
+    struct Words {
+        var permits: [PermitWords?] = []
+    }
+
+    /// A permit's words by one grant: its reason (the whole message; the quote follows: the
+    /// grant's clause, else the notice's words) and the grant's duties, each once (as a list and as
+    /// comma-separated JSON objects). A class: read per permit, one retain instead of one per field.
+    final class PermitWords: Sendable {
+        let reason: ReasonStart
+        let clause: String?
+        let duties: [DecisionDuty]
+        let dutiesJSON: [UInt8]
+        init(reason: ReasonStart, clause: String?, duties: [DecisionDuty], dutiesJSON: [UInt8]) {
+            self.reason = reason; self.clause = clause; self.duties = duties; self.dutiesJSON = dutiesJSON
+        }
+    }
+
+    /// The permit words of grant `g` (see ``Words``).
+    func permitWords(_ g: Int) -> PermitWords {
+        if let hit = core.words.withLock({ g < $0.permits.count ? $0.permits[g] : nil }) { return hit }
+        let a = agreement
+        let grant = a.grants[g]
+        var message: [UInt8] = []
+        message.raw(a.kind.rawValue); message.raw(" "); message.raw(a.id); message.raw(" grants "); message.raw(grant.summary)
+        message.raw(" (grant "); message.decimal(g + 1); message.raw("), in force until "); message.raw(a.term.endText)
+        let duties = permitDuties(grant: g, obligations: [])
+        var json: [UInt8] = []
+        for (k, d) in duties.enumerated() {
+            if k > 0 { json.append(0x2C) }
+            DecisionDuty.writeJSON(d, to: &json)
+        }
+        let made = PermitWords(reason: ReasonStart(code: "granted", agreement: a.id, message: message), clause: grant.clause,
+                               duties: duties, dutiesJSON: json)
+        core.words.withLock { w in
+            if w.permits.count < a.grants.count { w.permits += Array(repeating: nil, count: a.grants.count - w.permits.count) }
+            w.permits[g] = made
+        }
+        return made
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a static ASCII/UTF-8 text.
+    @inline(__always)
+    mutating func raw(_ s: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// Appends a `String`'s UTF-8 bytes as they are.
+    @inline(__always)
+    mutating func raw(_ s: String) {
+        var s = s
+        s.withUTF8 { append(contentsOf: $0) }
+    }
+}
+
+extension JSONByteSink {
+    /// Appends an integer in decimal (as `String(n)` writes it).
+    mutating func decimal(_ n: Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
+            var k = 24
+            var m = n.magnitude
+            repeat {
+                k -= 1
+                b[k] = UInt8(truncatingIfNeeded: m % 10) + 0x30
+                m /= 10
+            } while m > 0
+            if n < 0 { k -= 1; b[k] = 0x2D }
+            put(UnsafeBufferPointer(rebasing: b[k..<24]))
+        }
+    }
+}
+
+extension Array {
+    /// The element at `i`, or nil when out of range.
+    subscript(safe i: Int) -> Element? { i >= 0 && i < count ? self[i] : nil }
+}

@@ -228,8 +228,10 @@ public enum NewsEngine {
 /// Passing none gives the same decisions, only with fresh buffers each time.
 public final class DecisionMemo {
     /// The lowered request the decider reuses from one decision to the next (this memo is per
-    /// thread): a plain scratch buffer (see ``NewsEngine/lower(_:into:target:assignee:)``), made on first use.
-    lazy var input = ODRLInput(terms: NewsEngine.terms)
+    /// thread): a plain scratch buffer (see ``NewsEngine/lower(_:into:target:assignee:)``). A `let`,
+    /// made with the memo: a `lazy var` of a class was checked for exclusive access at run time on
+    /// every read (`swift_beginAccess`, ~75 instructions per evaluation, callgrind session 5).
+    let input = ODRLInput(terms: NewsEngine.terms)
     /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
     /// (``NewsDecider/describeLifters(_:_:concern:memo:)``: ~11k instructions to make).
     var lifterWords: [UInt64: String] = [:]
@@ -807,50 +809,13 @@ public struct NewsDecider: Sendable {
         // (bits; the list itself is only made for the sentences that name the lifters).
         let concern = NoticeTerms.concern(r, box.filters)
         let kind = r.asset.kind.index
-        // The asset kind's world state, borrowed in place (``NoticeBox/state(_:)``).
-        let state = box.state(kind)
 
         // 1. Agreements, in the order given, walked by position through a pointer (no list per
         // request, no copy of a prepared agreement: a copy retains its core, a cold cache line).
-        // Outcomes are kept for the denial. The request is lowered on the first engine pass
-        // (``lowered(_:_:_:memo:)``). The evaluation and the input are the closure's own variables
-        // (returned, not captured): a variable captured by the closure and changed in it was checked
-        // for exclusive access at run time on every change (`swift_beginAccess`, ~75 instructions each).
-        let lifters = concern.lifters
-        var (e, lowered, decided) = agreements.withUnsafeBufferPointer { list -> (NewsEvaluation, ODRLInput?, Bool) in
-            var e = NewsEvaluation(basis: .denied, concern: concern)
-            var lowered: ODRLInput? = nil
-            guard let base = list.baseAddress else { return (e, nil, false) }
-            func consider(_ k: Int) -> Bool {
-                let input: ODRLInput
-                if let lowered { input = lowered } else { input = self.lowered(r, box, kind, memo: memo); lowered = input }
-                var o = outcome(base + k, r, input, state, lifters: lifters, usage: usage)
-                if let g = o.permittedGrant {
-                    e.basis = .agreement(agreement: k, grant: g)
-                    return false
-                }
-                o.agreement = Int32(clamping: k)
-                e.append(o)
-                return true
-            }
-            if let bySubscriber {
-                if let ks = bySubscriber[r.subscriber] {
-                    // The notice's source is the request's (checked above): with one source for all, no compare.
-                    let sameSource = oneSource == r.source
-                    for k in ks where sameSource || base[k].core.agreement.source == r.source { if !consider(k) { return (e, lowered, true) } }
-                }
-            } else if let oneSubscriber, let oneSource {
-                // One party's agreements with one source: compared once.
-                if oneSubscriber == r.subscriber && oneSource == r.source {
-                    for k in 0..<list.count { if !consider(k) { return (e, lowered, true) } }
-                }
-            } else {
-                for k in 0..<list.count {
-                    let a = base[k].core.agreement
-                    if a.subscriber.id == r.subscriber && a.source == r.source { if !consider(k) { return (e, lowered, true) } }
-                }
-            }
-            return (e, lowered, false)
+        // Outcomes are kept for the denial.
+        var e = NewsEvaluation(basis: .denied, concern: concern)
+        let (decided, lowered) = agreements.withUnsafeBufferPointer { list in
+            considerAgreements(list, r, box, &e, usage: usage, memo: memo)
         }
         if decided { return e }
 
@@ -871,6 +836,75 @@ public struct NewsDecider: Sendable {
             }
         }
         return e
+    }
+
+    /// Step 1 of ``evaluate(_:usage:memo:)``: the subscriber's agreements with the request's source
+    /// in `list` (the decider's ``agreements``), one engine pass each until one permits (`decided`),
+    /// their outcomes appended to `e`; and the lowered request, when it was lowered.
+    ///
+    /// A method with its state in parameters and locals, not closures capturing the evaluation: a
+    /// variable captured by a nested function or closure and changed there was checked for exclusive
+    /// access at run time (`swift_beginAccess`) and its context retained and released per agreement
+    /// (callgrind session 5: ~4 retain/release pairs and ~3 access checks per agreement considered).
+    /// The request is lowered once, before the first pass (on the rare general scan, at its first
+    /// agreement), and held in a local for all of them.
+    func considerAgreements(_ list: UnsafeBufferPointer<PreparedAgreement>, _ r: RepublicationRequest, _ box: NoticeBox,
+                            _ e: inout NewsEvaluation, usage: some UsageCounter, memo: DecisionMemo?) -> (decided: Bool, input: ODRLInput?) {
+        guard let base = list.baseAddress else { return (false, nil) }
+        let kind = r.asset.kind.index
+        // The asset kind's world state, borrowed in place (``NoticeBox/state(_:)``).
+        let state = box.state(kind)
+        let lifters = e.concern.lifters
+        if let bySubscriber {
+            guard let ks = bySubscriber[r.subscriber], !ks.isEmpty else { return (false, nil) }
+            // The notice's source is the request's (checked by the caller): with one source for all, no compare.
+            let sameSource = oneSource == r.source
+            // Every agreement's block asked for at once (``ODRLBlock/warm()``), before any pass.
+            var warm: UInt8 = 0
+            for k in ks { warm ^= base[k].block.warm() }
+            let input = lowered(r, box, kind, memo: memo)
+            input.sink = warm
+            for k in ks where sameSource || base[k].core.agreement.source == r.source {
+                if !consider(base + k, k, r, input, state, lifters, usage, &e) { return (true, input) }
+            }
+            return (false, input)
+        }
+        if let oneSubscriber, let oneSource {
+            // One party's agreements with one source: compared once.
+            guard oneSubscriber == r.subscriber && oneSource == r.source else { return (false, nil) }
+            // Every agreement's block asked for at once (``ODRLBlock/warm()``), before any pass:
+            // their cache lines arrive together instead of one miss after another.
+            var warm: UInt8 = 0
+            for k in 0..<list.count { warm ^= base[k].block.warm() }
+            let input = lowered(r, box, kind, memo: memo)
+            input.sink = warm
+            for k in 0..<list.count where !consider(base + k, k, r, input, state, lifters, usage, &e) { return (true, input) }
+            return (false, input)
+        }
+        var input: ODRLInput? = nil
+        for k in 0..<list.count {
+            let a = base[k].core.agreement
+            guard a.subscriber.id == r.subscriber && a.source == r.source else { continue }
+            let x = input ?? lowered(r, box, kind, memo: memo)
+            input = x
+            if !consider(base + k, k, r, x, state, lifters, usage, &e) { return (true, x) }
+        }
+        return (false, input)
+    }
+
+    /// One agreement's engine pass read into `e`: false when it permits (`e` is then decided).
+    @inline(__always)
+    func consider(_ p: UnsafePointer<PreparedAgreement>, _ k: Int, _ r: RepublicationRequest, _ input: ODRLInput,
+                  _ state: UnsafePointer<ODRLWorldState>, _ lifters: NoticeTerms.Lifters, _ usage: some UsageCounter,
+                  _ e: inout NewsEvaluation) -> Bool {
+        var o = outcome(p, r, input, state, lifters: lifters, usage: usage)
+        if let g = o.permittedGrant {
+            e.basis = .agreement(agreement: k, grant: g)
+            return false
+        }
+        o.agreement = Int32(clamping: k)
+        e.append(o)
+        return true
     }
 
     /// The request lowered for the engine, into the memo's scratch input (one per thread: nothing

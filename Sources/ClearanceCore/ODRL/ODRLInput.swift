@@ -93,6 +93,8 @@ public final class ODRLInput {
     /// The engine's answers of the last ``ODRLPolicySet/ruleResults(_:state:)`` (room for `resultCapacity`).
     @exclusivity(unchecked) private(set) var results: UnsafeMutablePointer<ODRLRuleResult>
     @exclusivity(unchecked) private var resultCapacity = 16
+    /// Where a caller stores what ``ODRLBlock/warm()`` returns (so that its loads are kept); never read.
+    @exclusivity(unchecked) var sink: UInt8 = 0
 
     /// A rule-scoped value: (flat rule index, slot, value; its general value's index or -1).
     struct Override {

@@ -102,7 +102,7 @@ public struct AgreementScanner {
     }
 
     /// A closed dimension with `all` (FieldReader.dimension): `["all"]` alone, or known values.
-    private func dimension<E>(_ c: inout JSONByteCursor, _ table: [(name: [UInt8], value: E)]) -> Dimension<E>? {
+    private func dimension<E>(_ c: inout JSONByteCursor, _ table: ByteNames<E>) -> Dimension<E>? {
         guard let items = list(&c, allowEmpty: false) else { return nil }
         if items.contains(where: { c.equals($0, "all") }) { return items.count == 1 ? .all : nil }
         var out: [E] = []

@@ -14,8 +14,11 @@
 public struct RequestScanner {
     /// Country codes by `(first - 'A') * 26 + (second - 'A')`, from the territory table (nil: not a country).
     private let countries: [String?]
-    /// Request actions already canonicalised (`reproduce` → `reproduce`, `odrl:use` → `use`).
-    private var actions: [String: String] = [:]
+    /// Request actions already canonicalised (`reproduce` → `reproduce`, `odrl:use` → `use`), as written (packed,
+    /// ``JSONByteCursor/packed(_:)``) → canonical: a short list of integer comparisons (a workload names a handful
+    /// of actions; a `[String: String]` cost a String and a SipHash per line, ~410 instructions, callgrind batch
+    /// session 5). At most 32 kept, spellings of at most 16 bytes.
+    private var actions: [(count: Int, lo: UInt64, hi: UInt64, canonical: String)] = []
     private let channels = byteTable(Channel.self)
     private let kinds = byteTable(AssetKind.self)
     private let extents = byteTable(Extent.self)
@@ -115,12 +118,13 @@ public struct RequestScanner {
         }
         var act = "reproduce"
         if let action {
-            let text = String(decoding: UnsafeBufferPointer(rebasing: b[action]), as: UTF8.self)
-            if let known = actions[text] {
-                act = known
+            let key = c.packed(action)
+            if let key, let known = actions.first(where: { $0.lo == key.lo && $0.hi == key.hi && $0.count == action.count }) {
+                act = known.canonical
             } else {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: b[action]), as: UTF8.self)
                 guard let canonical = NewsActions.canonical(text) else { return nil }
-                actions[text] = canonical
+                if let key, actions.count < 32 { actions.append((action.count, key.lo, key.hi, canonical)) }
                 act = canonical
             }
         }
@@ -145,11 +149,11 @@ public struct RequestScanner {
     }
 
     /// An identifier as the strict path accepts it: 1–200 bytes, no control characters, no surrounding spaces.
-    /// (The range holds printable ASCII only: the cursor refused everything else.)
+    /// (The range holds printable ASCII only, DEL excluded: the cursor's ``JSONByteCursor/string()`` refused
+    /// everything else.)
     @inline(__always)
     private func identifier(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String? {
         guard !r.isEmpty, r.count <= 200, b[r.lowerBound] != 0x20, b[r.upperBound - 1] != 0x20 else { return nil }
-        for i in r where b[i] == 0x7F { return nil }
         return String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
     }
 }
@@ -158,23 +162,28 @@ public struct RequestScanner {
 private enum Key { case id, subscriber, source, asset, use, channel, territory, at, kind, publishedAt, url, title, action, extent, portion, other }
 
 extension JSONByteCursor {
-    /// Which key of the request shape `r` spells (by length first, then bytes).
+    /// Which key of the request shape `r` spells: its bytes packed into words (``packed(_:)``) compared with the
+    /// keys' spellings packed the same way (`"id"` is 0x6469). The former byte-by-byte comparison was an
+    /// outlined call of ~42 instructions per key, ~13 keys a line (callgrind, batch session 5).
     @inline(__always) fileprivate func keyID(_ r: Range<Int>) -> Key {
-        @inline(__always) func eq(_ s: StaticString) -> Bool {
-            let p = s.utf8Start
-            for k in 0..<r.count where p[k] != b[r.lowerBound + k] { return false }
-            return true
-        }
-        switch r.count {
-        case 2: return eq("id") ? .id : eq("at") ? .at : .other
-        case 3: return eq("use") ? .use : eq("url") ? .url : .other
-        case 4: return eq("kind") ? .kind : .other
-        case 5: return eq("asset") ? .asset : eq("title") ? .title : .other
-        case 6: return eq("source") ? .source : eq("action") ? .action : eq("extent") ? .extent : .other
-        case 7: return eq("channel") ? .channel : eq("portion") ? .portion : .other
-        case 9: return eq("territory") ? .territory : .other
-        case 10: return eq("subscriber") ? .subscriber : .other
-        case 11: return eq("publishedAt") ? .publishedAt : .other
+        let n = r.count
+        guard let (lo, hi) = packed(r) else { return .other }
+        switch (n, lo, hi) {
+        case (2, 0x6469, 0): return .id                                          // id
+        case (2, 0x7461, 0): return .at                                          // at
+        case (3, 0x65_7375, 0): return .use                                      // use
+        case (3, 0x6c_7275, 0): return .url                                      // url
+        case (4, 0x646e_696b, 0): return .kind                                   // kind
+        case (5, 0x74_6573_7361, 0): return .asset                               // asset
+        case (5, 0x65_6c74_6974, 0): return .title                               // title
+        case (6, 0x6563_7275_6f73, 0): return .source                            // source
+        case (6, 0x6e6f_6974_6361, 0): return .action                            // action
+        case (6, 0x746e_6574_7865, 0): return .extent                            // extent
+        case (7, 0x6c_656e_6e61_6863, 0): return .channel                        // channel
+        case (7, 0x6e_6f69_7472_6f70, 0): return .portion                        // portion
+        case (9, 0x726f_7469_7272_6574, 0x79): return .territory                 // territory
+        case (10, 0x6269_7263_7362_7573, 0x7265): return .subscriber             // subscriber
+        case (11, 0x6568_7369_6c62_7570, 0x74_4164): return .publishedAt         // publishedAt
         default: return .other
         }
     }

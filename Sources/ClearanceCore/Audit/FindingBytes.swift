@@ -17,7 +17,12 @@ extension Finding {
         // `name` opens the value's quotes; the value is escaped into place and the quotes closed.
         @inline(__always) func field(_ name: StaticString, _ v: String) {
             piece(name)
-            JSONBytes.appendEscaped(v, to: &out)
+            // The text read in place (`utf8.withContiguousStorageIfAvailable`, no copy of the `String` to
+            // call the mutating `withUTF8`); native strings always have contiguous storage.
+            let done: Void? = v.utf8.withContiguousStorageIfAvailable { buf in
+                if JSONBytes.isPlain(buf) { out.append(contentsOf: buf) } else { JSONBytes.escapeBody(buf, to: &out) }
+            }
+            if done == nil { JSONBytes.appendEscaped(v, to: &out) }
             out.append(0x22)
         }
         // The order of `Finding.columns`: code, severity, event, file, line, at, subscriber, source,

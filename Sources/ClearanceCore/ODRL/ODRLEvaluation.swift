@@ -287,11 +287,19 @@ struct Checks {
         o.failedConstraints = masks.failed
         o.unknownConstraints = masks.unknown
         if r.pointee.simple {
-            // No refinement, no duty, grants what it says (``RuleRecord/simple``): the general answer
-            // below with `refinements` satisfied and no duty, without asking for either (no read of
-            // the matched entity's record, no duty loop).
+            // No refinement, grants what it says (``RuleRecord/simple``): the general answer below
+            // with `refinements` satisfied, without asking for them (no read of the matched
+            // entity's record).
             guard o.matches else { return o }
-            o.active = r.pointee.kind == .prohibition ? masks.truth != .unsatisfied : masks.truth == .satisfied
+            if r.pointee.kind == .prohibition {
+                o.active = masks.truth != .unsatisfied
+            } else {
+                o.active = masks.truth == .satisfied
+                if r.pointee.dutyCount > 0, dutiesBlock(r, rule: rule) {
+                    o.dutyBlocks = true
+                    o.active = false
+                }
+            }
             return o
         }
         var refinements = rangeTruth(r.pointee.refine, r.pointee.refineCount, rule: rule)

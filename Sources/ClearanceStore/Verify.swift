@@ -13,6 +13,14 @@ public struct ChainReport: Sendable, Equatable {
         public var head: String
         /// The first problem found, if any.
         public var problem: Diagnostic?
+
+        /// A table's result as ``Store/verifyChains()`` makes it (public for reports and their tests).
+        public init(table: String, rows: Int, head: String, problem: Diagnostic?) {
+            self.table = table
+            self.rows = rows
+            self.head = head
+            self.problem = problem
+        }
     }
     public var tables: [Table]
     /// True when every chain is intact.

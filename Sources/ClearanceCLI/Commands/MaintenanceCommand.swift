@@ -42,9 +42,12 @@ enum Maintenance {
         return .object(o)
     }
 
-    /// One line per chain: `decision_log: 120 rows, chain intact, head 3f2a…`.
+    /// One line per chain: `decision_log: 120 rows, chain intact, head 3f2a…`, or, for a broken chain,
+    /// how many rows are intact before the break and their head (`rows` counts the row that broke it).
     static func text(_ t: ChainReport.Table) -> String {
-        "\(t.table): \(t.rows) row\(t.rows == 1 ? "" : "s"), \(t.problem == nil ? "chain intact" : "CHAIN BROKEN"), head \(t.head)"
+        func rows(_ n: Int) -> String { "\(n) row\(n == 1 ? "" : "s")" }
+        guard t.problem != nil else { return "\(t.table): \(rows(t.rows)), chain intact, head \(t.head)" }
+        return "\(t.table): CHAIN BROKEN after \(rows(max(0, t.rows - 1))) intact, head \(t.head)"
     }
 }
 

@@ -6,24 +6,11 @@ the engineers' sections (docs/readme-*.md), so running splice.py then this scrip
 """
 import re, sys
 root = sys.argv[1]
-def lines(p): return open(p).read().split('\n')
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from markdown_sections import lines, sections
 readme = lines(f'{root}/README.md')
 D, IO, AU = lines(f'{root}/docs/readme-decide.md'), lines(f'{root}/docs/readme-io.md'), lines(f'{root}/docs/readme-audit.md')
-
-def sections(ls):
-    heads, fence = [], False
-    for i, l in enumerate(ls):
-        if l.startswith('```'): fence = not fence; continue
-        if not fence:
-            m = re.match(r'^(#{2,4}) (.*)$', l)
-            if m: heads.append((i, len(m.group(1)), m.group(2)))
-    out = []
-    for k, (i, lvl, t) in enumerate(heads):
-        end = len(ls)
-        for j, lvl2, _ in heads[k+1:]:
-            if lvl2 <= lvl: end = j; break
-        out.append((i, end, lvl, t))
-    return out
 
 def find(ls, title):
     for s in sections(ls):

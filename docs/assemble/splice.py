@@ -1,22 +1,9 @@
 """Splice the engineers' docs/readme-*.md sections into README.md (fence-aware)."""
 import re, sys
 root = sys.argv[1]
-def lines(p): return open(p).read().split('\n')
-def sections(ls):
-    """[(start, end, level, title)] for headings outside code fences."""
-    heads, fence = [], False
-    for i, l in enumerate(ls):
-        if l.startswith('```'): fence = not fence; continue
-        if not fence:
-            m = re.match(r'^(#{2,4}) (.*)$', l)
-            if m: heads.append((i, len(m.group(1)), m.group(2)))
-    out = []
-    for k, (i, lvl, t) in enumerate(heads):
-        end = len(ls)
-        for j, lvl2, _ in heads[k+1:]:
-            if lvl2 <= lvl: end = j; break
-        out.append((i, end, lvl, t))
-    return out
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from markdown_sections import lines, sections
 def body(path, title):
     ls = lines(path)
     for i, end, lvl, t in sections(ls):

@@ -258,16 +258,19 @@ extension StoreTransaction {
         let value: JSONValue
         do { value = try JSONParser.parse(document) } catch {
             throw Diagnostic(code: "store.bad_document", message: "stored agreement `\(id)` is not JSON: \(error.message)",
-                             category: .internalError)
+                             hint: Self.badDocumentHint, category: .internalError)
         }
         let (a, diags) = Agreement.parse(value)
         guard let a else {
             throw Diagnostic(code: "store.bad_document",
                              message: "stored agreement `\(id)` no longer parses: \(diags.first.map(\.message) ?? "unknown problem")",
-                             category: .internalError)
+                             hint: Self.badDocumentHint, category: .internalError)
         }
         return a
     }
+
+    /// What to do about a stored agreement document that does not read back.
+    static let badDocumentHint = "the database was changed outside clearance: run `clearance verify`, and restore a backup (`clearance restore`) or re-import the agreement"
 
     /// One version row as read, before its document is parsed.
     struct RawVersion: Sendable {

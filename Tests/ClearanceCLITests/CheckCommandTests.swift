@@ -135,6 +135,29 @@ struct FixtureFailure: Error, CustomStringConvertible {
     /// lines (valid, unusual, malformed), repeated so blocks split across workers, gives the same bytes and
     /// exit status with the scanner off (strict path only) and on, with 1 and 3 workers, items of 1, 3 and
     /// 128 lines (so workers finish items out of order and the in-order writer waits).
+    /// A batch whose decisions cannot be written (standard output on a full disk: Linux's `/dev/full`) is an
+    /// I/O error, exit 74, with the error named on standard error.
+    @Test func aBatchThatCannotWriteItsDecisionsIsAnIOError() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let exe = try #require(CLI.executable)
+        let dir = try CLI.tempDir()
+        let requests = dir.appendingPathComponent("r.jsonl").path
+        try Data(#"{"id":"b1","subscriber":"alsharq","source":"ilkha","asset":{"id":"a1","kind":"text","publishedAt":"2026-11-29T08:00:00Z"},"channel":"web","territory":"IQ","at":"2026-11-29T10:00:00Z"}"#.utf8 + [0x0A])
+            .write(to: URL(fileURLWithPath: requests))
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["check", "--batch", requests, "--no-log"] + agreements
+        p.currentDirectoryURL = CLI.root
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 74, "\(e)")
+        #expect(e.contains("error[output.write_failed]"), "\(e)")
+    }
+
     @Test func batchOutputIsTheSameWithAndWithoutScannerAndThreads() throws {
         let table = try String(contentsOf: CLI.root.appendingPathComponent("Tests/ClearanceCoreTests/Fixtures/io/scanner-lines.jsonl"), encoding: .utf8)
         let sample = #"{"id":"s%d","subscriber":"alsharq","source":"ilkha","asset":{"id":"a%d","kind":"text","publishedAt":"2026-11-28T09:00:00Z"},"use":{"action":"reproduce","extent":"partial","portion":0.5},"channel":"web","territory":"IQ","at":"2026-11-29T10:00:00Z"}"#

@@ -82,6 +82,31 @@ struct AgreementTests {
         #expect(fromRows["C-2"]?.termination?.reason == "closed")
     }
 
+    @Test("a stored document that no longer parses as an agreement is reported when its party's rows are parsed")
+    func storedDocumentThatNoLongerParses() throws {
+        let box = Sandbox()
+        let store = try box.open()
+        try store.addAgreements([try agreement(agreementJSON()), try agreement(agreementJSON(id: "C-2", subscriber: "other"))],
+                                policies: box.policies)
+        // Written outside clearance (the append-only trigger dropped first): JSON, but not an agreement.
+        #expect(rawSQL(store, """
+            DROP TRIGGER agreement_version_no_update;
+            UPDATE agreement_version SET document = '{"id":"C-2"}' WHERE agreement_id = 'C-2';
+            """) == nil)
+        var scanner = AgreementScanner()
+        let rows = try store.allAgreementVersionRows()
+        // The other party's rows still read; the tampered party's are refused with what and where.
+        #expect(try StoredVersionRow.histories(rows.filter { $0.subscriber != "other" }, scanner: &scanner).count == 1)
+        do {
+            _ = try StoredVersionRow.histories(rows.filter { $0.subscriber == "other" }, scanner: &scanner)
+            Issue.record("expected store.bad_document")
+        } catch {
+            #expect(error.diagnostics.map(\.code) == ["store.bad_document"])
+            #expect(error.diagnostics.first?.message.contains("stored agreement `C-2` no longer parses") == true)
+            #expect(error.diagnostics.first?.hint?.contains("clearance verify") == true)
+        }
+    }
+
     @Test("an agreement registered with a termination stays terminated (the end is stored, not dropped)")
     func importedTermination() throws {
         let box = Sandbox()

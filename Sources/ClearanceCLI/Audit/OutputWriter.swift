@@ -70,7 +70,8 @@ final class OutputWriter {
                 if errno == EINTR { continue }
                 if copied == 0 { return false }
                 let why = String(cString: strerror(errno))
-                throw Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(why)", category: .io)
+                throw Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(why)",
+                                 hint: "check the free space and permissions where the output goes, or choose another `-o`", category: .io)
             }
             if n == 0 { return true }
             copied += n
@@ -90,7 +91,8 @@ final class OutputWriter {
             if n < 0 {
                 if errno == EINTR { continue }
                 let why = String(cString: strerror(errno))
-                throw Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(why)", category: .io)
+                throw Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(why)",
+                                 hint: "check the free space and permissions where the output goes, or choose another `-o`", category: .io)
             }
             off += n
         }

@@ -135,6 +135,8 @@ final class ParallelJudges {
         var event = 0
         var finding = 0
         var byte = 0
+        /// True when the worker's next results must be taken: none yet, or every event of these read.
+        var exhausted: Bool { results.map { event == $0.counts.count } ?? true }
     }
 
     /// Starts one thread per auditor and a writer thread writing the findings in `format` into `out`
@@ -163,7 +165,7 @@ final class ParallelJudges {
                         render(f, index, &bytes)
                         index += 1
                     case .worker(let k):
-                        if cursors[k].results == nil || cursors[k].event == cursors[k].results!.counts.count {
+                        if cursors[k].exhausted {
                             cursors[k] = Cursor(results: workers[k].results.pop())
                         }
                         guard let c = cursors[k].results, cursors[k].event < c.counts.count else { continue }  // a worker stopped early

@@ -144,7 +144,7 @@ public struct AuditCommand: ParsableCommand {
         // decide workers and the writer allocate in the arenas that exist instead of one new arena each,
         // and memory one thread frees is reused by the others (findings, events and batches are made on
         // one thread and freed on another). Measured in bench/PROFILE.md (audit, session 5).
-        _ = mallopt(-8 /* M_ARENA_MAX */, 2)
+        Malloc.limitArenas(to: 2)
         let runner = AuditRunner(auditor: context.auditor, filters: filters, sources: sources, countOnly: countOnly)
         // Decide workers: one per core (at least 2 unless --decide-threads 1 or --no-pipeline), each with its own decider.
         let threadCount = decideThreads ?? max(2, ProcessInfo.processInfo.activeProcessorCount)

@@ -149,7 +149,7 @@ struct BatchPipeline {
         // they prepare parties are reused instead of staying resident in the loading thread's arena, and the
         // prepared agreements no longer spread over three partly empty arenas. No measurable cost: small
         // allocations are served from glibc's per-thread cache without the arena's lock (perf: no lock waits).
-        _ = mallopt(-8 /* M_ARENA_MAX */, 2)
+        Malloc.limitArenas(to: 2)
 
         let n = record ? 1 : workers
         let flow = Flow(backend: backend)
@@ -185,7 +185,7 @@ struct BatchPipeline {
             // lines showed that arena at 43.8 MB with 10 MB in use. Trimming after a block once 64 more parties
             // were prepared (every block early on, rarely later; on this otherwise idle thread: perf 0.06% of
             // the samples) returns them.
-            if let table, table.trimDue() { _ = malloc_trim(0) }
+            if let table, table.trimDue() { Malloc.trim() }
             do { block = try reader.next() } catch {
                 readFailure = DiagnosticError(error)
                 break
@@ -629,20 +629,7 @@ struct StandardOutput {
         }
         if failure != 0 {
             throw Diagnostic(code: "output.write_failed", message: "writing the decisions failed: \(String(cString: strerror(failure)))",
-                             category: .io)
+                             hint: "check the free space where standard output goes", category: .io)
         }
     }
 }
-
-#if canImport(Glibc)
-/// glibc's `malloc_trim` (in `<malloc.h>`, which the Glibc module does not export): returns the free pages of
-/// every malloc arena to the system.
-@_silgen_name("malloc_trim") func malloc_trim(_ pad: Int) -> Int32
-/// glibc's `mallopt` (`<malloc.h>`): sets a malloc parameter (`M_ARENA_MAX` is -8).
-@_silgen_name("mallopt") func mallopt(_ param: Int32, _ value: Int32) -> Int32
-#else
-/// No arenas to trim outside glibc.
-func malloc_trim(_ pad: Int) -> Int32 { 0 }
-/// No malloc parameters outside glibc.
-func mallopt(_ param: Int32, _ value: Int32) -> Int32 { 0 }
-#endif

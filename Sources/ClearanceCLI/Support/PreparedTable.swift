@@ -136,7 +136,7 @@ final class PreparedTable: @unchecked Sendable {
     }
 
     /// Whether 64 more parties were prepared since the last time this said yes: their stored rows are freed, and
-    /// the batch then returns the freed memory to the system (``malloc_trim(_:)``).
+    /// the batch then returns the freed memory to the system (``Malloc/trim()``).
     func trimDue() -> Bool {
         cond.lock()
         defer { cond.unlock() }

@@ -66,6 +66,18 @@ func codes(_ report: JSONValue?) -> [String] {
         #expect(first?["line"]?.intValue == 1)
     }
 
+    /// A report that cannot be written (a full disk: Linux's `/dev/full`) is an I/O error, exit 74, in every
+    /// format: the JSON and text reports copy their spooled findings after the summary (`sendfile`, then a
+    /// plain copy when the kernel declines), JSON Lines and CSV stream them.
+    @Test(arguments: ["json", "text", "jsonl", "csv", "html"])
+    func aReportThatCannotBeWrittenIsAnIOError(format: String) throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let status = try runCommand(AuditCommand.self, [AuditPaths.seedLog, "--agreements", AuditPaths.agreements,
+                                                        "--policies", AuditPaths.policies, "--format", format, "-o", "/dev/full",
+                                                        "--no-progress"])
+        #expect(status == 74)
+    }
+
     @Test func csvAndGzipGiveTheSameFindings() throws {
         let jsonl = codes(try audit([AuditPaths.seedLog]).1)
         #expect(codes(try audit([AuditPaths.seedCSV]).1) == jsonl)

@@ -61,11 +61,16 @@ final class ParallelJudges {
         var summary = AuditSummary()
         /// Renders findings here (nil: hands them to the writer as they are).
         let body: (@Sendable (Finding, inout [UInt8]) -> Void)?
+        /// For the JSON formats: the findings written straight as bytes by the auditor (no `Finding` made
+        /// for a denial; see ``DenialFinding``), instead of `body`.
+        let json: FindingJSONOutput?
         private let lock = NSLock()
         private var error_: Error?
         var error: Error? { lock.lock(); defer { lock.unlock() }; return error_ }
 
-        init(_ a: Auditor, body: (@Sendable (Finding, inout [UInt8]) -> Void)?) { auditor = a; self.body = body }
+        init(_ a: Auditor, body: (@Sendable (Finding, inout [UInt8]) -> Void)?, json: FindingJSONOutput?) {
+            auditor = a; self.body = body; self.json = json
+        }
 
         func run() {
             while let batch = input.pop() {
@@ -74,6 +79,23 @@ final class ParallelJudges {
                 if body != nil { out.bytes.reserveCapacity(batch.count * 512) }
                 for w in batch {
                     switch w {
+                    case .audit(let e, let file, let line) where json != nil:
+                        guard error == nil, let json else { out.counts.append(0); continue }
+                        do {
+                            let before = json.count
+                            try auditor.audit(e, origin: Auditor.Origin(file: file, line: line), json: json)
+                            let r = e.request
+                            summary.countEvent(subscriber: r.subscriber, epoch: r.at.millisecondsSinceEpoch, clean: json.count == before) {
+                                r.at.auditText
+                            }
+                            for k in before..<json.count {
+                                summary.count(code: json.kinds[k].code, severity: json.kinds[k].severity, subscriber: r.subscriber)
+                            }
+                            out.counts.append(Int32(json.count - before))
+                        } catch {
+                            fail(error)
+                            out.counts.append(0)
+                        }
                     case .audit(let e, let file, let line):
                         // After an error, keep the writer going with empty results; the dispatcher stops soon.
                         guard error == nil else { out.counts.append(0); continue }
@@ -102,6 +124,7 @@ final class ParallelJudges {
                         do { try auditor.count(e) } catch { fail(error) }
                     }
                 }
+                if let json { (out.bytes, out.ends) = json.take() }
                 if !out.counts.isEmpty { results.push(out) }
             }
             results.close()
@@ -143,7 +166,10 @@ final class ParallelJudges {
     /// (which nothing else may use until `finish`).
     init(auditors: [Auditor], out: OutputWriter, format: FindingFormat) {
         let renderAhead = format.limit == nil
-        workers = auditors.map { Worker($0, body: renderAhead ? format.body : nil) }
+        workers = auditors.map { a in
+            Worker(a, body: renderAhead ? format.body : nil,
+                   json: format.jsonStyle.map { FindingJSONOutput(newline: $0 == .line) })
+        }
         pending = Array(repeating: [], count: auditors.count)
         writerState = WriterState()
         for (k, w) in workers.enumerated() {

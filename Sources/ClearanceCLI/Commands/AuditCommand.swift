@@ -240,7 +240,7 @@ public struct AuditCommand: ParsableCommand {
         }
         if let auditors = decideWorkers {
             // Decisions on several threads, each subscriber on one (see ParallelAudit.swift).
-            let judges = ParallelJudges(auditors: auditors, out: out, format: format)
+            let judges = ParallelJudges(auditors: auditors, out: out, format: format, fileNames: runner.fileNames)
             runner.judges = judges
             do {
                 try runner.run(ledger: feed, auditLedger: auditLedger) { f in try judges.direct(f) }

@@ -123,6 +123,17 @@ struct DenialFinding {
     /// The finding's compact JSON object: exactly ``finding``'s ``Finding/appendJSON(to:)`` bytes
     /// (the same keys in the same order; a denial has no `expected` or `found`), with no `String` made.
     func appendJSON<Sink: JSONByteSink>(into out: inout Sink) {
+        var none: String?
+        appendJSON(into: &out, plainQuote: &none)
+    }
+
+    /// ``appendJSON(into:)``, remembering in `plainQuote` the last quote that needed no escape.
+    ///
+    /// Nearly every denial quotes the same notice sentence or one of its agreement's few clauses, the
+    /// longest value of the finding (the bench's Arabic sentence is ~330 bytes, half of all the bytes
+    /// checked for escapes): when it is the remembered one (`==` on the same string storage answers
+    /// without reading it) it is copied without a second look.
+    func appendJSON<Sink: JSONByteSink>(into out: inout Sink, plainQuote: inout String?) {
         let req = event.request
         @inline(__always) func piece(_ s: StaticString) { FindingJSON.piece(s, to: &out) }
         @inline(__always) func field(_ name: StaticString, _ v: String) {
@@ -153,7 +164,21 @@ struct DenialFinding {
             FindingJSON.appendEscaped(clause, to: &out)
         }
         out.put(0x22)
-        if let q = quote { field(#","quote":""#, q) }
+        if let q = quote {
+            piece(#","quote":""#)
+            if let p = plainQuote, p == q {
+                let done: Void? = q.utf8.withContiguousStorageIfAvailable { out.put($0) }
+                if done == nil { FindingJSON.appendEscaped(q, to: &out) }
+            } else {
+                var plain = false
+                let done: Void? = q.utf8.withContiguousStorageIfAvailable { buf in
+                    plain = JSONBytes.isPlain(buf)
+                    if plain { out.put(buf) } else { JSONBytes.escapeBody(buf, to: &out) }
+                }
+                if done == nil { FindingJSON.appendEscaped(q, to: &out) } else if plain { plainQuote = q }
+            }
+            out.put(0x22)
+        }
         withUnsafeMutablePointer(to: &out) { p in
             var text = EscapingText(out: p)
             FindingJSON.piece(#","message":""#, to: &p.pointee)
@@ -190,9 +215,12 @@ extension String: FindingText {
 struct EscapingText<Sink: JSONByteSink>: FindingText {
     let out: UnsafeMutablePointer<Sink>
     @inline(__always) mutating func add(_ s: String) { FindingJSON.appendEscaped(s, to: &out.pointee) }
+    /// A piece of the template: written as it is (the templates' pieces are plain ASCII words and
+    /// punctuation, no `"` or `\`: checked in debug builds, which the tests run).
     @inline(__always) mutating func add(_ s: StaticString) {
         let b = UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
-        if JSONBytes.isPlain(b) { out.pointee.put(b) } else { JSONBytes.escapeBody(b, to: &out.pointee) }
+        assert(JSONBytes.isPlain(b), "a finding template piece needs an escape: \(s)")
+        out.pointee.put(b)
     }
     @inline(__always) mutating func add(_ n: Int) { FindingJSON.appendInt(n, to: &out.pointee) }
     @inline(__always) mutating func addDate(_ at: Instant) { at.appendDescription(to: &out.pointee, dateOnly: true) }
@@ -240,8 +268,11 @@ public final class FindingJSONOutput: FindingOutput {
         close(f.code, f.severity)
     }
 
+    /// The last quote written that needed no escape (see ``DenialFinding/appendJSON(into:plainQuote:)``).
+    private var plainQuote: String?
+
     func add(denial d: DenialFinding) {
-        d.appendJSON(into: &writer)
+        d.appendJSON(into: &writer, plainQuote: &plainQuote)
         close(d.code, d.code.severity)
     }
 

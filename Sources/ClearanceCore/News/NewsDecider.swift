@@ -413,12 +413,15 @@ public final class DecisionMemo {
     var jsonScratch = ByteWriter(capacity: 2048)
     var remedyScratch = ByteWriter(capacity: 512)
     var remedyEnds: [Int] = []
+    /// Scratch of ``NewsDecider/reason(at:of:for:usage:memo:)`` (one reason's message).
+    var reasonScratch = ByteWriter(capacity: 256)
     /// At most this many lifter phrasings are kept (the memo starts over when full).
     let capacity: Int
     public init(capacity: Int = 100_000) { self.capacity = capacity }
     deinit {
         jsonScratch.free()
         remedyScratch.free()
+        reasonScratch.free()
     }
     /// Number of remembered phrasings.
     public var count: Int { lifterWords.count }

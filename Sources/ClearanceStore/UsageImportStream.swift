@@ -35,7 +35,11 @@ extension Store {
             // A larger page cache for this transaction: the ledger's indexes (time, party, agreement) take
             // rows in random positions, and once they outgrow the cache each insert reads and writes index
             // pages through the kernel. Set back when the import ends.
-            let cacheMB = ProcessInfo.processInfo.environment["CLEARANCE_IMPORT_CACHE_MB"].flatMap(Int.init) ?? Store.importCacheMB
+            // Only as large as the ledger's indexes can use: an empty ledger's stay small until the bulk drop
+            // (`BulkIndexes`), after which `bulkImportCacheMB` is enough.
+            var seq = (try Int64.fetchOne(tx.db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM usage_ledger"))) ?? 1
+            let cacheMB = ProcessInfo.processInfo.environment["CLEARANCE_IMPORT_CACHE_MB"].flatMap(Int.init)
+                ?? Store.ledgerImportCacheMB(ledgerRows: Int(seq - 1))
             let previous = try Int.fetchOne(tx.db, sql: "PRAGMA cache_size") ?? -32768
             try tx.db.execute(sql: "PRAGMA cache_size = -\(max(2, cacheMB) * 1024)")
             defer { try? tx.db.execute(sql: "PRAGMA cache_size = \(previous)") }
@@ -54,7 +58,6 @@ extension Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(event_id) DO NOTHING
                 """)
-            var seq = (try Int64.fetchOne(tx.db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM usage_ledger"))) ?? 1
             var writer = try LedgerRowWriter(db: tx.db, statement: insert, recordedAt: Timestamp.format(now),
                                          head: try tx.chainHead("usage_ledger"))
             // Rows are numbered 1, 2, 3… without gaps (`verify`), so the ledger holds `seq - 1` rows.
@@ -106,9 +109,22 @@ extension Store {
         }
     }
 
-    /// SQLite's page cache during `usage import`, in MB (`$CLEARANCE_IMPORT_CACHE_MB` overrides it), while the
-    /// ledger's query indexes take the rows one by one (an import smaller than the ledger).
+    /// The most page cache an import uses, in MB (`contract import` uses this much; see ``ledgerImportCacheMB(ledgerRows:)``).
     public static let importCacheMB = 128
+
+    /// SQLite's page cache during `usage import`, in MB (`$CLEARANCE_IMPORT_CACHE_MB` overrides it), while the
+    /// ledger's query indexes take the rows one by one (until the bulk drop, or all along for an import smaller
+    /// than the ledger): room for the indexes of the ledger of `ledgerRows` rows and as many new ones (the bulk
+    /// drop comes after that many at the latest), between 8 and ``importCacheMB``.
+    ///
+    /// The four indexes take ~130 bytes a row (the default workload's 1,000,000 events: 106 MB of query
+    /// indexes and 19 MB of `event_id`); a page cache as large as them keeps each insert from reading index
+    /// pages back through the kernel. An import into an empty ledger drops the query indexes after
+    /// ``bulkIndexMinimum`` rows, when they hold ~6 MB: 8 MB is enough for it (128 MB always cost ~40 MB of
+    /// peak memory, filled with rows written once).
+    public static func ledgerImportCacheMB(ledgerRows: Int) -> Int {
+        min(importCacheMB, max(8, (min(max(0, ledgerRows), 1 << 32) * 260) >> 20))
+    }
 
     /// SQLite's page cache once a large import has dropped the query indexes (``BulkIndexes``), in MB.
     ///

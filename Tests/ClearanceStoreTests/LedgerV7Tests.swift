@@ -54,7 +54,8 @@ struct LedgerV7Tests {
         let sql = try LedgerV6Tests.ledgerSQL(store)
         #expect(sql.contains("at GLOB '????-??-??T??:??:??Z'") && sql.contains("recorded_at GLOB '????-??-??T??:??:??Z'"))
         #expect(!sql.contains("[0-9]"))
-        #expect(sql.contains("document GLOB '{*}'"))
+        #expect(sql.contains(Schema.objectEnds("document")) && !sql.contains("GLOB '{*}'"))
+        #expect(sql.contains(Schema.digestLength("prev_hash")) && sql.contains(Schema.digestLength("row_hash")))
         #expect(try LedgerV6Tests.triggerSQL(store) != nil)
         #expect(try store.verifyChains().ok)
         #expect(try store.integrityProblems().isEmpty)
@@ -70,6 +71,38 @@ struct LedgerV7Tests {
         _ = try Self.insertRow(store, 6, prev: head, at: "2026-03-06T10:00:00Z")
         #expect(try store.verifyChains().ok)
         #expect(try store.integrityProblems().isEmpty)
+    }
+
+    @Test("v7's document check means what v6's GLOB '{*}' meant, on texts around the shape")
+    func documentEndsAreTheOldGlob() throws {
+        let queue = try DatabaseQueue()
+        let expression = Schema.objectEnds("d").dropFirst("CHECK (".count).dropLast()
+        let texts = ["{}", "{ }", #"{"a":1}"#, #"{"a":"é"}"#, "{é}", "{{}}", "{}}", "{{}", "{", "}", "", "[1]", "\"{}\"",
+                     "1", "null", " {}", "{} ", "{}\n", "|}", "z}", "{|", "{\u{7F}", "{é", "é}", "{😀}", "{}😀", "😀{}", "{\u{0}"]
+        var accepted = 0
+        for t in texts {
+            let (old, new) = try queue.read { db in
+                (try Bool.fetchOne(db, sql: "SELECT ? GLOB '{*}'", arguments: [t]) ?? false,
+                 try Bool.fetchOne(db, sql: "SELECT \(expression) FROM (SELECT ? AS d)", arguments: [t]) ?? false)
+            }
+            #expect(old == new, "\(t.debugDescription)")
+            if new { accepted += 1 }
+        }
+        #expect(accepted >= 5 && accepted <= texts.count - 10)
+    }
+
+    @Test("v7's hash check takes 64 bytes (a hex digest's length); other lengths refused")
+    func digestLengthIsBytes() throws {
+        let queue = try DatabaseQueue()
+        let expression = Schema.digestLength("h").dropFirst("CHECK (".count).dropLast()
+        let hex = String(repeating: "0123456789abcdef", count: 4)
+        for (t, ok) in [(hex, true), (String(hex.dropLast()), false), (hex + "0", false), ("", false),
+                        (String(hex.dropLast()) + "é", false), (String(repeating: "é", count: 33), false),
+                        // 64 bytes that are not hex: `verify` reports them (`chain.bad_hash`), as any other non-digest.
+                        (String(repeating: "é", count: 32), true), (String(repeating: "g", count: 64), true)] {
+            let got = try queue.read { db in try Bool.fetchOne(db, sql: "SELECT \(expression) FROM (SELECT ? AS h)", arguments: [t]) } ?? false
+            #expect(got == ok, "\(t.debugDescription)")
+        }
     }
 
     @Test("the writers' check of an instant is SQLite's GLOB of the old CHECK, on texts around the shape")
@@ -168,5 +201,15 @@ struct LedgerV7Tests {
         // Good rows still go in after the refusals.
         #expect(try store.importUsage(at: now, next: LedgerV3Tests.feed([LedgerV3Tests.drafts(4...6)])).inserted == 3)
         #expect(try store.integrityProblems().isEmpty)
+    }
+}
+
+/// The import's page cache, sized to the ledger's indexes.
+@Suite("Store: the usage import's page cache")
+struct ImportCacheTests {
+    @Test("room for the indexes of the ledger and as many new rows, between 8 MB and the most an import uses",
+          arguments: [(0, 8), (1, 8), (50_000, 12), (400_000, 99), (500_000, 123), (1_000_000, 128), (Int.max, 128), (-5, 8)])
+    func cacheSize(rows: Int, megabytes: Int) {
+        #expect(Store.ledgerImportCacheMB(ledgerRows: rows) == megabytes)
     }
 }

@@ -344,6 +344,18 @@ enum QuoteRef {
     case agreement(String)
     /// Given notice words (a public permission's quote), if any.
     case noticeText(String?)
+
+    /// The quote and where it comes from (``Reason/quote``, ``Reason/quoteFrom``), given the
+    /// notice's words for the request.
+    func resolved(noticeQuote: String?) -> (quote: String?, from: String?) {
+        switch self {
+        case .none: (nil, nil)
+        case .notice: (noticeQuote, "notice")
+        case .noticeOr(let clause): (noticeQuote ?? clause, noticeQuote != nil ? "notice" : "agreement")
+        case .agreement(let t): (t, "agreement")
+        case .noticeText(let t): (t, "notice")
+        }
+    }
 }
 
 /// The start of a reason made once (a permit's whole message): `json` is
@@ -604,14 +616,7 @@ struct DecisionBuilder: DecisionWordSink {
     }
 
     mutating func endReason(_ q: QuoteRef) {
-        let quote: String?, from: String?
-        switch q {
-        case .none: quote = nil; from = nil
-        case .notice: quote = noticeQuote; from = "notice"
-        case .noticeOr(let clause): quote = noticeQuote ?? clause; from = noticeQuote != nil ? "notice" : "agreement"
-        case .agreement(let t): quote = t; from = "agreement"
-        case .noticeText(let t): quote = t; from = "notice"
-        }
+        let (quote, from) = q.resolved(noticeQuote: noticeQuote)
         decision.reasons.append(Reason(code: code, agreement: agreement, message: String(decoding: text, as: UTF8.self), quote: quote, quoteFrom: from))
     }
 

@@ -29,6 +29,8 @@ extension NewsDecider {
     /// did not keep every fact inline, ``NewsEvaluation/truncated``, which is evaluated again.)
     public func reasonHeads(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage()) -> [ReasonHead] {
         var heads: [ReasonHead] = []
+        // One allocation for the usual denial (1-3 reasons), not one per growth.
+        heads.reserveCapacity(4)
         walkReasons(e, r, usage: usage) { code, agreement, _, _ in
             heads.append(ReasonHead(code: code, agreement: agreement))
             return true
@@ -37,30 +39,40 @@ extension NewsDecider {
     }
 
     /// The reason at `index` of ``decision(_:for:usage:memo:)``'s reasons for evaluation `e` of `r`,
-    /// worded alone (nil when there is no such reason): a denial by an agreement words only that
-    /// agreement's reasons, not the whole decision.
+    /// worded alone (nil when there is no such reason).
+    ///
+    /// Why it is cheap (the audit words a denial's primary reason with it; bench/PROFILE.md news
+    /// session 6): the one writer writes into a ``OneReason`` sink, which keeps the words of that
+    /// reason only (plain UTF-8 into a scratch buffer kept in the memo) and drops every other
+    /// reason, remedy and duty as it comes; a denial by an agreement is written for that agreement
+    /// only. Before, the agreement's every reason and remedy were worded as `String`s into a whole
+    /// ``NewsDecision`` (``DecisionBuilder``) and all but one thrown away: ~11,200 instructions per
+    /// audit denial, ~7,700 of them for the agreement's words.
     public func reason(at index: Int, of e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
                        memo: DecisionMemo? = nil) -> Reason? {
         guard index >= 0 else { return nil }
-        // The outcome the reason comes from and its position among that agreement's reasons.
-        var found: (outcome: AgreementOutcome?, position: Int)? = nil
+        // The reason's code, the outcome it comes from and its position among that agreement's reasons.
+        var found: (code: String, outcome: AgreementOutcome?, position: Int)? = nil
         var k = 0
-        walkReasons(e, r, usage: usage) { _, _, outcome, position in
-            if k == index { found = (outcome, position); return false }
+        walkReasons(e, r, usage: usage) { code, _, outcome, position in
+            if k == index { found = (code, outcome, position); return false }
             k += 1
             return true
         }
         guard let found else { return nil }
+        var sink = OneReason(target: found.outcome == nil ? index : found.position, code: found.code,
+                             noticeQuote: noticeBox.flatMap { noticeQuote($0, e.concern) },
+                             text: memo?.reasonScratch ?? ByteWriter(capacity: 256))
         if let o = found.outcome, let box = noticeBox {
-            // Only this agreement's reasons are worded (by the one writer, into a builder).
-            var sink = DecisionBuilder(NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber),
-                                       noticeQuote: noticeQuote(box, e.concern))
+            // Only this agreement's reasons are written.
             writeOutcome(agreements[Int(o.agreement)], o, r, box, e.concern, usage: usage, memo: memo, into: &sink)
-            return sink.decision.reasons[safe: found.position]
+        } else {
+            // A notice-level reason (no policy, no agreement, a public permission) or a permit's:
+            // the whole decision is written, only this reason kept.
+            writeWords(e, r, usage: usage, memo: memo, into: &sink)
         }
-        // A notice-level reason (no policy, no agreement, a public permission) or a permit's: rare
-        // in a denial, or one reason only; worded with the whole decision.
-        return decision(e, for: r, usage: usage, memo: memo).reasons[safe: index]
+        if let memo { memo.reasonScratch = sink.text } else { sink.text.free() }  // kept grown for the next
+        return sink.result
     }
 
     /// The duties of a permit (``NewsDecision/duties`` of ``decision(_:for:usage:memo:)``), without
@@ -85,6 +97,10 @@ extension NewsDecider {
     /// for `e`, in order, with the agreement outcome it comes from (nil for a notice-level reason)
     /// and its position among that outcome's reasons; stops when `visit` returns false. The order and
     /// the codes are `decision`'s.
+    ///
+    /// Reads the inline outcomes in place and each agreement through its prepared core: copying the
+    /// outcomes into an array and each `Agreement` (a retain per field) was ~1,900 of the ~2,700
+    /// instructions `reasonHeads` took per audit denial (callgrind, news session 6).
     func walkReasons(_ e: NewsEvaluation, _ r: RepublicationRequest, usage: some UsageCounter,
                      _ visit: (String, String?, AgreementOutcome?, Int) -> Bool) {
         guard let box = noticeBox, e.basis != .noPolicy else { _ = visit("no_policy", nil, nil, 0); return }
@@ -95,26 +111,38 @@ extension NewsDecider {
             return
         case .noPolicy, .denied: break
         }
-        let full = e.truncated ? evaluateFully(r, usage: usage) : (e.outcomesList, e.publicNotMetList)
-        if full.0.isEmpty, !visit("no_agreement", nil, nil, 0) { return }
-        for o in full.0 {
-            let a = agreements[Int(o.agreement)].core.agreement
+        if e.truncated {
+            let full = evaluateFully(r, usage: usage)
+            walkDenial(full.0, full.1, box, visit)
+        } else {
+            walkDenial(e.outcomes, e.publicNotMetList, box, visit)
+        }
+    }
+
+    /// ``walkReasons(_:_:usage:_:)`` for a denial's outcomes and public permissions not in force.
+    private func walkDenial<C: Collection<AgreementOutcome>>(_ outcomes: C, _ notMet: [Int], _ box: NoticeBox,
+                                                          _ visit: (String, String?, AgreementOutcome?, Int) -> Bool) {
+        if outcomes.isEmpty, !visit("no_agreement", nil, nil, 0) { return }
+        for o in outcomes {
+            let core = agreements[Int(o.agreement)].core
+            let id = core.agreement.id
             var go = true
             var position = 0
-            NewsDecider.forEachReasonCode(of: o, in: a) { code in
-                if go { go = visit(code, a.id, o, position); position += 1 }
+            NewsDecider.forEachReasonCode(of: o, in: core) { code in
+                if go { go = visit(code, id, o, position); position += 1 }
             }
             if !go { return }
         }
+        guard !notMet.isEmpty else { return }
         let permissions = box.terms.permissions
-        for i in full.1 where permissions.contains(where: { $0.ruleID == permissions[i].ruleID }) {
+        for i in notMet where permissions.contains(where: { $0.ruleID == permissions[i].ruleID }) {
             if !visit("public_permission_not_met", nil, nil, 0) { return }
         }
     }
 
     /// The codes of the reasons ``writeOutcome(_:_:_:_:_:usage:memo:into:)`` writes for outcome `o`
-    /// of agreement `a`, in order (the same branches; `ReasonHeadsTests` holds them equal).
-    static func forEachReasonCode(of o: AgreementOutcome, in a: Agreement, _ body: (String) -> Void) {
+    /// of the agreement prepared as `core`, in order (the same branches; `ReasonHeadsTests` holds them equal).
+    static func forEachReasonCode(of o: AgreementOutcome, in core: PreparedAgreement.Core, _ body: (String) -> Void) {
         if o.kindNotAccepted { body("agreement_kind_not_accepted"); return }
         if let dim = o.inactivity {
             switch dim {
@@ -127,7 +155,10 @@ extension NewsDecider {
         }
         if o.restriction != nil { body("restricted_use"); return }
         guard let g = o.bestGrant else { body("no_grant"); return }
-        for i in 0..<GrantDimension.allCasesArray.count where o.failing & (1 << UInt16(i)) != 0 {
+        var bits = o.failing
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            bits &= bits - 1
             switch GrantDimension.at(i) {
             case .asset: body("asset_not_granted")
             case .action: body("action_not_granted")
@@ -135,9 +166,77 @@ extension NewsDecider {
             case .channel: body("channel_not_granted")
             case .territory: body("territory_not_granted")
             case .embargo: body("embargo_breach")
-            case .quota: if a.grants[safe: g]?.quota != nil { body("quota_exceeded") }
+            case .quota: if g < core.agreement.grants.count, core.agreement.grants[g].quota != nil { body("quota_exceeded") }
             case .term, .termEnd, .termination, .prior: break
             }
         }
     }
+}
+
+/// A sink of the one writer that keeps one reason: the `target`-th reason written (counted from 0),
+/// its message as plain UTF-8; every other reason, every remedy and duty is dropped as it comes
+/// (see ``NewsDecider/reason(at:of:for:usage:memo:)``).
+struct OneReason: DecisionWordSink {
+    let target: Int
+    /// The reason's code (as ``NewsDecider/walkReasons(_:_:usage:_:)`` gives it: a literal, no allocation).
+    let code: String
+    /// The notice's words for the request (``QuoteRef/notice``).
+    let noticeQuote: String?
+    /// The kept reason's message so far.
+    var text: ByteWriter
+    private(set) var result: Reason?
+    private var seen = 0
+    private var keeping = false
+    private var inRemedy = false
+    private var agreement: String?
+
+    init(target: Int, code: String, noticeQuote: String?, text: ByteWriter) {
+        self.target = target
+        self.code = code
+        self.noticeQuote = noticeQuote
+        self.text = text
+        self.text.removeAll()
+    }
+
+    private var writing: Bool { keeping && !inRemedy }
+
+    mutating func reason(code: StaticString, agreement: String?) {
+        keeping = seen == target
+        seen += 1
+        if keeping { self.agreement = agreement }
+    }
+
+    mutating func reason(_ start: ReasonStart) {
+        keeping = seen == target
+        seen += 1
+        if keeping { agreement = start.agreement; start.withMessage { text.put($0) } }
+    }
+
+    mutating func words(_ s: StaticString) {
+        if writing { text.put(s) }
+    }
+
+    mutating func value(_ s: String) {
+        if writing { text.put(s) }
+    }
+
+    mutating func number(_ n: Int) {
+        if writing { text.decimal(n) }
+    }
+
+    mutating func instant(_ i: Instant, dateOnly: Bool) {
+        if writing { i.appendDescription(to: &text, dateOnly: dateOnly) }
+    }
+
+    mutating func endReason(_ q: QuoteRef) {
+        guard keeping else { return }
+        keeping = false
+        let (quote, from) = q.resolved(noticeQuote: noticeQuote)
+        result = Reason(code: code, agreement: agreement, message: String(decoding: text.bytes, as: UTF8.self), quote: quote, quoteFrom: from)
+    }
+
+    mutating func remedy() { inRemedy = true }
+    mutating func endRemedy() { inRemedy = false }
+    mutating func duty(_ d: DecisionDuty) {}
+    mutating func duties(_ w: PreparedAgreement.PermitWords) {}
 }

@@ -11,7 +11,7 @@
 /// through a `Set<String>`), a remedy, the `at` text and a clause as `String`s, copied the finding
 /// into the results and freed it, and the JSON writer then read every one of them again: callgrind
 /// (51,961 events of the bench log, main ecfacbe) put ~14,000 instructions per denial in the audit's
-/// own finding words and ~7,700 per finding in `appendJSON`. See bench/PROFILE.md (audit, session 6).
+/// own finding words and ~7,500 per finding in `appendJSON`. See bench/PROFILE.md (audit, session 6).
 struct DenialFinding {
     let event: UsageEvent
     let origin: Auditor.Origin

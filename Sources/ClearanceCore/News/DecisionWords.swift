@@ -38,7 +38,8 @@ extension NewsDecider {
         sink.quote = noticeBox.map { box in
             box.quoteJSON.isEmpty ? [0x7D] : box.quoteJSON[e.concern.first >= 0 && e.concern.first < box.quoteJSON.count ? e.concern.first : box.quoteJSON.count - 1]
         } ?? [0x7D]
-        sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source, subscriber: r.subscriber)
+        sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source,
+                   sourceJSON: noticeBox.flatMap { $0.source == r.source ? $0.sourceJSON : nil }, subscriber: r.subscriber)
         writeWords(e, r, usage: usage, memo: memo, into: &sink)
         sink.finish()
         out.append(contentsOf: sink.out.bytes)
@@ -132,8 +133,8 @@ extension NewsDecider {
             }
             s.endReason(.notice)
             s.remedy()
-            s.value(how); s.words(" with "); s.value(r.source); s.words(" covering "); s.value(r.asset.kind.rawValue)
-            s.words(" on "); s.value(r.channel.rawValue); s.words(" in "); s.value(r.territory)
+            s.value(how); s.words(" with "); s.value(r.source); s.words(" covering "); s.words(r.asset.kind.staticName)
+            s.words(" on "); s.words(r.channel.staticName); s.words(" in "); s.value(r.territory)
             s.endRemedy()
         }
         for o in outcomes {
@@ -156,11 +157,13 @@ extension NewsDecider {
     func writeOutcome<S: DecisionWordSink>(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, _ box: NoticeBox,
                                            _ concern: NoticeTerms.Concern, usage: any UsageCounter, memo: DecisionMemo?, into s: inout S) {
         let a = p.core.agreement
-        func name() { s.value(a.kind.rawValue); s.words(" "); s.value(a.id) }
+        // The agreement's id and name, escaped once when it was prepared (``AgreementText``).
+        let t = p.core.text
+        func named(_ code: StaticString) { s.reason(code: code, about: t, named: true) }
         if o.kindNotAccepted {
             let how = describeLifters(box, r, concern: concern, memo: memo)
-            s.reason(code: "agreement_kind_not_accepted", agreement: a.id)
-            name(); s.words(" is a "); s.value(a.kind.rawValue); s.words(", but the notice lifts its prohibition only by "); s.value(how)
+            named("agreement_kind_not_accepted")
+            s.words(" is a "); s.words(a.kind.staticName); s.words(", but the notice lifts its prohibition only by "); s.value(how)
             s.endReason(.notice)
             s.remedy(); s.value(how); s.words(" with "); s.value(r.source); s.endRemedy()
             return
@@ -168,8 +171,8 @@ extension NewsDecider {
         if let dim = o.inactivity {
             switch dim {
             case .termination:
-                s.reason(code: "agreement_terminated", agreement: a.id)
-                name(); s.words(" was terminated on ")
+                named("agreement_terminated")
+                s.words(" was terminated on ")
                 if let t = a.termination {
                     s.instant(t.at, dateOnly: t.atIsDate)
                     if let why = t.reason { s.words(" ("); s.value(why); s.words(")") }
@@ -177,54 +180,57 @@ extension NewsDecider {
                     s.words("?")
                 }
                 s.endReason(.notice)
-                s.remedy(); s.words("a new agreement with "); s.value(r.source); s.words(" ("); s.value(a.id); s.words(" was terminated)"); s.endRemedy()
+                s.remedy(); s.words("a new agreement with "); s.value(r.source); s.words(" ("); s.id(t); s.words(" was terminated)"); s.endRemedy()
             case .term:
-                s.reason(code: "agreement_not_started", agreement: a.id)
-                name(); s.words(" starts on "); s.instant(a.term.start, dateOnly: a.term.startIsDate); s.words(", after this use (")
+                named("agreement_not_started")
+                s.words(" starts on "); s.instant(a.term.start, dateOnly: a.term.startIsDate); s.words(", after this use (")
                 s.instant(r.at, dateOnly: false); s.words(")")
                 s.endReason(.notice)
-                s.remedy(); s.words("wait until "); s.instant(a.term.start, dateOnly: false); s.words(" when "); s.value(a.id); s.words(" starts"); s.endRemedy()
+                s.remedy(); s.words("wait until "); s.instant(a.term.start, dateOnly: false); s.words(" when "); s.id(t); s.words(" starts"); s.endRemedy()
             case .prior:
-                s.reason(code: "not_prior_subscription", agreement: a.id)
-                s.words("subscription "); s.value(a.id); s.words(" was signed on "); s.instant(a.signedAt, dateOnly: a.signedAtIsDate)
+                s.reason(code: "not_prior_subscription", about: t, named: false)
+                s.words("subscription "); s.id(t); s.words(" was signed on "); s.instant(a.signedAt, dateOnly: a.signedAtIsDate)
                 s.words(", after this use ("); s.instant(r.at, dateOnly: false); s.words("); the notice requires a prior subscription")
                 s.endReason(.notice)
-                s.remedy(); s.words("a subscription concluded before the use ("); s.value(a.id); s.words(" was signed "); s.instant(a.signedAt, dateOnly: false)
+                s.remedy(); s.words("a subscription concluded before the use ("); s.id(t); s.words(" was signed "); s.instant(a.signedAt, dateOnly: false)
                 s.words(")"); s.endRemedy()
             default:
                 // `Term.endText`: the last covered day of a date-only end.
                 let end = a.term.endIsDate ? a.term.end.adding(milliseconds: -86_400_000) : a.term.end
-                s.reason(code: "agreement_expired", agreement: a.id)
-                name(); s.words(" ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(", before this use (")
+                named("agreement_expired")
+                s.words(" ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(", before this use (")
                 s.instant(r.at, dateOnly: false); s.words(")")
                 s.endReason(.notice)
-                s.remedy(); s.words("a renewal of "); s.value(a.id); s.words(" (it ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(")"); s.endRemedy()
+                s.remedy(); s.words("a renewal of "); s.id(t); s.words(" (it ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(")"); s.endRemedy()
             }
             return
         }
         if let k = o.restriction {
             let res = a.restrictions[k]
             let summary = res.summary
-            s.reason(code: "restricted_use", agreement: a.id)
-            name(); s.words(" restricts this use: "); s.value(summary)
+            named("restricted_use")
+            s.words(" restricts this use: "); s.value(summary)
             s.endReason((res.clause ?? res.note).map { .agreement($0) } ?? .notice)
-            s.remedy(); s.words("an amendment of "); s.value(a.id); s.words(" lifting its restriction «"); s.value(summary); s.words("»"); s.endRemedy()
+            s.remedy(); s.words("an amendment of "); s.id(t); s.words(" lifting its restriction «"); s.value(summary); s.words("»"); s.endRemedy()
             return
         }
         guard let g = o.bestGrant, g < a.grants.count else {
-            s.reason(code: "no_grant", agreement: a.id)
-            name(); s.words(" has no grants")
+            named("no_grant")
+            s.words(" has no grants")
             s.endReason(.notice)
             s.remedy()
-            s.words("a grant in "); s.value(a.id); s.words(" covering "); s.value(r.asset.kind.rawValue)
-            s.words(" on "); s.value(r.channel.rawValue); s.words(" in "); s.value(r.territory)
+            s.words("a grant in "); s.id(t); s.words(" covering "); s.words(r.asset.kind.staticName)
+            s.words(" on "); s.words(r.channel.staticName); s.words(" in "); s.value(r.territory)
             s.endRemedy()
             return
         }
-        let grant = a.grants[g]
+        // The grant's fields are read where used (`grants[g].assets`, ...): bound as one value
+        // (`let grant = a.grants[g]`), the whole `Grant` was copied and destroyed per outcome, a
+        // retain and release per field (~460 instructions, callgrind news session 6).
+        let grants = a.grants
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the
         // notice; without notice words, the grant's clause.
-        let quote = QuoteRef.noticeOr(grant.clause)
+        let quote = QuoteRef.noticeOr(grants[g].clause)
         // A sentence's start: `contract C-1 (grant 2)` and, for asset, action, extent, channel and
         // territory, what the grant grants, up to the request's value. Written each time, piece by
         // piece into the sink, not made once and kept: kept per (agreement, grant, dimension) they
@@ -232,40 +238,39 @@ extension NewsDecider {
         // through the raw-pointer writer a start costs a few hundred instructions (bench/PROFILE.md
         // news session 5).
         func start(_ code: StaticString) {
-            s.reason(code: code, agreement: a.id)
-            name()
-            if a.grants.count > 1 { s.words(" (grant "); s.number(g + 1); s.words(")") }
+            named(code)
+            if grants.count > 1 { s.words(" (grant "); s.number(g + 1); s.words(")") }
         }
-        func list<V>(_ set: Dimension<V>) {
+        func list<V: StaticNamed>(_ set: Dimension<V>) {
             switch set {
             case .all: s.words("all")
-            case .only(let l): for (k, v) in l.enumerated() { if k > 0 { s.words(", ") }; s.value(v.rawValue) }
+            case .only(let l): for (k, v) in l.enumerated() { if k > 0 { s.words(", ") }; s.words(v.staticName) }
             }
         }
         func list(_ parts: [String]) {
             for (k, v) in parts.enumerated() { if k > 0 { s.words(", ") }; s.value(v) }
         }
-        func inAgreement() { s.words(" in "); s.value(a.id) }
+        func inAgreement() { s.words(" in "); s.id(t) }
         var bits = o.failing
         while bits != 0 {
             let i = bits.trailingZeroBitCount
             bits &= bits - 1
             switch GrantDimension.at(i) {
             case .asset:
-                start("asset_not_granted"); s.words(" grants "); list(grant.assets); s.words(" only, not ")
-                s.value(r.asset.kind.rawValue); s.endReason(quote)
-                s.remedy(); s.words("a grant covering "); s.value(r.asset.kind.rawValue); inAgreement(); s.endRemedy()
+                start("asset_not_granted"); s.words(" grants "); list(grants[g].assets); s.words(" only, not ")
+                s.words(r.asset.kind.staticName); s.endReason(quote)
+                s.remedy(); s.words("a grant covering "); s.words(r.asset.kind.staticName); inAgreement(); s.endRemedy()
             case .action:
-                start("action_not_granted"); s.words(" grants "); list(grant.actions); s.words(" only, which does not include ")
+                start("action_not_granted"); s.words(" grants "); list(grants[g].actions); s.words(" only, which does not include ")
                 s.value(r.action); s.endReason(quote)
                 s.remedy(); s.words("a grant of "); s.value(r.action); s.words(" (or use)"); inAgreement(); s.endRemedy()
             case .extent:
                 start("extent_not_granted"); s.words(" grants ")
-                for (k, x) in grant.extent.enumerated() { if k > 0 { s.words(", ") }; s.value(x.rawValue) }
-                s.words(" use only, not "); s.value(r.extent.rawValue); s.endReason(quote)
-                s.remedy(); s.words("a grant covering "); s.value(r.extent.rawValue); s.words(" use"); inAgreement(); s.endRemedy()
+                for (k, x) in grants[g].extent.enumerated() { if k > 0 { s.words(", ") }; s.words(x.staticName) }
+                s.words(" use only, not "); s.words(r.extent.staticName); s.endReason(quote)
+                s.remedy(); s.words("a grant covering "); s.words(r.extent.staticName); s.words(" use"); inAgreement(); s.endRemedy()
             case .portion:
-                let max = grant.maxPortion ?? 0
+                let max = grants[g].maxPortion ?? 0
                 start("extent_not_granted")
                 s.words(" allows at most "); s.percent(max)
                 if let asked = r.portion {
@@ -274,18 +279,18 @@ extension NewsDecider {
                     s.words("% of an asset, and the request does not say how much (`portion`)")
                 }
                 s.endReason(quote)
-                s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.value(a.id); s.words(")"); s.endRemedy()
+                s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.id(t); s.words(")"); s.endRemedy()
             case .channel:
-                start("channel_not_granted"); s.words(" grants "); list(grant.channels); s.words(" only, not ")
-                s.value(r.channel.rawValue); s.endReason(quote)
-                s.remedy(); s.words("a grant covering "); s.value(r.channel.rawValue); inAgreement(); s.endRemedy()
+                start("channel_not_granted"); s.words(" grants "); list(grants[g].channels); s.words(" only, not ")
+                s.words(r.channel.staticName); s.endReason(quote)
+                s.remedy(); s.words("a grant covering "); s.words(r.channel.staticName); inAgreement(); s.endRemedy()
             case .territory:
-                start("territory_not_granted"); s.words(" grants "); list(grant.territories.include)
-                if !grant.territories.exclude.isEmpty { s.words(" except "); list(grant.territories.exclude) }
+                start("territory_not_granted"); s.words(" grants "); list(grants[g].territories.include)
+                if !grants[g].territories.exclude.isEmpty { s.words(" except "); list(grants[g].territories.exclude) }
                 s.words(" only, not "); s.value(r.territory); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.territory); inAgreement(); s.endRemedy()
             case .embargo:
-                let em = grant.embargo ?? ISODuration()
+                let em = grants[g].embargo ?? ISODuration()
                 start("embargo_breach")
                 s.words(" embargoes assets for "); s.value(em.description)
                 if let pub = r.asset.publishedAt {
@@ -299,23 +304,23 @@ extension NewsDecider {
                     s.endReason(quote)
                     s.remedy()
                     s.words("the asset's publication time (`asset.publishedAt`) to check the "); s.value(em.description)
-                    s.words(" embargo of "); s.value(a.id)
+                    s.words(" embargo of "); s.id(t)
                     s.endRemedy()
                 }
             case .quota:
-                guard let q = grant.quota else { break }
+                guard let q = grants[g].quota else { break }
                 let w = q.per.window(containing: r.at, term: a.term)
                 let used = usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end)
                 start("quota_exceeded")
-                s.words(" allows "); s.number(q.count); s.words(" uses per "); s.value(q.per.rawValue); s.words("; ")
+                s.words(" allows "); s.number(q.count); s.words(" uses per "); s.words(q.per.staticName); s.words("; ")
                 s.number(used); s.words(" are already recorded since "); s.instant(w.start, dateOnly: false)
                 s.endReason(quote)
                 s.remedy()
                 if q.per == .term {
-                    s.words("a larger quota in "); s.value(a.id)
+                    s.words("a larger quota in "); s.id(t)
                 } else {
-                    s.words("wait until "); s.instant(w.end, dateOnly: false); s.words(", when the "); s.value(q.per.adjective)
-                    s.words(" quota of "); s.value(a.id); s.words(" resets")
+                    s.words("wait until "); s.instant(w.end, dateOnly: false); s.words(", when the "); s.words(q.per.staticAdjective)
+                    s.words(" quota of "); s.id(t); s.words(" resets")
                 }
                 s.endRemedy()
             case .term, .termEnd, .termination, .prior:
@@ -391,14 +396,55 @@ final class ReasonStart: Sendable {
     }
 }
 
+/// An agreement's id and name as a decision's words use them, made once when the agreement is
+/// prepared (``PreparedAgreement/Core/text``): `json` is `ID","message":"KIND ID`, the id escaped
+/// for JSON, so that the JSON writer opens a reason about the agreement (its `agreement` key, the
+/// `message` key and the name the message starts with) with one copy, and writes the id alone
+/// (`json[..<idEnd]`, remedies: `a renewal of C-1`) with another.
+///
+/// Why (callgrind, news session 6): a denial's reason named its agreement three to four times, each
+/// a `String` value scanned for escapes and copied (~165 instructions each). ~50 bytes per
+/// agreement (~1 MB for the default workload's 16,485), not the ~5 KB per agreement that keeping
+/// whole sentence starts per (agreement, grant, dimension) cost in session 5.
+struct AgreementText: Sendable {
+    /// The agreement's id (``Reason/agreement``).
+    let id: String
+    let kind: AgreementKind
+    let json: [UInt8]
+    /// End of the escaped id at the start of ``json``.
+    let idEnd: Int
+
+    init(_ a: Agreement) {
+        id = a.id
+        kind = a.kind
+        var j = ByteWriter(capacity: 2 * a.id.utf8.count + 40)
+        JSONBytes.appendEscaped(a.id, to: &j)
+        idEnd = j.count
+        j.put("\",\"message\":\"" as StaticString)
+        j.put(a.kind.staticName)
+        j.put(0x20)
+        j.put(UnsafeBufferPointer(start: j.base, count: idEnd))
+        json = Array(j.bytes)
+        j.free()
+    }
+
+    /// Where the name starts in ``json`` (after the id and `","message":"`, 13 bytes).
+    var nameStart: Int { idEnd + 13 }
+}
+
 /// Where ``NewsDecider/writeWords(_:_:usage:memo:into:)`` writes. Text calls (`words`, `value`,
 /// `number`, `percent`, `instant`) go to the open reason's message, or between
 /// ``remedy()`` and ``endRemedy()`` to that remedy.
 protocol DecisionWordSink {
     /// Opens a reason with an empty message.
     mutating func reason(code: StaticString, agreement: String?)
+    /// Opens a reason about agreement `a`; `named`: its message starts with the agreement's name
+    /// (`contract C-1`).
+    mutating func reason(code: StaticString, about a: AgreementText, named: Bool)
     /// Opens a reason from a start made once.
     mutating func reason(_ start: ReasonStart)
+    /// The agreement's id, in a message or a remedy.
+    mutating func id(_ a: AgreementText)
     /// Constant words (ASCII, nothing to escape).
     mutating func words(_ s: StaticString)
     /// A value (the request's, the agreement's): escaped in JSON.
@@ -447,10 +493,13 @@ struct JSONWords: DecisionWordSink {
         self.ends = ends
     }
 
-    mutating func begin(id: String?, permit: Bool, source: String, subscriber: String) {
+    /// Opens the decision: its id, verdict, source and subscriber. `sourceJSON`: `source` escaped
+    /// already (the notice's, ``NoticeBox/sourceJSON``, when the request's source is the notice's:
+    /// compared, not escaped again).
+    mutating func begin(id: String?, permit: Bool, source: String, sourceJSON: [UInt8]?, subscriber: String) {
         if let id { out.put("{\"id\":\"" as StaticString); escaped(id); out.put(0x22) } else { out.put("{\"id\":null" as StaticString) }
         out.put(permit ? ",\"decision\":\"permit\",\"source\":\"" as StaticString : ",\"decision\":\"deny\",\"source\":\"")
-        escaped(source)
+        if let sourceJSON { sourceJSON.withUnsafeBufferPointer { out.put($0) } } else { escaped(source) }
         out.put("\",\"subscriber\":\"" as StaticString)
         escaped(subscriber)
         out.put("\",\"reasons\":[" as StaticString)
@@ -481,10 +530,26 @@ struct JSONWords: DecisionWordSink {
         out.put("\",\"message\":\"" as StaticString)
     }
 
+    mutating func reason(code: StaticString, about a: AgreementText, named: Bool) {
+        out.put(reasons == 0 ? "{\"code\":\"" as StaticString : ",{\"code\":\"")
+        reasons += 1
+        out.put(code)
+        out.put("\",\"agreement\":\"" as StaticString)
+        // The id, the message's key and, when named, the name: one copy of the agreement's bytes.
+        a.json.withUnsafeBufferPointer { out.put(named ? $0 : UnsafeBufferPointer(rebasing: $0[..<a.nameStart])) }
+    }
+
     mutating func reason(_ start: ReasonStart) {
         if reasons > 0 { out.put(0x2C) }
         reasons += 1
         start.json.withUnsafeBufferPointer { out.put($0) }
+    }
+
+    mutating func id(_ a: AgreementText) {
+        a.json.withUnsafeBufferPointer { b in
+            let id = UnsafeBufferPointer(rebasing: b[..<a.idEnd])
+            if inRemedy { remedies.put(id) } else { out.put(id) }
+        }
     }
 
     @inline(__always) mutating func words(_ s: StaticString) {
@@ -500,7 +565,7 @@ struct JSONWords: DecisionWordSink {
     }
 
     mutating func instant(_ i: Instant, dateOnly: Bool) {
-        if inRemedy { i.appendDescription(to: &remedies, dateOnly: dateOnly) } else { i.appendDescription(to: &out, dateOnly: dateOnly) }
+        if inRemedy { remedies.put(i, dateOnly: dateOnly) } else { out.put(i, dateOnly: dateOnly) }
     }
 
     mutating func endReason(_ q: QuoteRef) {
@@ -597,6 +662,13 @@ struct DecisionBuilder: DecisionWordSink {
         text.removeAll(keepingCapacity: true)
         start.withMessage { text.append(contentsOf: $0) }
     }
+
+    mutating func reason(code: StaticString, about a: AgreementText, named: Bool) {
+        reason(code: code, agreement: a.id)
+        if named { words(a.kind.staticName); words(" "); value(a.id) }
+    }
+
+    mutating func id(_ a: AgreementText) { value(a.id) }
 
     mutating func words(_ s: StaticString) {
         let b = UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)

@@ -294,6 +294,8 @@ public struct PreparedAgreement: Sendable {
         /// ``PreparedAgreement/permitWords(_:)``); empty until then (no allocation for an agreement
         /// that never permits).
         let words = Mutex<PreparedAgreement.Words>(PreparedAgreement.Words())
+        /// The agreement's id and name for a decision's words (news: ``AgreementText``).
+        let text: AgreementText
 
         init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
              activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
@@ -306,6 +308,7 @@ public struct PreparedAgreement: Sendable {
             self.terminationPosition = terminationPosition
             self.priorPosition = priorPosition
             self.activityCount = activityCount
+            text = AgreementText(agreement)
         }
     }
     let core: Core
@@ -701,6 +704,8 @@ final class NoticeBox: @unchecked Sendable {
     let targets: [ODRLSubject]
     let states: [ODRLWorldState]
     let quoteJSON: [[UInt8]]
+    /// ``source`` escaped for JSON (a decision's `source` value: see ``JSONWords/begin(id:permit:source:sourceJSON:subscriber:)``).
+    let sourceJSON: [UInt8]
     let hasObligations: Bool
     /// `states` in a buffer the box owns (immutable after `init`, hence `@unchecked Sendable`): an
     /// engine pass borrows its asset kind's state by address. Passed by value out of the array, the
@@ -726,6 +731,9 @@ final class NoticeBox: @unchecked Sendable {
         targets = terms.targets
         states = terms.states
         quoteJSON = terms.quoteJSON
+        var sj: [UInt8] = []
+        JSONBytes.appendEscaped(terms.source, to: &sj)
+        sourceJSON = sj
         hasObligations = !terms.obligations.isEmpty
         statePointers = .allocate(capacity: max(terms.states.count, 1))
         statePointers.initialize(from: terms.states, count: terms.states.count)

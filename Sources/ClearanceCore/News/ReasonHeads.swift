@@ -212,6 +212,13 @@ struct OneReason: DecisionWordSink {
         if keeping { agreement = start.agreement; start.withMessage { text.put($0) } }
     }
 
+    mutating func reason(code: StaticString, about a: AgreementText, named: Bool) {
+        reason(code: code, agreement: a.id)
+        if named && keeping { text.put(a.kind.staticName); text.put(0x20); text.put(a.id) }
+    }
+
+    mutating func id(_ a: AgreementText) { value(a.id) }
+
     mutating func words(_ s: StaticString) {
         if writing { text.put(s) }
     }
@@ -225,7 +232,7 @@ struct OneReason: DecisionWordSink {
     }
 
     mutating func instant(_ i: Instant, dateOnly: Bool) {
-        if writing { i.appendDescription(to: &text, dateOnly: dateOnly) }
+        if writing { text.put(i, dateOnly: dateOnly) }
     }
 
     mutating func endReason(_ q: QuoteRef) {

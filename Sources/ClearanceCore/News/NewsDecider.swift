@@ -235,11 +235,10 @@ public final class DecisionMemo {
     /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
     /// (``NewsDecider/describeLifters(_:_:concern:memo:)``: ~11k instructions to make).
     var lifterWords: [UInt64: String] = [:]
-    /// Scratch writers of ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)`` (the decision,
-    /// its remedies and where each remedy ends), kept between decisions: a decision allocates nothing.
+    /// Scratch writers of ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)`` (the decision and
+    /// its remedies), kept between decisions: a decision allocates nothing.
     var jsonScratch = ByteWriter(capacity: 2048)
     var remedyScratch = ByteWriter(capacity: 512)
-    var remedyEnds: [Int] = []
     /// Scratch of ``NewsDecider/reason(at:of:for:usage:memo:)`` (one reason's message).
     var reasonScratch = ByteWriter(capacity: 256)
     /// At most this many lifter phrasings are kept (the memo starts over when full).

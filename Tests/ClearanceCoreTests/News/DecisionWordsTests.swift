@@ -35,11 +35,12 @@ import Testing
         }
     }
 
-    /// The word-at-a-time escape check says what a byte-by-byte one says, at every length and position.
+    /// The word-at-a-time escape check says what a byte-by-byte one says, and the one-pass copy
+    /// writes what the escaper writes, at every length and position.
     @Test func isPlainIsTheByteCheck() {
         func byByte(_ b: [UInt8]) -> Bool { !b.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 } }
         var rng = SplitMix(seed: 99)
-        let special: [UInt8] = [0x00, 0x0A, 0x1F, 0x22, 0x5C, 0xE2]
+        let special: [UInt8] = [0x00, 0x0A, 0x1F, 0x22, 0x5C, 0xE2, 0x09, 0x0D]
         let plain: [UInt8] = [0x20, 0x21, 0x23, 0x41, 0x5B, 0x5D, 0x7E, 0x7F, 0x80, 0xE1, 0xE3, 0xFF]
         for n in 0..<40 {
             for _ in 0..<40 {
@@ -47,6 +48,14 @@ import Testing
                 if n > 0 && rng.next(2) == 0 { b[rng.next(n)] = special[rng.next(special.count)] }
                 let got = b.withUnsafeBufferPointer { JSONBytes.isPlain($0) }
                 #expect(got == byByte(b), "\(b)")
+                // The one-pass copy writes what the escaper writes, after what was there.
+                var want: [UInt8] = [0x41]
+                b.withUnsafeBufferPointer { JSONBytes.escapeBody($0, to: &want) }
+                var w = ByteWriter(capacity: 1)
+                w.put(0x41)
+                b.withUnsafeBufferPointer { w.putEscapedBody($0) }
+                #expect(Array(w.bytes) == want, "\(b)")
+                w.free()
             }
         }
     }

@@ -14,10 +14,16 @@ struct AuditContext {
 
     /// An auditor with a decider of its own (its own memo) over the same agreements and policies,
     /// for a decide worker thread (see ParallelAudit.swift).
+    ///
+    /// The auditor reads the policies into a notice cache of its own and decides with a territory table
+    /// of its own: a decider holds both, and a notice or table shared by the decide threads had its
+    /// reference counts changed from both cores for every event (perf, 1M events: ~5% of the CPU in
+    /// `swift_retain`/`swift_release` of the deciders' shared fields; audit session 6 in bench/PROFILE.md).
     func freshAuditor() -> Auditor {
         let b = book
-        return Auditor(deciderFor: DeciderBridge.deciderFor(book: b, notices: notices), memo: DeciderBridge.memo(),
-                       agreementAsOf: { id, at in b.asOf(id, at: at) })
+        let own = NoticeCache(folder: notices.folder)
+        return Auditor(deciderFor: DeciderBridge.deciderFor(book: b, notices: own, territories: AgreementBook.threadTerritories()),
+                       memo: DeciderBridge.memo(), agreementAsOf: { id, at in b.asOf(id, at: at) })
     }
 
     /// A fresh auditor over this context (the one the sequential audit decides with).

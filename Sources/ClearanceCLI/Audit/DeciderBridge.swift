@@ -9,13 +9,15 @@ enum DeciderBridge {
     /// One per decide thread (it keeps per-thread state); the deciders themselves are kept in the
     /// book per (subscriber, source) (``AgreementBook/decider(subscriber:source:at:notice:)``), so an
     /// event costs a dictionary lookup before the decision instead of building a decider.
-    static func deciderFor(book: AgreementBook, notices: NoticeCache) -> Auditor.DeciderFor {
+    ///
+    /// `notices` and `territories` should be the thread's own (see ``AuditContext/freshAuditor()``): the
+    /// deciders hold them, and each event's decider is copied, a reference count changed per field.
+    static func deciderFor(book: AgreementBook, notices: NoticeCache, territories: TerritoryTable = .builtin) -> Auditor.DeciderFor {
         // Deciders with no agreement (a subscriber without one with the source), per source.
-        let bare = BareDeciders()
+        let bare = BareDeciders(territories: territories)
         return { (r: RepublicationRequest) throws(DiagnosticError) -> NewsDecider in
-            if let decider = try book.decider(subscriber: r.subscriber, source: r.source, at: r.at, notice: { () throws(DiagnosticError) in
-                try notices.notice(for: r.source).notice
-            }) {
+            if let decider = try book.decider(subscriber: r.subscriber, source: r.source, at: r.at, territories: territories,
+                                              notice: { () throws(DiagnosticError) in try notices.notice(for: r.source).notice }) {
                 return decider
             }
             return try bare.decider(source: r.source, notices: notices)
@@ -41,10 +43,13 @@ enum DeciderBridge {
 /// Per decide thread: the decider of each source for subscribers with no agreement with it.
 final class BareDeciders {
     private var bySource: [String: NewsDecider] = [:]
+    private let territories: TerritoryTable
+
+    init(territories: TerritoryTable = .builtin) { self.territories = territories }
 
     func decider(source: String, notices: NoticeCache) throws(DiagnosticError) -> NewsDecider {
         if let d = bySource[source] { return d }
-        let d = NewsDecider(notice: try notices.notice(for: source).notice, agreements: [PreparedAgreement]())
+        let d = NewsDecider(notice: try notices.notice(for: source).notice, agreements: [PreparedAgreement](), territories: territories)
         if bySource.count >= 1_024 { bySource.removeAll() }  // any number of sources in a log: bounded
         bySource[source] = d
         return d

@@ -22,8 +22,9 @@ import Foundation
 
 /// Work for one decide worker.
 enum JudgeWork: Sendable {
-    /// Judge and report (a log event, or a ledger event with `--ledger`).
-    case audit(UsageEvent, file: String, line: Int)
+    /// Judge and report (a log event, or a ledger event with `--ledger`); `file` is a position in the
+    /// runner's ``AuditRunner/fileNames``.
+    case audit(UsageEvent, file: Int, line: Int)
     /// Count toward quotas only (the ledger during `audit LOG`, events before `--from`).
     case count(UsageEvent)
 }
@@ -61,24 +62,54 @@ final class ParallelJudges {
         var summary = AuditSummary()
         /// Renders findings here (nil: hands them to the writer as they are).
         let body: (@Sendable (Finding, inout [UInt8]) -> Void)?
+        /// For the JSON formats: the findings written straight as bytes by the auditor (no `Finding` made
+        /// for a denial; see ``DenialFinding``), instead of `body`.
+        let json: FindingJSONOutput?
         private let lock = NSLock()
         private var error_: Error?
         var error: Error? { lock.lock(); defer { lock.unlock() }; return error_ }
 
-        init(_ a: Auditor, body: (@Sendable (Finding, inout [UInt8]) -> Void)?) { auditor = a; self.body = body }
+        /// The file names, this worker's own copies.
+        let fileNames: [String]
+
+        init(_ a: Auditor, body: (@Sendable (Finding, inout [UInt8]) -> Void)?, json: FindingJSONOutput?, fileNames: [String]) {
+            auditor = a; self.body = body; self.json = json
+            // Copies of their own (new string storage), not the runner's: every finding holds its file
+            // name, and a name shared by the dispatcher and both workers had its reference count
+            // changed from three threads for every event (an atomic on a cache line they pass around).
+            self.fileNames = fileNames.map { String(decoding: Array($0.utf8), as: UTF8.self) }
+        }
 
         func run() {
             while let batch = input.pop() {
                 var out = Results()
                 out.counts.reserveCapacity(batch.count)
                 if body != nil { out.bytes.reserveCapacity(batch.count * 512) }
+                // Only this worker sets its error: read once per batch (a locked read per event was ~400
+                // instructions in callgrind), then kept here.
+                var failed = error != nil
                 for w in batch {
                     switch w {
+                    case .audit(let e, let file, let line) where json != nil:
+                        guard !failed, let json else { out.counts.append(0); continue }
+                        do {
+                            let before = json.count
+                            try auditor.audit(e, origin: Auditor.Origin(file: fileNames[file], line: line), json: json)
+                            let r = e.request
+                            let after = json.count
+                            summary.countEvent(subscriber: r.subscriber, epoch: r.at.millisecondsSinceEpoch,
+                                               findings: json.kinds[before..<after]) { r.at.auditText }
+                            out.counts.append(Int32(after - before))
+                        } catch {
+                            fail(error)
+                            failed = true
+                            out.counts.append(0)
+                        }
                     case .audit(let e, let file, let line):
                         // After an error, keep the writer going with empty results; the dispatcher stops soon.
-                        guard error == nil else { out.counts.append(0); continue }
+                        guard !failed else { out.counts.append(0); continue }
                         do {
-                            let fs = try auditor.audit(e, origin: Auditor.Origin(file: file, line: line))
+                            let fs = try auditor.audit(e, origin: Auditor.Origin(file: fileNames[file], line: line))
                             let r = e.request
                             summary.countEvent(subscriber: r.subscriber, epoch: r.at.millisecondsSinceEpoch, clean: fs.isEmpty) {
                                 r.at.auditText
@@ -95,13 +126,15 @@ final class ParallelJudges {
                             out.counts.append(Int32(fs.count))
                         } catch {
                             fail(error)
+                            failed = true
                             out.counts.append(0)
                         }
                     case .count(let e):
-                        guard error == nil else { continue }
-                        do { try auditor.count(e) } catch { fail(error) }
+                        guard !failed else { continue }
+                        do { try auditor.count(e) } catch { fail(error); failed = true }
                     }
                 }
+                if let json { (out.bytes, out.ends) = json.take() }
                 if !out.counts.isEmpty { results.push(out) }
             }
             results.close()
@@ -141,9 +174,12 @@ final class ParallelJudges {
 
     /// Starts one thread per auditor and a writer thread writing the findings in `format` into `out`
     /// (which nothing else may use until `finish`).
-    init(auditors: [Auditor], out: OutputWriter, format: FindingFormat) {
+    init(auditors: [Auditor], out: OutputWriter, format: FindingFormat, fileNames: [String]) {
         let renderAhead = format.limit == nil
-        workers = auditors.map { Worker($0, body: renderAhead ? format.body : nil) }
+        workers = auditors.map { a in
+            Worker(a, body: renderAhead ? format.body : nil,
+                   json: format.jsonStyle.map { FindingJSONOutput(newline: $0 == .line) }, fileNames: fileNames)
+        }
         pending = Array(repeating: [], count: auditors.count)
         writerState = WriterState()
         for (k, w) in workers.enumerated() {

@@ -212,6 +212,7 @@ public struct AuditCommand: ParsableCommand {
             throw fail(e.diagnostics)
         }
         clearProgress()
+        ExitKeep.keep([context.book, runner])
 
         let s = runner.summary
         if let failOn {
@@ -239,7 +240,7 @@ public struct AuditCommand: ParsableCommand {
         }
         if let auditors = decideWorkers {
             // Decisions on several threads, each subscriber on one (see ParallelAudit.swift).
-            let judges = ParallelJudges(auditors: auditors, out: out, format: format)
+            let judges = ParallelJudges(auditors: auditors, out: out, format: format, fileNames: runner.fileNames)
             runner.judges = judges
             do {
                 try runner.run(ledger: feed, auditLedger: auditLedger) { f in try judges.direct(f) }
@@ -288,6 +289,13 @@ struct FindingFormat: Sendable {
     /// Only the first `limit` findings are written (the HTML table); the rest are only counted, and
     /// not rendered ahead of their turn.
     let limit: Int?
+    /// For the JSON formats (whose `body` is ``Finding/appendJSON(to:)``, plus a line feed for JSON
+    /// Lines): the decide workers have the auditor write each finding's bytes straight away
+    /// (``Auditor/audit(_:origin:json:)``), with no `Finding` made for a denial.
+    var jsonStyle: JSONStyle? = nil
+
+    /// A compact JSON object per finding: an element of an array, or a line.
+    enum JSONStyle: Sendable { case element, line }
 
     /// The finding at `index` as the report writes it: its separator and bytes (nothing past `limit`).
     var render: FindingSink.Render {
@@ -302,13 +310,13 @@ struct FindingFormat: Sendable {
     static let jsonl = FindingFormat(body: { f, out in
         f.appendJSON(to: &out)
         out.append(0x0A)
-    }, separator: nil, limit: nil)
+    }, separator: nil, limit: nil, jsonStyle: .line)
     static let csv = FindingFormat(body: { f, out in out.append(contentsOf: CSVReport.row(f).utf8) }, separator: nil, limit: nil)
     static let text = FindingFormat(body: { f, out in out.append(contentsOf: TextReport.finding(f).utf8) }, separator: nil, limit: nil)
     /// An element of the JSON report's `findings` array.
     static let jsonElement = FindingFormat(body: { f, out in f.appendJSON(to: &out) }, separator: { index, out in
         out.append(contentsOf: (index == 0 ? "\n  " : ",\n  ").utf8)  // JSONReport.element's separator
-    }, limit: nil)
+    }, limit: nil, jsonStyle: .element)
     /// A row of the HTML report's table (which keeps the first rows only; the summary counts them all).
     static let htmlRow = FindingFormat(body: { f, out in out.append(contentsOf: HTMLReport.row(f).utf8) }, separator: nil,
                                        limit: HTMLReport.defaultMaximumRows)

@@ -119,7 +119,10 @@ public final class AgreementBook {
     /// (subscriber, source) and made again only when the versions in force change. Threads: like
     /// the lazily prepared versions, a group is written by whichever thread asks for it, so the
     /// audit gives each subscriber to one thread (see the CLI's ParallelAudit.swift).
-    public func decider(subscriber: String, source: String, at: Instant,
+    ///
+    /// `territories` is the table the decider keeps (a decide thread passes its own copy: see
+    /// ``threadTerritories()``).
+    public func decider(subscriber: String, source: String, at: Instant, territories: TerritoryTable = .builtin,
                         notice: () throws(DiagnosticError) -> NoticeTerms?) throws(DiagnosticError) -> NewsDecider? {
         if groupsStale { rebuildGroups() }
         guard let list = groups[subscriber] else { return nil }
@@ -145,10 +148,20 @@ public final class AgreementBook {
             e.prepared = p
             prepared.append(p)
         }
-        let d = NewsDecider(notice: try notice(), agreements: prepared)
+        let d = NewsDecider(notice: try notice(), agreements: prepared, territories: territories)
         g.inForce = serials
         g.decider = d
         return d
+    }
+
+    /// The built-in territory table, parsed again: the same table in storage of its own, for one decide thread.
+    ///
+    /// A `NewsDecider` holds its table (five arrays and dictionaries) and the audit copies the decider
+    /// of each event's subscriber out of the book, a retain and a release of each; with one shared
+    /// table the two decide threads changed the same reference counts for every event, an atomic on a
+    /// cache line the cores pass back and forth (perf, 1M events: audit session 6 in bench/PROFILE.md).
+    public static func threadTerritories() -> TerritoryTable {
+        (try? TerritoryTable.parse(TerritoryTable.builtinText).get()) ?? .builtin
     }
 
     /// The version in force at `at` among one agreement's versions (oldest first): see ``entry(_:at:)``.

@@ -76,25 +76,35 @@ public struct Auditor {
     /// A finding's words are made from the counters as the decision saw them (before the clock
     /// advances and a permitted use is counted), as when `decide` worded everything at once.
     public mutating func audit(_ event: UsageEvent, origin: Origin) throws(DiagnosticError) -> [Finding] {
+        var findings: [Finding] = []
+        try audit(event, origin: origin, into: &findings)
+        return findings
+    }
+
+    /// Judges one event, writing its findings straight into `out` as compact JSON objects (exactly
+    /// ``Finding/appendJSON(to:)``'s bytes): the decide workers of the `json` and `jsonl` reports.
+    public mutating func audit(_ event: UsageEvent, origin: Origin, json out: FindingJSONOutput) throws(DiagnosticError) {
+        var o = out
+        try audit(event, origin: origin, into: &o)
+    }
+
+    private mutating func audit<Out: FindingOutput>(_ event: UsageEvent, origin: Origin, into out: inout Out) throws(DiagnosticError) {
         let req = event.request
         switch judge {
         case .words(let decide):
             let d = try decide(req, usage)
-            let findings = d.verdict == .deny ? [denial(event, d, origin)] : dutyFindings(event, d.duties, origin)
+            if d.verdict == .deny { out.add(denial: denial(event, d, origin)) } else { dutyFindings(event, d.duties, origin, into: &out) }
             settle(req, d)
-            return findings
         case .facts(let deciderFor, let memo):
             let decider = try deciderFor(req)
             let e = decider.evaluate(req, usage: usage, memo: memo)
-            let findings: [Finding]
             switch e.basis {
             case .denied, .noPolicy:
-                findings = [denial(event, FactWords(decider: decider, evaluation: e, request: req, memo: memo, usage: usage), origin)]
+                out.add(denial: denial(event, FactWords(decider: decider, evaluation: e, request: req, memo: memo, usage: usage), origin))
             case .agreement, .notice:
-                findings = dutyFindings(event, decider.duties(e), origin)  // no array when nothing is owed
+                dutyFindings(event, decider.duties(e), origin, into: &out)  // no array when nothing is owed
             }
             settle(req, decider, e)
-            return findings
         }
     }
 
@@ -177,21 +187,30 @@ public struct Auditor {
 
     /// The finding codes a decision reason maps to (unknown reasons fail closed as `unlicensed_use`).
     ///
-    /// Looked up in a table made from ``mapCode(forReason:)`` over every name it maps: its `String`
-    /// switch and `Finding.Code(rawValue:)` took ~2,100 instructions a reason in callgrind, about two
-    /// reasons per denial; the table's hash lookup ~300. Names outside the table take the switch.
+    /// Looked up in a table made from ``mapCode(forReason:)`` over every name it maps, by length then
+    /// by comparing the few names of that length: its `String` switch and `Finding.Code(rawValue:)`
+    /// took ~2,100 instructions a reason in callgrind, a `[String: Code?]` hash lookup ~390 (a
+    /// denial looks up each of its reasons' codes, two to five), this ~60. Names outside the table
+    /// take the switch.
     static func code(forReason r: String) -> Finding.Code? {
-        if let hit = Auditor.reasonCodes[r] { return hit }
+        let n = r.utf8.count
+        let table = Auditor.reasonCodes
+        if n < table.count {
+            for entry in table[n] where entry.name == r { return entry.code }
+        }
         return mapCode(forReason: r)
     }
 
-    private static let reasonCodes: [String: Finding.Code?] = {
-        var t: [String: Finding.Code?] = [:]
+    /// `reasonCodes[n]`: the names of `n` UTF-8 bytes ``mapCode(forReason:)`` maps, with their codes.
+    private static let reasonCodes: [[(name: String, code: Finding.Code?)]] = {
         let names = ["agreement_terminated", "no_agreement", "no_agreements", "not_covered", "prohibited", "notice_prohibits",
                      "portion_not_granted", "portion_exceeded", "max_portion_exceeded", "restriction", "restricted",
                      "embargo", "embargoed", "permitted", "public_permission", "public_permission_not_met"]
             + Finding.Code.allCases.map(\.rawValue)
-        for n in names { t[n] = .some(mapCode(forReason: n)) }
+        var t = Array(repeating: [(name: String, code: Finding.Code?)](), count: 1 + (names.map(\.utf8.count).max() ?? 0))
+        for n in names where !t[n.utf8.count].contains(where: { $0.name == n }) {
+            t[n.utf8.count].append((n, mapCode(forReason: n)))
+        }
         return t
     }()
 
@@ -208,48 +227,75 @@ public struct Auditor {
         }
     }
 
-    private func denial<Words: DenialWords>(_ e: UsageEvent, _ d: Words, _ o: Origin) -> Finding {
-        let req = e.request
+    private func denial<Words: DenialWords>(_ e: UsageEvent, _ d: Words, _ o: Origin) -> DenialFinding {
         // The reasons' codes and agreements, without words (a denial's finding words only its primary
         // reason, plus any reason that might be an identical copy of it: see `others`).
         let heads = d.heads()
-        // Reasons by position (`k` into `heads`) with their codes: "the other reasons" are those at
-        // other positions. (It compared whole `Reason`s, messages and quotes included, for each.)
-        let mapped = heads.indices.compactMap { k in Auditor.code(forReason: heads[k].code).map { (k, $0) } }
-        // The first reason naming an agreement decides the code; a notice-only deny is unlicensed use.
-        let primary = mapped.first { $0.1 != .unlicensedUse && $0.1 != .noPolicy && heads[$0.0].agreement != nil }
-            ?? mapped.first
-        let code = primary?.1 ?? .unlicensedUse
-        let reasonIndex = primary?.0 ?? (heads.isEmpty ? nil : 0)
-        let reason = reasonIndex.flatMap { d.reason(at: $0) }
-        var message = reason?.message ?? "no agreement covers this use"
-        let others = mapped.filter { r in
-            // Not the primary reason itself, nor an identical copy of it (the old comparison by value).
-            // Two reasons are equal only if their codes and agreements are, so only such a reason is worded.
-            guard r.0 != primary?.0 else { return false }
-            guard let reason else { return true }
-            guard heads[r.0].code == reason.code && heads[r.0].agreement == reason.agreement else { return true }
-            return d.reason(at: r.0) != reason
-        }.map { r in
-            heads[r.0].agreement.map { "\($0) \(r.1.rawValue)" } ?? r.1.rawValue
+        // Each reason's finding code, looked up once, in a stack buffer (no array per denial).
+        return withUnsafeTemporaryAllocation(of: Finding.Code?.self, capacity: max(1, heads.count)) { codes in
+            for k in heads.indices { codes[k] = Auditor.code(forReason: heads[k].code) }
+            // Reasons by position (`k` into `heads`) with their codes: "the other reasons" are those at
+            // other positions. (It compared whole `Reason`s, messages and quotes included, for each.)
+            // The first reason naming an agreement decides the code; a notice-only deny is unlicensed use.
+            var primary: (k: Int, code: Finding.Code)?
+            var firstMapped: (k: Int, code: Finding.Code)?
+            for k in heads.indices {
+                guard let c = codes[k] else { continue }
+                if firstMapped == nil { firstMapped = (k, c) }
+                if c != .unlicensedUse && c != .noPolicy && heads[k].agreement != nil { primary = (k, c); break }
+            }
+            if primary == nil { primary = firstMapped }
+            let code = primary?.code ?? .unlicensedUse
+            let reasonIndex = primary?.k ?? (heads.isEmpty ? nil : 0)
+            let reason = reasonIndex.flatMap { d.reason(at: $0) }
+            // The other reasons the message lists: not the primary itself, nor an identical copy of it
+            // (the old comparison by value: two reasons are equal only if their codes and agreements are,
+            // so only such a reason is worded), each (agreement, code) once, in order (was a `Set` of
+            // their joined texts: a code has no space, so equal texts are equal pairs).
+            var mask: UInt64 = 0
+            var list: [Int]? = heads.count > 64 ? [] : nil
+            for k in heads.indices where k != primary?.k {
+                guard let c = codes[k] else { continue }
+                if let reason, heads[k].code == reason.code && heads[k].agreement == reason.agreement, d.reason(at: k) == reason {
+                    continue
+                }
+                var repeated = false
+                if let list {
+                    repeated = list.contains { codes[$0] == c && heads[$0].agreement == heads[k].agreement }
+                } else {
+                    var m = mask
+                    while m != 0 && !repeated {
+                        let j = m.trailingZeroBitCount
+                        repeated = codes[j] == c && heads[j].agreement == heads[k].agreement
+                        m &= m &- 1
+                    }
+                }
+                if repeated { continue }
+                if list != nil { list?.append(k) } else { mask |= 1 << UInt64(k) }
+            }
+            return finish(e, o, d, code: code, reason: reason, heads: heads, mask: mask, list: list)
         }
-        if !others.isEmpty {
-            var seen = Set<String>()
-            message += " (also: " + others.filter { seen.insert($0).inserted }.joined(separator: ", ") + ")"
-        }
+    }
+
+    /// The rest of a denial: the clause and quote of its agreement.
+    private func finish<Words: DenialWords>(_ e: UsageEvent, _ o: Origin, _ d: Words, code: Finding.Code, reason: Reason?,
+                                            heads: [ReasonHead], mask: UInt64, list: [Int]?) -> DenialFinding {
         let agreement = reason?.agreement
-        var clause = Auditor.clause(for: code, agreement: agreement)
+        let clause = Auditor.clause(for: code, agreement: agreement)
+        var singleGrant = false
         var quote = reason?.quote
         // For a dimension a grant does not cover, the contract's own words say what it does cover.
-        if let agreement, clause.hasPrefix("grants."), let a = d.agreement(agreement) ?? agreementAsOf(agreement, req.at) {
-            if a.grants.count == 1 { clause = "grants[0]." + clause.dropFirst("grants.".count) }
-            if let words = a.grants.lazy.compactMap(\.clause).first { quote = words }
+        if let agreement, clause.hasPrefix("grants.") {
+            if let g = d.grants(of: agreement) {
+                singleGrant = g.count == 1
+                if let words = g.firstClause { quote = words }
+            } else if let a = agreementAsOf(agreement, e.request.at) {
+                singleGrant = a.grants.count == 1
+                if let words = a.grants.lazy.compactMap(\.clause).first { quote = words }
+            }
         }
-        return Finding(
-            code: code, message: message, file: o.file, line: o.line, event: req.id, url: e.url,
-            at: req.at.auditText, subscriber: req.subscriber, source: req.source, asset: req.asset.id,
-            agreement: agreement, clause: clause,
-            quote: quote, remedy: remedy(code, e, agreement: agreement))
+        return DenialFinding(event: e, origin: o, code: code, reason: reason, heads: heads, otherMask: mask, otherList: list,
+                             clause: clause, singleGrant: singleGrant, quote: quote)
     }
 
     /// Which part of the agreement (or the notice) a code is about.
@@ -277,57 +323,6 @@ public struct Auditor {
         return "take down the use"
     }
 
-    /// What would fix a denial: an amendment, or taking the use down. (A duty finding words its own;
-    /// a denial's code is never a duty's: see ``mapCode(forReason:)``.)
-    ///
-    /// Written by appending pieces to one `String` with room reserved: the sentence and the take-down
-    /// as two interpolations and a third joining them cost ~5,000 instructions a denial (callgrind,
-    /// 52k events of the bench log), a tenth of the audit's own work on a denial.
-    private func remedy(_ code: Finding.Code, _ e: UsageEvent, agreement: String?) -> String {
-        let r = e.request
-        if code == .noPolicy {
-            return "add the source's policy (`Policies/\(r.source).json`, e.g. with `clearance notice read`), then audit again"
-        }
-        let a = agreement ?? "an agreement with \(r.source)"
-        var out = ""
-        out.reserveCapacity(96 + a.utf8.count + (e.url?.utf8.count ?? 32))
-        switch code {
-        case .noPolicy:
-            break
-        case .unlicensedUse:
-            out += "conclude a contract or subscription with "; out += r.source; out += " covering "; out += r.asset.kind.rawValue
-            out += " on "; out += r.channel.rawValue; out += " in "; out += r.territory
-        case .agreementExpired:
-            out += "renew "; out += a; out += " to cover "; out += r.at.dateString
-        case .agreementNotStarted:
-            out += "move the start of "; out += a; out += " back to "; out += r.at.dateString; out += " (a retroactive licence)"
-        case .notPriorSubscription:
-            out += "license the use retroactively (the subscription "; out += a; out += " was signed after it)"
-        case .assetNotGranted:
-            out += "extend "; out += a; out += " to "; out += r.asset.kind.rawValue
-        case .actionNotGranted:
-            out += "extend "; out += a; out += " to the action `"; out += r.action; out += "`"
-        case .extentNotGranted:
-            out += "extend "; out += a; out += " to "; out += r.extent.rawValue; out += " use"
-            if let p = r.portion { out += " of "; out += String(Int((p * 100).rounded())); out += "%" }
-        case .channelNotGranted:
-            out += "extend "; out += a; out += " to "; out += r.channel.rawValue
-        case .territoryNotGranted:
-            out += "extend "; out += a; out += " to "; out += r.territory
-        case .embargoBreach:
-            out += "republish only after the embargo in "; out += a; out += " has passed"
-        case .restrictedUse:
-            out += "amend "; out += a; out += " to lift the restriction"
-        case .quotaExceeded:
-            out += "raise the quota of "; out += a
-        case .missingAttribution, .missingLink, .malformedEvent:
-            out += "amend "; out += a
-        }
-        out += ", or take down "
-        if let u = e.url { out += u } else if let id = r.id { out += "the use in event "; out += id } else { out += "the use" }
-        return out
-    }
-
     // MARK: - Quotas
 
     /// Counts a permitted use in the quota window of grant `g` of agreement `id` (the version that permitted it).
@@ -352,17 +347,19 @@ public struct Auditor {
 
     // MARK: - Duties
 
-    private func dutyFindings(_ e: UsageEvent, _ duties: [DecisionDuty], _ o: Origin) -> [Finding] {
-        guard !duties.isEmpty else { return [] }
+    private func dutyFindings<Out: FindingOutput>(_ e: UsageEvent, _ duties: [DecisionDuty], _ o: Origin, into out: inout Out) {
+        guard !duties.isEmpty else { return }
         let r = e.request
-        var out: [Finding] = []
-        var seenCredit = Set<String>()
+        // Credits already checked: a grant owes one or two duties, so a list (a `Set<String>` cost ~1,600
+        // instructions per permit with duties in callgrind, for one insert).
+        var seenCredit: [String] = []
         var linkChecked = false
         for dd in duties {
             let who = dd.agreement ?? "the notice"
             switch dd.duty.action {
             case .attribute:
-                guard let required = dd.duty.text, seenCredit.insert(required).inserted else { continue }
+                guard let required = dd.duty.text, !seenCredit.contains(required) else { continue }
+                seenCredit.append(required)
                 if let shown = e.attribution, folds.matches(shown: shown, required: required) { continue }
                 let msg: String
                 if let shown = e.attribution, !shown.isEmpty {
@@ -370,7 +367,7 @@ public struct Auditor {
                 } else {
                     msg = "no credit line shown; `\(required)` is required"
                 }
-                out.append(Finding(
+                out.add(Finding(
                     code: .missingAttribution, message: msg + " (\(who))", file: o.file, line: o.line, event: r.id,
                     url: e.url, at: r.at.auditText, subscriber: r.subscriber, source: r.source, asset: r.asset.id,
                     agreement: dd.agreement, clause: dd.agreement == nil ? "notice" : "grants.duties",
@@ -382,7 +379,7 @@ public struct Auditor {
                 linkChecked = true
                 if e.link == true { continue }
                 let target = dd.duty.url ?? "the source"
-                out.append(Finding(
+                out.add(Finding(
                     code: .missingLink,
                     message: (e.link == false ? "no link back to \(target)" : "no evidence of a link back to \(target) (`link` not given)") + " (\(who))",
                     file: o.file, line: o.line, event: r.id, url: e.url, at: r.at.auditText, subscriber: r.subscriber,
@@ -395,7 +392,6 @@ public struct Auditor {
                 continue  // inform, compensate...: a usage log holds no evidence for these
             }
         }
-        return out
     }
 
     /// Whether a credit line shown satisfies a required one: it contains it as whole words, ignoring
@@ -436,8 +432,20 @@ final class CreditFolds {
         return f
     }
 
+    /// The last pair asked about and its answer: a log shows the same credit for the same required one
+    /// over and over, and `==` on the same small or shared string answers at once (two folded look-ups,
+    /// each hashing its text, were ~1,500 instructions per permit with duties in callgrind).
+    private var last: (shown: String, required: String, matches: Bool)?
+
     /// Same answer as ``Auditor/creditMatches(shown:required:)``.
     func matches(shown: String, required: String) -> Bool {
+        if let last, last.shown == shown, last.required == required { return last.matches }
+        let m = foldedMatch(shown: shown, required: required)
+        last = (shown, required, m)
+        return m
+    }
+
+    private func foldedMatch(shown: String, required: String) -> Bool {
         let r = fold(required)
         guard !r.isEmpty else { return true }
         let s = fold(shown)

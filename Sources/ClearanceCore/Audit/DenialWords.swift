@@ -9,14 +9,15 @@ protocol DenialWords {
     func heads() -> [ReasonHead]
     /// The reason at `index`, worded (nil if there is none).
     func reason(at index: Int) -> Reason?
-    /// The version the decision judged with of agreement `id` (nil: ask the book).
-    func agreement(_ id: String) -> Agreement?
+    /// Of the version the decision judged with of agreement `id`: how many grants it has and the first
+    /// grant clause's words (nil: ask the book).
+    func grants(of id: String) -> (count: Int, firstClause: String?)?
 }
 
 extension NewsDecision: DenialWords {
     func heads() -> [ReasonHead] { reasons.map { ReasonHead(code: $0.code, agreement: $0.agreement) } }
     func reason(at index: Int) -> Reason? { reasons.indices.contains(index) ? reasons[index] : nil }
-    func agreement(_ id: String) -> Agreement? { nil }
+    func grants(of id: String) -> (count: Int, firstClause: String?)? { nil }
 }
 
 /// A denial's words made from the news decider's facts: ``NewsDecider/reasonHeads(_:for:usage:)``
@@ -38,9 +39,14 @@ struct FactWords: DenialWords {
         decider.reason(at: index, of: evaluation, for: request, usage: usage, memo: memo)
     }
 
-    func agreement(_ id: String) -> Agreement? {
-        // Compared in place (`core.agreement`): the `agreement` accessor copies the whole struct.
-        for p in decider.agreements where p.core.agreement.id == id { return p.core.agreement }
+    func grants(of id: String) -> (count: Int, firstClause: String?)? {
+        // Read in place (`core.agreement`): the `agreement` accessor, and returning the `Agreement`,
+        // copied the whole struct (a retain and a release per field).
+        for p in decider.agreements where p.core.agreement.id == id {
+            let grants = p.core.agreement.grants
+            for k in grants.indices { if let c = grants[k].clause { return (grants.count, c) } }
+            return (grants.count, nil)
+        }
         return nil
     }
 }

@@ -172,42 +172,213 @@ public enum NewsEngine {
 
     /// Lowers `r` into `input` (an input made with ``terms``, possibly holding an earlier request):
     /// the same values as ``context(for:)``, every slot, the action and the subjects overwritten and
-    /// rule-scoped values dropped.
+    /// rule-scoped values dropped. `lookups` (the thread's, from its ``DecisionMemo``) answers the
+    /// action and the territory from its cache; without one they are looked up afresh.
     ///
     /// Plain data only (ODRLInput.swift): the time and delay as numbers, territory, channel and
-    /// extent as their IRIs' text ids, the action's ids copied (looked up only when it changes), the
-    /// subjects made once per notice. Nothing is allocated or retained (callgrind, bench/PROFILE.md
-    /// session 4: ~3,600 instructions per decision to lower, copy and drop the former input, now a
-    /// few hundred). The decider keeps one input per ``DecisionMemo`` (one per thread).
-    static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: ODRLSubject, assignee: ODRLSubject) {
+    /// extent as their IRIs' text ids, the action's ids copied, the subjects made once per notice.
+    /// Nothing is allocated or retained (callgrind, bench/PROFILE.md session 4: ~3,600 instructions
+    /// per decision to lower, copy and drop the former input, then ~510). Session 6: the seven slots
+    /// are written in one go through the input's value buffer (each setter checked its slot and the
+    /// general values again), the action and territory come from ``Lookups`` (~20 instructions each
+    /// instead of ~210 and ~60), and the tables are read from `lookups` (each `static let` read is a
+    /// `swift_once` call): ~510 → ~150 instructions per lowering (callgrind, /tmp/engine-w1k).
+    static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: ODRLSubject, assignee: ODRLSubject,
+                      lookups: Lookups? = nil) {
+        lower(r, into: input, target: .passUnretained(target), assignee: .passUnretained(assignee), lookups: lookups)
+    }
+
+    /// ``lower(_:into:target:assignee:lookups:)`` with the subjects unretained (the caller keeps them
+    /// alive for the call; the input retains the ones it keeps).
+    @inline(__always)
+    static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: Unmanaged<ODRLSubject>,
+                      assignee: Unmanaged<ODRLSubject>, lookups: Lookups?) {
         let at = r.at.millisecondsSinceEpoch
-        let tables = NewsEngine.tables
+        let tables = lookups?.tables ?? NewsEngine.tables
+        let territory = lookups?.territory(r.territory) ?? tables.territoryIDs.id(r.territory) ?? -1
         // Slot order: dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count.
-        input.setTime(slot: dateTimeSlot, Double(at) / 1000)
-        if let id = tables.territoryIDs.id(r.territory) {
-            input.setText(slot: spatialSlot, id: id)
-        } else {
+        input.writePlain(count: 7) { f in
+            f[dateTimeSlot] = FastValue(tag: FastValue.time, id: ODRLInputValue.notText, num: Double(at) / 1000)
+            f[spatialSlot] = territory >= 0 ? FastValue(tag: FastValue.text, id: territory, num: 0) : .none
+            f[channelSlot] = .ofText(tables.channelIDs[r.channel.index])
+            f[extentSlot] = .ofText(tables.extentIDs[r.extent == .whole ? 0 : 1])
+            if r.extent == .whole {
+                f[percentageSlot] = FastValue(tag: FastValue.number, id: ODRLInputValue.notText, num: 100)
+            } else if let p = r.portion {
+                f[percentageSlot] = FastValue(tag: FastValue.number, id: ODRLInputValue.notText, num: p * 100)
+            } else {
+                f[percentageSlot] = .none
+            }
+            if let published = r.asset.publishedAt {
+                f[delaySlot] = FastValue(tag: FastValue.duration, id: ODRLInputValue.notText,
+                                         num: Double(at - published.millisecondsSinceEpoch) / 1000)
+            } else {
+                f[delaySlot] = .none
+            }
+            f[countSlot] = .none
+        }
+        if territory < 0 {
             // Not a built-in territory (a request made in code): its IRI as a text the terms do not know.
             input.set(slot: spatialSlot, terms.value(.text(NewsODRL.territoryIRI(r.territory))))
         }
-        input.setText(slot: channelSlot, id: tables.channelIDs[r.channel.index])
-        input.setText(slot: extentSlot, id: tables.extentIDs[r.extent == .whole ? 0 : 1])
-        if r.extent == .whole {
-            input.setNumber(slot: percentageSlot, 100)
-        } else if let p = r.portion {
-            input.setNumber(slot: percentageSlot, p * 100)
-        } else {
-            input.clear(slot: percentageSlot)
-        }
-        if let published = r.asset.publishedAt {
-            input.setDuration(slot: delaySlot, Double(at - published.millisecondsSinceEpoch) / 1000)
-        } else {
-            input.clear(slot: delaySlot)
-        }
-        input.clear(slot: countSlot)
         input.clearRuleValues()
-        input.setAction(r.action)
+        if let a = lookups?.action(r.action) {
+            input.setAction(r.action, ids: lookups.unsafelyUnwrapped.ids(a), known: a.pointee.known)
+        } else {
+            input.setAction(r.action)
+        }
         input.setSubjects(target: target, assignee: assignee)
+    }
+
+    /// A request's action and territory answered from a per-thread cache keyed by the `String`
+    /// value's own 16 bytes, and the lowering tables held without a `swift_once` per read. One per
+    /// ``DecisionMemo`` (one per thread; not thread-safe).
+    ///
+    /// Why (callgrind, bench/PROFILE.md session 6): the action was looked up twice per request, by
+    /// the notice filter (its covering mask, ``NewsActions/coveringTable``: ~195 instructions, the
+    /// bytes packed one by one) and by lowering (its broader-action ids, ``ODRLInput/setAction(_:)``:
+    /// ~210, with a string compare, a copy and a retain); the territory's two bytes were copied out of
+    /// the string for the 26×26 table (~60). Here both come from one probe: two words loaded from the
+    /// `String` itself, a multiply-shift hash, a compare of two words.
+    ///
+    /// Why the bits are a sound key: two `String` values with the same 16 bytes hold the same text.
+    /// A small string (at most 15 UTF-8 bytes: every news action and territory code) keeps its bytes
+    /// and length in those 16 bytes; a large one keeps the address of its storage, and the cache
+    /// keeps every key string it stored (``kept``), so that storage cannot be freed and reused for
+    /// another text while its entry exists. Different bytes for equal texts (a large copy of a short
+    /// text, another normalization of a non-ASCII one) only miss the cache and are looked up as
+    /// before: the answers are always the lookups' own.
+    final class Lookups {
+        /// The lowering tables (``NewsEngine/tables``), read once; unretained (`unowned(unsafe)`: the
+        /// `static let` keeps them for the process), so that reading them retains nothing.
+        unowned(unsafe) let tables = NewsEngine.tables
+        /// ``NewsEngine/anyParty``, unretained (the `static let` keeps it).
+        let anyParty = Unmanaged.passUnretained(NewsEngine.anyParty)
+        /// The answers for one action spelling: the notice filter's covering mask and the engine's
+        /// broader-action ids (`count` of them, at most ``maxIDs``, kept in ``actionIDs`` at the
+        /// entry's position times ``maxIDs``; `known` false: not a vocabulary spelling, each set
+        /// resolves it by name).
+        struct Action {
+            var lo: UInt64 = 0
+            var hi: UInt64 = 0
+            var mask: UInt64 = 0
+            var count: Int32 = 0
+            var known = false
+            static let maxIDs = 8
+        }
+        /// Open-addressing tables (power-of-two sizes, kept at most half full: full, they start over).
+        private let actions: UnsafeMutablePointer<Action>
+        private let actionIDs: UnsafeMutablePointer<Int32>
+        private let actionMask = 63
+        private var actionCount = 0
+        private let territories: UnsafeMutablePointer<(lo: UInt64, hi: UInt64, id: Int32)>
+        private let territoryMask = 1023
+        private var territoryCount = 0
+        /// Every key string stored (see above: keeps a large string's storage alive).
+        private var kept: [String] = []
+        /// A scratch input for looking up an action the cache does not have.
+        private let scratch = ODRLInput(terms: NewsEngine.terms)
+
+        init() {
+            actions = .allocate(capacity: actionMask + 1)
+            actions.initialize(repeating: Action(), count: actionMask + 1)
+            actionIDs = .allocate(capacity: (actionMask + 1) * Action.maxIDs)
+            actionIDs.initialize(repeating: 0, count: (actionMask + 1) * Action.maxIDs)
+            territories = .allocate(capacity: territoryMask + 1)
+            territories.initialize(repeating: (0, 0, -1), count: territoryMask + 1)
+        }
+
+        deinit {
+            actions.deallocate()
+            actionIDs.deallocate()
+            territories.deallocate()
+        }
+
+        /// The 16 bytes of a `String` value (see the type's comment). `hi` is never 0 for a
+        /// `String` (a small one has its discriminator there, a large one its storage address), so
+        /// 0 marks an empty slot.
+        @inline(__always)
+        static func bits(_ s: String) -> (lo: UInt64, hi: UInt64) { unsafeBitCast(s, to: (UInt64, UInt64).self) }
+
+        @inline(__always)
+        static func slot(_ b: (lo: UInt64, hi: UInt64), _ mask: Int) -> Int {
+            let h = (b.lo &* 0x9E37_79B9_7F4A_7C15) ^ (b.hi &* 0xC2B2_AE3D_27D4_EB4F)
+            return Int(truncatingIfNeeded: h >> 40) & mask
+        }
+
+        /// The text id of a built-in territory's IRI (``TerritoryIDs/id(_:)``), or -1.
+        @inline(__always)
+        func territory(_ code: String) -> Int32 {
+            let b = Lookups.bits(code)
+            var i = Lookups.slot(b, territoryMask)
+            while territories[i].hi != 0 {
+                if territories[i].hi == b.hi && territories[i].lo == b.lo { return territories[i].id }
+                i = (i &+ 1) & territoryMask
+            }
+            let id = tables.territoryIDs.id(code) ?? -1
+            guard b.hi != 0, code.utf8.count <= 15 else { return id }
+            if territoryCount >= (territoryMask + 1) / 2 {
+                reset()
+                i = Lookups.slot(b, territoryMask)
+            }
+            territories[i] = (b.lo, b.hi, id)
+            territoryCount += 1
+            kept.append(code)
+            return id
+        }
+
+        /// The answers for a request's action (see ``Action``) from the cache, looked up and kept
+        /// when not there; nil for an action that cannot be kept (a spelling of more than 15
+        /// bytes, more than ``Action/maxIDs`` broader actions): the caller looks it up as before.
+        @inline(__always)
+        func action(_ name: String) -> UnsafeMutablePointer<Action>? {
+            let b = Lookups.bits(name)
+            var i = Lookups.slot(b, actionMask)
+            while actions[i].hi != 0 {
+                if actions[i].hi == b.hi && actions[i].lo == b.lo { return actions + i }
+                i = (i &+ 1) & actionMask
+            }
+            return lookUp(name, b)
+        }
+
+        /// A cache miss: the action looked up as before (the notice filter's table, the input's
+        /// spelling tables), and kept.
+        @inline(never)
+        private func lookUp(_ name: String, _ b: (lo: UInt64, hi: UInt64)) -> UnsafeMutablePointer<Action>? {
+            guard b.hi != 0, name.utf8.count <= 15 else { return nil }
+            scratch.setAction(name)
+            let count = scratch.actionKnown ? scratch.actionCount : 0
+            guard count <= Action.maxIDs else { return nil }
+            var a = Action()
+            a.lo = b.lo
+            a.hi = b.hi
+            a.mask = NewsActions.coveringTable.value(name) ?? 0
+            a.known = scratch.actionKnown
+            a.count = Int32(count)
+            if actionCount >= (actionMask + 1) / 2 { reset() }
+            var i = Lookups.slot(b, actionMask)
+            while actions[i].hi != 0 { i = (i &+ 1) & actionMask }
+            actions[i] = a
+            for k in 0..<count { actionIDs[i &* Action.maxIDs &+ k] = scratch.actionIDs[k] }
+            actionCount += 1
+            kept.append(name)
+            return actions + i
+        }
+
+        /// The broader-action ids of the cached action at `a` (from ``action(_:)``), in place.
+        @inline(__always)
+        func ids(_ a: UnsafeMutablePointer<Action>) -> UnsafeBufferPointer<Int32> {
+            UnsafeBufferPointer(start: actionIDs + (a - actions) &* Action.maxIDs, count: Int(a.pointee.count))
+        }
+
+        /// Drops every entry (the tables stay allocated).
+        private func reset() {
+            for k in 0...actionMask { actions[k] = Action() }
+            for k in 0...territoryMask { territories[k] = (0, 0, -1) }
+            actionCount = 0
+            territoryCount = 0
+            kept.removeAll(keepingCapacity: true)
+        }
     }
 
     /// The engine request for a news request (the asset stands for its kind; see ``NewsODRL``).
@@ -232,6 +403,8 @@ public final class DecisionMemo {
     /// made with the memo: a `lazy var` of a class was checked for exclusive access at run time on
     /// every read (`swift_beginAccess`, ~75 instructions per evaluation, callgrind session 5).
     let input = ODRLInput(terms: NewsEngine.terms)
+    /// The request's action and territory looked up from this thread's cache (``NewsEngine/Lookups``).
+    let lookups = NewsEngine.Lookups()
     /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
     /// (``NewsDecider/describeLifters(_:_:concern:memo:)``: ~11k instructions to make).
     var lifterWords: [UInt64: String] = [:]
@@ -711,6 +884,9 @@ final class NoticeBox: @unchecked Sendable {
     /// state (three dictionaries) was retained and released per pass (callgrind session 5: three
     /// retains and releases per agreement considered).
     private let statePointers: UnsafeMutablePointer<ODRLWorldState>
+    /// `targets` unretained, in a buffer the box owns (the array keeps them alive): lowering a request
+    /// takes its asset kind's subject without a retain (``NewsEngine/lower(_:into:target:assignee:lookups:)``).
+    let targetRefs: UnsafeMutablePointer<Unmanaged<ODRLSubject>>
 
     /// The world state for asset kind `kind` (``AssetKind/index``), valid while the box lives.
     @inline(__always)
@@ -719,6 +895,7 @@ final class NoticeBox: @unchecked Sendable {
     deinit {
         statePointers.deinitialize(count: states.count)
         statePointers.deallocate()
+        targetRefs.deallocate()
     }
 
     init(_ terms: NoticeTerms) {
@@ -736,6 +913,8 @@ final class NoticeBox: @unchecked Sendable {
         hasObligations = !terms.obligations.isEmpty
         statePointers = .allocate(capacity: max(terms.states.count, 1))
         statePointers.initialize(from: terms.states, count: terms.states.count)
+        targetRefs = .allocate(capacity: max(terms.targets.count, 1))
+        targetRefs.initialize(from: terms.targets.map { Unmanaged.passUnretained($0) }, count: terms.targets.count)
     }
 }
 
@@ -749,6 +928,9 @@ public struct NewsDecider: Sendable {
     /// fields, and binding it in `decide` (and passing it on) retained and released each of them
     /// about four times per decision (~1,100 instructions).
     let noticeBox: NoticeBox?
+    /// ``noticeBox`` unretained (plain data: copying it retains nothing), for the evaluation's hot
+    /// path; `noticeBox` keeps the box alive.
+    let noticeRef: Unmanaged<NoticeBox>?
     public var notice: NoticeTerms? { noticeBox?.terms }
     public let agreements: [PreparedAgreement]
     let table: TerritoryTable
@@ -765,6 +947,7 @@ public struct NewsDecider: Sendable {
     /// A decider for one source's notice (nil: no policy) and a set of agreements (any subscribers).
     public init(notice: NoticeTerms?, agreements: [PreparedAgreement], territories: TerritoryTable = .builtin) {
         self.noticeBox = notice.map(NoticeBox.init)
+        self.noticeRef = noticeBox.map { Unmanaged.passUnretained($0) }
         self.agreements = agreements
         self.table = territories
         let first = agreements.first?.agreement
@@ -814,10 +997,21 @@ public struct NewsDecider: Sendable {
     /// engine's result buffer between calls, one memo per thread): the agreements are walked by
     /// position (no per-request list), outcomes kept inline, the notice read through one reference.
     public func evaluate(_ r: RepublicationRequest, usage: some UsageCounter = NoUsage(), memo: DecisionMemo? = nil) -> NewsEvaluation {
-        guard let box = noticeBox, box.source == r.source else { return NewsEvaluation(basis: .noPolicy) }
+        // The notice borrowed without a retain (``noticeRef``): `guard let box = noticeBox` copied
+        // the optional reference through an outlined, metadata-driven copy and destroyed it after
+        // (callgrind session 6: ~200 instructions per evaluation).
+        guard let ref = noticeRef else { return NewsEvaluation(basis: .noPolicy) }
+        let box = ref.takeUnretainedValue()
+        guard box.source == r.source else { return NewsEvaluation(basis: .noPolicy) }
         // The notice's prohibitions that concern the request, as the first one and what lifts them
-        // (bits; the list itself is only made for the sentences that name the lifters).
-        let concern = NoticeTerms.concern(r, box.filters)
+        // (bits; the list itself is only made for the sentences that name the lifters). The action's
+        // covering mask comes from the thread's cache with its engine ids (``NewsEngine/Lookups``).
+        let concern: NoticeTerms.Concern
+        if let a = memo?.lookups.action(r.action) {
+            concern = NoticeTerms.concern(r, box.filters, actionMask: a.pointee.mask)
+        } else {
+            concern = NoticeTerms.concern(r, box.filters)
+        }
         let kind = r.asset.kind.index
 
         // 1. Agreements, in the order given, walked by position through a pointer (no list per
@@ -923,7 +1117,13 @@ public struct NewsDecider: Sendable {
     /// whose public permissions name parties.
     func lowered(_ r: RepublicationRequest, _ box: NoticeBox, _ kind: Int, memo: DecisionMemo?) -> ODRLInput {
         let made = memo?.input ?? ODRLInput(terms: NewsEngine.terms)
-        NewsEngine.lower(r, into: made, target: box.targets[kind], assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty)
+        if let memo, !box.namesParties {
+            // The subjects unretained (the box and the `static let` keep them): no retain per request.
+            NewsEngine.lower(r, into: made, target: box.targetRefs[kind], assignee: memo.lookups.anyParty, lookups: memo.lookups)
+        } else {
+            NewsEngine.lower(r, into: made, target: box.targets[kind],
+                             assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty, lookups: memo?.lookups)
+        }
         return made
     }
 

@@ -158,7 +158,14 @@ public struct NoticeTerms: Sendable {
 
     /// ``concern(_:)`` over a notice's filters (the decider keeps them beside the notice: ``NoticeBox``).
     static func concern(_ r: RepublicationRequest, _ filters: [ProhibitionFilter]) -> Concern {
-        let q = ConcernQuery.of(r)
+        concern(r, filters, actionMask: NewsActions.coveringTable.value(r.action) ?? 0)
+    }
+
+    /// ``concern(_:_:)`` with the request's action's covering mask already looked up (the decider
+    /// looks it up once per request with the action's engine ids, ``NewsEngine/Lookups``).
+    @inline(__always)
+    static func concern(_ r: RepublicationRequest, _ filters: [ProhibitionFilter], actionMask: UInt64) -> Concern {
+        let q = ConcernQuery.of(r, actionMask: actionMask)
         var c = Concern()
         for k in filters.indices where filters[k].concerns(q) {
             if c.first < 0 { c.first = k }
@@ -194,8 +201,14 @@ public struct NoticeTerms: Sendable {
         /// instructions per evaluation, callgrind session 5); a function borrows it.
         @inline(__always)
         static func of(_ r: RepublicationRequest) -> ConcernQuery {
+            of(r, actionMask: NewsActions.coveringTable.value(r.action) ?? 0)
+        }
+
+        /// ``of(_:)`` with the action's covering mask (``NewsActions/coveringMask``) already looked up.
+        @inline(__always)
+        static func of(_ r: RepublicationRequest, actionMask: UInt64) -> ConcernQuery {
             ConcernQuery(kind: 1 << UInt8(r.asset.kind.index), extent: r.extent == .whole ? 1 : 2,
-                         actionMask: NewsActions.coveringTable.value(r.action) ?? 0, action: r.action)
+                         actionMask: actionMask, action: r.action)
         }
     }
 

@@ -238,8 +238,9 @@ struct BlockHeader {
 /// block is immutable once made).
 struct ODRLBlock: @unchecked Sendable {
     let header: UnsafePointer<BlockHeader>
-    /// Bytes from the header to the end of what a pass reads (the entity lists; the set's own id
-    /// lists after them are read only on the general path): the extent ``warm()`` loads.
+    /// Bytes from the header to the end of what a pass reads (the top-level rule records; the other
+    /// rule records and the set's own id lists after them are read only on rare paths): the extent
+    /// ``warm()`` loads.
     let hotBytes: Int
 
     /// Loads one byte of every cache line a pass over the set reads, and returns their XOR, which
@@ -361,10 +362,16 @@ final class SetCore: @unchecked Sendable {
             size = at + max(a.count, 1) * MemoryLayout<T>.stride
             return at
         }
+        //
+        // The rule records come last of what a pass reads, so that the hot part (``hotBytes``, what
+        // ``ODRLBlock/warm()`` loads) can end after the top-level rules: a pass reads the other rule
+        // records (duties, consequences, obligations) only when a duty state is recorded or pending
+        // duties block, which never happens for a news agreement (its grants' duties were ~2 of
+        // its ~15 cache lines; bench/PROFILE.md session 6).
         let clientAt = place(client)
-        let rAt = place(form.rules), cAt = place(form.constraints), eAt = place(form.entities)
-        let lAt = place(form.entityLists)
-        self.hotBytes = size
+        let cAt = place(form.constraints), eAt = place(form.entities), lAt = place(form.entityLists)
+        let rAt = place(form.rules)
+        self.hotBytes = rAt + form.flatCount * MemoryLayout<RuleRecord>.stride
         let iAt = place(form.localIDs)
         let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         self.storage = block

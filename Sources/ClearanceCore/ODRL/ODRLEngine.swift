@@ -433,6 +433,9 @@ struct FastValue: Sendable {
     var id: Int32
     var num: Double
     static let none = FastValue(tag: absent, id: -2, num: 0)
+    /// A text by its id in the terms (no value when the id is negative: the terms do not know it).
+    @inline(__always)
+    static func ofText(_ id: Int32) -> FastValue { id >= 0 ? FastValue(tag: text, id: id, num: 0) : .none }
 }
 
 /// What the engine found for one top-level rule: the compact answer of ``ODRLPolicySet/ruleResults(_:state:into:)``.

@@ -135,6 +135,7 @@ extension NewsDecider {
             s.endRemedy()
         }
         for o in outcomes {
+            if s.finished { return }
             writeOutcome(agreements[Int(o.agreement)], o, r, box, concern, usage: usage, memo: memo, into: &s)
         }
         // The public permissions that match but are not in force: the trace's last sentence for them.
@@ -249,7 +250,7 @@ extension NewsDecider {
         }
         func inAgreement() { s.words(" in "); s.id(t) }
         var bits = o.failing
-        while bits != 0 {
+        while bits != 0 && !s.finished {
             let i = bits.trailingZeroBitCount
             bits &= bits - 1
             switch GrantDimension.at(i) {
@@ -460,9 +461,14 @@ protocol DecisionWordSink {
     mutating func duty(_ d: DecisionDuty)
     /// A permit's grant duties as made once (no notice obligations to merge).
     mutating func duties(_ w: PreparedAgreement.PermitWords)
+    /// Whether the sink wants nothing more (``OneReason``, once its reason is written): the writer
+    /// stops between reasons. False for the sinks that keep everything.
+    var finished: Bool { get }
 }
 
 extension DecisionWordSink {
+    var finished: Bool { false }
+
     mutating func percent(_ x: Double) {
         if let v = NewsDecider.percent(x) { number(v) } else { value(String(describing: (x * 100).rounded())) }
     }

@@ -185,6 +185,9 @@ struct OneReason: DecisionWordSink {
     /// The kept reason's message so far.
     var text: ByteWriter
     private(set) var result: Reason?
+    /// Its reason is written: the writer stops (the agreement's later reasons and remedies are not
+    /// written at all; callgrind news session 6: ~500 instructions less per audit denial).
+    var finished: Bool { result != nil }
     private var seen = 0
     private var keeping = false
     private var inRemedy = false

@@ -3,11 +3,28 @@
 
 Usage (bench/run.sh calls it inside the venv it creates in .build-bench-venv/):
 
-    cedar_bench.py --dir WORKLOAD_DIR --runs K --out RESULTS.json --decisions DECISIONS.tsv [--policies-out FILE] [--sample N]
+    cedar_bench.py --dir WORKLOAD_DIR --runs K --out RESULTS.json --decisions DECISIONS.tsv [--policies-out FILE]
+                   [--sample N] [--sample-by subscriber|step] [--no-step-reference]
 
-`--sample N` decides every k-th request only (k = ceil(requests / N); lines 0, k, 2k, ...): cedarpy decides
-some 5,000 requests a second, so a million would take minutes per pass. The per-decision times are what
-the comparison uses, and `clearance-bench compare` matches the subset's decisions by request id.
+cedarpy decides some 5,000-10,000 requests a second, so a million would take minutes per pass: `--sample N`
+decides about N requests, a deterministic subset, and the comparison uses time per decision.
+
+`--sample-by subscriber` (the default, the one the comparison uses): every k-th subscriber (k = ceil(requests
+/ N)) in the sorted order of the subscriber ids that appear in requests.jsonl, with ALL of their requests. So
+each `is_authorized_batch` call gets the same batch as in a full run (one subscriber's requests: ~100 at the
+default scale), and the pass encodes and parses the policies of those subscribers only, as a full run does for
+all of them: per decision, the sample costs what the full run would.
+
+`--sample-by step` (the former sample, still measured in every run as a reference unless
+`--no-step-reference`): every k-th request (lines 0, k, 2k, ...). It inflated Cedar's cost per decision twice
+over: each subscriber's batch held ~5 requests instead of ~100 (cedarpy's per-call cost: converting the policy
+set and entities, building the authorizer, spread over 20× fewer decisions), and the pass encoded and parsed
+EVERY subscriber's policies while dividing by the 5% of the requests it decided. Both samples are measured in
+the same run (interleaved) and written to the results (`runs`: the sample used; `step_runs`: the reference);
+bench/RESULTS.md shows both.
+
+Decisions are written for the sample used, in request order: `clearance-bench compare` matches them to
+Clearance's by request id.
 
 The encoding (one Cedar `permit` per grant; everything that decides in its `when`):
 
@@ -203,6 +220,36 @@ def cedar_request(r):
     }
 
 
+def subscriber_of(a):
+    """An agreement's subscriber id (the agreement format allows an object or a plain id)."""
+    return a["subscriber"]["id"] if isinstance(a["subscriber"], dict) else a["subscriber"]
+
+
+def request_subscribers(d):
+    """The subscriber of each line of requests.jsonl (None for blank lines): read once, outside the timed passes."""
+    out = []
+    key = '"subscriber":"'
+    with open(os.path.join(d, "requests.jsonl")) as f:
+        for line in f:
+            if not line.strip():
+                out.append(None)
+                continue
+            k = line.find(key)
+            end = line.find('"', k + len(key)) if k >= 0 else -1
+            # The generator's lines have no spaces nor escapes in ids; anything else is parsed.
+            out.append(line[k + len(key):end] if k >= 0 and end >= 0 and "\\" not in line[k:end]
+                       else json.loads(line)["subscriber"])
+    return out
+
+
+def subscriber_sample(subs_by_line, sample):
+    """Every k-th subscriber in sorted order (k = ceil(requests / sample)) and the lines of all their requests."""
+    total = sum(1 for s in subs_by_line if s is not None)
+    k = max(1, -(-total // sample))
+    chosen = set(sorted({s for s in subs_by_line if s is not None})[::k])
+    return k, chosen, {n for n, s in enumerate(subs_by_line) if s in chosen}
+
+
 def percentile(xs, q):
     if not xs:
         return 0
@@ -210,11 +257,15 @@ def percentile(xs, q):
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def one_pass(d, policies_out=None, step=1):
+def one_pass(d, policies_out=None, keep=None):
     """Everything from the workload files to the decisions; returns (decisions, timings).
 
-    With `step` > 1 only every step-th request (lines 0, step, 2*step, ...) is decided: a deterministic
-    subset, so Cedar's per-decision time can be measured on a large workload in reasonable time."""
+    `keep` is the sample (see the module's docstring): None decides every request; `("step", k)` every k-th
+    line; `("subscribers", lines, subs)` the lines in `lines` (every request of the subscribers in `subs`),
+    and only those subscribers' agreements are encoded and parsed."""
+    step = keep[1] if keep and keep[0] == "step" else 1
+    lines_kept = keep[1] if keep and keep[0] == "subscribers" else None
+    subs_kept = keep[2] if keep and keep[0] == "subscribers" else None
     t0 = time.perf_counter_ns()
     with open(os.path.join(d, "territories.json")) as f:
         territories = json.load(f)
@@ -225,6 +276,8 @@ def one_pass(d, policies_out=None, step=1):
     regions = set(territories["regions"])
     by_sub = {}
     for a in agreements:
+        if subs_kept is not None and subscriber_of(a) not in subs_kept:
+            continue
         sub, ps = encode_agreement(a, regions)
         by_sub.setdefault(sub, []).extend(ps)
     texts = {sub: "".join(ps) for sub, ps in by_sub.items()}
@@ -241,7 +294,7 @@ def one_pass(d, policies_out=None, step=1):
     groups = {}
     with open(os.path.join(d, "requests.jsonl")) as f:
         for k, line in enumerate(f):
-            if k % step:
+            if k % step or (lines_kept is not None and k not in lines_kept):
                 continue
             r = json.loads(line)
             ids.append(r.get("id"))
@@ -286,32 +339,77 @@ def main():
     ap.add_argument("--decisions", required=True)
     ap.add_argument("--policies-out")
     ap.add_argument("--sample", type=int, default=0,
-                    help="decide about this many requests (every k-th line, deterministic); 0 = all")
+                    help="decide about this many requests (a deterministic subset, see --sample-by); 0 = all")
+    ap.add_argument("--sample-by", choices=["subscriber", "step"], default="subscriber",
+                    help="subscriber: every k-th subscriber with all its requests (default); step: every k-th request")
+    ap.add_argument("--no-step-reference", action="store_true",
+                    help="with --sample-by subscriber, do not also measure the every-k-th-request sample")
     a = ap.parse_args()
-    with open(os.path.join(a.dir, "requests.jsonl")) as f:
-        total = sum(1 for line in f if line.strip())
-    step = max(1, -(-total // a.sample)) if a.sample > 0 else 1
-    runs = []
+    subs_by_line = request_subscribers(a.dir)
+    total = sum(1 for s in subs_by_line if s is not None)
+    sampled = 0 < a.sample < total
+    step = max(1, -(-total // a.sample)) if sampled else 1
+    sample_info = {"by": "all"}
+    keep = None
+    if sampled and a.sample_by == "step":
+        keep = ("step", step)
+        sample_info = {"by": "step", "step": step}
+    elif sampled:
+        k, chosen, lines_kept = subscriber_sample(subs_by_line, a.sample)
+        keep = ("subscribers", lines_kept, chosen)
+        sample_info = {"by": "subscriber", "every": k, "subscribers": len(chosen),
+                       "subscribers_total": len({s for s in subs_by_line if s is not None})}
+    reference = ("step", step) if sampled and a.sample_by == "subscriber" and not a.no_step_reference else None
+    runs, step_runs = [], []
     lines = None
     for k in range(max(1, a.runs)):
-        lines, t = one_pass(a.dir, a.policies_out if k == 0 else None, step)
+        # The two samples interleaved, so both meet the same machine state.
+        lines, t = one_pass(a.dir, a.policies_out if k == 0 and not sampled else None, keep)
         runs.append(t)
         n = len(lines)
-        print(f"cedar pass {k + 1}: {n} requests, eval {t['eval_ns'] / 1e9:.2f} s "
-              f"({t['eval_ns'] / max(n, 1) / 1000:.2f} µs/decision), total {t['total_ns'] / 1e9:.2f} s", file=sys.stderr)
+        print(f"cedar pass {k + 1} ({sample_info['by']} sample): {n} requests in {t['batches']} batches, eval {t['eval_ns'] / 1e9:.2f} s "
+              f"({t['eval_ns'] / max(n, 1) / 1000:.2f} µs/decision), total {t['total_ns'] / 1e9:.2f} s "
+              f"({t['total_ns'] / max(n, 1) / 1000:.2f} µs/decision)", file=sys.stderr)
+        if reference:
+            ref_lines, r = one_pass(a.dir, None, reference)
+            r["requests"] = len(ref_lines)
+            step_runs.append(r)
+            print(f"cedar pass {k + 1} (every {step}th request, reference): {len(ref_lines)} requests in {r['batches']} batches, "
+                  f"eval {r['eval_ns'] / max(len(ref_lines), 1) / 1000:.2f} µs/decision, "
+                  f"total {r['total_ns'] / max(len(ref_lines), 1) / 1000:.2f} µs/decision", file=sys.stderr)
+    if a.policies_out and sampled:
+        # The policy text of every subscriber (not timed), for reading.
+        one_pass_policies(a.dir, a.policies_out)
     with open(a.decisions, "w") as f:
         f.writelines(lines)
     ru = resource.getrusage(resource.RUSAGE_SELF)
     out = {
         "tool": "cedarpy", "cedarpy_version": getattr(cedarpy, "__version__", None) or pkg_version("cedarpy"),
         "python": platform.python_version(), "requests": len(lines), "runs": runs,
-        "requests_total": total, "sample_step": step,
+        "requests_total": total, "sample": sample_info,
+        "sample_step": step if sample_info["by"] == "step" else 1,
+        "step_runs": step_runs, "step_reference": step if step_runs else None,
         "permits": sum(1 for l in lines if l.endswith("\tpermit\n")),
         "cpu_s": ru.ru_utime + ru.ru_stime,
         "peak_rss_kb": ru.ru_maxrss,
     }
     with open(a.out, "w") as f:
         json.dump(out, f, indent=2)
+
+
+def one_pass_policies(d, path):
+    """Writes every subscriber's Cedar policies to `path` (the encoding only; nothing parsed nor timed)."""
+    with open(os.path.join(d, "territories.json")) as f:
+        regions = set(json.load(f)["regions"])
+    with open(os.path.join(d, "agreements.json")) as f:
+        agreements = json.load(f)
+    by_sub = {}
+    for a in agreements:
+        sub, ps = encode_agreement(a, regions)
+        by_sub.setdefault(sub, []).extend(ps)
+    with open(path, "w") as f:
+        for sub in sorted(by_sub):
+            f.write(f"// ---- subscriber {sub}\n{''.join(by_sub[sub])}\n")
 
 
 def pkg_version(name):

@@ -128,11 +128,15 @@ extension StoreTransaction {
         }
         let seq = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM usage_ledger"))) ?? 1
         let prev = try chainHead("usage_ledger")
+        // The instants' digits: SQLite checks only their structure from schema v7 (`Schema.v7`).
+        let at = Timestamp.format(e.at), recorded = Timestamp.format(recordedAt)
+        guard Timestamp.hasStoredShape(at) else { throw LedgerRowWriter.instantRefused("at") }
+        guard Timestamp.hasStoredShape(recorded) else { throw LedgerRowWriter.instantRefused("recorded_at") }
         let cols: [(String, DatabaseValue)] = [
             ("seq", seq.databaseValue),
             ("event_id", e.eventId.databaseValue),
             ("origin", e.origin.rawValue.databaseValue),
-            ("at", Timestamp.format(e.at).databaseValue),
+            ("at", at.databaseValue),
             ("subscriber_id", e.subscriber.databaseValue),
             ("source_id", e.source.databaseValue),
             ("agreement_id", e.agreementId.databaseValue),
@@ -146,7 +150,7 @@ extension StoreTransaction {
             ("territory", e.territory.databaseValue),
             ("decision", e.decision.databaseValue),
             ("document", FastJSON.string(e.document).databaseValue),
-            ("recorded_at", Timestamp.format(recordedAt).databaseValue),
+            ("recorded_at", recorded.databaseValue),
             ("prev_hash", prev.databaseValue),
         ]
         let hash = Chain.rowHash(cols)

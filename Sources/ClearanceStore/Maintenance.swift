@@ -47,6 +47,7 @@ extension Store {
                                       hint: "restore from a backup (`clearance restore`)", category: .invalidValue))
             }
             out += try Store.ledgerDocumentProblems(tx.db)
+            out += try Store.ledgerInstantProblems(tx.db)
             return out
         }
     }
@@ -251,6 +252,32 @@ extension Store {
         }
         if bad.count > 20 {
             out.append(Diagnostic(code: "ledger.bad_document", message: "and \(bad.count - 20) more usage_ledger rows whose document is not a JSON object",
+                                  location: "usage_ledger", category: .invalidValue))
+        }
+        return out
+    }
+
+    /// The usage-ledger rows whose `at` or `recorded_at` is not a stored instant (`ledger.bad_instant`; at most
+    /// 20, then a count).
+    ///
+    /// Since schema v7 SQLite checks those columns only by structure (`Schema.v7`), the store's writers proving
+    /// the digits; this is the full pattern of the old CHECK (``Schema/instant(_:nullable:)``), for every row.
+    static func ledgerInstantProblems(_ db: Database) throws -> [Diagnostic] {
+        let shape = "GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z'"
+        let bad = try Row.fetchAll(db, sql: """
+            SELECT seq, CASE WHEN at \(shape) THEN 'recorded_at' ELSE 'at' END FROM usage_ledger
+            WHERE NOT (at \(shape) AND recorded_at \(shape))
+            ORDER BY seq
+            """)
+        var out = bad.prefix(20).map { row -> Diagnostic in
+            let seq = Int64.fromDatabaseValue(row[0] as DatabaseValue) ?? 0
+            let column = String.fromDatabaseValue(row[1] as DatabaseValue) ?? "at"
+            return Diagnostic(code: "ledger.bad_instant", message: "usage_ledger row \(seq): its \(column) is not an instant `YYYY-MM-DDTHH:MM:SSZ`",
+                              hint: "the row was written outside clearance; restore from a backup (`clearance restore`)",
+                              location: "usage_ledger seq \(seq)", category: .invalidValue)
+        }
+        if bad.count > 20 {
+            out.append(Diagnostic(code: "ledger.bad_instant", message: "and \(bad.count - 20) more usage_ledger rows whose instants are not stored instants",
                                   location: "usage_ledger", category: .invalidValue))
         }
         return out

@@ -38,6 +38,43 @@ public enum Timestamp {
 }
 
 extension Timestamp {
+    /// True when `text` has the stored shape: `[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z`,
+    /// the pattern of the instant CHECK up to schema v6 (``Schema/instant(_:nullable:)``), byte for byte.
+    ///
+    /// From v7 the ledger's writers check their instants with it before the insert (SQLite checks only the
+    /// structure, ``Schema/instantShape(_:)``): ``format(_:)`` writes this shape for every year 0–9999, and a
+    /// year outside that range would not have it.
+    public static func hasStoredShape(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.count == 20 else { return false }
+        // The highest digit allowed at each position (0x39: any digit); separators are compared exactly.
+        for (i, c) in text.enumerated() {
+            switch i {
+            case 4, 7: guard c == 0x2D else { return false }
+            case 10: guard c == 0x54 else { return false }
+            case 13, 16: guard c == 0x3A else { return false }
+            case 19: guard c == 0x5A else { return false }
+            default:
+                let top: UInt8
+                switch i {
+                case 5: top = 0x31
+                case 8: top = 0x33
+                case 11: top = 0x32
+                case 14: top = 0x35
+                case 17: top = 0x36
+                default: top = 0x39
+                }
+                guard c >= 0x30 && c <= top else { return false }
+            }
+        }
+        return true
+    }
+
+    /// ``hasStoredShape(_:)`` of a string.
+    public static func hasStoredShape(_ text: String) -> Bool {
+        var t = text
+        return t.withUTF8 { hasStoredShape($0) }
+    }
+
     /// The stored text of an ``Instant`` (floored to the second).
     public static func format(_ instant: Instant) -> String {
         var s = instant.millisecondsSinceEpoch / 1000

@@ -56,6 +56,13 @@ enum EndToEnd {
             let errFile = work + "/\(name).stderr"
             for k in 0..<times {
                 before()
+                // Each run writes a new output file and starts with nothing dirty in the page cache. Truncating the
+                // previous run's 765 MB output (`O_TRUNC`, in the child) freed its pages inside the measured run, and
+                // ext4 then allocates and flushes a file truncated to zero when it is closed (`auto_da_alloc`), i.e.
+                // at the child's exit; and earlier runs' dirty pages were written back by the kernel while later
+                // runs ran, on the same two cores (bench/PROFILE.md, batch session 6).
+                if stdout != "/dev/null" { unlink(stdout) }
+                sync()
                 let r = try Spawn.run(argv, stdin: stdin, stdout: stdout, stderr: errFile, environment: env)
                 // Exit 1 is a deny (single check) or findings (audit): a normal outcome here.
                 if r.status != 0 && r.status != 1 {
@@ -83,6 +90,9 @@ enum EndToEnd {
                     [clearance, "check", "--batch", requests, "--db", db, "--policies", policies, "--no-log"], stdout: decisions)
         try measure("check-file", items: nRequests, times: max(1, runs / 2),
                     [clearance, "check", "--batch", requests, "--agreements", agreements, "--policies", policies], stdout: work + "/decisions-file.jsonl")
+        // The agreements-file batch's output is not used when the database batch ran: removed now rather than written
+        // back to disk while the later steps are measured.
+        if steps.contains(where: { $0.name == "check-batch" && !$0.runs.isEmpty }) { unlink(work + "/decisions-file.jsonl") }
         var logRequests = requests, logItems = nRequests
         if logSample > 0 && logSample < nRequests && wanted("check-batch-log") {
             logRequests = work + "/requests-log-sample.jsonl"

@@ -116,12 +116,7 @@ enum Report {
         if let n = inproc?["decisions"]?.intValue, let total = manifest?["requests"]?.intValue, n < total {
             s += "In-process percentiles are over the first \(grouped(n)) requests (`clearance-bench inprocess --limit`).\n\n"
         }
-        let cedarStep = cedar?["sample_step"]?.intValue ?? 1
-        if cedarStep > 1 {
-            s += "Cedar decided a deterministic subset (`cedar_bench.py --sample`): every \(cedarStep)th request, "
-            s += "\(grouped(cedar?["requests"]?.intValue ?? 0)) of \(grouped(cedar?["requests_total"]?.intValue ?? 0)); "
-            s += "the ratios compare time per decision, and the decisions are compared on that subset.\n\n"
-        }
+        s += cedarSample(cedar, clearancePer: clearancePer)
         if let c = compare {
             let differ = c["differ"]?.intValue ?? -1
             s += differ == 0
@@ -182,6 +177,41 @@ enum Report {
             t.append(mark(per1M < 5e9) + " audit of 1,000,000 events under 5 s: \(ns(per1M)) per million")
         }
         if !t.isEmpty { s += "Targets: \n" + t.map { "- " + $0 }.joined(separator: "\n") + "\n" }
+        return s
+    }
+
+    /// What Cedar decided when it decided a sample (`cedar_bench.py --sample`), and the former every-k-th-request
+    /// sample's figures from the same run when it was measured as a reference.
+    static func cedarSample(_ cedar: JSONValue?, clearancePer: Double) -> String {
+        guard let cedar else { return "" }
+        let n = cedar["requests"]?.intValue ?? 0, total = cedar["requests_total"]?.intValue ?? 0
+        var s = ""
+        switch cedar["sample"]?["by"]?.stringValue ?? (cedar["sample_step"]?.intValue ?? 1 > 1 ? "step" : "all") {
+        case "subscriber":
+            let every = cedar["sample"]?["every"]?.intValue ?? 0
+            let subs = cedar["sample"]?["subscribers"]?.intValue ?? 0, allSubs = cedar["sample"]?["subscribers_total"]?.intValue ?? 0
+            let batches = median((cedar["runs"]?.arrayValue ?? []).compactMap { $0["batches"]?.doubleValue })
+            s += "Cedar decided a deterministic subset (`cedar_bench.py --sample`): every \(every)th subscriber (\(grouped(subs)) of "
+            s += "\(grouped(allSubs)), sorted by id) with all of its requests, \(grouped(n)) of \(grouped(total)) requests; so each "
+            s += "`is_authorized_batch` call gets one subscriber's requests as in a full run (\(fixed(Double(n) / max(batches, 1), 0)) a call), "
+            s += "and the pass encodes and parses only those subscribers' policies. The ratios compare time per decision; "
+            s += "the decisions are compared on that subset.\n\n"
+        case "step":
+            s += "Cedar decided a deterministic subset (`cedar_bench.py --sample`): every \(cedar["sample_step"]?.intValue ?? 0)th request, "
+            s += "\(grouped(n)) of \(grouped(total)); the ratios compare time per decision, and the decisions are compared on that subset.\n\n"
+        default:
+            break
+        }
+        let ref = cedar["step_runs"]?.arrayValue ?? []
+        if !ref.isEmpty, let k = cedar["step_reference"]?.intValue {
+            let m = median(ref.compactMap { $0["requests"]?.doubleValue })
+            let eval = m > 0 ? median(ref.compactMap { $0["eval_ns"]?.doubleValue }) / m : 0
+            let whole = m > 0 ? median(ref.compactMap { $0["total_ns"]?.doubleValue }) / m : 0
+            let batches = median(ref.compactMap { $0["batches"]?.doubleValue })
+            s += "The former sample, every \(k)th request (\(grouped(Int(m))) requests, \(fixed(m / max(batches, 1), 1)) a call, every subscriber's "
+            s += "policies encoded and parsed), measured in the same run: \(ns(eval)) per decision in the calls (\(ratio(eval / clearancePer)) "
+            s += "Clearance's end to end), \(ns(whole)) for the whole pass (\(ratio(whole / clearancePer))).\n\n"
+        }
         return s
     }
 

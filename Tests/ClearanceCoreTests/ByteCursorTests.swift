@@ -92,4 +92,52 @@ import Testing
         }
         #expect(fast > 50_000)
     }
+
+    /// `YYYY-MM-DDThh:mm:ssZ` read eight bytes at a time gives the full reader's instant, and declines (nil) only
+    /// what the full reader refuses or any other form (which the full reader then reads).
+    @Test func utcDateTimeIsTheFullReader() {
+        var rng = SplitMix(seed: 15)
+        var texts = ["2026-06-13T04:25:58Z", "2024-02-29T23:59:59Z", "2023-02-29T00:00:00Z", "2000-02-29T12:00:00Z",
+                     "1900-02-29T12:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-00-10T00:00:00Z",
+                     "2026-13-10T00:00:00Z", "2026-04-31T00:00:00Z", "2026-04-00T00:00:00Z", "2026-01-01T24:00:00Z",
+                     "2026-01-01T23:60:00Z", "2026-01-01T23:59:60Z", "2026-01-01t10:00:00Z", "2026-01-01T10:00:00z",
+                     "2026-01-01 10:00:00Z", "2026-01-01T10:00:00+", "2026/01/01T10:00:00Z", "2026-01-01T10-00:00Z",
+                     "2026-01-01T10:00:00.5Z", "2026-01-01", "2026-01-01T10:00Z", "2026-01-01T10:00:00+03:00"]
+        // Random texts near the shape: digits anywhere, separators sometimes wrong, bytes around the digit range.
+        let near: [UInt8] = Array("0123456789-T:Z/ t+.".utf8) + [0x2F, 0x3A, 0x00, 0x80, 0xB9, 0xBA, 0xFF]
+        for _ in 0..<300_000 {
+            var t = Array("2026-06-13T04:25:58Z".utf8)
+            let mode = rng.next(4)
+            for k in 0..<t.count {
+                if mode == 0 || (t[k] >= 0x30 && t[k] <= 0x39) {
+                    t[k] = rng.next(6) == 0 ? near[rng.next(near.count)] : UInt8(0x30 + rng.next(10))
+                }
+            }
+            if mode == 1 {  // valid-looking month and day more often
+                t[5] = UInt8(0x30 + rng.next(2)); t[8] = UInt8(0x30 + rng.next(4))
+            }
+            texts.append(String(decoding: t, as: UTF8.self))
+            // And as many drawn from (nearly) valid fields: days up to 31 in every month, hours to 24, leap years.
+            func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            let y = [rng.next(10_000), 1600 + rng.next(900), 2000, 1900, 2024][rng.next(5)]
+            let year = String(repeating: "0", count: 4 - String(y).count) + String(y)
+            texts.append("\(year)-\(two(rng.next(13)))-\(two(rng.next(32)))T\(two(rng.next(25))):\(two(rng.next(61))):\(two(rng.next(61)))Z")
+        }
+        var fast = 0
+        for t in texts {
+            let bytes = Array(t.utf8)
+            let full = bytes.withUnsafeBufferPointer { ISO8601.parseDateTime(utf8: $0)?.instant }
+            let got = bytes.withUnsafeBufferPointer { JSONByteCursor(b: $0).utcDateTime(0..<$0.count) }
+            if let got {
+                fast += 1
+                #expect(got == full, "\(t)")
+            } else if bytes.count == 20 && bytes[10] == 0x54 && bytes[19] == 0x5A && bytes[4] == 0x2D && bytes[7] == 0x2D
+                        && bytes[13] == 0x3A && bytes[16] == 0x3A {
+                #expect(full == nil, "declined a date-time the full reader accepts: \(t)")
+            }
+            let both = bytes.withUnsafeBufferPointer { JSONByteCursor(b: $0).dateTime(0..<$0.count) }
+            #expect(both == full, "\(t)")
+        }
+        #expect(fast > 100_000)
+    }
 }

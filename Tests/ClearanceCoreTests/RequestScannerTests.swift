@@ -34,6 +34,109 @@ import Testing
         }
     }
 
+    /// One scanner reading many lines (as a batch worker does: it expects each object's keys in the previous line's
+    /// order) reads each exactly as a fresh scanner does, whatever came before.
+    @Test func reusedScannerReadsAsAFreshOne() {
+        var shared = RequestScanner()
+        var rng = SplitMix(seed: 9)
+        for _ in 0..<20 {
+            for _ in 0..<Self.lines.count {
+                let line = Self.lines[rng.next(Self.lines.count)]
+                let bytes = Array(line.utf8)
+                let reused = bytes.withUnsafeBufferPointer { shared.scan($0, now: Self.now) }
+                #expect(reused == Self.scan(line), "\(line)")
+            }
+        }
+    }
+
+    /// Lines in one fixed key order without spaces (as `clearance-bench generate` and most producers write them), so a
+    /// reused scanner's expected keys hold for nearly every key; values vary, some invalid, some keys dropped or
+    /// renamed. The reused scanner reads exactly what the strict path reads.
+    @Test func fixedOrderLinesAgree() {
+        var shared = RequestScanner()
+        var rng = SplitMix(seed: 10)
+        var scanned = 0
+        for n in 0..<20_000 {
+            func v(_ good: String, _ bad: String) -> String { rng.next(15) == 0 ? bad : good }
+            var line = "{"
+            if rng.next(10) > 0 { line += "\"id\":\(v("\"r\(n)\"", "\(n)")),"}
+            line += "\"subscriber\":\(v("\"sub-\(rng.next(500))\"", "\"\""))"
+            line += ",\"source\":\(v("\"ilkha\"", "\" ilkha\""))"
+            line += ",\(rng.next(40) == 0 ? "\"asset \"" : "\"asset\""):{\"id\":\"ilkha-\(rng.next(100_000))\",\"kind\":\(v("\"text\"", "\"Text\""))"
+            if rng.next(3) > 0 {
+                line += ",\"publishedAt\":\"2026-\(v(String(format: "%02d", 1 + rng.next(12)), "13"))-\(String(format: "%02d", 1 + rng.next(28)))T0\(rng.next(10)):3\(rng.next(10)):00Z\""
+            }
+            line += "},\"use\":{\"action\":\(v("\"display\"", "\"fly\""))"
+            if rng.next(2) == 0 { line += ",\"extent\":\"partial\",\"portion\":\(v("0.\(1 + rng.next(9))", "1.5"))" } else { line += ",\"extent\":\"whole\"" }
+            line += "},\"channel\":\(v("\"web\"", "\"fax\"")),\"territory\":\(v("\"IQ\"", "\"EU\""))"
+            if rng.next(20) > 0 { line += ",\"at\":\"2026-\(String(format: "%02d", 1 + rng.next(12)))-\(v(String(format: "%02d", 1 + rng.next(28)), "32"))T1\(rng.next(10)):00:0\(rng.next(10))Z\"" }
+            line += rng.next(50) == 0 ? ",\"extra\":1}" : "}"
+            let bytes = Array(line.utf8)
+            let reused = bytes.withUnsafeBufferPointer { shared.scan($0, now: Self.now) }
+            if let reused {
+                scanned += 1
+                #expect(reused == Self.strict(line), "\(line)")
+            }
+            #expect(reused == Self.scan(line), "a reused scanner reads differently: \(line)")
+        }
+        #expect(scanned > 10_000)
+    }
+
+    /// Lines that differ from a line already read only here and there: a scanner that has kept that line's shape reads
+    /// each exactly as a fresh scanner (which reads it in full) does, and as the strict path does when it reads it.
+    @Test func linesNearAKeptShape() {
+        let base = #"{"id":"r1","subscriber":"sub-1","source":"ilkha","asset":{"id":"ilkha-1","kind":"text","publishedAt":"2026-06-11T01:40:10Z"},"use":{"action":"display","extent":"partial","portion":0.85},"channel":"web","territory":"IQ","at":"2026-06-13T04:25:58Z"}"#
+        func r(_ a: String, _ b: String) -> String { base.replacingOccurrences(of: a, with: b) }
+        var variants: [String] = [base, base + " ", base + "x", base + "}", " " + base, String(base.dropLast()), String(base.dropLast(2))]
+        variants += [
+            r(#""portion":0.85"#, #""portion":1"#),
+            r(#""portion":0.85"#, #""portion": 0.5"#),
+            r(#""portion":0.85"#, #""portion":0.5e}"#),
+            r(#""portion":0.85"#, #""portion":-0.5"#),
+            r(#""portion":0.85"#, #""portion":"0.5""#),
+            r(#""portion":0.85"#, #""portion":05"#),
+            r(#""portion":0.85"#, #""portion":0.5 "#),
+            r(#""id":"r1""#, #""id": "r1""#),
+            r(#""id":"r1""#, #""id":1"#),
+            r(#""id":"r1""#, #""id":null"#),
+            r(#""id":"r1""#, #""id":"r\u0031""#),
+            r(#""id":"r1""#, #""id":"r1\"x""#),
+            r(#""id":"r1""#, #""id":"ş""#),
+            r(#""id":"r1""#, #""id":{"a":"b"}"#),
+            r(#""id":"r1""#, #""id":"""#),
+            r(#""sub-1""#, #""sub-1","subscriber":"sub-2""#),
+            r(#""kind":"text""#, #""kind":"text","kind":"text""#),
+            r(#""territory":"IQ""#, #""territory":"iq""#),
+            r(#""territory":"IQ""#, #""territory":"EU""#),
+            r(#"04:25:58Z"#, #"04:25:60Z"#),
+            r(#"04:25:58Z"#, #"04:25:58+03:00"#),
+            r(#""channel":"web""#, #""channel" :"web""#),
+            r(#""channel":"web""#, #""channels":"web""#),
+            r(#""asset":{"#, #""asset" :{"#),
+            #"{"subscriber":"sub-1","source":"ilkha","asset":{},"channel":"web","territory":"IQ"}"#,
+            #"{"subscriber":"sub-1","source":"ilkha","assets":{},"channel":"web","territory":"IQ"}"#,
+            #"{"subscriber":"sub-1","source":"ilkha","asset":{"id":"a","kind":"text"},"channel":"web","territory":"IQ"}"#,
+            #"{"subscriber":"sub-1","source":"ilkha","asset":{"id":"a","kind":"text"},"channel":"web","territory":"IQ","at":"2026-01-01"}"#,
+            #"{"subscriber":"sub-1","source":"ilkha","channel":"web","territory":"IQ"}"#,
+            "{}", "{", "",
+        ]
+        // Each variant after the base line (its shape kept), after another variant, and in a random order.
+        var rng = SplitMix(seed: 5)
+        var orders = [variants.flatMap { [base, $0] }, variants + variants]
+        orders.append((0..<400).map { _ in variants[rng.next(variants.count)] })
+        for order in orders {
+            var shared = RequestScanner()
+            for line in order {
+                let bytes = Array(line.utf8)
+                let reused = bytes.withUnsafeBufferPointer { shared.scan($0, now: Self.now) }
+                let fresh = Self.scan(line)
+                #expect(reused == fresh, "a scanner with kept shapes reads differently: \(line)")
+                if let fresh { #expect(fresh == Self.strict(line), "\(line)") }
+            }
+        }
+        #expect(Self.scan(base) != nil)
+    }
+
     /// The ordinary shapes take the fast path (else the scanner would be correct but useless).
     @Test(arguments: [0, 1, 2, 3, 4, 5, 7, 11, 44, 45])
     func ordinaryLinesAreScanned(_ k: Int) throws {
@@ -70,6 +173,10 @@ import Testing
         func pick<T>(_ a: [T]) -> T { a[rng.next(a.count)] }
         let ws = ["", "", "", " ", "  ", "\t", "\r"]
         var scanned = 0
+        // One scanner for all lines besides a fresh one per line: the reused one's expected key order is mostly
+        // wrong here (random orders) and sometimes right (repeated shapes).
+        var shared = RequestScanner()
+        var previous: [(String, String)] = []
         for n in 0..<30_000 {
             var clean = true
             func value(_ good: [String], _ bad: [String]) -> String {
@@ -100,7 +207,15 @@ import Testing
             top.append(("territory", value(["\"IQ\"", "\"tr\"", "\"De\""], ["\"EU\"", "\"ZZ\"", "\"IRQ\"", "\"\""])))
             if rng.next(3) > 0 { top.append(("at", value(["\"2026-11-29T10:00:00Z\"", "\"2026-11-29\""], ["\"2026-13-01\"", "\"now\""]))) }
             if rng.next(20) == 0 { top.append(("extra", "1")); clean = false }
-            var bytes = Array(object(top, &rng, ws).utf8)
+            // Every fourth line keeps the previous line's top-level key order (a shared scanner's expectation holds).
+            if rng.next(4) == 0 && previous.count == top.count && Set(previous.map(\.0)) == Set(top.map(\.0)) {
+                let values = Dictionary(uniqueKeysWithValues: top)
+                top = previous.map { ($0.0, values[$0.0] ?? "") }
+            } else {
+                for k in stride(from: top.count - 1, to: 0, by: -1) { top.swapAt(k, rng.next(k + 1)) }
+            }
+            previous = top
+            var bytes = Array(object(top, &rng, ws, shuffle: false).utf8)
             if rng.next(4) == 0 {
                 clean = false
                 for _ in 0...rng.next(3) {
@@ -119,6 +234,8 @@ import Testing
                 var s = RequestScanner()
                 return s.scan(b, now: Self.now)
             }
+            let reused = bytes.withUnsafeBufferPointer { shared.scan($0, now: Self.now) }
+            #expect(reused == fast, "a reused scanner reads differently: \(line)")
             if let fast {
                 scanned += 1
                 #expect(fast == Self.strict(line), "scanner and strict path differ on: \(line)")
@@ -130,9 +247,9 @@ import Testing
     }
 
     /// A JSON object from members in random order with random spacing.
-    func object(_ members: [(String, String)], _ rng: inout SplitMix, _ ws: [String]) -> String {
+    func object(_ members: [(String, String)], _ rng: inout SplitMix, _ ws: [String], shuffle: Bool = true) -> String {
         var m = members
-        for k in stride(from: m.count - 1, to: 0, by: -1) { m.swapAt(k, rng.next(k + 1)) }
+        if shuffle { for k in stride(from: m.count - 1, to: 0, by: -1) { m.swapAt(k, rng.next(k + 1)) } }
         func w() -> String { ws[rng.next(ws.count)] }
         return w() + "{" + m.map { "\(w())\"\($0.0)\"\(w()):\(w())\($0.1)\(w())" }.joined(separator: ",") + "}" + w()
     }

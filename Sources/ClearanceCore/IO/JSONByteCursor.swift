@@ -113,6 +113,33 @@ struct JSONByteCursor {
         return m
     }
 
+    /// Consumes the `n` bytes at `q` when the text continues with exactly them (false, and nothing consumed, otherwise).
+    ///
+    /// Eight bytes compared at a time; `q` must be readable for eight bytes past each compared stretch's start
+    /// (``RequestScanner``'s shapes keep eight zero bytes after their gaps).
+    @inline(__always) mutating func skip(_ q: UnsafePointer<UInt8>, count n: Int) -> Bool {
+        guard i &+ n <= b.count, let base = b.baseAddress else { return false }
+        let p = UnsafeRawPointer(base + i), r = UnsafeRawPointer(q)
+        var k = 0
+        while k &+ 8 <= n {
+            guard p.loadUnaligned(fromByteOffset: k, as: UInt64.self) == r.loadUnaligned(fromByteOffset: k, as: UInt64.self) else { return false }
+            k &+= 8
+        }
+        if k < n {
+            if i &+ k &+ 8 <= b.count {
+                // The rest (1–7 bytes) under a mask: the text has eight bytes there; the gap's zero padding is masked off.
+                let mask = UInt64(littleEndian: (1 << (8 &* UInt64(n &- k))) &- 1)
+                guard (p.loadUnaligned(fromByteOffset: k, as: UInt64.self) ^ r.loadUnaligned(fromByteOffset: k, as: UInt64.self)) & mask == 0 else {
+                    return false
+                }
+            } else {
+                for j in k..<n where p.load(fromByteOffset: j, as: UInt8.self) != q[j] { return false }
+            }
+        }
+        i &+= n
+        return true
+    }
+
     /// A JSON number (RFC 8259 grammar); its text.
     mutating func number() -> Range<Int>? {
         skipWS()
@@ -286,6 +313,49 @@ struct JSONByteCursor {
         for _ in 0..<fraction { power *= 10 }
         let v = Double(m) / power
         return negative ? -v : v
+    }
+
+    /// The instant an ISO 8601 date or date-time `r` names, by ``ISO8601/parseDateTime(utf8:)``'s rules (nil when
+    /// it refuses the text): ``utcDateTime(_:)`` for the usual `YYYY-MM-DDThh:mm:ssZ`, the full reader otherwise.
+    @inline(__always) func dateTime(_ r: Range<Int>) -> Instant? {
+        if let t = utcDateTime(r) { return t }
+        return ISO8601.parseDateTime(utf8: UnsafeBufferPointer(rebasing: b[r]))?.instant
+    }
+
+    /// The instant `r` names when it is exactly `YYYY-MM-DDThh:mm:ssZ` with a valid date and time, else nil (the
+    /// caller then asks the full reader, which also reads every other form and says what is wrong).
+    ///
+    /// Three overlapping word loads: the five separators compared under one mask per word, the fourteen digits
+    /// checked eight at a time (a byte is a digit when neither `byte - 0x30` borrows nor `byte + 0x46` reaches
+    /// 0x80), then the same range checks and the same day arithmetic (`Instant(year:month:day:…)`) as
+    /// ``ISODateTimeCore``. ~70 instructions against ~400 for the general scan and its fields (callgrind, batch
+    /// session 6: two dates a request line). Tested equal to ``ISO8601/parseDateTime(utf8:)`` on random texts.
+    @inline(__always) func utcDateTime(_ r: Range<Int>) -> Instant? {
+        guard r.count == 20, let base = b.baseAddress else { return nil }
+        let p = UnsafeRawPointer(base + r.lowerBound)
+        let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))                      // YYYY-MM-
+        let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))   // DDThh:mm
+        let w2 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt64.self))  // h:mm:ssZ
+        guard w0 & 0xFF00_00FF_0000_0000 == 0x2D00_002D_0000_0000,     // '-' at 4 and 7
+              w1 & 0x0000_FF00_00FF_0000 == 0x0000_3A00_0054_0000,     // 'T' at 10, ':' at 13
+              w2 & 0xFF00_00FF_0000_0000 == 0x5A00_003A_0000_0000      // ':' at 16, 'Z' at 19
+        else { return nil }
+        let zeros: UInt64 = 0x3030_3030_3030_3030
+        // Separators replaced by '0', so that each word is eight digits when the text is valid.
+        let d0 = (w0 & 0x00FF_FF00_FFFF_FFFF) | (zeros & ~0x00FF_FF00_FFFF_FFFF)
+        let d1 = (w1 & 0xFFFF_00FF_FF00_FFFF) | (zeros & ~0xFFFF_00FF_FF00_FFFF)
+        let d2 = (w2 & 0x00FF_FF00_0000_0000) | (zeros & ~0x00FF_FF00_0000_0000)
+        @inline(__always) func notDigits(_ x: UInt64) -> UInt64 { ((x &+ 0x4646_4646_4646_4646) | (x &- zeros) | x) & 0x8080_8080_8080_8080 }
+        guard notDigits(d0) | notDigits(d1) | notDigits(d2) == 0 else { return nil }
+        let v0 = d0 &- zeros, v1 = d1 &- zeros, v2 = d2 &- zeros
+        @inline(__always) func digit(_ v: UInt64, _ k: Int) -> Int { Int(truncatingIfNeeded: (v >> (8 &* UInt64(k))) & 0xFF) }
+        let year = digit(v0, 0) &* 1000 &+ digit(v0, 1) &* 100 &+ digit(v0, 2) &* 10 &+ digit(v0, 3)
+        let month = digit(v0, 5) &* 10 &+ digit(v0, 6), day = digit(v1, 0) &* 10 &+ digit(v1, 1)
+        let hour = digit(v1, 3) &* 10 &+ digit(v1, 4), minute = digit(v1, 6) &* 10 &+ digit(v1, 7)
+        let second = digit(v2, 5) &* 10 &+ digit(v2, 6)
+        guard month >= 1, month <= 12, day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month),
+              hour <= 23, minute <= 59, second <= 59 else { return nil }
+        return Instant(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
     /// The bytes of `r` as a String when they are valid UTF-8 (nil otherwise: the strict parser reports it).

@@ -118,7 +118,7 @@ public struct LedgerDraft: Sendable {
         func str(_ k: StaticString, _ s: Span) {
             key(k)
             if s.count < 0 { c.put("null" as StaticString); return }
-            JSONBytes.appendString(utf8: UnsafeBufferPointer(start: text + Int(s.start), count: Int(s.count)), to: &c)
+            JSONBytes.appendQuoted(utf8: UnsafeBufferPointer(start: text + Int(s.start), count: Int(s.count)), to: &c)
         }
         func num(_ k: StaticString, _ v: Double?) {
             key(k)
@@ -137,7 +137,7 @@ public struct LedgerDraft: Sendable {
         str("extent", self.extent)
         num("grant_position", grantPosition.map(Double.init))
         key("origin")
-        JSONBytes.appendString(origin.rawValue, to: &c)
+        c.put(origin == .import ? ("\"import\"" as StaticString) : ("\"check\"" as StaticString))
         num("portion", portion)
         key("prev_hash")
         c.put(0x22)
@@ -169,12 +169,14 @@ public struct LedgerDraft: Sendable {
         e.request.appendJSON(to: &out)
         out.removeLast()
         if let url = e.url {
-            out.put(",\"url\":" as StaticString)
-            JSONBytes.appendString(url, to: &out)
+            out.put(",\"url\":\"" as StaticString)
+            JSONBytes.appendEscaped(url, to: &out)
+            out.put(0x22)
         }
         if let a = e.attribution {
-            out.put(",\"attribution\":" as StaticString)
-            JSONBytes.appendString(a, to: &out)
+            out.put(",\"attribution\":\"" as StaticString)
+            JSONBytes.appendEscaped(a, to: &out)
+            out.put(0x22)
         }
         if let link = e.link {
             out.put(link ? (",\"link\":true" as StaticString) : (",\"link\":false" as StaticString))

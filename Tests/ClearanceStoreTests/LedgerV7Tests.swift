@@ -213,3 +213,30 @@ struct ImportCacheTests {
         #expect(Store.ledgerImportCacheMB(ledgerRows: rows) == megabytes)
     }
 }
+
+/// The canonical row text's quoting (`JSONBytes.appendQuoted`), against the general escaper.
+@Suite("Store: the ledger draft's quoted values")
+struct QuotedValueTests {
+    @Test("appendQuoted writes what appendString writes, plain or not, at every length around a word")
+    func quotedEqualsGeneral() {
+        var texts = ["", "a", "ilkha-470514", "2026-06-13T04:25:58Z", "İLKHA", "q\"q", "b\\s", "tab\tnl\n", "\u{1}", "\u{7F}",
+                     "line\u{2028}sep\u{2029}", "dash—é", "\u{E2}", "😀", #"{"id":"r1","asset":{"kind":"text"}}"#]
+        for n in 0...17 {
+            for bad in ["\"", "\\", "\u{1F}", "\u{2028}", "—"] {
+                texts.append(String(repeating: "x", count: n) + bad + String(repeating: "y", count: 17 - n))
+            }
+            texts.append(String(repeating: "z", count: n))
+        }
+        for t in texts {
+            var general: [UInt8] = []
+            var quoted = ByteWriter(capacity: 16)
+            defer { quoted.free() }
+            var s = t
+            s.withUTF8 { buf in
+                JSONBytes.appendString(utf8: buf, to: &general)
+                JSONBytes.appendQuoted(utf8: buf, to: &quoted)
+            }
+            #expect(Array(quoted.bytes) == general, "\(t.debugDescription)")
+        }
+    }
+}

@@ -12,8 +12,9 @@ decides about N requests, a deterministic subset, and the comparison uses time p
 `--sample-by subscriber` (the default, the one the comparison uses): every k-th subscriber (k = ceil(requests
 / N)) in the sorted order of the subscriber ids that appear in requests.jsonl, with ALL of their requests. So
 each `is_authorized_batch` call gets the same batch as in a full run (one subscriber's requests: ~100 at the
-default scale), and the pass encodes and parses the policies of those subscribers only, as a full run does for
-all of them: per decision, the sample costs what the full run would.
+default scale), and the pass reads, encodes and parses those subscribers' agreements and requests only (the
+sample is written to a folder of its own before the timed passes), as a full run does for all of them: per
+decision, the sample costs what the full run would.
 
 `--sample-by step` (the former sample, still measured in every run as a reference unless
 `--no-step-reference`): every k-th request (lines 0, k, 2k, ...). It inflated Cedar's cost per decision twice
@@ -58,7 +59,9 @@ import os
 import platform
 import re
 import resource
+import shutil
 import sys
+import tempfile
 import time
 
 import cedarpy
@@ -250,6 +253,25 @@ def subscriber_sample(subs_by_line, sample):
     return k, chosen, {n for n, s in enumerate(subs_by_line) if s in chosen}
 
 
+def write_subscriber_sample(d, out, lines_kept, chosen):
+    """The subscriber sample as a workload folder of its own: the chosen subscribers' requests (in order) and
+    agreements, the same territories and actions. Written before the timed passes, so a pass reads, encodes and
+    parses what a full run would per decision, no more (reading all 1,000,000 lines to keep 5% of them would
+    charge Cedar's pass 20 times the full run's reading per decision)."""
+    os.makedirs(out, exist_ok=True)
+    for name in ("territories.json", "actions.json"):
+        with open(os.path.join(d, name)) as f, open(os.path.join(out, name), "w") as g:
+            g.write(f.read())
+    with open(os.path.join(d, "agreements.json")) as f:
+        agreements = [a for a in json.load(f) if subscriber_of(a) in chosen]
+    with open(os.path.join(out, "agreements.json"), "w") as g:
+        json.dump(agreements, g)
+    with open(os.path.join(d, "requests.jsonl")) as f, open(os.path.join(out, "requests.jsonl"), "w") as g:
+        for k, line in enumerate(f):
+            if k in lines_kept:
+                g.write(line)
+
+
 def percentile(xs, q):
     if not xs:
         return 0
@@ -257,15 +279,12 @@ def percentile(xs, q):
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def one_pass(d, policies_out=None, keep=None):
+def one_pass(d, policies_out=None, step=1):
     """Everything from the workload files to the decisions; returns (decisions, timings).
 
-    `keep` is the sample (see the module's docstring): None decides every request; `("step", k)` every k-th
-    line; `("subscribers", lines, subs)` the lines in `lines` (every request of the subscribers in `subs`),
-    and only those subscribers' agreements are encoded and parsed."""
-    step = keep[1] if keep and keep[0] == "step" else 1
-    lines_kept = keep[1] if keep and keep[0] == "subscribers" else None
-    subs_kept = keep[2] if keep and keep[0] == "subscribers" else None
+    With `step` > 1 only every step-th request (lines 0, step, 2*step, ...) is decided (the former sample,
+    kept as a reference). The subscriber sample is a smaller workload folder (`write_subscriber_sample`)
+    read whole."""
     t0 = time.perf_counter_ns()
     with open(os.path.join(d, "territories.json")) as f:
         territories = json.load(f)
@@ -276,8 +295,6 @@ def one_pass(d, policies_out=None, keep=None):
     regions = set(territories["regions"])
     by_sub = {}
     for a in agreements:
-        if subs_kept is not None and subscriber_of(a) not in subs_kept:
-            continue
         sub, ps = encode_agreement(a, regions)
         by_sub.setdefault(sub, []).extend(ps)
     texts = {sub: "".join(ps) for sub, ps in by_sub.items()}
@@ -294,7 +311,7 @@ def one_pass(d, policies_out=None, keep=None):
     groups = {}
     with open(os.path.join(d, "requests.jsonl")) as f:
         for k, line in enumerate(f):
-            if k % step or (lines_kept is not None and k not in lines_kept):
+            if k % step:
                 continue
             r = json.loads(line)
             ids.append(r.get("id"))
@@ -350,21 +367,22 @@ def main():
     sampled = 0 < a.sample < total
     step = max(1, -(-total // a.sample)) if sampled else 1
     sample_info = {"by": "all"}
-    keep = None
+    pass_dir, pass_step = a.dir, 1
     if sampled and a.sample_by == "step":
-        keep = ("step", step)
+        pass_step = step
         sample_info = {"by": "step", "step": step}
     elif sampled:
         k, chosen, lines_kept = subscriber_sample(subs_by_line, a.sample)
-        keep = ("subscribers", lines_kept, chosen)
+        pass_dir = tempfile.mkdtemp(prefix="cedar-sample-")
+        write_subscriber_sample(a.dir, pass_dir, lines_kept, chosen)
         sample_info = {"by": "subscriber", "every": k, "subscribers": len(chosen),
                        "subscribers_total": len({s for s in subs_by_line if s is not None})}
-    reference = ("step", step) if sampled and a.sample_by == "subscriber" and not a.no_step_reference else None
+    reference = step if sampled and a.sample_by == "subscriber" and not a.no_step_reference else None
     runs, step_runs = [], []
     lines = None
     for k in range(max(1, a.runs)):
         # The two samples interleaved, so both meet the same machine state.
-        lines, t = one_pass(a.dir, a.policies_out if k == 0 and not sampled else None, keep)
+        lines, t = one_pass(pass_dir, a.policies_out if k == 0 and not sampled else None, pass_step)
         runs.append(t)
         n = len(lines)
         print(f"cedar pass {k + 1} ({sample_info['by']} sample): {n} requests in {t['batches']} batches, eval {t['eval_ns'] / 1e9:.2f} s "
@@ -377,6 +395,8 @@ def main():
             print(f"cedar pass {k + 1} (every {step}th request, reference): {len(ref_lines)} requests in {r['batches']} batches, "
                   f"eval {r['eval_ns'] / max(len(ref_lines), 1) / 1000:.2f} µs/decision, "
                   f"total {r['total_ns'] / max(len(ref_lines), 1) / 1000:.2f} µs/decision", file=sys.stderr)
+    if pass_dir != a.dir:
+        shutil.rmtree(pass_dir, ignore_errors=True)
     if a.policies_out and sampled:
         # The policy text of every subscriber (not timed), for reading.
         one_pass_policies(a.dir, a.policies_out)

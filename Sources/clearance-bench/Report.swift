@@ -194,7 +194,7 @@ enum Report {
             s += "Cedar decided a deterministic subset (`cedar_bench.py --sample`): every \(every)th subscriber (\(grouped(subs)) of "
             s += "\(grouped(allSubs)), sorted by id) with all of its requests, \(grouped(n)) of \(grouped(total)) requests; so each "
             s += "`is_authorized_batch` call gets one subscriber's requests as in a full run (\(fixed(Double(n) / max(batches, 1), 0)) a call), "
-            s += "and the pass encodes and parses only those subscribers' policies. The ratios compare time per decision; "
+            s += "and the pass reads, encodes and parses only those subscribers' agreements and requests (written to a folder of their own first). The ratios compare time per decision; "
             s += "the decisions are compared on that subset.\n\n"
         case "step":
             s += "Cedar decided a deterministic subset (`cedar_bench.py --sample`): every \(cedar["sample_step"]?.intValue ?? 0)th request, "

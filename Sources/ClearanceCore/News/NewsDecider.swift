@@ -555,17 +555,27 @@ public struct PreparedAgreement: Sendable {
         let restriction: Int32
     }
 
-    /// A grant's prepared parts: plain integers (no reference to retain when read).
+    /// A grant's prepared parts: plain integers (no reference to retain when read). 24 bytes (the
+    /// 8-byte field first: declared after the 4-byte ones it made the stride 32, and the grants are
+    /// read from the agreement's block on every pass, session 6).
     struct PreparedGrant: Sendable {
+        /// The dimension of each of the grant's own constraints (after the activity ones), 4 bits
+        /// each (``GrantDimension`` case index), in order; `ownCount` of them.
+        let ownDims: UInt64
         /// Flat rule indexes of the grant's permissions (one per action): `firstRule ..< firstRule + ruleCount`.
         let firstRule: Int32
         let ruleCount: Int32
         /// The rule whose constraints say which dimensions fail (the first permission, or a probe; -1: none).
         let dimsRule: Int32
-        /// The dimension of each of the grant's own constraints (after the activity ones), 4 bits
-        /// each (``GrantDimension`` case index), in order; `ownCount` of them.
-        let ownDims: UInt64
         let ownCount: Int8
+
+        init(firstRule: Int32, ruleCount: Int32, dimsRule: Int32, ownDims: UInt64, ownCount: Int8) {
+            self.ownDims = ownDims
+            self.firstRule = firstRule
+            self.ruleCount = ruleCount
+            self.dimsRule = dimsRule
+            self.ownCount = ownCount
+        }
 
         var rules: Range<Int> { Int(firstRule) ..< Int(firstRule + ruleCount) }
         func ownDim(_ j: Int) -> Int { Int((ownDims >> UInt64(4 * j)) & 0xF) }
@@ -933,6 +943,12 @@ public struct NewsDecider: Sendable {
     let noticeRef: Unmanaged<NoticeBox>?
     public var notice: NoticeTerms? { noticeBox?.terms }
     public let agreements: [PreparedAgreement]
+    /// The blocks of the first two agreements (``PreparedAgreement/block``), kept in the decider
+    /// itself: an evaluation of a per-party decider with at most two agreements (1.6 per subscriber
+    /// on the default workload) asks for its blocks' cache lines (``ODRLBlock/warm()``) without first
+    /// reading the `agreements` array, a cold cache line whose address it had to wait for
+    /// (bench/PROFILE.md session 6: two misses one after the other per evaluation became one).
+    let firstBlocks: (ODRLBlock?, ODRLBlock?)
     let table: TerritoryTable
     /// Subscriber id -> positions in `agreements` (in order), when there are enough agreements for
     /// an index to pay; nil: scan them (a decider made per request holds only one subscriber's).
@@ -949,6 +965,7 @@ public struct NewsDecider: Sendable {
         self.noticeBox = notice.map(NoticeBox.init)
         self.noticeRef = noticeBox.map { Unmanaged.passUnretained($0) }
         self.agreements = agreements
+        self.firstBlocks = (agreements.first?.block, agreements.count > 1 ? agreements[1].block : nil)
         self.table = territories
         let first = agreements.first?.agreement
         oneSubscriber = first.flatMap { f in agreements.allSatisfy { $0.agreement.subscriber.id == f.subscriber.id } ? f.subscriber.id : nil }
@@ -1069,7 +1086,7 @@ public struct NewsDecider: Sendable {
             let input = lowered(r, box, kind, memo: memo)
             input.sink = warm
             for k in ks where sameSource || base[k].core.agreement.source == r.source {
-                if !consider(base + k, k, r, input, state, lifters, usage, &e) { return (true, input) }
+                if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, &e) { return (true, input) }
             }
             return (false, input)
         }
@@ -1077,12 +1094,22 @@ public struct NewsDecider: Sendable {
             // One party's agreements with one source: compared once.
             guard oneSubscriber == r.subscriber && oneSource == r.source else { return (false, nil) }
             // Every agreement's block asked for at once (``ODRLBlock/warm()``), before any pass:
-            // their cache lines arrive together instead of one miss after another.
+            // their cache lines arrive together instead of one miss after another. Up to two
+            // agreements, their blocks are the decider's own copies (``firstBlocks``).
+            let n = list.count
             var warm: UInt8 = 0
-            for k in 0..<list.count { warm ^= base[k].block.warm() }
+            if n <= 2 {
+                if let b = firstBlocks.0 { warm ^= b.warm() }
+                if let b = firstBlocks.1 { warm ^= b.warm() }
+            } else {
+                for k in 0..<n { warm ^= base[k].block.warm() }
+            }
             let input = lowered(r, box, kind, memo: memo)
             input.sink = warm
-            for k in 0..<list.count where !consider(base + k, k, r, input, state, lifters, usage, &e) { return (true, input) }
+            for k in 0..<n {
+                let block = k == 0 ? firstBlocks.0.unsafelyUnwrapped : k == 1 ? firstBlocks.1.unsafelyUnwrapped : base[k].block
+                if !consider(base + k, block, k, r, input, state, lifters, usage, &e) { return (true, input) }
+            }
             return (false, input)
         }
         var input: ODRLInput? = nil
@@ -1091,17 +1118,17 @@ public struct NewsDecider: Sendable {
             guard a.subscriber.id == r.subscriber && a.source == r.source else { continue }
             let x = input ?? lowered(r, box, kind, memo: memo)
             input = x
-            if !consider(base + k, k, r, x, state, lifters, usage, &e) { return (true, x) }
+            if !consider(base + k, base[k].block, k, r, x, state, lifters, usage, &e) { return (true, x) }
         }
         return (false, input)
     }
 
     /// One agreement's engine pass read into `e`: false when it permits (`e` is then decided).
     @inline(__always)
-    func consider(_ p: UnsafePointer<PreparedAgreement>, _ k: Int, _ r: RepublicationRequest, _ input: ODRLInput,
+    func consider(_ p: UnsafePointer<PreparedAgreement>, _ block: ODRLBlock, _ k: Int, _ r: RepublicationRequest, _ input: ODRLInput,
                   _ state: UnsafePointer<ODRLWorldState>, _ lifters: NoticeTerms.Lifters, _ usage: some UsageCounter,
                   _ e: inout NewsEvaluation) -> Bool {
-        var o = outcome(p, r, input, state, lifters: lifters, usage: usage)
+        var o = outcome(p, block, r, input, state, lifters: lifters, usage: usage)
         if let g = o.permittedGrant {
             e.basis = .agreement(agreement: k, grant: g)
             return false
@@ -1151,7 +1178,7 @@ public struct NewsDecider: Sendable {
             for k in 0..<list.count {
                 let a = base[k].core.agreement
                 guard a.subscriber.id == r.subscriber && a.source == r.source else { continue }
-                var o = outcome(base + k, r, input, box.state(kind), lifters: concern.lifters, usage: usage)
+                var o = outcome(base + k, base[k].block, r, input, box.state(kind), lifters: concern.lifters, usage: usage)
                 if o.permittedGrant != nil { return true }
                 o.agreement = Int32(clamping: k)
                 outcomes.append(o)
@@ -1246,10 +1273,11 @@ public struct NewsDecider: Sendable {
     /// points to the agreement in the caller's list, so that nothing is copied or retained (a copy
     /// of a `PreparedAgreement` retains its core, writing a cold cache line). Only an agreement with
     /// a quota reads its ``PreparedAgreement/Core``.
-    func outcome(_ p: UnsafePointer<PreparedAgreement>, _ r: RepublicationRequest, _ input: ODRLInput, _ state: UnsafePointer<ODRLWorldState>,
+    func outcome(_ p: UnsafePointer<PreparedAgreement>, _ block: ODRLBlock, _ r: RepublicationRequest, _ input: ODRLInput,
+                 _ state: UnsafePointer<ODRLWorldState>,
                  lifters: NoticeTerms.Lifters, usage: some UsageCounter) -> AgreementOutcome {
         var o = AgreementOutcome()
-        let block = p.pointee.block
+        // `block` is `p.pointee.block`, given by the caller (which may hold it without reading `p`).
         let hot = block.client
         let head = hot.load(as: PreparedAgreement.Hot.self)
         // `accepts(kind, lifters:)`, precomputed as the lifter bits that accept the kind.

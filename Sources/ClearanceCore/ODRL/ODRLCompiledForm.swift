@@ -59,6 +59,10 @@ struct ConstraintRecord {
             switch c.op {
             case Op.isA, Op.isAnyOf, Op.isPartOf: return Shape.inBits
             case Op.isNoneOf: return Shape.notInBits
+            // One right operand value (its full and compact ids in the bit set): `eq` is membership,
+            // `neq` its negation (what ``Checks/fastTruth(_:rule:)`` answers for them).
+            case Op.eq where c.flags & singleValue != 0: return Shape.inBits
+            case Op.neq where c.flags & singleValue != 0: return Shape.notInBits
             default: return Shape.general
             }
         }
@@ -156,6 +160,57 @@ struct ConstraintRecord {
     var isLogical: Bool { op >= Op.and }
 }
 
+/// What a pass reads of a constraint, in 16 bytes (a ``ConstraintRecord`` is 32): its shape, slot
+/// and operand, for the shapes the evaluator decides in one step, and a logical constraint's operator
+/// and operands. Kept in the hot part of a set's block, index for index with the full records, which
+/// follow outside it and are read only for a constraint of the general shape.
+///
+/// Why (bench/PROFILE.md, session 6): a news agreement's constraint records were ~6 of its ~15 cache
+/// lines fetched per request (a pass evaluates ~11 of them), and nearly all of them are a bit-set
+/// membership, a comparison with one number or a logical `or` of two: half the bytes, the same answers
+/// (the shaped path decides exactly what the full record's path would, see ``Checks/truth(_:rule:)``).
+struct HotConstraint {
+    /// ``ConstraintRecord/Shape/inBits``, ``notInBits``: the bit set's address; `compare`: the
+    /// number's bits; ``logical``: the first operand's record (low 32 bits) and the operand count.
+    var payload: UInt64 = 0
+    /// The bit set's length in 64-bit words (membership shapes).
+    var words: Int32 = 0
+    /// The left operand's slot (atomic shapes).
+    var slot: Int16 = 0
+    /// ``ConstraintRecord/Shape`` code, or ``logical``.
+    var shape: UInt8 = ConstraintRecord.Shape.general
+    /// `compare`: the ``FastValue`` tag of the domain's own kind (a number is always accepted);
+    /// ``logical``: the logical operator's code.
+    var own: UInt8 = 0
+
+    /// A logical constraint's shape (between the membership and the comparison shapes).
+    static let logical: UInt8 = 3
+
+    /// The hot part of `c` (its shape worked out: ``ConstraintRecord/shape(of:)``).
+    static func of(_ c: ConstraintRecord) -> HotConstraint {
+        var h = HotConstraint()
+        if c.isLogical {
+            h.shape = logical
+            h.own = c.op
+            h.payload = UInt64(UInt32(bitPattern: c.slot)) | UInt64(UInt32(bitPattern: c.atom)) << 32
+            return h
+        }
+        guard c.shape != ConstraintRecord.Shape.general, let slot = Int16(exactly: c.slot) else { return h }
+        h.slot = slot
+        if c.shape >= ConstraintRecord.Shape.compare {
+            h.payload = c.number.bitPattern
+            // FastValue tags of time, duration, number, bool by domain code 0...3.
+            h.own = UInt8(truncatingIfNeeded: UInt32(0x05_02_04_03) >> (UInt32(c.domain & 3) &* 8))
+        } else {
+            guard let ids = c.ids else { return h }
+            h.payload = UInt64(UInt(bitPattern: ids))
+            h.words = c.idCount
+        }
+        h.shape = c.shape
+        return h
+    }
+}
+
 /// A permission, prohibition, obligation or duty, lowered (52 bytes): what its action, assets,
 /// parties, refinements, constraints and duties are, as ids and ranges into the set's buffers.
 struct RuleRecord {
@@ -218,6 +273,8 @@ struct BlockHeader {
     var owner: Unmanaged<SetCore>
     var rules: UnsafeMutablePointer<RuleRecord>
     var constraints: UnsafeMutablePointer<ConstraintRecord>
+    /// ``HotConstraint`` of each constraint record, index for index.
+    var hot: UnsafeMutablePointer<HotConstraint>
     var entities: UnsafeMutablePointer<EntityRecord>
     var entityLists: UnsafeMutablePointer<Int32>
     /// The client's plain data (``SetCore/init(_:options:terms:client:)``), 16-byte aligned, `clientCount` bytes.
@@ -292,6 +349,7 @@ final class SetCore: @unchecked Sendable {
     let flatCount: Int
     let rules: UnsafeMutablePointer<RuleRecord>
     let constraints: UnsafeMutablePointer<ConstraintRecord>
+    let hot: UnsafeMutablePointer<HotConstraint>
     let entities: UnsafeMutablePointer<EntityRecord>
     let entityLists: UnsafeMutablePointer<Int32>
     /// No text is the set's own (`localTexts` is empty), read per pass without touching the dictionary.
@@ -368,10 +426,16 @@ final class SetCore: @unchecked Sendable {
         // records (duties, consequences, obligations) only when a duty state is recorded or pending
         // duties block, which never happens for a news agreement (its grants' duties were ~2 of
         // its ~15 cache lines; bench/PROFILE.md session 6).
+        //
+        // The constraints' hot parts (``HotConstraint``, 16 bytes) are in the hot part too; their full
+        // records (32 bytes) follow it, read only for a constraint of the general shape.
         let clientAt = place(client)
-        let cAt = place(form.constraints), eAt = place(form.entities), lAt = place(form.entityLists)
+        let hAt = (size + 15) & ~15
+        size = hAt + max(form.constraints.count, 1) * MemoryLayout<HotConstraint>.stride
+        let eAt = place(form.entities), lAt = place(form.entityLists)
         let rAt = place(form.rules)
         self.hotBytes = rAt + form.flatCount * MemoryLayout<RuleRecord>.stride
+        let cAt = place(form.constraints)
         let iAt = place(form.localIDs)
         let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         self.storage = block
@@ -407,6 +471,7 @@ final class SetCore: @unchecked Sendable {
         for (r, offset) in form.localIDFixups { records[Int(r)].ids = UnsafePointer(localIDs + Int(offset)) }
         for k in records.indices { records[k].shape = ConstraintRecord.shape(of: records[k]) }
         self.constraints = fill(records, at: cAt)
+        self.hot = fill(records.map(HotConstraint.of), at: hAt)
         self.atomics = form.atomics
         self.entityWords = form.entityWords
         self.ruleRefs = form.ruleRefs
@@ -415,7 +480,7 @@ final class SetCore: @unchecked Sendable {
         for c in form.constraints where !c.isLogical { read |= 1 << UInt64(min(max(Int(c.slot), 0), 63)) }
         self.slotsRead = read
         header.initialize(to: BlockHeader(owner: .passUnretained(self), rules: rules,
-                                          constraints: constraints, entities: entities, entityLists: entityLists,
+                                          constraints: constraints, hot: hot, entities: entities, entityLists: entityLists,
                                           client: block + clientAt, slotsRead: read, flatCount: Int32(form.flatCount),
                                           clientCount: Int32(client.count), noLocalTexts: noLocalTexts,
                                           pendingDutiesBlock: pendingDutiesBlock))

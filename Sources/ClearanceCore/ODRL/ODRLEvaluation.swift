@@ -131,6 +131,8 @@ struct Checks {
     unowned(unsafe) let input: ODRLInput
     let rules: UnsafeMutablePointer<RuleRecord>
     let cons: UnsafeMutablePointer<ConstraintRecord>
+    /// The constraints' hot parts (``HotConstraint``), index for index with `cons`.
+    let hot: UnsafeMutablePointer<HotConstraint>
     let entities: UnsafeMutablePointer<EntityRecord>
     let entityLists: UnsafeMutablePointer<Int32>
     /// Ids of the request's action and every action it is included in.
@@ -178,6 +180,7 @@ struct Checks {
         self.input = input
         self.rules = h.rules
         self.cons = h.constraints
+        self.hot = h.hot
         self.entities = h.entities
         self.entityLists = h.entityLists
         self.actions = actions
@@ -429,24 +432,25 @@ struct Checks {
     /// The truth of constraint record `i` (three-valued): the fast path inline, logical constraints
     /// and the general path out of line.
     ///
-    /// First the record's precomputed shape (``ConstraintRecord/Shape``): a bit-set membership or a
-    /// comparison with one number, decided in one step when the value is of the kind it takes
-    /// (exactly what ``fastTruth(_:rule:)`` would answer; anything else falls through to it). The
-    /// news shapes are nearly all of these two; the general dispatch tested op, flags, value kind
-    /// and domain one after the other (callgrind, bench/PROFILE.md session 4).
+    /// First the constraint's hot part (``HotConstraint``, worked out when the set is made): a
+    /// bit-set membership or a comparison with one number is decided in one step when the value is
+    /// of the kind it takes, and an absent value is unknown (exactly what ``fastTruth(_:rule:)``
+    /// answers for such a record; any other value falls through to it); a logical constraint is
+    /// decided from its operands. The news shapes are nearly all of these; the general dispatch
+    /// tested op, flags, value kind and domain one after the other (callgrind, bench/PROFILE.md
+    /// session 4), and reads the full record, which is outside the block's hot part (session 6).
     @inline(__always)
     func truth(_ i: Int32, rule: Int32) -> Truth {
-        let c = cons + Int(i)
-        let shape = c.pointee.shape
+        let h = hot + Int(i)
+        let shape = h.pointee.shape
         if shape != ConstraintRecord.Shape.general {
-            let v = fastValue(c.pointee.slot, rule: rule)
+            if shape == HotConstraint.logical { return logicalTruth(h, rule: rule) }
+            let v = fastValue(Int32(h.pointee.slot), rule: rule)
+            if v.tag == FastValue.absent { return .unknown }
             if shape >= ConstraintRecord.Shape.compare {
-                // The value kinds a domain takes: a number always (the domain is not text), else
-                // its own kind (FastValue tags of time, duration, number, bool by domain code 0...3).
-                let d = c.pointee.domain
-                let own = UInt8(truncatingIfNeeded: UInt32(0x05_02_04_03) >> (UInt32(d & 3) &* 8))
-                if v.tag == FastValue.number || v.tag == own {
-                    let x = v.num, n = c.pointee.number
+                // The value kinds a domain takes: a number always (the domain is not text), else its own.
+                if v.tag == FastValue.number || v.tag == h.pointee.own {
+                    let x = v.num, n = Double(bitPattern: h.pointee.payload)
                     switch shape &- ConstraintRecord.Shape.compare {
                     case ConstraintRecord.Op.eq: return x == n ? .satisfied : .unsatisfied
                     case ConstraintRecord.Op.neq: return x == n ? .unsatisfied : .satisfied
@@ -456,14 +460,15 @@ struct Checks {
                     default: return x >= n ? .satisfied : .unsatisfied
                     }
                 }
-            } else if v.tag == FastValue.text, v.id >= 0, let ids = c.pointee.ids {
+            } else if v.tag == FastValue.text, v.id >= 0,
+                      let words = UnsafePointer<UInt64>(bitPattern: UInt(truncatingIfNeeded: h.pointee.payload)) {
                 let word = Int(v.id) >> 6
-                let words = UnsafeRawPointer(ids).assumingMemoryBound(to: UInt64.self)
-                let found = word < Int(c.pointee.idCount) && (words[word] >> UInt64(v.id & 63)) & 1 != 0
+                let found = word < Int(h.pointee.words) && (words[word] >> UInt64(v.id & 63)) & 1 != 0
                 return (shape == ConstraintRecord.Shape.notInBits) != found ? .satisfied : .unsatisfied
             }
         }
-        if c.pointee.op >= ConstraintRecord.Op.and { return logicalTruth(c, rule: rule) }
+        let c = cons + Int(i)
+        if c.pointee.op >= ConstraintRecord.Op.and { return logicalTruth(hot + Int(i), rule: rule) }
         if c.pointee.flags & ConstraintRecord.unevaluable != 0 { return .unknown }
         if let t = fastTruth(c, rule: rule) { return t }
         return generalTruth(c, rule: rule)
@@ -478,18 +483,19 @@ struct Checks {
 
     /// The truth of a logical constraint (`and`, `or`, `xone`, `andSequence`) from its operands'.
     @inline(never)
-    func logicalTruth(_ c: UnsafeMutablePointer<ConstraintRecord>, rule: Int32) -> Truth {
+    func logicalTruth(_ h: UnsafeMutablePointer<HotConstraint>, rule: Int32) -> Truth {
         var sat = 0, unknown = 0, unsat = 0
+        let first = Int32(truncatingIfNeeded: h.pointee.payload), count = Int32(truncatingIfNeeded: h.pointee.payload >> 32)
         var k: Int32 = 0
-        while k < c.pointee.atom {
-            switch truth(c.pointee.slot &+ k, rule: rule) {
+        while k < count {
+            switch truth(first &+ k, rule: rule) {
             case .satisfied: sat += 1
             case .unknown: unknown += 1
             case .unsatisfied: unsat += 1
             }
             k &+= 1
         }
-        switch c.pointee.op {
+        switch h.pointee.own {
         case ConstraintRecord.Op.and, ConstraintRecord.Op.andSequence:
             return unsat > 0 ? .unsatisfied : (unknown > 0 ? .unknown : .satisfied)
         case ConstraintRecord.Op.or: return sat > 0 ? .satisfied : (unknown > 0 ? .unknown : .unsatisfied)

@@ -17,8 +17,9 @@ struct AuditContext {
     ///
     /// The auditor reads the policies into a notice cache of its own and decides with a territory table
     /// of its own: a decider holds both, and a notice or table shared by the decide threads had its
-    /// reference counts changed from both cores for every event (perf, 1M events: ~5% of the CPU in
-    /// `swift_retain`/`swift_release` of the deciders' shared fields; audit session 6 in bench/PROFILE.md).
+    /// reference counts changed from both cores for every event (perf, 1M events, before: the retains of
+    /// copying the deciders alone were 2.3% of all samples, for ~12 instructions an event in callgrind;
+    /// audit session 6 in bench/PROFILE.md).
     func freshAuditor() -> Auditor {
         let b = book
         let own = NoticeCache(folder: notices.folder)

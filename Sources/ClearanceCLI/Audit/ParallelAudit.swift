@@ -237,7 +237,11 @@ final class ParallelJudges {
     /// The worker of a subscriber: a stable hash of its id (FNV-1a), so a run is reproducible.
     private func worker(for subscriber: String) -> Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in subscriber.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        // Over the bytes in place (the `utf8` view's iterator was ~30 instructions a byte on a small string).
+        let done: Void? = subscriber.utf8.withContiguousStorageIfAvailable { b in
+            for x in b { h = (h ^ UInt64(x)) &* 0x100_0000_01b3 }
+        }
+        if done == nil { for x in subscriber.utf8 { h = (h ^ UInt64(x)) &* 0x100_0000_01b3 } }
         return Int(h % UInt64(workers.count))
     }
 

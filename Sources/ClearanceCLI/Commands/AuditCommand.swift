@@ -118,6 +118,9 @@ public struct AuditCommand: ParsableCommand {
             throw fail(error.diagnostics)
         }
 
+        // Decide workers: one per core (at least 2 unless --decide-threads 1 or --no-pipeline), each with its own decider.
+        let threadCount = decideThreads ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let parallel = !noPipeline && threadCount > 1
         // Open every input before reading any, so a missing file fails fast.
         var sources: [UsageEventSource] = []
         var countOnly: [Bool] = []
@@ -125,7 +128,13 @@ public struct AuditCommand: ParsableCommand {
         for path in logs {
             do {
                 let r = try UsageLogReader(path: path, format: inputFormat)
-                if noPipeline {
+                // One log with decide workers: read on the dispatching thread. A read-ahead thread
+                // handed every event over in batches (copied into a batch, out of it, and through a
+                // queue: ~1,500 instructions an event in callgrind) to a thread that only routes it
+                // on to the workers; with two cores and two workers busy, reading and routing fit on
+                // one thread (bench/PROFILE.md, audit session 6). Several logs are read ahead, each on
+                // a thread of its own.
+                if noPipeline || (parallel && logs.count == 1) {
                     sources.append(r)
                     progressOf.append { (r.bytesRead, r.size) }
                 } else {
@@ -146,10 +155,7 @@ public struct AuditCommand: ParsableCommand {
         // one thread and freed on another). Measured in bench/PROFILE.md (audit, session 5).
         Malloc.limitArenas(to: 2)
         let runner = AuditRunner(auditor: context.auditor, filters: filters, sources: sources, countOnly: countOnly)
-        // Decide workers: one per core (at least 2 unless --decide-threads 1 or --no-pipeline), each with its own decider.
-        let threadCount = decideThreads ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
-        let workers: [Auditor]? = noPipeline || threadCount <= 1 ? nil
-            : (0..<threadCount).map { _ in context.freshAuditor() }
+        let workers: [Auditor]? = parallel ? (0..<threadCount).map { _ in context.freshAuditor() } : nil
         let showProgress = progress ?? (isatty(2) != 0)
         let started = Date()
         if showProgress {

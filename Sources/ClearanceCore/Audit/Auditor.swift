@@ -190,8 +190,8 @@ public struct Auditor {
     /// Looked up in a table made from ``mapCode(forReason:)`` over every name it maps, by length then
     /// by comparing the few names of that length: its `String` switch and `Finding.Code(rawValue:)`
     /// took ~2,100 instructions a reason in callgrind, a `[String: Code?]` hash lookup ~390 (a
-    /// denial looks up each of its reasons' codes, two to five), this ~60. Names outside the table
-    /// take the switch.
+    /// denial looks up each of its reasons' codes, two to five); this is inlined into the denial and
+    /// no longer shows on its own. Names outside the table take the switch.
     static func code(forReason r: String) -> Finding.Code? {
         let n = r.utf8.count
         let table = Auditor.reasonCodes

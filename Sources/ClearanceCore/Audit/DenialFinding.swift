@@ -11,7 +11,7 @@
 /// through a `Set<String>`), a remedy, the `at` text and a clause as `String`s, copied the finding
 /// into the results and freed it, and the JSON writer then read every one of them again: callgrind
 /// (51,961 events of the bench log, main ecfacbe) put ~14,000 instructions per denial in the audit's
-/// own finding words and ~7,700 per finding in `appendJSON`. See bench/PROFILE.md (audit, session 6).
+/// own finding words and ~7,500 per finding in `appendJSON`. See bench/PROFILE.md (audit, session 6).
 struct DenialFinding {
     let event: UsageEvent
     let origin: Auditor.Origin
@@ -123,17 +123,12 @@ struct DenialFinding {
     /// The finding's compact JSON object: exactly ``finding``'s ``Finding/appendJSON(to:)`` bytes
     /// (the same keys in the same order; a denial has no `expected` or `found`), with no `String` made.
     func appendJSON<Sink: JSONByteSink>(into out: inout Sink) {
-        var none: String?
-        appendJSON(into: &out, plainQuote: &none)
+        var cache = DenialJSONCache()
+        appendJSON(into: &out, cache: &cache)
     }
 
-    /// ``appendJSON(into:)``, remembering in `plainQuote` the last quote that needed no escape.
-    ///
-    /// Nearly every denial quotes the same notice sentence or one of its agreement's few clauses, the
-    /// longest value of the finding (the bench's Arabic sentence is ~330 bytes, half of all the bytes
-    /// checked for escapes): when it is the remembered one (`==` on the same string storage answers
-    /// without reading it) it is copied without a second look.
-    func appendJSON<Sink: JSONByteSink>(into out: inout Sink, plainQuote: inout String?) {
+    /// ``appendJSON(into:)`` with pieces a writer keeps from one finding to the next (``DenialJSONCache``).
+    func appendJSON<Sink: JSONByteSink>(into out: inout Sink, cache: inout DenialJSONCache) {
         let req = event.request
         @inline(__always) func piece(_ s: StaticString) { FindingJSON.piece(s, to: &out) }
         @inline(__always) func field(_ name: StaticString, _ v: String) {
@@ -141,11 +136,17 @@ struct DenialFinding {
             FindingJSON.appendEscaped(v, to: &out)
             out.put(0x22)
         }
-        field(#"{"code":""#, code.rawValue)
-        field(#","severity":""#, code.severity.rawValue)
+        DenialJSONCache.heads[code.ordinal].withUnsafeBufferPointer { out.put($0) }  // {"code":"…","severity":"…"
         if let id = req.id { field(#","event":""#, id) }
-        field(#","file":""#, origin.file)
-        piece(#","line":"#)
+        if cache.file != origin.file {
+            var b: [UInt8] = []
+            FindingJSON.piece(#","file":""#, to: &b)
+            FindingJSON.appendEscaped(origin.file, to: &b)
+            FindingJSON.piece(#"","line":"#, to: &b)
+            cache.file = origin.file
+            cache.fileBytes = b
+        }
+        cache.fileBytes.withUnsafeBufferPointer { out.put($0) }  // ,"file":"…","line":
         FindingJSON.appendInt(origin.line, to: &out)
         piece(#","at":""#)
         req.at.appendDescription(to: &out)
@@ -166,7 +167,7 @@ struct DenialFinding {
         out.put(0x22)
         if let q = quote {
             piece(#","quote":""#)
-            if let p = plainQuote, p == q {
+            if let p = cache.plainQuote, p == q {
                 let done: Void? = q.utf8.withContiguousStorageIfAvailable { out.put($0) }
                 if done == nil { FindingJSON.appendEscaped(q, to: &out) }
             } else {
@@ -175,7 +176,7 @@ struct DenialFinding {
                     plain = JSONBytes.isPlain(buf)
                     if plain { out.put(buf) } else { JSONBytes.escapeBody(buf, to: &out) }
                 }
-                if done == nil { FindingJSON.appendEscaped(q, to: &out) } else if plain { plainQuote = q }
+                if done == nil { FindingJSON.appendEscaped(q, to: &out) } else if plain { cache.plainQuote = q }
             }
             out.put(0x22)
         }
@@ -268,11 +269,11 @@ public final class FindingJSONOutput: FindingOutput {
         close(f.code, f.severity)
     }
 
-    /// The last quote written that needed no escape (see ``DenialFinding/appendJSON(into:plainQuote:)``).
-    private var plainQuote: String?
+    /// Pieces kept from one denial to the next (see ``DenialJSONCache``).
+    private var cache = DenialJSONCache()
 
     func add(denial d: DenialFinding) {
-        d.appendJSON(into: &writer, plainQuote: &plainQuote)
+        d.appendJSON(into: &writer, cache: &cache)
         close(d.code, d.code.severity)
     }
 
@@ -289,5 +290,57 @@ public final class FindingJSONOutput: FindingOutput {
         ends.removeAll(keepingCapacity: true)
         kinds.removeAll(keepingCapacity: true)
         return taken
+    }
+}
+
+/// What a writer of denials keeps from one finding to the next: pieces that repeat, written once.
+///
+/// Each key and value was a piece of its own (a static key, then the value checked for escapes and
+/// copied): ~260 instructions a field in callgrind, ~3,400 per denial for the fields around the
+/// message. The code and severity are one piece per code, the file and the keys around it one piece
+/// per log (the same file name string, compared by `==` on its storage), and the quote — nearly every
+/// denial quotes the same notice sentence or one of its agreement's few clauses, the longest value of
+/// the finding (the bench's Arabic sentence is ~330 bytes, half of the bytes checked for escapes) — is
+/// copied without a second look when it is the last one that needed no escape.
+struct DenialJSONCache {
+    /// The last quote written that needed no escape.
+    var plainQuote: String?
+    /// The file name `fileBytes` was made for, and `,"file":"…","line":` for it.
+    var file: String?
+    var fileBytes: [UInt8] = []
+
+    /// `{"code":"…","severity":"…"` for each code, by ``Finding/Code/ordinal``.
+    static let heads: [[UInt8]] = Finding.Code.allCases.sorted { $0.ordinal < $1.ordinal }.map { c in
+        var b: [UInt8] = []
+        FindingJSON.piece(#"{"code":""#, to: &b)
+        FindingJSON.appendEscaped(c.rawValue, to: &b)
+        FindingJSON.piece(#"","severity":""#, to: &b)
+        FindingJSON.appendEscaped(c.severity.rawValue, to: &b)
+        b.append(0x22)
+        return b
+    }
+}
+
+extension Finding.Code {
+    /// A number per code, 0 to 15 (a table index).
+    var ordinal: Int {
+        switch self {
+        case .unlicensedUse: 0
+        case .agreementExpired: 1
+        case .agreementNotStarted: 2
+        case .notPriorSubscription: 3
+        case .assetNotGranted: 4
+        case .actionNotGranted: 5
+        case .extentNotGranted: 6
+        case .channelNotGranted: 7
+        case .territoryNotGranted: 8
+        case .embargoBreach: 9
+        case .restrictedUse: 10
+        case .quotaExceeded: 11
+        case .missingAttribution: 12
+        case .missingLink: 13
+        case .noPolicy: 14
+        case .malformedEvent: 15
+        }
     }
 }

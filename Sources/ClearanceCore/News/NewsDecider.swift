@@ -408,11 +408,10 @@ public final class DecisionMemo {
     /// Concern mask (the notice's concerned prohibitions) -> who lifts them, in words
     /// (``NewsDecider/describeLifters(_:_:concern:memo:)``: ~11k instructions to make).
     var lifterWords: [UInt64: String] = [:]
-    /// Scratch writers of ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)`` (the decision,
-    /// its remedies and where each remedy ends), kept between decisions: a decision allocates nothing.
+    /// Scratch writers of ``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)`` (the decision and
+    /// its remedies), kept between decisions: a decision allocates nothing.
     var jsonScratch = ByteWriter(capacity: 2048)
     var remedyScratch = ByteWriter(capacity: 512)
-    var remedyEnds: [Int] = []
     /// Scratch of ``NewsDecider/reason(at:of:for:usage:memo:)`` (one reason's message).
     var reasonScratch = ByteWriter(capacity: 256)
     /// At most this many lifter phrasings are kept (the memo starts over when full).
@@ -467,6 +466,8 @@ public struct PreparedAgreement: Sendable {
         /// ``PreparedAgreement/permitWords(_:)``); empty until then (no allocation for an agreement
         /// that never permits).
         let words = Mutex<PreparedAgreement.Words>(PreparedAgreement.Words())
+        /// The agreement's id and name for a decision's words (news: ``AgreementText``).
+        let text: AgreementText
 
         init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
              activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
@@ -479,6 +480,7 @@ public struct PreparedAgreement: Sendable {
             self.terminationPosition = terminationPosition
             self.priorPosition = priorPosition
             self.activityCount = activityCount
+            text = AgreementText(agreement)
         }
     }
     let core: Core
@@ -884,6 +886,8 @@ final class NoticeBox: @unchecked Sendable {
     let targets: [ODRLSubject]
     let states: [ODRLWorldState]
     let quoteJSON: [[UInt8]]
+    /// ``source`` escaped for JSON (a decision's `source` value: see ``JSONWords/begin(id:permit:source:sourceJSON:subscriber:)``).
+    let sourceJSON: [UInt8]
     let hasObligations: Bool
     /// `states` in a buffer the box owns (immutable after `init`, hence `@unchecked Sendable`): an
     /// engine pass borrows its asset kind's state by address. Passed by value out of the array, the
@@ -913,6 +917,9 @@ final class NoticeBox: @unchecked Sendable {
         targets = terms.targets
         states = terms.states
         quoteJSON = terms.quoteJSON
+        var sj: [UInt8] = []
+        JSONBytes.appendEscaped(terms.source, to: &sj)
+        sourceJSON = sj
         hasObligations = !terms.obligations.isEmpty
         statePointers = .allocate(capacity: max(terms.states.count, 1))
         statePointers.initialize(from: terms.states, count: terms.states.count)

@@ -319,3 +319,81 @@ extension NewsActions {
     /// ``coveringMask`` as a ``ShortKeyTable`` (the notice filter's per-request look-up).
     static let coveringTable = ShortKeyTable(coveringMask)
 }
+
+/// A vocabulary value whose name is a static ASCII text (its raw value, nothing to escape in JSON):
+/// the one writer of a decision's words writes it as constant words (``DecisionWordSink/words(_:)``),
+/// not as a `String` value scanned for escapes and copied (~165 instructions a value, callgrind news
+/// session 6). `NewsTypesTests` holds each `staticName` to the raw value.
+protocol StaticNamed {
+    var staticName: StaticString { get }
+}
+
+extension AssetKind: StaticNamed {
+    var staticName: StaticString {
+        switch self {
+        case .text: "text"
+        case .photo: "photo"
+        case .video: "video"
+        case .audio: "audio"
+        case .graphics: "graphics"
+        }
+    }
+}
+
+extension Extent: StaticNamed {
+    var staticName: StaticString {
+        switch self {
+        case .whole: "whole"
+        case .partial: "partial"
+        }
+    }
+}
+
+extension Channel: StaticNamed {
+    var staticName: StaticString {
+        switch self {
+        case .web: "web"
+        case .mobile: "mobile"
+        case .print: "print"
+        case .tv: "tv"
+        case .radio: "radio"
+        case .social: "social"
+        case .newsletter: "newsletter"
+        case .advertising: "advertising"
+        }
+    }
+}
+
+extension AgreementKind: StaticNamed {
+    var staticName: StaticString {
+        switch self {
+        case .contract: "contract"
+        case .subscription: "subscription"
+        case .license: "license"
+        case .permission: "permission"
+        }
+    }
+}
+
+extension QuotaPeriod: StaticNamed {
+    var staticName: StaticString {
+        switch self {
+        case .day: "day"
+        case .week: "week"
+        case .month: "month"
+        case .year: "year"
+        case .term: "term"
+        }
+    }
+
+    /// ``adjective`` as a static text.
+    var staticAdjective: StaticString {
+        switch self {
+        case .day: "daily"
+        case .week: "weekly"
+        case .month: "monthly"
+        case .year: "yearly"
+        case .term: "term"
+        }
+    }
+}

@@ -1,0 +1,62 @@
+@testable import ClearanceCore
+import Testing
+
+/// The pieces the one writer of a decision's words copies instead of escaping values each time
+/// (news session 6): static vocabulary names, an agreement's prepared text, the escape check.
+@Suite struct DecisionWordsTests {
+    /// Each vocabulary value's static name is its raw value (what `value(x.rawValue)` wrote).
+    @Test func staticNamesAreRawValues() {
+        func check<V: StaticNamed & RawRepresentable & CaseIterable>(_: V.Type) where V.RawValue == String {
+            for v in V.allCases { #expect(v.staticName.description == v.rawValue) }
+        }
+        check(AssetKind.self)
+        check(Extent.self)
+        check(Channel.self)
+        check(AgreementKind.self)
+        check(QuotaPeriod.self)
+        for p in QuotaPeriod.allCases { #expect(p.staticAdjective.description == p.adjective) }
+    }
+
+    /// `AgreementText.json` is the escaped id, `","message":"`, the kind and the escaped id again.
+    @Test(arguments: ["C-2026-0007", "A-\"7\"\\x", "é\u{2028}\n\t", "", "a-very-long-agreement-identifier-2026"])
+    func agreementTextLayout(id: String) {
+        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 5))
+        var a = gen.agreement(1)
+        a.id = id
+        for kind in AgreementKind.allCases {
+            a.kind = kind
+            let t = AgreementText(a)
+            var escaped: [UInt8] = []
+            JSONBytes.appendEscaped(id, to: &escaped)
+            #expect(Array(t.json[..<t.idEnd]) == escaped)
+            #expect(Array(t.json[t.idEnd..<t.nameStart]) == Array("\",\"message\":\"".utf8))
+            #expect(Array(t.json[t.nameStart...]) == Array("\(kind.rawValue) ".utf8) + escaped)
+            #expect(t.id == id && t.kind == kind)
+        }
+    }
+
+    /// The word-at-a-time escape check says what a byte-by-byte one says, and the one-pass copy
+    /// writes what the escaper writes, at every length and position.
+    @Test func isPlainIsTheByteCheck() {
+        func byByte(_ b: [UInt8]) -> Bool { !b.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 } }
+        var rng = SplitMix(seed: 99)
+        let special: [UInt8] = [0x00, 0x0A, 0x1F, 0x22, 0x5C, 0xE2, 0x09, 0x0D]
+        let plain: [UInt8] = [0x20, 0x21, 0x23, 0x41, 0x5B, 0x5D, 0x7E, 0x7F, 0x80, 0xE1, 0xE3, 0xFF]
+        for n in 0..<40 {
+            for _ in 0..<40 {
+                var b = (0..<n).map { _ in plain[rng.next(plain.count)] }
+                if n > 0 && rng.next(2) == 0 { b[rng.next(n)] = special[rng.next(special.count)] }
+                let got = b.withUnsafeBufferPointer { JSONBytes.isPlain($0) }
+                #expect(got == byByte(b), "\(b)")
+                // The one-pass copy writes what the escaper writes, after what was there.
+                var want: [UInt8] = [0x41]
+                b.withUnsafeBufferPointer { JSONBytes.escapeBody($0, to: &want) }
+                var w = ByteWriter(capacity: 1)
+                w.put(0x41)
+                b.withUnsafeBufferPointer { w.putEscapedBody($0) }
+                #expect(Array(w.bytes) == want, "\(b)")
+                w.free()
+            }
+        }
+    }
+}

@@ -213,7 +213,7 @@ extension StoreTransaction {
             seq = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM decision_log"))) ?? 1
         }
         let prev = try chainHead("decision_log")
-        var row = DecisionLogRowText(e, prev: prev)
+        let row = DecisionLogRowText(e, prev: prev)
         defer { row.free() }
         let hash = row.rowHash(seq: seq, ledgerSeq: e.ledgerSeq)
         let stmt = try db.cachedStatement(sql: """

@@ -245,14 +245,20 @@ extension Store {
             WHERE NOT CASE WHEN json_valid(document) THEN json_type(document) = 'object' ELSE 0 END
             ORDER BY seq
             """)
-        var out = bad.prefix(20).map { seq in
+        return listedLedgerProblems(bad, code: "ledger.bad_document", each: { seq in
             Diagnostic(code: "ledger.bad_document", message: "usage_ledger row \(seq): its document is not a JSON object",
                        hint: "the row was written outside clearance; restore from a backup (`clearance restore`)",
                        location: "usage_ledger seq \(seq)", category: .invalidValue)
-        }
-        if bad.count > 20 {
-            out.append(Diagnostic(code: "ledger.bad_document", message: "and \(bad.count - 20) more usage_ledger rows whose document is not a JSON object",
-                                  location: "usage_ledger", category: .invalidValue))
+        }, more: { "and \($0) more usage_ledger rows whose document is not a JSON object" })
+    }
+
+    /// The first 20 of `problems` as diagnostics (`each`), then one `code` diagnostic saying how many more
+    /// there are (`more`), so a badly damaged ledger gives a readable report.
+    private static func listedLedgerProblems<Problem>(_ problems: [Problem], code: String, each: (Problem) -> Diagnostic,
+                                                       more: (Int) -> String) -> [Diagnostic] {
+        var out = problems.prefix(20).map(each)
+        if problems.count > 20 {
+            out.append(Diagnostic(code: code, message: more(problems.count - 20), location: "usage_ledger", category: .invalidValue))
         }
         return out
     }
@@ -269,17 +275,12 @@ extension Store {
             WHERE NOT (at \(shape) AND recorded_at \(shape))
             ORDER BY seq
             """)
-        var out = bad.prefix(20).map { row -> Diagnostic in
+        return listedLedgerProblems(bad, code: "ledger.bad_instant", each: { row -> Diagnostic in
             let seq = Int64.fromDatabaseValue(row[0] as DatabaseValue) ?? 0
             let column = String.fromDatabaseValue(row[1] as DatabaseValue) ?? "at"
             return Diagnostic(code: "ledger.bad_instant", message: "usage_ledger row \(seq): its \(column) is not an instant `YYYY-MM-DDTHH:MM:SSZ`",
                               hint: "the row was written outside clearance; restore from a backup (`clearance restore`)",
                               location: "usage_ledger seq \(seq)", category: .invalidValue)
-        }
-        if bad.count > 20 {
-            out.append(Diagnostic(code: "ledger.bad_instant", message: "and \(bad.count - 20) more usage_ledger rows whose instants are not stored instants",
-                                  location: "usage_ledger", category: .invalidValue))
-        }
-        return out
+        }, more: { "and \($0) more usage_ledger rows whose instants are not stored instants" })
     }
 }

@@ -51,16 +51,8 @@ public enum AgreementKind: String, Sendable, Hashable, CaseIterable {
 public enum QuotaPeriod: String, Sendable, Hashable, CaseIterable {
     case day, week, month, year, term
 
-    /// `daily`, `weekly`, `monthly`, `yearly`, `term`.
-    public var adjective: String {
-        switch self {
-        case .day: "daily"
-        case .week: "weekly"
-        case .month: "monthly"
-        case .year: "yearly"
-        case .term: "term"
-        }
-    }
+    /// `daily`, `weekly`, `monthly`, `yearly`, `term` (the words of ``staticAdjective``).
+    public var adjective: String { staticAdjective.description }
 
     /// The half-open window of this period that contains `at` (weeks start on Monday, ISO 8601).
     public func window(containing at: Instant, term: Term) -> (start: Instant, end: Instant) {

@@ -3,6 +3,9 @@ import ClearanceCore
 /// What to generate: sizes, seed and the share of requests that should be permitted.
 struct WorkloadConfig {
     var subscribers = 10_000
+    /// How many agreements in all, spread evenly over the subscribers (the first `agreements % subscribers`
+    /// get one more); nil: one to three per subscriber at random (half one, then 70% two), ~1.65 on average.
+    var agreements: Int? = nil
     var requests = 1_000_000
     var seed: UInt64 = 42
     /// The source every agreement and request is about (its policy is `Policies/ilkha.json`).
@@ -60,7 +63,12 @@ struct WorkloadGenerator {
         var by: [String: [Int]] = [:]
         for s in 0..<config.subscribers {
             let sub = Subscriber(id: Self.subscriberID(s), name: "Subscriber \(s + 1)")
-            let n = rng.chance(0.5) ? 1 : (rng.chance(0.7) ? 2 : 3)
+            let n: Int
+            if let total = config.agreements {
+                n = total / config.subscribers + (s < total % config.subscribers ? 1 : 0)
+            } else {
+                n = rng.chance(0.5) ? 1 : (rng.chance(0.7) ? 2 : 3)
+            }
             for k in 0..<n {
                 by[sub.id, default: []].append(agreements.count)
                 agreements.append(makeAgreement(subscriber: sub, number: k))

@@ -6,7 +6,9 @@
 #                                     under 5 minutes once built (the workload is generated once, ~20 s, and reused)
 #   bench/run.sh --quick              1,000 subscribers, 50,000 requests, 3 runs (Cedar 1); results stay in .build-bench/
 #   bench/run.sh --subscribers N --requests M --seed S --runs K --cedar-runs K --cedar-sample N
-#                [--inprocess-limit N] [--log-sample N] [--skip-build] [--no-cedar] [--publish] [--dynamic]
+#                [--agreements A] [--inprocess-limit N] [--log-sample N] [--skip-build] [--no-cedar] [--publish] [--dynamic]
+#                --agreements A: A agreements spread evenly over the subscribers (issue 4's scale is 10,000
+#                subscribers and 30,000 agreements); without it, one to three each at random (16,485 at the defaults)
 #
 # The binaries are release builds linked with `--static-swift-stdlib` in their own build folder
 # (.build-static/, so they never force a rebuild of .build/): a `clearance` process then starts in
@@ -29,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUBSCRIBERS=10000 REQUESTS=1000000 SEED=42 RUNS=3 CEDAR_RUNS=2 CEDAR_SAMPLE=50000
+SUBSCRIBERS=10000 REQUESTS=1000000 SEED=42 RUNS=3 CEDAR_RUNS=2 CEDAR_SAMPLE=50000 AGREEMENTS=
 # In-process percentiles from the first 200,000 requests (every agreement is still prepared): plenty for
 # p50/p99.
 INPROCESS_LIMIT=200000 LOG_SAMPLE=100000
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
     --quick) SUBSCRIBERS=1000 REQUESTS=50000 RUNS=3 CEDAR_RUNS=1 ;;
     --subscribers) SUBSCRIBERS=$2; shift ;;
     --requests) REQUESTS=$2; shift ;;
+    --agreements) AGREEMENTS=$2; shift ;;
     --seed) SEED=$2; shift ;;
     --runs) RUNS=$2; shift ;;
     --cedar-runs) CEDAR_RUNS=$2; shift ;;
@@ -50,20 +53,22 @@ while [ $# -gt 0 ]; do
     --no-cedar) CEDAR=0 ;;
     --publish) PUBLISH=1 ;;
     --dynamic) STATIC=0 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown flag \`$1\` (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
 if [ "$PUBLISH" = auto ]; then
-  if [ "$SUBSCRIBERS" = 10000 ] && [ "$REQUESTS" = 1000000 ]; then PUBLISH=1; else PUBLISH=0; fi
+  if [ "$SUBSCRIBERS" = 10000 ] && [ "$REQUESTS" = 1000000 ] && [ -z "$AGREEMENTS" ]; then PUBLISH=1; else PUBLISH=0; fi
 fi
 
 OUT=.build-bench
-WORK=$OUT/workload-$SUBSCRIBERS-$REQUESTS-$SEED
+WORK=$OUT/workload-$SUBSCRIBERS-$REQUESTS-$SEED${AGREEMENTS:+-a$AGREEMENTS}
+GENERATE_AGREEMENTS=()
+[ -n "$AGREEMENTS" ] && GENERATE_AGREEMENTS=(--agreements "$AGREEMENTS")
 RES=$OUT/results
 VENV=.build-bench-venv
-COMMAND="bench/run.sh --subscribers $SUBSCRIBERS --requests $REQUESTS --seed $SEED --runs $RUNS --cedar-runs $CEDAR_RUNS --cedar-sample $CEDAR_SAMPLE --inprocess-limit $INPROCESS_LIMIT --log-sample $LOG_SAMPLE"
+COMMAND="bench/run.sh --subscribers $SUBSCRIBERS --requests $REQUESTS --seed $SEED --runs $RUNS --cedar-runs $CEDAR_RUNS --cedar-sample $CEDAR_SAMPLE --inprocess-limit $INPROCESS_LIMIT --log-sample $LOG_SAMPLE${AGREEMENTS:+ --agreements $AGREEMENTS}"
 started=$(date +%s)
 say() { echo "== $*  (+$(( $(date +%s) - started ))s)" >&2; }
 
@@ -79,8 +84,8 @@ measured=$(date +%s)  # issue 7's 5 minutes count from here (a cold release buil
 
 rm -rf "$RES"; mkdir -p "$RES"
 if [ ! -f "$WORK/manifest.json" ]; then
-  say "generate $SUBSCRIBERS subscribers, $REQUESTS requests, seed $SEED"
-  "$BIN/clearance-bench" generate --subscribers "$SUBSCRIBERS" --requests "$REQUESTS" --seed "$SEED" --out "$WORK" >&2
+  say "generate $SUBSCRIBERS subscribers, ${AGREEMENTS:-random 1-3 each} agreements, $REQUESTS requests, seed $SEED"
+  "$BIN/clearance-bench" generate --subscribers "$SUBSCRIBERS" "${GENERATE_AGREEMENTS[@]}" --requests "$REQUESTS" --seed "$SEED" --out "$WORK" >&2
 fi
 cp "$WORK/manifest.json" "$RES/"
 

@@ -28,17 +28,28 @@ extension NewsDecider {
         var sink: JSONWords
         if let memo {
             sink = JSONWords(out: memo.jsonScratch, remedies: memo.remedyScratch)
+            sink.dates = Unmanaged.passUnretained(memo.dates)
         } else {
             sink = JSONWords(out: ByteWriter(capacity: 1024), remedies: ByteWriter(capacity: 256))
         }
         sink.out.removeAll()
         sink.remedies.removeAll()
-        sink.quote = noticeBox.map { box in
-            box.quoteJSON.isEmpty ? [0x7D] : box.quoteJSON[e.concern.first >= 0 && e.concern.first < box.quoteJSON.count ? e.concern.first : box.quoteJSON.count - 1]
-        } ?? [0x7D]
-        sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source,
-                   sourceJSON: noticeBox.flatMap { $0.source == r.source ? $0.sourceJSON : nil }, subscriber: r.subscriber)
-        writeWords(e, r, usage: usage, memo: memo, into: &sink)
+        if let ref = noticeRef {
+            // The notice borrowed, not retained (the decider keeps it alive), and its quote and
+            // source copied through pointers it owns (``NoticeBox/quoteRefs``): the box is shared
+            // by the batch's workers, and each retain of it or of its arrays moved their counts'
+            // cache lines between the cores (perf, words session 7).
+            let box = ref.takeUnretainedValue()
+            let quotes = box.quoteJSON.count
+            let k = e.concern.first
+            sink.quote = box.quoteRefs[k >= 0 && k < quotes ? k : quotes - 1]
+            sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source,
+                       sourceJSON: box.source == r.source ? box.quoteRefs[quotes] : nil, subscriber: r.subscriber)
+            writeWords(e, r, box, usage: usage, memo: memo, into: &sink)
+        } else {
+            sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source, sourceJSON: nil, subscriber: r.subscriber)
+            writeWords(e, r, nil, usage: usage, memo: memo, into: &sink)
+        }
         sink.finish()
         out.append(contentsOf: sink.out.bytes)
         if let memo {
@@ -57,7 +68,7 @@ extension NewsDecider {
                          memo: DecisionMemo? = nil) -> NewsDecision {
         var sink = DecisionBuilder(NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber, permittedBy: permitBasis(e)),
                                    noticeQuote: noticeBox.flatMap { noticeQuote($0, e.concern) })
-        writeWords(e, r, usage: usage, memo: memo, into: &sink)
+        writeWords(e, r, noticeBox, usage: usage, memo: memo, into: &sink)
         return sink.decision
     }
 
@@ -69,9 +80,12 @@ extension NewsDecider {
     /// called from other modules): generic over the counter too, it ran unspecialized and every sink
     /// call went through a protocol witness (callgrind: ~8,700 instructions per JSON decision instead of
     /// ~4,800). The counter is read only for a quota's sentence: an existential costs nothing measurable.
-    func writeWords<S: DecisionWordSink>(_ e: NewsEvaluation, _ r: RepublicationRequest, usage: any UsageCounter,
+    ///
+    /// `box` is the decider's ``noticeBox``, passed in (borrowed) by the caller: `guard let box =
+    /// noticeBox` here retained the box shared by the batch's workers per decision.
+    func writeWords<S: DecisionWordSink>(_ e: NewsEvaluation, _ r: RepublicationRequest, _ box: NoticeBox?, usage: any UsageCounter,
                                          memo: DecisionMemo?, into s: inout S) {
-        guard let box = noticeBox, e.basis != .noPolicy else {
+        guard let box, e.basis != .noPolicy else {
             s.reason(code: "no_policy", agreement: nil)
             s.words("there is no policy for source `"); s.value(r.source); s.words("`, so nothing is permitted")
             s.endReason(.none)
@@ -134,9 +148,16 @@ extension NewsDecider {
             s.words(" on "); s.words(r.channel.staticName); s.words(" in "); s.value(r.territory)
             s.endRemedy()
         }
-        for o in outcomes {
-            if s.finished { return }
-            writeOutcome(agreements[Int(o.agreement)], o, r, box, concern, usage: usage, memo: memo, into: &s)
+        // Each agreement's prepared core unretained (`unowned(unsafe)`: the decider's `agreements`
+        // keep it alive during the call): the prepared agreements are shared by the batch's workers,
+        // and copying one out of the array retained its core and block, moving their counts' cache
+        // lines between the cores (perf, words session 7).
+        agreements.withUnsafeBufferPointer { list in
+            for o in outcomes {
+                if s.finished { return }
+                unowned(unsafe) let core = list[Int(o.agreement)].core
+                writeOutcome(core, o, r, box, concern, usage: usage, memo: memo, into: &s)
+            }
         }
         // The public permissions that match but are not in force: the trace's last sentence for them.
         if !notMet.isEmpty {
@@ -151,17 +172,20 @@ extension NewsDecider {
         }
     }
 
-    /// The reasons and remedies of a denial by agreement `p` (outcome `o`).
-    func writeOutcome<S: DecisionWordSink>(_ p: PreparedAgreement, _ o: AgreementOutcome, _ r: RepublicationRequest, _ box: NoticeBox,
+    /// The reasons and remedies of a denial by the agreement prepared as `core` (outcome `o`).
+    ///
+    /// Every field is read in place through `core` (`core.agreement.grants[g].assets`), nothing
+    /// bound to a local: `let a = p.core.agreement`, `let t = p.core.text`, `let grants = core.agreement.grants`
+    /// retained each field they copied, and these objects are shared by the batch's workers (each
+    /// retain moved a count's cache line between the cores; words, session 7).
+    func writeOutcome<S: DecisionWordSink>(_ core: PreparedAgreement.Core, _ o: AgreementOutcome, _ r: RepublicationRequest, _ box: NoticeBox,
                                            _ concern: NoticeTerms.Concern, usage: any UsageCounter, memo: DecisionMemo?, into s: inout S) {
-        let a = p.core.agreement
-        // The agreement's id and name, escaped once when it was prepared (``AgreementText``).
-        let t = p.core.text
-        func named(_ code: StaticString) { s.reason(code: code, about: t, named: true) }
+        // The agreement's id and name, escaped once when it was prepared (``AgreementText``): `core.text`.
+        func named(_ code: StaticString) { s.reason(code: code, about: core.text, named: true) }
         if o.kindNotAccepted {
             let how = describeLifters(box, r, concern: concern, memo: memo)
             named("agreement_kind_not_accepted")
-            s.words(" is a "); s.words(a.kind.staticName); s.words(", but the notice lifts its prohibition only by "); s.value(how)
+            s.words(" is a "); s.words(core.agreement.kind.staticName); s.words(", but the notice lifts its prohibition only by "); s.value(how)
             s.endReason(.notice)
             s.remedy(); s.value(how); s.words(" with "); s.value(r.source); s.endRemedy()
             return
@@ -171,64 +195,64 @@ extension NewsDecider {
             case .termination:
                 named("agreement_terminated")
                 s.words(" was terminated on ")
-                if let t = a.termination {
+                if let t = core.agreement.termination {
                     s.instant(t.at, dateOnly: t.atIsDate)
                     if let why = t.reason { s.words(" ("); s.value(why); s.words(")") }
                 } else {
                     s.words("?")
                 }
                 s.endReason(.notice)
-                s.remedy(); s.words("a new agreement with "); s.value(r.source); s.words(" ("); s.id(t); s.words(" was terminated)"); s.endRemedy()
+                s.remedy(); s.words("a new agreement with "); s.value(r.source); s.words(" ("); s.id(core.text); s.words(" was terminated)"); s.endRemedy()
             case .term:
                 named("agreement_not_started")
-                s.words(" starts on "); s.instant(a.term.start, dateOnly: a.term.startIsDate); s.words(", after this use (")
+                s.words(" starts on "); s.instant(core.agreement.term.start, dateOnly: core.agreement.term.startIsDate); s.words(", after this use (")
                 s.instant(r.at, dateOnly: false); s.words(")")
                 s.endReason(.notice)
-                s.remedy(); s.words("wait until "); s.instant(a.term.start, dateOnly: false); s.words(" when "); s.id(t); s.words(" starts"); s.endRemedy()
+                s.remedy(); s.words("wait until "); s.instant(core.agreement.term.start, dateOnly: false); s.words(" when "); s.id(core.text); s.words(" starts"); s.endRemedy()
             case .prior:
-                s.reason(code: "not_prior_subscription", about: t, named: false)
-                s.words("subscription "); s.id(t); s.words(" was signed on "); s.instant(a.signedAt, dateOnly: a.signedAtIsDate)
+                s.reason(code: "not_prior_subscription", about: core.text, named: false)
+                s.words("subscription "); s.id(core.text); s.words(" was signed on "); s.instant(core.agreement.signedAt, dateOnly: core.agreement.signedAtIsDate)
                 s.words(", after this use ("); s.instant(r.at, dateOnly: false); s.words("); the notice requires a prior subscription")
                 s.endReason(.notice)
-                s.remedy(); s.words("a subscription concluded before the use ("); s.id(t); s.words(" was signed "); s.instant(a.signedAt, dateOnly: false)
+                s.remedy(); s.words("a subscription concluded before the use ("); s.id(core.text); s.words(" was signed "); s.instant(core.agreement.signedAt, dateOnly: false)
                 s.words(")"); s.endRemedy()
             default:
                 // `Term.endText`: the last covered day of a date-only end.
-                let end = a.term.endIsDate ? a.term.end.adding(milliseconds: -86_400_000) : a.term.end
+                let end = core.agreement.term.endIsDate ? core.agreement.term.end.adding(milliseconds: -86_400_000) : core.agreement.term.end
                 named("agreement_expired")
-                s.words(" ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(", before this use (")
+                s.words(" ended on "); s.instant(end, dateOnly: core.agreement.term.endIsDate); s.words(", before this use (")
                 s.instant(r.at, dateOnly: false); s.words(")")
                 s.endReason(.notice)
-                s.remedy(); s.words("a renewal of "); s.id(t); s.words(" (it ended on "); s.instant(end, dateOnly: a.term.endIsDate); s.words(")"); s.endRemedy()
+                s.remedy(); s.words("a renewal of "); s.id(core.text); s.words(" (it ended on "); s.instant(end, dateOnly: core.agreement.term.endIsDate); s.words(")"); s.endRemedy()
             }
             return
         }
         if let k = o.restriction {
-            let res = a.restrictions[k]
+            let res = core.agreement.restrictions[k]
             let summary = res.summary
             named("restricted_use")
             s.words(" restricts this use: "); s.value(summary)
             s.endReason((res.clause ?? res.note).map { .agreement($0) } ?? .notice)
-            s.remedy(); s.words("an amendment of "); s.id(t); s.words(" lifting its restriction «"); s.value(summary); s.words("»"); s.endRemedy()
+            s.remedy(); s.words("an amendment of "); s.id(core.text); s.words(" lifting its restriction «"); s.value(summary); s.words("»"); s.endRemedy()
             return
         }
-        guard let g = o.bestGrant, g < a.grants.count else {
+        guard let g = o.bestGrant, g < core.agreement.grants.count else {
             named("no_grant")
             s.words(" has no grants")
             s.endReason(.notice)
             s.remedy()
-            s.words("a grant in "); s.id(t); s.words(" covering "); s.words(r.asset.kind.staticName)
+            s.words("a grant in "); s.id(core.text); s.words(" covering "); s.words(r.asset.kind.staticName)
             s.words(" on "); s.words(r.channel.staticName); s.words(" in "); s.value(r.territory)
             s.endRemedy()
             return
         }
-        // The grant's fields are read where used (`grants[g].assets`, ...): bound as one value
+        // The grant's fields are read where used (`core.agreement.grants[g].assets`, ...): bound as one value
         // (`let grant = a.grants[g]`), the whole `Grant` was copied and destroyed per outcome, a
         // retain and release per field (~460 instructions, callgrind news session 6).
-        let grants = a.grants
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the
         // notice; without notice words, the grant's clause.
-        let quote = QuoteRef.noticeOr(grants[g].clause)
+        // (With notice words, `.notice` itself: `.noticeOr(clause)` retained the clause per outcome.)
+        let quote: QuoteRef = s.quotesNotice ? .notice : .noticeOr(core.agreement.grants[g].clause)
         // A sentence's start: `contract C-1 (grant 2)` and, for asset, action, extent, channel and
         // territory, what the grant grants, up to the request's value. Written each time, piece by
         // piece into the sink, not made once and kept: kept per (agreement, grant, dimension) they
@@ -237,7 +261,7 @@ extension NewsDecider {
         // news session 5).
         func start(_ code: StaticString) {
             named(code)
-            if grants.count > 1 { s.words(" (grant "); s.number(g + 1); s.words(")") }
+            if core.agreement.grants.count > 1 { s.words(" (grant "); s.number(g + 1); s.words(")") }
         }
         func list<V: StaticNamed>(_ set: Dimension<V>) {
             switch set {
@@ -248,27 +272,27 @@ extension NewsDecider {
         func list(_ parts: [String]) {
             for (k, v) in parts.enumerated() { if k > 0 { s.words(", ") }; s.value(v) }
         }
-        func inAgreement() { s.words(" in "); s.id(t) }
+        func inAgreement() { s.words(" in "); s.id(core.text) }
         var bits = o.failing
         while bits != 0 && !s.finished {
             let i = bits.trailingZeroBitCount
             bits &= bits - 1
             switch GrantDimension.at(i) {
             case .asset:
-                start("asset_not_granted"); s.words(" grants "); list(grants[g].assets); s.words(" only, not ")
+                start("asset_not_granted"); s.words(" grants "); list(core.agreement.grants[g].assets); s.words(" only, not ")
                 s.words(r.asset.kind.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.asset.kind.staticName); inAgreement(); s.endRemedy()
             case .action:
-                start("action_not_granted"); s.words(" grants "); list(grants[g].actions); s.words(" only, which does not include ")
+                start("action_not_granted"); s.words(" grants "); list(core.agreement.grants[g].actions); s.words(" only, which does not include ")
                 s.value(r.action); s.endReason(quote)
                 s.remedy(); s.words("a grant of "); s.value(r.action); s.words(" (or use)"); inAgreement(); s.endRemedy()
             case .extent:
                 start("extent_not_granted"); s.words(" grants ")
-                for (k, x) in grants[g].extent.enumerated() { if k > 0 { s.words(", ") }; s.words(x.staticName) }
+                for (k, x) in core.agreement.grants[g].extent.enumerated() { if k > 0 { s.words(", ") }; s.words(x.staticName) }
                 s.words(" use only, not "); s.words(r.extent.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.extent.staticName); s.words(" use"); inAgreement(); s.endRemedy()
             case .portion:
-                let max = grants[g].maxPortion ?? 0
+                let max = core.agreement.grants[g].maxPortion ?? 0
                 start("extent_not_granted")
                 s.words(" allows at most "); s.percent(max)
                 if let asked = r.portion {
@@ -277,18 +301,18 @@ extension NewsDecider {
                     s.words("% of an asset, and the request does not say how much (`portion`)")
                 }
                 s.endReason(quote)
-                s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.id(t); s.words(")"); s.endRemedy()
+                s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.id(core.text); s.words(")"); s.endRemedy()
             case .channel:
-                start("channel_not_granted"); s.words(" grants "); list(grants[g].channels); s.words(" only, not ")
+                start("channel_not_granted"); s.words(" grants "); list(core.agreement.grants[g].channels); s.words(" only, not ")
                 s.words(r.channel.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.channel.staticName); inAgreement(); s.endRemedy()
             case .territory:
-                start("territory_not_granted"); s.words(" grants "); list(grants[g].territories.include)
-                if !grants[g].territories.exclude.isEmpty { s.words(" except "); list(grants[g].territories.exclude) }
+                start("territory_not_granted"); s.words(" grants "); list(core.agreement.grants[g].territories.include)
+                if !core.agreement.grants[g].territories.exclude.isEmpty { s.words(" except "); list(core.agreement.grants[g].territories.exclude) }
                 s.words(" only, not "); s.value(r.territory); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.territory); inAgreement(); s.endRemedy()
             case .embargo:
-                let em = grants[g].embargo ?? ISODuration()
+                let em = core.agreement.grants[g].embargo ?? ISODuration()
                 start("embargo_breach")
                 s.words(" embargoes assets for "); s.value(em.description)
                 if let pub = r.asset.publishedAt {
@@ -302,23 +326,23 @@ extension NewsDecider {
                     s.endReason(quote)
                     s.remedy()
                     s.words("the asset's publication time (`asset.publishedAt`) to check the "); s.value(em.description)
-                    s.words(" embargo of "); s.id(t)
+                    s.words(" embargo of "); s.id(core.text)
                     s.endRemedy()
                 }
             case .quota:
-                guard let q = grants[g].quota else { break }
-                let w = q.per.window(containing: r.at, term: a.term)
-                let used = usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end)
+                guard let q = core.agreement.grants[g].quota else { break }
+                let w = q.per.window(containing: r.at, term: core.agreement.term)
+                let used = usage.uses(agreement: core.agreement.id, grant: g, from: w.start, to: w.end)
                 start("quota_exceeded")
                 s.words(" allows "); s.number(q.count); s.words(" uses per "); s.words(q.per.staticName); s.words("; ")
                 s.number(used); s.words(" are already recorded since "); s.instant(w.start, dateOnly: false)
                 s.endReason(quote)
                 s.remedy()
                 if q.per == .term {
-                    s.words("a larger quota in "); s.id(t)
+                    s.words("a larger quota in "); s.id(core.text)
                 } else {
                     s.words("wait until "); s.instant(w.end, dateOnly: false); s.words(", when the "); s.words(q.per.staticAdjective)
-                    s.words(" quota of "); s.id(t); s.words(" resets")
+                    s.words(" quota of "); s.id(core.text); s.words(" resets")
                 }
                 s.endRemedy()
             case .term, .termEnd, .termination, .prior:
@@ -461,6 +485,9 @@ protocol DecisionWordSink {
     mutating func duty(_ d: DecisionDuty)
     /// A permit's grant duties as made once (no notice obligations to merge).
     mutating func duties(_ w: PreparedAgreement.PermitWords)
+    /// Whether the reasons quoting the notice have notice words to quote (``QuoteRef/notice``
+    /// resolves to a quote): ``QuoteRef/noticeOr(_:)`` is then ``QuoteRef/notice``.
+    var quotesNotice: Bool { get }
     /// Whether the sink wants nothing more (``OneReason``, once its reason is written): the writer
     /// stops between reasons. False for the sinks that keep everything.
     var finished: Bool { get }
@@ -487,7 +514,10 @@ struct JSONWords: DecisionWordSink {
     var out: ByteWriter
     var remedies: ByteWriter
     /// The end of a reason quoting the notice: `,"quote":…,"quoteFrom":"notice"}`, or `}` (see ``NoticeTerms/quoteJSON``).
-    var quote: [UInt8] = [0x7D]
+    /// Points into the decider's ``NoticeBox`` (``NoticeBox/quoteRefs``), or at a static `}`.
+    var quote = UnsafeBufferPointer(start: ("}" as StaticString).utf8Start, count: 1)
+    /// The thread's date cache (the memo's, which outlives the sink), if any.
+    var dates: Unmanaged<DateCache>?
     private var reasons = 0
     private var inDuties = false
     private var duties = 0
@@ -499,6 +529,8 @@ struct JSONWords: DecisionWordSink {
         self.remedies = remedies
     }
 
+    var quotesNotice: Bool { quote.count > 1 }
+
     /// The length of the remedy record at `at` in ``remedies``.
     @inline(__always) private func remedyLength(at: Int) -> Int {
         Int(UnsafeRawPointer(remedies.base + at).loadUnaligned(as: UInt32.self))
@@ -507,10 +539,10 @@ struct JSONWords: DecisionWordSink {
     /// Opens the decision: its id, verdict, source and subscriber. `sourceJSON`: `source` escaped
     /// already (the notice's, ``NoticeBox/sourceJSON``, when the request's source is the notice's:
     /// compared, not escaped again).
-    mutating func begin(id: String?, permit: Bool, source: String, sourceJSON: [UInt8]?, subscriber: String) {
+    mutating func begin(id: String?, permit: Bool, source: String, sourceJSON: UnsafeBufferPointer<UInt8>?, subscriber: String) {
         if let id { out.put("{\"id\":\"" as StaticString); escaped(id); out.put(0x22) } else { out.put("{\"id\":null" as StaticString) }
         out.put(permit ? ",\"decision\":\"permit\",\"source\":\"" as StaticString : ",\"decision\":\"deny\",\"source\":\"")
-        if let sourceJSON { sourceJSON.withUnsafeBufferPointer { out.put($0) } } else { escaped(source) }
+        if let sourceJSON { out.put(sourceJSON) } else { escaped(source) }
         out.put("\",\"subscriber\":\"" as StaticString)
         escaped(subscriber)
         out.put("\",\"reasons\":[" as StaticString)
@@ -577,17 +609,23 @@ struct JSONWords: DecisionWordSink {
     }
 
     mutating func instant(_ i: Instant, dateOnly: Bool) {
-        if inRemedy { remedies.put(i, dateOnly: dateOnly) } else { out.put(i, dateOnly: dateOnly) }
+        if let dates {
+            dates._withUnsafeGuaranteedRef { d in
+                if inRemedy { remedies.put(i, dateOnly: dateOnly, dates: d) } else { out.put(i, dateOnly: dateOnly, dates: d) }
+            }
+        } else {
+            if inRemedy { remedies.put(i, dateOnly: dateOnly) } else { out.put(i, dateOnly: dateOnly) }
+        }
     }
 
     mutating func endReason(_ q: QuoteRef) {
         out.put(0x22)
         switch q {
         case .none: out.put(0x7D)
-        case .notice: quote.withUnsafeBufferPointer { out.put($0) }
+        case .notice: out.put(quote)
         case .noticeOr(let clause):
             if quote.count > 1 || clause == nil {
-                quote.withUnsafeBufferPointer { out.put($0) }
+                out.put(quote)
             } else if let clause {
                 agreementQuote(clause)
             }
@@ -664,6 +702,8 @@ struct DecisionBuilder: DecisionWordSink {
         self.decision = decision
         self.noticeQuote = noticeQuote
     }
+
+    var quotesNotice: Bool { noticeQuote != nil }
 
     mutating func reason(code: StaticString, agreement: String?) {
         self.code = code.description

@@ -412,6 +412,8 @@ public final class DecisionMemo {
     /// its remedies), kept between decisions: a decision allocates nothing.
     var jsonScratch = ByteWriter(capacity: 2048)
     var remedyScratch = ByteWriter(capacity: 512)
+    /// This thread's formatted dates (the JSON writer's instants; words session 7).
+    let dates = DateCache()
     /// Scratch of ``NewsDecider/reason(at:of:for:usage:memo:)`` (one reason's message).
     var reasonScratch = ByteWriter(capacity: 256)
     /// At most this many lifter phrasings are kept (the memo starts over when full).
@@ -888,6 +890,13 @@ final class NoticeBox: @unchecked Sendable {
     let quoteJSON: [[UInt8]]
     /// ``source`` escaped for JSON (a decision's `source` value: see ``JSONWords/begin(id:permit:source:sourceJSON:subscriber:)``).
     let sourceJSON: [UInt8]
+    /// ``quoteJSON`` (its `k`-th entry at `quoteRefs[k]`) and ``sourceJSON`` (at
+    /// `quoteRefs[quoteJSON.count]`) as pointers into one buffer the box owns, valid while the box
+    /// lives: what the JSON writer copies per reason. Read out of the arrays, each quote's buffer
+    /// was retained and released per decision, and the box is shared by the batch's workers, so
+    /// each retain moved the count's cache line between the cores (words, session 7).
+    let quoteRefs: UnsafeMutablePointer<UnsafeBufferPointer<UInt8>>
+    private let quoteBytes: UnsafeMutablePointer<UInt8>
     let hasObligations: Bool
     /// `states` in a buffer the box owns (immutable after `init`, hence `@unchecked Sendable`): an
     /// engine pass borrows its asset kind's state by address. Passed by value out of the array, the
@@ -906,6 +915,8 @@ final class NoticeBox: @unchecked Sendable {
         statePointers.deinitialize(count: states.count)
         statePointers.deallocate()
         targetRefs.deallocate()
+        quoteRefs.deallocate()
+        quoteBytes.deallocate()
     }
 
     init(_ terms: NoticeTerms) {
@@ -920,6 +931,15 @@ final class NoticeBox: @unchecked Sendable {
         var sj: [UInt8] = []
         JSONBytes.appendEscaped(terms.source, to: &sj)
         sourceJSON = sj
+        let pieces = terms.quoteJSON + [sj]
+        quoteBytes = .allocate(capacity: max(1, pieces.reduce(0) { $0 + $1.count }))
+        quoteRefs = .allocate(capacity: pieces.count)
+        var at = 0
+        for (k, piece) in pieces.enumerated() {
+            (quoteBytes + at).initialize(from: piece, count: piece.count)
+            quoteRefs[k] = UnsafeBufferPointer(start: quoteBytes + at, count: piece.count)
+            at += piece.count
+        }
         hasObligations = !terms.obligations.isEmpty
         statePointers = .allocate(capacity: max(terms.states.count, 1))
         statePointers.initialize(from: terms.states, count: terms.states.count)

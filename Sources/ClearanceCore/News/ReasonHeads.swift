@@ -65,11 +65,11 @@ extension NewsDecider {
                              text: memo?.reasonScratch ?? ByteWriter(capacity: 256))
         if let o = found.outcome, let box = noticeBox {
             // Only this agreement's reasons are written.
-            writeOutcome(agreements[Int(o.agreement)], o, r, box, e.concern, usage: usage, memo: memo, into: &sink)
+            writeOutcome(agreements[Int(o.agreement)].core, o, r, box, e.concern, usage: usage, memo: memo, into: &sink)
         } else {
             // A notice-level reason (no policy, no agreement, a public permission) or a permit's:
             // the whole decision is written, only this reason kept.
-            writeWords(e, r, usage: usage, memo: memo, into: &sink)
+            writeWords(e, r, noticeBox, usage: usage, memo: memo, into: &sink)
         }
         if let memo { memo.reasonScratch = sink.text } else { sink.text.free() }  // kept grown for the next
         return sink.result
@@ -203,6 +203,7 @@ struct OneReason: DecisionWordSink {
     }
 
     private var writing: Bool { keeping && !inRemedy }
+    var quotesNotice: Bool { noticeQuote != nil }
 
     mutating func reason(code: StaticString, agreement: String?) {
         keeping = seen == target

@@ -72,39 +72,69 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `ByteWriter.put(_:dateOnly:)` (which writes in place, with no stack buffer and copy).
     @inline(__always)
     func writeDescription(to b: UnsafeMutablePointer<UInt8>) -> Int {
-        let c = utcComponents
+        let (days, rem) = dayAndRemainder
+        let k = Instant.writeDate(days, to: b)
+        return k + Instant.writeTime(rem, to: b + k)
+    }
+
+    /// The UTC day number and the milliseconds into that day.
+    @inline(__always)
+    var dayAndRemainder: (days: Int, rem: Int) {
+        let ms = millisecondsSinceEpoch
+        var days = ms / 86_400_000
+        var rem = ms % 86_400_000
+        if rem < 0 { rem += 86_400_000; days -= 1 }
+        return (Int(days), Int(rem))
+    }
+
+    /// Two digits (0...99) at `b` without a loop: every field but the year and the milliseconds is
+    /// two digits, and the loop per digit was about half of an instant's ~430 instructions
+    /// (callgrind news session 6).
+    @inline(__always)
+    private static func two(_ v: Int, _ b: UnsafeMutablePointer<UInt8>) {
+        let t = v / 10
+        b[0] = UInt8(truncatingIfNeeded: 0x30 &+ t)
+        b[1] = UInt8(truncatingIfNeeded: 0x30 &+ v &- t &* 10)
+    }
+
+    /// `v` in `width` decimal digits at `b`.
+    @inline(__always)
+    private static func digits(_ v: Int, _ width: Int, _ b: UnsafeMutablePointer<UInt8>) {
+        var d = width - 1
+        var x = v
+        while d >= 0 { b[d] = UInt8(truncatingIfNeeded: 0x30 + x % 10); x /= 10; d -= 1 }
+    }
+
+    /// ``description``'s date part for UTC day number `days` (`2026-11-28`; ten bytes for years
+    /// 0-9999) at `b`; returns how many bytes.
+    @inline(__always)
+    static func writeDate(_ days: Int, to b: UnsafeMutablePointer<UInt8>) -> Int {
+        var (year, month, day) = CivilCalendar.civilFromDays(days)
         var k = 0
-        @inline(__always) func put(_ v: Int, _ width: Int) {
-            var d = width - 1
-            var x = v
-            while d >= 0 { b[k + d] = UInt8(truncatingIfNeeded: 0x30 + x % 10); x /= 10; d -= 1 }
-            k += width
-        }
-        // Two digits (0...99) without a loop: every field but the year and the milliseconds is two
-        // digits, and the loop per digit was about half of an instant's ~430 instructions
-        // (callgrind news session 6).
-        @inline(__always) func two(_ v: Int) {
-            let t = v / 10
-            b[k] = UInt8(truncatingIfNeeded: 0x30 &+ t)
-            b[k + 1] = UInt8(truncatingIfNeeded: 0x30 &+ v &- t &* 10)
-            k += 2
-        }
-        @inline(__always) func sep(_ ch: UInt8) { b[k] = ch; k += 1 }
-        var year = c.year
-        if year < 0 { sep(0x2D); year = -year }
+        if year < 0 { b[0] = 0x2D; k = 1; year = -year }
         if year < 10_000 {
-            two(year / 100); two(year % 100)
+            two(year / 100, b + k); two(year % 100, b + k + 2); k += 4
         } else {
             var width = 4
             var p = 10_000
             while year >= p && width < 19 { width += 1; p = p &* 10 }
-            put(year, width)
+            digits(year, width, b + k); k += width
         }
-        sep(0x2D); two(c.month); sep(0x2D); two(c.day)
-        sep(0x54); two(c.hour); sep(0x3A); two(c.minute); sep(0x3A); two(c.second)
-        if c.millisecond != 0 { sep(0x2E); put(c.millisecond, 3) }
-        sep(0x5A)
-        return k
+        b[k] = 0x2D; two(month, b + k + 1); b[k + 3] = 0x2D; two(day, b + k + 4)
+        return k + 6
+    }
+
+    /// ``description``'s time part for `rem` milliseconds into a day (`T10:00:00Z`, `.sss` before
+    /// the `Z` when not zero) at `b`; returns how many bytes.
+    @inline(__always)
+    static func writeTime(_ rem: Int, to b: UnsafeMutablePointer<UInt8>) -> Int {
+        let secOfDay = rem / 1000
+        let ms = rem - secOfDay * 1000
+        let minutes = secOfDay / 60
+        b[0] = 0x54; two(minutes / 60, b + 1); b[3] = 0x3A; two(minutes % 60, b + 4); b[6] = 0x3A; two(secOfDay - minutes * 60, b + 7)
+        if ms == 0 { b[9] = 0x5A; return 10 }
+        b[9] = 0x2E; digits(ms, 3, b + 10); b[13] = 0x5A
+        return 14
     }
 
     /// The date part only, `2026-11-28` (UTC).
@@ -117,7 +147,57 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 }
 
+/// Formatted dates by UTC day number, per thread (in ``DecisionMemo``): a decision's words write
+/// the same few dates again and again (an agreement's start and end, the request's day), and the
+/// calendar arithmetic of a date (``CivilCalendar/civilFromDays(_:)``, ~100 instructions) and its
+/// digits were most of an instant's ~300 (callgrind words session 7). 256 slots chosen by the day
+/// number's low bits, each its day number and the date's ten bytes; only four-digit years are kept.
+/// Not thread-safe.
+final class DateCache {
+    /// 256 slots of three words: the day number (`Int64.min`: empty), the date's first eight
+    /// bytes, its last two.
+    private let slots: UnsafeMutablePointer<UInt64>
+
+    init() {
+        slots = .allocate(capacity: 256 * 3)
+        slots.initialize(repeating: 0, count: 256 * 3)
+        for k in 0..<256 { slots[k * 3] = UInt64(bitPattern: Int64.min) }
+    }
+
+    deinit { slots.deallocate() }
+
+    /// ``Instant/writeDate(_:to:)``'s bytes for day `days` at `b`, from the cache when it has them.
+    @inline(__always)
+    func writeDate(_ days: Int, to b: UnsafeMutablePointer<UInt8>) -> Int {
+        let slot = slots + (days & 255) &* 3
+        let key = UInt64(bitPattern: Int64(days))
+        let raw = UnsafeMutableRawPointer(b)
+        if slot[0] == key {
+            raw.storeBytes(of: slot[1], as: UInt64.self)
+            raw.storeBytes(of: UInt16(truncatingIfNeeded: slot[2]), toByteOffset: 8, as: UInt16.self)
+            return 10
+        }
+        let n = Instant.writeDate(days, to: b)
+        if n == 10 {
+            slot[0] = key
+            slot[1] = UnsafeRawPointer(b).loadUnaligned(as: UInt64.self)
+            slot[2] = UInt64(UnsafeRawPointer(b).loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        }
+        return n
+    }
+}
+
 extension ByteWriter {
+    /// ``put(_:dateOnly:)`` with the date part from `dates` (same bytes).
+    @inline(__always)
+    mutating func put(_ i: Instant, dateOnly: Bool, dates: DateCache) {
+        write(max: Instant.maxDescriptionBytes) { p in
+            let (days, rem) = i.dayAndRemainder
+            let k = dates.writeDate(days, to: p)
+            return dateOnly ? min(k, 10) : k + Instant.writeTime(rem, to: p + k)
+        }
+    }
+
     /// Appends ``Instant/appendDescription(to:dateOnly:)``'s bytes, formatted in place (no stack
     /// buffer, no copy, no closure: ~350 → ~200 instructions an instant, callgrind news session 6).
     @inline(__always)

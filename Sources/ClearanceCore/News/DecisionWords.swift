@@ -97,14 +97,19 @@ extension NewsDecider {
         let concern = e.concern
         switch e.basis {
         case .agreement(let k, let g):
-            let p = agreements[k]
-            let words = p.permitWords(g)
-            s.reason(words.reason)
-            s.endReason(words.clause.map { .agreement($0) } ?? .notice)
-            if box.hasObligations {
-                for d in NewsDecider.dedupe(words.duties + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
-            } else {
-                s.duties(words)
+            // The core and its words borrowed, not retained (both are shared by the batch's workers:
+            // see ``PreparedAgreement/PermitSlots``).
+            agreements.withUnsafeBufferPointer { list in
+                unowned(unsafe) let core = list[k].core
+                core.permitWords(g)._withUnsafeGuaranteedRef { words in
+                    s.reason(words.reason)
+                    s.endReason(words.clause.map { .agreement($0) } ?? .notice)
+                    if box.hasObligations {
+                        for d in NewsDecider.dedupe(words.duties + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
+                    } else {
+                        s.duties(words)
+                    }
+                }
             }
             return
         case .notice(let i):
@@ -397,18 +402,20 @@ final class ReasonStart: Sendable {
     /// The plain message when it differs from its escaped form.
     let plainMessage: [UInt8]?
 
-    init(code: String, agreement: String?, message: [UInt8]) {
+    /// `message`: the plain message (UTF-8).
+    init(code: String, agreement: String?, message: UnsafeBufferPointer<UInt8>) {
         self.code = code
         self.agreement = agreement
-        var j: [UInt8] = []
-        j.raw("{\"code\":")
+        var j = ByteWriter(capacity: message.count + 2 * (agreement?.utf8.count ?? 0) + 64)
+        defer { j.free() }
+        j.put("{\"code\":" as StaticString)
         JSONBytes.appendString(code, to: &j)
-        if let agreement { j.raw(",\"agreement\":"); JSONBytes.appendString(agreement, to: &j) }
-        j.raw(",\"message\":\"")
+        if let agreement { j.put(",\"agreement\":" as StaticString); JSONBytes.appendString(agreement, to: &j) }
+        j.put(",\"message\":\"" as StaticString)
         messageStart = j.count
-        message.withUnsafeBufferPointer { JSONBytes.escapeBody($0, to: &j) }
-        plainMessage = j.count - messageStart == message.count ? nil : message
-        json = j
+        j.putEscapedBody(message)
+        plainMessage = j.count - messageStart == message.count ? nil : Array(message)
+        json = Array(j.bytes)
     }
 
     /// The plain message's bytes.
@@ -782,21 +789,16 @@ extension DecisionDuty {
 }
 
 extension PreparedAgreement {
-    /// Words that depend only on the agreement, made on first use and kept with it (shared by
-    /// every thread, behind a lock): per grant, its permit words.
-    ///
-    /// Why here and not in a per-thread memo: there are ~33,000 (agreement, grant) pairs on the
-    /// default workload; a bounded per-worker memo kept missing and rewording them (`Grant.summary`
-    /// ~10,000 instructions). Made once each, they cost ~300 bytes per grant that ever permitted.
-    /// (Denial sentence starts were kept this way too at first: ~5 KB per agreement, 270 MB peak on
-    /// the 1M batch; they are written each time instead, see `writeOutcome`.)
-    struct Words {
-        var permits: [PermitWords?] = []
-    }
-
     /// A permit's words by one grant: its reason (the whole message; the quote follows: the
     /// grant's clause, else the notice's words) and the grant's duties, each once (as a list and as
-    /// comma-separated JSON objects). A class: read per permit, one retain instead of one per field.
+    /// comma-separated JSON objects). Made once per (agreement, grant) that permits, on its first
+    /// permit, and kept with the prepared agreement (``PermitSlots``).
+    ///
+    /// Why kept and not in a per-thread memo: there are ~33,000 (agreement, grant) pairs on the
+    /// default workload; a bounded per-worker memo kept missing and rewording them. Made once each,
+    /// they cost ~300 bytes per grant that ever permitted. (Denial sentence starts were kept this way
+    /// too at first: ~5 KB per agreement, 270 MB peak on the 1M batch; they are written each time
+    /// instead, see `writeOutcome`.)
     final class PermitWords: Sendable {
         let reason: ReasonStart
         let clause: String?
@@ -807,27 +809,91 @@ extension PreparedAgreement {
         }
     }
 
-    /// The permit words of grant `g` (see ``Words``).
-    func permitWords(_ g: Int) -> PermitWords {
-        if let hit = core.words.withLock({ g < $0.permits.count ? $0.permits[g] : nil }) { return hit }
+    /// Each grant's permit words once made (``Core/permitWords(_:)``): a slot per grant, an atomic
+    /// pointer to its ``PermitWords`` (retained by the slot), nil until the grant's first permit.
+    ///
+    /// Why atomics and not a lock (words, session 7): a prepared agreement is shared by the batch's
+    /// workers, and every permit read its words under a `Mutex` (two atomic writes to the lock's
+    /// cache line) and retained the words object (a third): each moved a cache line between the
+    /// cores. A slot is now written once (compare-exchange; the loser of a race drops its copy) and
+    /// read with a plain acquiring load (on x86 an ordinary load: the line stays shared by both
+    /// cores), the words borrowed without a retain (they live as long as the slot).
+    struct PermitSlots: ~Copyable, @unchecked Sendable {
+        private let slots: UnsafeMutablePointer<Atomic<UnsafeRawPointer?>>
+        private let count: Int
+
+        init(grants: Int) {
+            count = max(grants, 1)
+            slots = .allocate(capacity: count)
+            for k in 0..<count { (slots + k).initialize(to: Atomic<UnsafeRawPointer?>(nil)) }
+        }
+
+        deinit {
+            for k in 0..<count {
+                if let p = slots[k].load(ordering: .acquiring) { Unmanaged<PermitWords>.fromOpaque(p).release() }
+            }
+            slots.deinitialize(count: count)
+            slots.deallocate()
+        }
+
+        /// Grant `g`'s words if made (borrowed: valid while these slots live).
+        @inline(__always)
+        func get(_ g: Int) -> Unmanaged<PermitWords>? {
+            guard g >= 0 && g < count, let p = slots[g].load(ordering: .acquiring) else { return nil }
+            return Unmanaged.fromOpaque(p)
+        }
+
+        /// Keeps `made` as grant `g`'s words unless another thread kept some first; returns the kept ones.
+        func set(_ g: Int, _ made: PermitWords) -> Unmanaged<PermitWords> {
+            let mine = Unmanaged.passRetained(made)
+            guard g >= 0 && g < count else { return mine }  // not reached: `g` is a grant of the agreement
+            let (exchanged, original) = slots[g].compareExchange(expected: nil, desired: UnsafeRawPointer(mine.toOpaque()),
+                                                                 ordering: .acquiringAndReleasing)
+            guard !exchanged, let original else { return mine }
+            mine.release()
+            return Unmanaged.fromOpaque(original)
+        }
+
+        /// Whether any grant's words were made (tests).
+        var any: Bool { (0..<count).contains { slots[$0].load(ordering: .acquiring) != nil } }
+    }
+}
+
+extension PreparedAgreement.Core {
+    /// The permit words of grant `g` (see ``PreparedAgreement/PermitWords``), made on its first
+    /// permit; borrowed (no retain): valid while this core lives.
+    @inline(__always)
+    func permitWords(_ g: Int) -> Unmanaged<PreparedAgreement.PermitWords> {
+        if let hit = words.get(g) { return hit }
+        return words.set(g, makePermitWords(g))
+    }
+
+    /// Makes grant `g`'s permit words.
+    ///
+    /// Written straight as bytes into one ``ByteWriter`` (the grant's summary by
+    /// ``Grant/writeSummary(to:)``, the end date by the instant formatter, the message escaped in one
+    /// pass): it was built from `[UInt8]` appends of `String`s (`Grant.summary` joined `String`s,
+    /// `Term.endText` another) and escaped byte by byte into another array: ~21,000 instructions
+    /// per grant (callgrind words session 7; 4.2% of the 1M batch at 30,000 agreements).
+    private func makePermitWords(_ g: Int) -> PreparedAgreement.PermitWords {
         let a = agreement
         let grant = a.grants[g]
-        var message: [UInt8] = []
-        message.raw(a.kind.rawValue); message.raw(" "); message.raw(a.id); message.raw(" grants "); message.raw(grant.summary)
-        message.raw(" (grant "); message.decimal(g + 1); message.raw("), in force until "); message.raw(a.term.endText)
-        let duties = permitDuties(grant: g, obligations: [])
-        var json: [UInt8] = []
+        var m = ByteWriter(capacity: 256)
+        defer { m.free() }
+        m.put(a.kind.staticName); m.put(0x20); m.put(a.id); m.put(" grants " as StaticString)
+        grant.writeSummary(to: &m)
+        m.put(" (grant " as StaticString); m.decimal(g + 1); m.put("), in force until " as StaticString)
+        // `Term.endText`: the last covered day of a date-only end, else the end instant.
+        if a.term.endIsDate { m.put(a.term.end.adding(milliseconds: -86_400_000), dateOnly: true) } else { m.put(a.term.end, dateOnly: false) }
+        let duties = PreparedAgreement.permitDuties(a, grant: g, obligations: [])
+        var json = ByteWriter(capacity: 128)
+        defer { json.free() }
         for (k, d) in duties.enumerated() {
-            if k > 0 { json.append(0x2C) }
+            if k > 0 { json.put(0x2C) }
             DecisionDuty.writeJSON(d, to: &json)
         }
-        let made = PermitWords(reason: ReasonStart(code: "granted", agreement: a.id, message: message), clause: grant.clause,
-                               duties: duties, dutiesJSON: json)
-        core.words.withLock { w in
-            if w.permits.count < a.grants.count { w.permits += Array(repeating: nil, count: a.grants.count - w.permits.count) }
-            w.permits[g] = made
-        }
-        return made
+        return PreparedAgreement.PermitWords(reason: ReasonStart(code: "granted", agreement: a.id, message: m.bytes), clause: grant.clause,
+                                             duties: duties, dutiesJSON: Array(json.bytes))
     }
 }
 

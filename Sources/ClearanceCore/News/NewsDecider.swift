@@ -464,10 +464,9 @@ public struct PreparedAgreement: Sendable {
         let priorPosition: Int8
         /// How many activity constraints each grant's rules start with.
         let activityCount: Int8
-        /// Each grant's permit words as JSON bytes, made on its first permit (see
-        /// ``PreparedAgreement/permitWords(_:)``); empty until then (no allocation for an agreement
-        /// that never permits).
-        let words = Mutex<PreparedAgreement.Words>(PreparedAgreement.Words())
+        /// Each grant's permit words, made on its first permit (see ``permitWords(_:)``): a slot
+        /// per grant, empty until then.
+        let words: PreparedAgreement.PermitSlots
         /// The agreement's id and name for a decision's words (news: ``AgreementText``).
         let text: AgreementText
 
@@ -483,6 +482,7 @@ public struct PreparedAgreement: Sendable {
             self.priorPosition = priorPosition
             self.activityCount = activityCount
             text = AgreementText(agreement)
+            words = PreparedAgreement.PermitSlots(grants: agreement.grants.count)
         }
     }
     let core: Core
@@ -585,7 +585,11 @@ public struct PreparedAgreement: Sendable {
 
     /// The duties of a permit by grant `g`: the grant's own (each once), then the notice's obligations not already owed.
     func permitDuties(grant g: Int, obligations: [Duty]) -> [DecisionDuty] {
-        let a = agreement
+        PreparedAgreement.permitDuties(agreement, grant: g, obligations: obligations)
+    }
+
+    /// ``permitDuties(grant:obligations:)`` of agreement `a`.
+    static func permitDuties(_ a: Agreement, grant g: Int, obligations: [Duty]) -> [DecisionDuty] {
         var seen: [DecisionDuty] = []
         for d in a.grants[g].duties where !seen.contains(where: { $0.duty == d }) { seen.append(DecisionDuty(duty: d, agreement: a.id)) }
         return obligations.isEmpty ? seen : NewsDecider.dedupe(seen + obligations.map { DecisionDuty(duty: $0) })
@@ -1394,51 +1398,4 @@ public struct NewsDecider: Sendable {
 
 extension String {
     fileprivate func replacingHyphens() -> String { String(map { $0 == "-" ? " " : $0 }) }
-}
-
-/// Joins strings into one, allocated once and filled by copying each part's UTF-8 bytes.
-///
-/// The explanation path words sentences on demand (a denial's words are not kept in a prepared
-/// agreement; the memo keeps them): `String.append` cost ~330 instructions a part and interpolation
-/// more, so an explanation cost ~3× its precomputed pieces; a byte copy per part is a few dozen.
-func concat(_ parts: String...) -> String {
-    var n = 0
-    for p in parts { n += p.utf8.count }
-    return String(unsafeUninitializedCapacity: n) { buf in
-        var k = 0
-        for var p in parts {
-            p.withUTF8 { src in
-                guard let base = src.baseAddress, let dst = buf.baseAddress else { return }
-                (dst + k).update(from: base, count: src.count)
-                k += src.count
-            }
-        }
-        return k
-    }
-}
-
-/// `parts.joined(separator:)`, allocated once and filled by copying bytes (as ``concat(_:)``):
-/// the standard join grows its result part by part, and a grant's territory list can have
-/// hundreds of codes (sentences of a permit's first use, `Grant.summary`).
-func joinBytes(_ parts: [String], separator: String) -> String {
-    if parts.count == 1 { return parts[0] }
-    var sep = separator
-    let sepCount = sep.utf8.count
-    var n = sepCount * max(parts.count - 1, 0)
-    for p in parts { n += p.utf8.count }
-    return String(unsafeUninitializedCapacity: n) { buf in
-        guard let dst = buf.baseAddress else { return 0 }
-        var k = 0
-        sep.withUTF8 { sepBytes in
-            for (i, var p) in parts.enumerated() {
-                if i > 0, let s = sepBytes.baseAddress { (dst + k).update(from: s, count: sepCount); k += sepCount }
-                p.withUTF8 { src in
-                    guard let base = src.baseAddress else { return }
-                    (dst + k).update(from: base, count: src.count)
-                    k += src.count
-                }
-            }
-        }
-        return k
-    }
 }

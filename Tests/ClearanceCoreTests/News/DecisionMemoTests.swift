@@ -29,6 +29,6 @@ import Testing
             if case .agreement(let id, let g)? = memoised.permittedBy { usage.record(agreement: id, grant: g, at: r.at) }
         }
         // A permit's words were made once and kept with its agreement.
-        #expect(prepared.contains { p in p.core.words.withLock { !$0.permits.isEmpty } })
+        #expect(prepared.contains { p in p.core.words.any })
     }
 }

@@ -18,6 +18,34 @@ struct ByteWriterTests {
         }
     }
 
+    /// The short-piece copy (overlapping loads up to 32 bytes, `memcpy` beyond) and the word-wise
+    /// compare are a byte copy and a byte compare at every length and offset.
+    @Test func copiesAndComparesAtEveryLength() {
+        let source = (0..<160).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        source.withUnsafeBufferPointer { src in
+            for n in 1...100 {
+                for offset in [0, 1, 3, 7] {
+                    var w = ByteWriter(capacity: 1)
+                    w.put(0x2A)
+                    w.put(UnsafeBufferPointer(rebasing: src[offset..<(offset + n)]))
+                    w.put(0x2A)
+                    #expect(Array(w.bytes) == [0x2A] + Array(source[offset..<(offset + n)]) + [0x2A], "n \(n) offset \(offset)")
+                    w.free()
+                    guard let base = src.baseAddress else { continue }
+                    #expect(ByteWriter.equal(base + offset, base + offset, count: n))
+                    var other = Array(source[offset..<(offset + n)])
+                    for k in [0, n / 2, n - 1] {
+                        other[k] ^= 0x40
+                        other.withUnsafeBufferPointer { o in
+                            if let ob = o.baseAddress { #expect(!ByteWriter.equal(base + offset, ob, count: n), "n \(n) byte \(k)") }
+                        }
+                        other[k] ^= 0x40
+                    }
+                }
+            }
+        }
+    }
+
     @Test func growsKeepingItsBytes() {
         var w = ByteWriter(capacity: 3)
         var expected: [UInt8] = []

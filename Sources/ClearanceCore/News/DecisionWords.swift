@@ -661,11 +661,11 @@ struct JSONWords: DecisionWordSink {
     mutating func endRemedy() {
         inRemedy = false
         let n = remedies.count - remedyStart - 4
-        let new = UnsafeBufferPointer(start: remedies.base + remedyStart + 4, count: n)
         var at = 0
         while at < remedyStart {
             let m = remedyLength(at: at)
-            if m == n && UnsafeBufferPointer(start: remedies.base + at + 4, count: m).elementsEqual(new) {
+            // Compared a word at a time (`elementsEqual` went byte by byte through iterators).
+            if m == n && ByteWriter.equal(remedies.base + at + 4, remedies.base + remedyStart + 4, count: n) {
                 remedies.removeLast(n + 4)
                 return
             }

@@ -100,14 +100,15 @@ extension NewsDecider {
             // The core and its words borrowed, not retained (both are shared by the batch's workers:
             // see ``PreparedAgreement/PermitSlots``).
             agreements.withUnsafeBufferPointer { list in
-                unowned(unsafe) let core = list[k].core
-                core.permitWords(g)._withUnsafeGuaranteedRef { words in
-                    s.reason(words.reason)
-                    s.endReason(words.clause.map { .agreement($0) } ?? .notice)
-                    if box.hasObligations {
-                        for d in NewsDecider.dedupe(words.duties + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
-                    } else {
-                        s.duties(words)
+                Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
+                    core.permitWords(g)._withUnsafeGuaranteedRef { words in
+                        s.reason(words.reason)
+                        s.endReason(words.clause.map { .agreement($0) } ?? .notice)
+                        if box.hasObligations {
+                            for d in NewsDecider.dedupe(words.duties + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
+                        } else {
+                            s.duties(words)
+                        }
                     }
                 }
             }
@@ -153,15 +154,17 @@ extension NewsDecider {
             s.words(" on "); s.words(r.channel.staticName); s.words(" in "); s.value(r.territory)
             s.endRemedy()
         }
-        // Each agreement's prepared core unretained (`unowned(unsafe)`: the decider's `agreements`
-        // keep it alive during the call): the prepared agreements are shared by the batch's workers,
-        // and copying one out of the array retained its core and block, moving their counts' cache
-        // lines between the cores (perf, words session 7).
+        // Each agreement's prepared core borrowed, not retained (`_withUnsafeGuaranteedRef`: the
+        // decider's `agreements` keep it alive during the call): the prepared agreements are shared
+        // by the batch's workers, and copying one out of the array retained its core and block,
+        // moving their counts' cache lines between the cores (perf, words session 7; an
+        // `unowned(unsafe) let` still retained the core to pass it on).
         agreements.withUnsafeBufferPointer { list in
             for o in outcomes {
                 if s.finished { return }
-                unowned(unsafe) let core = list[Int(o.agreement)].core
-                writeOutcome(core, o, r, box, concern, usage: usage, memo: memo, into: &s)
+                Unmanaged.passUnretained(list[Int(o.agreement)].core)._withUnsafeGuaranteedRef { core in
+                    writeOutcome(core, o, r, box, concern, usage: usage, memo: memo, into: &s)
+                }
             }
         }
         // The public permissions that match but are not in force: the trace's last sentence for them.

@@ -1400,28 +1400,34 @@ public struct NewsDecider: Sendable {
     }
 
     /// ``outcome(_:_:_:_:_:lifters:usage:)`` on checks driven rule by rule: the same outcome as
-    /// reading the whole pass's answers (``ODRLBlock/ruleResults(_:state:)``), without computing the
-    /// answers it does not read. `checks` are the agreement's, for a request with a vocabulary action,
-    /// no rule-scoped value and no duty state (``ODRLBlock/knownActionChecks(_:)``).
+    /// reading the whole pass's answers (``outcome(results:_:_:_:)``), without computing the answers
+    /// it does not read. `checks` are the agreement's, for a request with a vocabulary action, no
+    /// rule-scoped value and no duty state (``ODRLBlock/knownActionChecks(_:)``), and an agreement
+    /// whose activity constraints are at least the term's start and end (every agreement's).
     ///
     /// Why (bench/PROFILE.md, session 7): at issue 4's scale a request considers three agreements,
-    /// and most of an engine pass was answers nothing read. The whole pass built every top-level
+    /// and much of an engine pass was answers nothing read. The whole pass built every top-level
     /// rule's answer (`Checks.result`, ~115 instructions each: action, asset, party, duties), but:
     /// - an agreement whose activity constraints fail (not yet started, expired, terminated, no prior
-    ///   subscription) is that and nothing more: no grant can be in force (every permission starts
-    ///   with those constraints), no restriction is asked (only an in-force grant's), and a denial
-    ///   lists no failed dimension for it. Its first two to four constraints decide it: the rest of
-    ///   the pass is skipped.
+    ///   subscription; 40% of the agreements considered on the benchmark's workload) is that and
+    ///   nothing more: no grant can be in force (every permission starts with those constraints), no
+    ///   restriction is asked (only an in-force grant's), and a denial lists no failed dimension for
+    ///   it. Its two to four activity constraints decide it; the rest of the pass is skipped.
+    /// - otherwise those constraints are satisfied, and each grant's range is evaluated from the
+    ///   constraint after them (they are the same constraints, first in every permission's range;
+    ///   their bits are 0).
     /// - a permission whose constraints are not all satisfied is not in force whatever its action and
     ///   asset: its answer is not built (a grant's permissions share one constraint range, evaluated
-    ///   once as ``Checks/fill(_:)`` does).
+    ///   once, as ``Checks/fill(_:)`` does).
     /// - a restriction is asked only when a grant is in force; grants after the one that permits are
     ///   not evaluated.
     /// - a denial's failing dimensions need, per grant, its constraint bits, whether its asset
-    ///   matches and whether any of its actions does: asked directly, not through a rule's answer.
+    ///   matches and whether any of its actions does: asked directly, not through a rule's answer,
+    ///   in the same loop over the grants (a second loop evaluated the ranges again).
     /// Each truth comes from the same checks (``Checks/constraintMasks(_:_:rule:)``,
     /// ``Checks/result(_:_:rule:memo:)``, ``Checks/targetEntity(_:memo:)``,
-    /// ``Checks/actionMatches(_:)``) with the same rule, so the answers read are the same bits.
+    /// ``Checks/actionMatches(_:)``) with the same rule, so the answers read are the same bits
+    /// (``DrivenOutcomeTests`` compares the two readings on random agreements and requests).
     static func outcome(_ c: Checks, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ start: AgreementOutcome) -> AgreementOutcome {
         var o = start
         var memo = Checks.Memo()
@@ -1429,81 +1435,71 @@ public struct NewsDecider: Sendable {
         // 1. Activity: the activity rule's first `activityCount` constraints are the agreement's
         // activity constraints (term start at 0, term end at 1, then termination and prior
         // subscription when present), the first constraints of every permission.
-        if head.activityRule >= 0 && head.activityCount > 0 {
+        var skip: Int32 = 0
+        if head.activityRule >= 0 {
             let ar = rules + Int(head.activityRule)
-            let failed = c.constraintMasks(ar.pointee.cons, min(Int32(head.activityCount), ar.pointee.consCount), rule: head.activityRule).failed
+            skip = min(Int32(head.activityCount), ar.pointee.consCount)
+            let failed = c.constraintMasks(ar.pointee.cons, skip, rule: head.activityRule).failed
             if failed != 0 {
                 if head.terminationPosition >= 0, failed & (1 << UInt64(head.terminationPosition)) != 0 { o.inactivity = .termination; return o }
                 if failed & 1 != 0 { o.inactivity = .term; return o }
                 if failed & 2 != 0 { o.inactivity = .termEnd; return o }
                 if head.priorPosition >= 0, failed & (1 << UInt64(head.priorPosition)) != 0 { o.inactivity = .prior; return o }
+                skip = 0  // not one of them (cannot happen): every range evaluated whole
             }
         }
-        // The masks of the last constraint range asked (a grant's permissions share one range).
-        var lastRange: (Int32, Int32) = (-1, 0)
-        var lastMasks: (failed: UInt64, unknown: UInt64, truth: Truth) = (0, 0, .satisfied)
-        @inline(__always) func masks(_ r: UnsafeMutablePointer<RuleRecord>, _ rule: Int32,
-                                     _ lastRange: inout (Int32, Int32), _ lastMasks: inout (failed: UInt64, unknown: UInt64, truth: Truth))
-            -> (failed: UInt64, unknown: UInt64, truth: Truth) {
-            let range = (r.pointee.cons, r.pointee.consCount)
-            if range != lastRange {
-                lastMasks = c.constraintMasks(range.0, range.1, rule: rule)
-                lastRange = range
-            }
-            return lastMasks
-        }
+        var ranges = RangeMasks(skip: skip)
         @inline(__always) func grant(_ g: Int) -> PreparedAgreement.PreparedGrant {
             hot.load(fromByteOffset: PreparedAgreement.Hot.grantsOffset + g &* MemoryLayout<PreparedAgreement.PreparedGrant>.stride,
                      as: PreparedAgreement.PreparedGrant.self)
         }
-        // 2. The first grant in force, unless a restriction in force overrides it.
+        // 2. The grants in order: the first in force permits unless a restriction in force overrides
+        // it; meanwhile each grant's failing dimensions, the grant with the fewest coming closest
+        // (the denial's, when none is in force).
         let grantCount = Int(head.grantCount)
+        let activity = Int(head.activityCount)
         var restriction = -2  // the first restriction in force (-1: none), asked once
+        var best = -1
+        var bestFailing: UInt16 = 0
+        var bestCount = Int.max
         for g in 0..<grantCount {
             let pg = grant(g)
             var active = false
             var rule = pg.firstRule
             while rule < pg.firstRule &+ pg.ruleCount {
                 let r = rules + Int(rule)
-                let m = masks(r, rule, &lastRange, &lastMasks)
+                let m = ranges.masks(c, r, rule)
                 // Not all satisfied: not in force, whatever else (``Checks/result(_:_:rule:memo:)``).
                 if m.truth == .satisfied && c.result(r, m, rule: rule, memo: &memo).active { active = true; break }
                 rule &+= 1
             }
-            guard active else { continue }
-            if restriction == -2 {
-                restriction = -1
-                let at = head.prohibitionsOffset()
-                for k in 0..<Int(head.prohibitionCount) {
-                    let x = hot.load(fromByteOffset: at &+ k &* MemoryLayout<PreparedAgreement.RestrictionRule>.stride,
-                                     as: PreparedAgreement.RestrictionRule.self)
-                    let r = rules + Int(x.rule)
-                    if c.result(r, masks(r, x.rule, &lastRange, &lastMasks), rule: x.rule, memo: &memo).active {
-                        restriction = Int(x.restriction)
-                        break
+            if active {
+                if restriction == -2 {
+                    restriction = -1
+                    let at = head.prohibitionsOffset()
+                    for k in 0..<Int(head.prohibitionCount) {
+                        let x = hot.load(fromByteOffset: at &+ k &* MemoryLayout<PreparedAgreement.RestrictionRule>.stride,
+                                         as: PreparedAgreement.RestrictionRule.self)
+                        let r = rules + Int(x.rule)
+                        // A prohibition's range is its own (no activity constraints): evaluated whole.
+                        if c.result(r, c.constraintMasks(r.pointee.cons, r.pointee.consCount, rule: x.rule), rule: x.rule, memo: &memo).active {
+                            restriction = Int(x.restriction)
+                            break
+                        }
                     }
                 }
+                if restriction >= 0 {
+                    o.restriction = restriction
+                    o.bestGrant = g
+                    continue
+                }
+                o.permittedGrant = g
+                return o
             }
-            if restriction >= 0 {
-                o.restriction = restriction
-                o.bestGrant = g
-                continue
-            }
-            o.permittedGrant = g
-            return o
-        }
-        if o.restriction != nil { return o }
-        // 3. Each grant's failing dimensions, the grant with the fewest coming closest (as in the
-        // whole pass's reading: the asset, the grant's own constraints, its actions).
-        let activity = Int(head.activityCount)
-        var best = -1
-        var bestFailing: UInt16 = 0
-        var bestCount = Int.max
-        for g in 0..<grantCount {
-            let pg = grant(g)
-            guard pg.dimsRule >= 0 else { continue }
+            // Read only when no grant is in force: once one is (restricted), skip the rest.
+            guard o.restriction == nil, pg.dimsRule >= 0 else { continue }
             let r = rules + Int(pg.dimsRule)
-            let failed = masks(r, pg.dimsRule, &lastRange, &lastMasks).failed
+            let failed = ranges.masks(c, r, pg.dimsRule).failed
             let targetMatches = r.pointee.targetCount < 0 || c.targetEntity(r, memo: &memo) >= 0
             var failing: UInt16 = targetMatches ? 0 : 1 << UInt16(GrantDimension.asset.caseIndex)
             for j in 0..<Int(pg.ownCount) where failed & (1 << UInt64(min(activity + j, 63))) != 0 {
@@ -1523,8 +1519,36 @@ public struct NewsDecider: Sendable {
             let n = failing.nonzeroBitCount
             if n < bestCount { best = g; bestFailing = failing; bestCount = n }
         }
+        if o.restriction != nil { return o }
         if best >= 0 { o.bestGrant = best; o.failing = bestFailing }
         return o
+    }
+
+    /// The masks of a permission's constraint range (``Checks/constraintMasks(_:_:rule:)``) for the
+    /// driven outcome: the last range's kept (a grant's permissions share one), and the first `skip`
+    /// constraints, the activity constraints already found satisfied, not evaluated again (their
+    /// bits are 0 and they do not change the conjunction). Only for ranges of at most 64 constraints
+    /// (a bit each); a longer one is evaluated whole.
+    struct RangeMasks {
+        let skip: Int32
+        var last: (Int32, Int32) = (-1, 0)
+        var masks: (failed: UInt64, unknown: UInt64, truth: Truth) = (0, 0, .satisfied)
+
+        init(skip: Int32) { self.skip = skip }
+
+        @inline(__always)
+        mutating func masks(_ c: Checks, _ r: UnsafeMutablePointer<RuleRecord>, _ rule: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
+            let start = r.pointee.cons, count = r.pointee.consCount
+            if start == last.0 && count == last.1 { return masks }
+            last = (start, count)
+            if skip > 0 && count >= skip && count <= 64 {
+                let rest = c.constraintMasks(start &+ skip, count &- skip, rule: rule)
+                masks = (rest.failed << UInt64(skip), rest.unknown << UInt64(skip), rest.truth)
+            } else {
+                masks = c.constraintMasks(start, count, rule: rule)
+            }
+            return masks
+        }
     }
 }
 

@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Why it is cheap on the JSON path (bench/PROFILE.md, news session 5):
 /// - A permit's words (reason and duties, ~10,000 instructions to make: `Grant.summary`) are made
-///   once per (agreement, grant) and kept with the prepared agreement (``PreparedAgreement/Words``),
+///   once per (agreement, grant) and kept with the prepared agreement (``PreparedAgreement/PermitSlots``),
 ///   escaped: a permit copies them in one piece each.
 /// - Everything is written through a raw pointer into a scratch ``ByteWriter`` kept in the memo
 ///   (one per thread), then copied into the caller's array in one append: an `[UInt8]` append is

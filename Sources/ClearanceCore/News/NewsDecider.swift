@@ -394,7 +394,7 @@ public enum NewsEngine {
 ///
 /// Until session 5 it also remembered whole explanations and permits (hash look-ups keyed by the
 /// denial's shape): the words that depend only on an agreement are now made once and kept with the
-/// prepared agreement (``PreparedAgreement/Words``), and the rest is cheaper to write than to look
+/// prepared agreement (``PreparedAgreement/PermitSlots``), and the rest is cheaper to write than to look
 /// up (bench/PROFILE.md news sessions 4 and 5). Not thread-safe: one per batch worker or thread.
 /// Passing none gives the same decisions, only with fresh buffers each time.
 public final class DecisionMemo {

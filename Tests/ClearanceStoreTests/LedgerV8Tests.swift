@@ -87,6 +87,23 @@ struct LedgerV8Tests {
         #expect(compact > 100 && compact < Self.events().count - 50)
     }
 
+    @Test("the compact form written quoted is its text as a JSON string's inside (what the canonical text holds)")
+    func quotedCompactIsTheEscapedText() {
+        var escaped = 0
+        for ev in Self.events() where LedgerDocument.canCompact(ev) {
+            var plain = ByteWriter(capacity: 64), quoted = ByteWriter(capacity: 64)
+            defer { plain.free(); quoted.free() }
+            LedgerDocument.writeCompact(ev, to: &plain)
+            LedgerDocument.writeCompact(ev, to: &quoted, quoted: true)
+            var literal: [UInt8] = []
+            JSONBytes.appendString(utf8: plain.bytes, to: &literal)
+            #expect(Array(literal.dropFirst().dropLast()) == Array(quoted.bytes), "\(String(decoding: plain.bytes, as: UTF8.self))")
+            // Values that need escaping twice (quotes, backslashes, control characters in the evidence).
+            if String(decoding: plain.bytes, as: UTF8.self).contains("\\") { escaped += 1 }
+        }
+        #expect(escaped > 10)
+    }
+
     @Test("an event's time with milliseconds, or outside years 0-9999, keeps the full document")
     func whichEventsCompact() {
         var e = Self.events()[0]

@@ -204,6 +204,33 @@ struct LedgerV8Tests {
         }
         let again = try store.importUsage(at: now, next: LedgerV3Tests.feed([drafts]))
         #expect(again == UsageImportResult(inserted: 0, alreadyPresent: new.count))
+        // The same id with one column's value changed (same compact document): a conflict, for each column.
+        let base = try #require(new.first { LedgerDocument.canCompact($0) && $0.request.portion != nil })
+        var changes: [UsageEvent] = []
+        for k in 0..<9 {
+            var e = base
+            switch k {
+            case 0: e.request.subscriber += "x"
+            case 1: e.request.source += "x"
+            case 2: e.request.asset.id += "x"
+            case 3: e.request.asset.kind = e.request.asset.kind == .text ? .photo : .text
+            case 4: e.request.action += "x"
+            case 5: e.request.extent = e.request.extent == .whole ? .partial : .whole
+            case 6: e.request.portion = (e.request.portion ?? 0) / 2
+            case 7: e.request.channel = e.request.channel == .web ? .print : .web
+            default: e.request.at = e.request.at.adding(milliseconds: 1000)
+            }
+            changes.append(e)
+        }
+        for (k, e) in changes.enumerated() {
+            do {
+                _ = try store.importUsage(at: now, next: LedgerV3Tests.feed([[LedgerDraft(event: e, decision: "permit", agreementId: nil,
+                                                                                          grantPosition: nil)]]))
+                Issue.record("change \(k) was accepted")
+            } catch {
+                #expect(error.diagnostics.map(\.code) == ["usage.conflicting_event"], "change \(k)")
+            }
+        }
         // The array API (full documents, `recordUse`) sees the compact rows as the same events.
         let same = try store.importUsage(new.prefix(5).map { LedgerEntry(event: $0, decision: "permit") })
         #expect(same == UsageImportResult(inserted: 0, alreadyPresent: 5))

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads one agreement in DESIGN.md's JSON form straight from its bytes: `contract import` and the
 /// store's bulk load of agreement histories.
 ///
@@ -45,6 +53,8 @@ public struct AgreementScanner {
     /// Apart from `includeSpans`: `[]` reads as an empty list here and as nothing (the strict path's) there.
     private var excludeSpans = SpanCache<[String]>()
     private var dutySpans = SpanCache<[Duty]>()
+    /// Durations by the bytes inside their quotes.
+    private var durations = SpanCache<ISODuration>()
 
     /// A scanner resolving territories against `territories` (the table the strict path is given).
     public init(territories: TerritoryTable = .builtin) {
@@ -87,8 +97,14 @@ public struct AgreementScanner {
     }
 
     /// An ISO 8601 duration (FieldReader.duration).
-    private func duration(_ c: JSONByteCursor, _ r: Range<Int>) -> ISODuration? {
+    ///
+    /// Remembered by the string's bytes (``SpanCache``): `ISO8601.parseDuration` on a `String` was
+    /// ~6,000 instructions an embargo (callgrind, bench/PROFILE.md "prepare, session 7"), and
+    /// agreements repeat a handful of durations.
+    private mutating func duration(_ c: JSONByteCursor, _ r: Range<Int>) -> ISODuration? {
+        if let d = durations.find(c, r) { return d }
         guard let s = text(c, r), case .success(let d) = ISO8601.parseDuration(s) else { return nil }
+        durations.keep(c, r, d)
         return d
     }
 
@@ -432,20 +448,42 @@ public struct AgreementScanner {
 /// share it (fewer bytes kept per prepared agreement) and the territory spec is found by storage.
 /// Bounded (cleared past 4,096 entries); a hash collision only misses (the bytes are compared).
 struct SpanCache<Value> {
-    private var table: [UInt64: (bytes: [UInt8], value: Value)] = [:]
+    /// An entry: a class, so a look-up reads it in place (a tuple was copied out, its array retained).
+    private final class Kept {
+        let bytes: [UInt8]
+        let value: Value
+        init(bytes: [UInt8], value: Value) { self.bytes = bytes; self.value = value }
+    }
+    private var table: [UInt64: Kept] = [:]
 
-    /// FNV-1a of the bytes.
+    /// A multiply-xor hash of the bytes, eight at a time (FNV byte by byte, and the generic byte
+    /// compare below, were ~800 instructions a look-up).
     private static func hash(_ c: JSONByteCursor, _ span: Range<Int>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for k in span { h = (h ^ UInt64(c.b[k])) &* 0x100_0000_01b3 }
-        return h
+        guard let base = c.b.baseAddress else { return 0 }
+        let p = UnsafeRawPointer(base + span.lowerBound)
+        let n = span.count
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        var k = 0
+        while k + 8 <= n {
+            h = (h ^ p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            k += 8
+        }
+        var last: UInt64 = 0
+        while k < n {
+            last = last << 8 | UInt64(p.load(fromByteOffset: k, as: UInt8.self))
+            k += 1
+        }
+        h = (h ^ last) &* 0xFF51_AFD7_ED55_8CCD
+        return h ^ (h >> 32)
     }
 
     /// The value read before from the same bytes as `span`, if any.
     func find(_ c: JSONByteCursor, _ span: Range<Int>) -> Value? {
-        guard let e = table[Self.hash(c, span)], e.bytes.count == span.count else { return nil }
-        let same = e.bytes.withUnsafeBufferPointer { kept in
-            kept.elementsEqual(UnsafeBufferPointer(rebasing: c.b[span]))
+        guard let e = table[Self.hash(c, span)], e.bytes.count == span.count, let base = c.b.baseAddress else { return nil }
+        let same = e.bytes.withUnsafeBytes { kept in
+            guard let k = kept.baseAddress else { return span.isEmpty }
+            return memcmp(k, base + span.lowerBound, span.count) == 0
         }
         return same ? e.value : nil
     }
@@ -453,6 +491,6 @@ struct SpanCache<Value> {
     /// Remembers `value` as what `span`'s bytes read as.
     mutating func keep(_ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
         if table.count >= 4_096 { table.removeAll(keepingCapacity: true) }
-        table[Self.hash(c, span)] = (Array(UnsafeBufferPointer(rebasing: c.b[span])), value)
+        table[Self.hash(c, span)] = Kept(bytes: Array(UnsafeBufferPointer(rebasing: c.b[span])), value: value)
     }
 }

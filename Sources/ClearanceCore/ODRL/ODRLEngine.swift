@@ -422,24 +422,33 @@ final class SharedAtomics: @unchecked Sendable {
 /// costs the probe and falls back to compiling as before; a value built elsewhere just misses.
 final class CompilerFront {
     /// The table these entries came from (kept alive by this front); another table resets the front.
-    private var owner: SharedAtomics?
-    private struct Kept {
+    // No run-time exclusivity checks: the front is one thread's (``PerThread``) and no access to it
+    // overlaps another (`swift_beginAccess` was ~150 instructions of each ~950-instruction probe).
+    @exclusivity(unchecked) private var owner: SharedAtomics?
+    /// A class, so that a probe compares the kept constraint in place (a struct element was copied
+    /// out of the array, and destroyed, per probe: ~500 instructions).
+    private final class Kept {
         let address: UInt
         let source: ODRLAtomicConstraint
         let entry: SharedAtomics.Entry
+        init(address: UInt, source: ODRLAtomicConstraint, entry: SharedAtomics.Entry) {
+            self.address = address
+            self.source = source
+            self.entry = entry
+        }
     }
-    private var kept: [Kept] = []
+    @exclusivity(unchecked) private var kept: [Kept] = []
     /// Open addressing over `kept`: position + 1, 0 = empty (at most half full).
-    private var buckets = [Int32](repeating: 0, count: 1 << 13)
+    @exclusivity(unchecked) private var buckets = [Int32](repeating: 0, count: 1 << 13)
     /// A compiled entity list (no refinements, every id the table's): its records and words.
     struct Entities {
         let list: [ODRLEntity]
         let records: [EntityRecord]
         let words: [CompiledEntity]
     }
-    private var entityLists: [UInt: Entities] = [:]
+    @exclusivity(unchecked) private var entityLists: [UInt: Entities] = [:]
     /// Action as written -> canonical name (nil: unknown), as ``ODRLAction/canonicalName`` answers.
-    private var actions: [String: String?] = [:]
+    @exclusivity(unchecked) private var actions: [String: String?] = [:]
 
     /// The running thread's front.
     static var current: CompilerFront { fronts.value }
@@ -469,8 +478,8 @@ final class CompilerFront {
         let address = Self.address(a.rightOperand)
         var i = start(address)
         while buckets[i] != 0 {
-            let k = Int(buckets[i]) - 1
-            if kept[k].address == address && kept[k].source == a { return kept[k].entry }
+            let k = kept[Int(buckets[i]) - 1]
+            if k.address == address && k.source == a { return k.entry }
             i = (i + 1) & (buckets.count - 1)
         }
         return nil

@@ -81,14 +81,19 @@ final class ParallelJudges {
         }
 
         func run() {
-            while let batch = input.pop() {
+            while var batch = input.pop() {
                 var out = Results()
                 out.counts.reserveCapacity(batch.count)
                 if body != nil { out.bytes.reserveCapacity(batch.count * 512) }
                 // Only this worker sets its error: read once per batch (a locked read per event was ~400
                 // instructions in callgrind), then kept here.
                 var failed = error != nil
-                for w in batch {
+                // The work is moved out of the batch one item at a time (reversed in place, then `popLast`),
+                // not copied: `for w in batch` copied each event (a retain of each of its strings, then a
+                // release of the copy and later of the batch's own), perf 1.5% of all samples at 30,000
+                // agreements (`JudgeWork` value witness `copy`; audit session 7 in bench/PROFILE.md).
+                batch.reverse()
+                while let w = batch.popLast() {
                     switch w {
                     case .audit(let e, let file, let line) where json != nil:
                         guard !failed, let json else { out.counts.append(0); continue }

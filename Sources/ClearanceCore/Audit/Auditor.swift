@@ -23,6 +23,8 @@ public struct Auditor {
     /// The news decider for a request: the notice of its source and the versions in force at
     /// `request.at` of its subscriber's agreements with it (throws as ``Decide`` does).
     public typealias DeciderFor = (RepublicationRequest) throws(DiagnosticError) -> NewsDecider
+    /// Like ``DeciderFor``, the decider behind one reference (see ``DeciderRef``): what the audit's book keeps.
+    public typealias DeciderRefFor = (RepublicationRequest) throws(DiagnosticError) -> DeciderRef
     /// The version of an agreement in force at an instant (nil if none).
     public typealias AgreementAsOf = (_ id: String, _ at: Instant) -> Agreement?
 
@@ -30,7 +32,7 @@ public struct Auditor {
     /// asking for words only where a finding quotes them, or through a stand-in that words everything.
     private enum Judge {
         case words(Decide)
-        case facts(DeciderFor, DecisionMemo)
+        case facts(DeciderRefFor, DecisionMemo)
     }
 
     private let judge: Judge
@@ -57,7 +59,13 @@ public struct Auditor {
     /// arrays), and the audit reads one message and a few codes of a denial and nothing of a
     /// permit but its duties. perf on the 1M audit put ~19% of all CPU in `decision` (the words).
     public init(deciderFor: @escaping DeciderFor, memo: DecisionMemo, agreementAsOf: @escaping AgreementAsOf) {
-        self.judge = .facts(deciderFor, memo)
+        self.init(deciderRefFor: { r throws(DiagnosticError) in DeciderRef(try deciderFor(r)) }, memo: memo, agreementAsOf: agreementAsOf)
+    }
+
+    /// Like ``init(deciderFor:memo:agreementAsOf:)``, each event's decider handed over behind one reference
+    /// (the audit's book keeps them so: see ``DeciderRef``).
+    public init(deciderRefFor: @escaping DeciderRefFor, memo: DecisionMemo, agreementAsOf: @escaping AgreementAsOf) {
+        self.judge = .facts(deciderRefFor, memo)
         self.agreementAsOf = agreementAsOf
     }
 
@@ -96,15 +104,16 @@ public struct Auditor {
             if d.verdict == .deny { out.add(denial: denial(event, d, origin)) } else { dutyFindings(event, d.duties, origin, into: &out) }
             settle(req, d)
         case .facts(let deciderFor, let memo):
-            let decider = try deciderFor(req)
-            let e = decider.evaluate(req, usage: usage, memo: memo)
+            // The decider is read in place through its reference (`ref.decider`), never copied: see ``DeciderRef``.
+            let ref = try deciderFor(req)
+            let e = ref.decider.evaluate(req, usage: usage, memo: memo)
             switch e.basis {
             case .denied, .noPolicy:
-                out.add(denial: denial(event, FactWords(decider: decider, evaluation: e, request: req, memo: memo, usage: usage), origin))
+                out.add(denial: denial(event, FactWords(ref: ref, evaluation: e, request: req, memo: memo, usage: usage), origin))
             case .agreement, .notice:
-                dutyFindings(event, decider.duties(e), origin, into: &out)  // no array when nothing is owed
+                dutyFindings(event, ref.decider.duties(e), origin, into: &out)  // no array when nothing is owed
             }
-            settle(req, decider, e)
+            settle(req, ref.decider, e)
         }
     }
 
@@ -132,10 +141,10 @@ public struct Auditor {
             settle(req, d)
             return Facts(verdict: d.verdict, permittedBy: d.permittedBy)
         case .facts(let deciderFor, let memo):
-            let decider = try deciderFor(req)
-            let e = decider.evaluate(req, usage: usage, memo: memo)
-            settle(req, decider, e)
-            return Facts(verdict: e.verdict, permittedBy: decider.permitBasis(e))
+            let ref = try deciderFor(req)
+            let e = ref.decider.evaluate(req, usage: usage, memo: memo)
+            settle(req, ref.decider, e)
+            return Facts(verdict: e.verdict, permittedBy: ref.decider.permitBasis(e))
         }
     }
 
@@ -485,4 +494,17 @@ public struct AuditUsage: UsageCounter, Sendable {
         guard counts.count > 64 else { return }
         counts = counts.filter { $0.key.to > cutoff }
     }
+}
+
+/// A news decider behind one reference: what the audit's book keeps per (subscriber, source) and hands to
+/// the auditor for each event.
+///
+/// Why: a `NewsDecider` is a struct of a dozen references (notice box, agreements, blocks, the territory
+/// table's arrays...); handed back by value it was copied for every event, a retain and a release of each
+/// field, and copied again into each denial's words. perf, 1M events at 30,000 agreements (audit session 7
+/// in bench/PROFILE.md): the copies (`NewsDecider` value witness `copy`) were 3.8% of all samples. Read
+/// in place through this reference (`ref.decider`, a `let`), an event costs one retain.
+public final class DeciderRef: Sendable {
+    public let decider: NewsDecider
+    public init(_ decider: NewsDecider) { self.decider = decider }
 }

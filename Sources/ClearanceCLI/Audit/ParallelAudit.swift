@@ -60,6 +60,8 @@ final class ParallelJudges {
         let done = DispatchSemaphore(value: 0)
         var auditor: Auditor
         var summary = AuditSummary()
+        /// The JSON formats' per-event counts (arrays by code; added to `summary` at the end: see ``AuditTally``).
+        var tally = AuditTally()
         /// Renders findings here (nil: hands them to the writer as they are).
         let body: (@Sendable (Finding, inout [UInt8]) -> Void)?
         /// For the JSON formats: the findings written straight as bytes by the auditor (no `Finding` made
@@ -102,8 +104,8 @@ final class ParallelJudges {
                             try auditor.audit(e, origin: Auditor.Origin(file: fileNames[file], line: line), json: json)
                             let r = e.request
                             let after = json.count
-                            summary.countEvent(subscriber: r.subscriber, epoch: r.at.millisecondsSinceEpoch,
-                                               findings: json.kinds[before..<after]) { r.at.auditText }
+                            tally.countEvent(subscriber: r.subscriber, epoch: r.at.millisecondsSinceEpoch,
+                                             findings: json.kinds[before..<after]) { r.at.auditText }
                             out.counts.append(Int32(after - before))
                         } catch {
                             fail(error)
@@ -290,7 +292,10 @@ final class ParallelJudges {
         if let e = flushError ?? workers.lazy.compactMap(\.error).first { throw e }
         if let d = writerState.failure { throw d }
         var total = AuditSummary()
-        for w in workers { total.add(w.summary) }
+        for w in workers {
+            total.add(w.summary)
+            total.add(w.tally.summary())
+        }
         return (total, writerState.count)
     }
 

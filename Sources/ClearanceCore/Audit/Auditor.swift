@@ -502,9 +502,26 @@ public struct AuditUsage: UsageCounter, Sendable {
 /// Why: a `NewsDecider` is a struct of a dozen references (notice box, agreements, blocks, the territory
 /// table's arrays...); handed back by value it was copied for every event, a retain and a release of each
 /// field, and copied again into each denial's words. perf, 1M events at 30,000 agreements (audit session 7
-/// in bench/PROFILE.md): the copies (`NewsDecider` value witness `copy`) were 3.8% of all samples. Read
-/// in place through this reference (`ref.decider`, a `let`), an event costs one retain.
-public final class DeciderRef: Sendable {
-    public let decider: NewsDecider
-    public init(_ decider: NewsDecider) { self.decider = decider }
+/// in bench/PROFILE.md): the copies (`NewsDecider` value witness `copy`) were 3.8% of all samples. The
+/// decider lives in storage of its own and ``decider`` hands out its address (`unsafeAddress`), so a call
+/// `ref.decider.evaluate(...)` reads it in place: a plain `let` property was still copied for each call
+/// (callgrind: more `NewsDecider` copies than before, not fewer). An event costs one retain of the reference.
+public final class DeciderRef: @unchecked Sendable {
+    // @unchecked: `storage` is written once, in `init`, and freed in `deinit`; a NewsDecider is Sendable.
+    private let storage: UnsafeMutablePointer<NewsDecider>
+
+    /// The decider, borrowed in place while this reference is held.
+    public var decider: NewsDecider {
+        unsafeAddress { UnsafePointer(storage) }
+    }
+
+    public init(_ decider: NewsDecider) {
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: decider)
+    }
+
+    deinit {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
 }

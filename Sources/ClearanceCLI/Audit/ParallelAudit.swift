@@ -102,10 +102,10 @@ final class ParallelJudges {
                         do {
                             let before = json.count
                             try auditor.audit(e, origin: Auditor.Origin(file: fileNames[file], line: line), json: json)
-                            let r = e.request
                             let after = json.count
-                            tally.countEvent(subscriber: r.subscriber, epoch: r.at.millisecondsSinceEpoch,
-                                             findings: json.kinds[before..<after]) { r.at.auditText }
+                            // The request's fields read in place (`let r = e.request` copied it: a retain per string).
+                            tally.countEvent(subscriber: e.request.subscriber, epoch: e.request.at.millisecondsSinceEpoch,
+                                             findings: json.kinds[before..<after]) { e.request.at.auditText }
                             out.counts.append(Int32(after - before))
                         } catch {
                             fail(error)
@@ -242,7 +242,7 @@ final class ParallelJudges {
     }
 
     /// The worker of a subscriber: a stable hash of its id (FNV-1a), so a run is reproducible.
-    private func worker(for subscriber: String) -> Int {
+    func worker(for subscriber: String) -> Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         // Over the bytes in place (the `utf8` view's iterator was ~30 instructions a byte on a small string).
         let done: Void? = subscriber.utf8.withContiguousStorageIfAvailable { b in
@@ -254,9 +254,13 @@ final class ParallelJudges {
 
     /// Hands an event to its subscriber's worker.
     func submit(_ work: JudgeWork, subscriber: String) throws {
-        let k = worker(for: subscriber)
-        pending[k].append(work)
+        try submit(work, to: worker(for: subscriber))
+    }
+
+    /// Hands an event to worker `k` (``worker(for:)`` of its subscriber), moved into the worker's batch.
+    func submit(_ work: consuming JudgeWork, to k: Int) throws {
         if case .audit = work { slots.append(.worker(k)) }
+        pending[k].append(work)  // the last use: moved in
         if pending[k].count >= ParallelJudges.batchSize || slots.count >= ParallelJudges.batchSize { try flush() }
     }
 

@@ -104,16 +104,16 @@ public struct Auditor {
             if d.verdict == .deny { out.add(denial: denial(event, d, origin)) } else { dutyFindings(event, d.duties, origin, into: &out) }
             settle(req, d)
         case .facts(let deciderFor, let memo):
-            // The decider is read in place through its reference (`ref.decider`), never copied: see ``DeciderRef``.
+            // The decider is called through its reference (read in place, never copied: see ``DeciderRef``).
             let ref = try deciderFor(req)
-            let e = ref.decider.evaluate(req, usage: usage, memo: memo)
+            let e = ref.evaluate(req, usage: usage, memo: memo)
             switch e.basis {
             case .denied, .noPolicy:
                 out.add(denial: denial(event, FactWords(ref: ref, evaluation: e, request: req, memo: memo, usage: usage), origin))
             case .agreement, .notice:
-                dutyFindings(event, ref.decider.duties(e), origin, into: &out)  // no array when nothing is owed
+                dutyFindings(event, ref.duties(e), origin, into: &out)  // no array when nothing is owed
             }
-            settle(req, ref.decider, e)
+            settle(req, ref, e)
         }
     }
 
@@ -142,9 +142,9 @@ public struct Auditor {
             return Facts(verdict: d.verdict, permittedBy: d.permittedBy)
         case .facts(let deciderFor, let memo):
             let ref = try deciderFor(req)
-            let e = ref.decider.evaluate(req, usage: usage, memo: memo)
-            settle(req, ref.decider, e)
-            return Facts(verdict: e.verdict, permittedBy: ref.decider.permitBasis(e))
+            let e = ref.evaluate(req, usage: usage, memo: memo)
+            settle(req, ref, e)
+            return Facts(verdict: e.verdict, permittedBy: ref.permitBasis(e))
         }
     }
 
@@ -159,12 +159,10 @@ public struct Auditor {
     /// After an evaluation: the same. The permitting agreement is the decider's own (the version in
     /// force at `req.at`, as `agreementAsOf` would find it by id), read in place: no look-up, and no
     /// copy of the `Agreement` (perf: copying it, a retain per field, was ~5% of the 1M audit).
-    private mutating func settle(_ req: RepublicationRequest, _ decider: NewsDecider, _ e: NewsEvaluation) {
+    private mutating func settle(_ req: RepublicationRequest, _ ref: DeciderRef, _ e: NewsEvaluation) {
         advance(to: req.at)
-        guard case .agreement(let k, let g) = e.basis else { return }
-        let core = decider.agreements[k].core
-        guard g >= 0, g < core.agreement.grants.count, let quota = core.agreement.grants[g].quota else { return }
-        countQuota(req, id: core.agreement.id, grant: g, quota: quota, term: core.agreement.term)
+        guard let q = ref.quota(of: e) else { return }
+        countQuota(req, id: q.id, grant: q.grant, quota: q.quota, term: q.term)
     }
 
     /// A `malformed_event` finding for a line that could not be read as a usage event.
@@ -497,31 +495,58 @@ public struct AuditUsage: UsageCounter, Sendable {
 }
 
 /// A news decider behind one reference: what the audit's book keeps per (subscriber, source) and hands to
-/// the auditor for each event.
+/// the auditor for each event. The auditor calls the decider through these methods.
 ///
 /// Why: a `NewsDecider` is a struct of a dozen references (notice box, agreements, blocks, the territory
 /// table's arrays...); handed back by value it was copied for every event, a retain and a release of each
-/// field, and copied again into each denial's words. perf, 1M events at 30,000 agreements (audit session 7
-/// in bench/PROFILE.md): the copies (`NewsDecider` value witness `copy`) were 3.8% of all samples. The
-/// decider lives in storage of its own and ``decider`` hands out its address (`unsafeAddress`), so a call
-/// `ref.decider.evaluate(...)` reads it in place: a plain `let` property was still copied for each call
-/// (callgrind: more `NewsDecider` copies than before, not fewer). An event costs one retain of the reference.
-public final class DeciderRef: @unchecked Sendable {
-    // @unchecked: `storage` is written once, in `init`, and freed in `deinit`; a NewsDecider is Sendable.
-    private let storage: UnsafeMutablePointer<NewsDecider>
+/// field, and copied again into each denial's words (perf, 1M events at 30,000 agreements: `NewsDecider`
+/// value witness `copy` 3.8% of all samples; audit session 7 in bench/PROFILE.md). Read through the reference
+/// from outside (`ref.decider.evaluate(...)`), the compiler still copied it for each call (callgrind: 2.3
+/// copies an event, more than before); inside a method of the reference, `self` is held for the call and
+/// `decider` is a `let`, so it is read in place, as `check --batch`'s `DeciderBox` found. An event costs one
+/// retain of the reference.
+public final class DeciderRef: Sendable {
+    public let decider: NewsDecider
+    public init(_ decider: NewsDecider) { self.decider = decider }
 
-    /// The decider, borrowed in place while this reference is held.
-    public var decider: NewsDecider {
-        unsafeAddress { UnsafePointer(storage) }
+    @inline(__always)
+    func evaluate(_ r: RepublicationRequest, usage: AuditUsage, memo: DecisionMemo) -> NewsEvaluation {
+        decider.evaluate(r, usage: usage, memo: memo)
     }
 
-    public init(_ decider: NewsDecider) {
-        storage = .allocate(capacity: 1)
-        storage.initialize(to: decider)
+    @inline(__always)
+    func duties(_ e: NewsEvaluation) -> [DecisionDuty] { decider.duties(e) }
+
+    @inline(__always)
+    func permitBasis(_ e: NewsEvaluation) -> PermitBasis? { decider.permitBasis(e) }
+
+    @inline(__always)
+    func reasonHeads(_ e: NewsEvaluation, for r: RepublicationRequest, usage: AuditUsage) -> [ReasonHead] {
+        decider.reasonHeads(e, for: r, usage: usage)
     }
 
-    deinit {
-        storage.deinitialize(count: 1)
-        storage.deallocate()
+    @inline(__always)
+    func reason(at index: Int, of e: NewsEvaluation, for r: RepublicationRequest, usage: AuditUsage, memo: DecisionMemo) -> Reason? {
+        decider.reason(at: index, of: e, for: r, usage: usage, memo: memo)
+    }
+
+    /// Of the version decided with of agreement `id`: its number of grants and the first grant clause's words.
+    func grants(of id: String) -> (count: Int, firstClause: String?)? {
+        // Read in place (`core.agreement`): the `agreement` accessor, and returning the `Agreement`,
+        // copied the whole struct (a retain and a release per field).
+        for k in decider.agreements.indices where decider.agreements[k].core.agreement.id == id {
+            let grants = decider.agreements[k].core.agreement.grants
+            for g in grants.indices { if let c = grants[g].clause { return (grants.count, c) } }
+            return (grants.count, nil)
+        }
+        return nil
+    }
+
+    /// The quota of the grant a permit rests on (with its agreement's id and term), when that grant has one.
+    func quota(of e: NewsEvaluation) -> (id: String, grant: Int, quota: Quota, term: Term)? {
+        guard case .agreement(let k, let g) = e.basis else { return nil }
+        let grants = decider.agreements[k].core.agreement.grants
+        guard g >= 0, g < grants.count, let quota = grants[g].quota else { return nil }
+        return (decider.agreements[k].core.agreement.id, g, quota, decider.agreements[k].core.agreement.term)
     }
 }

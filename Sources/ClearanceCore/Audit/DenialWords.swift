@@ -34,20 +34,11 @@ struct FactWords: DenialWords {
     let memo: DecisionMemo
     let usage: AuditUsage
 
-    func heads() -> [ReasonHead] { ref.decider.reasonHeads(evaluation, for: request, usage: usage) }
+    func heads() -> [ReasonHead] { ref.reasonHeads(evaluation, for: request, usage: usage) }
 
     func reason(at index: Int) -> Reason? {
-        ref.decider.reason(at: index, of: evaluation, for: request, usage: usage, memo: memo)
+        ref.reason(at: index, of: evaluation, for: request, usage: usage, memo: memo)
     }
 
-    func grants(of id: String) -> (count: Int, firstClause: String?)? {
-        // Read in place (`core.agreement`): the `agreement` accessor, and returning the `Agreement`,
-        // copied the whole struct (a retain and a release per field).
-        for p in ref.decider.agreements where p.core.agreement.id == id {
-            let grants = p.core.agreement.grants
-            for k in grants.indices { if let c = grants[k].clause { return (grants.count, c) } }
-            return (grants.count, nil)
-        }
-        return nil
-    }
+    func grants(of id: String) -> (count: Int, firstClause: String?)? { ref.grants(of: id) }
 }

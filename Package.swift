@@ -79,6 +79,8 @@ let package = Package(
             dependencies: ["ClearanceCLI", "ClearanceCore", "ClearanceStore", "NoticeReader"],
             exclude: ["Fixtures"]
         ),
+        // The benchmark's workload generator (its default scale, determinism from the seed).
+        .testTarget(name: "ClearanceBenchTests", dependencies: ["clearance-bench", "ClearanceCore"]),
         .testTarget(
             name: "ClearanceHardeningTests",
             dependencies: ["ClearanceFuzzing", "ClearanceCore", "ClearanceStore"],

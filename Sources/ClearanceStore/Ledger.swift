@@ -76,7 +76,8 @@ public struct LedgerRow: Sendable {
     public var channel: String?
     public var territory: String?
     public var decision: String?
-    /// The event as JSON text.
+    /// The event as JSON text (from schema v8 a row may store it compact: this is the full text, completed
+    /// from the row's columns; see `LedgerDocument`).
     public var document: String
     public var recordedAt: String
     public var prevHash: String
@@ -87,8 +88,20 @@ public struct LedgerRow: Sendable {
         subscriber = r["subscriber_id"]; source = r["source_id"]; agreementId = r["agreement_id"]
         grantPosition = r["grant_position"]; assetId = r["asset_id"]; assetKind = r["asset_kind"]
         action = r["action"]; extent = r["extent"]; portion = r["portion"]; channel = r["channel"]
-        territory = r["territory"]; decision = r["decision"]; document = r["document"]
+        territory = r["territory"]; decision = r["decision"]
         recordedAt = r["recorded_at"]; prevHash = r["prev_hash"]; rowHash = r["row_hash"]
+        let stored: String = r["document"]
+        // A compact document that is not of the form (written outside clearance) is kept as stored: the
+        // audit then reports the row as malformed, and `verify` as `ledger.bad_document`.
+        document = LedgerDocument.expand(stored, columns: LedgerDocument.Columns(
+            eventId: eventId, subscriber: subscriber, source: source, assetId: assetId, assetKind: assetKind, action: action,
+            extent: extent, portion: portion, channel: channel, territory: territory, at: at)) ?? stored
+    }
+
+    /// The full document of the ledger row whose event id is `eventId`, if there is one (see ``document``).
+    static func document(eventId: String, in db: Database) throws -> String? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM usage_ledger WHERE event_id = ?"), arguments: [eventId])
+            .map { LedgerRow($0).document }
     }
 }
 
@@ -244,8 +257,7 @@ extension Store {
                     continue
                 }
                 seen[e.eventId] = i
-                if let existing = try String.fetchOne(
-                    tx.db.cachedStatement(sql: "SELECT document FROM usage_ledger WHERE event_id = ?"), arguments: [e.eventId]) {
+                if let existing = try LedgerRow.document(eventId: e.eventId, in: tx.db) {
                     if existing == FastJSON.string(e.document) {
                         present += 1
                     } else {

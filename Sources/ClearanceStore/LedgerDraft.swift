@@ -38,8 +38,9 @@ public struct LedgerDraft: Sendable {
     /// SHA-256 state after the canonical text up to and including `"prev_hash":"`.
     var prefix = SHA256()
 
-    /// A draft of the row for a usage event (`usage import`): the document is the event's JSON
-    /// exactly as `FastJSON.string(event.json)` writes it, without building the `JSONValue`.
+    /// A draft of the row for a usage event (`usage import`): the document is the event's JSON exactly
+    /// as `FastJSON.string(event.json)` writes it, without building the `JSONValue`, stored in its compact
+    /// form (schema v8, ``LedgerDocument``: what the other columns do not hold) when the columns rebuild it.
     public init(event: UsageEvent, origin: LedgerEntry.Origin = .import, decision: String?, agreementId: String?,
                 grantPosition: Int?) {
         let r = event.request
@@ -53,7 +54,11 @@ public struct LedgerDraft: Sendable {
                   agreementId: agreementId, grantPosition: grantPosition, assetId: r.asset.id,
                   assetKind: r.asset.kind.rawValue, action: r.action, extent: r.extent.rawValue, portion: r.portion,
                   channel: r.channel.rawValue, territory: r.territory, decision: decision) { out in
-            LedgerDraft.writeDocument(event, to: &out)
+            if LedgerDocument.canCompact(event) {
+                LedgerDocument.writeCompact(event, to: &out)
+            } else {
+                LedgerDraft.writeDocument(event, to: &out)
+            }
         }
     }
 
@@ -155,11 +160,30 @@ public struct LedgerDraft: Sendable {
         self.text = Array(t.bytes)
     }
 
-    /// The document's JSON text (what the ledger stores).
-    var documentText: String {
-        text.withUnsafeBufferPointer { t in
-            String(decoding: UnsafeBufferPointer(rebasing: t[Int(document.start)..<Int(document.start + document.count)]), as: UTF8.self)
+    /// The text of a column (nil for NULL).
+    func string(_ s: Span) -> String? {
+        guard s.count >= 0 else { return nil }
+        return text.withUnsafeBufferPointer { t in
+            String(decoding: UnsafeBufferPointer(rebasing: t[Int(s.start)..<Int(s.start + s.count)]), as: UTF8.self)
         }
+    }
+
+    /// The `document` column's text as stored (the compact form when the draft made one).
+    var storedDocumentText: String { string(document) ?? "" }
+
+    /// The event's full JSON document: the stored text, completed from the columns when compact (what
+    /// a re-import compares with the row already in the ledger).
+    var documentText: String {
+        let stored = storedDocumentText
+        return LedgerDocument.expand(stored, columns: columns) ?? stored
+    }
+
+    /// The columns a compact document is completed from.
+    var columns: LedgerDocument.Columns {
+        LedgerDocument.Columns(eventId: eventId, subscriber: string(subscriber) ?? "", source: string(source) ?? "",
+                               assetId: string(assetId), assetKind: string(assetKind), action: string(action),
+                               extent: string(extent), portion: portion, channel: string(channel),
+                               territory: string(territory), at: string(at) ?? "")
     }
 
     /// Writes `event.json` compactly, as `FastJSON.string(event.json)` would (keys in the order the
@@ -168,19 +192,33 @@ public struct LedgerDraft: Sendable {
         // The request's own JSON (`RepublicationRequest.appendJSON`), reopened for the evidence fields.
         e.request.appendJSON(to: &out)
         out.removeLast()
+        writeEvidence(e, to: &out, commaFirst: true)
+        out.put(0x7D)
+    }
+
+    /// Writes the event's evidence members (`url`, `attribution`, `link`, those present), each after a
+    /// comma but the first when `commaFirst` is false: what the full document has after `at`, and the
+    /// second value of the compact form (``LedgerDocument``), from one writer.
+    static func writeEvidence(_ e: UsageEvent, to out: inout ByteWriter, commaFirst: Bool) {
+        var comma = commaFirst
+        func key(_ k: StaticString) {
+            if comma { out.put(0x2C) }
+            comma = true
+            out.put(k)
+        }
         if let url = e.url {
-            out.put(",\"url\":\"" as StaticString)
+            key("\"url\":\"")
             JSONBytes.appendEscaped(url, to: &out)
             out.put(0x22)
         }
         if let a = e.attribution {
-            out.put(",\"attribution\":\"" as StaticString)
+            key("\"attribution\":\"")
             JSONBytes.appendEscaped(a, to: &out)
             out.put(0x22)
         }
         if let link = e.link {
-            out.put(link ? (",\"link\":true" as StaticString) : (",\"link\":false" as StaticString))
+            key("\"link\":")
+            out.put(link ? ("true" as StaticString) : ("false" as StaticString))
         }
-        out.put(0x7D)
     }
 }

@@ -239,10 +239,21 @@ extension Store {
     /// `Schema.v6`), the store's writers proving the JSON they write; this is the full check, which
     /// SQLite's `integrity_check` used to make through the old CHECK: `json_valid` and `json_type`, for
     /// every row (~1 µs per row). `CASE`: `json_type` raises an error on text that is not JSON.
+    ///
+    /// From schema v8 a document may be an event's compact form (`LedgerDocument`): a JSON array of two values,
+    /// the asset's `publishedAt` (a string or `null`) and an object of the evidence, on a row whose columns
+    /// complete it (asset, action, extent, channel, territory present). Its JSON is checked the same way;
+    /// completed, it is an object (the columns are written as strings).
     static func ledgerDocumentProblems(_ db: Database) throws -> [Diagnostic] {
         let bad = try Int64.fetchAll(db, sql: """
             SELECT seq FROM usage_ledger
-            WHERE NOT CASE WHEN json_valid(document) THEN json_type(document) = 'object' ELSE 0 END
+            WHERE NOT CASE WHEN NOT json_valid(document) THEN 0
+              WHEN json_type(document) = 'object' THEN 1
+              WHEN json_type(document) = 'array' THEN json_array_length(document) = 2
+                AND json_type(document, '$[0]') IN ('text', 'null') AND json_type(document, '$[1]') = 'object'
+                AND asset_id IS NOT NULL AND asset_kind IS NOT NULL AND action IS NOT NULL AND extent IS NOT NULL
+                AND channel IS NOT NULL AND territory IS NOT NULL
+              ELSE 0 END
             ORDER BY seq
             """)
         return listedLedgerProblems(bad, code: "ledger.bad_document", each: { seq in

@@ -82,7 +82,7 @@ enum Schema {
     static let genesisHash = String(repeating: "0", count: 64)
 
     /// Every migration, in order. Append only.
-    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7]
+    static let migrations: [String] = [v1, v2, v3, v4, v5, v6, v7, v8]
 
     static let v1 = """
     CREATE TABLE store_meta (
@@ -680,6 +680,73 @@ enum Schema {
     ) STRICT;
     INSERT INTO main.usage_ledger SELECT * FROM temp.usage_ledger_v6 ORDER BY seq;
     DROP TABLE temp.usage_ledger_v6;
+    CREATE INDEX usage_by_agreement ON usage_ledger(agreement_id, at) WHERE agreement_id IS NOT NULL;
+    CREATE INDEX usage_by_party ON usage_ledger(subscriber_id, source_id, at);
+    CREATE INDEX usage_by_time ON usage_ledger(at);
+    \(appendOnly("usage_ledger"))
+    \(chained("usage_ledger"))
+    """
+
+    /// The `CHECK` text for the usage ledger's `document` from v8 on: a full document's ends as in v7
+    /// (``objectEnds(_:)``: first byte `{`, last `}`), or a compact one's (``LedgerDocument``: first byte `[`,
+    /// last two `}]`), which needs the columns it is completed from. The same end tests, without reading the
+    /// text in between (`verify` checks the JSON of both forms: `ledger.bad_document`).
+    static func eventDocument(_ column: String) -> String {
+        """
+        CHECK ((\(column) >= '{' AND \(column) < '|' AND substr(CAST(\(column) AS BLOB), -1) = X'7D') OR \
+        (\(column) >= '[' AND \(column) < '\\' AND substr(CAST(\(column) AS BLOB), -2) = X'7D5D' AND asset_id IS NOT NULL \
+        AND asset_kind IS NOT NULL AND action IS NOT NULL AND extent IS NOT NULL AND channel IS NOT NULL AND territory IS NOT NULL))
+        """
+    }
+
+    /// v8 (ledger engineer, session 7: `usage import`): the usage ledger rebuilt with the same columns, rows,
+    /// indexes and triggers; its `document` may now hold an event's compact form (``LedgerDocument``): a
+    /// JSON array of the asset's `publishedAt` and the evidence (`url`, `attribution`, `link`), the rest
+    /// of the event being the row's other columns. The CHECK is ``eventDocument(_:)``.
+    ///
+    /// Why: the full document repeated every column, so each row stored and hashed its values twice (~330
+    /// of ~600 bytes a row for the default workload; the compact form ~115), and `usage import` wrote those
+    /// bytes to the WAL, read them back to build the indexes and copied them into the database at the commit.
+    /// Measured in bench/PROFILE.md (ledger, session 7).
+    ///
+    /// Rows written before v8 keep their full documents (the copy below changes no byte, so every row hash
+    /// and link still holds); readers complete compact ones (`LedgerRow.document`), which are told apart by
+    /// their first byte: no earlier CHECK let a document start with `[`. The row hash is over the stored
+    /// columns as before, so `verify` recomputes it unchanged. A clearance that knows only v7 refuses a v8
+    /// database (`store.newer_schema`), so none reads a compact document as an event.
+    ///
+    /// Everything else is as in v7. The table is copied out and back as in v2, v3, v5, v6 and v7 (one-off);
+    /// foreign-key checks are deferred to the commit.
+    static let v8 = """
+    PRAGMA defer_foreign_keys = ON;
+    CREATE TEMP TABLE usage_ledger_v7 AS SELECT * FROM main.usage_ledger;
+    DROP TABLE main.usage_ledger;
+    CREATE TABLE main.usage_ledger (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE \(identifier("event_id")),
+        origin TEXT NOT NULL CHECK (origin IN ('check', 'import')),
+        at TEXT NOT NULL \(instantShape("at")),
+        subscriber_id TEXT NOT NULL CHECK (length(subscriber_id) >= 1),
+        source_id TEXT NOT NULL CHECK (length(source_id) >= 1),
+        agreement_id TEXT REFERENCES agreement(id),
+        grant_position INTEGER CHECK (grant_position IS NULL OR grant_position >= 0),
+        asset_id TEXT,
+        asset_kind TEXT,
+        action TEXT,
+        extent TEXT CHECK (extent IS NULL OR extent IN ('whole', 'partial')),
+        portion REAL CHECK (portion IS NULL OR (portion >= 0 AND portion <= 1)),
+        channel TEXT,
+        territory TEXT,
+        decision TEXT CHECK (decision IS NULL OR decision = 'permit' OR decision = 'deny' OR decision = 'not_applicable'),
+        document TEXT NOT NULL,
+        recorded_at TEXT NOT NULL \(instantShape("recorded_at")),
+        prev_hash TEXT NOT NULL \(digestLength("prev_hash")),
+        row_hash TEXT NOT NULL \(digestLength("row_hash")),
+        CHECK (agreement_id IS NOT NULL OR grant_position IS NULL),
+        \(eventDocument("document"))
+    ) STRICT;
+    INSERT INTO main.usage_ledger SELECT * FROM temp.usage_ledger_v7 ORDER BY seq;
+    DROP TABLE temp.usage_ledger_v7;
     CREATE INDEX usage_by_agreement ON usage_ledger(agreement_id, at) WHERE agreement_id IS NOT NULL;
     CREATE INDEX usage_by_party ON usage_ledger(subscriber_id, source_id, at);
     CREATE INDEX usage_by_time ON usage_ledger(at);

@@ -50,7 +50,6 @@ extension Store {
             // `SuspendedChainTrigger`): the rows below are linked by construction (`writer.head`).
             var trigger = SuspendedChainTrigger(table: "usage_ledger")
             try trigger.drop(tx.db)
-            let find = try tx.db.cachedStatement(sql: "SELECT document FROM usage_ledger WHERE event_id = ?")
             let insert = try tx.db.cachedStatement(sql: """
                 INSERT INTO usage_ledger (seq, event_id, origin, at, subscriber_id, source_id, agreement_id, grant_position,
                   asset_id, asset_kind, action, extent, portion, channel, territory, decision, document, recorded_at,
@@ -77,7 +76,8 @@ extension Store {
                         }
                     }
                     // Already there (or a problem already found: then only keep checking, write nothing).
-                    guard let existing = try String.fetchOne(find, arguments: [d.eventId]) else { continue }
+                    // Compared in full: the stored row may be compact or not (written before v8), the draft too.
+                    guard let existing = try LedgerRow.document(eventId: d.eventId, in: tx.db) else { continue }
                     if existing == d.documentText {
                         present += 1
                     } else if problems.count < maxProblems {

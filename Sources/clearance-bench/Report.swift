@@ -66,7 +66,7 @@ enum Report {
         let io = json(results + "/io.json")
 
         var s = ""
-        s += "### Measured: Clearance side by side with Cedar\n\n"
+        s += "### Measured: Clearance side by side with Cedar\(scale(manifest).map { " (\($0))" } ?? "")\n\n"
         let cpu = machine?["cpu"]?.stringValue ?? "unknown CPU"
         let cores = machine?["nproc"]?.intValue.map(String.init) ?? "?"
         let date = machine?["date"]?.stringValue ?? ""
@@ -77,7 +77,13 @@ enum Report {
             s += "Workload (seed \(m["seed"]?.intValue ?? 0)): \(grouped(m["subscribers"]?.intValue ?? 0)) subscribers, "
             s += "\(grouped(m["agreements"]?.intValue ?? 0)) agreements (\(grouped(m["grants"]?.intValue ?? 0)) grants, "
             s += "\(grouped(m["restrictions"]?.intValue ?? 0)) restrictions), \(grouped(m["requests"]?.intValue ?? 0)) requests, "
-            s += "\(grouped(m["expectedPermits"]?.intValue ?? 0)) of them permitted.\n\n"
+            s += "\(grouped(m["expectedPermits"]?.intValue ?? 0)) of them permitted"
+            if let subscribers = m["subscribers"]?.intValue, let agreements = m["agreements"]?.intValue, subscribers > 0 {
+                s += agreements == 3 * subscribers
+                    ? "; three agreements per subscriber, issue 4's ratio"
+                    : "; \(fixed(Double(agreements) / Double(subscribers), 2)) agreements per subscriber (issue 4's ratio is three)"
+            }
+            s += ".\n\n"
         }
 
         // Clearance vs Cedar.
@@ -182,8 +188,23 @@ enum Report {
             let per1M = a.wallNs / Double(a.items) * 1_000_000
             t.append(mark(per1M < 5e9) + " audit of 1,000,000 events under 5 s: \(ns(per1M)) per million")
         }
-        if !t.isEmpty { s += "Targets: \n" + t.map { "- " + $0 }.joined(separator: "\n") + "\n" }
+        if !t.isEmpty { s += "Targets \(targetScale(manifest)):\n" + t.map { "- " + $0 }.joined(separator: "\n") + "\n" }
         return s
+    }
+
+    /// The workload's scale for the heading: "10,000 subscribers, 30,000 agreements".
+    static func scale(_ manifest: JSONValue?) -> String? {
+        guard let subscribers = manifest?["subscribers"]?.intValue, let agreements = manifest?["agreements"]?.intValue else { return nil }
+        return "\(grouped(subscribers)) subscribers, \(grouped(agreements)) agreements"
+    }
+
+    /// Whether the targets are judged at the scale issue 4 states them (10,000 subscribers, 30,000 agreements, 1,000,000 requests).
+    static func targetScale(_ manifest: JSONValue?) -> String {
+        let issue = "(issue 4 states them at 10,000 subscribers and 30,000 agreements"
+        guard let subscribers = manifest?["subscribers"]?.intValue, let agreements = manifest?["agreements"]?.intValue,
+              let requests = manifest?["requests"]?.intValue else { return issue + ")" }
+        if subscribers == 10_000 && agreements == 30_000 && requests == 1_000_000 { return issue + "; this run is at that scale)" }
+        return issue + "; this run has \(grouped(subscribers)) and \(grouped(agreements)) with \(grouped(requests)) requests, so they are only indicative)"
     }
 
     /// What Cedar decided when it decided a sample (`cedar_bench.py --sample`), and the former every-k-th-request
@@ -227,7 +248,10 @@ enum Report {
         "## Performance\n\n"
         + "`bench/run.sh` builds in release mode, generates a seeded workload, runs Clearance's commands and the same workload "
         + "through Cedar (cedarpy, installed into `.build-bench-venv/`), checks that both decide every request the same way, "
-        + "and writes `bench/RESULTS.md`. `bench/run.sh --quick` (or `--subscribers N --requests M --runs K`) scales it down. "
+        + "and writes `bench/RESULTS.md`. Its default workload is issue 4's scale: 10,000 subscribers with three agreements each "
+        + "(30,000) and 1,000,000 requests. `bench/run.sh --quick` (or `--subscribers N --requests M --runs K`, three agreements "
+        + "per subscriber unless `--agreements N`) scales it down; `--agreements random` gives the former spread, one to three "
+        + "per subscriber at random (16,485 agreements at 10,000 subscribers). "
         + "`bench/profile.sh` gives instruction counts (callgrind); `bench/PROFILE.md` says where the time goes.\n\n"
         + md.replacing("### Measured", with: "### Latest run", maxReplacements: 1)
     }

@@ -6,13 +6,16 @@ import Darwin
 
 /// `clearance-bench`: the benchmark suite's executable (see `bench/run.sh` for the one-command run).
 ///
-///     clearance-bench generate  --subscribers N [--agreements A] --requests M --seed S --out DIR
+///     clearance-bench generate  --subscribers N [--agreements A|random] --requests M --seed S --out DIR
+///         (default: three agreements per subscriber, issue 4's ratio: 30,000 at 10,000 subscribers;
+///         `--agreements random`: one to three each at random, the default before session 7)
 ///     clearance-bench inprocess --dir DIR [--policies DIR] [--repeat K] [--out FILE] [--memo off]
 ///     clearance-bench endtoend  --dir DIR --clearance PATH [--policies DIR] [--runs K] [--out FILE]
 ///     clearance-bench compare   --dir DIR --clearance-decisions FILE --cedar-decisions FILE
 ///     clearance-bench report    --results DIR --out FILE [--readme FILE]
 let usage = """
-usage: clearance-bench generate  --subscribers N [--agreements A] --requests M --seed S --out DIR
+usage: clearance-bench generate  --subscribers N [--agreements A|random] --requests M --seed S --out DIR
+                                   (default 3 agreements per subscriber; random: 1-3 each at random)
        clearance-bench inprocess --dir DIR [--policies DIR] [--out FILE] [--memo off]
        clearance-bench io        --dir DIR [--policies DIR] [--limit N] [--out FILE]
        clearance-bench endtoend  --dir DIR --clearance PATH [--policies DIR] [--runs K] [--out FILE]
@@ -71,8 +74,11 @@ func runMain() -> Int32 {
         case "generate":
             var c = WorkloadConfig()
             c.subscribers = max(1, try flags.int("subscribers", default: c.subscribers))
-            if flags.values["agreements"] != nil {
-                c.agreements = max(1, try flags.int("agreements", default: 1))
+            if let a = flags.values["agreements"] {
+                guard let spread = AgreementSpread(flag: a) else {
+                    throw BenchError("`--agreements` must be a whole number of agreements in all or `random` (one to three per subscriber at random), not `\(a)`")
+                }
+                c.agreements = spread
             }
             c.requests = try flags.int("requests", default: c.requests)
             c.seed = UInt64(try flags.int("seed", default: Int(c.seed)))

@@ -78,18 +78,25 @@ struct BatchPipeline {
         var agreementScanner = AgreementScanner()
         let memo = DecisionMemo(capacity: BatchPipeline.memoCapacity)
         let counter: any BatchCounter
-        /// The last source's notice: the notice cache takes a lock per lookup, and a batch's lines nearly
-        /// all name the same source or two.
-        var lastSource = ""
-        var lastNotice: NoticeTerms??
         /// What this worker keeps per party slot of the ``PreparedTable``: a party's agreements and its source's
         /// notice do not change during a batch, so a party whose in-force list is fixed gets its decider made
         /// once per worker, not per request (each made a `NoticeBox` and copied the notice's dozen
         /// reference-counted fields); a party with amended agreements keeps its prepared versions (the list
         /// depends on the request's time).
         private var kept: [Kept?] = []
-        /// The decider for a party without agreements (unknown subscribers), by source: the last one made.
-        var noAgreements: (String, DeciderBox)?
+        /// The kept deciders again, unretained (``kept`` owns them): what a request reads. A box read out of `kept`
+        /// was retained and released per request: perf, 1M requests at 30,000 agreements, 2.9% of the samples were
+        /// that `swift_retain` (the box is a cold cache line per request, and the locked increment waited for it
+        /// before anything after it could load; bench/PROFILE.md batch session 7).
+        private var keptBoxes: [Unmanaged<DeciderBox>?] = []
+        /// The decider made for the current request when none is kept (a party with amended agreements, a short
+        /// batch): kept alive here until the next one, as the boxes handed out are unretained.
+        var current: DeciderBox?
+        /// Per source, the decider without agreements (unknown subscribers), whose notice box every decider this
+        /// worker makes for that source shares (``NewsDecider/init(sharingNoticeOf:agreements:)``); the last
+        /// source's apart (a batch's lines nearly all name the same source or two: no hashing per request).
+        private var noticeDeciders: [String: DeciderBox] = [:]
+        private var lastNoticeDecider: (String, DeciderBox)?
         init(counter: any BatchCounter) { self.counter = counter }
 
         /// What is kept for one party slot.
@@ -98,26 +105,42 @@ struct BatchPipeline {
             case party(PreparedTable.Party)
         }
 
-        /// What is kept for `slot`, if anything.
+        /// The decider kept for `slot`, unretained (alive as long as this state), if one is.
         @inline(__always)
+        func keptBox(_ slot: Int) -> Unmanaged<DeciderBox>? { slot < keptBoxes.count ? keptBoxes[slot] : nil }
+
+        /// What is kept for `slot`, if anything.
         func kept(_ slot: Int) -> Kept? { slot < kept.count ? kept[slot] : nil }
 
         /// Keeps `k` for `slot`.
         func keep(_ k: Kept, slot: Int) {
-            if slot >= kept.count { kept.append(contentsOf: repeatElement(nil, count: slot + 1 - kept.count)) }
+            if slot >= kept.count {
+                kept.append(contentsOf: repeatElement(nil, count: slot + 1 - kept.count))
+                keptBoxes.append(contentsOf: repeatElement(nil, count: slot + 1 - keptBoxes.count))
+            }
             kept[slot] = k
+            if case .decider(let box) = k { keptBoxes[slot] = Unmanaged.passUnretained(box) }
         }
 
-        /// A decider for `agreements` and the request's source's notice (read once per source change).
+        /// The decider of `source`'s notice without agreements (made once per source and worker; the notice cache
+        /// takes a lock per look-up).
+        func noticeDecider(for source: String, notices: NoticeCache) throws(DiagnosticError) -> DeciderBox {
+            if let (last, box) = lastNoticeDecider, last == source { return box }
+            let box: DeciderBox
+            if let known = noticeDeciders[source] { box = known } else {
+                box = DeciderBox(NewsDecider(notice: try notices.notice(for: source).notice, agreements: [PreparedAgreement]()), refs: [])
+                noticeDeciders[source] = box
+            }
+            lastNoticeDecider = (source, box)
+            return box
+        }
+
+        /// A decider for `agreements` and the request's source's notice, sharing the notice box of this worker's
+        /// other deciders for that source.
         func makeDecider(_ agreements: [PreparedAgreement], refs: [AgreementVersionRef], for req: RepublicationRequest,
                          notices: NoticeCache) throws(DiagnosticError) -> DeciderBox {
-            let notice: NoticeTerms?
-            if let l = lastNotice, lastSource == req.source { notice = l } else {
-                notice = try notices.notice(for: req.source).notice
-                lastSource = req.source
-                lastNotice = .some(notice)
-            }
-            return DeciderBox(NewsDecider(notice: notice, agreements: agreements), refs: refs)
+            let base = try noticeDecider(for: req.source, notices: notices)
+            return DeciderBox(NewsDecider(sharingNoticeOf: base.decider, agreements: agreements), refs: refs)
         }
     }
 
@@ -206,7 +229,6 @@ struct BatchPipeline {
         let block = item.block
         r.lineCount = item.lines.count
         let backend = session.backend
-        let counter = state.counter
         let logging = backend.logsDecisions && !record
         let table = backend.table
         // The worker's scanner as a local for the item: scanning through `state.scanner` (a class's stored property,
@@ -232,32 +254,20 @@ struct BatchPipeline {
                         continue
                     }
                 }
-                // The common case (JSON out, no log, no --record): the decision's facts, then its JSON written
-                // from them straight into the output (`appendDecisionJSON`), no `NewsDecision` kept.
+                // nil after the common case (JSON out, no log, no --record): the decision was written from its facts.
                 var d: NewsDecision?
                 do throws(DiagnosticError) {
                     if record {
                         d = try session.decide(req)
                     } else {
+                        // Unretained: the worker's state keeps the box alive (``WorkerState/keptBoxes``). Everything
+                        // done with it happens in one closure: the evaluation returned out of a closure was copied
+                        // (`NewsEvaluation` keeps eight outcomes inline; perf: memmove 5% of the batch's samples).
                         let box = try decider(for: req, table: table, state: state)
-                        // The box's methods call its decider in place: `let decider = box.decider` copied the
-                        // struct (four reference-counted fields, two of them shared by every worker) per request.
-                        let e = box.evaluate(req, usage: counter, memo: state.memo)
-                        if let f = counter.failure { throw f }
-                        if e.verdict == .deny { r.sawDeny = true }
-                        if json && !logging {
-                            // The words may read the usage again (a quota's sentence counts the uses):
-                            // a failure there drops the half-written decision and fails the batch.
-                            let mark = r.out.count
-                            box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
-                            if let f = counter.failure { r.out.removeSubrange(mark...); throw f }
-                            r.out.append(0x0A)
-                            continue
+                        let failure = box._withUnsafeGuaranteedRef { box in
+                            decide(req, with: box, into: &r, decision: &d, state: state, logging: logging)
                         }
-                        let full = box.decision(e, for: req, usage: counter, memo: state.memo)
-                        if let f = counter.failure { throw f }
-                        if logging { r.log.append(StoreBackend.entry(req, full, versions: box.refs, policyHash: nil)) }
-                        d = full
+                        if let failure { throw failure }
                     }
                 } catch {
                     r.error = error
@@ -276,42 +286,77 @@ struct BatchPipeline {
         }
     }
 
-    /// The decider for `req`'s party: kept per party slot by the worker (large batches: the ``PreparedTable``,
-    /// the party prepared on first use), else made from the backend's in-force list (short batches).
+    /// Decides `req` with `box` (its decider called in place: `let decider = box.decider` copied the struct, four
+    /// reference-counted fields, per request). The common case (JSON out, no log): the decision's facts, then its
+    /// JSON written from them straight into `r.out` (`appendDecisionJSON`), `decision` left nil; else the full
+    /// decision in `decision` (and its log row). Returns what reading the usage failed with.
     @inline(__always)
-    func decider(for req: RepublicationRequest, table: PreparedTable?, state: WorkerState) throws(DiagnosticError) -> DeciderBox {
+    private func decide(_ req: RepublicationRequest, with box: DeciderBox, into r: inout PartResult, decision: inout NewsDecision?,
+                        state: WorkerState, logging: Bool) -> DiagnosticError? {
+        let counter = state.counter
+        let e = box.evaluate(req, usage: counter, memo: state.memo)
+        if let f = counter.failure { return f }
+        if e.verdict == .deny { r.sawDeny = true }
+        if json && !logging {
+            // The words may read the usage again (a quota's sentence counts the uses): a failure there drops the
+            // half-written decision and fails the batch.
+            let mark = r.out.count
+            box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
+            if let f = counter.failure { r.out.removeSubrange(mark...); return f }
+            r.out.append(0x0A)
+            return nil
+        }
+        let full = box.decision(e, for: req, usage: counter, memo: state.memo)
+        if let f = counter.failure { return f }
+        if logging { r.log.append(StoreBackend.entry(req, full, versions: box.refs, policyHash: nil)) }
+        decision = full
+        return nil
+    }
+
+    /// The decider for `req`'s party, unretained, alive until the worker's next request: kept per party slot by the
+    /// worker (large batches: the ``PreparedTable``, the party prepared on first use), else made from the backend's
+    /// in-force list (short batches) and held in ``WorkerState/current``.
+    @inline(__always)
+    func decider(for req: RepublicationRequest, table: PreparedTable?, state: WorkerState) throws(DiagnosticError) -> Unmanaged<DeciderBox> {
         if let table {
             guard let slot = table.slot(subscriber: req.subscriber, source: req.source) else {
                 return try noAgreementsDecider(for: req, state: state)
             }
-            switch state.kept(slot) {
-            case .decider(let box)?: return box
-            case .party(let party)?:
-                let (list, refs) = try party.inForce(at: req.at)
-                return try state.makeDecider(list, refs: refs, for: req, notices: session.notices)
-            case nil:
-                let party = try table.party(slot, scanner: &state.agreementScanner)
-                if let fixed = party.fixed {
-                    let box = try state.makeDecider(fixed, refs: party.fixedRefs, for: req, notices: session.notices)
-                    state.keep(.decider(box), slot: slot)
-                    return box
-                }
-                state.keep(.party(party), slot: slot)
-                let (list, refs) = try party.inForce(at: req.at)
-                return try state.makeDecider(list, refs: refs, for: req, notices: session.notices)
-            }
+            if let box = state.keptBox(slot) { return box }
+            return try unkeptDecider(for: req, slot: slot, table: table, state: state)
         }
         let (agreements, refs) = try session.backend.inForce(req)
         if agreements.isEmpty { return try noAgreementsDecider(for: req, state: state) }
-        return try state.makeDecider(agreements, refs: refs, for: req, notices: session.notices)
+        return current(try state.makeDecider(agreements, refs: refs, for: req, notices: session.notices), state: state)
     }
 
-    /// The decider of a party without agreements: the source's notice alone (kept for the last source).
-    private func noAgreementsDecider(for req: RepublicationRequest, state: WorkerState) throws(DiagnosticError) -> DeciderBox {
-        if let (source, box) = state.noAgreements, source == req.source { return box }
-        let box = try state.makeDecider([], refs: [], for: req, notices: session.notices)
-        state.noAgreements = (req.source, box)
-        return box
+    /// The decider of a party whose slot keeps no decider yet: one made and kept for a party met for the first time
+    /// whose in-force list is fixed, else one made for the request from the party's versions in force.
+    private func unkeptDecider(for req: RepublicationRequest, slot: Int, table: PreparedTable,
+                               state: WorkerState) throws(DiagnosticError) -> Unmanaged<DeciderBox> {
+        let party: PreparedTable.Party
+        if case .party(let kept)? = state.kept(slot) { party = kept } else {
+            party = try table.party(slot, scanner: &state.agreementScanner)
+            if let fixed = party.fixed {
+                let box = try state.makeDecider(fixed, refs: party.fixedRefs, for: req, notices: session.notices)
+                state.keep(.decider(box), slot: slot)
+                return Unmanaged.passUnretained(box)
+            }
+            state.keep(.party(party), slot: slot)
+        }
+        let (list, refs) = try party.inForce(at: req.at)
+        return current(try state.makeDecider(list, refs: refs, for: req, notices: session.notices), state: state)
+    }
+
+    /// `box` held by the worker until its next request, unretained.
+    private func current(_ box: DeciderBox, state: WorkerState) -> Unmanaged<DeciderBox> {
+        state.current = box
+        return Unmanaged.passUnretained(box)
+    }
+
+    /// The decider of a party without agreements: the source's notice alone (kept per source), unretained.
+    private func noAgreementsDecider(for req: RepublicationRequest, state: WorkerState) throws(DiagnosticError) -> Unmanaged<DeciderBox> {
+        Unmanaged.passUnretained(try state.noticeDecider(for: req.source, notices: session.notices))
     }
 
     /// A kept decider behind one reference (an array of optional structs is copied from on every read), with

@@ -34,11 +34,13 @@ final class PreparedTable: @unchecked Sendable {
         /// The in-force list when it never changes (every history has one version, all prepared).
         let fixed: [PreparedAgreement]?
         let fixedRefs: [AgreementVersionRef]
-        /// Each agreement's versions, in order (histories in agreement-id order, as the store returns them).
+        /// Each agreement's versions, in order (histories in agreement-id order, as the store returns them), when
+        /// ``fixed`` is nil; empty otherwise: a party with a fixed list does not keep its one-version histories
+        /// too (an array per agreement and one per party; heaptrack, 200,000 requests at 30,000 agreements:
+        /// ~3.4 MB, bench/PROFILE.md batch session 7).
         let histories: [[Version]]
 
         init(histories: [[Version]]) {
-            self.histories = histories
             var list: [PreparedAgreement]? = []
             list?.reserveCapacity(histories.count)
             for h in histories {
@@ -47,6 +49,7 @@ final class PreparedTable: @unchecked Sendable {
             }
             fixed = list
             fixedRefs = list == nil ? [] : histories.map { $0[0].ref }
+            self.histories = list == nil ? histories : []
         }
 
         /// The versions in force at `at`, prepared, and which versions they are.
@@ -180,34 +183,67 @@ final class PreparedTable: @unchecked Sendable {
 ///
 /// `Dictionary<Parties, Int>` hashes both strings with SipHash per lookup: perf put that at ~2% of a 1M-line
 /// batch (~100 ns a request); FNV over ~15 bytes and one probe is a few nanoseconds. The hash only picks
-/// where to look: a hit is confirmed by comparing subscriber and source, so collisions cost a probe, never
-/// a wrong answer. The slot is the key's position, so a hit reads the bucket and the key, nothing else
-/// (10,000 parties are random accesses: each array touched is a likely cache miss). Built once, never
-/// changed (read by all workers without a lock).
-struct PartyIndex: Sendable {
-    private let keys: [Parties]
-    /// Positions in `keys` + 1 (0: empty), `mask + 1` buckets (a power of two, at most half full).
-    private let buckets: [Int32]
+/// where to look: a hit is confirmed by comparing the hash, the subscriber and the source, so collisions cost
+/// a probe, never a wrong answer. Built once, never changed (read by all workers without a lock).
+///
+/// Each bucket holds its key (subscriber, full hash, source number) and slot in 32 bytes, 32-byte aligned, so a
+/// look-up reads one cache line. Why (bench/PROFILE.md, batch session 7): with 10,000 parties the index is cold
+/// per request (random subscribers, the prepared agreements in between evict it). The former layout, a bucket
+/// array of positions then the key array, was two dependent misses: perf at 30,000 agreements gave
+/// `PartyIndex.find` 2.5% of a 1M-line batch's samples, 89% of them on those two loads.
+final class PartyIndex: @unchecked Sendable {
+    /// One bucket (`slot` -1: empty). 32 bytes: two to a cache line, never across two.
+    private struct Bucket {
+        var subscriber: String
+        var hash: UInt64
+        /// Index in ``sources``.
+        var source: Int32
+        var slot: Int32
+    }
+
+    /// The distinct sources of the keys (a batch has one or a few).
+    private let sources: [String]
+    /// `mask + 1` buckets (a power of two, at most two thirds full), in memory aligned to a cache line.
+    private let buckets: UnsafeMutablePointer<Bucket>
     private let mask: Int
 
     /// The index of `keys` (slot = position; a repeated key keeps its first position).
     init(_ keys: [Parties]) {
         var size = 16
-        while size < keys.count * 2 { size <<= 1 }
-        var buckets = [Int32](repeating: 0, count: size)
+        while size * 2 < keys.count * 3 { size <<= 1 }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<Bucket>.stride, alignment: 64)
+        let buckets = raw.bindMemory(to: Bucket.self, capacity: size)
+        buckets.initialize(repeating: Bucket(subscriber: "", hash: 0, source: -1, slot: -1), count: size)
+        var sources: [String] = []
+        var sourceNumbers: [String: Int32] = [:]
         for (k, p) in keys.enumerated() {
-            var i = Int(truncatingIfNeeded: Self.hash(p.subscriber, p.source)) & (size - 1)
+            let h = Self.hash(p.subscriber, p.source)
+            var i = Int(truncatingIfNeeded: h) & (size - 1)
             var duplicate = false
-            while buckets[i] != 0 {
-                if keys[Int(buckets[i]) - 1] == p { duplicate = true; break }
+            while buckets[i].slot >= 0 {
+                if buckets[i].hash == h && buckets[i].subscriber == p.subscriber && sources[Int(buckets[i].source)] == p.source {
+                    duplicate = true
+                    break
+                }
                 i = (i + 1) & (size - 1)
             }
             if duplicate { continue }
-            buckets[i] = Int32(k + 1)
+            let source: Int32
+            if let n = sourceNumbers[p.source] { source = n } else {
+                source = Int32(sources.count)
+                sourceNumbers[p.source] = source
+                sources.append(p.source)
+            }
+            buckets[i] = Bucket(subscriber: p.subscriber, hash: h, source: source, slot: Int32(k))
         }
-        self.keys = keys
+        self.sources = sources
         self.buckets = buckets
         mask = size - 1
+    }
+
+    deinit {
+        buckets.deinitialize(count: mask + 1)
+        UnsafeMutableRawPointer(buckets).deallocate()
     }
 
     /// The slot of (subscriber, source), or nil.
@@ -216,12 +252,14 @@ struct PartyIndex: Sendable {
 
     /// The slot of (subscriber, source), or nil.
     func find(subscriber: String, source: String) -> Int? {
-        var i = Int(truncatingIfNeeded: Self.hash(subscriber, source)) & mask
+        let h = Self.hash(subscriber, source)
+        var i = Int(truncatingIfNeeded: h) & mask
         while true {
-            let k = Int(buckets[i])
-            if k == 0 { return nil }
-            let key = keys[k - 1]
-            if key.subscriber == subscriber && key.source == source { return k - 1 }
+            let b = buckets + i
+            if b.pointee.slot < 0 { return nil }
+            if b.pointee.hash == h && b.pointee.subscriber == subscriber && sources[Int(b.pointee.source)] == source {
+                return Int(b.pointee.slot)
+            }
             i = (i + 1) & mask
         }
     }

@@ -943,12 +943,14 @@ public struct NewsDecider: Sendable {
     let noticeRef: Unmanaged<NoticeBox>?
     public var notice: NoticeTerms? { noticeBox?.terms }
     public let agreements: [PreparedAgreement]
-    /// The blocks of the first two agreements (``PreparedAgreement/block``), kept in the decider
-    /// itself: an evaluation of a per-party decider with at most two agreements (1.6 per subscriber
-    /// on the default workload) asks for its blocks' cache lines (``ODRLBlock/warm()``) without first
-    /// reading the `agreements` array, a cold cache line whose address it had to wait for
-    /// (bench/PROFILE.md session 6: two misses one after the other per evaluation became one).
-    let firstBlocks: (ODRLBlock?, ODRLBlock?)
+    /// The blocks of the first four agreements (``PreparedAgreement/block``), kept in the decider
+    /// itself: an evaluation of a per-party decider with at most four agreements asks for its blocks'
+    /// cache lines (``ODRLBlock/warm()``) without first reading the `agreements` array, a cold cache
+    /// line whose address it had to wait for (bench/PROFILE.md session 6: two misses one after the
+    /// other per evaluation became one). Four, not two, since session 7: issue 4's scale has three
+    /// agreements per subscriber, and the third one's entry is on the array's second cache line
+    /// (a 32-byte header, then 16 bytes per agreement), which nothing had brought in.
+    let firstBlocks: (ODRLBlock?, ODRLBlock?, ODRLBlock?, ODRLBlock?)
     let table: TerritoryTable
     /// Subscriber id -> positions in `agreements` (in order), when there are enough agreements for
     /// an index to pay; nil: scan them (a decider made per request holds only one subscriber's).
@@ -980,7 +982,8 @@ public struct NewsDecider: Sendable {
         self.noticeBox = noticeBox
         self.noticeRef = noticeBox.map { Unmanaged.passUnretained($0) }
         self.agreements = agreements
-        self.firstBlocks = (agreements.first?.block, agreements.count > 1 ? agreements[1].block : nil)
+        self.firstBlocks = (agreements.first?.block, agreements.count > 1 ? agreements[1].block : nil,
+                            agreements.count > 2 ? agreements[2].block : nil, agreements.count > 3 ? agreements[3].block : nil)
         self.table = territories
         let first = agreements.first?.agreement
         oneSubscriber = first.flatMap { f in agreements.allSatisfy { $0.agreement.subscriber.id == f.subscriber.id } ? f.subscriber.id : nil }
@@ -1109,20 +1112,29 @@ public struct NewsDecider: Sendable {
             // One party's agreements with one source: compared once.
             guard oneSubscriber == r.subscriber && oneSource == r.source else { return (false, nil) }
             // Every agreement's block asked for at once (``ODRLBlock/warm()``), before any pass:
-            // their cache lines arrive together instead of one miss after another. Up to two
+            // their cache lines arrive together instead of one miss after another. Up to four
             // agreements, their blocks are the decider's own copies (``firstBlocks``).
             let n = list.count
             var warm: UInt8 = 0
-            if n <= 2 {
+            if n <= 4 {
                 if let b = firstBlocks.0 { warm ^= b.warm() }
                 if let b = firstBlocks.1 { warm ^= b.warm() }
+                if let b = firstBlocks.2 { warm ^= b.warm() }
+                if let b = firstBlocks.3 { warm ^= b.warm() }
             } else {
                 for k in 0..<n { warm ^= base[k].block.warm() }
             }
             let input = lowered(r, box, kind, memo: memo)
             input.sink = warm
             for k in 0..<n {
-                let block = k == 0 ? firstBlocks.0.unsafelyUnwrapped : k == 1 ? firstBlocks.1.unsafelyUnwrapped : base[k].block
+                let block: ODRLBlock
+                switch k {
+                case 0: block = firstBlocks.0.unsafelyUnwrapped
+                case 1: block = firstBlocks.1.unsafelyUnwrapped
+                case 2: block = firstBlocks.2.unsafelyUnwrapped
+                case 3: block = firstBlocks.3.unsafelyUnwrapped
+                default: block = base[k].block
+                }
                 if !consider(base + k, block, k, r, input, state, lifters, usage, &e) { return (true, input) }
             }
             return (false, input)
@@ -1316,8 +1328,24 @@ public struct NewsDecider: Sendable {
                 }
             }
         }
-        // The answers, read in place from the input's buffer (valid until the next pass).
-        let res = block.ruleResults(input, state: state)
+        // The usual request (a vocabulary action, no rule-scoped value, no duty state) on the usual
+        // agreement (its activity rule starts with the term's start and end, as every agreement's
+        // does): the checks driven rule by rule, asking only what this outcome reads
+        // (``outcome(_:_:_:_:)``).
+        if input.overrideCount == 0, input.actionKnown, head.activityRule < 0 || head.activityCount >= 2,
+           state.pointee.duties.isEmpty {
+            return NewsDecider.outcome(block.knownActionChecks(input), hot, head, o)
+        }
+        // Anything else: the whole pass, its answers read in place from the input's buffer (valid
+        // until the next pass). The same outcome as the driven one (``DrivenOutcomeTests``).
+        return NewsDecider.outcome(results: block.ruleResults(input, state: state), hot, head, o)
+    }
+
+    /// ``outcome(_:_:_:_:_:lifters:usage:)`` read from a whole engine pass's answers `res` (one per
+    /// top-level rule of the agreement's set), `hot` being the block's client data and `head` its head.
+    static func outcome(results res: UnsafeMutablePointer<ODRLRuleResult>, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot,
+                        _ start: AgreementOutcome) -> AgreementOutcome {
+        var o = start
         let grantCount = Int(head.grantCount)
         @inline(__always) func grant(_ g: Int) -> PreparedAgreement.PreparedGrant {
             hot.load(fromByteOffset: PreparedAgreement.Hot.grantsOffset + g &* MemoryLayout<PreparedAgreement.PreparedGrant>.stride,
@@ -1384,6 +1412,158 @@ public struct NewsDecider: Sendable {
         }
         if best >= 0 { o.bestGrant = best; o.failing = bestFailing }
         return o
+    }
+
+    /// ``outcome(_:_:_:_:_:lifters:usage:)`` on checks driven rule by rule: the same outcome as
+    /// reading the whole pass's answers (``outcome(results:_:_:_:)``), without computing the answers
+    /// it does not read. `checks` are the agreement's, for a request with a vocabulary action, no
+    /// rule-scoped value and no duty state (``ODRLBlock/knownActionChecks(_:)``), and an agreement
+    /// whose activity constraints are at least the term's start and end (every agreement's).
+    ///
+    /// Why (bench/PROFILE.md, session 7): at issue 4's scale a request considers three agreements,
+    /// and much of an engine pass was answers nothing read. The whole pass built every top-level
+    /// rule's answer (`Checks.result`, ~115 instructions each: action, asset, party, duties), but:
+    /// - an agreement whose activity constraints fail (not yet started, expired, terminated, no prior
+    ///   subscription; 40% of the agreements considered on the benchmark's workload) is that and
+    ///   nothing more: no grant can be in force (every permission starts with those constraints), no
+    ///   restriction is asked (only an in-force grant's), and a denial lists no failed dimension for
+    ///   it. Its two to four activity constraints decide it; the rest of the pass is skipped.
+    /// - otherwise those constraints are satisfied, and each grant's range is evaluated from the
+    ///   constraint after them (they are the same constraints, first in every permission's range;
+    ///   their bits are 0).
+    /// - a permission whose constraints are not all satisfied is not in force whatever its action and
+    ///   asset: its answer is not built (a grant's permissions share one constraint range, evaluated
+    ///   once, as ``Checks/fill(_:)`` does).
+    /// - a restriction is asked only when a grant is in force; grants after the one that permits are
+    ///   not evaluated.
+    /// - a denial's failing dimensions need, per grant, its constraint bits, whether its asset
+    ///   matches and whether any of its actions does: asked directly, not through a rule's answer,
+    ///   in the same loop over the grants (a second loop evaluated the ranges again).
+    /// Each truth comes from the same checks (``Checks/constraintMasks(_:_:rule:)``,
+    /// ``Checks/result(_:_:rule:memo:)``, ``Checks/targetEntity(_:memo:)``,
+    /// ``Checks/actionMatches(_:)``) with the same rule, so the answers read are the same bits
+    /// (``DrivenOutcomeTests`` compares the two readings on random agreements and requests).
+    static func outcome(_ c: Checks, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ start: AgreementOutcome) -> AgreementOutcome {
+        var o = start
+        var memo = Checks.Memo()
+        let rules = c.rules
+        // 1. Activity: the activity rule's first `activityCount` constraints are the agreement's
+        // activity constraints (term start at 0, term end at 1, then termination and prior
+        // subscription when present), the first constraints of every permission.
+        var skip: Int32 = 0
+        if head.activityRule >= 0 {
+            let ar = rules + Int(head.activityRule)
+            skip = min(Int32(head.activityCount), ar.pointee.consCount)
+            let failed = c.constraintMasks(ar.pointee.cons, skip, rule: head.activityRule).failed
+            if failed != 0 {
+                if head.terminationPosition >= 0, failed & (1 << UInt64(head.terminationPosition)) != 0 { o.inactivity = .termination; return o }
+                if failed & 1 != 0 { o.inactivity = .term; return o }
+                if failed & 2 != 0 { o.inactivity = .termEnd; return o }
+                if head.priorPosition >= 0, failed & (1 << UInt64(head.priorPosition)) != 0 { o.inactivity = .prior; return o }
+                skip = 0  // not one of them (cannot happen): every range evaluated whole
+            }
+        }
+        var ranges = RangeMasks(skip: skip)
+        @inline(__always) func grant(_ g: Int) -> PreparedAgreement.PreparedGrant {
+            hot.load(fromByteOffset: PreparedAgreement.Hot.grantsOffset + g &* MemoryLayout<PreparedAgreement.PreparedGrant>.stride,
+                     as: PreparedAgreement.PreparedGrant.self)
+        }
+        // 2. The grants in order: the first in force permits unless a restriction in force overrides
+        // it; meanwhile each grant's failing dimensions, the grant with the fewest coming closest
+        // (the denial's, when none is in force).
+        let grantCount = Int(head.grantCount)
+        let activity = Int(head.activityCount)
+        var restriction = -2  // the first restriction in force (-1: none), asked once
+        var best = -1
+        var bestFailing: UInt16 = 0
+        var bestCount = Int.max
+        for g in 0..<grantCount {
+            let pg = grant(g)
+            var active = false
+            var rule = pg.firstRule
+            while rule < pg.firstRule &+ pg.ruleCount {
+                let r = rules + Int(rule)
+                let m = ranges.masks(c, r, rule)
+                // Not all satisfied: not in force, whatever else (``Checks/result(_:_:rule:memo:)``).
+                if m.truth == .satisfied && c.result(r, m, rule: rule, memo: &memo).active { active = true; break }
+                rule &+= 1
+            }
+            if active {
+                if restriction == -2 {
+                    restriction = -1
+                    let at = head.prohibitionsOffset()
+                    for k in 0..<Int(head.prohibitionCount) {
+                        let x = hot.load(fromByteOffset: at &+ k &* MemoryLayout<PreparedAgreement.RestrictionRule>.stride,
+                                         as: PreparedAgreement.RestrictionRule.self)
+                        let r = rules + Int(x.rule)
+                        // A prohibition's range is its own (no activity constraints): evaluated whole.
+                        if c.result(r, c.constraintMasks(r.pointee.cons, r.pointee.consCount, rule: x.rule), rule: x.rule, memo: &memo).active {
+                            restriction = Int(x.restriction)
+                            break
+                        }
+                    }
+                }
+                if restriction >= 0 {
+                    o.restriction = restriction
+                    o.bestGrant = g
+                    continue
+                }
+                o.permittedGrant = g
+                return o
+            }
+            // Read only when no grant is in force: once one is (restricted), skip the rest.
+            guard o.restriction == nil, pg.dimsRule >= 0 else { continue }
+            let r = rules + Int(pg.dimsRule)
+            let failed = ranges.masks(c, r, pg.dimsRule).failed
+            let targetMatches = r.pointee.targetCount < 0 || c.targetEntity(r, memo: &memo) >= 0
+            var failing: UInt16 = targetMatches ? 0 : 1 << UInt16(GrantDimension.asset.caseIndex)
+            for j in 0..<Int(pg.ownCount) where failed & (1 << UInt64(min(activity + j, 63))) != 0 {
+                failing |= 1 << UInt16(pg.ownDim(j))
+            }
+            if pg.ruleCount > 0 {
+                var actionOK = false
+                var rule = Int(pg.firstRule)
+                while rule < Int(pg.firstRule &+ pg.ruleCount) {
+                    if c.actionMatches(rules[rule].action) { actionOK = true; break }
+                    rule &+= 1
+                }
+                if !actionOK { failing |= 1 << UInt16(GrantDimension.action.caseIndex) }
+            }
+            // The engine refused without a failing dimension: fail closed.
+            if failing == 0 { failing = 1 << UInt16(GrantDimension.action.caseIndex) }
+            let n = failing.nonzeroBitCount
+            if n < bestCount { best = g; bestFailing = failing; bestCount = n }
+        }
+        if o.restriction != nil { return o }
+        if best >= 0 { o.bestGrant = best; o.failing = bestFailing }
+        return o
+    }
+
+    /// The masks of a permission's constraint range (``Checks/constraintMasks(_:_:rule:)``) for the
+    /// driven outcome: the last range's kept (a grant's permissions share one), and the first `skip`
+    /// constraints, the activity constraints already found satisfied, not evaluated again (their
+    /// bits are 0 and they do not change the conjunction). Only for ranges of at most 64 constraints
+    /// (a bit each); a longer one is evaluated whole.
+    struct RangeMasks {
+        let skip: Int32
+        var last: (Int32, Int32) = (-1, 0)
+        var masks: (failed: UInt64, unknown: UInt64, truth: Truth) = (0, 0, .satisfied)
+
+        init(skip: Int32) { self.skip = skip }
+
+        @inline(__always)
+        mutating func masks(_ c: Checks, _ r: UnsafeMutablePointer<RuleRecord>, _ rule: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
+            let start = r.pointee.cons, count = r.pointee.consCount
+            if start == last.0 && count == last.1 { return masks }
+            last = (start, count)
+            if skip > 0 && count >= skip && count <= 64 {
+                let rest = c.constraintMasks(start &+ skip, count &- skip, rule: rule)
+                masks = (rest.failed << UInt64(skip), rest.unknown << UInt64(skip), rest.truth)
+            } else {
+                masks = c.constraintMasks(start, count, rule: rule)
+            }
+            return masks
+        }
     }
 }
 

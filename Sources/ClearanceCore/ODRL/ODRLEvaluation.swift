@@ -70,6 +70,18 @@ extension ODRLBlock {
         return out
     }
 
+    /// The checks of `input` against this set, for a caller that drives them rule by rule (the news
+    /// layer's ``NewsDecider/outcome(_:_:_:_:_:lifters:usage:)``), when the request's action is a
+    /// vocabulary spelling (`input.actionKnown`, required) and no duty state is recorded (the checks
+    /// see the shared empty table). The answers are those of ``ruleResults(_:state:)``, which builds
+    /// the same checks: ``Checks/fill(_:)`` is one driver of them, this caller another. Valid while
+    /// `input` lives and is not changed.
+    @inline(__always)
+    func knownActionChecks(_ input: ODRLInput) -> Checks {
+        Checks(header, input: input, actions: UnsafeBufferPointer(start: input.actionIDs, count: input.actionCount),
+               actionBits: input.actionBits, knownAction: true, dutyStates: input.noDuties)
+    }
+
     /// ``withChecks(_:duties:_:)`` for an action that is not a vocabulary spelling: an extension
     /// action this set interned, or (a spelling the table does not list) its canonical name; unknown
     /// otherwise (nothing matches and the trace denies).
@@ -264,19 +276,8 @@ struct Checks {
         var o = ODRLRuleResult()
         guard knownAction else { return o }  // unknown action: nothing matches (the trace denies)
         o.actionMatches = actionMatches(r.pointee.action)
-        var targetEntity: Int32 = -1
-        if r.pointee.targetCount >= 0 {
-            if memo.targetList == r.pointee.targets {
-                targetEntity = memo.targetEntity
-            } else {
-                targetEntity = firstMember(target: true, r.pointee.targets, r.pointee.targetCount, memo: &memo)
-                memo.targetList = r.pointee.targets
-                memo.targetEntity = targetEntity
-            }
-            o.targetMatches = targetEntity >= 0
-        } else {
-            o.targetMatches = true
-        }
+        let targetEntity = self.targetEntity(r, memo: &memo)
+        o.targetMatches = r.pointee.targetCount < 0 || targetEntity >= 0
         var assigneeEntity: Int32 = -1
         if r.pointee.assigneeCount >= 0 {
             if memo.assigneeList == r.pointee.assignees {
@@ -326,6 +327,19 @@ struct Checks {
             }
         }
         return o
+    }
+
+    /// The entity of the rule's asset list that the request's asset is or is a member of (-1: none,
+    /// or the rule names no asset: `targetCount < 0`, any asset matches). The answer for the last
+    /// list asked is kept in `memo` (a grant's rules share one list).
+    @inline(__always)
+    func targetEntity(_ r: UnsafeMutablePointer<RuleRecord>, memo: inout Memo) -> Int32 {
+        guard r.pointee.targetCount >= 0 else { return -1 }
+        if memo.targetList == r.pointee.targets { return memo.targetEntity }
+        let e = firstMember(target: true, r.pointee.targets, r.pointee.targetCount, memo: &memo)
+        memo.targetList = r.pointee.targets
+        memo.targetEntity = e
+        return e
     }
 
     /// The conjunction of constraint records `start ..< start + count`.

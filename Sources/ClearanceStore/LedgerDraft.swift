@@ -41,25 +41,30 @@ public struct LedgerDraft: Sendable {
     /// A draft of the row for a usage event (`usage import`): the document is the event's JSON exactly
     /// as `FastJSON.string(event.json)` writes it, without building the `JSONValue`, stored in its compact
     /// form (schema v8, ``LedgerDocument``: what the other columns do not hold) when the columns rebuild it.
-    public init(event: UsageEvent, origin: LedgerEntry.Origin = .import, decision: String?, agreementId: String?,
+    ///
+    /// `__shared` here and on the strings of the designated init: the event is read where it lies (in the
+    /// import's batch), not copied, and no string is retained to be passed: an owned event (an initializer's
+    /// default) cost ~20 reference-count operations a row on the decide threads (bench/PROFILE.md ledger session 7).
+    public init(event: __shared UsageEvent, origin: LedgerEntry.Origin = .import, decision: String?, agreementId: String?,
                 grantPosition: Int?) {
-        let r = event.request
-        guard let id = r.id else {
+        guard let id = event.request.id else {
             // No id: the id is a hash of the sorted document (rare; the general path).
             self.init(LedgerEntry(event: event, origin: origin, decision: decision, agreementId: agreementId,
                                   grantPosition: grantPosition))
             return
         }
-        self.init(eventId: id, origin: origin, at: Timestamp.format(r.at), subscriber: r.subscriber, source: r.source,
-                  agreementId: agreementId, grantPosition: grantPosition, assetId: r.asset.id,
-                  assetKind: r.asset.kind.rawValue, action: r.action, extent: r.extent.rawValue, portion: r.portion,
-                  channel: r.channel.rawValue, territory: r.territory, decision: decision) { out in
+        self.init(eventId: id, origin: origin, at: Timestamp.format(event.request.at), subscriber: event.request.subscriber,
+                  source: event.request.source, agreementId: agreementId, grantPosition: grantPosition,
+                  assetId: event.request.asset.id, assetKind: event.request.asset.kind.rawValue, action: event.request.action,
+                  extent: event.request.extent.rawValue, portion: event.request.portion,
+                  channel: event.request.channel.rawValue, territory: event.request.territory, decision: decision,
+                  writeDocument: { out in
             if LedgerDocument.canCompact(event) {
                 LedgerDocument.writeCompact(event, to: &out)
             } else {
                 LedgerDraft.writeDocument(event, to: &out)
             }
-        }
+        }, writeQuotedDocument: LedgerDocument.canCompact(event) ? { out in LedgerDocument.writeCompact(event, to: &out, quoted: true) } : nil)
     }
 
     /// A draft of a ledger entry (its document serialised by `FastJSON`, as the store always has).
@@ -74,9 +79,11 @@ public struct LedgerDraft: Sendable {
         }
     }
 
-    init(eventId: String, origin: LedgerEntry.Origin, at: String, subscriber: String, source: String, agreementId: String?,
-         grantPosition: Int?, assetId: String?, assetKind: String?, action: String?, extent: String?, portion: Double?,
-         channel: String?, territory: String?, decision: String?, writeDocument: (inout ByteWriter) -> Void) {
+    init(eventId: String, origin: LedgerEntry.Origin, at: __shared String, subscriber: __shared String, source: __shared String,
+         agreementId: __shared String?, grantPosition: Int?, assetId: __shared String?, assetKind: __shared String?,
+         action: __shared String?, extent: __shared String?, portion: Double?, channel: __shared String?,
+         territory: __shared String?, decision: __shared String?, writeDocument: (inout ByteWriter) -> Void,
+         writeQuotedDocument: ((inout ByteWriter) -> Void)? = nil) {
         self.eventId = eventId
         self.origin = origin
         self.grantPosition = grantPosition
@@ -89,7 +96,9 @@ public struct LedgerDraft: Sendable {
         func put(_ s: String?) -> Span {
             guard let s else { return .null }
             let start = t.count
-            t.put(s)
+            // In place (native strings): `ByteWriter.put(String)` copies the string to reach its bytes (a retain
+            // and a release).
+            if s.utf8.withContiguousStorageIfAvailable({ t.put($0) }) == nil { t.put(s) }
             return Span(start: Int32(start), count: Int32(t.count - start))
         }
         eventIdSpan = put(eventId)
@@ -137,7 +146,15 @@ public struct LedgerDraft: Sendable {
         str("at", self.at)
         str("channel", self.channel)
         str("decision", self.decision)
-        str("document", document)
+        if let writeQuotedDocument {
+            // The document's text escaped into the canonical text by its own writer (``LedgerDocument``).
+            key("document")
+            c.put(0x22)
+            writeQuotedDocument(&c)
+            c.put(0x22)
+        } else {
+            str("document", document)
+        }
         str("event_id", eventIdSpan)
         str("extent", self.extent)
         num("grant_position", grantPosition.map(Double.init))
@@ -198,26 +215,28 @@ public struct LedgerDraft: Sendable {
 
     /// Writes the event's evidence members (`url`, `attribution`, `link`, those present), each after a
     /// comma but the first when `commaFirst` is false: what the full document has after `at`, and the
-    /// second value of the compact form (``LedgerDocument``), from one writer.
-    static func writeEvidence(_ e: UsageEvent, to out: inout ByteWriter, commaFirst: Bool) {
+    /// second value of the compact form (``LedgerDocument``), from one writer; `as` a quoted writer, the
+    /// same text escaped once more (the compact form inside the row's canonical text).
+    static func writeEvidence(_ e: UsageEvent, to out: inout ByteWriter, commaFirst: Bool,
+                              as w: LedgerDocument.CompactWriter = LedgerDocument.CompactWriter(quoted: false)) {
         var comma = commaFirst
-        func key(_ k: StaticString) {
+        func key(_ k: StaticString, _ escaped: StaticString) {
             if comma { out.put(0x2C) }
             comma = true
-            out.put(k)
+            w.punctuation(k, escaped, to: &out)
         }
         if let url = e.url {
-            key("\"url\":\"")
-            JSONBytes.appendEscaped(url, to: &out)
-            out.put(0x22)
+            key("\"url\":\"", "\\\"url\\\":\\\"")
+            w.value(url, to: &out)
+            w.punctuation("\"", "\\\"", to: &out)
         }
         if let a = e.attribution {
-            key("\"attribution\":\"")
-            JSONBytes.appendEscaped(a, to: &out)
-            out.put(0x22)
+            key("\"attribution\":\"", "\\\"attribution\\\":\\\"")
+            w.value(a, to: &out)
+            w.punctuation("\"", "\\\"", to: &out)
         }
         if let link = e.link {
-            key("\"link\":")
+            key("\"link\":", "\\\"link\\\":")
             out.put(link ? ("true" as StaticString) : ("false" as StaticString))
         }
     }

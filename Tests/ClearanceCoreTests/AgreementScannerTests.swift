@@ -45,6 +45,38 @@ import Testing
         }
     }
 
+    /// One scanner reading every case, twice, reads each exactly as a fresh scanner does: the lists it
+    /// read before (``SpanCache``, by their bytes) and the territory specs found by storage change
+    /// nothing. (An empty `excludeTerritories` read before must not make an empty `territories`
+    /// acceptable: the cases have both.)
+    @Test func aScannerReusedReadsLikeAFreshOne() throws {
+        let base = try NewsFixtures.json("base-agreement.json")
+        let url = TestResources.root.appendingPathComponent("Fixtures/io/agreement-scanner-cases.json")
+        var texts: [[UInt8]] = []
+        for c in try JSONParser.parse(TestResources.bytes(url)).arrayValue ?? [] {
+            var doc = base
+            for (k, v) in c["patch"]?.objectValue ?? JSONObject() { doc = NewsFixtures.patched(doc, k, v) }
+            texts.append(Array(doc.serialized().utf8))
+            texts.append(Array(doc.serialized(pretty: true).utf8))
+        }
+        for c in try NewsFixtures.json("agreement-cases.json").arrayValue ?? [] {
+            var doc = base
+            if let replace = c["replace"] { doc = replace }
+            for (k, v) in c["patch"]?.objectValue ?? JSONObject() { doc = NewsFixtures.patched(doc, k, v) }
+            texts.append(Array(doc.serialized().utf8))
+        }
+        let g = "\"grants\":[{\"assets\":[\"text\"],\"actions\":[\"use\"],\"extent\":[\"whole\"],\"channels\":[\"all\"],"
+        let head = "{\"id\":\"A-1\",\"kind\":\"contract\",\"source\":\"ilkha\",\"subscriber\":{\"id\":\"s-1\"},"
+            + "\"signedAt\":\"2026-01-01\",\"term\":{\"start\":\"2026-01-02\",\"end\":\"2026-12-31\"},"
+        texts.append(Array((head + g + "\"territories\":[\"TR\"],\"excludeTerritories\":[]}]}").utf8))
+        texts.append(Array((head + g + "\"territories\":[],\"excludeTerritories\":[]}]}").utf8))
+        #expect(Self.scan(texts[texts.count - 2]) != nil && Self.scan(texts[texts.count - 1]) == nil)
+        var shared = AgreementScanner()
+        for _ in 0..<2 {
+            for t in texts { #expect(shared.scan(t) == Self.scan(t), "\(String(decoding: t, as: UTF8.self))") }
+        }
+    }
+
     /// The cases of the strict reader's own table (errors and warnings) never scan to something else.
     @Test func strictCasesAreScannedIdenticallyOrDeclined() throws {
         let base = try NewsFixtures.json("base-agreement.json")

@@ -87,6 +87,23 @@ struct LedgerV8Tests {
         #expect(compact > 100 && compact < Self.events().count - 50)
     }
 
+    @Test("the compact form written quoted is its text as a JSON string's inside (what the canonical text holds)")
+    func quotedCompactIsTheEscapedText() {
+        var escaped = 0
+        for ev in Self.events() where LedgerDocument.canCompact(ev) {
+            var plain = ByteWriter(capacity: 64), quoted = ByteWriter(capacity: 64)
+            defer { plain.free(); quoted.free() }
+            LedgerDocument.writeCompact(ev, to: &plain)
+            LedgerDocument.writeCompact(ev, to: &quoted, quoted: true)
+            var literal: [UInt8] = []
+            JSONBytes.appendString(utf8: plain.bytes, to: &literal)
+            #expect(Array(literal.dropFirst().dropLast()) == Array(quoted.bytes), "\(String(decoding: plain.bytes, as: UTF8.self))")
+            // Values that need escaping twice (quotes, backslashes, control characters in the evidence).
+            if String(decoding: plain.bytes, as: UTF8.self).contains("\\") { escaped += 1 }
+        }
+        #expect(escaped > 10)
+    }
+
     @Test("an event's time with milliseconds, or outside years 0-9999, keeps the full document")
     func whichEventsCompact() {
         var e = Self.events()[0]
@@ -187,6 +204,33 @@ struct LedgerV8Tests {
         }
         let again = try store.importUsage(at: now, next: LedgerV3Tests.feed([drafts]))
         #expect(again == UsageImportResult(inserted: 0, alreadyPresent: new.count))
+        // The same id with one column's value changed (same compact document): a conflict, for each column.
+        let base = try #require(new.first { LedgerDocument.canCompact($0) && $0.request.portion != nil })
+        var changes: [UsageEvent] = []
+        for k in 0..<9 {
+            var e = base
+            switch k {
+            case 0: e.request.subscriber += "x"
+            case 1: e.request.source += "x"
+            case 2: e.request.asset.id += "x"
+            case 3: e.request.asset.kind = e.request.asset.kind == .text ? .photo : .text
+            case 4: e.request.action += "x"
+            case 5: e.request.extent = e.request.extent == .whole ? .partial : .whole
+            case 6: e.request.portion = (e.request.portion ?? 0) / 2
+            case 7: e.request.channel = e.request.channel == .web ? .print : .web
+            default: e.request.at = e.request.at.adding(milliseconds: 1000)
+            }
+            changes.append(e)
+        }
+        for (k, e) in changes.enumerated() {
+            do {
+                _ = try store.importUsage(at: now, next: LedgerV3Tests.feed([[LedgerDraft(event: e, decision: "permit", agreementId: nil,
+                                                                                          grantPosition: nil)]]))
+                Issue.record("change \(k) was accepted")
+            } catch {
+                #expect(error.diagnostics.map(\.code) == ["usage.conflicting_event"], "change \(k)")
+            }
+        }
         // The array API (full documents, `recordUse`) sees the compact rows as the same events.
         let same = try store.importUsage(new.prefix(5).map { LedgerEntry(event: $0, decision: "permit") })
         #expect(same == UsageImportResult(inserted: 0, alreadyPresent: 5))

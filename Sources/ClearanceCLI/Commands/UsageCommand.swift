@@ -105,7 +105,17 @@ public struct UsageImportCommand: ParsableCommand {
         print("imported \(result.inserted) \(result.inserted == 1 ? "event" : "events") into \(store.path)"
               + (result.alreadyPresent > 0 ? " (\(result.alreadyPresent) already there)" : "")
               + " from \(events) read")
+        // The agreements and the deciders (a book of every agreement per decider, prepared) are freed on a
+        // background thread, which the process's exit does not wait for, instead of object by object on this
+        // one after the import: at 30,000 agreements that was ~0.3 s after the last row (perf, bench/PROFILE.md
+        // ledger session 7). A host that calls the command as a library still gets the memory back.
+        releaseInBackground(UncheckedBox((context, importer)))
     }
+}
+
+/// Drops the last reference to `objects` on a background thread (see the end of ``UsageImportCommand/run()``).
+func releaseInBackground<T>(_ objects: UncheckedBox<T>) {
+    DispatchQueue.global(qos: .background).async { withExtendedLifetime(objects) {} }
 }
 
 /// Pulls batches of ledger rows (drafts) out of the logs for ``Store/importUsage(at:maxProblems:next:)``.
@@ -165,7 +175,9 @@ final class UsageImporter {
             let item: UsageLogReader.Item?
             do { item = try readers[k].next() } catch { throw DiagnosticError(error) }
             guard let item else { k += 1; continue }
-            switch item {
+            // `consume`: the event moves into the batch (binding it from a copy of the item retained each of
+            // its ~10 strings, and destroying the item released them: ~40 reference-count operations an event).
+            switch consume item {
             case .event(let e, _):
                 events += 1
                 read.append(e)
@@ -199,18 +211,22 @@ final class UsageImporter {
         DispatchQueue.concurrentPerform(iterations: deciders.count) { g in
             let (read, groups, deciders, stored, out) = shared.value
             let d = deciders[g]
-            for i in groups[g] {
-                guard d.error == nil else { return }
-                let e = read[i]
-                do throws(DiagnosticError) {
-                    let decision = try d.auditor.decideCounting(e.request)
-                    var agreement: String?
-                    var grant: Int?
-                    if case .agreement(let id, let gr)? = decision.permittedBy, stored.contains(id) { agreement = id; grant = gr }
-                    // The row made ready here, in parallel: the writer only chains and inserts it (LedgerDraft).
-                    out[i] = LedgerDraft(event: e, decision: decision.verdict.rawValue, agreementId: agreement, grantPosition: grant)
-                } catch {
-                    d.error = error
+            // The events are read in place (no copy of each event: its strings were retained and released per
+            // copy, on cache lines the reader thread wrote).
+            read.withUnsafeBufferPointer { events in
+                for i in groups[g] {
+                    guard d.error == nil else { return }
+                    do throws(DiagnosticError) {
+                        let decision = try d.auditor.decideCounting(events[i].request)
+                        var agreement: String?
+                        var grant: Int?
+                        if case .agreement(let id, let gr)? = decision.permittedBy, stored.contains(id) { agreement = id; grant = gr }
+                        // The row made ready here, in parallel: the writer only chains and inserts it (LedgerDraft).
+                        out[i] = LedgerDraft(event: events[i], decision: decision.verdict.rawValue, agreementId: agreement,
+                                             grantPosition: grant)
+                    } catch {
+                        d.error = error
+                    }
                 }
             }
         }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads one agreement in DESIGN.md's JSON form straight from its bytes: `contract import` and the
 /// store's bulk load of agreement histories.
 ///
@@ -30,6 +38,23 @@ public struct AgreementScanner {
     /// Resolved territory specs by (include, exclude): resolving a region list is the costly part of a
     /// grant, and grants repeat the same lists (bounded; cleared when full).
     private var specs: [[String]: TerritorySpec] = [:]
+    /// The same, by the two lists' storage (lists read before come back with the same storage, see
+    /// ``SpanCache``): no hashing of the names. Each entry keeps its lists, so an address cannot be
+    /// reused for another list while it lives.
+    private var specsByStorage: [StoragePair: (include: [String], exclude: [String], spec: TerritorySpec)] = [:]
+    private struct StoragePair: Hashable { var include: UInt; var exclude: UInt }
+
+    // List values read before, by their bytes (see ``SpanCache``).
+    private var assetSpans = SpanCache<Dimension<AssetKind>>()
+    private var actionSpans = SpanCache<[String]>()
+    private var extentSpans = SpanCache<[Extent]>()
+    private var channelSpans = SpanCache<Dimension<Channel>>()
+    private var includeSpans = SpanCache<[String]>()
+    /// Apart from `includeSpans`: `[]` reads as an empty list here and as nothing (the strict path's) there.
+    private var excludeSpans = SpanCache<[String]>()
+    private var dutySpans = SpanCache<[Duty]>()
+    /// Durations by the bytes inside their quotes.
+    private var durations = SpanCache<ISODuration>()
 
     /// A scanner resolving territories against `territories` (the table the strict path is given).
     public init(territories: TerritoryTable = .builtin) {
@@ -72,8 +97,14 @@ public struct AgreementScanner {
     }
 
     /// An ISO 8601 duration (FieldReader.duration).
-    private func duration(_ c: JSONByteCursor, _ r: Range<Int>) -> ISODuration? {
+    ///
+    /// Remembered by the string's bytes (``SpanCache``): `ISO8601.parseDuration` on a `String` was
+    /// ~6,000 instructions an embargo (callgrind, bench/PROFILE.md "prepare, session 7"), and
+    /// agreements repeat a handful of durations.
+    private mutating func duration(_ c: JSONByteCursor, _ r: Range<Int>) -> ISODuration? {
+        if let d = durations.find(c, r) { return d }
         guard let s = text(c, r), case .success(let d) = ISO8601.parseDuration(s) else { return nil }
+        durations.keep(c, r, d)
         return d
     }
 
@@ -150,12 +181,33 @@ public struct AgreementScanner {
 
     /// `TerritorySpec(include:exclude:table:)`, resolved once per distinct pair of lists.
     private mutating func spec(_ include: [String], _ exclude: [String]) -> TerritorySpec {
+        func address(_ a: [String]) -> UInt { a.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } }
+        let pair = StoragePair(include: address(include), exclude: address(exclude))
+        if let kept = specsByStorage[pair], address(kept.include) == pair.include, address(kept.exclude) == pair.exclude { return kept.spec }
         let key = include + ["|"] + exclude
-        if let s = specs[key] { return s }
-        let s = TerritorySpec(include: include, exclude: exclude, table: territories)
-        if specs.count >= 4_096 { specs.removeAll(keepingCapacity: true) }
-        specs[key] = s
+        let s: TerritorySpec
+        if let known = specs[key] { s = known } else {
+            s = TerritorySpec(include: include, exclude: exclude, table: territories)
+            if specs.count >= 4_096 { specs.removeAll(keepingCapacity: true) }
+            specs[key] = s
+        }
+        if specsByStorage.count >= 4_096 { specsByStorage.removeAll(keepingCapacity: true) }
+        specsByStorage[pair] = (include, exclude, s)
         return s
+    }
+
+    /// `read` at the cursor, or the value it gave before for the same bytes (an array value: the
+    /// cursor then moves past it). See ``SpanCache``.
+    private mutating func spanCached<T>(_ cache: WritableKeyPath<AgreementScanner, SpanCache<T>>, _ c: inout JSONByteCursor,
+                                        _ read: (inout AgreementScanner, inout JSONByteCursor) -> T?) -> T? {
+        guard let span = c.arraySpan() else { return read(&self, &c) }
+        if let v = self[keyPath: cache].find(c, span) {
+            c.i = span.upperBound
+            return v
+        }
+        let v = read(&self, &c)
+        if let v, c.i == span.upperBound { self[keyPath: cache].keep(c, span, v) }
+        return v
     }
 
     // MARK: - Objects
@@ -278,27 +330,23 @@ public struct AgreementScanner {
         var embargo: ISODuration?, duties: [Duty] = [], clause: String?
         let ok = object(&c, Self.grantKeys) { s, c, key in
             switch key {
-            case 0: assets = s.dimension(&c, s.assetKinds); return assets != nil
-            case 1: actions = s.actions(&c); return actions != nil
-            case 2: extent = s.dimension(&c, s.extents)?.values; return extent != nil
+            case 0: assets = s.spanCached(\.assetSpans, &c) { s, c in s.dimension(&c, s.assetKinds) }; return assets != nil
+            case 1: actions = s.spanCached(\.actionSpans, &c) { s, c in s.actions(&c) }; return actions != nil
+            case 2: extent = s.spanCached(\.extentSpans, &c) { s, c in s.dimension(&c, s.extents)?.values }; return extent != nil
             case 3:
                 // The same conversion as JSONParser's (text → Double), so the value is identical.
                 guard let r = c.number(), let d = Double(c.asciiString(r)), d.isFinite, d > 0, d <= 1 else { return false }
                 maxPortion = d
-            case 4: channels = s.dimension(&c, s.channels); return channels != nil
-            case 5: include = s.territoryList(&c, allowEmpty: false); return include != nil
-            case 6: guard let v = s.territoryList(&c, allowEmpty: true) else { return false }; exclude = v
+            case 4: channels = s.spanCached(\.channelSpans, &c) { s, c in s.dimension(&c, s.channels) }; return channels != nil
+            case 5: include = s.spanCached(\.includeSpans, &c) { s, c in s.territoryList(&c, allowEmpty: false) }; return include != nil
+            case 6:
+                guard let v = s.spanCached(\.excludeSpans, &c, { s, c in s.territoryList(&c, allowEmpty: true) }) else { return false }
+                exclude = v
             case 7: quota = s.quota(&c); return quota != nil
             case 8: guard let r = c.string() else { return false }; embargo = s.duration(c, r); return embargo != nil
             case 9:
-                guard c.openArray() else { return false }
-                if !c.closeArrayIfEmpty() {
-                    repeat {
-                        guard let d = s.duty(&c) else { return false }
-                        duties.append(d)
-                    } while c.nextElement()
-                    guard c.closed else { return false }
-                }
+                guard let v = s.spanCached(\.dutySpans, &c, { s, c in s.duties(&c) }) else { return false }
+                duties = v
             case 10: guard let r = c.text(ascii: false) else { return false }; clause = s.text(c, r); return clause != nil
             default: guard let r = c.text(ascii: false), c.utf8String(r) != nil else { return false }  // `note`
             }
@@ -310,6 +358,20 @@ public struct AgreementScanner {
         guard !territories.resolved.isEmpty else { return nil }  // `empty_territory`
         return Grant(assets: assets, actions: actions, extent: extent, maxPortion: maxPortion, channels: channels,
                      territories: territories, quota: quota, embargo: embargo, duties: duties, clause: clause)
+    }
+
+    /// A grant's `duties` array (possibly empty).
+    private mutating func duties(_ c: inout JSONByteCursor) -> [Duty]? {
+        guard c.openArray() else { return nil }
+        var duties: [Duty] = []
+        if !c.closeArrayIfEmpty() {
+            repeat {
+                guard let d = duty(&c) else { return nil }
+                duties.append(d)
+            } while c.nextElement()
+            guard c.closed else { return nil }
+        }
+        return duties
     }
 
     private mutating func quota(_ c: inout JSONByteCursor) -> Quota? {
@@ -354,12 +416,12 @@ public struct AgreementScanner {
         // `quota`, `maxPortion`, `duties` are errors in a restriction: unknown keys here, so the strict path reports them.
         let ok = object(&c, Self.restrictionKeys) { s, c, key in
             switch key {
-            case 0: assets = s.dimension(&c, s.assetKinds); return assets != nil
-            case 1: actions = s.actions(&c); return actions != nil
-            case 2: extent = s.dimension(&c, s.extents)?.values; return extent != nil
-            case 3: channels = s.dimension(&c, s.channels); return channels != nil
-            case 4: include = s.territoryList(&c, allowEmpty: false); return include != nil
-            case 5: exclude = s.territoryList(&c, allowEmpty: true); return exclude != nil
+            case 0: assets = s.spanCached(\.assetSpans, &c) { s, c in s.dimension(&c, s.assetKinds) }; return assets != nil
+            case 1: actions = s.spanCached(\.actionSpans, &c) { s, c in s.actions(&c) }; return actions != nil
+            case 2: extent = s.spanCached(\.extentSpans, &c) { s, c in s.dimension(&c, s.extents)?.values }; return extent != nil
+            case 3: channels = s.spanCached(\.channelSpans, &c) { s, c in s.dimension(&c, s.channels) }; return channels != nil
+            case 4: include = s.spanCached(\.includeSpans, &c) { s, c in s.territoryList(&c, allowEmpty: false) }; return include != nil
+            case 5: exclude = s.spanCached(\.excludeSpans, &c) { s, c in s.territoryList(&c, allowEmpty: true) }; return exclude != nil
             case 6: guard let r = c.string() else { return false }; embargo = s.duration(c, r); return embargo != nil
             case 7: guard let r = c.text(ascii: false) else { return false }; note = s.text(c, r); return note != nil
             default: guard let r = c.text(ascii: false) else { return false }; clause = s.text(c, r); return clause != nil
@@ -371,5 +433,64 @@ public struct AgreementScanner {
         let res = Restriction(assets: assets, actions: actions, extent: extent, channels: channels, territories: territories,
                               embargo: embargo, note: note, clause: clause)
         return res.isUnconditional ? nil : res  // `unconditional_restriction` warning
+    }
+}
+
+/// Values an ``AgreementScanner`` read before, by the bytes they were read from: an agreement's lists
+/// (assets, actions, extent, channels, territories, duties) repeat from agreement to agreement, and the
+/// same bytes always read as the same value (the scanner's reading is a function of the bytes).
+///
+/// Why (bench/PROFILE.md, "prepare, session 7"): reading a stored version was ~55,000 instructions
+/// (callgrind, 3,000 versions), ~21,000 of them a grant's lists: each string looked up in a name
+/// table or made, the duplicates check, the territory names canonicalised, a duty's text made.
+/// Found again, a list costs its span (a byte scan to the closing bracket), an FNV hash of its bytes,
+/// one look-up and a compare of the bytes. The value comes back with the same storage, so agreements
+/// share it (fewer bytes kept per prepared agreement) and the territory spec is found by storage.
+/// Bounded (cleared past 4,096 entries); a hash collision only misses (the bytes are compared).
+struct SpanCache<Value> {
+    /// An entry: a class, so a look-up reads it in place (a tuple was copied out, its array retained).
+    private final class Kept {
+        let bytes: [UInt8]
+        let value: Value
+        init(bytes: [UInt8], value: Value) { self.bytes = bytes; self.value = value }
+    }
+    private var table: [UInt64: Kept] = [:]
+
+    /// A multiply-xor hash of the bytes, eight at a time (FNV byte by byte, and the generic byte
+    /// compare below, were ~800 instructions a look-up).
+    private static func hash(_ c: JSONByteCursor, _ span: Range<Int>) -> UInt64 {
+        guard let base = c.b.baseAddress else { return 0 }
+        let p = UnsafeRawPointer(base + span.lowerBound)
+        let n = span.count
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        var k = 0
+        while k + 8 <= n {
+            h = (h ^ p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            k += 8
+        }
+        var last: UInt64 = 0
+        while k < n {
+            last = last << 8 | UInt64(p.load(fromByteOffset: k, as: UInt8.self))
+            k += 1
+        }
+        h = (h ^ last) &* 0xFF51_AFD7_ED55_8CCD
+        return h ^ (h >> 32)
+    }
+
+    /// The value read before from the same bytes as `span`, if any.
+    func find(_ c: JSONByteCursor, _ span: Range<Int>) -> Value? {
+        guard let e = table[Self.hash(c, span)], e.bytes.count == span.count, let base = c.b.baseAddress else { return nil }
+        let same = e.bytes.withUnsafeBytes { kept in
+            guard let k = kept.baseAddress else { return span.isEmpty }
+            return memcmp(k, base + span.lowerBound, span.count) == 0
+        }
+        return same ? e.value : nil
+    }
+
+    /// Remembers `value` as what `span`'s bytes read as.
+    mutating func keep(_ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
+        if table.count >= 4_096 { table.removeAll(keepingCapacity: true) }
+        table[Self.hash(c, span)] = Kept(bytes: Array(UnsafeBufferPointer(rebasing: c.b[span])), value: value)
     }
 }

@@ -189,6 +189,36 @@ struct JSONByteCursor {
         return false
     }
 
+    /// Where the array at the cursor (after whitespace) ends, without reading its values or moving:
+    /// its bytes from `[` to just past the matching `]`, strings skipped and nested arrays and objects
+    /// counted; nil when no array starts here, at a backslash (escapes are the strict path's) or when
+    /// the text ends first. For ``AgreementScanner``'s values read before (by their bytes).
+    func arraySpan() -> Range<Int>? {
+        var j = i
+        while j < b.count, b[j] == 0x20 || b[j] == 0x09 || b[j] == 0x0A || b[j] == 0x0D { j += 1 }
+        guard j < b.count, b[j] == UInt8(ascii: "[") else { return nil }
+        let start = j
+        var depth = 0
+        while j < b.count {
+            switch b[j] {
+            case UInt8(ascii: "\""):
+                j += 1
+                while j < b.count, b[j] != UInt8(ascii: "\"") {
+                    if b[j] == UInt8(ascii: "\\") { return nil }
+                    j += 1
+                }
+                guard j < b.count else { return nil }
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 { return start ..< j + 1 }
+            default: break
+            }
+            j += 1
+        }
+        return nil
+    }
+
     /// An array of plain strings (`ascii`) or strings without escapes; their ranges.
     mutating func stringArray(ascii: Bool) -> [Range<Int>]? {
         guard openArray() else { return nil }

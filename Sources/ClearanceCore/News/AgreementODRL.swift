@@ -271,9 +271,16 @@ extension Agreement {
     /// assignee could never fail; leaving it out spares each rule a compiled assignee entity, the
     /// set its own interned subscriber IRI, and every evaluation a string compare per rule. (The
     /// assigner is never compiled.) A property test validates this form on random agreements.
-    func odrlModel(territories table: TerritoryTable, grantDims: inout [[GrantDimension]], forPreparation: Bool = false) -> ODRLPolicy {
-        let uid = NewsODRL.agreementIRI(source: source, id: id)
-        var p = forPreparation ? ODRLPolicy(type: "Set", uid: uid, profiles: [NewsODRL.profile])
+    ///
+    /// `uids: false` (with `forPreparation`) leaves out the policy's and the rules' uids: only a
+    /// compiled set's words read them (rule refs), and a prepared agreement's set compiles its words
+    /// again from the full form when they are needed (``SetCore``); the uid strings were ~9,000
+    /// instructions of a preparation (callgrind, bench/PROFILE.md "prepare, session 7"). Such a model
+    /// is not valid ODRL (a policy needs a uid): it is never validated (``PreparedAgreement/validByConstruction(_:table:)``).
+    func odrlModel(territories table: TerritoryTable, grantDims: inout [[GrantDimension]], forPreparation: Bool = false,
+                   uids: Bool = true) -> ODRLPolicy {
+        let uid = uids || !forPreparation ? NewsODRL.agreementIRI(source: source, id: id) : ""
+        var p = forPreparation ? ODRLPolicy(type: "Set", uid: uids ? uid : nil, profiles: [NewsODRL.profile])
             : ODRLPolicy(type: "Agreement", uid: uid, profiles: [NewsODRL.profile],
                          assigners: [ODRLEntity(NewsODRL.sourceIRI(source))],
                          assignees: [ODRLEntity(NewsODRL.subscriberIRI(subscriber.id))])
@@ -285,7 +292,7 @@ extension Agreement {
             let targets = NewsODRL.assetTargets(grant.assets)
             let duties = grant.duties.map { d in ODRLRule(kind: .duty, actions: [ODRLAction(d.odrlActionName, writtenAsNode: false)]) }
             for action in grant.actions {
-                p.permissions.append(ODRLRule(kind: .permission, uid: NewsODRL.grantRuleID(policy: uid, grant: g, action: action),
+                p.permissions.append(ODRLRule(kind: .permission, uid: uid.isEmpty ? nil : NewsODRL.grantRuleID(policy: uid, grant: g, action: action),
                                               actions: [ODRLAction(action, writtenAsNode: false)], targets: targets,
                                               constraints: constraints, duties: duties))
             }
@@ -293,9 +300,10 @@ extension Agreement {
         for (k, r) in restrictions.enumerated() {
             let constraints = restrictionConstraintModels(r, table: table).map(\.1)
             let targets: [ODRLEntity]
-            if case .only(let kinds)? = r.assets { targets = kinds.map(NewsODRL.assetTarget) } else { targets = [] }
+            if case .only(let kinds)? = r.assets { targets = NewsModelCache.current.targets(kinds) } else { targets = [] }
             for action in r.actions ?? ["use"] {
-                p.prohibitions.append(ODRLRule(kind: .prohibition, uid: NewsODRL.restrictionRuleID(policy: uid, restriction: k, action: action),
+                p.prohibitions.append(ODRLRule(kind: .prohibition,
+                                               uid: uid.isEmpty ? nil : NewsODRL.restrictionRuleID(policy: uid, restriction: k, action: action),
                                                actions: [ODRLAction(action, writtenAsNode: false)], targets: targets,
                                                constraints: constraints))
             }
@@ -305,65 +313,171 @@ extension Agreement {
 
     /// ``activityConstraints()`` as model constraints.
     func activityConstraintModels() -> [(GrantDimension, ODRLConstraint)] {
+        let cache = NewsModelCache.current
         var out: [(GrantDimension, ODRLConstraint)] = []
-        out.append((.term, NewsODRL.atomicModel("dateTime", "gteq", [NewsODRL.dateTimeLiteral(term.start)], list: false)))
-        out.append((.termEnd, NewsODRL.atomicModel("dateTime", "lt", [NewsODRL.dateTimeLiteral(term.end)], list: false)))
-        if let t = termination {
-            out.append((.termination, NewsODRL.atomicModel("dateTime", "lt", [NewsODRL.dateTimeLiteral(t.at)], list: false)))
-        }
-        if kind == .subscription {
-            out.append((.prior, NewsODRL.atomicModel("dateTime", "gteq", [NewsODRL.dateTimeLiteral(signedAt)], list: false)))
-        }
+        out.reserveCapacity(4)
+        out.append((.term, cache.dateTime(lt: false, term.start)))
+        out.append((.termEnd, cache.dateTime(lt: true, term.end)))
+        if let t = termination { out.append((.termination, cache.dateTime(lt: true, t.at))) }
+        if kind == .subscription { out.append((.prior, cache.dateTime(lt: false, signedAt))) }
         return out
     }
 
     /// ``grantConstraints(_:table:)`` as model constraints, same order, same dimensions.
     func grantConstraintModels(_ grant: Grant, table: TerritoryTable) -> [(GrantDimension, ODRLConstraint)] {
+        let cache = NewsModelCache.current
         var out: [(GrantDimension, ODRLConstraint)] = []
-        if grant.extent.count < Extent.allCases.count {
-            out.append((.extent, NewsODRL.atomicModel(NewsODRL.extentOperand, "isAnyOf", grant.extent.map { .iri(NewsODRL.extentIRI($0)) }, list: true)))
-        }
+        out.reserveCapacity(6)
+        if grant.extent.count < Extent.allCases.count { out.append((.extent, cache.extents(grant.extent))) }
         if let mp = grant.maxPortion, grant.extent.contains(.partial) {
-            let limit = NewsODRL.atomicModel("percentage", "lteq", [.number((mp * 100 * 1000).rounded() / 1000)], list: false)
-            if grant.extent.contains(.whole) {
-                let isWhole = NewsODRL.atomicModel(NewsODRL.extentOperand, "eq", [.iri(NewsODRL.extentIRI(.whole))], list: false)
-                out.append((.portion, .logical(ODRLLogicalConstraint(.or, [isWhole, limit]))))
-            } else {
-                out.append((.portion, limit))
-            }
+            out.append((.portion, cache.portion((mp * 100 * 1000).rounded() / 1000, orWhole: grant.extent.contains(.whole))))
         }
-        if case .only(let cs) = grant.channels {
-            out.append((.channel, NewsODRL.atomicModel("deliveryChannel", "isAnyOf", cs.map { .iri(NewsODRL.channelIRI($0)) }, list: true)))
-        }
+        if case .only(let cs) = grant.channels { out.append((.channel, cache.channels(cs))) }
         if !grant.territories.coversEverything(table: table) {
-            out.append((.territory, NewsODRL.atomicModel("spatial", "isAnyOf",
-                                                         NewsODRL.territoryLiterals(grant.territories.resolved, table: table), list: true)))
+            out.append((.territory, cache.territories(grant.territories.resolved, table: table)))
         }
-        if let e = grant.embargo {
-            out.append((.embargo, NewsODRL.atomicModel("delayPeriod", "gteq", [.typed(e.description, datatype: "xsd:duration")], list: false)))
-        }
-        if let q = grant.quota {
-            out.append((.quota, NewsODRL.atomicModel("count", "lteq", [.number(Double(q.count))], list: false)))
-        }
+        if let e = grant.embargo { out.append((.embargo, cache.embargo(e, lt: false))) }
+        if let q = grant.quota { out.append((.quota, cache.quota(q.count))) }
         return out
     }
 
     /// ``restrictionConstraints(_:table:)`` as model constraints.
     func restrictionConstraintModels(_ r: Restriction, table: TerritoryTable) -> [(GrantDimension, ODRLConstraint)] {
+        let cache = NewsModelCache.current
         var out: [(GrantDimension, ODRLConstraint)] = []
-        if let ex = r.extent, ex.count < Extent.allCases.count {
-            out.append((.extent, NewsODRL.atomicModel(NewsODRL.extentOperand, "isAnyOf", ex.map { .iri(NewsODRL.extentIRI($0)) }, list: true)))
-        }
-        if case .only(let cs)? = r.channels {
-            out.append((.channel, NewsODRL.atomicModel("deliveryChannel", "isAnyOf", cs.map { .iri(NewsODRL.channelIRI($0)) }, list: true)))
-        }
+        if let ex = r.extent, ex.count < Extent.allCases.count { out.append((.extent, cache.extents(ex))) }
+        if case .only(let cs)? = r.channels { out.append((.channel, cache.channels(cs))) }
         if let t = r.territories, !t.coversEverything(table: table) {
-            out.append((.territory, NewsODRL.atomicModel("spatial", "isAnyOf", NewsODRL.territoryLiterals(t.resolved, table: table), list: true)))
+            out.append((.territory, cache.territories(t.resolved, table: table)))
         }
-        if let e = r.embargo {
-            out.append((.embargo, NewsODRL.atomicModel("delayPeriod", "lt", [.typed(e.description, datatype: "xsd:duration")], list: false)))
-        }
+        if let e = r.embargo { out.append((.embargo, cache.embargo(e, lt: true))) }
         return out
+    }
+}
+
+/// The model constraints of agreements (``Agreement/activityConstraintModels()`` and the grant and
+/// restriction ones), made once per thread per distinct value and handed out again: a term date, an
+/// extent or channel list, a portion limit, a territory set, an embargo, a quota.
+///
+/// Why (bench/PROFILE.md, "prepare, session 7"): building them was ~20,000 instructions per prepared
+/// agreement (callgrind, 3,000 stored versions: an `Instant.description` per date, twice, an IRI string
+/// per extent and channel, arrays), while agreements share a few thousand distinct values. And a
+/// constraint handed out again keeps its right operand's storage, which is what lets the compiler find
+/// its compiled form on this thread by address (``SharedAtomicsFront``) instead of hashing it under the
+/// shared table's lock. The constraints are the same values the builders made (a test compares the
+/// model with the one read from ``Agreement/odrlPolicy(territories:)``); per thread, so no lock.
+/// Bounded: each table starts afresh past ``limit`` entries.
+final class NewsModelCache {
+    static let limit = 8_192
+    /// The running thread's cache.
+    static var current: NewsModelCache { perThread.value }
+    private static let perThread = PerThread { NewsModelCache() }
+
+    private struct DateKey: Hashable { var ms: Int64; var lt: Bool }
+    private var dates: [DateKey: ODRLConstraint] = [:]
+    /// Extent and channel lists in their order, by ``listKey(_:_:)``.
+    private var lists: [UInt64: ODRLConstraint] = [:]
+    private struct PortionKey: Hashable { var bits: UInt64; var orWhole: Bool }
+    private var portions: [PortionKey: ODRLConstraint] = [:]
+    private var territories: [TerritorySet: ODRLConstraint] = [:]
+    private struct EmbargoKey: Hashable { var text: String; var lt: Bool }
+    private var embargoes: [EmbargoKey: ODRLConstraint] = [:]
+    private var quotas: [Int: ODRLConstraint] = [:]
+
+    @inline(__always)
+    private static func remember<K>(_ table: inout [K: ODRLConstraint], _ key: K, _ make: () -> ODRLConstraint) -> ODRLConstraint {
+        if let c = table[key] { return c }
+        let c = make()
+        if table.count >= limit { table.removeAll(keepingCapacity: true) }
+        table[key] = c
+        return c
+    }
+
+    /// `dateTime gteq|lt <i>` (xsd:dateTime).
+    func dateTime(lt: Bool, _ i: Instant) -> ODRLConstraint {
+        Self.remember(&dates, DateKey(ms: i.millisecondsSinceEpoch, lt: lt)) {
+            NewsODRL.atomicModel("dateTime", lt ? "lt" : "gteq", [NewsODRL.dateTimeLiteral(i)], list: false)
+        }
+    }
+
+    /// A list's values in order, 4 bits each (position in `allCases` + 1), under a tag: nil when too long.
+    private static func listKey<E: CaseIterable & Equatable>(_ tag: UInt64, _ values: [E]) -> UInt64? {
+        guard values.count <= 14 else { return nil }
+        var key = tag << 60
+        for (k, v) in values.enumerated() {
+            guard let i = E.allCases.firstIndex(of: v) else { return nil }
+            key |= UInt64(E.allCases.distance(from: E.allCases.startIndex, to: i) + 1) << UInt64(4 * k)
+        }
+        return key
+    }
+
+    /// `clr:extent isAnyOf [...]`, in the list's order.
+    func extents(_ ex: [Extent]) -> ODRLConstraint {
+        let make = { NewsODRL.atomicModel(NewsODRL.extentOperand, "isAnyOf", ex.map { .iri(NewsODRL.extentIRI($0)) }, list: true) }
+        guard let key = Self.listKey(1, ex) else { return make() }
+        return Self.remember(&lists, key, make)
+    }
+
+    /// `deliveryChannel isAnyOf [...]`, in the list's order.
+    func channels(_ cs: [Channel]) -> ODRLConstraint {
+        let make = { NewsODRL.atomicModel("deliveryChannel", "isAnyOf", cs.map { .iri(NewsODRL.channelIRI($0)) }, list: true) }
+        guard let key = Self.listKey(2, cs) else { return make() }
+        return Self.remember(&lists, key, make)
+    }
+
+    /// `percentage lteq <limit>`, or `(extent eq whole) or (percentage lteq <limit>)` when whole uses
+    /// are allowed too (they are not limited by the portion).
+    func portion(_ limit: Double, orWhole: Bool) -> ODRLConstraint {
+        Self.remember(&portions, PortionKey(bits: limit.bitPattern, orWhole: orWhole)) {
+            let c = NewsODRL.atomicModel("percentage", "lteq", [.number(limit)], list: false)
+            guard orWhole else { return c }
+            let isWhole = NewsODRL.atomicModel(NewsODRL.extentOperand, "eq", [.iri(NewsODRL.extentIRI(.whole))], list: false)
+            return .logical(ODRLLogicalConstraint(.or, [isWhole, c]))
+        }
+    }
+
+    /// `spatial isAnyOf [country IRIs]` of a territory set (cached with the built-in table only).
+    func territories(_ set: TerritorySet, table: TerritoryTable) -> ODRLConstraint {
+        let make = { NewsODRL.atomicModel("spatial", "isAnyOf", NewsODRL.territoryLiterals(set, table: table), list: true) }
+        guard table.codes == TerritoryTable.builtin.codes else { return make() }  // same storage: one pointer compare
+        return Self.remember(&territories, set, make)
+    }
+
+    /// `delayPeriod gteq|lt <e>` (xsd:duration), by the duration as written (its `description`).
+    func embargo(_ e: ISODuration, lt: Bool) -> ODRLConstraint {
+        let text = e.description
+        return Self.remember(&embargoes, EmbargoKey(text: text, lt: lt)) {
+            NewsODRL.atomicModel("delayPeriod", lt ? "lt" : "gteq", [.typed(text, datatype: "xsd:duration")], list: false)
+        }
+    }
+
+    private var targetLists: [UInt64: [ODRLEntity]] = [:]
+
+    /// The target list of asset kinds (one asset collection each, in order).
+    func targets(_ kinds: [AssetKind]) -> [ODRLEntity] {
+        guard let key = Self.listKey(3, kinds) else { return kinds.map(NewsODRL.assetTarget) }
+        if let t = targetLists[key] { return t }
+        let t = kinds.map(NewsODRL.assetTarget)
+        if targetLists.count >= Self.limit { targetLists.removeAll(keepingCapacity: true) }
+        targetLists[key] = t
+        return t
+    }
+
+    private var durations: [String: Bool] = [:]
+
+    /// Whether the engine reads the duration back from its text (``ISOTime/parseDuration(_:)``), by text.
+    func readsBack(_ e: ISODuration) -> Bool {
+        let text = e.description
+        if let known = durations[text] { return known }
+        let ok = ISOTime.parseDuration(text) != nil
+        if durations.count >= Self.limit { durations.removeAll(keepingCapacity: true) }
+        durations[text] = ok
+        return ok
+    }
+
+    /// `count lteq <n>`.
+    func quota(_ n: Int) -> ODRLConstraint {
+        Self.remember(&quotas, n) { NewsODRL.atomicModel("count", "lteq", [.number(Double(n))], list: false) }
     }
 }
 
@@ -392,7 +506,7 @@ extension NewsODRL {
     static let assetTargetEntities: [ODRLEntity] = AssetKind.allCases.map { ODRLEntity(assetKindIRI($0), type: "AssetCollection") }
     static func assetTarget(_ k: AssetKind) -> ODRLEntity { assetTargetEntities[k.index] }
     static func assetTargets(_ d: Dimension<AssetKind>) -> [ODRLEntity] {
-        if case .only(let kinds) = d { return kinds.map(assetTarget) }
+        if case .only(let kinds) = d { return NewsModelCache.current.targets(kinds) }
         return []
     }
 }

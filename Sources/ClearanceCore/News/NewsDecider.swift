@@ -427,7 +427,29 @@ public final class DecisionMemo {
 }
 
 /// Process-wide numbering of prepared agreements (identifies a preparation without a string).
-let preparationSerial = Locked<UInt64>(0)
+///
+/// Each thread takes numbers from a block of 4,096 it reserved (``next()``): the process-wide
+/// counter's lock is met once per 4,096 preparations, not once per preparation by every worker
+/// (bench/PROFILE.md, "prepare, session 7": no lock shared by the workers while preparing). Numbers
+/// stay unique in the process; only uniqueness is used (memo keys), not their order.
+final class PreparationSerial {
+    private static let blocks = Locked<UInt64>(0)
+    private static let perThread = PerThread { PreparationSerial() }
+    private static let blockSize: UInt64 = 4_096
+    private var next: UInt64 = 0
+    private var end: UInt64 = 0
+
+    /// A number no other preparation in the process has (never 0).
+    static func next() -> UInt64 {
+        let s = perThread.value
+        if s.next == s.end {
+            s.next = blocks.withLock { n -> UInt64 in n += blockSize; return n - blockSize } + 1
+            s.end = s.next + blockSize
+        }
+        defer { s.next += 1 }
+        return s.next
+    }
+}
 
 /// An agreement compiled for the engine once, to decide many requests (DESIGN.md rules 3–5).
 ///
@@ -609,7 +631,8 @@ public struct PreparedAgreement: Sendable {
         func plain(_ i: Instant) -> Bool { i.millisecondsSinceEpoch >= -62_135_596_800_000 && i.millisecondsSinceEpoch < 253_402_300_800_000 }
         func duration(_ e: ISODuration?) -> Bool {
             guard let e else { return true }
-            return ISOTime.parseDuration(e.description) != nil  // what the engine reads `delayPeriod` with
+            // What the engine reads `delayPeriod` with (remembered per thread: ~4,900 instructions a parse).
+            return NewsModelCache.current.readsBack(e)
         }
         func territories(_ t: TerritorySpec?) -> Bool { t.map { !$0.resolved.isEmpty } ?? true }
         guard plain(a.term.start), plain(a.term.end), plain(a.signedAt), a.termination.map({ plain($0.at) }) ?? true else { return false }
@@ -634,9 +657,14 @@ public struct PreparedAgreement: Sendable {
 
     /// The policies an agreement is compiled as (what `AgreementModelValidityTests` validates) and
     /// the rule positions the decider reads.
-    static func plan(_ a: Agreement, table: TerritoryTable) -> Plan {
+    ///
+    /// `uids: false`: without the policy's, rules' and probes' uids (see
+    /// ``Agreement/odrlModel(territories:grantDims:forPreparation:uids:)``): what a prepared agreement
+    /// compiles when its model is valid by construction (its set's words are compiled again from the
+    /// full plan on demand).
+    static func plan(_ a: Agreement, table: TerritoryTable, uids: Bool = true) -> Plan {
         var grantDims: [[GrantDimension]] = []
-        let model = a.odrlModel(territories: table, grantDims: &grantDims, forPreparation: true)
+        let model = a.odrlModel(territories: table, grantDims: &grantDims, forPreparation: true, uids: uids)
         let activity = a.activityConstraintModels()
         let activityCount = activity.count
         // Flat rule indexes follow the policy's order: permissions (grant by grant, action by
@@ -680,9 +708,9 @@ public struct PreparedAgreement: Sendable {
         }
         var policies = [model]
         if !probes.isEmpty {
-            var probe = ODRLPolicy(type: "Set", uid: (model.uid ?? "") + "#probes")
+            var probe = ODRLPolicy(type: "Set", uid: uids ? (model.uid ?? "") + "#probes" : nil)
             for (k, var r) in probes.enumerated() {
-                r.uid = (model.uid ?? "") + "#probe-\(k + 1)"
+                if uids { r.uid = (model.uid ?? "") + "#probe-\(k + 1)" }
                 probe.permissions.append(r)
             }
             policies.append(probe)
@@ -693,7 +721,9 @@ public struct PreparedAgreement: Sendable {
     /// Compiles an agreement (throws the engine's diagnostics if the compiled policy is refused: a bug;
     /// an agreement that can never be in force is accepted and denies with the reason that applies).
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
-        let plan = PreparedAgreement.plan(a, table: table)
+        // A model valid by construction is compiled without uids (they are only words; see `plan`).
+        let valid = PreparedAgreement.validByConstruction(a, table: table)
+        let plan = PreparedAgreement.plan(a, table: table, uids: !valid)
         // An agreement whose activity constraints contradict each other (a subscription signed on or
         // after its term's end: `dateTime >= signedAt` and `dateTime < end`; a termination on or before
         // the term's start: `dateTime < terminatedAt` and `dateTime >= start`) is legal data that can
@@ -717,9 +747,12 @@ public struct PreparedAgreement: Sendable {
                        activityCount: Int8(dims.count))
         let set = try ODRLPolicySet(plan.policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
                                     neverApplicableRules: .warning, keepPolicies: false,
-                                    validated: !PreparedAgreement.validByConstruction(a, table: table),
-                                    client: Hot.bytes(head, grants: plan.grants, prohibitions: plan.prohibitions))
-        let serial = preparationSerial.withLock { n -> UInt64 in n += 1; return n }
+                                    validated: !valid,
+                                    client: Hot.bytes(head, grants: plan.grants, prohibitions: plan.prohibitions),
+                                    // The set's words (rule refs, traces) are compiled again from the same
+                                    // plan if ever asked for, not kept (~1,700 bytes an agreement; see SetCore).
+                                    rebuildWords: { PreparedAgreement.plan(a, table: table).policies })
+        let serial = PreparationSerial.next()
         core = Core(agreement: a, serial: serial, set: set, grants: plan.grants, prohibitions: plan.prohibitions,
                     activityRule: head.activityRule, terminationPosition: head.terminationPosition, priorPosition: head.priorPosition,
                     activityCount: head.activityCount)

@@ -1,3 +1,5 @@
+import Synchronization
+
 // The compiled form of a policy set: flat arrays of plain-data records that the one evaluator
 // (ODRLEvaluation.swift) reads, and beside them the words (refs, uids, constraints as written) that
 // only traces and sentences read.
@@ -357,11 +359,11 @@ final class SetCore: @unchecked Sendable {
     /// Pending duties block (``ODRLEvaluationOptions/PendingDuties/block``).
     let pendingDutiesBlock: Bool
     /// Words of each policy and its rules, for traces (each rule points to its record).
-    let compiled: [CompiledPolicy]
+    var compiled: [CompiledPolicy] { words.policies }
     let actions: ActionTable
     let options: ODRLEvaluationOptions
     /// How many trace entries an evaluation can produce (to size its buffer once).
-    let ruleCount: Int
+    var ruleCount: Int { words.ruleCount }
     /// Request action spelling -> canonical name and broader-action ids.
     let requestActions: [String: (String, [Int32])]
     let terms: ODRLTerms
@@ -382,9 +384,14 @@ final class SetCore: @unchecked Sendable {
     /// Words of each atomic constraint (the record's `atom`): as written, for sentences and the general path.
     let atomics: [CompiledAtomic]
     /// Words of each entity (uid, expanded form, source): for sentences and string compares.
-    let entityWords: [CompiledEntity]
+    var entityWords: [CompiledEntity] { words.entities }
     /// Each rule record's ref (uid or JSON pointer): a duty's state is looked up by it.
-    let ruleRefs: [String]
+    var ruleRefs: [String] { words.ruleRefs }
+    /// The words above when kept (nil: made again when first asked for, see ``words``).
+    private let keptWords: SetWords?
+    /// Gives the policies again to compile the words from (a set made with `rebuildWords`).
+    private let rebuildWords: (@Sendable () -> [ODRLPolicy])?
+    private let rebuiltWords = Mutex<SetWords?>(nil)
     /// Some rule names a party (an assignee list).
     let namesParties: Bool
     /// Bit `s` (s < 63): some atomic constraint reads slot `s`; bit 63: some reads a slot from 63 on.
@@ -393,8 +400,19 @@ final class SetCore: @unchecked Sendable {
     /// Takes the compiler's output: copies the records into buffers this set owns and points the
     /// records with ids of their own into `localIDs`. `client` is plain data of the caller's, kept
     /// in the same block right after the header (``BlockHeader/client``).
-    init(_ form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms, client: [UInt8] = []) {
-        self.compiled = form.policies
+    ///
+    /// `rebuildWords` (non-nil): the words (``compiled``, ``ruleRefs``, ``entityWords``) are not
+    /// kept (`form` was compiled without them: ``Compiler/makeWords``) but compiled again from what
+    /// it returns (the same policies, uids included) the first time something
+    /// asks for them: a trace, a rule's ref, a member check by name. Why (bench/PROFILE.md,
+    /// "prepare, session 7"): they were ~1,700 of the ~5,000 bytes a prepared news agreement kept
+    /// (massif: a `CompiledRule` object, a ref string and a duty array per rule, a ref string per
+    /// duty, the policy's uid), while a news evaluation reads only the records and ``atomics``
+    /// (kept). Compiling is deterministic: the same policies give the same words, index for index.
+    init(_ form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms, client: [UInt8] = [],
+         rebuildWords: (@Sendable () -> [ODRLPolicy])? = nil) {
+        self.keptWords = rebuildWords == nil ? SetWords(form) : nil
+        self.rebuildWords = rebuildWords
         self.actions = form.table
         self.requestActions = form.table.spellings()
         self.options = options
@@ -402,9 +420,6 @@ final class SetCore: @unchecked Sendable {
         self.localSlots = form.localSlots
         self.localSlotNames = form.localSlotNames
         self.localTexts = form.localTexts
-        self.ruleCount = form.policies.reduce(0) { n, p in
-            n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
-        }
         self.flatCount = form.flatCount
         self.noLocalTexts = form.localTexts.isEmpty
         self.pendingDutiesBlock = options.pendingDuties == .block
@@ -473,8 +488,6 @@ final class SetCore: @unchecked Sendable {
         self.constraints = fill(records, at: cAt)
         self.hot = fill(records.map(HotConstraint.of), at: hAt)
         self.atomics = form.atomics
-        self.entityWords = form.entityWords
-        self.ruleRefs = form.ruleRefs
         self.namesParties = form.rules.contains { $0.assigneeCount >= 0 }
         var read: UInt64 = 0
         for c in form.constraints where !c.isLogical { read |= 1 << UInt64(min(max(Int(c.slot), 0), 63)) }
@@ -488,6 +501,18 @@ final class SetCore: @unchecked Sendable {
 
     /// This set's block by address (see ``ODRLBlock``).
     var block: ODRLBlock { ODRLBlock(header: UnsafePointer(header), hotBytes: hotBytes) }
+
+    /// The set's words: kept, or compiled again from `rebuildWords` on first use (then kept).
+    var words: SetWords {
+        if let keptWords { return keptWords }
+        return rebuiltWords.withLock { w in
+            if let w { return w }
+            var compiler = Compiler(terms: terms)
+            let made = SetWords(compiler.compile(rebuildWords?() ?? []))
+            w = made
+            return made
+        }
+    }
 
     deinit {
         // Records and header are plain data (no deinitialization needed).
@@ -538,6 +563,24 @@ final class SetCore: @unchecked Sendable {
     func ruleIndex(of ref: String) -> Int? {
         for i in 0..<flatCount where ruleRefs[i] == ref { return i }
         return nil
+    }
+}
+
+/// The words of a set (``SetCore/words``): what traces and sentences read besides the records.
+final class SetWords: Sendable {
+    let policies: [CompiledPolicy]
+    let ruleRefs: [String]
+    let entities: [CompiledEntity]
+    /// How many trace entries an evaluation can produce.
+    let ruleCount: Int
+
+    init(_ form: CompiledForm) {
+        policies = form.policies
+        ruleRefs = form.ruleRefs
+        entities = form.entityWords
+        ruleCount = form.policies.reduce(0) { n, p in
+            n + p.permissions.reduce(0) { $0 + 1 + $1.duties.count } + p.prohibitions.count + p.obligations.count
+        }
     }
 }
 

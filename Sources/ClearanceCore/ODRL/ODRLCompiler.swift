@@ -14,7 +14,19 @@ struct Compiler {
     /// (a policy-level assignee is every rule's: one entity, whose membership the evaluator checks once).
     var entityLists: [UnsafeRawPointer: (Int32, Int32)] = [:]
 
-    init(terms: ODRLTerms = .empty) { self.terms = terms }
+    /// This thread's front of `terms.sharedAtomics` (see ``CompilerFront``).
+    let front: CompilerFront
+    /// Whether to make the words (policy and rule refs, ``CompiledRule``s, entity words): a set that
+    /// compiles them again on demand (``SetCore/init(_:options:terms:client:rebuildWords:)``) does not
+    /// need them now. The records and the constraints' words (``CompiledAtomic``) are made either way.
+    /// (callgrind, bench/PROFILE.md "prepare, session 7": the ref strings, a rule's JSON pointer and
+    /// its duties' and the objects were ~15,000 instructions of a news agreement's compile.)
+    var makeWords = true
+
+    init(terms: ODRLTerms = .empty) {
+        self.terms = terms
+        front = CompilerFront.current
+    }
 
     /// Slot of a left operand key: the shared terms', else a slot of this set's own.
     mutating func slot(_ key: String) -> Int {
@@ -68,8 +80,11 @@ struct Compiler {
         }
         form.flatCount = n
         form.rules = [RuleRecord](repeating: RuleRecord(), count: n)
-        form.ruleRefs = [String](repeating: "", count: n)
-        for (i, p) in policies.enumerated() { form.policies.append(policy(p, index: i, flat: flatStart[i])) }
+        if makeWords { form.ruleRefs = [String](repeating: "", count: n) }
+        for (i, p) in policies.enumerated() {
+            let words = policy(p, index: i, flat: flatStart[i])
+            if makeWords { form.policies.append(words) }
+        }
         return form
     }
 
@@ -78,7 +93,7 @@ struct Compiler {
         prefixes = Compiler.prefixes(of: p.extensions["@context"])
         lists.removeAll()  // compiled literals depend on the policy's prefixes
         entityLists.removeAll()
-        let base = "#/policies/\(index)"
+        let base = makeWords ? "#/policies/\(index)" : ""
         let grantsNothing: String? = {
             switch ODRLPolicyType(term: p.type) {
             case .request: return "it belongs to a Request policy, which asks for it but grants nothing"
@@ -86,19 +101,24 @@ struct Compiler {
             default: return nil
             }
         }()
+        // Without words no pointer is made (a string per rule, and one per duty).
+        func pointer(_ kind: String, _ k: Int) -> String { makeWords ? "\(base)/\(kind)/\(k)" : "" }
         var permissions: [CompiledRule] = []
         for (k, r) in p.permissions.enumerated() {
-            permissions.append(rule(r, policy: p, pointer: "\(base)/permission/\(k)", topLevel: true, at: flat + k,
-                                    grantsNothing: grantsNothing != nil))
+            let words = rule(r, policy: p, pointer: pointer("permission", k), topLevel: true, at: flat + k, grantsNothing: grantsNothing != nil)
+            if let words { permissions.append(words) }
         }
         var prohibitions: [CompiledRule] = []
         for (k, r) in p.prohibitions.enumerated() {
-            prohibitions.append(rule(r, policy: p, pointer: "\(base)/prohibition/\(k)", topLevel: true,
-                                     at: flat + p.permissions.count + k, grantsNothing: false))
+            let words = rule(r, policy: p, pointer: pointer("prohibition", k), topLevel: true, at: flat + p.permissions.count + k,
+                             grantsNothing: false)
+            if let words { prohibitions.append(words) }
         }
         var obligations: [CompiledRule] = []
         for (k, r) in p.obligations.enumerated() {
-            obligations.append(rule(r, policy: p, pointer: "\(base)/obligation/\(k)", topLevel: true, at: nil, grantsNothing: false))
+            if let words = rule(r, policy: p, pointer: pointer("obligation", k), topLevel: true, at: nil, grantsNothing: false) {
+                obligations.append(words)
+            }
         }
         return CompiledPolicy(ref: p.uid ?? base, conflict: p.conflictStrategy, grantsNothing: grantsNothing,
                               permissions: permissions, prohibitions: prohibitions, obligations: obligations)
@@ -107,16 +127,17 @@ struct Compiler {
     /// A new rule record (placeholder), returning its index.
     mutating func newRule() -> Int {
         form.rules.append(RuleRecord())
-        form.ruleRefs.append("")
+        if makeWords { form.ruleRefs.append("") }
         return form.rules.count - 1
     }
 
-    /// Compiles `r` into the record at `index` (a new one when nil) and returns its words.
+    /// Compiles `r` into the record at `index` (a new one when nil) and returns its words (nil
+    /// without ``makeWords``).
     mutating func rule(_ r: ODRLRule, policy p: ODRLPolicy, pointer: String, topLevel: Bool, at index: Int?,
-                       grantsNothing: Bool) -> CompiledRule {
+                       grantsNothing: Bool) -> CompiledRule? {
         let at = index ?? newRule()
         let action = r.actions.first ?? (topLevel ? p.actions.first : nil)
-        let actionName = action?.canonicalName
+        let actionName = action.flatMap { front.canonicalAction($0.name) }
         let targets = !r.targets.isEmpty ? r.targets : (topLevel && !p.targets.isEmpty ? p.targets : [])
         let assignees = !r.assignees.isEmpty ? r.assignees : (topLevel && !p.assignees.isEmpty ? p.assignees : [])
         var rec = RuleRecord()
@@ -132,15 +153,21 @@ struct Compiler {
         for _ in r.duties { _ = newRule() }
         var duties: [CompiledRule] = []
         for (k, d) in r.duties.enumerated() {
-            duties.append(rule(d, policy: p, pointer: "\(pointer)/duty/\(k)", topLevel: false, at: dutyStart + k, grantsNothing: false))
+            let words = rule(d, policy: p, pointer: makeWords ? "\(pointer)/duty/\(k)" : "", topLevel: false, at: dutyStart + k,
+                             grantsNothing: false)
+            if let words { duties.append(words) }
         }
         rec.duties = Int32(dutyStart)
         rec.dutyCount = Int32(r.duties.count)
-        let consequences = r.consequences.enumerated().map {
-            rule($1, policy: p, pointer: "\(pointer)/consequence/\($0)", topLevel: false, at: nil, grantsNothing: false)
+        var consequences: [CompiledRule] = []
+        for (k, c) in r.consequences.enumerated() {
+            let words = rule(c, policy: p, pointer: makeWords ? "\(pointer)/consequence/\(k)" : "", topLevel: false, at: nil,
+                             grantsNothing: false)
+            if let words { consequences.append(words) }
         }
-        let ref = r.uid ?? pointer
         form.rules[at] = rec
+        guard makeWords else { return nil }
+        let ref = r.uid ?? pointer
         form.ruleRefs[at] = ref
         return CompiledRule(ref: ref, kind: r.kind, actionName: actionName ?? "", actionWritten: action?.name, record: Int32(at),
                             duties: duties, consequences: consequences)
@@ -150,16 +177,32 @@ struct Compiler {
     mutating func entityList(_ list: [ODRLEntity]) -> (Int32, Int32) {
         let key = list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
         if let key, let done = entityLists[key] { return done }
-        var indexes: [Int32] = []
-        for e in list { indexes.append(entity(e)) }
-        let range = (Int32(form.entityLists.count), Int32(indexes.count))
-        form.entityLists += indexes
+        let range = (Int32(form.entityLists.count), Int32(list.count))
+        let first = form.entities.count
+        // A list met on this thread before (compiled with the shared terms' ids alone, no refinement)
+        // has the same records in every set: copied, not compiled (see CompilerFront; an asset-kind
+        // target list was ~2,600 instructions an entity: IRI expansion and three text look-ups).
+        let withTerms = prefixes.isEmpty && terms.textCount > 0
+        if withTerms, let kept = front.entities(list, in: terms.sharedAtomics) {
+            form.entities += kept.records
+            if makeWords { form.entityWords += kept.words }
+        } else {
+            var words: [CompiledEntity] = []
+            for e in list { words.append(entity(e)) }
+            if makeWords { form.entityWords += words }
+            let records = Array(form.entities[first...])
+            if withTerms, list.allSatisfy({ $0.refinements.isEmpty }), records.allSatisfy({ !$0.local && $0.refineCount == 0 }) {
+                front.remember(CompilerFront.Entities(list: list, records: records, words: words), in: terms.sharedAtomics)
+            }
+        }
+        form.entityLists += (first ..< form.entities.count).map { Int32($0) }
         if let key { entityLists[key] = range }
         return range
     }
 
-    /// Compiles one asset or party into a new entity record (and its words); returns its index.
-    mutating func entity(_ e: ODRLEntity) -> Int32 {
+    /// Compiles one asset or party into a new entity record; returns its words (the caller keeps them
+    /// with ``makeWords``, index for index with the records).
+    mutating func entity(_ e: ODRLEntity) -> CompiledEntity {
         let expanded = e.uid.map(expandIRI).flatMap { $0 == e.uid ? nil : $0 }
         // Member checks compare ids: an entity's names are interned like right operand texts.
         var rec = EntityRecord()
@@ -170,8 +213,7 @@ struct Compiler {
         rec.local = rec.uidID >= shared || rec.expandedID >= shared || rec.sourceID >= shared
         (rec.refine, rec.refineCount) = constraintList(e.refinements)
         form.entities.append(rec)
-        form.entityWords.append(CompiledEntity(uid: e.uid ?? "", named: e.uid != nil, expanded: expanded, source: e.source))
-        return Int32(form.entities.count - 1)
+        return CompiledEntity(uid: e.uid ?? "", named: e.uid != nil, expanded: expanded, source: e.source)
     }
 
     /// A list of constraints, compiled once per distinct list (see `lists`): its records are
@@ -205,8 +247,16 @@ struct Compiler {
             // A long list (a territory list), or one of IRIs and numbers only (channels, extents, a
             // portion limit: vocabulary that repeats from policy to policy, unlike dates), compiled
             // with shared terms is shared per process: see SharedAtomics.
-            let shareable = prefixes.isEmpty && terms.textCount > 0 && SharedAtomics.mayShare(a)
-            if shareable, let kept = terms.sharedAtomics.get(a) { return (adopt(kept), nil) }
+            //
+            // This thread's front of the shared table first (no lock, no hash of the constraint; see
+            // CompilerFront): an entry there passed `mayShare` when it was kept.
+            let withTerms = prefixes.isEmpty && terms.textCount > 0
+            if withTerms, let kept = front.find(a, in: terms.sharedAtomics) { return (adopt(kept), nil) }
+            let shareable = withTerms && SharedAtomics.mayShare(a)
+            if shareable, let kept = terms.sharedAtomics.get(a) {
+                front.remember(a, kept, in: terms.sharedAtomics)
+                return (adopt(kept), nil)
+            }
             let lo = a.canonicalLeftOperand ?? a.leftOperand
             let op = a.knownOperator
             let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
@@ -267,6 +317,7 @@ struct Compiler {
                 }
             }
             if shareable && sharedOnly, let kept = terms.sharedAtomics.keep(a, words: words, record: rec, ids: allText ? ids : []) {
+                front.remember(a, kept, in: terms.sharedAtomics)
                 return (adopt(kept), nil)
             }
             rec.atom = Int32(form.atomics.count)

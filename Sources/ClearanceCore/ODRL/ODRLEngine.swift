@@ -65,9 +65,14 @@ public struct ODRLPolicySet: Sendable {
     /// data of the caller's, in the set's block right after its header (``ODRLBlock/client``): a
     /// caller that reads its own data about the set on every pass (the news layer: grants and
     /// restrictions) finds it in the cache lines the pass reads anyway.
+    ///
+    /// `rebuildWords`: the set keeps no words (traces, rule refs) and compiles them again from what
+    /// this returns, which must be the policies it is given (or policies that compile to the same
+    /// records), the first time they are needed (see ``SetCore``). `policies` may then leave out what
+    /// only the words read (rule uids).
     init(_ policies: [ODRLPolicy], options: ODRLEvaluationOptions = .standard, terms: ODRLTerms = .empty,
          neverApplicableRules: Diagnostic.Severity = .error, keepPolicies: Bool = true,
-         validated: Bool = true, client: [UInt8]) throws(DiagnosticError) {
+         validated: Bool = true, client: [UInt8], rebuildWords: (@Sendable () -> [ODRLPolicy])? = nil) throws(DiagnosticError) {
         var diags: [Diagnostic] = []
         for (i, p) in policies.enumerated() where validated {
             diags += ODRLValidator.validate(p, path: "$.policies[\(i)]")
@@ -81,7 +86,8 @@ public struct ODRLPolicySet: Sendable {
         self.warnings = diags
         self.options = options
         var compiler = Compiler(terms: terms)
-        self.core = SetCore(compiler.compile(policies), options: options, terms: terms, client: client)
+        compiler.makeWords = rebuildWords == nil
+        self.core = SetCore(compiler.compile(policies), options: options, terms: terms, client: client, rebuildWords: rebuildWords)
     }
 
     /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
@@ -394,6 +400,124 @@ final class SharedAtomics: @unchecked Sendable {
         let entry = Entry(words: words, record: rec)
         table[a] = entry
         return entry
+    }
+}
+
+/// A thread's own caches in front of what compiling shares: the compiled constraints of a
+/// ``SharedAtomics`` table, found by the address of their right operand's storage without the table's
+/// lock and without hashing them; compiled entity lists; canonical action names.
+///
+/// Why (bench/PROFILE.md, "prepare, session 7"): every atomic constraint of every prepared agreement
+/// (~10.5 per news agreement) went to ``SharedAtomics/get(_:)``: a mutex shared by the batch's workers
+/// and, inside it, a SipHash of the whole constraint (a territory list is up to 250 IRIs):
+/// ~5,300 instructions per constraint, ~55,000 per agreement (callgrind, 3,000 stored versions),
+/// and ~5% of a 1M batch's samples waiting on the lock (perf). The news layer builds equal
+/// constraints and target lists from one per-thread cache (``NewsModelCache``), so an equal one comes
+/// back with the same array storage: a probe here is a pointer hash, a compare of that address and
+/// `==` with the value kept (Array's and String's `==` answer at once for the same storage).
+///
+/// Sound: an entry keeps its value (so its storage cannot be freed and its address reused for
+/// other contents while the entry lives) and is used only when `==` holds; the front keeps the table
+/// too (whose bit sets the entries' records point to, and whose ids the entity records hold). A miss
+/// costs the probe and falls back to compiling as before; a value built elsewhere just misses.
+final class CompilerFront {
+    /// The table these entries came from (kept alive by this front); another table resets the front.
+    // No run-time exclusivity checks: the front is one thread's (``PerThread``) and no access to it
+    // overlaps another (`swift_beginAccess` was ~150 instructions of each ~950-instruction probe).
+    @exclusivity(unchecked) private var owner: SharedAtomics?
+    /// A class, so that a probe compares the kept constraint in place (a struct element was copied
+    /// out of the array, and destroyed, per probe: ~500 instructions).
+    private final class Kept {
+        let address: UInt
+        let source: ODRLAtomicConstraint
+        let entry: SharedAtomics.Entry
+        init(address: UInt, source: ODRLAtomicConstraint, entry: SharedAtomics.Entry) {
+            self.address = address
+            self.source = source
+            self.entry = entry
+        }
+    }
+    @exclusivity(unchecked) private var kept: [Kept] = []
+    /// Open addressing over `kept`: position + 1, 0 = empty (at most half full).
+    @exclusivity(unchecked) private var buckets = [Int32](repeating: 0, count: 1 << 13)
+    /// A compiled entity list (no refinements, every id the table's): its records and words.
+    struct Entities {
+        let list: [ODRLEntity]
+        let records: [EntityRecord]
+        let words: [CompiledEntity]
+    }
+    @exclusivity(unchecked) private var entityLists: [UInt: Entities] = [:]
+    /// Action as written -> canonical name (nil: unknown), as ``ODRLAction/canonicalName`` answers.
+    @exclusivity(unchecked) private var actions: [String: String?] = [:]
+
+    /// The running thread's front.
+    static var current: CompilerFront { fronts.value }
+    private static let fronts = PerThread { CompilerFront() }
+
+    @inline(__always)
+    private static func address<T>(_ a: [T]) -> UInt {
+        a.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+    }
+
+    @inline(__always)
+    private func start(_ address: UInt) -> Int {
+        Int(truncatingIfNeeded: (UInt64(address) &* 0x9E37_79B9_7F4A_7C15) >> 40) & (buckets.count - 1)
+    }
+
+    /// Starts afresh for `table` (another table, or full).
+    private func reset(_ table: SharedAtomics) {
+        owner = table
+        kept.removeAll(keepingCapacity: true)
+        for k in buckets.indices { buckets[k] = 0 }
+        entityLists.removeAll(keepingCapacity: true)
+    }
+
+    /// The entry of `table` kept for `a` on this thread, if `a` (with this storage) was met here before.
+    func find(_ a: ODRLAtomicConstraint, in table: SharedAtomics) -> SharedAtomics.Entry? {
+        guard owner === table, !a.rightOperand.isEmpty else { return nil }
+        let address = Self.address(a.rightOperand)
+        var i = start(address)
+        while buckets[i] != 0 {
+            let k = kept[Int(buckets[i]) - 1]
+            if k.address == address && k.source == a { return k.entry }
+            i = (i + 1) & (buckets.count - 1)
+        }
+        return nil
+    }
+
+    /// Remembers `entry` (of `table`) for `a` on this thread.
+    func remember(_ a: ODRLAtomicConstraint, _ entry: SharedAtomics.Entry, in table: SharedAtomics) {
+        guard !a.rightOperand.isEmpty else { return }
+        // Bounded: a stream of distinct constraints (or another table) starts the front afresh.
+        if owner !== table || kept.count >= buckets.count / 2 { reset(table) }
+        let address = Self.address(a.rightOperand)
+        var i = start(address)
+        while buckets[i] != 0 { i = (i + 1) & (buckets.count - 1) }
+        kept.append(Kept(address: address, source: a, entry: entry))
+        buckets[i] = Int32(kept.count)
+    }
+
+    /// The compiled entity list `list` (this storage) of `table`'s ids, if met on this thread before.
+    func entities(_ list: [ODRLEntity], in table: SharedAtomics) -> Entities? {
+        guard owner === table, !list.isEmpty, let e = entityLists[Self.address(list)], e.list == list else { return nil }
+        return e
+    }
+
+    /// Remembers a compiled entity list (its records hold `table`'s ids only, and no refinements).
+    func remember(_ e: Entities, in table: SharedAtomics) {
+        guard !e.list.isEmpty else { return }
+        if owner !== table || entityLists.count >= 4_096 { reset(table) }
+        entityLists[Self.address(e.list)] = e
+    }
+
+    /// ``ODRLVocabulary/canonicalAction(_:)``, remembered per spelling (~1,000 instructions of string
+    /// prefix checks and look-ups, per rule compiled).
+    func canonicalAction(_ name: String) -> String? {
+        if let known = actions[name] { return known }
+        let c = ODRLVocabulary.canonicalAction(name)
+        if actions.count >= 4_096 { actions.removeAll(keepingCapacity: true) }
+        actions[name] = c
+        return c
     }
 }
 

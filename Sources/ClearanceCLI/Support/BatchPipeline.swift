@@ -84,14 +84,6 @@ struct BatchPipeline {
         /// reference-counted fields); a party with amended agreements keeps its prepared versions (the list
         /// depends on the request's time).
         private var kept: [Kept?] = []
-        /// The kept deciders again, unretained (``kept`` owns them): what a request reads. A box read out of `kept`
-        /// was retained and released per request: perf, 1M requests at 30,000 agreements, 2.9% of the samples were
-        /// that `swift_retain` (the box is a cold cache line per request, and the locked increment waited for it
-        /// before anything after it could load; bench/PROFILE.md batch session 7).
-        private var keptBoxes: [Unmanaged<DeciderBox>?] = []
-        /// The decider made for the current request when none is kept (a party with amended agreements, a short
-        /// batch): kept alive here until the next one, as the boxes handed out are unretained.
-        var current: DeciderBox?
         /// Per source, the decider without agreements (unknown subscribers), whose notice box every decider this
         /// worker makes for that source shares (``NewsDecider/init(sharingNoticeOf:agreements:)``); the last
         /// source's apart (a batch's lines nearly all name the same source or two: no hashing per request).
@@ -105,21 +97,14 @@ struct BatchPipeline {
             case party(PreparedTable.Party)
         }
 
-        /// The decider kept for `slot`, unretained (alive as long as this state), if one is.
-        @inline(__always)
-        func keptBox(_ slot: Int) -> Unmanaged<DeciderBox>? { slot < keptBoxes.count ? keptBoxes[slot] : nil }
-
         /// What is kept for `slot`, if anything.
+        @inline(__always)
         func kept(_ slot: Int) -> Kept? { slot < kept.count ? kept[slot] : nil }
 
         /// Keeps `k` for `slot`.
         func keep(_ k: Kept, slot: Int) {
-            if slot >= kept.count {
-                kept.append(contentsOf: repeatElement(nil, count: slot + 1 - kept.count))
-                keptBoxes.append(contentsOf: repeatElement(nil, count: slot + 1 - keptBoxes.count))
-            }
+            if slot >= kept.count { kept.append(contentsOf: repeatElement(nil, count: slot + 1 - kept.count)) }
             kept[slot] = k
-            if case .decider(let box) = k { keptBoxes[slot] = Unmanaged.passUnretained(box) }
         }
 
         /// The decider of `source`'s notice without agreements (made once per source and worker; the notice cache
@@ -229,6 +214,7 @@ struct BatchPipeline {
         let block = item.block
         r.lineCount = item.lines.count
         let backend = session.backend
+        let counter = state.counter
         let logging = backend.logsDecisions && !record
         let table = backend.table
         // The worker's scanner as a local for the item: scanning through `state.scanner` (a class's stored property,
@@ -254,20 +240,32 @@ struct BatchPipeline {
                         continue
                     }
                 }
-                // nil after the common case (JSON out, no log, no --record): the decision was written from its facts.
+                // The common case (JSON out, no log, no --record): the decision's facts, then its JSON written
+                // from them straight into the output (`appendDecisionJSON`), no `NewsDecision` kept.
                 var d: NewsDecision?
                 do throws(DiagnosticError) {
                     if record {
                         d = try session.decide(req)
                     } else {
-                        // Unretained: the worker's state keeps the box alive (``WorkerState/keptBoxes``). Everything
-                        // done with it happens in one closure: the evaluation returned out of a closure was copied
-                        // (`NewsEvaluation` keeps eight outcomes inline; perf: memmove 5% of the batch's samples).
                         let box = try decider(for: req, table: table, state: state)
-                        let failure = box._withUnsafeGuaranteedRef { box in
-                            decide(req, with: box, into: &r, decision: &d, state: state, logging: logging)
+                        // The box's methods call its decider in place: `let decider = box.decider` copied the
+                        // struct (four reference-counted fields, two of them shared by every worker) per request.
+                        let e = box.evaluate(req, usage: counter, memo: state.memo)
+                        if let f = counter.failure { throw f }
+                        if e.verdict == .deny { r.sawDeny = true }
+                        if json && !logging {
+                            // The words may read the usage again (a quota's sentence counts the uses):
+                            // a failure there drops the half-written decision and fails the batch.
+                            let mark = r.out.count
+                            box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
+                            if let f = counter.failure { r.out.removeSubrange(mark...); throw f }
+                            r.out.append(0x0A)
+                            continue
                         }
-                        if let failure { throw failure }
+                        let full = box.decision(e, for: req, usage: counter, memo: state.memo)
+                        if let f = counter.failure { throw f }
+                        if logging { r.log.append(StoreBackend.entry(req, full, versions: box.refs, policyHash: nil)) }
+                        d = full
                     }
                 } catch {
                     r.error = error
@@ -286,77 +284,39 @@ struct BatchPipeline {
         }
     }
 
-    /// Decides `req` with `box` (its decider called in place: `let decider = box.decider` copied the struct, four
-    /// reference-counted fields, per request). The common case (JSON out, no log): the decision's facts, then its
-    /// JSON written from them straight into `r.out` (`appendDecisionJSON`), `decision` left nil; else the full
-    /// decision in `decision` (and its log row). Returns what reading the usage failed with.
+    /// The decider for `req`'s party: kept per party slot by the worker (large batches: the ``PreparedTable``,
+    /// the party prepared on first use), else made from the backend's in-force list (short batches).
     @inline(__always)
-    private func decide(_ req: RepublicationRequest, with box: DeciderBox, into r: inout PartResult, decision: inout NewsDecision?,
-                        state: WorkerState, logging: Bool) -> DiagnosticError? {
-        let counter = state.counter
-        let e = box.evaluate(req, usage: counter, memo: state.memo)
-        if let f = counter.failure { return f }
-        if e.verdict == .deny { r.sawDeny = true }
-        if json && !logging {
-            // The words may read the usage again (a quota's sentence counts the uses): a failure there drops the
-            // half-written decision and fails the batch.
-            let mark = r.out.count
-            box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
-            if let f = counter.failure { r.out.removeSubrange(mark...); return f }
-            r.out.append(0x0A)
-            return nil
-        }
-        let full = box.decision(e, for: req, usage: counter, memo: state.memo)
-        if let f = counter.failure { return f }
-        if logging { r.log.append(StoreBackend.entry(req, full, versions: box.refs, policyHash: nil)) }
-        decision = full
-        return nil
-    }
-
-    /// The decider for `req`'s party, unretained, alive until the worker's next request: kept per party slot by the
-    /// worker (large batches: the ``PreparedTable``, the party prepared on first use), else made from the backend's
-    /// in-force list (short batches) and held in ``WorkerState/current``.
-    @inline(__always)
-    func decider(for req: RepublicationRequest, table: PreparedTable?, state: WorkerState) throws(DiagnosticError) -> Unmanaged<DeciderBox> {
+    func decider(for req: RepublicationRequest, table: PreparedTable?, state: WorkerState) throws(DiagnosticError) -> DeciderBox {
         if let table {
             guard let slot = table.slot(subscriber: req.subscriber, source: req.source) else {
                 return try noAgreementsDecider(for: req, state: state)
             }
-            if let box = state.keptBox(slot) { return box }
-            return try unkeptDecider(for: req, slot: slot, table: table, state: state)
+            switch state.kept(slot) {
+            case .decider(let box)?: return box
+            case .party(let party)?:
+                let (list, refs) = try party.inForce(at: req.at)
+                return try state.makeDecider(list, refs: refs, for: req, notices: session.notices)
+            case nil:
+                let party = try table.party(slot, scanner: &state.agreementScanner)
+                if let fixed = party.fixed {
+                    let box = try state.makeDecider(fixed, refs: party.fixedRefs, for: req, notices: session.notices)
+                    state.keep(.decider(box), slot: slot)
+                    return box
+                }
+                state.keep(.party(party), slot: slot)
+                let (list, refs) = try party.inForce(at: req.at)
+                return try state.makeDecider(list, refs: refs, for: req, notices: session.notices)
+            }
         }
         let (agreements, refs) = try session.backend.inForce(req)
         if agreements.isEmpty { return try noAgreementsDecider(for: req, state: state) }
-        return current(try state.makeDecider(agreements, refs: refs, for: req, notices: session.notices), state: state)
+        return try state.makeDecider(agreements, refs: refs, for: req, notices: session.notices)
     }
 
-    /// The decider of a party whose slot keeps no decider yet: one made and kept for a party met for the first time
-    /// whose in-force list is fixed, else one made for the request from the party's versions in force.
-    private func unkeptDecider(for req: RepublicationRequest, slot: Int, table: PreparedTable,
-                               state: WorkerState) throws(DiagnosticError) -> Unmanaged<DeciderBox> {
-        let party: PreparedTable.Party
-        if case .party(let kept)? = state.kept(slot) { party = kept } else {
-            party = try table.party(slot, scanner: &state.agreementScanner)
-            if let fixed = party.fixed {
-                let box = try state.makeDecider(fixed, refs: party.fixedRefs, for: req, notices: session.notices)
-                state.keep(.decider(box), slot: slot)
-                return Unmanaged.passUnretained(box)
-            }
-            state.keep(.party(party), slot: slot)
-        }
-        let (list, refs) = try party.inForce(at: req.at)
-        return current(try state.makeDecider(list, refs: refs, for: req, notices: session.notices), state: state)
-    }
-
-    /// `box` held by the worker until its next request, unretained.
-    private func current(_ box: DeciderBox, state: WorkerState) -> Unmanaged<DeciderBox> {
-        state.current = box
-        return Unmanaged.passUnretained(box)
-    }
-
-    /// The decider of a party without agreements: the source's notice alone (kept per source), unretained.
-    private func noAgreementsDecider(for req: RepublicationRequest, state: WorkerState) throws(DiagnosticError) -> Unmanaged<DeciderBox> {
-        Unmanaged.passUnretained(try state.noticeDecider(for: req.source, notices: session.notices))
+    /// The decider of a party without agreements: the source's notice alone (kept per source).
+    private func noAgreementsDecider(for req: RepublicationRequest, state: WorkerState) throws(DiagnosticError) -> DeciderBox {
+        try state.noticeDecider(for: req.source, notices: session.notices)
     }
 
     /// A kept decider behind one reference (an array of optional structs is copied from on every read), with
@@ -365,6 +325,14 @@ struct BatchPipeline {
     /// Its methods call the decider where it is stored: reading `box.decider` into a local copied the struct
     /// and retained its fields per request (perf, batch session 4/5: `initializeWithCopy for NewsDecider`
     /// ~2% of a 1M-line batch's samples in `swift_retain`, on counters shared by both workers).
+    ///
+    /// The box is retained once per request (reading it out of the worker's `kept`): at 30,000 agreements that
+    /// `swift_retain` is ~2.9% of the samples, a cache miss on a box no other core touches. Two ways around it
+    /// were measured and dropped (perf, 1M requests at 30,000 agreements, bench/PROFILE.md batch session 7): the
+    /// box kept unretained and called through `Unmanaged._withUnsafeGuaranteedRef` (the evaluation, eight
+    /// outcomes inline, was then copied: memmove from the batch loop ~5% of the samples), and the decider kept in
+    /// worker-owned memory behind a pointer (the `NewsDecider` was copied out of it per request, its fields
+    /// retained: `initializeWithCopy for NewsDecider` ~5%).
     final class DeciderBox {
         let decider: NewsDecider
         let refs: [AgreementVersionRef]

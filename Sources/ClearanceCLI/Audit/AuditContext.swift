@@ -23,7 +23,7 @@ struct AuditContext {
     func freshAuditor() -> Auditor {
         let b = book
         let own = NoticeCache(folder: notices.folder)
-        return Auditor(deciderFor: DeciderBridge.deciderFor(book: b, notices: own, territories: AgreementBook.threadTerritories()),
+        return Auditor(deciderRefFor: DeciderBridge.deciderFor(book: b, notices: own, territories: AgreementBook.threadTerritories()),
                        memo: DeciderBridge.memo(), agreementAsOf: { id, at in b.asOf(id, at: at) })
     }
 

@@ -60,6 +60,8 @@ final class ParallelJudges {
         let done = DispatchSemaphore(value: 0)
         var auditor: Auditor
         var summary = AuditSummary()
+        /// The JSON formats' per-event counts (arrays by code; added to `summary` at the end: see ``AuditTally``).
+        var tally = AuditTally()
         /// Renders findings here (nil: hands them to the writer as they are).
         let body: (@Sendable (Finding, inout [UInt8]) -> Void)?
         /// For the JSON formats: the findings written straight as bytes by the auditor (no `Finding` made
@@ -81,24 +83,29 @@ final class ParallelJudges {
         }
 
         func run() {
-            while let batch = input.pop() {
+            while var batch = input.pop() {
                 var out = Results()
                 out.counts.reserveCapacity(batch.count)
                 if body != nil { out.bytes.reserveCapacity(batch.count * 512) }
                 // Only this worker sets its error: read once per batch (a locked read per event was ~400
                 // instructions in callgrind), then kept here.
                 var failed = error != nil
-                for w in batch {
+                // The work is moved out of the batch one item at a time (reversed in place, then `popLast`),
+                // not copied: `for w in batch` copied each event (a retain of each of its strings, then a
+                // release of the copy and later of the batch's own), perf 1.5% of all samples at 30,000
+                // agreements (`JudgeWork` value witness `copy`; audit session 7 in bench/PROFILE.md).
+                batch.reverse()
+                while let w = batch.popLast() {
                     switch w {
                     case .audit(let e, let file, let line) where json != nil:
                         guard !failed, let json else { out.counts.append(0); continue }
                         do {
                             let before = json.count
                             try auditor.audit(e, origin: Auditor.Origin(file: fileNames[file], line: line), json: json)
-                            let r = e.request
                             let after = json.count
-                            summary.countEvent(subscriber: r.subscriber, epoch: r.at.millisecondsSinceEpoch,
-                                               findings: json.kinds[before..<after]) { r.at.auditText }
+                            // The request's fields read in place (`let r = e.request` copied it: a retain per string).
+                            tally.countEvent(subscriber: e.request.subscriber, epoch: e.request.at.millisecondsSinceEpoch,
+                                             findings: json.kinds[before..<after]) { e.request.at.auditText }
                             out.counts.append(Int32(after - before))
                         } catch {
                             fail(error)
@@ -235,7 +242,7 @@ final class ParallelJudges {
     }
 
     /// The worker of a subscriber: a stable hash of its id (FNV-1a), so a run is reproducible.
-    private func worker(for subscriber: String) -> Int {
+    func worker(for subscriber: String) -> Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         // Over the bytes in place (the `utf8` view's iterator was ~30 instructions a byte on a small string).
         let done: Void? = subscriber.utf8.withContiguousStorageIfAvailable { b in
@@ -247,9 +254,13 @@ final class ParallelJudges {
 
     /// Hands an event to its subscriber's worker.
     func submit(_ work: JudgeWork, subscriber: String) throws {
-        let k = worker(for: subscriber)
-        pending[k].append(work)
+        try submit(work, to: worker(for: subscriber))
+    }
+
+    /// Hands an event to worker `k` (``worker(for:)`` of its subscriber), moved into the worker's batch.
+    func submit(_ work: consuming JudgeWork, to k: Int) throws {
         if case .audit = work { slots.append(.worker(k)) }
+        pending[k].append(work)  // the last use: moved in
         if pending[k].count >= ParallelJudges.batchSize || slots.count >= ParallelJudges.batchSize { try flush() }
     }
 
@@ -285,7 +296,10 @@ final class ParallelJudges {
         if let e = flushError ?? workers.lazy.compactMap(\.error).first { throw e }
         if let d = writerState.failure { throw d }
         var total = AuditSummary()
-        for w in workers { total.add(w.summary) }
+        for w in workers {
+            total.add(w.summary)
+            total.add(w.tally.summary())
+        }
         return (total, writerState.count)
     }
 

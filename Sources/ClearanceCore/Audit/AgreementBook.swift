@@ -36,7 +36,7 @@ public final class AgreementBook {
         var versioned = false
         /// The serials of the versions the kept decider was made with.
         var inForce: [Int] = []
-        var decider: NewsDecider?
+        var decider: DeciderRef?
         init(source: String) { self.source = source }
     }
     /// Groups by subscriber id (a subscriber deals with one or a few sources).
@@ -124,6 +124,23 @@ public final class AgreementBook {
     /// ``threadTerritories()``).
     public func decider(subscriber: String, source: String, at: Instant, territories: TerritoryTable = .builtin,
                         notice: () throws(DiagnosticError) -> NoticeTerms?) throws(DiagnosticError) -> NewsDecider? {
+        try deciderRef(subscriber: subscriber, source: source, at: at, territories: territories, notice: notice)?.decider
+    }
+
+    /// ``decider(subscriber:source:at:territories:notice:)`` behind the reference the book keeps it in (the
+    /// audit reads it in place: see ``DeciderRef``).
+    public func deciderRef(subscriber: String, source: String, at: Instant, territories: TerritoryTable = .builtin,
+                           notice: () throws(DiagnosticError) -> NoticeTerms?) throws(DiagnosticError) -> DeciderRef? {
+        try deciderRef(subscriber: subscriber, source: source, at: at) { (prepared) throws(DiagnosticError) in
+            NewsDecider(notice: try notice(), agreements: prepared, territories: territories)
+        }
+    }
+
+    /// ``deciderRef(subscriber:source:at:territories:notice:)`` with the decider made by `make` from the prepared
+    /// versions in force (e.g. sharing the notice box of the caller's decider for the source:
+    /// `NewsDecider(sharingNoticeOf:agreements:)`).
+    public func deciderRef(subscriber: String, source: String, at: Instant,
+                           make: ([PreparedAgreement]) throws(DiagnosticError) -> NewsDecider) throws(DiagnosticError) -> DeciderRef? {
         if groupsStale { rebuildGroups() }
         guard let list = groups[subscriber] else { return nil }
         var found: Group?
@@ -148,7 +165,7 @@ public final class AgreementBook {
             e.prepared = p
             prepared.append(p)
         }
-        let d = NewsDecider(notice: try notice(), agreements: prepared, territories: territories)
+        let d = DeciderRef(try make(prepared))
         g.inForce = serials
         g.decider = d
         return d

@@ -23,6 +23,8 @@ public struct Auditor {
     /// The news decider for a request: the notice of its source and the versions in force at
     /// `request.at` of its subscriber's agreements with it (throws as ``Decide`` does).
     public typealias DeciderFor = (RepublicationRequest) throws(DiagnosticError) -> NewsDecider
+    /// Like ``DeciderFor``, the decider behind one reference (see ``DeciderRef``): what the audit's book keeps.
+    public typealias DeciderRefFor = (RepublicationRequest) throws(DiagnosticError) -> DeciderRef
     /// The version of an agreement in force at an instant (nil if none).
     public typealias AgreementAsOf = (_ id: String, _ at: Instant) -> Agreement?
 
@@ -30,7 +32,7 @@ public struct Auditor {
     /// asking for words only where a finding quotes them, or through a stand-in that words everything.
     private enum Judge {
         case words(Decide)
-        case facts(DeciderFor, DecisionMemo)
+        case facts(DeciderRefFor, DecisionMemo)
     }
 
     private let judge: Judge
@@ -57,7 +59,13 @@ public struct Auditor {
     /// arrays), and the audit reads one message and a few codes of a denial and nothing of a
     /// permit but its duties. perf on the 1M audit put ~19% of all CPU in `decision` (the words).
     public init(deciderFor: @escaping DeciderFor, memo: DecisionMemo, agreementAsOf: @escaping AgreementAsOf) {
-        self.judge = .facts(deciderFor, memo)
+        self.init(deciderRefFor: { r throws(DiagnosticError) in DeciderRef(try deciderFor(r)) }, memo: memo, agreementAsOf: agreementAsOf)
+    }
+
+    /// Like ``init(deciderFor:memo:agreementAsOf:)``, each event's decider handed over behind one reference
+    /// (the audit's book keeps them so: see ``DeciderRef``).
+    public init(deciderRefFor: @escaping DeciderRefFor, memo: DecisionMemo, agreementAsOf: @escaping AgreementAsOf) {
+        self.judge = .facts(deciderRefFor, memo)
         self.agreementAsOf = agreementAsOf
     }
 
@@ -96,15 +104,16 @@ public struct Auditor {
             if d.verdict == .deny { out.add(denial: denial(event, d, origin)) } else { dutyFindings(event, d.duties, origin, into: &out) }
             settle(req, d)
         case .facts(let deciderFor, let memo):
-            let decider = try deciderFor(req)
-            let e = decider.evaluate(req, usage: usage, memo: memo)
+            // The decider is called through its reference (read in place, never copied: see ``DeciderRef``).
+            let ref = try deciderFor(req)
+            let e = ref.evaluate(req, usage: usage, memo: memo)
             switch e.basis {
             case .denied, .noPolicy:
-                out.add(denial: denial(event, FactWords(decider: decider, evaluation: e, request: req, memo: memo, usage: usage), origin))
+                out.add(denial: denial(event, FactWords(ref: ref, evaluation: e, request: req, memo: memo, usage: usage), origin))
             case .agreement, .notice:
-                dutyFindings(event, decider.duties(e), origin, into: &out)  // no array when nothing is owed
+                dutyFindings(event, ref.duties(e), origin, into: &out)  // no array when nothing is owed
             }
-            settle(req, decider, e)
+            settle(req, ref, e)
         }
     }
 
@@ -132,10 +141,10 @@ public struct Auditor {
             settle(req, d)
             return Facts(verdict: d.verdict, permittedBy: d.permittedBy)
         case .facts(let deciderFor, let memo):
-            let decider = try deciderFor(req)
-            let e = decider.evaluate(req, usage: usage, memo: memo)
-            settle(req, decider, e)
-            return Facts(verdict: e.verdict, permittedBy: decider.permitBasis(e))
+            let ref = try deciderFor(req)
+            let e = ref.evaluate(req, usage: usage, memo: memo)
+            settle(req, ref, e)
+            return Facts(verdict: e.verdict, permittedBy: ref.permitBasis(e))
         }
     }
 
@@ -150,12 +159,10 @@ public struct Auditor {
     /// After an evaluation: the same. The permitting agreement is the decider's own (the version in
     /// force at `req.at`, as `agreementAsOf` would find it by id), read in place: no look-up, and no
     /// copy of the `Agreement` (perf: copying it, a retain per field, was ~5% of the 1M audit).
-    private mutating func settle(_ req: RepublicationRequest, _ decider: NewsDecider, _ e: NewsEvaluation) {
+    private mutating func settle(_ req: RepublicationRequest, _ ref: DeciderRef, _ e: NewsEvaluation) {
         advance(to: req.at)
-        guard case .agreement(let k, let g) = e.basis else { return }
-        let core = decider.agreements[k].core
-        guard g >= 0, g < core.agreement.grants.count, let quota = core.agreement.grants[g].quota else { return }
-        countQuota(req, id: core.agreement.id, grant: g, quota: quota, term: core.agreement.term)
+        guard let q = ref.quota(of: e) else { return }
+        countQuota(req, id: q.id, grant: q.grant, quota: q.quota, term: q.term)
     }
 
     /// A `malformed_event` finding for a line that could not be read as a usage event.
@@ -484,5 +491,62 @@ public struct AuditUsage: UsageCounter, Sendable {
     mutating func drop(endingBefore cutoff: Int64) {
         guard counts.count > 64 else { return }
         counts = counts.filter { $0.key.to > cutoff }
+    }
+}
+
+/// A news decider behind one reference: what the audit's book keeps per (subscriber, source) and hands to
+/// the auditor for each event. The auditor calls the decider through these methods.
+///
+/// Why: a `NewsDecider` is a struct of a dozen references (notice box, agreements, blocks, the territory
+/// table's arrays...); handed back by value it was copied for every event, a retain and a release of each
+/// field, and copied again into each denial's words (perf, 1M events at 30,000 agreements: `NewsDecider`
+/// value witness `copy` 3.8% of all samples; audit session 7 in bench/PROFILE.md). Read through the reference
+/// from outside (`ref.decider.evaluate(...)`), the compiler still copied it for each call (callgrind: 2.3
+/// copies an event, more than before); inside a method of the reference, `self` is held for the call and
+/// `decider` is a `let`, so it is read in place, as `check --batch`'s `DeciderBox` found. An event costs one
+/// retain of the reference.
+public final class DeciderRef: Sendable {
+    public let decider: NewsDecider
+    public init(_ decider: NewsDecider) { self.decider = decider }
+
+    @inline(__always)
+    func evaluate(_ r: RepublicationRequest, usage: AuditUsage, memo: DecisionMemo) -> NewsEvaluation {
+        decider.evaluate(r, usage: usage, memo: memo)
+    }
+
+    @inline(__always)
+    func duties(_ e: NewsEvaluation) -> [DecisionDuty] { decider.duties(e) }
+
+    @inline(__always)
+    func permitBasis(_ e: NewsEvaluation) -> PermitBasis? { decider.permitBasis(e) }
+
+    @inline(__always)
+    func reasonHeads(_ e: NewsEvaluation, for r: RepublicationRequest, usage: AuditUsage) -> [ReasonHead] {
+        decider.reasonHeads(e, for: r, usage: usage)
+    }
+
+    @inline(__always)
+    func reason(at index: Int, of e: NewsEvaluation, for r: RepublicationRequest, usage: AuditUsage, memo: DecisionMemo) -> Reason? {
+        decider.reason(at: index, of: e, for: r, usage: usage, memo: memo)
+    }
+
+    /// Of the version decided with of agreement `id`: its number of grants and the first grant clause's words.
+    func grants(of id: String) -> (count: Int, firstClause: String?)? {
+        // Read in place (`core.agreement`): the `agreement` accessor, and returning the `Agreement`,
+        // copied the whole struct (a retain and a release per field).
+        for k in decider.agreements.indices where decider.agreements[k].core.agreement.id == id {
+            let grants = decider.agreements[k].core.agreement.grants
+            for g in grants.indices { if let c = grants[g].clause { return (grants.count, c) } }
+            return (grants.count, nil)
+        }
+        return nil
+    }
+
+    /// The quota of the grant a permit rests on (with its agreement's id and term), when that grant has one.
+    func quota(of e: NewsEvaluation) -> (id: String, grant: Int, quota: Quota, term: Term)? {
+        guard case .agreement(let k, let g) = e.basis else { return nil }
+        let grants = decider.agreements[k].core.agreement.grants
+        guard g >= 0, g < grants.count, let quota = grants[g].quota else { return nil }
+        return (decider.agreements[k].core.agreement.id, g, quota, decider.agreements[k].core.agreement.term)
     }
 }

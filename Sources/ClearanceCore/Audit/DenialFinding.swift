@@ -322,7 +322,7 @@ struct DenialJSONCache {
 }
 
 extension Finding.Code {
-    /// A number per code, 0 to 15 (a table index).
+    /// A number per code, 0 to 15, its position in `allCases` (a table index; AuditTallyTests checks the order).
     var ordinal: Int {
         switch self {
         case .unlicensedUse: 0

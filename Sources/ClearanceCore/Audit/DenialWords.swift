@@ -27,26 +27,18 @@ extension NewsDecision: DenialWords {
 /// one message and the other reasons' codes. `usage` must be the counters the evaluation saw (a
 /// quota's sentence says which use this was).
 struct FactWords: DenialWords {
-    let decider: NewsDecider
+    /// The decider, behind its reference (copying the `NewsDecider` itself retained each of its fields: see ``DeciderRef``).
+    let ref: DeciderRef
     let evaluation: NewsEvaluation
     let request: RepublicationRequest
     let memo: DecisionMemo
     let usage: AuditUsage
 
-    func heads() -> [ReasonHead] { decider.reasonHeads(evaluation, for: request, usage: usage) }
+    func heads() -> [ReasonHead] { ref.reasonHeads(evaluation, for: request, usage: usage) }
 
     func reason(at index: Int) -> Reason? {
-        decider.reason(at: index, of: evaluation, for: request, usage: usage, memo: memo)
+        ref.reason(at: index, of: evaluation, for: request, usage: usage, memo: memo)
     }
 
-    func grants(of id: String) -> (count: Int, firstClause: String?)? {
-        // Read in place (`core.agreement`): the `agreement` accessor, and returning the `Agreement`,
-        // copied the whole struct (a retain and a release per field).
-        for p in decider.agreements where p.core.agreement.id == id {
-            let grants = p.core.agreement.grants
-            for k in grants.indices { if let c = grants[k].clause { return (grants.count, c) } }
-            return (grants.count, nil)
-        }
-        return nil
-    }
+    func grants(of id: String) -> (count: Int, firstClause: String?)? { ref.grants(of: id) }
 }

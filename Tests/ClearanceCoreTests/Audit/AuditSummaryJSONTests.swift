@@ -41,3 +41,45 @@ struct AuditSummaryJSONTests {
         #expect(JSONReport.head(clean) == Self.tree(clean))
     }
 }
+
+/// A decide worker's ``AuditTally`` gives the same summary as counting each event into an ``AuditSummary``.
+struct AuditTallyTests {
+    @Test func ordinalsArePositions() {
+        for (k, c) in Finding.Code.allCases.enumerated() { #expect(c.ordinal == k) }
+    }
+
+    @Test func sameCountsAsTheSummary() {
+        var rng = SplitMix(seed: 7)
+        let subscribers = ["sub-1", "sub-2", "İLKHA abonesi", "\"q\"", "clean"]
+        for round in 0..<20 {
+            var summary = AuditSummary()
+            var tally = AuditTally()
+            for _ in 0..<(round * 7) {
+                let s = subscribers[rng.next(subscribers.count)]
+                let epoch = Int64(rng.next(1_000_000))
+                var kinds: [(code: Finding.Code, severity: Finding.Severity)] = []
+                for _ in 0..<rng.next(4) where s != "clean" {
+                    let c = Finding.Code.allCases[rng.next(Finding.Code.allCases.count)]
+                    // Mostly the code's own severity; sometimes the other one (a finding may carry either).
+                    let severity: Finding.Severity = rng.next(5) == 0 ? (c.severity == .error ? .warning : .error) : c.severity
+                    kinds.append((c, severity))
+                }
+                let text = { "t\(epoch)" }
+                summary.countEvent(subscriber: s, epoch: epoch, findings: kinds[...], text: text)
+                tally.countEvent(subscriber: s, epoch: epoch, findings: kinds[...], text: text)
+            }
+            var fromTally = AuditSummary()
+            fromTally.add(tally.summary())
+            var direct = AuditSummary()
+            direct.add(summary)
+            #expect(JSONReport.head(fromTally) == JSONReport.head(direct))
+            #expect(fromTally.bySubscriber == direct.bySubscriber)
+            #expect(fromTally.byCode == direct.byCode)
+            #expect(fromTally.malformed == direct.malformed)
+            #expect((fromTally.eventsAudited, fromTally.eventsClean, fromTally.errors, fromTally.warnings)
+                    == (direct.eventsAudited, direct.eventsClean, direct.errors, direct.warnings))
+            #expect(fromTally.firstAt == direct.firstAt && fromTally.lastAt == direct.lastAt)
+        }
+    }
+}
+

@@ -76,7 +76,8 @@ perf = []
 perf += ['## How a decision is made, and what it costs (measured, not promised)'] + promote(decision) + ['']
 for title in ['The engine pass (ODRL engine, compiled form)', 'Memory per prepared agreement',
               'Preparing an agreement, and wording a decision on demand (news)', 'The evaluation and the words apart',
-              'One writer of the words (news, session 5)']:
+              'One writer of the words (news, session 5)', 'The words for less (news, session 6)',
+              "Preparing agreements at issue 4's scale (30,000 agreements)"]:
     perf += ['## ' + title] + promote(body(D, title)) + ['']
 perf += ['## How fast `check` is (measured, not promised)'] + promote(before_wal + after_wal) + ['']
 perf += ['## Audit speed and memory (`clearance audit`, `clearance usage import`)', ''] + audit_measured
@@ -94,6 +95,7 @@ open(f'{root}/docs/performance.md', 'w').write(text)
 for title in ['How a decision is made, and what it costs (measured, not promised)', 'The engine pass (ODRL engine, compiled form)',
               'Memory per prepared agreement', 'Preparing an agreement, and wording a decision on demand (news)',
               'The evaluation and the words apart', 'One writer of the words (news, session 5)',
+              'The words for less (news, session 6)', "Preparing agreements at issue 4's scale (30,000 agreements)",
               'How fast `check` is (measured, not promised)']:
     remove(title)
 s = find(readme, 'Audit speed and memory (`clearance audit`, `clearance usage import`)')

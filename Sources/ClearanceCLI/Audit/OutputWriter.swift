@@ -33,6 +33,14 @@ final class OutputWriter {
         buffer.reserveCapacity(OutputWriter.flushAt * 2)
     }
 
+    /// Writes to the open file `fd` (closed when this goes away), named `name` in messages.
+    init(fileDescriptor fd: Int32, name: String) {
+        self.fd = fd
+        owns = true
+        self.name = name
+        buffer.reserveCapacity(OutputWriter.flushAt * 2)
+    }
+
     deinit {
         try? flush()
         if owns { close(fd) }
@@ -116,9 +124,13 @@ final class SpoolFile {
             throw Diagnostic(code: "output.temp_failed", message: "cannot create a temporary file for the findings",
                              hint: "set TMPDIR to a writable folder", category: .io)
         }
-        close(fd)
         path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
-        writer = try OutputWriter(path: path)
+        // The writer keeps mkstemp's descriptor rather than reopening the path with `O_TRUNC`. On ext4 a
+        // truncation to zero marks the file to have its delayed blocks allocated (written back) on every
+        // close (`auto_da_alloc`): the 1M-event JSON report's 562 MB spool spent 0.23 s in the `close` of
+        // the copy's read descriptor and 0.13 s in the writer's (strace -T), serial after the last event.
+        // Unlinked before the writer closes (deinit), its pages are then dropped, never written to disk.
+        writer = OutputWriter(fileDescriptor: fd, name: path)
     }
 
     /// Copies everything written so far to `out`, in 1 MiB blocks.
@@ -142,6 +154,7 @@ final class SpoolFile {
         }
     }
 
+    /// Removes the file; the writer (and its descriptor) goes after this body, so the pages are dropped unwritten.
     deinit { unlink(path) }
 }
 

@@ -57,32 +57,6 @@ public struct AuditSummary: Sendable, Equatable {
         if lastEpoch.map({ epoch > $0 }) ?? true { lastEpoch = epoch; lastAt = text() }
     }
 
-    /// Counts an event and its findings (their codes and severities) in one look-up of the
-    /// subscriber's totals: the same counts as ``countEvent(subscriber:epoch:clean:text:)`` and a
-    /// ``count(code:severity:subscriber:)`` per finding (which hashed the subscriber's id once more
-    /// per finding: ~1,400 instructions a finding in callgrind).
-    public mutating func countEvent(subscriber: String, epoch: Int64, findings: ArraySlice<(code: Finding.Code, severity: Finding.Severity)>,
-                                    text: () -> String) {
-        eventsAudited += 1
-        if findings.isEmpty { eventsClean += 1 }
-        for f in findings {
-            switch f.severity {
-            case .error: errors += 1
-            case .warning: warnings += 1
-            }
-            byCode[f.code, default: 0] += 1
-            if f.code == .malformedEvent { malformed += 1 }
-        }
-        Self.countEvent(findings, into: &bySubscriber[subscriber, default: SubscriberTotals()])
-        if firstEpoch.map({ epoch < $0 }) ?? true { firstEpoch = epoch; firstAt = text() }
-        if lastEpoch.map({ epoch > $0 }) ?? true { lastEpoch = epoch; lastAt = text() }
-    }
-
-    private static func countEvent(_ findings: ArraySlice<(code: Finding.Code, severity: Finding.Severity)>, into t: inout SubscriberTotals) {
-        t.events += 1
-        for f in findings { count(f.code, f.severity, into: &t) }
-    }
-
     fileprivate var firstEpoch: Int64?
     fileprivate var lastEpoch: Int64?
 
@@ -283,7 +257,8 @@ public struct AuditSummary: Sendable, Equatable {
 }
 
 /// One decide worker's counts while an audit runs, in arrays by code, turned into an ``AuditSummary`` at
-/// the end (``summary()``): the same counts as ``AuditSummary/countEvent(subscriber:epoch:findings:text:)``.
+/// the end (``summary()``): the same counts as ``AuditSummary/countEvent(subscriber:epoch:clean:text:)`` and a
+/// ``AuditSummary/count(code:severity:subscriber:)`` per finding.
 ///
 /// Why: the summary keeps its counts by code in dictionaries, the totals' and each subscriber's, so a
 /// finding hashed its code twice and an event looked its subscriber's totals up by id; perf put

@@ -65,7 +65,8 @@ struct AuditTallyTests {
                     kinds.append((c, severity))
                 }
                 let text = { "t\(epoch)" }
-                summary.countEvent(subscriber: s, epoch: epoch, findings: kinds[...], text: text)
+                summary.countEvent(subscriber: s, epoch: epoch, clean: kinds.isEmpty, text: text)
+                for k in kinds { summary.count(code: k.code, severity: k.severity, subscriber: s) }
                 tally.countEvent(subscriber: s, epoch: epoch, findings: kinds[...], text: text)
             }
             var fromTally = AuditSummary()

@@ -111,34 +111,14 @@ public final class AgreementBook {
         return out
     }
 
-    /// The decider for `subscriber`'s agreements with `source` in force at `at`, with the notice
-    /// `notice()` returns (the source's, asked for only when a decider is made); nil when they have
-    /// no agreement.
+    /// The decider for `subscriber`'s agreements with `source` in force at `at`, made by `make` from the
+    /// prepared versions in force (e.g. sharing the notice box of the caller's decider for the source:
+    /// `NewsDecider(sharingNoticeOf:agreements:)`), behind the reference the book keeps it in (the audit reads
+    /// it in place: see ``DeciderRef``); nil when they have no agreement.
     ///
-    /// Same decisions as `NewsDecider(notice:agreements: prepared(subscriber:source:at:))`. Kept per
-    /// (subscriber, source) and made again only when the versions in force change. Threads: like
-    /// the lazily prepared versions, a group is written by whichever thread asks for it, so the
-    /// audit gives each subscriber to one thread (see the CLI's ParallelAudit.swift).
-    ///
-    /// `territories` is the table the decider keeps (a decide thread passes its own copy: see
-    /// ``threadTerritories()``).
-    public func decider(subscriber: String, source: String, at: Instant, territories: TerritoryTable = .builtin,
-                        notice: () throws(DiagnosticError) -> NoticeTerms?) throws(DiagnosticError) -> NewsDecider? {
-        try deciderRef(subscriber: subscriber, source: source, at: at, territories: territories, notice: notice)?.decider
-    }
-
-    /// ``decider(subscriber:source:at:territories:notice:)`` behind the reference the book keeps it in (the
-    /// audit reads it in place: see ``DeciderRef``).
-    public func deciderRef(subscriber: String, source: String, at: Instant, territories: TerritoryTable = .builtin,
-                           notice: () throws(DiagnosticError) -> NoticeTerms?) throws(DiagnosticError) -> DeciderRef? {
-        try deciderRef(subscriber: subscriber, source: source, at: at) { (prepared) throws(DiagnosticError) in
-            NewsDecider(notice: try notice(), agreements: prepared, territories: territories)
-        }
-    }
-
-    /// ``deciderRef(subscriber:source:at:territories:notice:)`` with the decider made by `make` from the prepared
-    /// versions in force (e.g. sharing the notice box of the caller's decider for the source:
-    /// `NewsDecider(sharingNoticeOf:agreements:)`).
+    /// Kept per (subscriber, source) and made again only when the versions in force change. Threads: like
+    /// the lazily prepared versions, a group is written by whichever thread asks for it, so the audit gives
+    /// each subscriber to one thread (see the CLI's ParallelAudit.swift).
     public func deciderRef(subscriber: String, source: String, at: Instant,
                            make: ([PreparedAgreement]) throws(DiagnosticError) -> NewsDecider) throws(DiagnosticError) -> DeciderRef? {
         if groupsStale { rebuildGroups() }

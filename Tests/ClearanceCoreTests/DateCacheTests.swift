@@ -28,8 +28,9 @@ import Testing
                           (9999, 12, 31), (10000, 1, 1), (100000, 1, 1)] {
             let t = Instant(year: y, month: m, day: d).millisecondsSinceEpoch
             ms += [t, t - 1, t + 1, t + 999, t + 86_399_999, t + 43_200_000]
-            // Day numbers 256 apart share a slot: each must evict the other, not be taken for it.
-            ms += [t + 256 * 86_400_000, t - 256 * 86_400_000, t + 512 * 86_400_000]
+            // Day numbers `slotCount` apart share a slot: each must evict the other, not be taken for it.
+            let apart = Int64(DateCache.slotCount) * 86_400_000
+            ms += [t + apart, t - apart, t + 2 * apart]
         }
         var state: UInt64 = 0xD47E_CAC4
         for k in 0..<20_000 {  // seeded: near today, in years 0-9999, anything

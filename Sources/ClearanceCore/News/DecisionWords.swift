@@ -27,13 +27,14 @@ extension NewsDecider {
                                    memo: DecisionMemo? = nil, to out: inout [UInt8]) {
         var sink: JSONWords
         if let memo {
-            sink = JSONWords(out: memo.jsonScratch, remedies: memo.remedyScratch)
+            sink = JSONWords(out: memo.jsonScratch, remedies: memo.remedyScratch, remedyEnds: memo.remedyEndScratch)
             sink.dates = Unmanaged.passUnretained(memo.dates)
         } else {
-            sink = JSONWords(out: ByteWriter(capacity: 1024), remedies: ByteWriter(capacity: 256))
+            sink = JSONWords(out: ByteWriter(capacity: 1024), remedies: ByteWriter(capacity: 256), remedyEnds: ByteWriter(capacity: 64))
         }
         sink.out.removeAll()
         sink.remedies.removeAll()
+        sink.remedyEnds.removeAll()
         if let ref = noticeRef {
             // The notice borrowed, not retained (the decider keeps it alive), and its quote and
             // source copied through pointers it owns (``NoticeBox/quoteRefs``): the box is shared
@@ -56,9 +57,11 @@ extension NewsDecider {
             // The writers may have grown: keep the grown buffers for the next decision.
             memo.jsonScratch = sink.out
             memo.remedyScratch = sink.remedies
+            memo.remedyEndScratch = sink.remedyEnds
         } else {
             sink.out.free()
             sink.remedies.free()
+            sink.remedyEnds.free()
         }
     }
 
@@ -189,10 +192,10 @@ extension NewsDecider {
     func writeOutcome<S: DecisionWordSink>(_ core: PreparedAgreement.Core, _ o: AgreementOutcome, _ r: RepublicationRequest, _ box: NoticeBox,
                                            _ concern: NoticeTerms.Concern, usage: any UsageCounter, memo: DecisionMemo?, into s: inout S) {
         // The agreement's id and name, escaped once when it was prepared (``AgreementText``): `core.text`.
-        func named(_ code: StaticString) { s.reason(code: code, about: core.text, named: true) }
+        func named(_ code: AgreementReason) { s.reason(code, about: core, named: true) }
         if o.kindNotAccepted {
             let how = describeLifters(box, r, concern: concern, memo: memo)
-            named("agreement_kind_not_accepted")
+            named(.agreementKindNotAccepted)
             s.words(" is a "); s.words(core.agreement.kind.staticName); s.words(", but the notice lifts its prohibition only by "); s.value(how)
             s.endReason(.notice)
             s.remedy(); s.value(how); s.words(" with "); s.value(r.source); s.endRemedy()
@@ -201,7 +204,7 @@ extension NewsDecider {
         if let dim = o.inactivity {
             switch dim {
             case .termination:
-                named("agreement_terminated")
+                named(.agreementTerminated)
                 s.words(" was terminated on ")
                 if let t = core.agreement.termination {
                     s.instant(t.at, dateOnly: t.atIsDate)
@@ -210,46 +213,46 @@ extension NewsDecider {
                     s.words("?")
                 }
                 s.endReason(.notice)
-                s.remedy(); s.words("a new agreement with "); s.value(r.source); s.words(" ("); s.id(core.text); s.words(" was terminated)"); s.endRemedy()
+                s.remedy(); s.words("a new agreement with "); s.value(r.source); s.words(" ("); s.id(core); s.words(" was terminated)"); s.endRemedy()
             case .term:
-                named("agreement_not_started")
+                named(.agreementNotStarted)
                 s.words(" starts on "); s.instant(core.agreement.term.start, dateOnly: core.agreement.term.startIsDate); s.words(", after this use (")
                 s.instant(r.at, dateOnly: false); s.words(")")
                 s.endReason(.notice)
-                s.remedy(); s.words("wait until "); s.instant(core.agreement.term.start, dateOnly: false); s.words(" when "); s.id(core.text); s.words(" starts"); s.endRemedy()
+                s.remedy(); s.words("wait until "); s.instant(core.agreement.term.start, dateOnly: false); s.words(" when "); s.id(core); s.words(" starts"); s.endRemedy()
             case .prior:
-                s.reason(code: "not_prior_subscription", about: core.text, named: false)
-                s.words("subscription "); s.id(core.text); s.words(" was signed on "); s.instant(core.agreement.signedAt, dateOnly: core.agreement.signedAtIsDate)
+                s.reason(.notPriorSubscription, about: core, named: false)
+                s.words("subscription "); s.id(core); s.words(" was signed on "); s.instant(core.agreement.signedAt, dateOnly: core.agreement.signedAtIsDate)
                 s.words(", after this use ("); s.instant(r.at, dateOnly: false); s.words("); the notice requires a prior subscription")
                 s.endReason(.notice)
-                s.remedy(); s.words("a subscription concluded before the use ("); s.id(core.text); s.words(" was signed "); s.instant(core.agreement.signedAt, dateOnly: false)
+                s.remedy(); s.words("a subscription concluded before the use ("); s.id(core); s.words(" was signed "); s.instant(core.agreement.signedAt, dateOnly: false)
                 s.words(")"); s.endRemedy()
             default:
                 // `Term.endText`: the last covered day of a date-only end.
                 let end = core.agreement.term.endIsDate ? core.agreement.term.end.adding(milliseconds: -86_400_000) : core.agreement.term.end
-                named("agreement_expired")
+                named(.agreementExpired)
                 s.words(" ended on "); s.instant(end, dateOnly: core.agreement.term.endIsDate); s.words(", before this use (")
                 s.instant(r.at, dateOnly: false); s.words(")")
                 s.endReason(.notice)
-                s.remedy(); s.words("a renewal of "); s.id(core.text); s.words(" (it ended on "); s.instant(end, dateOnly: core.agreement.term.endIsDate); s.words(")"); s.endRemedy()
+                s.remedy(); s.words("a renewal of "); s.id(core); s.words(" (it ended on "); s.instant(end, dateOnly: core.agreement.term.endIsDate); s.words(")"); s.endRemedy()
             }
             return
         }
         if let k = o.restriction {
             let res = core.agreement.restrictions[k]
             let summary = res.summary
-            named("restricted_use")
+            named(.restrictedUse)
             s.words(" restricts this use: "); s.value(summary)
             s.endReason((res.clause ?? res.note).map { .agreement($0) } ?? .notice)
-            s.remedy(); s.words("an amendment of "); s.id(core.text); s.words(" lifting its restriction «"); s.value(summary); s.words("»"); s.endRemedy()
+            s.remedy(); s.words("an amendment of "); s.id(core); s.words(" lifting its restriction «"); s.value(summary); s.words("»"); s.endRemedy()
             return
         }
         guard let g = o.bestGrant, g < core.agreement.grants.count else {
-            named("no_grant")
+            named(.noGrant)
             s.words(" has no grants")
             s.endReason(.notice)
             s.remedy()
-            s.words("a grant in "); s.id(core.text); s.words(" covering "); s.words(r.asset.kind.staticName)
+            s.words("a grant in "); s.id(core); s.words(" covering "); s.words(r.asset.kind.staticName)
             s.words(" on "); s.words(r.channel.staticName); s.words(" in "); s.value(r.territory)
             s.endRemedy()
             return
@@ -267,41 +270,30 @@ extension NewsDecider {
         // cost ~5 KB per agreement (270 MB peak on the 1M batch, over the 200 MB budget), and
         // through the raw-pointer writer a start costs a few hundred instructions (bench/PROFILE.md
         // news session 5).
-        func start(_ code: StaticString) {
+        func start(_ code: AgreementReason) {
             named(code)
             if core.agreement.grants.count > 1 { s.words(" (grant "); s.number(g + 1); s.words(")") }
         }
-        func list<V: StaticNamed>(_ set: Dimension<V>) {
-            switch set {
-            case .all: s.words("all")
-            case .only(let l): for (k, v) in l.enumerated() { if k > 0 { s.words(", ") }; s.words(v.staticName) }
-            }
-        }
-        func list(_ parts: [String]) {
-            for (k, v) in parts.enumerated() { if k > 0 { s.words(", ") }; s.value(v) }
-        }
-        func inAgreement() { s.words(" in "); s.id(core.text) }
+        func inAgreement() { s.inAgreement(core) }
         var bits = o.failing
         while bits != 0 && !s.finished {
             let i = bits.trailingZeroBitCount
             bits &= bits - 1
             switch GrantDimension.at(i) {
             case .asset:
-                start("asset_not_granted"); s.words(" grants "); list(core.agreement.grants[g].assets); s.words(" only, not ")
+                start(.assetNotGranted); s.words(" grants "); s.grantList(core, g, .assets); s.words(" only, not ")
                 s.words(r.asset.kind.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.asset.kind.staticName); inAgreement(); s.endRemedy()
             case .action:
-                start("action_not_granted"); s.words(" grants "); list(core.agreement.grants[g].actions); s.words(" only, which does not include ")
+                start(.actionNotGranted); s.words(" grants "); s.grantList(core, g, .actions); s.words(" only, which does not include ")
                 s.value(r.action); s.endReason(quote)
                 s.remedy(); s.words("a grant of "); s.value(r.action); s.words(" (or use)"); inAgreement(); s.endRemedy()
             case .extent:
-                start("extent_not_granted"); s.words(" grants ")
-                for (k, x) in core.agreement.grants[g].extent.enumerated() { if k > 0 { s.words(", ") }; s.words(x.staticName) }
-                s.words(" use only, not "); s.words(r.extent.staticName); s.endReason(quote)
+                start(.extentNotGranted); s.words(" grants "); s.grantList(core, g, .extent); s.words(" use only, not "); s.words(r.extent.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.extent.staticName); s.words(" use"); inAgreement(); s.endRemedy()
             case .portion:
                 let max = core.agreement.grants[g].maxPortion ?? 0
-                start("extent_not_granted")
+                start(.extentNotGranted)
                 s.words(" allows at most "); s.percent(max)
                 if let asked = r.portion {
                     s.words("% of an asset, not "); s.percent(asked); s.words("%")
@@ -309,19 +301,17 @@ extension NewsDecider {
                     s.words("% of an asset, and the request does not say how much (`portion`)")
                 }
                 s.endReason(quote)
-                s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.id(core.text); s.words(")"); s.endRemedy()
+                s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.id(core); s.words(")"); s.endRemedy()
             case .channel:
-                start("channel_not_granted"); s.words(" grants "); list(core.agreement.grants[g].channels); s.words(" only, not ")
+                start(.channelNotGranted); s.words(" grants "); s.grantList(core, g, .channels); s.words(" only, not ")
                 s.words(r.channel.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.channel.staticName); inAgreement(); s.endRemedy()
             case .territory:
-                start("territory_not_granted"); s.words(" grants "); list(core.agreement.grants[g].territories.include)
-                if !core.agreement.grants[g].territories.exclude.isEmpty { s.words(" except "); list(core.agreement.grants[g].territories.exclude) }
-                s.words(" only, not "); s.value(r.territory); s.endReason(quote)
+                start(.territoryNotGranted); s.words(" grants "); s.grantList(core, g, .territories); s.words(" only, not "); s.value(r.territory); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.territory); inAgreement(); s.endRemedy()
             case .embargo:
                 let em = core.agreement.grants[g].embargo ?? ISODuration()
-                start("embargo_breach")
+                start(.embargoBreach)
                 s.words(" embargoes assets for "); s.value(em.description)
                 if let pub = r.asset.publishedAt {
                     let until = em.added(to: pub)
@@ -334,23 +324,23 @@ extension NewsDecider {
                     s.endReason(quote)
                     s.remedy()
                     s.words("the asset's publication time (`asset.publishedAt`) to check the "); s.value(em.description)
-                    s.words(" embargo of "); s.id(core.text)
+                    s.words(" embargo of "); s.id(core)
                     s.endRemedy()
                 }
             case .quota:
                 guard let q = core.agreement.grants[g].quota else { break }
                 let w = q.per.window(containing: r.at, term: core.agreement.term)
                 let used = usage.uses(agreement: core.agreement.id, grant: g, from: w.start, to: w.end)
-                start("quota_exceeded")
+                start(.quotaExceeded)
                 s.words(" allows "); s.number(q.count); s.words(" uses per "); s.words(q.per.staticName); s.words("; ")
                 s.number(used); s.words(" are already recorded since "); s.instant(w.start, dateOnly: false)
                 s.endReason(quote)
                 s.remedy()
                 if q.per == .term {
-                    s.words("a larger quota in "); s.id(core.text)
+                    s.words("a larger quota in "); s.id(core)
                 } else {
                     s.words("wait until "); s.instant(w.end, dateOnly: false); s.words(", when the "); s.words(q.per.staticAdjective)
-                    s.words(" quota of "); s.id(core.text); s.words(" resets")
+                    s.words(" quota of "); s.id(core); s.words(" resets")
                 }
                 s.endRemedy()
             case .term, .termEnd, .termination, .prior:
@@ -364,6 +354,65 @@ extension NewsDecider {
         let v = (x * 100).rounded()
         guard v.isFinite, abs(v) < 1e15 else { return nil }
         return Int(v)
+    }
+}
+
+/// The code of a reason about one agreement, with its JSON opening (`,{"code":"…","agreement":"`):
+/// one copy opens the reason (the code, the keys and the punctuation were three; words session 8).
+enum AgreementReason {
+    case agreementKindNotAccepted
+    case agreementTerminated
+    case agreementNotStarted
+    case agreementExpired
+    case notPriorSubscription
+    case restrictedUse
+    case noGrant
+    case assetNotGranted
+    case actionNotGranted
+    case extentNotGranted
+    case channelNotGranted
+    case territoryNotGranted
+    case embargoBreach
+    case quotaExceeded
+
+    /// The code (``Reason/code``).
+    var code: StaticString {
+        switch self {
+        case .agreementKindNotAccepted: "agreement_kind_not_accepted"
+        case .agreementTerminated: "agreement_terminated"
+        case .agreementNotStarted: "agreement_not_started"
+        case .agreementExpired: "agreement_expired"
+        case .notPriorSubscription: "not_prior_subscription"
+        case .restrictedUse: "restricted_use"
+        case .noGrant: "no_grant"
+        case .assetNotGranted: "asset_not_granted"
+        case .actionNotGranted: "action_not_granted"
+        case .extentNotGranted: "extent_not_granted"
+        case .channelNotGranted: "channel_not_granted"
+        case .territoryNotGranted: "territory_not_granted"
+        case .embargoBreach: "embargo_breach"
+        case .quotaExceeded: "quota_exceeded"
+        }
+    }
+
+    /// `,{"code":"CODE","agreement":"`.
+    var json: StaticString {
+        switch self {
+        case .agreementKindNotAccepted: ",{\"code\":\"agreement_kind_not_accepted\",\"agreement\":\""
+        case .agreementTerminated: ",{\"code\":\"agreement_terminated\",\"agreement\":\""
+        case .agreementNotStarted: ",{\"code\":\"agreement_not_started\",\"agreement\":\""
+        case .agreementExpired: ",{\"code\":\"agreement_expired\",\"agreement\":\""
+        case .notPriorSubscription: ",{\"code\":\"not_prior_subscription\",\"agreement\":\""
+        case .restrictedUse: ",{\"code\":\"restricted_use\",\"agreement\":\""
+        case .noGrant: ",{\"code\":\"no_grant\",\"agreement\":\""
+        case .assetNotGranted: ",{\"code\":\"asset_not_granted\",\"agreement\":\""
+        case .actionNotGranted: ",{\"code\":\"action_not_granted\",\"agreement\":\""
+        case .extentNotGranted: ",{\"code\":\"extent_not_granted\",\"agreement\":\""
+        case .channelNotGranted: ",{\"code\":\"channel_not_granted\",\"agreement\":\""
+        case .territoryNotGranted: ",{\"code\":\"territory_not_granted\",\"agreement\":\""
+        case .embargoBreach: ",{\"code\":\"embargo_breach\",\"agreement\":\""
+        case .quotaExceeded: ",{\"code\":\"quota_exceeded\",\"agreement\":\""
+        }
     }
 }
 
@@ -428,40 +477,186 @@ final class ReasonStart: Sendable {
     }
 }
 
-/// An agreement's id and name as a decision's words use them, made once when the agreement is
-/// prepared (``PreparedAgreement/Core/text``): `json` is `ID","message":"KIND ID`, the id escaped
-/// for JSON, so that the JSON writer opens a reason about the agreement (its `agreement` key, the
-/// `message` key and the name the message starts with) with one copy, and writes the id alone
-/// (`json[..<idEnd]`, remedies: `a renewal of C-1`) with another.
+/// An agreement's id and name as a decision's JSON words use them, made once when the agreement
+/// is prepared (``PreparedAgreement/Core/text``): ``bytes`` are `ID","message":"KIND ID`, the id
+/// escaped for JSON, so that the JSON writer opens a reason about the agreement (its `agreement`
+/// key, the `message` key and the name the message starts with) with one copy, and writes the id
+/// alone (`bytes[..<idEnd]`, remedies: `a renewal of C-1`) or after ` in ` (``inID``) with another.
 ///
 /// Why (callgrind, news session 6): a denial's reason named its agreement three to four times, each
 /// a `String` value scanned for escapes and copied (~165 instructions each). ~50 bytes per
-/// agreement (~1 MB for the default workload's 16,485), not the ~5 KB per agreement that keeping
-/// whole sentence starts per (agreement, grant, dimension) cost in session 5.
-struct AgreementText: Sendable {
-    /// The agreement's id (``Reason/agreement``).
-    let id: String
-    let kind: AgreementKind
-    let json: [UInt8]
-    /// End of the escaped id at the start of ``json``.
+/// agreement, not the ~5 KB per agreement that keeping whole sentence starts per (agreement,
+/// grant, dimension) cost in session 5.
+///
+/// Plain data (a pointer and two integers, the memory owned by the core, which frees it): as an
+/// `[UInt8]` and a `String` it was retained and released at each of the ~2 uses per reason, the
+/// counts' cache lines moving between the batch's workers (words session 8).
+struct AgreementText: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<UInt8>
+    /// End of ``bytes`` (`ID","message":"KIND ID`), then of ``inID``.
+    private let count: Int, end: Int
+    /// End of the escaped id at the start of ``bytes``.
     let idEnd: Int
 
     init(_ a: Agreement) {
-        id = a.id
-        kind = a.kind
-        var j = ByteWriter(capacity: 2 * a.id.utf8.count + 40)
+        var j = ByteWriter(capacity: 3 * a.id.utf8.count + 44)
         JSONBytes.appendEscaped(a.id, to: &j)
         idEnd = j.count
         j.put("\",\"message\":\"" as StaticString)
         j.put(a.kind.staticName)
         j.put(0x20)
+        // Room first: the id is copied from the writer's own bytes, which growing would move.
+        j.ensure(idEnd)
         j.put(UnsafeBufferPointer(start: j.base, count: idEnd))
-        json = Array(j.bytes)
-        j.free()
+        count = j.count
+        j.put(" in " as StaticString)
+        j.ensure(idEnd)
+        j.put(UnsafeBufferPointer(start: j.base, count: idEnd))
+        base = j.base
+        end = j.count
     }
 
-    /// Where the name starts in ``json`` (after the id and `","message":"`, 13 bytes).
+    /// Releases the memory (the core's `deinit`).
+    func free() { base.deallocate() }
+
+    /// `ID","message":"KIND ID`.
+    @inline(__always) var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+    /// The escaped id.
+    @inline(__always) var id: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: idEnd) }
+    /// ` in ID` (after ``bytes``).
+    @inline(__always) var inID: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + count, count: end &- count) }
+    /// From the `agreement` value to the `message` key: `ID","message":"`.
+    @inline(__always) var unnamed: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: nameStart) }
+
+    /// Where the name starts in ``bytes`` (after the id and `","message":"`, 13 bytes).
     var nameStart: Int { idEnd + 13 }
+}
+
+/// One of a grant's lists as a denial's sentence quotes it (`grants text, photo only, not audio`).
+enum GrantList: Int, CaseIterable {
+    /// Asset kinds (`all` or `text, photo`).
+    case assets
+    /// Actions, as written.
+    case actions
+    /// Extents (`whole, partial`).
+    case extent
+    /// Channels (`all` or `web, print`).
+    case channels
+    /// Territories, and ` except ` those excluded when there are any.
+    case territories
+}
+
+extension NewsDecider {
+    /// Writes list `l` of `grant` into `s`: the one writer of these words (the JSON sink keeps
+    /// their bytes per agreement, ``GrantLists``, made by this writer).
+    static func writeGrantList<S: DecisionWordSink>(_ grant: Grant, _ l: GrantList, into s: inout S) {
+        func list<V: StaticNamed>(_ set: Dimension<V>) {
+            switch set {
+            case .all: s.words("all")
+            case .only(let l): for (k, v) in l.enumerated() { if k > 0 { s.words(", ") }; s.words(v.staticName) }
+            }
+        }
+        func list(_ parts: [String]) {
+            for (k, v) in parts.enumerated() { if k > 0 { s.words(", ") }; s.value(v) }
+        }
+        switch l {
+        case .assets: list(grant.assets)
+        case .actions: list(grant.actions)
+        case .extent: for (k, x) in grant.extent.enumerated() { if k > 0 { s.words(", ") }; s.words(x.staticName) }
+        case .channels: list(grant.channels)
+        case .territories:
+            list(grant.territories.include)
+            if !grant.territories.exclude.isEmpty { s.words(" except "); list(grant.territories.exclude) }
+        }
+    }
+}
+
+/// Every list of every grant of one agreement as a decision's JSON quotes them (escaped), made
+/// by ``NewsDecider/writeGrantList(_:_:into:)`` on the agreement's first denial by a grant and
+/// kept with the prepared agreement (``PreparedAgreement/GrantListSlot``).
+///
+/// Why (callgrind, words session 8): a denial's sentence quoted the grant's list value by value,
+/// each escaped, the grant's arrays retained to be walked (shared by the batch's workers: their
+/// counts' cache lines moved between the cores): ~150-250 instructions a list, a list in nearly
+/// every reason. Kept, a list is one copy.
+///
+/// One allocation per agreement and no object: the starts of the pieces (`UInt32` offsets from the
+/// allocation's start, grants × 5 + 1), then their bytes (~100 bytes a grant); this is a view of it (a pointer: reading it retains nothing).
+struct GrantLists {
+    let raw: UnsafeRawPointer
+
+    /// The lists of every grant of `a`, in a new allocation (freed by the slot that keeps it).
+    static func make(_ a: Agreement) -> UnsafeMutableRawPointer {
+        let n = a.grants.count * 5
+        var w = JSONWords(out: ByteWriter(capacity: 128 * max(1, a.grants.count)), remedies: ByteWriter(capacity: 16),
+                          remedyEnds: ByteWriter(capacity: 16))
+        let head = 4 * (n + 1)
+        var starts = ByteWriter(capacity: head)
+        // Each piece's start and the end of the last, from the allocation's start.
+        func mark() { starts.write(max: 4) { UnsafeMutableRawPointer($0).storeBytes(of: UInt32(head + w.out.count), as: UInt32.self); return 4 } }
+        mark()
+        // Each grant copied once (`a.grants[g]` per list copied and destroyed the whole `Grant`).
+        for grant in a.grants {
+            NewsDecider.writeGrantList(grant, .assets, into: &w); mark()
+            NewsDecider.writeGrantList(grant, .actions, into: &w); mark()
+            NewsDecider.writeGrantList(grant, .extent, into: &w); mark()
+            NewsDecider.writeGrantList(grant, .channels, into: &w); mark()
+            NewsDecider.writeGrantList(grant, .territories, into: &w); mark()
+        }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: head + w.out.count, alignment: 4)
+        p.copyMemory(from: starts.base, byteCount: head)
+        if w.out.count > 0 { (p + head).copyMemory(from: w.out.base, byteCount: w.out.count) }
+        starts.free()
+        w.out.free()
+        w.remedies.free()
+        w.remedyEnds.free()
+        return p
+    }
+
+    /// List `l` of grant `g`, escaped.
+    @inline(__always)
+    func list(_ g: Int, _ l: GrantList) -> UnsafeBufferPointer<UInt8> {
+        let k = g &* 5 &+ l.rawValue
+        let from = Int(raw.load(fromByteOffset: 4 &* k, as: UInt32.self))
+        let to = Int(raw.load(fromByteOffset: 4 &* (k &+ 1), as: UInt32.self))
+        return UnsafeBufferPointer(start: (raw + from).assumingMemoryBound(to: UInt8.self), count: to &- from)
+    }
+}
+
+extension PreparedAgreement {
+    /// An agreement's ``GrantLists`` once made: an atomic pointer, nil until the first denial
+    /// by one of its grants (written once by compare-exchange, read with an acquiring load:
+    /// see ``PermitSlots`` for why not a lock).
+    struct GrantListSlot: ~Copyable, @unchecked Sendable {
+        private let slot = Atomic<UnsafeRawPointer?>(nil)
+
+        init() {}
+
+        deinit {
+            if let p = slot.load(ordering: .acquiring) { p.deallocate() }
+        }
+
+        /// The lists of `core` (whose slot this is), made on the first call (valid while this
+        /// slot lives). The core, not its agreement, is passed: an `Agreement` argument read from
+        /// the shared core may be copied, a retain per field.
+        @inline(__always)
+        func get(_ core: PreparedAgreement.Core) -> GrantLists {
+            if let p = slot.load(ordering: .acquiring) { return GrantLists(raw: p) }
+            return make(core)
+        }
+
+        @inline(never)
+        private func make(_ core: PreparedAgreement.Core) -> GrantLists {
+            let mine = UnsafeRawPointer(GrantLists.make(core.agreement))
+            let (exchanged, original) = slot.compareExchange(expected: nil, desired: mine, ordering: .acquiringAndReleasing)
+            guard !exchanged, let original else { return GrantLists(raw: mine) }
+            mine.deallocate()
+            return GrantLists(raw: original)
+        }
+
+        /// Whether the lists were made (tests).
+        var made: Bool { slot.load(ordering: .acquiring) != nil }
+    }
 }
 
 /// Where ``NewsDecider/writeWords(_:_:usage:memo:into:)`` writes. Text calls (`words`, `value`,
@@ -470,13 +665,17 @@ struct AgreementText: Sendable {
 protocol DecisionWordSink {
     /// Opens a reason with an empty message.
     mutating func reason(code: StaticString, agreement: String?)
-    /// Opens a reason about agreement `a`; `named`: its message starts with the agreement's name
-    /// (`contract C-1`).
-    mutating func reason(code: StaticString, about a: AgreementText, named: Bool)
+    /// Opens a reason about the agreement prepared as `core`; `named`: its message starts with the
+    /// agreement's name (`contract C-1`).
+    mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool)
+    /// ` in ` and the agreement's id (a remedy's end: `a grant covering print in C-1`).
+    mutating func inAgreement(_ core: PreparedAgreement.Core)
     /// Opens a reason from a start made once.
     mutating func reason(_ start: ReasonStart)
     /// The agreement's id, in a message or a remedy.
-    mutating func id(_ a: AgreementText)
+    mutating func id(_ core: PreparedAgreement.Core)
+    /// List `l` of grant `g` of the agreement prepared as `core` (``NewsDecider/writeGrantList(_:_:into:)``'s words).
+    mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList)
     /// Constant words (ASCII, nothing to escape).
     mutating func words(_ s: StaticString)
     /// A value (the request's, the agreement's): escaped in JSON.
@@ -506,6 +705,12 @@ protocol DecisionWordSink {
 extension DecisionWordSink {
     var finished: Bool { false }
 
+    mutating func inAgreement(_ core: PreparedAgreement.Core) { words(" in "); id(core) }
+
+    mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
+        NewsDecider.writeGrantList(core.agreement.grants[g], l, into: &self)
+    }
+
     mutating func percent(_ x: Double) {
         if let v = NewsDecider.percent(x) { number(v) } else { value(String(describing: (x * 100).rounded())) }
     }
@@ -515,43 +720,49 @@ extension DecisionWordSink {
 /// pointers: reasons as they come, duties after them, remedies kept aside (deduped on their
 /// escaped bytes: equal strings have equal escapes) and written at the end.
 ///
-/// Remedies are kept in ``remedies`` as records, each its length (4 bytes) then its escaped text:
-/// a new remedy is compared only with the earlier ones of its length, found by walking the
-/// lengths, and no array of offsets is kept beside it (session 5's `[Int]` of ends was moved in
-/// and out of the memo, emptied and appended to per decision: ~250 instructions of array
-/// plumbing, callgrind news session 6).
+/// Remedies are kept in ``remedies`` as they are written at the end, each `,"TEXT"` (the first
+/// comma skipped), and the end of each in ``remedyEnds`` (`UInt32`s): a new remedy is compared
+/// only with the earlier ones of its length, and the decision's `wouldPermitIf` list is one copy.
+/// (Session 6's records were each a length then the text: `finish` copied them one by one, ~250
+/// instructions a decision; callgrind words session 8.)
 struct JSONWords: DecisionWordSink {
     var out: ByteWriter
     var remedies: ByteWriter
-    /// The end of a reason quoting the notice: `,"quote":…,"quoteFrom":"notice"}`, or `}` (see ``NoticeTerms/quoteJSON``).
+    var remedyEnds: ByteWriter
+    /// The end of a reason quoting the notice: `","quote":…,"quoteFrom":"notice"}`, or `"}` (see ``NoticeTerms/quoteJSON``),
+    /// the message's closing `"` included.
     /// Points into the decider's ``NoticeBox`` (``NoticeBox/quoteRefs``), or at a static `}`.
-    var quote = UnsafeBufferPointer(start: ("}" as StaticString).utf8Start, count: 1)
+    var quote = UnsafeBufferPointer(start: ("\"}" as StaticString).utf8Start, count: 2)
     /// The thread's date cache (the memo's, which outlives the sink), if any.
     var dates: Unmanaged<DateCache>?
     private var reasons = 0
     private var inDuties = false
     private var duties = 0
-    private var inRemedy = false
     private var remedyStart = 0
 
-    init(out: ByteWriter, remedies: ByteWriter) {
+    init(out: ByteWriter, remedies: ByteWriter, remedyEnds: ByteWriter) {
         self.out = out
         self.remedies = remedies
+        self.remedyEnds = remedyEnds
     }
 
-    var quotesNotice: Bool { quote.count > 1 }
+    var quotesNotice: Bool { quote.count > 2 }
 
-    /// The length of the remedy record at `at` in ``remedies``.
-    @inline(__always) private func remedyLength(at: Int) -> Int {
-        Int(UnsafeRawPointer(remedies.base + at).loadUnaligned(as: UInt32.self))
+    /// The end of remedy `k` in ``remedies``.
+    @inline(__always) private func remedyEnd(_ k: Int) -> Int {
+        Int(UnsafeRawPointer(remedyEnds.base + 4 &* k).loadUnaligned(as: UInt32.self))
     }
 
     /// Opens the decision: its id, verdict, source and subscriber. `sourceJSON`: `source` escaped
     /// already (the notice's, ``NoticeBox/sourceJSON``, when the request's source is the notice's:
     /// compared, not escaped again).
     mutating func begin(id: String?, permit: Bool, source: String, sourceJSON: UnsafeBufferPointer<UInt8>?, subscriber: String) {
-        if let id { out.put("{\"id\":\"" as StaticString); escaped(id); out.put(0x22) } else { out.put("{\"id\":null" as StaticString) }
-        out.put(permit ? ",\"decision\":\"permit\",\"source\":\"" as StaticString : ",\"decision\":\"deny\",\"source\":\"")
+        if let id {
+            out.put("{\"id\":\"" as StaticString); escaped(id)
+            out.put(permit ? "\",\"decision\":\"permit\",\"source\":\"" as StaticString : "\",\"decision\":\"deny\",\"source\":\"")
+        } else {
+            out.put(permit ? "{\"id\":null,\"decision\":\"permit\",\"source\":\"" as StaticString : "{\"id\":null,\"decision\":\"deny\",\"source\":\"")
+        }
         if let sourceJSON { out.put(sourceJSON) } else { escaped(source) }
         out.put("\",\"subscriber\":\"" as StaticString)
         escaped(subscriber)
@@ -559,16 +770,8 @@ struct JSONWords: DecisionWordSink {
     }
 
     mutating func finish() {
-        if !inDuties { out.put("],\"duties\":[" as StaticString) }
-        out.put("],\"wouldPermitIf\":[" as StaticString)
-        var at = 0
-        while at < remedies.count {
-            let n = remedyLength(at: at)
-            out.put(at == 0 ? "\"" as StaticString : ",\"")
-            out.put(UnsafeBufferPointer(start: remedies.base + at + 4, count: n))
-            out.put(0x22)
-            at += 4 + n
-        }
+        out.put(inDuties ? "],\"wouldPermitIf\":[" as StaticString : "],\"duties\":[],\"wouldPermitIf\":[")
+        if remedies.count > 1 { out.put(UnsafeBufferPointer(start: remedies.base + 1, count: remedies.count &- 1)) }
         out.put("]}" as StaticString)
     }
 
@@ -584,14 +787,17 @@ struct JSONWords: DecisionWordSink {
         out.put("\",\"message\":\"" as StaticString)
     }
 
-    mutating func reason(code: StaticString, about a: AgreementText, named: Bool) {
-        out.put(reasons == 0 ? "{\"code\":\"" as StaticString : ",{\"code\":\"")
-        reasons += 1
-        out.put(code)
-        out.put("\",\"agreement\":\"" as StaticString)
-        // The id, the message's key and, when named, the name: one copy of the agreement's bytes.
-        a.json.withUnsafeBufferPointer { out.put(named ? $0 : UnsafeBufferPointer(rebasing: $0[..<a.nameStart])) }
+    mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool) {
+        // `,{"code":"…","agreement":"` in one piece (its comma skipped for the first reason), then the
+        // id, the message's key and, when named, the name: one copy of the agreement's bytes.
+        let open = code.json
+        let skip = reasons == 0 ? 1 : 0
+        out.put(UnsafeBufferPointer(start: open.utf8Start + skip, count: open.utf8CodeUnitCount &- skip))
+        reasons &+= 1
+        out.put(named ? core.text.bytes : core.text.unnamed)
     }
+
+    mutating func inAgreement(_ core: PreparedAgreement.Core) { out.put(core.text.inID) }
 
     mutating func reason(_ start: ReasonStart) {
         if reasons > 0 { out.put(0x2C) }
@@ -599,46 +805,53 @@ struct JSONWords: DecisionWordSink {
         start.json.withUnsafeBufferPointer { out.put($0) }
     }
 
-    mutating func id(_ a: AgreementText) {
-        a.json.withUnsafeBufferPointer { b in
-            let id = UnsafeBufferPointer(rebasing: b[..<a.idEnd])
-            if inRemedy { remedies.put(id) } else { out.put(id) }
-        }
+    mutating func id(_ core: PreparedAgreement.Core) {
+        out.put(core.text.id)
     }
 
     @inline(__always) mutating func words(_ s: StaticString) {
-        if inRemedy { remedies.put(s) } else { out.put(s) }
+        out.put(s)
+    }
+
+    /// The list as kept with the agreement (``GrantLists``): one copy.
+    mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
+        let list = core.lists.get(core).list(g, l)
+        out.put(list)
     }
 
     @inline(__always) mutating func value(_ s: String) {
-        if inRemedy { JSONBytes.appendEscaped(s, to: &remedies) } else { escaped(s) }
+        escaped(s)
     }
 
     mutating func number(_ n: Int) {
-        if inRemedy { remedies.decimal(n) } else { out.decimal(n) }
+        out.decimal(n)
     }
 
     mutating func instant(_ i: Instant, dateOnly: Bool) {
         if let dates {
             dates._withUnsafeGuaranteedRef { d in
-                if inRemedy { remedies.put(i, dateOnly: dateOnly, dates: d) } else { out.put(i, dateOnly: dateOnly, dates: d) }
+                out.put(i, dateOnly: dateOnly, dates: d)
             }
         } else {
-            if inRemedy { remedies.put(i, dateOnly: dateOnly) } else { out.put(i, dateOnly: dateOnly) }
+            out.put(i, dateOnly: dateOnly)
         }
     }
 
+    /// Closes the reason: the message's closing quote and the reason's quote. The notice's (nearly
+    /// every reason) is one copy: ``quote`` starts with the message's closing `"`.
+    @inline(__always)
     mutating func endReason(_ q: QuoteRef) {
+        if case .notice = q { out.put(quote) } else { endReasonQuoting(q) }
+    }
+
+    private mutating func endReasonQuoting(_ q: QuoteRef) {
+        if case .notice = q { out.put(quote); return }
+        if case .noticeOr(let clause) = q, quote.count > 2 || clause == nil { out.put(quote); return }
         out.put(0x22)
         switch q {
         case .none: out.put(0x7D)
-        case .notice: out.put(quote)
-        case .noticeOr(let clause):
-            if quote.count > 1 || clause == nil {
-                out.put(quote)
-            } else if let clause {
-                agreementQuote(clause)
-            }
+        case .notice: break
+        case .noticeOr(let clause): if let clause { agreementQuote(clause) }
         case .agreement(let text): agreementQuote(text)
         case .noticeText(let text):
             if let text {
@@ -653,28 +866,35 @@ struct JSONWords: DecisionWordSink {
         out.put(",\"quote\":\"" as StaticString); escaped(text); out.put("\",\"quoteFrom\":\"agreement\"}" as StaticString)
     }
 
+    /// Opens a remedy: the remedies' writer becomes ``out`` until ``endRemedy()`` (the two swapped),
+    /// so that every piece is written to ``out`` without asking where (each text call tested a
+    /// remedy flag and had both writers' code inlined; words session 8).
     mutating func remedy() {
-        inRemedy = true
-        remedyStart = remedies.count
-        // Room for the length, set by `endRemedy`.
-        remedies.write(max: 4) { p in UnsafeMutableRawPointer(p).storeBytes(of: UInt32(0), as: UInt32.self); return 4 }
+        swap(&out, &remedies)
+        remedyStart = out.count
+        out.put(",\"" as StaticString)
     }
 
     /// Keeps the remedy written since ``remedy()`` unless an earlier one has the same bytes.
     mutating func endRemedy() {
-        inRemedy = false
-        let n = remedies.count - remedyStart - 4
+        out.put(0x22)
+        let n = out.count &- remedyStart
+        let kept = remedyEnds.count >> 2
         var at = 0
-        while at < remedyStart {
-            let m = remedyLength(at: at)
+        var same = false
+        for k in 0..<kept {
+            let end = remedyEnd(k)
             // Compared a word at a time (`elementsEqual` went byte by byte through iterators).
-            if m == n && ByteWriter.equal(remedies.base + at + 4, remedies.base + remedyStart + 4, count: n) {
-                remedies.removeLast(n + 4)
-                return
-            }
-            at += 4 + m
+            if end &- at == n && ByteWriter.equal(out.base + at, out.base + remedyStart, count: n) { same = true; break }
+            at = end
         }
-        UnsafeMutableRawPointer(remedies.base + remedyStart).storeBytes(of: UInt32(truncatingIfNeeded: n), as: UInt32.self)
+        if same {
+            out.removeLast(n)
+        } else {
+            let end = UInt32(truncatingIfNeeded: out.count)
+            remedyEnds.write(max: 4) { p in UnsafeMutableRawPointer(p).storeBytes(of: end, as: UInt32.self); return 4 }
+        }
+        swap(&out, &remedies)
     }
 
     private mutating func openDuties() {
@@ -728,12 +948,12 @@ struct DecisionBuilder: DecisionWordSink {
         start.withMessage { text.append(contentsOf: $0) }
     }
 
-    mutating func reason(code: StaticString, about a: AgreementText, named: Bool) {
-        reason(code: code, agreement: a.id)
-        if named { words(a.kind.staticName); words(" "); value(a.id) }
+    mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool) {
+        reason(code: code.code, agreement: core.agreement.id)
+        if named { words(core.agreement.kind.staticName); words(" "); value(core.agreement.id) }
     }
 
-    mutating func id(_ a: AgreementText) { value(a.id) }
+    mutating func id(_ core: PreparedAgreement.Core) { value(core.agreement.id) }
 
     mutating func words(_ s: StaticString) {
         let b = UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
@@ -918,6 +1138,8 @@ extension Array where Element == UInt8 {
 extension JSONByteSink {
     /// Appends an integer in decimal (as `String(n)` writes it).
     mutating func decimal(_ n: Int) {
+        // One digit (a grant's number, most counts) without the buffer: ~100 -> ~10 instructions.
+        if n >= 0 && n < 10 { put(UInt8(truncatingIfNeeded: n) &+ 0x30); return }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
             var k = 24
             var m = n.magnitude

@@ -412,6 +412,7 @@ public final class DecisionMemo {
     /// its remedies), kept between decisions: a decision allocates nothing.
     var jsonScratch = ByteWriter(capacity: 2048)
     var remedyScratch = ByteWriter(capacity: 512)
+    var remedyEndScratch = ByteWriter(capacity: 64)
     /// This thread's formatted dates (the JSON writer's instants; words session 7).
     let dates = DateCache()
     /// Scratch of ``NewsDecider/reason(at:of:for:usage:memo:)`` (one reason's message).
@@ -422,6 +423,7 @@ public final class DecisionMemo {
     deinit {
         jsonScratch.free()
         remedyScratch.free()
+        remedyEndScratch.free()
         reasonScratch.free()
     }
     /// Number of remembered phrasings.
@@ -491,6 +493,8 @@ public struct PreparedAgreement: Sendable {
         let words: PreparedAgreement.PermitSlots
         /// The agreement's id and name for a decision's words (news: ``AgreementText``).
         let text: AgreementText
+        /// Every grant's lists as a denial quotes them, made on the first denial by a grant (``GrantLists``).
+        let lists = PreparedAgreement.GrantListSlot()
 
         init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
              activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
@@ -506,6 +510,8 @@ public struct PreparedAgreement: Sendable {
             text = AgreementText(agreement)
             words = PreparedAgreement.PermitSlots(grants: agreement.grants.count)
         }
+
+        deinit { text.free() }
     }
     let core: Core
     /// The compiled set's block (``ODRLBlock``), holding beside the records what an evaluation reads
@@ -927,7 +933,8 @@ final class NoticeBox: @unchecked Sendable {
     let quoteJSON: [[UInt8]]
     /// ``source`` escaped for JSON (a decision's `source` value: see ``JSONWords/begin(id:permit:source:sourceJSON:subscriber:)``).
     let sourceJSON: [UInt8]
-    /// ``quoteJSON`` (its `k`-th entry at `quoteRefs[k]`) and ``sourceJSON`` (at
+    /// ``quoteJSON`` (its `k`-th entry at `quoteRefs[k]`, after a `"`: the message's close, copied
+    /// with the quote by ``JSONWords/endReason(_:)``) and ``sourceJSON`` (at
     /// `quoteRefs[quoteJSON.count]`) as pointers into one buffer the box owns, valid while the box
     /// lives: what the JSON writer copies per reason. Read out of the arrays, each quote's buffer
     /// was retained and released per decision, and the box is shared by the batch's workers, so
@@ -968,7 +975,8 @@ final class NoticeBox: @unchecked Sendable {
         var sj: [UInt8] = []
         JSONBytes.appendEscaped(terms.source, to: &sj)
         sourceJSON = sj
-        let pieces = terms.quoteJSON + [sj]
+        // Each quote preceded by the message's closing `"` (``JSONWords/endReason(_:)``: one copy).
+        let pieces = terms.quoteJSON.map { [0x22] + $0 } + [sj]
         quoteBytes = .allocate(capacity: max(1, pieces.reduce(0) { $0 + $1.count }))
         quoteRefs = .allocate(capacity: pieces.count)
         var at = 0

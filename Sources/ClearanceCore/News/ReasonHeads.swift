@@ -217,12 +217,12 @@ struct OneReason: DecisionWordSink {
         if keeping { agreement = start.agreement; start.withMessage { text.put($0) } }
     }
 
-    mutating func reason(code: StaticString, about a: AgreementText, named: Bool) {
-        reason(code: code, agreement: a.id)
-        if named && keeping { text.put(a.kind.staticName); text.put(0x20); text.put(a.id) }
+    mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool) {
+        reason(code: code.code, agreement: core.agreement.id)
+        if named && keeping { text.put(core.agreement.kind.staticName); text.put(0x20); text.put(core.agreement.id) }
     }
 
-    mutating func id(_ a: AgreementText) { value(a.id) }
+    mutating func id(_ core: PreparedAgreement.Core) { value(core.agreement.id) }
 
     mutating func words(_ s: StaticString) {
         if writing { text.put(s) }

@@ -17,7 +17,7 @@ import Testing
         for p in QuotaPeriod.allCases { #expect(p.staticAdjective.description == p.adjective) }
     }
 
-    /// `AgreementText.json` is the escaped id, `","message":"`, the kind and the escaped id again.
+    /// `AgreementText.bytes` are the escaped id, `","message":"`, the kind and the escaped id again.
     @Test(arguments: ["C-2026-0007", "A-\"7\"\\x", "é\u{2028}\n\t", "", "a-very-long-agreement-identifier-2026"])
     func agreementTextLayout(id: String) {
         var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 5))
@@ -26,12 +26,16 @@ import Testing
         for kind in AgreementKind.allCases {
             a.kind = kind
             let t = AgreementText(a)
+            defer { t.free() }
             var escaped: [UInt8] = []
             JSONBytes.appendEscaped(id, to: &escaped)
-            #expect(Array(t.json[..<t.idEnd]) == escaped)
-            #expect(Array(t.json[t.idEnd..<t.nameStart]) == Array("\",\"message\":\"".utf8))
-            #expect(Array(t.json[t.nameStart...]) == Array("\(kind.rawValue) ".utf8) + escaped)
-            #expect(t.id == id && t.kind == kind)
+            let json = Array(t.bytes)
+            #expect(Array(json[..<t.idEnd]) == escaped)
+            #expect(Array(t.id) == escaped)
+            #expect(Array(t.unnamed) == escaped + Array("\",\"message\":\"".utf8))
+            #expect(Array(json[t.idEnd..<t.nameStart]) == Array("\",\"message\":\"".utf8))
+            #expect(Array(json[t.nameStart...]) == Array("\(kind.rawValue) ".utf8) + escaped)
+            #expect(Array(t.inID) == Array(" in ".utf8) + escaped)
         }
     }
 
@@ -58,5 +62,53 @@ import Testing
                 w.free()
             }
         }
+    }
+
+    /// The lists kept per agreement for the JSON words (``GrantLists``, words session 8) are each
+    /// list joined with `, ` and escaped (territories: ` except ` and the excluded ones when any):
+    /// an oracle independent of the writer, over seeded agreements and values that need escaping.
+    @Test func grantListsAreTheJoinedLists() {
+        func joined(_ parts: [String]) -> String { parts.joined(separator: ", ") }
+        func escaped(_ s: String) -> [UInt8] { var b: [UInt8] = []; JSONBytes.appendEscaped(s, to: &b); return b }
+        func expected(_ grant: Grant, _ l: GrantList) -> String {
+            switch l {
+            case .assets: if case .only(let v) = grant.assets { return joined(v.map(\.rawValue)) } else { return "all" }
+            case .actions: return joined(grant.actions)
+            case .extent: return joined(grant.extent.map(\.rawValue))
+            case .channels: if case .only(let v) = grant.channels { return joined(v.map(\.rawValue)) } else { return "all" }
+            case .territories:
+                let t = grant.territories
+                return joined(t.include) + (t.exclude.isEmpty ? "" : " except " + joined(t.exclude))
+            }
+        }
+        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 8))
+        var agreements = (0..<300).map { gen.agreement($0) }
+        var odd = gen.agreement(1000)
+        odd.grants = [Grant(assets: .only([.photo, .text]), actions: ["x\"quoted\"", "back\\slash", "tab\t", "é\u{2028}"],
+                            extent: [.partial, .whole], channels: .all,
+                            territories: TerritorySpec(include: ["WORLD", "a\"b"], exclude: ["DE", "c\nd"])), gen.grant()]
+        agreements.append(odd)
+        var checked = 0
+        for a in agreements {
+            let raw = GrantLists.make(a)
+            defer { raw.deallocate() }
+            let lists = GrantLists(raw: raw)
+            for (g, grant) in a.grants.enumerated() {
+                for l in GrantList.allCases {
+                    #expect(Array(lists.list(g, l)) == escaped(expected(grant, l)), "\(a.id) grant \(g) \(l)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 1000)
+    }
+
+    /// Each agreement reason's JSON opening is `,{"code":"CODE","agreement":"` for its code.
+    @Test func agreementReasonOpenings() {
+        let all: [AgreementReason] = [.agreementKindNotAccepted, .agreementTerminated, .agreementNotStarted, .agreementExpired,
+                                      .notPriorSubscription, .restrictedUse, .noGrant, .assetNotGranted, .actionNotGranted,
+                                      .extentNotGranted, .channelNotGranted, .territoryNotGranted, .embargoBreach, .quotaExceeded]
+        for c in all { #expect(c.json.description == ",{\"code\":\"\(c.code.description)\",\"agreement\":\"") }
+        #expect(Set(all.map(\.code.description)).count == all.count)
     }
 }

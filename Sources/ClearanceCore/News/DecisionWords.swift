@@ -573,40 +573,40 @@ extension NewsDecider {
 
 /// Every list of every grant of one agreement as a decision's JSON quotes them (escaped), made
 /// by ``NewsDecider/writeGrantList(_:_:into:)`` on the agreement's first denial by a grant and
-/// kept with the prepared agreement (``PreparedAgreement/GrantListSlot``).
+/// kept with the prepared agreement (``PreparedAgreement/GrantListSlot``), the texts themselves
+/// once per process (``WordPool``).
 ///
 /// Why (callgrind, words session 8): a denial's sentence quoted the grant's list value by value,
 /// each escaped, the grant's arrays retained to be walked (shared by the batch's workers: their
-/// counts' cache lines moved between the cores): ~150-250 instructions a list, a list in nearly
+/// counts' cache lines moved between the cores): ~110-250 instructions a list, a list in nearly
 /// every reason. Kept, a list is one copy.
 ///
-/// One allocation per agreement and no object: the starts of the pieces (`UInt32` offsets from the
-/// allocation's start, grants × 5 + 1), then their bytes (~100 bytes a grant); this is a view of it (a pointer: reading it retains nothing).
+/// Memory: one allocation per agreement and no object, a pointer per list (grants × 5 × 8 bytes,
+/// ~80 for two grants) into the pool, where each distinct text is kept once: keeping each
+/// agreement's own copies (~250 bytes an agreement) took the 1M batch at 30,000 agreements from
+/// ~185 to ~195-215 MB peak, over the 200 MB budget.
 struct GrantLists {
     let raw: UnsafeRawPointer
 
-    /// The lists of every grant of `a`, in a new allocation (freed by the slot that keeps it).
+    /// The lists of every grant of `a`: an allocation of their pooled texts' addresses (freed by
+    /// the slot that keeps it).
     static func make(_ a: Agreement) -> UnsafeMutableRawPointer {
-        let n = a.grants.count * 5
-        var w = JSONWords(out: ByteWriter(capacity: 128 * max(1, a.grants.count)), remedies: ByteWriter(capacity: 16),
-                          remedyEnds: ByteWriter(capacity: 16))
-        let head = 4 * (n + 1)
-        var starts = ByteWriter(capacity: head)
-        // Each piece's start and the end of the last, from the allocation's start.
-        func mark() { starts.write(max: 4) { UnsafeMutableRawPointer($0).storeBytes(of: UInt32(head + w.out.count), as: UInt32.self); return 4 } }
-        mark()
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(8, 8 * 5 * a.grants.count), alignment: 8)
+        var w = JSONWords(out: ByteWriter(capacity: 128), remedies: ByteWriter(capacity: 16), remedyEnds: ByteWriter(capacity: 16))
+        var k = 0
+        func keep() {
+            p.storeBytes(of: WordPool.shared.intern(w.out.bytes), toByteOffset: 8 * k, as: UnsafeRawPointer.self)
+            k += 1
+            w.out.removeAll()
+        }
         // Each grant copied once (`a.grants[g]` per list copied and destroyed the whole `Grant`).
         for grant in a.grants {
-            NewsDecider.writeGrantList(grant, .assets, into: &w); mark()
-            NewsDecider.writeGrantList(grant, .actions, into: &w); mark()
-            NewsDecider.writeGrantList(grant, .extent, into: &w); mark()
-            NewsDecider.writeGrantList(grant, .channels, into: &w); mark()
-            NewsDecider.writeGrantList(grant, .territories, into: &w); mark()
+            NewsDecider.writeGrantList(grant, .assets, into: &w); keep()
+            NewsDecider.writeGrantList(grant, .actions, into: &w); keep()
+            NewsDecider.writeGrantList(grant, .extent, into: &w); keep()
+            NewsDecider.writeGrantList(grant, .channels, into: &w); keep()
+            NewsDecider.writeGrantList(grant, .territories, into: &w); keep()
         }
-        let p = UnsafeMutableRawPointer.allocate(byteCount: head + w.out.count, alignment: 4)
-        p.copyMemory(from: starts.base, byteCount: head)
-        if w.out.count > 0 { (p + head).copyMemory(from: w.out.base, byteCount: w.out.count) }
-        starts.free()
         w.out.free()
         w.remedies.free()
         w.remedyEnds.free()
@@ -616,11 +616,45 @@ struct GrantLists {
     /// List `l` of grant `g`, escaped.
     @inline(__always)
     func list(_ g: Int, _ l: GrantList) -> UnsafeBufferPointer<UInt8> {
-        let k = g &* 5 &+ l.rawValue
-        let from = Int(raw.load(fromByteOffset: 4 &* k, as: UInt32.self))
-        let to = Int(raw.load(fromByteOffset: 4 &* (k &+ 1), as: UInt32.self))
-        return UnsafeBufferPointer(start: (raw + from).assumingMemoryBound(to: UInt8.self), count: to &- from)
+        WordPool.text(raw.load(fromByteOffset: 8 &* (g &* 5 &+ l.rawValue), as: UnsafeRawPointer.self))
     }
+}
+
+/// Texts that many agreements' words quote (their grants' lists: `text, photo`, `reproduce,
+/// archive`, `MENA except IQ`), each kept once per process, never freed: a few thousand distinct
+/// lists at 30,000 agreements (the benchmark's), ~20-40 bytes each. Interning takes a lock (once
+/// per list of an agreement's first denial); reading a kept text takes nothing (its bytes never move).
+final class WordPool: Sendable {
+    /// The process's pool.
+    static let shared = WordPool()
+
+    /// Each text's pooled copy (its address): its length (`UInt32`), then its bytes.
+    private let kept = Mutex<[[UInt8]: UInt]>([:])
+
+    /// The pooled copy of `text` (made on first sight), valid for the process's life.
+    func intern(_ text: UnsafeBufferPointer<UInt8>) -> UnsafeRawPointer {
+        let key = Array(text)
+        let address: UInt = kept.withLock { table in
+            if let p = table[key] { return p }
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 4 + key.count, alignment: 4)
+            p.storeBytes(of: UInt32(key.count), as: UInt32.self)
+            key.withUnsafeBytes { if let b = $0.baseAddress, !$0.isEmpty { (p + 4).copyMemory(from: b, byteCount: $0.count) } }
+            let address = UInt(bitPattern: p)
+            table[key] = address
+            return address
+        }
+        guard let p = UnsafeRawPointer(bitPattern: address) else { preconditionFailure("WordPool: an allocation at address 0") }
+        return p
+    }
+
+    /// The bytes of a text from ``intern(_:)``.
+    @inline(__always)
+    static func text(_ p: UnsafeRawPointer) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: (p + 4).assumingMemoryBound(to: UInt8.self), count: Int(p.load(as: UInt32.self)))
+    }
+
+    /// How many distinct texts are kept (tests).
+    var count: Int { kept.withLock { $0.count } }
 }
 
 extension PreparedAgreement {

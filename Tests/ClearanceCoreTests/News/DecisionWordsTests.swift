@@ -101,6 +101,12 @@ import Testing
             }
         }
         #expect(checked > 1000)
+        // Equal lists are one pooled text.
+        let one = GrantLists.make(odd), two = GrantLists.make(odd)
+        defer { one.deallocate(); two.deallocate() }
+        for l in GrantList.allCases {
+            #expect(GrantLists(raw: one).list(0, l).baseAddress == GrantLists(raw: two).list(0, l).baseAddress)
+        }
     }
 
     /// Each agreement reason's JSON opening is `,{"code":"CODE","agreement":"` for its code.

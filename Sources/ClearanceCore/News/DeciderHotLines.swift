@@ -59,7 +59,7 @@ extension NewsDecider {
                     Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
                         // The grants' storage (its header, then the first grants), and the words' bytes of the agreement's name.
                         put(unsafeBitCast(core.agreement.grants, to: UnsafeRawPointer.self), 256)
-                        put(unsafeBitCast(core.text.json, to: UnsafeRawPointer.self), 96)
+                        put(UnsafeRawPointer(core.text.bytes.baseAddress), 96)
                     }
                 }
             }

@@ -243,6 +243,7 @@ struct BatchPipeline {
         flow.end()
         done.wait()
         StageClock.mark("decided and written")
+        flow.noteWaits()
         if let e = flow.failure { try? flow.flushLog(); throw e }
         try flow.flushLog()
         if let readFailure { throw readFailure }
@@ -569,6 +570,14 @@ struct BatchPipeline {
         private(set) var sawDeny = false
         private(set) var sawBad = false
         private var out = StandardOutput()
+        /// With `CLEARANCE_TIMING` (``StageClock``): where the pipeline waited, measured only then (the clock read
+        /// around waits and writes). Guarded by `cond`, except the write figures (the writer's alone).
+        private let timing = StageClock.enabled
+        private var workersWaited = 0.0
+        private var readerWaited = 0.0
+        private var writeSeconds = 0.0
+        private var writes = 0
+        private var bytesWritten = 0
         // Decision-log rows are written by one serial queue while the workers decide on (the hash chain
         // makes the writes sequential; overlapping them with deciding hides most of their cost). At most one
         // hand-over's rows are being written: the next waits for the previous write.
@@ -593,7 +602,9 @@ struct BatchPipeline {
             cond.lock()
             defer { cond.unlock() }
             let count = block.lines.count
+            let t0 = timing ? StageClock.now() : 0
             while !stopped && pendingLines > 0 && pendingLines + count > 2 * max(count, 1) { cond.wait() }
+            if timing { readerWaited += StageClock.now() - t0 }
             if stopped { return false }
             if head > 0 { queue.removeFirst(head); head = 0 }
             var lo = 0
@@ -629,8 +640,20 @@ struct BatchPipeline {
                     return item
                 }
                 if ended { return nil }
+                let t0 = timing ? StageClock.now() : 0
                 cond.wait()
+                if timing { workersWaited += StageClock.now() - t0 }
             }
+        }
+
+        /// With `CLEARANCE_TIMING`: prints where the pipeline waited (after the workers are done).
+        func noteWaits() {
+            guard timing else { return }
+            cond.lock()
+            defer { cond.unlock() }
+            StageClock.note(String(format: "workers waited for items %.3f s in all; reader waited for room %.3f s; "
+                                   + "%d writes of %.0f bytes on average, %.3f s writing", workersWaited, readerWaited, writes,
+                                   Double(bytesWritten) / Double(max(writes, 1)), writeSeconds))
         }
 
         /// An empty output buffer, reusing a written one's memory when there is one.
@@ -654,7 +677,14 @@ struct BatchPipeline {
             while !stopped, var r = finishedItems.removeValue(forKey: nextToWrite) {
                 cond.unlock()
                 var failed: DiagnosticError?
+                let t0 = timing ? StageClock.now() : 0
                 do throws(Diagnostic) { try out.write(r.out) } catch { failed = DiagnosticError(error) }
+                if timing {
+                    if writes == 0 { StageClock.mark("first answers written") }
+                    writeSeconds += StageClock.now() - t0
+                    writes += 1
+                    bytesWritten += r.out.count
+                }
                 if failed == nil, let e = r.error {
                     failed = e
                 } else if failed == nil && !r.log.isEmpty {

@@ -214,13 +214,13 @@ public struct AgreementScanner {
 
     /// Reads an object's members: `member(key)` reads one value and returns false to give up. Keys are
     /// matched with `names` (index = bit); an unknown or repeated key gives up.
-    private mutating func object(_ c: inout JSONByteCursor, _ names: [StaticString],
+    private mutating func object(_ c: inout JSONByteCursor, _ names: KeyNames,
                                  _ member: (inout Self, inout JSONByteCursor, Int) -> Bool) -> Bool {
         guard c.open() else { return false }
         if c.closeIfEmpty() { return true }
         var seen: UInt32 = 0
         repeat {
-            guard let k = c.key(), let index = names.firstIndex(where: { c.equals(k, $0) }) else { return false }
+            guard let k = c.key(), let index = names.index(c, k) else { return false }
             let bit: UInt32 = 1 << UInt32(index)
             guard seen & bit == 0 else { return false }
             seen |= bit
@@ -229,8 +229,49 @@ public struct AgreementScanner {
         return c.closed
     }
 
-    private static let agreementKeys: [StaticString] = ["id", "kind", "source", "subscriber", "signedAt", "term", "grants",
-                                                        "restrictions", "termination", "version", "effectiveAt", "note"]
+    /// An object's keys, each also packed into two words (``JSONByteCursor/packed(_:)``): a key read
+    /// is matched with integer compares instead of a byte compare with each name in turn.
+    ///
+    /// Why (bench/PROFILE.md, "prepare, session 8"): matching keys byte by byte against the grant's
+    /// twelve names was ~375 instructions a key, ~17,000 of the ~30,000 reading a stored version took
+    /// (callgrind, 3,000 versions: `AgreementScanner.grant`'s own instructions).
+    struct KeyNames {
+        private let names: [StaticString]
+        private let packed: [(lo: UInt64, hi: UInt64, count: Int)]
+
+        init(_ names: [StaticString]) {
+            self.names = names
+            packed = names.map { s in
+                let n = s.utf8CodeUnitCount
+                // Longer than 16 bytes: never matched packed (a key that long is compared byte by byte).
+                guard n <= 16 else { return (0, 0, -1) }
+                var lo: UInt64 = 0, hi: UInt64 = 0
+                for k in 0..<n {
+                    let v = UInt64(s.utf8Start[k])
+                    if k < 8 { lo |= v << (8 * k) } else { hi |= v << (8 * (k - 8)) }
+                }
+                return (lo, hi, n)
+            }
+        }
+
+        /// The position of key `k` (read by `c`) among the names, or nil.
+        @inline(__always)
+        func index(_ c: JSONByteCursor, _ k: Range<Int>) -> Int? {
+            if let (lo, hi) = c.packed(k) {
+                for (i, e) in packed.enumerated() where e.lo == lo && e.hi == hi && e.count == k.count { return i }
+                return nil
+            }
+            return names.firstIndex(where: { c.equals(k, $0) })
+        }
+    }
+
+    private static let agreementKeys = KeyNames(["id", "kind", "source", "subscriber", "signedAt", "term", "grants",
+                                                 "restrictions", "termination", "version", "effectiveAt", "note"])
+    private static let subscriberKeys = KeyNames(["id", "name"])
+    private static let termKeys = KeyNames(["start", "end"])
+    private static let terminationKeys = KeyNames(["at", "reason"])
+    private static let quotaKeys = KeyNames(["count", "per"])
+    private static let dutyKeys = KeyNames(["action", "text", "url"])
 
     private mutating func agreement(_ c: inout JSONByteCursor) -> Agreement? {
         var id: String?, kind: AgreementKind?, source: String?, subscriber: Subscriber?
@@ -282,7 +323,7 @@ public struct AgreementScanner {
 
     private mutating func subscriber(_ c: inout JSONByteCursor) -> Subscriber? {
         var id: String?, name: String?
-        let ok = object(&c, ["id", "name"]) { s, c, key in
+        let ok = object(&c, Self.subscriberKeys) { s, c, key in
             guard let r = c.text(ascii: false) else { return false }
             if key == 0 { id = s.identifier(c, r); return id != nil }
             name = s.text(c, r)
@@ -294,7 +335,7 @@ public struct AgreementScanner {
 
     private mutating func term(_ c: inout JSONByteCursor) -> Term? {
         var start: ParsedDateTime?, end: ParsedDateTime?
-        let ok = object(&c, ["start", "end"]) { s, c, key in
+        let ok = object(&c, Self.termKeys) { s, c, key in
             guard let r = c.string(), let d = s.dateTime(c, r) else { return false }
             if key == 0 { start = d } else { end = d }
             return true
@@ -307,7 +348,7 @@ public struct AgreementScanner {
 
     private mutating func termination(_ c: inout JSONByteCursor) -> Termination? {
         var at: ParsedDateTime?, reason: String?
-        let ok = object(&c, ["at", "reason"]) { s, c, key in
+        let ok = object(&c, Self.terminationKeys) { s, c, key in
             if key == 0 {
                 guard let r = c.string(), let d = s.dateTime(c, r) else { return false }
                 at = d
@@ -321,8 +362,8 @@ public struct AgreementScanner {
         return Termination(at: at.instant, atIsDate: at.isDateOnly, reason: reason)
     }
 
-    private static let grantKeys: [StaticString] = ["assets", "actions", "extent", "maxPortion", "channels", "territories",
-                                                    "excludeTerritories", "quota", "embargo", "duties", "clause", "note"]
+    private static let grantKeys = KeyNames(["assets", "actions", "extent", "maxPortion", "channels", "territories",
+                                             "excludeTerritories", "quota", "embargo", "duties", "clause", "note"])
 
     private mutating func grant(_ c: inout JSONByteCursor) -> Grant? {
         var assets: Dimension<AssetKind>?, actions: [String]?, extent: [Extent]?, maxPortion: Double?
@@ -376,7 +417,7 @@ public struct AgreementScanner {
 
     private mutating func quota(_ c: inout JSONByteCursor) -> Quota? {
         var count: Int?, per: QuotaPeriod?
-        let ok = object(&c, ["count", "per"]) { s, c, key in
+        let ok = object(&c, Self.quotaKeys) { s, c, key in
             if key == 0 {
                 guard let r = c.number(), let n = s.integer(c, r, minimum: 0) else { return false }
                 count = n
@@ -392,7 +433,7 @@ public struct AgreementScanner {
 
     private mutating func duty(_ c: inout JSONByteCursor) -> Duty? {
         var action: DutyAction?, text: String?, url: String?
-        let ok = object(&c, ["action", "text", "url"]) { s, c, key in
+        let ok = object(&c, Self.dutyKeys) { s, c, key in
             switch key {
             case 0: guard let r = c.string(), let a = c.lookup(r, s.dutyActions) else { return false }; action = a
             case 1: guard let r = c.text(ascii: false), let t = s.text(c, r) else { return false }; text = t
@@ -407,8 +448,8 @@ public struct AgreementScanner {
         return Duty(action: action, text: text, url: url)
     }
 
-    private static let restrictionKeys: [StaticString] = ["assets", "actions", "extent", "channels", "territories",
-                                                          "excludeTerritories", "embargo", "note", "clause"]
+    private static let restrictionKeys = KeyNames(["assets", "actions", "extent", "channels", "territories",
+                                                   "excludeTerritories", "embargo", "note", "clause"])
 
     private mutating func restriction(_ c: inout JSONByteCursor) -> Restriction? {
         var assets: Dimension<AssetKind>?, actions: [String]?, extent: [Extent]?, channels: Dimension<Channel>?

@@ -401,7 +401,7 @@ final class NewsModelCache {
     }
 
     /// A list's values in order, 4 bits each (position in `allCases` + 1), under a tag: nil when too long.
-    private static func listKey<E: CaseIterable & Equatable>(_ tag: UInt64, _ values: [E]) -> UInt64? {
+    static func listKey<E: CaseIterable & Equatable>(_ tag: UInt64, _ values: [E]) -> UInt64? {
         guard values.count <= 14 else { return nil }
         var key = tag << 60
         for (k, v) in values.enumerated() {

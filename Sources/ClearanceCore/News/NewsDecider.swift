@@ -729,7 +729,13 @@ public struct PreparedAgreement: Sendable {
     public init(_ a: Agreement, territories table: TerritoryTable = .builtin) throws(DiagnosticError) {
         // A model valid by construction is compiled without uids (they are only words; see `plan`).
         let valid = PreparedAgreement.validByConstruction(a, table: table)
-        let plan = PreparedAgreement.plan(a, table: table, uids: !valid)
+        // An agreement valid by construction (built-in territories) is compiled straight to the records,
+        // without its model (see `compileDirect`, PreparedCompile.swift): the same form, a third of the
+        // instructions. Anything else is compiled from its model, as below.
+        let direct = valid && table.codes == TerritoryTable.builtin.codes ? PreparedAgreement.compileDirect(a) : nil
+        let plan = direct == nil ? PreparedAgreement.plan(a, table: table, uids: !valid) : nil
+        let grants = direct?.grants ?? plan?.grants ?? []
+        let prohibitions = direct?.prohibitions ?? plan?.prohibitions ?? []
         // An agreement whose activity constraints contradict each other (a subscription signed on or
         // after its term's end: `dateTime >= signedAt` and `dateTime < end`; a termination on or before
         // the term's start: `dateTime < terminatedAt` and `dateTime >= start`) is legal data that can
@@ -741,25 +747,31 @@ public struct PreparedAgreement: Sendable {
         //
         // The validator is not run on a model valid by construction (see `validByConstruction`):
         // it was ~360k instructions of the ~1M a preparation took.
-        let dims = plan.activityDims
+        let dims = direct?.activityDims ?? plan?.activityDims ?? []
         // What the evaluation reads of the agreement, kept in the set's block (``Hot``).
         var accepting: UInt8 = 0
         for bit in 0..<8 where NewsDecider.accepts(a.kind, lifters: NoticeTerms.Lifters(rawValue: 1 << UInt8(bit))) {
             accepting |= 1 << UInt8(bit)
         }
-        let head = Hot(grantCount: Int32(plan.grants.count), prohibitionCount: Int32(plan.prohibitions.count),
-                       activityRule: Int32(plan.activityRule), accepting: accepting,
+        let head = Hot(grantCount: Int32(grants.count), prohibitionCount: Int32(prohibitions.count),
+                       activityRule: Int32(direct?.activityRule ?? plan?.activityRule ?? 0), accepting: accepting,
                        terminationPosition: Int8(dims.firstIndex(of: .termination) ?? -1), priorPosition: Int8(dims.firstIndex(of: .prior) ?? -1),
                        activityCount: Int8(dims.count))
-        let set = try ODRLPolicySet(plan.policies, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
-                                    neverApplicableRules: .warning, keepPolicies: false,
-                                    validated: !valid,
-                                    client: Hot.bytes(head, grants: plan.grants, prohibitions: plan.prohibitions),
-                                    // The set's words (rule refs, traces) are compiled again from the same
-                                    // plan if ever asked for, not kept (~1,700 bytes an agreement; see SetCore).
-                                    rebuildWords: { PreparedAgreement.plan(a, table: table).policies })
+        let client = Hot.bytes(head, grants: grants, prohibitions: prohibitions)
+        // The set's words (rule refs, traces) are compiled again from the full plan if ever asked
+        // for, not kept (~1,700 bytes an agreement; see SetCore).
+        let rebuild: @Sendable () -> [ODRLPolicy] = { PreparedAgreement.plan(a, table: table).policies }
+        let set: ODRLPolicySet
+        if let direct {
+            set = ODRLPolicySet(compiled: direct.form, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
+                                client: client, rebuildWords: rebuild)
+        } else {
+            set = try ODRLPolicySet(plan?.policies ?? [], options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
+                                    neverApplicableRules: .warning, keepPolicies: false, validated: !valid, client: client,
+                                    rebuildWords: rebuild)
+        }
         let serial = PreparationSerial.next()
-        core = Core(agreement: a, serial: serial, set: set, grants: plan.grants, prohibitions: plan.prohibitions,
+        core = Core(agreement: a, serial: serial, set: set, grants: grants, prohibitions: prohibitions,
                     activityRule: head.activityRule, terminationPosition: head.terminationPosition, priorPosition: head.priorPosition,
                     activityCount: head.activityCount)
         block = set.block

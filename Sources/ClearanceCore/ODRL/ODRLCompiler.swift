@@ -244,89 +244,105 @@ struct Compiler {
             (rec.slot, rec.atom) = constraintList(l.operands)
             return (rec, nil)
         case .atomic(let a):
-            // A long list (a territory list), or one of IRIs and numbers only (channels, extents, a
-            // portion limit: vocabulary that repeats from policy to policy, unlike dates), compiled
-            // with shared terms is shared per process: see SharedAtomics.
-            //
-            // This thread's front of the shared table first (no lock, no hash of the constraint; see
-            // CompilerFront): an entry there passed `mayShare` when it was kept.
-            let withTerms = prefixes.isEmpty && terms.textCount > 0
-            if withTerms, let kept = front.find(a, in: terms.sharedAtomics) { return (adopt(kept), nil) }
-            let shareable = withTerms && SharedAtomics.mayShare(a)
-            if shareable, let kept = terms.sharedAtomics.get(a) {
-                front.remember(a, kept, in: terms.sharedAtomics)
-                return (adopt(kept), nil)
+            switch compileAtomic(a) {
+            case .shared(let kept): return (adopt(kept), nil)
+            case .own(var rec, let words, let ids):
+                rec.atom = Int32(form.atomics.count)
+                form.atomics.append(words)
+                guard rec.flags & ConstraintRecord.allText != 0 else { return (rec, nil) }
+                let offset = Int32(form.localIDs.count)
+                form.localIDs += ids
+                return (rec, offset)
             }
-            let lo = a.canonicalLeftOperand ?? a.leftOperand
-            let op = a.knownOperator
-            let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
-            var values: [CompiledLiteral] = []
-            var ids: [Int32] = []
-            var allText = !a.rightOperand.isEmpty
-            for lit in a.rightOperand {
-                if domain != .text, let n = domain.number(lit.lexical) {
-                    values.append(.number(n))
-                    allText = false
-                    continue
-                }
-                let full = expandIRI(lit.lexical)
-                if case .iri = lit, full != lit.lexical, full != ODRLVocabulary.expand(lit.lexical) {
-                    let id = textID(full), compactID = textID(lit.lexical)
-                    values.append(.prefixed(full, compact: lit.lexical, id: id, compactID: compactID))
-                    ids.append(id)
-                    ids.append(compactID)
-                    continue
-                }
-                let e = ODRLVocabulary.expand(lit.lexical)
-                let id = textID(e)
-                values.append(.text(e, id: id))
-                ids.append(id)
-            }
-            var unevaluable: String?
-            if op == nil {
-                unevaluable = "the operator `\(a.operatorTerm)` is an extension Clearance cannot evaluate"
-            } else if a.rightOperand.isEmpty {
-                unevaluable = "its right operand is a reference Clearance cannot resolve"
-            } else if let op, op.isOrdering, domain == .text {
-                unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
-            }
-            let key = ODRLContext.key(lo)
-            let words = CompiledAtomic(leftOperand: key, op: op, values: values, domain: domain, source: a, unevaluable: unevaluable)
-            var rec = ConstraintRecord()
-            rec.slot = Int32(slot(key))
-            rec.op = ConstraintRecord.Op.of(op)
-            rec.domain = ConstraintRecord.domainCode(domain)
-            if unevaluable != nil { rec.flags |= ConstraintRecord.unevaluable }
-            if values.count == 1 { rec.flags |= ConstraintRecord.singleValue }
-            if values.count == 1, case .number(let n) = values[0] {
-                rec.number = n
-                rec.flags |= ConstraintRecord.hasNumber
-            }
-            if allText {
-                // Sorted: membership in a territory list is a binary search.
-                ids.sort()
-                rec.flags |= ConstraintRecord.allText
-                rec.idCount = Int32(ids.count)
-            }
-            // Only a constraint that uses no slot or text id of this set's own is the same in every set.
-            let sharedOnly = Int(rec.slot) < terms.slotCount && values.allSatisfy {
-                switch $0 {
-                case .number: return true
-                case .text(_, let id): return id < Int32(terms.textCount)
-                case .prefixed: return false
-                }
-            }
-            if shareable && sharedOnly, let kept = terms.sharedAtomics.keep(a, words: words, record: rec, ids: allText ? ids : []) {
-                front.remember(a, kept, in: terms.sharedAtomics)
-                return (adopt(kept), nil)
-            }
-            rec.atom = Int32(form.atomics.count)
-            form.atomics.append(words)
-            guard allText else { return (rec, nil) }
-            let offset = Int32(form.localIDs.count)
-            form.localIDs += ids
-            return (rec, offset)
         }
+    }
+
+    /// An atomic constraint compiled: the process-wide shared form (``SharedAtomics``), or this
+    /// set's own record (its `atom` not yet set), words and sorted ids (when `allText`).
+    enum Atomic {
+        case shared(SharedAtomics.Entry)
+        case own(ConstraintRecord, CompiledAtomic, [Int32])
+    }
+
+    /// Compiles one atomic constraint (``constraint(_:)``'s atomic case): shared when it may be.
+    mutating func compileAtomic(_ a: ODRLAtomicConstraint) -> Atomic {
+        // A long list (a territory list), or one of IRIs and numbers only (channels, extents, a
+        // portion limit: vocabulary that repeats from policy to policy, unlike dates), compiled
+        // with shared terms is shared per process: see SharedAtomics.
+        //
+        // This thread's front of the shared table first (no lock, no hash of the constraint; see
+        // CompilerFront): an entry there passed `mayShare` when it was kept.
+        let withTerms = prefixes.isEmpty && terms.textCount > 0
+        if withTerms, let kept = front.find(a, in: terms.sharedAtomics) { return .shared(kept) }
+        let shareable = withTerms && SharedAtomics.mayShare(a)
+        if shareable, let kept = terms.sharedAtomics.get(a) {
+            front.remember(a, kept, in: terms.sharedAtomics)
+            return .shared(kept)
+        }
+        let lo = a.canonicalLeftOperand ?? a.leftOperand
+        let op = a.knownOperator
+        let domain = a.rightOperand.first.map { ValueDomain.of($0, leftOperand: lo, dataType: a.dataType) } ?? .text
+        var values: [CompiledLiteral] = []
+        var ids: [Int32] = []
+        var allText = !a.rightOperand.isEmpty
+        for lit in a.rightOperand {
+            if domain != .text, let n = domain.number(lit.lexical) {
+                values.append(.number(n))
+                allText = false
+                continue
+            }
+            let full = expandIRI(lit.lexical)
+            if case .iri = lit, full != lit.lexical, full != ODRLVocabulary.expand(lit.lexical) {
+                let id = textID(full), compactID = textID(lit.lexical)
+                values.append(.prefixed(full, compact: lit.lexical, id: id, compactID: compactID))
+                ids.append(id)
+                ids.append(compactID)
+                continue
+            }
+            let e = ODRLVocabulary.expand(lit.lexical)
+            let id = textID(e)
+            values.append(.text(e, id: id))
+            ids.append(id)
+        }
+        var unevaluable: String?
+        if op == nil {
+            unevaluable = "the operator `\(a.operatorTerm)` is an extension Clearance cannot evaluate"
+        } else if a.rightOperand.isEmpty {
+            unevaluable = "its right operand is a reference Clearance cannot resolve"
+        } else if let op, op.isOrdering, domain == .text {
+            unevaluable = "`\(a.rightOperand[0].lexical)` has no order Clearance can compare with"
+        }
+        let key = ODRLContext.key(lo)
+        let words = CompiledAtomic(leftOperand: key, op: op, values: values, domain: domain, source: a, unevaluable: unevaluable)
+        var rec = ConstraintRecord()
+        rec.slot = Int32(slot(key))
+        rec.op = ConstraintRecord.Op.of(op)
+        rec.domain = ConstraintRecord.domainCode(domain)
+        if unevaluable != nil { rec.flags |= ConstraintRecord.unevaluable }
+        if values.count == 1 { rec.flags |= ConstraintRecord.singleValue }
+        if values.count == 1, case .number(let n) = values[0] {
+            rec.number = n
+            rec.flags |= ConstraintRecord.hasNumber
+        }
+        if allText {
+            // Sorted: membership in a territory list is a binary search.
+            ids.sort()
+            rec.flags |= ConstraintRecord.allText
+            rec.idCount = Int32(ids.count)
+        }
+        // Only a constraint that uses no slot or text id of this set's own is the same in every set.
+        let sharedOnly = Int(rec.slot) < terms.slotCount && values.allSatisfy {
+            switch $0 {
+            case .number: return true
+            case .text(_, let id): return id < Int32(terms.textCount)
+            case .prefixed: return false
+            }
+        }
+        if shareable && sharedOnly, let kept = terms.sharedAtomics.keep(a, words: words, record: rec, ids: allText ? ids : []) {
+            front.remember(a, kept, in: terms.sharedAtomics)
+            return .shared(kept)
+        }
+        return .own(rec, words, allText ? ids : [])
     }
 
     /// A shared constraint's record for this set: its ids stay the shared ones; its words get an index here.

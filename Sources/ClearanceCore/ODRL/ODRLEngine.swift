@@ -90,6 +90,18 @@ public struct ODRLPolicySet: Sendable {
         self.core = SetCore(compiler.compile(policies), options: options, terms: terms, client: client, rebuildWords: rebuildWords)
     }
 
+    /// A set from a form compiled without words by a caller that builds the records itself from
+    /// data valid by construction (the news layer: ``PreparedAgreement/compileDirect(_:)``), equal
+    /// to what ``Compiler/compile(_:)`` gives for `rebuildWords()`'s policies with ``Compiler/makeWords``
+    /// off (a test compares the two forms). Nothing is validated: the same contract as `validated: false`.
+    init(compiled form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms, client: [UInt8],
+         rebuildWords: @escaping @Sendable () -> [ODRLPolicy]) {
+        self.policies = []
+        self.warnings = []
+        self.options = options
+        self.core = SetCore(form, options: options, terms: terms, client: client, rebuildWords: rebuildWords)
+    }
+
     /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
     /// ``ruleResults(_:state:into:)``'s answer.
     public var topLevelRuleCount: Int { core.flatCount }

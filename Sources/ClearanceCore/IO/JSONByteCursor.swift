@@ -117,10 +117,16 @@ struct JSONByteCursor {
     @inline(__always) static func stops(_ w: UInt64, ascii: Bool) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let m = zeroBytes(w ^ (0x22 &* ones)) | zeroBytes(w ^ (0x5C &* ones))
+        if ascii {
+            // Outside 0x20–0x7E: `x = byte - 0x20` borrows (below 0x20) or is at least 0x5F (DEL and above), which sets
+            // the high bit of `x` or of `x + 0x21`; borrows and carries leave a byte only upwards from such a byte, so
+            // the lowest flag stays exact. Five operations against nine for the two tests apart (scan session 8).
+            let x = w &- 0x20 &* ones
+            return m | ((x | (x &+ 0x21 &* ones)) & highs)
+        }
         // `x - 0x20…` sets a byte's high bit, where the byte's own is clear, exactly when the byte is below 0x20.
-        var m = zeroBytes(w ^ (0x22 &* ones)) | zeroBytes(w ^ (0x5C &* ones)) | ((w &- 0x20 &* ones) & ~w & highs)
-        if ascii { m |= (w & highs) | zeroBytes(w ^ (0x7F &* ones)) }
-        return m
+        return m | ((w &- 0x20 &* ones) & ~w & highs)
     }
 
     /// Consumes the `n` bytes at `q` when the text continues with exactly them (false, and nothing consumed, otherwise).
@@ -359,7 +365,12 @@ struct JSONByteCursor {
     /// it refuses the text): ``utcDateTime(_:)`` for the usual `YYYY-MM-DDThh:mm:ssZ`, the full reader otherwise.
     @inline(__always) func dateTime(_ r: Range<Int>) -> Instant? {
         if let t = utcDateTime(r) { return t }
-        return ISO8601.parseDateTime(utf8: UnsafeBufferPointer(rebasing: b[r]))?.instant
+        return anyDateTime(r)
+    }
+
+    /// ``dateTime(_:)`` for every form but the usual one, out of line (so the usual one's code stays small and inlined).
+    @inline(never) func anyDateTime(_ r: Range<Int>) -> Instant? {
+        ISO8601.parseDateTime(utf8: UnsafeBufferPointer(rebasing: b[r]))?.instant
     }
 
     /// The instant `r` names when it is exactly `YYYY-MM-DDThh:mm:ssZ` with a valid date and time, else nil (the
@@ -387,17 +398,21 @@ struct JSONByteCursor {
         let d2 = (w2 & 0x00FF_FF00_0000_0000) | (zeros & ~0x00FF_FF00_0000_0000)
         @inline(__always) func notDigits(_ x: UInt64) -> UInt64 { ((x &+ 0x4646_4646_4646_4646) | (x &- zeros) | x) & 0x8080_8080_8080_8080 }
         guard notDigits(d0) | notDigits(d1) | notDigits(d2) == 0 else { return nil }
+        // Each word's digit values (0–9 a byte), then every pair of neighbours at once: byte j of `v * 10 + v >> 8` is
+        // 10 × digit j + digit j + 1 (at most 99: no carry between bytes). Six two-digit fields from three multiplies
+        // instead of fourteen digits shifted out and combined one by one (~60 instructions; scan session 8).
         let v0 = d0 &- zeros, v1 = d1 &- zeros, v2 = d2 &- zeros
-        @inline(__always) func digit(_ v: UInt64, _ k: Int) -> Int { Int(truncatingIfNeeded: (v >> (8 &* UInt64(k))) & 0xFF) }
-        let year = digit(v0, 0) &* 1000 &+ digit(v0, 1) &* 100 &+ digit(v0, 2) &* 10 &+ digit(v0, 3)
-        let month = digit(v0, 5) &* 10 &+ digit(v0, 6), day = digit(v1, 0) &* 10 &+ digit(v1, 1)
-        let hour = digit(v1, 3) &* 10 &+ digit(v1, 4), minute = digit(v1, 6) &* 10 &+ digit(v1, 7)
-        let second = digit(v2, 5) &* 10 &+ digit(v2, 6)
+        let p0 = v0 &* 10 &+ v0 >> 8, p1 = v1 &* 10 &+ v1 >> 8, p2 = v2 &* 10 &+ v2 >> 8
+        @inline(__always) func pair(_ p: UInt64, _ k: Int) -> Int { Int(truncatingIfNeeded: (p >> (8 &* UInt64(k))) & 0xFF) }
+        let year = pair(p0, 0) &* 100 &+ pair(p0, 2), month = pair(p0, 5), day = pair(p1, 0)
+        let hour = pair(p1, 3), minute = pair(p1, 6), second = pair(p2, 5)
         // The days of the month without a call or a table: 31 for months whose `month + month / 8` is odd (January,
         // March, May, July, August, October, December), else 30; February 28 or 29.
         let leap = year & 3 == 0 && (year % 100 != 0 || year % 400 == 0)
         let monthDays = month == 2 ? (leap ? 29 : 28) : 30 &+ ((month &+ month >> 3) & 1)
-        guard month >= 1, month <= 12, day >= 1, day <= monthDays, hour <= 23, minute <= 59, second <= 59 else { return nil }
+        // Every range at once: all are small, so a difference is negative exactly when its bound is broken (one branch).
+        guard (month &- 1) | (12 &- month) | (day &- 1) | (monthDays &- day) | (23 &- hour) | (59 &- minute) | (59 &- second) >= 0
+        else { return nil }
         // `CivilCalendar.daysFromCivil` (H. Hinnant's) for years 0–9999: shifted by one 400-year era (146,097 days) the
         // year is never negative, so every division is unsigned by a constant (a multiply), with no era split:
         // 365y + y/4 − y/100 + y/400 is the era's days plus the year-of-era's. ~25 instructions against ~95 for the

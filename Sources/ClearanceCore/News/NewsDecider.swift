@@ -626,13 +626,10 @@ public struct PreparedAgreement: Sendable {
     /// finite number; an embargo a duration that reads back. An `Agreement` that breaks one of
     /// these (built in code, or that restriction) is validated, and refused, as before.
     static func validByConstruction(_ a: Agreement, table: TerritoryTable = .builtin) -> Bool {
-        func ok(_ actions: [String]) -> Bool {
-            for (k, x) in actions.enumerated() {
-                guard NewsActions.includedIn[x] != nil else { return false }
-                for y in actions[..<k] where y == x { return false }
-            }
-            return true
-        }
+        // Canonical news actions, none repeated: answered once per distinct list on this thread (by its
+        // storage; ~2,200 instructions a version of dictionary look-ups by name, callgrind session 8).
+        let cache = NewsCompileCache.current
+        func ok(_ actions: [String]) -> Bool { cache.actions(actions).valid }
         // 0001-01-01T00:00:00Z ..< 10000-01-01T00:00:00Z
         func plain(_ i: Instant) -> Bool { i.millisecondsSinceEpoch >= -62_135_596_800_000 && i.millisecondsSinceEpoch < 253_402_300_800_000 }
         func duration(_ e: ISODuration?) -> Bool {
@@ -646,7 +643,7 @@ public struct PreparedAgreement: Sendable {
             guard ok(g.actions), territories(g.territories), duration(g.embargo), g.maxPortion?.isFinite ?? true else { return false }
         }
         for r in a.restrictions {
-            guard ok(r.actions ?? ["use"]), territories(r.territories), duration(r.embargo) else { return false }
+            guard ok(r.actions ?? NewsCompileCache.use), territories(r.territories), duration(r.embargo) else { return false }
         }
         return true
     }

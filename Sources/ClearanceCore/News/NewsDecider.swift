@@ -744,7 +744,7 @@ public struct PreparedAgreement: Sendable {
         //
         // The validator is not run on a model valid by construction (see `validByConstruction`):
         // it was ~360k instructions of the ~1M a preparation took.
-        let dims = direct?.activityDims ?? plan?.activityDims ?? []
+        let dims = plan?.activityDims ?? []
         // What the evaluation reads of the agreement, kept in the set's block (``Hot``).
         var accepting: UInt8 = 0
         for bit in 0..<8 where NewsDecider.accepts(a.kind, lifters: NoticeTerms.Lifters(rawValue: 1 << UInt8(bit))) {
@@ -752,8 +752,9 @@ public struct PreparedAgreement: Sendable {
         }
         let head = Hot(grantCount: Int32(grants.count), prohibitionCount: Int32(prohibitions.count),
                        activityRule: Int32(direct?.activityRule ?? plan?.activityRule ?? 0), accepting: accepting,
-                       terminationPosition: Int8(dims.firstIndex(of: .termination) ?? -1), priorPosition: Int8(dims.firstIndex(of: .prior) ?? -1),
-                       activityCount: Int8(dims.count))
+                       terminationPosition: direct?.terminationPosition ?? Int8(dims.firstIndex(of: .termination) ?? -1),
+                       priorPosition: direct?.priorPosition ?? Int8(dims.firstIndex(of: .prior) ?? -1),
+                       activityCount: direct?.activityCount ?? Int8(dims.count))
         let client = Hot.bytes(head, grants: grants, prohibitions: prohibitions)
         // The set's words (rule refs, traces) are compiled again from the full plan if ever asked
         // for, not kept (~1,700 bytes an agreement; see SetCore).

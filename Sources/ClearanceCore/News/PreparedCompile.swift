@@ -24,7 +24,19 @@ extension PreparedAgreement {
         var grants: [PreparedGrant]
         var prohibitions: [RestrictionRule]
         var activityRule: Int
-        var activityDims: [GrantDimension]
+        /// The activity constraints' count and the positions of the termination and prior-subscription
+        /// ones among them (-1: none): what ``Plan/activityDims`` says (term start and end come first).
+        var activityCount: Int8
+        var terminationPosition: Int8
+        var priorPosition: Int8
+
+        /// The activity constraints' dimensions (``Plan/activityDims``).
+        var activityDims: [GrantDimension] {
+            var d: [GrantDimension] = [.term, .termEnd]
+            if terminationPosition >= 0 { d.append(.termination) }
+            if priorPosition >= 0 { d.append(.prior) }
+            return d
+        }
     }
 
     /// The compiled form of `a` (built-in territory table, valid by construction: see
@@ -39,46 +51,40 @@ extension PreparedAgreement {
         // No probe policy: every grant has a permission (a grant without actions, or none at all, needs probes).
         guard !a.grants.isEmpty else { return nil }
         let cache = NewsCompileCache.current
+        let lists = a.grants.count + a.restrictions.count
+        // Every list's constraints in one array (each list's range in its `ListPlan`), the activity
+        // constraints first: one allocation for them all (each small array was ~250 instructions
+        // of allocating and freeing; callgrind, "prepare, session 8").
+        var pieces: [NewsCompileCache.Piece] = []
+        pieces.reserveCapacity(4 + 6 * lists)
 
         // The activity constraints, the same for every grant (each grant's list holds its own copy).
-        var activity: [NewsCompileCache.Piece] = []
-        var activityDims: [GrantDimension] = []
-        activity.reserveCapacity(4)
-        activityDims.reserveCapacity(4)
         guard let start = cache.date(lt: false, a.term.start), let end = cache.date(lt: true, a.term.end) else { return nil }
-        activity.append(start)
-        activityDims.append(.term)
-        activity.append(end)
-        activityDims.append(.termEnd)
+        pieces.append(start)
+        pieces.append(end)
+        var terminationPosition: Int8 = -1, priorPosition: Int8 = -1
         if let t = a.termination {
             guard let e = cache.date(lt: true, t.at) else { return nil }
-            activity.append(e)
-            activityDims.append(.termination)
+            terminationPosition = Int8(pieces.count)
+            pieces.append(e)
         }
         if a.kind == .subscription {
             guard let e = cache.date(lt: false, a.signedAt) else { return nil }
-            activity.append(e)
-            activityDims.append(.prior)
+            priorPosition = Int8(pieces.count)
+            pieces.append(e)
         }
+        let activityCount = pieces.count
 
         // Pass 1: each rule list's pieces (grants, then restrictions), in the model's order.
-        let lists = a.grants.count + a.restrictions.count
-        var pieces: [NewsCompileCache.Piece] = []
-        pieces.reserveCapacity(6 * lists)
-        var ends: [Int] = []  // end of each list's pieces in `pieces`
-        ends.reserveCapacity(lists)
-        var actions: [NewsCompileCache.ActionList] = []
-        actions.reserveCapacity(lists)
-        var duties: [[Int32]] = []
-        duties.reserveCapacity(a.grants.count)
-        var targets: [NewsCompileCache.Targets?] = []
-        targets.reserveCapacity(lists)
+        var plans: [ListPlan] = []
+        plans.reserveCapacity(lists)
         var grants: [PreparedGrant] = []
         grants.reserveCapacity(a.grants.count)
         var flat = 0, dutyRecords = 0
         for grant in a.grants {
             let list = cache.actions(grant.actions)
             guard !grant.actions.isEmpty, list.ids != nil, let dutyIDs = cache.duties(grant.duties) else { return nil }
+            let from = pieces.count
             var own: UInt64 = 0
             var ownCount = 0
             func add(_ d: GrantDimension, _ p: NewsCompileCache.Piece) {
@@ -111,24 +117,23 @@ extension PreparedAgreement {
                 guard let x = cache.quota(q.count) else { return nil }
                 add(.quota, x)
             }
+            var targets: NewsCompileCache.Targets?
             if case .only(let kinds) = grant.assets, !kinds.isEmpty {
                 guard let t = cache.targets(kinds) else { return nil }
-                targets.append(t)
-            } else {
-                targets.append(nil)
+                targets = t
             }
-            ends.append(pieces.count)
-            actions.append(list)
-            duties.append(dutyIDs)
+            plans.append(ListPlan(from: from, to: pieces.count, actions: list, duties: dutyIDs, targets: targets))
             grants.append(PreparedGrant(firstRule: Int32(flat), ruleCount: Int32(grant.actions.count), dimsRule: Int32(flat),
                                         ownDims: own, ownCount: Int8(ownCount)))
             flat += grant.actions.count
             dutyRecords += grant.actions.count * dutyIDs.count
         }
+        let permissionCount = flat
         for r in a.restrictions {
             let list = cache.actions(r.actions ?? NewsCompileCache.use)
             // A restriction without actions has no rule (and compiles nothing): the general way.
             guard !list.names.isEmpty, list.ids != nil else { return nil }
+            let from = pieces.count
             // `restrictionConstraintModels`' order.
             if let ex = r.extent, ex.count < 2 {
                 guard let e = cache.extents(ex) else { return nil }
@@ -146,110 +151,144 @@ extension PreparedAgreement {
                 guard let x = cache.embargo(e, lt: true) else { return nil }
                 pieces.append(x)
             }
+            var targets: NewsCompileCache.Targets?
             if case .only(let kinds)? = r.assets, !kinds.isEmpty {
                 guard let t = cache.targets(kinds) else { return nil }
-                targets.append(t)
-            } else {
-                targets.append(nil)
+                targets = t
             }
-            ends.append(pieces.count)
-            actions.append(list)
+            plans.append(ListPlan(from: from, to: pieces.count, actions: list, duties: [], targets: targets))
             flat += list.names.count
         }
 
-        // The records' counts: a portion with whole uses is an `or` record plus its two operands (laid
-        // out once per agreement: the general compiler finds the operand list again by its storage),
-        // each atomic record has its words; a target list is laid out once per agreement too.
-        var orLists: [NewsCompileCache.Piece] = []
+        // The records' counts: each atomic record has its words; a portion with whole uses is an `or`
+        // record plus its two operands, laid out once per agreement (the general compiler finds the
+        // operand list again by its storage), and so is a target list.
         var constraintCount = 0, atomicCount = 0, entityCount = 0
-        var seenTargets: [NewsCompileCache.Targets] = []
-        for (k, end) in ends.enumerated() {
-            let from = k == 0 ? 0 : ends[k - 1]
-            let isGrant = k < a.grants.count
-            let n = (isGrant ? activity.count : 0) + end - from
+        for k in 0..<plans.count {
+            let grant = k < a.grants.count
+            let n = (grant ? activityCount : 0) + plans[k].to - plans[k].from
             constraintCount += n
             atomicCount += n
-            for p in pieces[from..<end] where p.second != nil {
+            // At most one `or` per list (a grant's portion).
+            for i in plans[k].from..<plans[k].to where pieces[i].second != nil {
                 atomicCount -= 1
-                if !orLists.contains(where: { $0 === p }) {
-                    orLists.append(p)
+                plans[k].or = i
+                plans[k].orFirst = k
+                for j in 0..<k where plans[j].or >= 0 && pieces[plans[j].or] === pieces[i] {
+                    plans[k].orFirst = j
+                    break
+                }
+                if plans[k].orFirst == k {
                     constraintCount += 2
                     atomicCount += 2
                 }
             }
-            if let t = targets[k], !seenTargets.contains(where: { $0 === t }) {
-                seenTargets.append(t)
-                entityCount += t.records.count
+            if let t = plans[k].targets {
+                plans[k].targetsFirst = k
+                for j in 0..<k where plans[j].targets === t {
+                    plans[k].targetsFirst = j
+                    break
+                }
+                if plans[k].targetsFirst == k { entityCount += t.records.count }
             }
         }
 
         // Pass 2: the records, as ``Compiler/compile(_:)`` lays them out.
         var form = CompiledForm()
-        let n = flat
-        form.flatCount = n
-        form.rules.reserveCapacity(n + dutyRecords)
-        form.rules.append(contentsOf: repeatElement(RuleRecord(), count: n))
+        form.flatCount = flat
+        form.rules.reserveCapacity(flat + dutyRecords)
+        form.rules.append(contentsOf: repeatElement(RuleRecord(), count: flat))
         form.constraints.reserveCapacity(constraintCount)
         form.atomics.reserveCapacity(atomicCount)
         form.entities.reserveCapacity(entityCount)
         form.entityLists.reserveCapacity(entityCount)
-        var b = DirectLayout()
-        b.orRanges.reserveCapacity(orLists.count)
-        b.targetRanges.reserveCapacity(seenTargets.count)
         var at = 0
-        for (k, end) in ends.enumerated() {
-            let from = k == 0 ? 0 : ends[k - 1]
-            let isGrant = k < a.grants.count
+        for k in 0..<plans.count {
+            let grant = k < a.grants.count
             // The first rule of the list compiles its target list, then its constraints; the others share them.
-            let targetRange = targets[k].map { b.targets($0, &form) }
-            let cons = isGrant || end > from ? b.constraints(isGrant ? activity : [], pieces[from..<end], &form) : (0, 0)
-            let list = actions[k]
-            guard let ids = list.ids else { return nil }
+            if let t = plans[k].targets {
+                let first = plans[k].targetsFirst
+                if first == k {
+                    plans[k].targetRange = (Int32(form.entityLists.count), Int32(t.records.count))
+                    let e = form.entities.count
+                    form.entities.append(contentsOf: t.records)
+                    for j in 0..<t.records.count { form.entityLists.append(Int32(e + j)) }
+                } else {
+                    plans[k].targetRange = plans[first].targetRange
+                }
+            }
+            var cons: (Int32, Int32) = (0, 0)
+            if grant || plans[k].to > plans[k].from {
+                cons = DirectLayout.constraints(pieces, activity: grant ? activityCount : 0, plans: &plans, k, &form)
+            }
+            guard let ids = plans[k].actions.ids else { return nil }
+            let dutyIDs = plans[k].duties
             for id in ids {
                 var rec = RuleRecord()
-                rec.kind = isGrant ? .permission : .prohibition
+                rec.kind = grant ? .permission : .prohibition
                 rec.action = id
-                if let targetRange { (rec.targets, rec.targetCount) = targetRange }
+                if plans[k].targets != nil { (rec.targets, rec.targetCount) = plans[k].targetRange }
                 (rec.cons, rec.consCount) = cons
                 // A permission's duties: contiguous records after everything so far, one per duty, per rule.
                 let dutyStart = form.rules.count
-                if isGrant {
-                    let dutyIDs = duties[k]
-                    for d in dutyIDs {
-                        var duty = RuleRecord()
-                        duty.kind = .duty
-                        duty.action = d
-                        duty.duties = Int32(dutyStart + dutyIDs.count)
-                        form.rules.append(duty)
-                    }
-                    rec.dutyCount = Int32(dutyIDs.count)
+                for d in dutyIDs {
+                    var duty = RuleRecord()
+                    duty.kind = .duty
+                    duty.action = d
+                    duty.duties = Int32(dutyStart + dutyIDs.count)
+                    form.rules.append(duty)
                 }
+                rec.dutyCount = Int32(dutyIDs.count)
                 rec.duties = Int32(dutyStart)
                 form.rules[at] = rec
                 at += 1
             }
         }
         var prohibitions: [RestrictionRule] = []
-        prohibitions.reserveCapacity(n - Int(grants.last.map { $0.firstRule + $0.ruleCount } ?? 0))
-        at = Int(grants.last.map { $0.firstRule + $0.ruleCount } ?? 0)
-        for (k, _) in a.restrictions.enumerated() {
-            for _ in 0..<actions[a.grants.count + k].names.count {
-                prohibitions.append(RestrictionRule(rule: Int32(at), restriction: Int32(k)))
-                at += 1
+        if flat > permissionCount {
+            prohibitions.reserveCapacity(flat - permissionCount)
+            at = permissionCount
+            for k in 0..<a.restrictions.count {
+                for _ in 0..<plans[a.grants.count + k].actions.names.count {
+                    prohibitions.append(RestrictionRule(rule: Int32(at), restriction: Int32(k)))
+                    at += 1
+                }
             }
         }
-        return Direct(form: form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityDims: activityDims)
+        return Direct(form: form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityCount: Int8(activityCount),
+                      terminationPosition: terminationPosition, priorPosition: priorPosition)
     }
 }
 
-/// The lists ``PreparedAgreement/compileDirect(_:)`` laid out so far in one agreement's form.
-struct DirectLayout {
-    /// Target lists laid out, by identity (the cache hands out one object per list of kinds, as the
-    /// model cache hands out one array per list, which is what the general compiler finds again).
-    var targetRanges: [(key: NewsCompileCache.Targets, range: (Int32, Int32))] = []
-    /// The same for a portion's `or` operands (one array per portion limit in the model cache).
-    var orRanges: [(key: NewsCompileCache.Piece, range: (Int32, Int32))] = []
+/// One rule list of an agreement being compiled directly (a grant's or a restriction's): its pieces
+/// (a range of the agreement's pieces), actions, duties and targets, and where its shared lists went.
+struct ListPlan {
+    var from: Int
+    var to: Int
+    var actions: NewsCompileCache.ActionList
+    /// The duties' action ids (a restriction: none).
+    var duties: [Int32]
+    var targets: NewsCompileCache.Targets?
+    /// The first list with the same target list object (this one's index if none before), and the range laid out.
+    var targetsFirst = -1
+    var targetRange: (Int32, Int32) = (0, -1)
+    /// The position of the list's `or` piece in the pieces (-1: none), the first list with the same
+    /// `or` piece, and the operands' range laid out.
+    var or = -1
+    var orFirst = -1
+    var orRange: (Int32, Int32) = (0, 0)
 
+    init(from: Int, to: Int, actions: NewsCompileCache.ActionList, duties: [Int32], targets: NewsCompileCache.Targets?) {
+        self.from = from
+        self.to = to
+        self.actions = actions
+        self.duties = duties
+        self.targets = targets
+    }
+}
+
+/// How ``PreparedAgreement/compileDirect(_:)`` lays out a rule list's constraint records.
+enum DirectLayout {
     /// A shared constraint's record in this set (its words get an index here): ``Compiler/adopt(_:)``.
     @inline(__always)
     static func adopt(_ e: SharedAtomics.Entry, _ form: inout CompiledForm) -> ConstraintRecord {
@@ -259,30 +298,32 @@ struct DirectLayout {
         return rec
     }
 
-    /// Lays out a list (`activity` then `pieces`) as ``Compiler/constraintList(_:)`` does: its records
-    /// contiguous; an `or`'s operands after them, their words numbered when the `or` is met.
-    mutating func constraints(_ activity: [NewsCompileCache.Piece], _ pieces: ArraySlice<NewsCompileCache.Piece>,
-                              _ form: inout CompiledForm) -> (Int32, Int32) {
+    /// Lays out list `k` (`activity` pieces from the start of `pieces`, then the list's own) as
+    /// ``Compiler/constraintList(_:)`` does: its records contiguous; an `or`'s operands after them,
+    /// their words numbered when the `or` is met (or the range of the same `or` laid out before).
+    static func constraints(_ pieces: [NewsCompileCache.Piece], activity: Int, plans: inout [ListPlan], _ k: Int,
+                            _ form: inout CompiledForm) -> (Int32, Int32) {
         let start = form.constraints.count
-        let count = activity.count + pieces.count
+        let from = plans[k].from, to = plans[k].to
+        let count = activity + to - from
         var operands: (ConstraintRecord, ConstraintRecord)?
-        for p in activity { form.constraints.append(Self.adopt(p.first, &form)) }
-        for p in pieces {
+        for i in 0..<activity { form.constraints.append(adopt(pieces[i].first, &form)) }
+        for i in from..<to {
+            let p = pieces[i]
             guard let second = p.second else {
-                form.constraints.append(Self.adopt(p.first, &form))
+                form.constraints.append(adopt(p.first, &form))
                 continue
             }
             var rec = ConstraintRecord()
             rec.op = ConstraintRecord.Op.or
-            if let done = orRanges.first(where: { $0.key === p }) {
-                (rec.slot, rec.atom) = done.range
+            let first = plans[k].orFirst
+            if first == k {
+                plans[k].orRange = (Int32(start + count), 2)
+                operands = (adopt(p.first, &form), adopt(second, &form))
             } else {
-                // At most one `or` per list (a grant's portion): its operands follow the list.
-                let range = (Int32(start + count), Int32(2))
-                operands = (Self.adopt(p.first, &form), Self.adopt(second, &form))
-                orRanges.append((p, range))
-                (rec.slot, rec.atom) = range
+                plans[k].orRange = plans[first].orRange
             }
+            (rec.slot, rec.atom) = plans[k].orRange
             form.constraints.append(rec)
         }
         if let operands {
@@ -290,17 +331,6 @@ struct DirectLayout {
             form.constraints.append(operands.1)
         }
         return (Int32(start), Int32(count))
-    }
-
-    /// The entity list of a target list, laid out once per agreement (as the general compiler does it).
-    mutating func targets(_ t: NewsCompileCache.Targets, _ form: inout CompiledForm) -> (Int32, Int32) {
-        if let done = targetRanges.first(where: { $0.key === t }) { return done.range }
-        let range = (Int32(form.entityLists.count), Int32(t.records.count))
-        let first = form.entities.count
-        form.entities.append(contentsOf: t.records)
-        for k in 0..<t.records.count { form.entityLists.append(Int32(first + k)) }
-        targetRanges.append((t, range))
-        return range
     }
 }
 

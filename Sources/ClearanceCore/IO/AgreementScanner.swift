@@ -55,6 +55,11 @@ public struct AgreementScanner {
     private var dutySpans = SpanCache<[Duty]>()
     /// Durations by the bytes inside their quotes.
     private var durations = SpanCache<ISODuration>()
+    /// Sources and subscribers read before, by their bytes: a party's agreements repeat both (a
+    /// source's id was ~1,100 instructions to check and make, a subscriber object ~1,900; callgrind,
+    /// "prepare, session 8").
+    private var sourceSpans = SpanCache<String>()
+    private var subscriberSpans = SpanCache<Subscriber>()
 
     /// A scanner resolving territories against `territories` (the table the strict path is given).
     public init(territories: TerritoryTable = .builtin) {
@@ -282,9 +287,21 @@ public struct AgreementScanner {
             case 0: guard let r = c.string(), let v = s.identifier(c, r) else { return false }; id = v
             case 1: guard let r = c.string(), let v = c.lookup(r, s.kinds) else { return false }; kind = v
             case 2:
-                guard let r = c.string(), let v = s.identifier(c, r), SourceID.isValid(v) else { return false }
+                guard let r = c.string() else { return false }
+                if let v = s.sourceSpans.find(c, r) { source = v; return true }
+                guard let v = s.identifier(c, r), SourceID.isValid(v) else { return false }
+                s.sourceSpans.keep(c, r, v)
                 source = v
-            case 3: guard let v = s.subscriber(&c) else { return false }; subscriber = v
+            case 3:
+                let span = c.objectSpan()
+                if let span, let v = s.subscriberSpans.find(c, span) {
+                    c.i = span.upperBound
+                    subscriber = v
+                    return true
+                }
+                guard let v = s.subscriber(&c) else { return false }
+                if let span, c.i == span.upperBound { s.subscriberSpans.keep(c, span, v) }
+                subscriber = v
             case 4: guard let r = c.string(), let v = s.dateTime(c, r) else { return false }; signed = v
             case 5: guard let v = s.term(&c) else { return false }; term = v
             case 6:
@@ -561,5 +578,36 @@ struct SpanCache<Value> {
         let i = slot(h)
         if slots[i] == nil { count += 1 }
         slots[i] = Kept(hash: h, bytes: Array(UnsafeBufferPointer(rebasing: c.b[span])), value: value)
+    }
+}
+
+extension JSONByteCursor {
+    /// Where the object at the cursor (after whitespace) ends, without reading it or moving: its bytes
+    /// from `{` to just past the matching `}` (``arraySpan()``'s rules: strings skipped, nesting
+    /// counted, nil at a backslash or when the text ends first).
+    func objectSpan() -> Range<Int>? {
+        var j = i
+        while j < b.count, b[j] == 0x20 || b[j] == 0x09 || b[j] == 0x0A || b[j] == 0x0D { j += 1 }
+        guard j < b.count, b[j] == UInt8(ascii: "{") else { return nil }
+        let start = j
+        var depth = 0
+        while j < b.count {
+            switch b[j] {
+            case UInt8(ascii: "\""):
+                j += 1
+                while j < b.count, b[j] != UInt8(ascii: "\"") {
+                    if b[j] == UInt8(ascii: "\\") { return nil }
+                    j += 1
+                }
+                guard j < b.count else { return nil }
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 { return start ..< j + 1 }
+            default: break
+            }
+            j += 1
+        }
+        return nil
     }
 }

@@ -50,10 +50,12 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // A cache-line prefetch hint (`__builtin_prefetch`, which Swift cannot spell); used by ClearanceCLI's batch only.
+        .target(name: "CPrefetch"),
         .target(
             name: "ClearanceCLI",
             dependencies: [
-                "ClearanceCore", "NoticeReader", "ClearanceStore", "CZlib",
+                "ClearanceCore", "NoticeReader", "ClearanceStore", "CZlib", "CPrefetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

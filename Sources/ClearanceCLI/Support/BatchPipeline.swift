@@ -1,3 +1,4 @@
+import CPrefetch
 import ClearanceCore
 import ClearanceStore
 import Foundation
@@ -84,12 +85,48 @@ struct BatchPipeline {
         /// reference-counted fields); a party with amended agreements keeps its prepared versions (the list
         /// depends on the request's time).
         private var kept: [Kept?] = []
+        /// The box of each `.decider` entry of ``kept`` by address (nil otherwise), read ahead of deciding without a
+        /// retain (``decide(_:into:state:)``).
+        private var keptBoxes: [UnsafeMutableRawPointer?] = []
+        /// The lines of the item being decided (capacity kept from item to item).
+        private var lines: [Line] = []
+        /// Where ``NewsDecider/hotRanges(stage:into:capacity:)`` writes (``rangeCapacity`` entries).
+        let ranges = UnsafeMutablePointer<HotRange>.allocate(capacity: WorkerState.rangeCapacity)
+        static let rangeCapacity = 16
         /// Per source, the decider without agreements (unknown subscribers), whose notice box every decider this
         /// worker makes for that source shares (``NewsDecider/init(sharingNoticeOf:agreements:)``); the last
         /// source's apart (a batch's lines nearly all name the same source or two: no hashing per request).
         private var noticeDeciders: [String: DeciderBox] = [:]
         private var lastNoticeDecider: (String, DeciderBox)?
         init(counter: any BatchCounter) { self.counter = counter }
+        deinit { ranges.deallocate() }
+
+        /// The item's line list, empty (its capacity kept).
+        func takeLines() -> [Line] {
+            var l: [Line] = []
+            swap(&l, &lines)
+            return l
+        }
+
+        /// Gives the item's line list back for the next item.
+        func giveBack(_ l: [Line]) {
+            lines = l
+            lines.removeAll(keepingCapacity: true)
+        }
+
+        /// Asks for the cache line of ``keptBoxes``' entry for `slot`.
+        @inline(__always)
+        func prefetchKept(_ slot: Int) {
+            keptBoxes.withUnsafeBufferPointer { b in
+                if slot < b.count, let base = b.baseAddress { clearance_prefetch(base + slot) }
+            }
+        }
+
+        /// The kept decider box of `slot` by address, if it has one (not retained: ``kept`` holds it).
+        @inline(__always)
+        func keptBox(_ slot: Int) -> UnsafeMutableRawPointer? {
+            keptBoxes.withUnsafeBufferPointer { b in slot < b.count ? b[slot] : nil }
+        }
 
         /// What is kept for one party slot.
         enum Kept {
@@ -103,8 +140,12 @@ struct BatchPipeline {
 
         /// Keeps `k` for `slot`.
         func keep(_ k: Kept, slot: Int) {
-            if slot >= kept.count { kept.append(contentsOf: repeatElement(nil, count: slot + 1 - kept.count)) }
+            if slot >= kept.count {
+                kept.append(contentsOf: repeatElement(nil, count: slot + 1 - kept.count))
+                keptBoxes.append(contentsOf: repeatElement(nil, count: slot + 1 - keptBoxes.count))
+            }
             kept[slot] = k
+            if case .decider(let box) = k { keptBoxes[slot] = Unmanaged.passUnretained(box).toOpaque() }
         }
 
         /// The decider of `source`'s notice without agreements (made once per source and worker; the notice cache
@@ -202,6 +243,7 @@ struct BatchPipeline {
         flow.end()
         done.wait()
         StageClock.mark("decided and written")
+        flow.noteWaits()
         if let e = flow.failure { try? flow.flushLog(); throw e }
         try flow.flushLog()
         if let readFailure { throw readFailure }
@@ -210,86 +252,196 @@ struct BatchPipeline {
     }
 
     /// Decides the lines of one item into `r`.
+    ///
+    /// In three passes over the item's lines, so that the memory a request's party needs is asked for before the
+    /// request is decided (a prefetch, `CPrefetch`): every line read first (scanner or strict path), each
+    /// request's index bucket asked for; then each party's slot found and the worker's kept decider box asked
+    /// for; then the requests decided in order, each one asking for the lines of the next three's parties
+    /// (``NewsDecider/hotRanges(stage:into:capacity:)``, one stage of the chain of objects per request ahead).
+    ///
+    /// Why (bench/PROFILE.md, batch session 8): at 30,000 agreements a request's party (10,000 of them, met in
+    /// random order) is never in the cache, and deciding waited for it one dependent miss after another: the
+    /// index bucket (`PartyIndex.find` ~1.3% of a 1M batch's samples), the box (its `swift_retain` here ~4.5%),
+    /// the agreement list, the blocks and the grants in the evaluation and the words (~9% more). The same 1M
+    /// requests sorted by subscriber took 3.1 s of user CPU instead of 4.4 s.
     func decide(_ item: Flow.Item, into r: inout PartResult, state: WorkerState) {
         let block = item.block
         r.lineCount = item.lines.count
         let backend = session.backend
         let counter = state.counter
         let logging = backend.logsDecisions && !record
-        let table = backend.table
+        let table = record ? nil : backend.table
         // The worker's scanner as a local for the item: scanning through `state.scanner` (a class's stored property,
         // mutated) cost a dynamic exclusivity check per line (`swift_beginAccess`, callgrind batch session 6).
         var scanner = state.scanner
         defer { state.scanner = scanner }
+        var lines = state.takeLines()
+        defer { state.giveBack(lines) }
+
+        // 1. Every line read; each request's index bucket asked for.
         block.bytes.withUnsafeBufferPointer { buf in
             for k in item.lines {
                 let lineRange = block.lines[k]
-                let lineNo = block.lineBase + k + 1
                 let line = UnsafeBufferPointer(rebasing: buf[lineRange])
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                let req: RepublicationRequest
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { lines.append(Line(.blank)); continue }
                 if useScanner, let fast = scanner.scan(line, now: now) {
-                    req = fast
+                    table?.prefetchSlot(subscriber: fast.subscriber, source: fast.source)
+                    lines.append(Line(.request(fast)))
+                    continue
+                }
+                switch CheckCommand.strictRequest(Array(line), lineNo: block.lineBase + k + 1, now: now) {
+                case .request(let q):
+                    table?.prefetchSlot(subscriber: q.subscriber, source: q.source)
+                    lines.append(Line(.request(q)))
+                case .error(let errorLine): lines.append(Line(.error(errorLine)))
+                }
+            }
+        }
+        // 2. Each request's party slot (its bucket is here now) and the address of the worker's decider for it;
+        // the kept entries asked for first, then read, then the boxes asked for.
+        if let table {
+            for i in lines.indices {
+                guard case .request(let q) = lines[i].what else { continue }
+                lines[i].slot = table.slot(subscriber: q.subscriber, source: q.source) ?? -1
+                if lines[i].slot >= 0 { state.prefetchKept(lines[i].slot) }
+            }
+            for i in lines.indices where lines[i].slot >= 0 {
+                lines[i].box = state.keptBox(lines[i].slot)
+            }
+            for i in 0..<min(4, lines.count) { if let b = lines[i].box { clearance_prefetch_range(b, DeciderBox.bytes) } }
+        }
+
+        // 3. Decided in order, each request asking for the chain of the next four parties' objects, one link per
+        // request ahead (each link reads what the one before asked for): the box four ahead, the decider's list and
+        // blocks three ahead (the blocks' further lines two ahead), the agreements' cores two ahead, what the cores
+        // point at one ahead; two links before
+        // the decision, two after it (~40 lines a request: a prefetch waits for a free fill buffer, ~10 misses in
+        // flight per core, and all at once perf put ~10% of the samples on the prefetches themselves).
+        let ranges = state.ranges
+        for i in lines.indices {
+            if i + 2 < lines.count, let b = lines[i + 2].box {
+                Self.prefetch(b, stage: 1, ranges)
+                Self.prefetchRestOfBlocks(b, ranges)
+            }
+            if i + 1 < lines.count, let b = lines[i + 1].box { Self.prefetch(b, stage: 2, ranges) }
+            defer {
+                if i + 3 < lines.count, let b = lines[i + 3].box { Self.prefetch(b, stage: 0, ranges) }
+                if i + 4 < lines.count, let b = lines[i + 4].box { clearance_prefetch_range(b, DeciderBox.bytes) }
+            }
+            let req: RepublicationRequest
+            switch lines[i].what {
+            case .blank: continue
+            case .error(let errorLine):
+                r.sawBad = true
+                r.out.append(contentsOf: errorLine.utf8)
+                r.out.append(0x0A)
+                continue
+            case .request(let q): req = q
+            }
+            if json && !logging && !record, let b = lines[i].box {
+                // The common case (JSON out, no log, no --record, the party's decider kept): decided and written
+                // by the box, borrowed without a retain (see ``DeciderBox/appendDecision(_:usage:memo:to:)``).
+                let failure = Unmanaged<DeciderBox>.fromOpaque(b)._withUnsafeGuaranteedRef {
+                    $0.appendDecision(req, usage: counter, memo: state.memo, to: &r.out)
+                }
+                switch failure {
+                case nil: continue
+                case .deny?: r.sawDeny = true; continue
+                case .failed(let f)?: r.error = f; return
+                }
+            }
+            // The common case (JSON out, no log, no --record): the decision's facts, then its JSON written
+            // from them straight into the output (`appendDecisionJSON`), no `NewsDecision` kept.
+            var d: NewsDecision?
+            do throws(DiagnosticError) {
+                if record {
+                    d = try session.decide(req)
                 } else {
-                    switch CheckCommand.strictRequest(Array(line), lineNo: lineNo, now: now) {
-                    case .request(let q): req = q
-                    case .error(let errorLine):
-                        r.sawBad = true
-                        r.out.append(contentsOf: errorLine.utf8)
+                    let box = try decider(for: req, slot: table == nil ? nil : lines[i].slot, table: table, state: state)
+                    // The box's methods call its decider in place: `let decider = box.decider` copied the
+                    // struct (four reference-counted fields, two of them shared by every worker) per request.
+                    let e = box.evaluate(req, usage: counter, memo: state.memo)
+                    if let f = counter.failure { throw f }
+                    if e.verdict == .deny { r.sawDeny = true }
+                    if json && !logging {
+                        // The words may read the usage again (a quota's sentence counts the uses):
+                        // a failure there drops the half-written decision and fails the batch.
+                        let mark = r.out.count
+                        box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
+                        if let f = counter.failure { r.out.removeSubrange(mark...); throw f }
                         r.out.append(0x0A)
                         continue
                     }
+                    let full = box.decision(e, for: req, usage: counter, memo: state.memo)
+                    if let f = counter.failure { throw f }
+                    if logging { r.log.append(StoreBackend.entry(req, full, versions: box.refs, policyHash: nil)) }
+                    d = full
                 }
-                // The common case (JSON out, no log, no --record): the decision's facts, then its JSON written
-                // from them straight into the output (`appendDecisionJSON`), no `NewsDecision` kept.
-                var d: NewsDecision?
-                do throws(DiagnosticError) {
-                    if record {
-                        d = try session.decide(req)
-                    } else {
-                        let box = try decider(for: req, table: table, state: state)
-                        // The box's methods call its decider in place: `let decider = box.decider` copied the
-                        // struct (four reference-counted fields, two of them shared by every worker) per request.
-                        let e = box.evaluate(req, usage: counter, memo: state.memo)
-                        if let f = counter.failure { throw f }
-                        if e.verdict == .deny { r.sawDeny = true }
-                        if json && !logging {
-                            // The words may read the usage again (a quota's sentence counts the uses):
-                            // a failure there drops the half-written decision and fails the batch.
-                            let mark = r.out.count
-                            box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
-                            if let f = counter.failure { r.out.removeSubrange(mark...); throw f }
-                            r.out.append(0x0A)
-                            continue
-                        }
-                        let full = box.decision(e, for: req, usage: counter, memo: state.memo)
-                        if let f = counter.failure { throw f }
-                        if logging { r.log.append(StoreBackend.entry(req, full, versions: box.refs, policyHash: nil)) }
-                        d = full
-                    }
-                } catch {
-                    r.error = error
-                    return
-                }
-                guard let d else { continue }
-                if d.verdict == .deny { r.sawDeny = true }
-                if json {
-                    d.appendJSON(to: &r.out)
-                    r.out.append(0x0A)
-                } else {
-                    r.out.append(contentsOf: DecisionText.render(d, request: req, translations: session.translations(for: req.source)).utf8)
-                    r.out.append(0x0A)
-                }
+            } catch {
+                r.error = error
+                return
+            }
+            guard let d else { continue }
+            if d.verdict == .deny { r.sawDeny = true }
+            if json {
+                d.appendJSON(to: &r.out)
+                r.out.append(0x0A)
+            } else {
+                r.out.append(contentsOf: DecisionText.render(d, request: req, translations: session.translations(for: req.source)).utf8)
+                r.out.append(0x0A)
             }
         }
     }
 
-    /// The decider for `req`'s party: kept per party slot by the worker (large batches: the ``PreparedTable``,
-    /// the party prepared on first use), else made from the backend's in-force list (short batches).
+    /// One line of an item, read before any of the item is decided (``decide(_:into:state:)``).
+    struct Line {
+        enum What {
+            case blank
+            case error(String)
+            case request(RepublicationRequest)
+        }
+        var what: What
+        /// The request's party slot in the ``PreparedTable`` (-1: none, or no table).
+        var slot = -1
+        /// The worker's kept decider for that slot (unretained: the worker's `kept` holds it), if it has one.
+        var box: UnsafeMutableRawPointer?
+        init(_ what: What) { self.what = what }
+    }
+
+    /// Asks for the cache lines of stage `stage` of the decider in box `b` (``NewsDecider/hotRanges(stage:into:capacity:)``).
     @inline(__always)
-    func decider(for req: RepublicationRequest, table: PreparedTable?, state: WorkerState) throws(DiagnosticError) -> DeciderBox {
-        if let table {
-            guard let slot = table.slot(subscriber: req.subscriber, source: req.source) else {
+    static func prefetch(_ b: UnsafeMutableRawPointer, stage: Int, _ ranges: UnsafeMutablePointer<HotRange>) {
+        let n = Unmanaged<DeciderBox>.fromOpaque(b)._withUnsafeGuaranteedRef {
+            $0.hotRanges(stage: stage, into: ranges, capacity: WorkerState.rangeCapacity)
+        }
+        // The first two lines of each range only: the rest of a block's records are read in order, and asking for
+        // whole ranges (~80 lines a request) gave more user CPU than two lines each (1M at 30,000 agreements,
+        // alternated runs: 4.24-4.42 s whole, 4.18-4.24 s two lines, 4.74-5.06 s none; bench/PROFILE.md session 8).
+        for k in 0..<n { clearance_prefetch_range(ranges[k].start, min(128, ranges[k].bytes)) }
+    }
+
+    /// Asks for the rest of the blocks' lines (beyond the two ``prefetch(_:stage:_:)`` asked for one request
+    /// earlier) of the decider in box `b`, which ``ODRLBlock/warm()`` would otherwise wait for. Measured (1M at
+    /// 30,000 agreements, 7 alternated pairs, load 9–13, bench/PROFILE.md batch session 8): user CPU median 4.01 s
+    /// with it, 4.15 s without (6 of 7 pairs lower); all the blocks' lines at once one request earlier were no better
+    /// than two lines each.
+    static func prefetchRestOfBlocks(_ b: UnsafeMutableRawPointer, _ ranges: UnsafeMutablePointer<HotRange>) {
+        let n = Unmanaged<DeciderBox>.fromOpaque(b)._withUnsafeGuaranteedRef {
+            $0.hotRanges(stage: 0, into: ranges, capacity: WorkerState.rangeCapacity)
+        }
+        var k = 1
+        while k < n {
+            if ranges[k].bytes > 128 { clearance_prefetch_range(ranges[k].start + 128, ranges[k].bytes - 128) }
+            k += 1
+        }
+    }
+
+    /// The decider for `req`'s party: kept per party slot by the worker (large batches: the ``PreparedTable``,
+    /// the party prepared on first use; `slot` is the party's, -1 when it has none), else made from the backend's
+    /// in-force list (short batches: `table` nil).
+    func decider(for req: RepublicationRequest, slot: Int?, table: PreparedTable?, state: WorkerState) throws(DiagnosticError) -> DeciderBox {
+        if let table, let slot {
+            guard slot >= 0 else {
                 return try noAgreementsDecider(for: req, state: state)
             }
             switch state.kept(slot) {
@@ -336,6 +488,8 @@ struct BatchPipeline {
     final class DeciderBox {
         let decider: NewsDecider
         let refs: [AgreementVersionRef]
+        /// An instance's bytes (header, decider, refs): the extent asked for ahead (``decide(_:into:state:)``).
+        static let bytes = 16 + MemoryLayout<NewsDecider>.size + 8
         init(_ decider: NewsDecider, refs: [AgreementVersionRef]) {
             self.decider = decider
             self.refs = refs
@@ -344,6 +498,41 @@ struct BatchPipeline {
         @inline(__always)
         func evaluate(_ r: RepublicationRequest, usage: some UsageCounter, memo: DecisionMemo) -> NewsEvaluation {
             decider.evaluate(r, usage: usage, memo: memo)
+        }
+
+        /// How ``appendDecision(_:usage:memo:to:)`` went, when not a permit or not-applicable.
+        enum Appended {
+            case deny
+            case failed(DiagnosticError)
+        }
+
+        /// Evaluates `r` and appends its decision's JSON and a line end to `out` (the batch's common path); nil
+        /// unless denied or the usage counter failed (then nothing is appended).
+        ///
+        /// One call for both, so that the batch calls it on a box borrowed without a retain
+        /// (`_withUnsafeGuaranteedRef`) and the evaluation stays in this frame. Why (perf, 1M at 30,000
+        /// agreements, bench/PROFILE.md batch session 8): the box's retain and release per request were ~1.9% of
+        /// the samples even with the box in the cache, the release after the words waiting for their stores
+        /// (a locked instruction drains the store buffer); borrowing the box for the two calls apart copied the
+        /// evaluation out of the closure (memmove ~5%, batch session 7).
+        @inline(__always)
+        func appendDecision(_ r: RepublicationRequest, usage: some BatchCounter, memo: DecisionMemo,
+                            to out: inout [UInt8]) -> Appended? {
+            let e = decider.evaluate(r, usage: usage, memo: memo)
+            if let f = usage.failure { return .failed(f) }
+            // The words may read the usage again (a quota's sentence counts the uses): a failure there drops the
+            // half-written decision and fails the batch.
+            let mark = out.count
+            decider.appendDecisionJSON(e, for: r, usage: usage, memo: memo, to: &out)
+            if let f = usage.failure { out.removeSubrange(mark...); return .failed(f) }
+            out.append(0x0A)
+            return e.verdict == .deny ? .deny : nil
+        }
+
+        /// ``NewsDecider/hotRanges(stage:into:capacity:)`` of the decider in place.
+        @inline(__always)
+        func hotRanges(stage: Int, into out: UnsafeMutablePointer<HotRange>, capacity: Int) -> Int {
+            decider.hotRanges(stage: stage, into: out, capacity: capacity)
         }
 
         @inline(__always)
@@ -401,6 +590,14 @@ struct BatchPipeline {
         private(set) var sawDeny = false
         private(set) var sawBad = false
         private var out = StandardOutput()
+        /// With `CLEARANCE_TIMING` (``StageClock``): where the pipeline waited, measured only then (the clock read
+        /// around waits and writes). Guarded by `cond`, except the write figures (the writer's alone).
+        private let timing = StageClock.enabled
+        private var workersWaited = 0.0
+        private var readerWaited = 0.0
+        private var writeSeconds = 0.0
+        private var writes = 0
+        private var bytesWritten = 0
         // Decision-log rows are written by one serial queue while the workers decide on (the hash chain
         // makes the writes sequential; overlapping them with deciding hides most of their cost). At most one
         // hand-over's rows are being written: the next waits for the previous write.
@@ -425,7 +622,9 @@ struct BatchPipeline {
             cond.lock()
             defer { cond.unlock() }
             let count = block.lines.count
+            let t0 = timing ? StageClock.now() : 0
             while !stopped && pendingLines > 0 && pendingLines + count > 2 * max(count, 1) { cond.wait() }
+            if timing { readerWaited += StageClock.now() - t0 }
             if stopped { return false }
             if head > 0 { queue.removeFirst(head); head = 0 }
             var lo = 0
@@ -461,8 +660,20 @@ struct BatchPipeline {
                     return item
                 }
                 if ended { return nil }
+                let t0 = timing ? StageClock.now() : 0
                 cond.wait()
+                if timing { workersWaited += StageClock.now() - t0 }
             }
+        }
+
+        /// With `CLEARANCE_TIMING`: prints where the pipeline waited (after the workers are done).
+        func noteWaits() {
+            guard timing else { return }
+            cond.lock()
+            defer { cond.unlock() }
+            StageClock.note(String(format: "workers waited for items %.3f s in all; reader waited for room %.3f s; "
+                                   + "%d writes of %.0f bytes on average, %.3f s writing", workersWaited, readerWaited, writes,
+                                   Double(bytesWritten) / Double(max(writes, 1)), writeSeconds))
         }
 
         /// An empty output buffer, reusing a written one's memory when there is one.
@@ -486,7 +697,14 @@ struct BatchPipeline {
             while !stopped, var r = finishedItems.removeValue(forKey: nextToWrite) {
                 cond.unlock()
                 var failed: DiagnosticError?
+                let t0 = timing ? StageClock.now() : 0
                 do throws(Diagnostic) { try out.write(r.out) } catch { failed = DiagnosticError(error) }
+                if timing {
+                    if writes == 0 { StageClock.mark("first answers written") }
+                    writeSeconds += StageClock.now() - t0
+                    writes += 1
+                    bytesWritten += r.out.count
+                }
                 if failed == nil, let e = r.error {
                     failed = e
                 } else if failed == nil && !r.log.isEmpty {

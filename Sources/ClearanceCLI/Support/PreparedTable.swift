@@ -1,3 +1,4 @@
+import CPrefetch
 import ClearanceCore
 import ClearanceStore
 import Foundation
@@ -112,6 +113,10 @@ final class PreparedTable: @unchecked Sendable {
     /// The slot of a party, or nil when it has no agreements (lock-free: the index never changes).
     @inline(__always)
     func slot(subscriber: String, source: String) -> Int? { index.find(subscriber: subscriber, source: source) }
+
+    /// Asks for the cache line ``slot(subscriber:source:)`` will read first (``PartyIndex/prefetch(subscriber:source:)``).
+    @inline(__always)
+    func prefetchSlot(subscriber: String, source: String) { index.prefetch(subscriber: subscriber, source: source) }
 
     /// The party in `slot`, parsing and preparing it first if no worker has (`scanner` parses stored rows;
     /// each worker passes its own). Throws what parsing a stored document threw (every later call too).
@@ -262,6 +267,14 @@ final class PartyIndex: @unchecked Sendable {
             }
             i = (i + 1) & mask
         }
+    }
+
+    /// Asks for the cache line of the bucket ``find(subscriber:source:)`` reads first (a prefetch: the batch asks
+    /// for a whole item's buckets, then finds them; bench/PROFILE.md batch session 8).
+    @inline(__always)
+    func prefetch(subscriber: String, source: String) {
+        let h = Self.hash(subscriber, source)
+        clearance_prefetch(buckets + (Int(truncatingIfNeeded: h) & mask))
     }
 
     /// FNV-1a over the subscriber's bytes, a separator no id contains (0xFF is never UTF-8), the source's bytes.

@@ -21,6 +21,19 @@ enum StageClock {
                                                    label, wall, cpu, usage.ru_maxrss / 1024).utf8))
     }
 
+    /// A monotonic clock in seconds (for durations measured with `CLEARANCE_TIMING`).
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Prints a free-form line when enabled.
+    static func note(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("timing: \(text)\n".utf8))
+    }
+
     /// Seconds since the process started (boot-time clock minus the process's start in clock ticks).
     static func sinceStart() -> Double {
         var ts = timespec()

@@ -118,6 +118,12 @@ struct SubjectView {
         collections = UnsafeBufferPointer(start: s.collectionIDs, count: s.collectionCount)
         localResolved = s.localResolved
     }
+
+    /// ``init(_:)`` on a subject held unretained (``ODRLInput/targetRef``), read without a retain.
+    @inline(__always)
+    init(_ s: Unmanaged<ODRLSubject>) {
+        self = s._withUnsafeGuaranteedRef { SubjectView($0) }
+    }
 }
 
 /// The checks of one evaluation: the one evaluator's truths, on the set's records.
@@ -199,13 +205,45 @@ struct Checks {
         self.actionBits = actionBits
         self.knownAction = knownAction
         self.fast = UnsafeBufferPointer(start: input.fast, count: input.capacity)
-        self.target = SubjectView(input.target)
-        self.assignee = SubjectView(input.assignee)
+        self.target = SubjectView(input.targetRef)
+        self.assignee = SubjectView(input.assigneeRef)
         self.overrides = UnsafeBufferPointer(start: input.overrides, count: input.overrideCount)
         self.dutyStates = dutyStates
         self.hasDutyStates = !dutyStates.pointee.isEmpty
         self.noLocalTexts = h.noLocalTexts
         self.pendingDutiesBlock = h.pendingDutiesBlock
+    }
+
+    /// The checks of the same request as `t` (its input, action, subjects, rule-scoped values and
+    /// duty states, copied) against another set, the one whose block's header is `header`.
+    ///
+    /// Why (bench/PROFILE.md, session 8): the news layer asks the checks of one request against each
+    /// of the subscriber's agreements (three at issue 4's scale). Made afresh per agreement
+    /// (``ODRLBlock/knownActionChecks(_:)``), the request's half was read again each time through the
+    /// input and its two subjects (~70 instructions of ~100); here it is copied from the first
+    /// agreement's checks and only the set's half is read from the header.
+    @inline(__always)
+    init(_ header: UnsafePointer<BlockHeader>, sameRequestAs t: Checks) {
+        let h = header.pointee
+        owner = h.owner
+        flatCount = Int(h.flatCount)
+        rules = h.rules
+        cons = h.constraints
+        hot = h.hot
+        entities = h.entities
+        entityLists = h.entityLists
+        noLocalTexts = h.noLocalTexts
+        pendingDutiesBlock = h.pendingDutiesBlock
+        input = t.input
+        actions = t.actions
+        actionBits = t.actionBits
+        knownAction = t.knownAction
+        fast = t.fast
+        target = t.target
+        assignee = t.assignee
+        overrides = t.overrides
+        dutyStates = t.dutyStates
+        hasDutyStates = t.hasDutyStates
     }
 
     // MARK: Compact results
@@ -254,19 +292,18 @@ struct Checks {
     @inline(__always)
     func constraintMasks(_ start: Int32, _ count: Int32, rule: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
         var failed: UInt64 = 0, unknown: UInt64 = 0
-        var all = Truth.satisfied
+        var unsatisfied = false
         var i: Int32 = 0
         while i < count {
             let t = truth(start &+ i, rule: rule)
             if t != .satisfied {
                 let bit = UInt64(1) << UInt64(min(i, 63))
                 failed |= bit
-                if t == .unknown { unknown |= bit } else { all = .unsatisfied }
+                if t == .unknown { unknown |= bit } else { unsatisfied = true }
             }
             i &+= 1
         }
-        if all == .satisfied && unknown != 0 { all = .unknown }
-        return (failed, unknown, all)
+        return (failed, unknown, unsatisfied ? .unsatisfied : (unknown != 0 ? .unknown : .satisfied))
     }
 
     /// A rule's compact answer, from the same checks as ``Evaluation/evaluateRule(_:policy:)``.

@@ -83,12 +83,23 @@ public final class ODRLInput {
     /// The action's ids below 64 as bits (bit `id`): a rule's action (an id below 64: every vocabulary
     /// action) is matched with one bit test instead of a scan of the ids (``Checks/actionMatches(_:)``).
     @exclusivity(unchecked) private(set) var actionBits: UInt64 = 0
-    @exclusivity(unchecked) private(set) var target: ODRLSubject = .none
-    @exclusivity(unchecked) private(set) var assignee: ODRLSubject = .none
-    /// The addresses of `target` and `assignee` (nil until first set: `.none` is then compared as a
-    /// change and set again, which is harmless).
-    @exclusivity(unchecked) private var targetAddress: UnsafeMutableRawPointer? = nil
-    @exclusivity(unchecked) private var assigneeAddress: UnsafeMutableRawPointer? = nil
+    /// The request's asset and party, unretained (plain `Unmanaged` values): whoever lowers a
+    /// request keeps them alive while it is evaluated: the strong ``setSubjects(target:assignee:)``
+    /// keeps them in ``keptSubjects``; the unretained one (the news decider's, with its notice's
+    /// subjects) relies on its caller. Why (bench/PROFILE.md, session 8): held strongly, every change
+    /// of the asset kind from one request to the next (80% of them) retained the new subject and
+    /// released the old, and those subjects belong to the notice, which a batch's workers share, so
+    /// each count moved its cache line between the cores (perf: part of `lowered`'s 1.1% retain +
+    /// 0.8% release). The evaluator reads them through ``SubjectView`` without a retain.
+    @exclusivity(unchecked) private(set) var targetRef: Unmanaged<ODRLSubject> = .passUnretained(.none)
+    @exclusivity(unchecked) private(set) var assigneeRef: Unmanaged<ODRLSubject> = .passUnretained(.none)
+    /// The asset (rare paths: words, the general path).
+    var target: ODRLSubject { targetRef.takeUnretainedValue() }
+    /// The party (rare paths: words, the general path).
+    var assignee: ODRLSubject { assigneeRef.takeUnretainedValue() }
+    /// The subjects given through the strong ``setSubjects(target:assignee:)``, kept alive here
+    /// (possibly made for one request, as the trace path's are).
+    @exclusivity(unchecked) private var keptSubjects: (ODRLSubject, ODRLSubject)? = nil
     /// Values that hold for one top-level rule only (`overrideCount` records).
     @exclusivity(unchecked) private(set) var overrides: UnsafeMutablePointer<Override>
     @exclusivity(unchecked) private(set) var overrideCount = 0
@@ -184,14 +195,15 @@ public final class ODRLInput {
         setPlain(slot, FastValue(tag: FastValue.text, id: id, num: 0))
     }
 
-    /// Writes the plain values of slots `0 ..< count` at once through `body` (which must write each
-    /// of them): for a lowering that sets every slot of its table (``NewsEngine/lower(_:into:target:assignee:lookups:)``),
-    /// without a slot check and a general-value check per slot as the setters above make.
+    /// The plain values of slots `0 ..< count`, to be written at once (the caller must write each of
+    /// them): for a lowering that sets every slot of its table (``NewsEngine/lower(_:into:target:assignee:lookups:action:)``),
+    /// without a slot check and a general-value check per slot as the setters above make. A pointer,
+    /// not a closure (session 8: the closure's captures were retained and released per lowering).
     @inline(__always)
-    func writePlain(count: Int, _ body: (UnsafeMutablePointer<FastValue>) -> Void) {
+    func plainSlots(count: Int) -> UnsafeMutablePointer<FastValue> {
         precondition(count <= capacity, "more plain values than slots")
         if !general.isEmpty { for k in 0..<count { general[k] = nil } }
-        body(fast)
+        return fast
     }
 
     @inline(__always)
@@ -297,23 +309,18 @@ public final class ODRLInput {
     /// Sets the asset and the party (``ODRLTerms/subject(_:collections:)``).
     @inline(__always)
     public func setSubjects(target: ODRLSubject, assignee: ODRLSubject) {
+        keptSubjects = (target, assignee)
         setSubjects(target: .passUnretained(target), assignee: .passUnretained(assignee))
     }
 
-    /// ``setSubjects(target:assignee:)`` by unretained references (the caller keeps both alive for the
-    /// call). Each is swapped only when it changes (a swap is a retain and a release), and compared by
-    /// the address kept beside it: reading the strong reference to compare it retained and released it
-    /// (callgrind session 6: ~90 instructions per lowering with the caller's own retains).
+    /// ``setSubjects(target:assignee:)`` by unretained references: the caller keeps both alive while
+    /// the input is evaluated with them (the news decider's are its notice's, alive for the
+    /// evaluation). Two plain stores: nothing is retained (session 6 compared addresses to swap a
+    /// strong reference only on a change; session 8 holds them unretained, see ``targetRef``).
     @inline(__always)
     func setSubjects(target t: Unmanaged<ODRLSubject>, assignee a: Unmanaged<ODRLSubject>) {
-        if t.toOpaque() != targetAddress {
-            target = t.takeUnretainedValue()
-            targetAddress = t.toOpaque()
-        }
-        if a.toOpaque() != assigneeAddress {
-            assignee = a.takeUnretainedValue()
-            assigneeAddress = a.toOpaque()
-        }
+        targetRef = t
+        assigneeRef = a
     }
 
     // MARK: Rule-scoped values

@@ -1,0 +1,75 @@
+/// Memory an evaluation of a decider reads, for a caller that asks for its cache lines before the request
+/// comes (``NewsDecider/hotRanges(stage:into:capacity:)``).
+public struct HotRange {
+    /// First byte.
+    public let start: UnsafeRawPointer
+    /// Bytes from `start` (a few cache lines).
+    public let bytes: Int
+}
+
+extension NewsDecider {
+    /// Number of stages of ``hotRanges(stage:into:capacity:)``.
+    public static let hotStages = 3
+
+    /// The memory this decider's next evaluation and its words read first, by stage: stage 0 what the
+    /// decider's own fields point at (its agreements list, each agreement's block of hot records), stage 1
+    /// what the list points at (each agreement's prepared core), stage 2 what the cores point at (the
+    /// agreement's grants, its words' bytes). Writes at most `capacity` ranges to `out`; returns how many.
+    ///
+    /// For `check --batch`, which asks for these lines (a prefetch: no waiting) a few requests before it
+    /// decides with this decider, stage 2 one request ahead, stage 1 two, stage 0 three, so each stage's
+    /// lines have arrived when the next stage reads them. Why (bench/PROFILE.md, batch session 8): with
+    /// 10,000 parties and 30,000 agreements a party's data is never in the cache when its request comes,
+    /// and the evaluation and its words waited for it one miss after another: the blocks (``ODRLBlock/warm()``
+    /// ~3% of a 1M batch's samples), the list (~2.7%), the grants' count in the words (~3.5%). The same
+    /// requests sorted by subscriber took 3.1 s of CPU instead of 4.4 s.
+    ///
+    /// Reads only plain words (addresses) out of the objects, so it retains nothing: a retain would write
+    /// to the very line it is meant to fetch ahead, and the cores are shared by the batch's workers.
+    /// Only a hint: a stage asked out of order reads cold lines (slower, never wrong). At most eight
+    /// agreements are looked at.
+    public func hotRanges(stage: Int, into out: UnsafeMutablePointer<HotRange>, capacity: Int) -> Int {
+        var n = 0
+        @inline(__always) func put(_ p: UnsafeRawPointer?, _ bytes: Int) {
+            guard let p, n < capacity else { return }
+            out[n] = HotRange(start: p, bytes: bytes)
+            n += 1
+        }
+        // The list's storage object (header 32 bytes, then the elements), without a retain.
+        let list = unsafeBitCast(agreements, to: UnsafeRawPointer.self)
+        let stride = MemoryLayout<PreparedAgreement>.stride
+        let shown = firstBlocks.3 != nil ? 8 : firstBlocks.2 != nil ? 3 : firstBlocks.1 != nil ? 2 : firstBlocks.0 != nil ? 1 : 0
+        switch stage {
+        case 0:
+            guard shown > 0 else { return 0 }
+            put(list, 32 + shown * stride)
+            if let b = firstBlocks.0 { put(UnsafeRawPointer(b.header), b.hotBytes) }
+            if let b = firstBlocks.1 { put(UnsafeRawPointer(b.header), b.hotBytes) }
+            if let b = firstBlocks.2 { put(UnsafeRawPointer(b.header), b.hotBytes) }
+            if let b = firstBlocks.3 { put(UnsafeRawPointer(b.header), b.hotBytes) }
+        case 1:
+            agreements.withUnsafeBufferPointer { list in
+                for k in 0..<min(shown, list.count) {
+                    put(UnsafeRawPointer(Unmanaged.passUnretained(list[k].core).toOpaque()), Self.coreBytes)
+                }
+            }
+        case 2:
+            agreements.withUnsafeBufferPointer { list in
+                for k in 0..<min(shown, list.count) {
+                    Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
+                        // The grants' storage (its header, then the first grants), and the words' bytes of the agreement's name.
+                        put(unsafeBitCast(core.agreement.grants, to: UnsafeRawPointer.self), 256)
+                        put(unsafeBitCast(core.text.json, to: UnsafeRawPointer.self), 96)
+                    }
+                }
+            }
+        default:
+            break
+        }
+        return n
+    }
+
+    /// The bytes of a core the words read: its header and fields (the agreement, about ten words of other fields,
+    /// the agreement's text). Only the extent asked for: a wrong estimate fetches a line too many or too few.
+    private static let coreBytes = 16 + MemoryLayout<Agreement>.size + 80 + MemoryLayout<AgreementText>.size
+}

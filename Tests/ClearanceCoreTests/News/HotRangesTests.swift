@@ -1,0 +1,70 @@
+@testable import ClearanceCore
+import Testing
+
+/// ``NewsDecider/hotRanges(stage:into:capacity:)`` names the memory of the decider's own agreements (what
+/// `check --batch` asks for ahead of deciding): every range lies in an object the decider holds, stages
+/// follow the chain of objects, and nothing is named for a decider without agreements.
+@Suite struct HotRangesTests {
+    /// A per-party decider with `count` agreements (one subscriber, one source), as a batch worker makes.
+    private func decider(agreements count: Int, seed: UInt64) throws -> (NewsDecider, [PreparedAgreement]) {
+        let policy = try ODRLReader.readPolicy(try NewsFixtures.json("policy-ilkha.json"))
+        let notice = try NoticeTerms(source: "ilkha", policy: policy)
+        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: seed))
+        var prepared: [PreparedAgreement] = []
+        var n = 0
+        while prepared.count < count && n < 1_000 {
+            var a = gen.agreement(n)
+            n += 1
+            a.subscriber = prepared.first?.agreement.subscriber ?? a.subscriber
+            a.source = "ilkha"
+            if let p = try? PreparedAgreement(a) { prepared.append(p) }
+        }
+        #expect(prepared.count == count)
+        return (NewsDecider(notice: notice, agreements: prepared), prepared)
+    }
+
+    private func ranges(_ d: NewsDecider, stage: Int, capacity: Int = 32) -> [HotRange] {
+        let out = UnsafeMutablePointer<HotRange>.allocate(capacity: capacity)
+        defer { out.deallocate() }
+        let n = d.hotRanges(stage: stage, into: out, capacity: capacity)
+        #expect(n >= 0 && n <= capacity)
+        return (0..<n).map { out[$0] }
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 6])
+    func stagesNameTheAgreementsObjects(count: Int) throws {
+        let (d, prepared) = try decider(agreements: count, seed: 77 &+ UInt64(count))
+        let shown = count
+        // Stage 0: the list's storage, then each of the first four agreements' blocks.
+        let zero = ranges(d, stage: 0)
+        #expect(zero.count == 1 + min(count, 4))
+        for (k, r) in zero.dropFirst().enumerated() {
+            #expect(r.start == UnsafeRawPointer(prepared[k].block.header))
+            #expect(r.bytes == prepared[k].block.hotBytes)
+        }
+        // Stage 1: each agreement's prepared core, in order.
+        let one = ranges(d, stage: 1)
+        #expect(one.count == shown)
+        for (k, r) in one.enumerated() {
+            #expect(r.start == UnsafeRawPointer(Unmanaged.passUnretained(prepared[k].core).toOpaque()))
+            #expect(r.bytes > 16)
+        }
+        // Stage 2: per agreement, its grants' storage and its text's bytes.
+        let two = ranges(d, stage: 2)
+        #expect(two.count == 2 * shown)
+        for k in 0..<shown {
+            prepared[k].core.agreement.grants.withUnsafeBufferPointer { g in
+                #expect(two[2 * k].start == UnsafeRawPointer(g.baseAddress!) - 32)
+            }
+        }
+        #expect(ranges(d, stage: 3).isEmpty)
+        // A smaller capacity is respected.
+        #expect(ranges(d, stage: 2, capacity: 1).count == 1)
+    }
+
+    @Test func nothingWithoutAgreements() throws {
+        let policy = try ODRLReader.readPolicy(try NewsFixtures.json("policy-ilkha.json"))
+        let d = NewsDecider(notice: try NoticeTerms(source: "ilkha", policy: policy), agreements: [PreparedAgreement]())
+        for stage in 0..<NewsDecider.hotStages { #expect(ranges(d, stage: stage).isEmpty) }
+    }
+}

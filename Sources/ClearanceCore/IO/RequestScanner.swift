@@ -29,100 +29,133 @@
 public struct RequestScanner {
     /// Country codes by `(first - 'A') * 26 + (second - 'A')`, from the territory table (nil: not a country).
     private let countries: [String?]
+    /// The same codes as a bit set (bit `n` of the 676 for `countries[n] != nil`), read without touching a String.
+    private var countrySet = InlineArray<11, UInt64>(repeating: 0)
     /// Request actions already canonicalised (`reproduce` → `reproduce`, `odrl:use` → `use`), as written (packed,
-    /// ``JSONByteCursor/packed(_:)``) → canonical: a short list of integer comparisons (a workload names a handful
-    /// of actions; a `[String: String]` cost a String and a SipHash per line, ~410 instructions, callgrind batch
-    /// session 5). At most 32 kept, spellings of at most 16 bytes.
-    private var actions: [(count: Int, lo: UInt64, hi: UInt64, canonical: String)] = []
-    private let channels = byteTable(Channel.self)
-    private let kinds = byteTable(AssetKind.self)
-    private let extents = byteTable(Extent.self)
-    /// The last source read: its bytes packed (``JSONByteCursor/packed(_:)``) and its String.
+    /// ``JSONByteCursor/packed(_:)``) → canonical, packed the same way: a short list of integer comparisons (a workload
+    /// names a handful of actions; a `[String: String]` cost a String and a SipHash per line, ~410 instructions,
+    /// callgrind batch session 5), plain values (no String kept: the canonical name is made from its bits,
+    /// ``SmallASCII``; a kept String was copied, a retain, per line). The first `actionCount` kept, at most 16;
+    /// spellings of at most 16 bytes, canonical names of at most 15.
+    private var actions = InlineArray<16, ActionSpelling>(repeating: ActionSpelling())
+    private var actionCount = 0
+    /// Enumeration names as bytes, shared by every scanner (constant): read through a stored property of the
+    /// scanner, each lookup retained the table's array (callgrind, scan session 8).
+    private static let channels = byteTable(Channel.self)
+    private static let kinds = byteTable(AssetKind.self)
+    private static let extents = byteTable(Extent.self)
+    /// Whether short identifiers are made from their bytes' bits (``SmallASCII``), read once from the process-wide
+    /// check (a `static let` read per identifier is a call to its accessor).
+    private let smallStrings = SmallASCII.available
+    /// The last source read: its bytes packed (``JSONByteCursor/packed(_:)``) and its String (for sources longer
+    /// than 15 bytes; shorter ones are made from their bits).
     private var lastSource: (count: Int, lo: UInt64, hi: UInt64, value: String)?
-    /// Shapes of recently read lines, at most ``maxShapes``; `last` is the one that matched last (tried first).
-    private var shapes: [Shape] = []
+    /// Shapes of recently read lines (the first `shapeCount`); `last` is the one that matched last (tried first).
+    ///
+    /// Plain values in fixed-size storage inside the scanner, so matching a line touches no reference count: as
+    /// `[Shape]` of arrays, each line's `shapes[s]` retained and released two arrays (`swift_retain` 0.58% of a 1M
+    /// batch's samples, ~150 instructions a line with the releases; perf and callgrind, scan session 8).
+    private var shapes = InlineArray<8, Shape>(repeating: Shape())
+    private var shapeCount = 0
     private var last = 0
     /// The next shape to replace once ``maxShapes`` are kept.
     private var victim = 0
+    /// Leading slots shapes `s` and `t` share (`commonSlots[s * 8 + t]`), so a match can go on from one to the other.
+    private var commonSlots = InlineArray<64, UInt8>(repeating: 0)
     /// Shapes kept: lines with and without optional fields (`portion`, `publishedAt`, `id`) in one order.
     static let maxShapes = 8
+
+    /// An action as written and its canonical name, both packed little-endian (``JSONByteCursor/packed(_:)``).
+    struct ActionSpelling {
+        var count = 0, lo: UInt64 = 0, hi: UInt64 = 0
+        var canonicalCount = 0, canonicalLo: UInt64 = 0, canonicalHi: UInt64 = 0
+    }
 
     /// A scanner resolving territories against `territories` (the same table the strict path is given).
     public init(territories: TerritoryTable = .builtin) {
         countries = twoLetterCountryTable(territories)
+        for (n, code) in countries.enumerated() where code != nil { countrySet[n >> 6] |= 1 << UInt64(n & 63) }
     }
 
     /// The request on this line, or nil when the strict path must read it (see the type's comment).
     public mutating func scan(_ line: UnsafeBufferPointer<UInt8>, now: Instant?) -> RepublicationRequest? {
-        var f = Fields()
-        if !byShape(line, &f) {
-            guard let full = Self.structure(line) else { return nil }
-            f = full
-            learn(line, f)
-        }
+        guard let (f, _) = fields(line) else { return nil }
         return request(line, f, now: now)
     }
 
+    /// Where the values of `line` are, by a kept shape or else read in full (and the shape kept); `byShape` says which
+    /// (the tests hold the two to the same fields).
+    @inline(__always)
+    mutating func fields(_ line: UnsafeBufferPointer<UInt8>) -> (fields: Fields, byShape: Bool)? {
+        // Value bounds are kept as 32-bit offsets (``Fields``); a longer line is the strict path's.
+        guard line.count < Int(Int32.max) else { return nil }
+        var f = Fields()
+        if byShape(line, &f) { return (f, true) }
+        guard let full = Self.structure(line) else { return nil }
+        learn(line, full)
+        return (full, false)
+    }
+
     /// Where each value of a request line is: the content of a plain string (quotes excluded), or a number's text.
+    ///
+    /// Offsets by field (``Field/rawValue``) and a bit per field found: 14 `Range<Int>?` (24 bytes each) were
+    /// copied with `memcpy` twice a line and each set wrote its tag (callgrind, scan session 8).
     struct Fields {
-        var id: Range<Int>?, subscriber: Range<Int>?, source: Range<Int>?, channel: Range<Int>?
-        var territory: Range<Int>?, at: Range<Int>?
-        var assetID: Range<Int>?, kind: Range<Int>?, published: Range<Int>?, url: Range<Int>?, title: Range<Int>?
-        var action: Range<Int>?, extent: Range<Int>?, portion: Range<Int>?
+        var lower = InlineArray<14, Int32>(repeating: 0)
+        var upper = InlineArray<14, Int32>(repeating: 0)
+        /// Bit `1 << field.rawValue` for each value found.
+        var present: UInt16 = 0
         var sawAsset = false
 
         /// Sets the value of `field`.
         @inline(__always) mutating func set(_ field: Field, _ r: Range<Int>) {
-            switch field {
-            case .id: id = r
-            case .subscriber: subscriber = r
-            case .source: source = r
-            case .channel: channel = r
-            case .territory: territory = r
-            case .at: at = r
-            case .assetID: assetID = r
-            case .kind: kind = r
-            case .published: published = r
-            case .url: url = r
-            case .title: title = r
-            case .action: action = r
-            case .extent: extent = r
-            case .portion: portion = r
-            }
+            // A field's raw value is below 14, the arrays' size.
+            let k = Int(field.rawValue)
+            lower[unchecked: k] = Int32(truncatingIfNeeded: r.lowerBound)
+            upper[unchecked: k] = Int32(truncatingIfNeeded: r.upperBound)
+            present |= 1 << UInt16(field.rawValue)
+        }
+
+        /// The value of `field`, if the line has it.
+        @inline(__always) subscript(_ field: Field) -> Range<Int>? {
+            let k = Int(field.rawValue)
+            guard present & (1 << UInt16(field.rawValue)) != 0 else { return nil }
+            return Int(lower[k])..<Int(upper[k])
         }
 
         /// Every value found, with its field, in no particular order.
         var all: [(Field, Range<Int>)] {
-            let list: [(Field, Range<Int>?)] = [(.id, id), (.subscriber, subscriber), (.source, source), (.channel, channel),
-                                                (.territory, territory), (.at, at), (.assetID, assetID), (.kind, kind),
-                                                (.published, published), (.url, url), (.title, title), (.action, action),
-                                                (.extent, extent), (.portion, portion)]
-            return list.compactMap { f, r in r.map { (f, $0) } }
+            Field.allCases.compactMap { f in self[f].map { (f, $0) } }
         }
     }
 
     /// The values of the request shape (`portion` is the one number; every other value is a plain string).
-    enum Field: UInt8 { case id, subscriber, source, channel, territory, at, assetID, kind, published, url, title, action, extent, portion }
+    enum Field: UInt8, CaseIterable { case id, subscriber, source, channel, territory, at, assetID, kind, published, url, title, action, extent, portion }
 
     /// The request shape read member by member: each object's keys in any order and spacing, each at most once
     /// (a repeated key is a strict-parser error), every value a plain string except `portion`, a number.
     static func structure(_ line: UnsafeBufferPointer<UInt8>) -> Fields? {
         var c = JSONByteCursor(b: line)
         var f = Fields()
-        // Every string field goes through `JSONByteCursor.stringField`: plain string, each key at most once, one bit per
-        // key in the object's `seen` mask.
+        // Every string field: a plain string, each key at most once (one bit per key in the object's `seen` mask).
+        @inline(__always) func string(_ field: Field, _ bit: UInt32, _ seen: inout UInt32) -> Bool {
+            guard seen & bit == 0, let r = c.string() else { return false }
+            seen |= bit
+            f.set(field, r)
+            return true
+        }
         guard c.open() else { return nil }
         var seen: UInt32 = 0
         if !c.closeIfEmpty() {
             repeat {
                 guard let key = c.key() else { return nil }
                 switch c.keyID(key) {
-                case .id: guard c.stringField(&f.id, bit: 1, seen: &seen) else { return nil }
-                case .subscriber: guard c.stringField(&f.subscriber, bit: 2, seen: &seen) else { return nil }
-                case .source: guard c.stringField(&f.source, bit: 4, seen: &seen) else { return nil }
-                case .channel: guard c.stringField(&f.channel, bit: 8, seen: &seen) else { return nil }
-                case .territory: guard c.stringField(&f.territory, bit: 16, seen: &seen) else { return nil }
-                case .at: guard c.stringField(&f.at, bit: 32, seen: &seen) else { return nil }
+                case .id: guard string(.id, 1, &seen) else { return nil }
+                case .subscriber: guard string(.subscriber, 2, &seen) else { return nil }
+                case .source: guard string(.source, 4, &seen) else { return nil }
+                case .channel: guard string(.channel, 8, &seen) else { return nil }
+                case .territory: guard string(.territory, 16, &seen) else { return nil }
+                case .at: guard string(.at, 32, &seen) else { return nil }
                 case .asset:
                     guard seen & 64 == 0, c.open() else { return nil }
                     seen |= 64
@@ -132,12 +165,12 @@ public struct RequestScanner {
                         repeat {
                             guard let k = c.key() else { return nil }
                             switch c.keyID(k) {
-                            case .id: guard c.stringField(&f.assetID, bit: 1, seen: &inner) else { return nil }
-                            case .kind: guard c.stringField(&f.kind, bit: 2, seen: &inner) else { return nil }
-                            case .publishedAt: guard c.stringField(&f.published, bit: 4, seen: &inner) else { return nil }
+                            case .id: guard string(.assetID, 1, &inner) else { return nil }
+                            case .kind: guard string(.kind, 2, &inner) else { return nil }
+                            case .publishedAt: guard string(.published, 4, &inner) else { return nil }
                             // Known keys the decision does not use: checked to be plain strings, then ignored.
-                            case .url: guard c.stringField(&f.url, bit: 8, seen: &inner) else { return nil }
-                            case .title: guard c.stringField(&f.title, bit: 16, seen: &inner) else { return nil }
+                            case .url: guard string(.url, 8, &inner) else { return nil }
+                            case .title: guard string(.title, 16, &inner) else { return nil }
                             default: return nil
                             }
                         } while c.nextMember()
@@ -151,12 +184,12 @@ public struct RequestScanner {
                         repeat {
                             guard let k = c.key() else { return nil }
                             switch c.keyID(k) {
-                            case .action: guard c.stringField(&f.action, bit: 1, seen: &inner) else { return nil }
-                            case .extent: guard c.stringField(&f.extent, bit: 2, seen: &inner) else { return nil }
+                            case .action: guard string(.action, 1, &inner) else { return nil }
+                            case .extent: guard string(.extent, 2, &inner) else { return nil }
                             case .portion:
                                 guard inner & 4 == 0, let r = c.number() else { return nil }
                                 inner |= 4
-                                f.portion = r
+                                f.set(.portion, r)
                             default: return nil
                             }
                         } while c.nextMember()
@@ -172,40 +205,48 @@ public struct RequestScanner {
         return f
     }
 
+    /// The fields every request has (`sawAsset` aside): subscriber, source, channel, territory, asset id and kind
+    /// (bits 1, 2, 3, 4, 6, 7: ``Field``'s raw values).
+    private static var required: UInt16 { 0b1101_1110 }
+
     /// The request from the values at `f`, checked as the strict path checks them; any doubt goes back to it.
     private mutating func request(_ b: UnsafeBufferPointer<UInt8>, _ f: Fields, now: Instant?) -> RepublicationRequest? {
         let c = JSONByteCursor(b: b)
-        guard f.sawAsset, let subscriber = f.subscriber, let source = f.source, let assetID = f.assetID, let kind = f.kind,
-              let channel = f.channel, let territory = f.territory else { return nil }
+        guard f.sawAsset, f.present & Self.required == Self.required else { return nil }
+        let subscriber = Int(f.lower[1])..<Int(f.upper[1]), source = Int(f.lower[2])..<Int(f.upper[2])
+        let channel = Int(f.lower[3])..<Int(f.upper[3]), territory = Int(f.lower[4])..<Int(f.upper[4])
+        let assetID = Int(f.lower[6])..<Int(f.upper[6]), kind = Int(f.lower[7])..<Int(f.upper[7])
         var reqID: String?
-        if let id = f.id {
-            guard let s = identifier(b, id) else { return nil }
+        if let id = f[.id] {
+            guard let s = Self.identifier(c, id, smallStrings) else { return nil }
             reqID = s
         }
         // The source as the String made for the last line when the bytes are the same (a batch's lines name one
-        // source or two; making the String is ~170 instructions). It was checked as an identifier then.
+        // source or two; making the String is ~170 instructions). It was checked as an identifier then. A short one
+        // is made from its bits (``identifier(_:_:)``), cheaper than the comparison.
         let src: String
-        if let key = c.packed(source), let l = lastSource, l.count == source.count, l.lo == key.lo, l.hi == key.hi {
+        if source.count > 15, let key = c.packed(source), let l = lastSource, l.count == source.count, l.lo == key.lo, l.hi == key.hi {
             src = l.value
         } else {
-            guard let s = identifier(b, source) else { return nil }
+            guard let s = Self.identifier(c, source, smallStrings) else { return nil }
             src = s
-            if let key = c.packed(source) { lastSource = (source.count, key.lo, key.hi, s) }
+            if source.count > 15, let key = c.packed(source) { lastSource = (source.count, key.lo, key.hi, s) }
         }
-        guard let sub = identifier(b, subscriber), let aid = identifier(b, assetID),
-              let k = c.lookup(kind, kinds), let ch = c.lookup(channel, channels) else { return nil }
+        guard let sub = Self.identifier(c, subscriber, smallStrings), let aid = Self.identifier(c, assetID, smallStrings),
+              let k = c.lookup(kind, Self.kinds), let ch = c.lookup(channel, Self.channels) else { return nil }
         var publishedAt: Instant?
-        if let published = f.published {
+        if let published = f[.published] {
             guard let d = c.dateTime(published) else { return nil }
             publishedAt = d
         }
         var act = "reproduce"
-        if let action = f.action {
+        if let action = f[.action] {
             let key = c.packed(action)
             var known: String?
             if let key {
-                for a in actions where a.lo == key.lo && a.hi == key.hi && a.count == action.count {
-                    known = a.canonical
+                for k in 0..<actionCount where actions[k].lo == key.lo && actions[k].hi == key.hi && actions[k].count == action.count {
+                    known = SmallASCII.make(lo: actions[k].canonicalLo, hi: actions[k].canonicalHi, count: actions[k].canonicalCount,
+                                            available: smallStrings)
                     break
                 }
             }
@@ -214,19 +255,32 @@ public struct RequestScanner {
             } else {
                 let text = String(decoding: UnsafeBufferPointer(rebasing: b[action]), as: UTF8.self)
                 guard let canonical = NewsActions.canonical(text) else { return nil }
-                if let key, actions.count < 32 { actions.append((action.count, key.lo, key.hi, canonical)) }
+                var name = JSONByteCursor.Packer()
+                if let key, actionCount < 16, smallStrings, canonical.utf8.count <= 15, name.pack(canonical) {
+                    actions[actionCount] = ActionSpelling(count: action.count, lo: key.lo, hi: key.hi, canonicalCount: canonical.utf8.count,
+                                                          canonicalLo: name.lo, canonicalHi: name.hi)
+                    actionCount += 1
+                }
                 act = canonical
             }
         }
-        guard let (ext, part) = c.extentAndPortion(f.extent, f.portion, extents) else { return nil }
+        guard let (ext, part) = c.extentAndPortion(f[.extent], f[.portion], Self.extents) else { return nil }
         // Territory: two ASCII letters naming a country (the strict path upper-cases, then looks up).
         guard territory.count == 2 else { return nil }
         let t0 = b[territory.lowerBound] & 0xDF, t1 = b[territory.lowerBound + 1] & 0xDF
-        guard t0 >= 0x41, t0 <= 0x5A, t1 >= 0x41, t1 <= 0x5A, let country = countries[Int(t0 - 0x41) * 26 + Int(t1 - 0x41)] else {
-            return nil
+        guard t0 >= 0x41, t0 <= 0x5A, t1 >= 0x41, t1 <= 0x5A else { return nil }
+        let country: String
+        if let code = SmallASCII.make(lo: UInt64(t0) | UInt64(t1) << 8, hi: 0, count: 2, available: smallStrings) {
+            // The table's code is these two capitals; made from them, the table's String is not copied (a retain).
+            let n = Int(t0 - 0x41) * 26 + Int(t1 - 0x41)
+            guard countrySet[n >> 6] & (1 << UInt64(n & 63)) != 0 else { return nil }
+            country = code
+        } else {
+            guard let code = countries[Int(t0 - 0x41) * 26 + Int(t1 - 0x41)] else { return nil }
+            country = code
         }
         var when: Instant
-        if let at = f.at {
+        if let at = f[.at] {
             guard let d = c.dateTime(at) else { return nil }
             when = d
         } else {
@@ -240,38 +294,136 @@ public struct RequestScanner {
 
     /// An identifier as the strict path accepts it: 1–200 bytes, no control characters, no surrounding spaces.
     /// (The range holds printable ASCII only, DEL excluded: the cursor's ``JSONByteCursor/string()`` refused
-    /// everything else.)
+    /// everything else.) Up to 15 bytes, its String is made from the bytes' bits (``SmallASCII``).
+    /// Static, like every helper the hot path calls: a method of this (large, inout) scanner was called on a copy of it.
     @inline(__always)
-    private func identifier(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String? {
+    private static func identifier(_ c: JSONByteCursor, _ r: Range<Int>, _ smallStrings: Bool) -> String? {
+        let b = c.b
         guard !r.isEmpty, r.count <= 200, b[r.lowerBound] != 0x20, b[r.upperBound - 1] != 0x20 else { return nil }
+        if r.count <= 15, let (lo, hi) = c.packed(r), let s = SmallASCII.make(lo: lo, hi: hi, count: r.count, available: smallStrings) {
+            return s
+        }
         return String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
     }
 
     // MARK: Shapes
 
-    /// A line's bytes outside its values: the stretch before each value (its *gap*) and after the last.
+    /// A line's bytes outside its values, as a fixed-size plain value: the stretch before each value (its *gap*,
+    /// with a string value's quotes) and after the last.
+    ///
+    /// Each gap starts on a word of ``words`` and is zero-padded to whole words, so it is compared with the line
+    /// eight bytes at a time against whole words (its last word under a mask). A line whose gaps or values do not
+    /// fit (more than 320 bytes of gaps: much spacing) is not kept; it is read in full each time.
     struct Shape {
-        /// The gaps' bytes, one after the other, then eight zero bytes (so a gap's last word can always be loaded).
-        var gaps: [UInt8]
-        /// Per value in line order: its field, whether it is the number (`portion`), and its gap in `gaps`.
-        var slots: [Slot]
-        /// The bytes after the last value, in `gaps`.
-        var end: Range<Int>
+        /// The gaps' bytes, each from a word boundary, zero-padded; two more zero words so that three words can be
+        /// read from any gap's first word (``gapFits``).
+        var words = InlineArray<42, UInt64>(repeating: 0)
+        /// Per slot (value, in line order), and at index `count` the end: the gap's first word and its length in bytes.
+        var gapWord = InlineArray<15, UInt8>(repeating: 0)
+        var gapBytes = InlineArray<15, UInt16>(repeating: 0)
+        /// Per slot and the end, for a gap of at most 24 bytes: the bytes of its three words that are the gap's
+        /// (all-ones bytes), else zero (the gap is compared word by word).
+        var mask0 = InlineArray<15, UInt64>(repeating: 0)
+        var mask1 = InlineArray<15, UInt64>(repeating: 0)
+        var mask2 = InlineArray<15, UInt64>(repeating: 0)
+        /// Per slot, the value's field.
+        var field = InlineArray<14, Field>(repeating: .id)
+        /// Values on the line.
+        var count = 0
         /// Whether the line had an `asset` object (its key is in a gap).
-        var sawAsset: Bool
-
-        struct Slot {
-            var field: Field
-            var gap: Range<Int>
-        }
+        var sawAsset = false
 
         /// Leading slots this shape has in common with `other` (same gaps, same fields).
         func common(with other: Shape) -> Int {
             var k = 0
-            while k < slots.count && k < other.slots.count && slots[k].field == other.slots[k].field
-                    && gaps[slots[k].gap].elementsEqual(other.gaps[other.slots[k].gap]) { k += 1 }
+            while k < count && k < other.count && field[k] == other.field[k] && sameGap(k, other) { k += 1 }
             return k
         }
+
+        /// Whether gap `k` is the same here and in `other` (zero padding makes equal words equal bytes).
+        func sameGap(_ k: Int, _ other: Shape) -> Bool {
+            guard gapBytes[k] == other.gapBytes[k] else { return false }
+            let a = Int(gapWord[k]), b = Int(other.gapWord[k])
+            for w in 0..<((Int(gapBytes[k]) + 7) / 8) where words[a + w] != other.words[b + w] { return false }
+            return true
+        }
+
+    }
+
+    /// Whether the line continues at `i` with gap `k` of `shape` (`k == count`: the end).
+    ///
+    /// A gap of at most 24 bytes with 24 bytes of the line left: three words compared under their masks, one branch
+    /// (a request line's gaps are 2–20 bytes). Compared word by word in a loop with its tail byte by byte near the
+    /// end, the matcher's gaps and values cost ~155 instructions a value (callgrind, scan session 8).
+    /// Indexes are unchecked: `k` is at most `count` (< 15) and a gap's words lie within ``Shape/words`` (``learn``
+    /// keeps no shape whose gaps do not fit, and keeps two spare words).
+    @inline(__always)
+    private static func gapFits(_ shape: UnsafePointer<Shape>, _ k: Int, _ line: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        let n = Int(shape.pointee.gapBytes[unchecked: k])
+        guard let base = line.baseAddress, i &+ n <= line.count else { return false }
+        let p = UnsafeRawPointer(base + i)
+        var w = Int(shape.pointee.gapWord[unchecked: k])
+        if n <= 24 && i &+ 24 <= line.count {
+            let d0 = (p.loadUnaligned(as: UInt64.self) ^ UInt64(littleEndian: shape.pointee.words[unchecked: w]))
+                & UInt64(littleEndian: shape.pointee.mask0[unchecked: k])
+            let d1 = (p.loadUnaligned(fromByteOffset: 8, as: UInt64.self) ^ UInt64(littleEndian: shape.pointee.words[unchecked: w &+ 1]))
+                & UInt64(littleEndian: shape.pointee.mask1[unchecked: k])
+            let d2 = (p.loadUnaligned(fromByteOffset: 16, as: UInt64.self) ^ UInt64(littleEndian: shape.pointee.words[unchecked: w &+ 2]))
+                & UInt64(littleEndian: shape.pointee.mask2[unchecked: k])
+            return d0 | d1 | d2 == 0
+        }
+        var j = 0
+        while j &+ 8 <= n {
+            guard p.loadUnaligned(fromByteOffset: j, as: UInt64.self) == UInt64(littleEndian: shape.pointee.words[unchecked: w]) else { return false }
+            j &+= 8
+            w &+= 1
+        }
+        if j < n {
+            let g = shape.pointee.words[unchecked: w]
+            if i &+ j &+ 8 <= line.count {
+                // The last 1–7 bytes under a mask (the line has eight bytes there; the gap's padding is zero).
+                let mask = UInt64(littleEndian: (1 << (8 &* UInt64(n &- j))) &- 1)
+                guard (p.loadUnaligned(fromByteOffset: j, as: UInt64.self) ^ UInt64(littleEndian: g)) & mask == 0 else { return false }
+            } else {
+                for t in j..<n where p.load(fromByteOffset: t, as: UInt8.self) != UInt8(truncatingIfNeeded: g >> (8 &* UInt64(t &- j))) {
+                    return false
+                }
+            }
+        }
+        return true
+    }
+
+    /// Matches `line` by `shape` from slot `first` on (at `i`, the start of that slot's gap), setting each value's bounds
+    /// in `f`.
+    ///
+    /// Returns -1 when the whole line fits; `k` when slot `k`'s gap (or, for `k == count`, the end) differs from the
+    /// line, with `i` at that gap; -2 when a value is not what the full reading accepts there.
+    ///
+    /// The shape is read through a pointer into the scanner's storage: called as a method on `shapes[s]`, each access
+    /// copied the shape (~400 bytes, `memcpy` 27 times a line; callgrind, scan session 8).
+    @inline(__always)
+    private static func match(_ shape: UnsafePointer<Shape>, _ line: UnsafeBufferPointer<UInt8>, from first: Int, at i: inout Int,
+                              into f: inout Fields) -> Int {
+        var c = JSONByteCursor(b: line)
+        let count = shape.pointee.count
+        for k in first..<count {
+            guard gapFits(shape, k, line, i) else { return k }
+            c.i = i &+ Int(shape.pointee.gapBytes[unchecked: k])
+            let field = shape.pointee.field[unchecked: k]
+            if field == .portion {
+                guard let r = c.number() else { return -2 }
+                f.set(.portion, r)
+                i = c.i
+            } else {
+                // The gap ended with the value's opening quote; its closing quote starts the next gap.
+                guard let end = c.plainRun() else { return -2 }
+                f.set(field, c.i..<end)
+                i = end
+            }
+        }
+        guard gapFits(shape, count, line, i), i &+ Int(shape.pointee.gapBytes[unchecked: count]) == line.count else { return count }
+        f.sawAsset = shape.pointee.sawAsset
+        return -1
     }
 
     /// Reads the structure of `line` by one of the kept shapes into `f`; false when none fits (the caller reads it in full).
@@ -279,85 +431,85 @@ public struct RequestScanner {
     /// Starts with the shape that fitted last; where a gap differs (a line without `portion` after one with it), it
     /// goes on with another shape that has the same slots so far, from the same place (the values found stay valid).
     private mutating func byShape(_ line: UnsafeBufferPointer<UInt8>, _ f: inout Fields) -> Bool {
-        guard !shapes.isEmpty else { return false }
-        var c = JSONByteCursor(b: line)
-        var s = last
-        var k = 0
-        var tried: UInt64 = 0
-        while true {
-            tried |= 1 << UInt64(s)
-            let (stoppedAt, fits) = shapes[s].match(&c, from: k, into: &f)
-            if fits { last = s; return true }
-            // A value that did not read (not a plain string; not a number): no shape helps.
-            guard let stoppedAt else { return false }
-            var next = -1
-            for t in shapes.indices where tried & (1 << UInt64(t)) == 0 && commonSlots[s][t] >= stoppedAt {
-                next = t
-                break
+        let shapeCount = shapeCount, common = commonSlots
+        guard shapeCount > 0 else { return false }
+        let first = last
+        let fitted = withUnsafePointer(to: &shapes) { p -> Int in
+            let book = UnsafeRawPointer(p).assumingMemoryBound(to: Shape.self)
+            var s = first
+            var k = 0
+            var i = 0
+            var tried: UInt32 = 0
+            while true {
+                tried |= 1 << UInt32(s)
+                let stoppedAt = Self.match(book + s, line, from: k, at: &i, into: &f)
+                if stoppedAt == -1 { return s }
+                // A value that did not read (not a plain string; not a number): no shape helps.
+                guard stoppedAt >= 0 else { return -1 }
+                var next = -1
+                for t in 0..<shapeCount where tried & (1 << UInt32(t)) == 0 && Int(common[s &* 8 &+ t]) >= stoppedAt {
+                    next = t
+                    break
+                }
+                guard next >= 0 else { return -1 }
+                s = next
+                k = stoppedAt
             }
-            guard next >= 0 else { return false }
-            s = next
-            k = stoppedAt
         }
+        guard fitted >= 0 else { return false }
+        last = fitted
+        return true
     }
-
-    /// Leading slots shapes `s` and `t` share (`commonSlots[s][t]`), so a match can go on from one to the other.
-    private var commonSlots: [[Int]] = []
 
     /// Keeps the shape of `line`, whose structure read in full is `f` (replacing the oldest kept shape when there are
-    /// ``maxShapes``).
+    /// ``maxShapes``), unless its gaps do not fit a ``Shape``.
     private mutating func learn(_ line: UnsafeBufferPointer<UInt8>, _ f: Fields) {
-        // A string value's extent includes its quotes; `portion`'s is its text.
-        let values = f.all.map { field, r in (field, field == .portion ? r : (r.lowerBound - 1)..<(r.upperBound + 1)) }
-            .sorted { $0.1.lowerBound < $1.1.lowerBound }
-        var gaps: [UInt8] = []
-        var slots: [Shape.Slot] = []
+        // A string value's quotes belong to the gaps around it; `portion`'s text is the value.
+        let values = f.all.sorted { $0.1.lowerBound < $1.1.lowerBound }
+        var shape = Shape()
+        var word = 0
         var at = 0
-        for (field, r) in values {
-            let g = gaps.count..<(gaps.count + r.lowerBound - at)
-            gaps.append(contentsOf: UnsafeBufferPointer(rebasing: line[at..<r.lowerBound]))
-            slots.append(Shape.Slot(field: field, gap: g))
+        /// Appends the gap `line[at..<to]`; false when it does not fit.
+        func gap(_ k: Int, to: Int) -> Bool {
+            let n = to - at
+            let words = (n + 7) / 8
+            guard n <= Int(UInt16.max), word + words <= 40 else { return false }
+            shape.gapWord[k] = UInt8(word)
+            shape.gapBytes[k] = UInt16(n)
+            if n <= 24 {
+                func mask(_ bytes: Int) -> UInt64 { bytes >= 8 ? ~0 : bytes <= 0 ? 0 : (1 << (8 * UInt64(bytes))) - 1 }
+                shape.mask0[k] = mask(n)
+                shape.mask1[k] = mask(n - 8)
+                shape.mask2[k] = mask(n - 16)
+            }
+            for j in 0..<n {
+                shape.words[word + j / 8] |= UInt64(line[at + j]) << (8 * UInt64(j % 8))
+            }
+            word += words
+            return true
+        }
+        for (k, (field, r)) in values.enumerated() {
+            guard gap(k, to: r.lowerBound) else { return }
+            shape.field[k] = field
             at = r.upperBound
         }
-        let end = gaps.count..<(gaps.count + line.count - at)
-        gaps.append(contentsOf: UnsafeBufferPointer(rebasing: line[at...]))
-        gaps.append(contentsOf: repeatElement(0, count: 8))
-        let shape = Shape(gaps: gaps, slots: slots, end: end, sawAsset: f.sawAsset)
-        if shapes.count < Self.maxShapes {
-            shapes.append(shape)
-            last = shapes.count - 1
+        shape.count = values.count
+        guard gap(values.count, to: line.count) else { return }
+        shape.sawAsset = f.sawAsset
+        let slot: Int
+        if shapeCount < Self.maxShapes {
+            slot = shapeCount
+            shapeCount += 1
         } else {
-            shapes[victim] = shape
-            last = victim
+            slot = victim
             victim = (victim + 1) % Self.maxShapes
         }
-        commonSlots = shapes.map { a in shapes.map { b in a.common(with: b) } }
-    }
-}
-
-extension RequestScanner.Shape {
-    /// Matches `c`'s line from slot `k` on (the cursor at that slot's gap), setting each value's range in `f`.
-    ///
-    /// Returns `(nil, true)` when the whole line fits, `(k, false)` when slot `k`'s gap (or, for `k == slots.count`,
-    /// the end) differs from the line, `(nil, false)` when a value is not what the full reading accepts there.
-    @inline(__always)
-    func match(_ c: inout JSONByteCursor, from first: Int, into f: inout RequestScanner.Fields) -> (Int?, Bool) {
-        gaps.withUnsafeBufferPointer { g in
-            guard let gp = g.baseAddress else { return (nil, false) }
-            for k in first..<slots.count {
-                let slot = slots[k]
-                guard c.skip(gp + slot.gap.lowerBound, count: slot.gap.count) else { return (k, false) }
-                if slot.field == .portion {
-                    guard let r = c.number() else { return (nil, false) }
-                    f.portion = r
-                } else {
-                    guard let r = c.string() else { return (nil, false) }
-                    f.set(slot.field, r)
-                }
-            }
-            guard c.skip(gp + end.lowerBound, count: end.count), c.i == c.b.count else { return (slots.count, false) }
-            f.sawAsset = sawAsset
-            return (nil, true)
+        shapes[slot] = shape
+        last = slot
+        for t in 0..<shapeCount {
+            let n = UInt8(shapes[slot].common(with: shapes[t]))
+            commonSlots[slot * 8 + t] = n
+            commonSlots[t * 8 + slot] = n
         }
     }
 }

@@ -55,6 +55,11 @@ public struct AgreementScanner {
     private var dutySpans = SpanCache<[Duty]>()
     /// Durations by the bytes inside their quotes.
     private var durations = SpanCache<ISODuration>()
+    /// Sources and subscribers read before, by their bytes: a party's agreements repeat both (a
+    /// source's id was ~1,100 instructions to check and make, a subscriber object ~1,900; callgrind,
+    /// "prepare, session 8").
+    private var sourceSpans = SpanCache<String>()
+    private var subscriberSpans = SpanCache<Subscriber>()
 
     /// A scanner resolving territories against `territories` (the table the strict path is given).
     public init(territories: TerritoryTable = .builtin) {
@@ -282,9 +287,21 @@ public struct AgreementScanner {
             case 0: guard let r = c.string(), let v = s.identifier(c, r) else { return false }; id = v
             case 1: guard let r = c.string(), let v = c.lookup(r, s.kinds) else { return false }; kind = v
             case 2:
-                guard let r = c.string(), let v = s.identifier(c, r), SourceID.isValid(v) else { return false }
+                guard let r = c.string() else { return false }
+                if let v = s.sourceSpans.find(c, r) { source = v; return true }
+                guard let v = s.identifier(c, r), SourceID.isValid(v) else { return false }
+                s.sourceSpans.keep(c, r, v)
                 source = v
-            case 3: guard let v = s.subscriber(&c) else { return false }; subscriber = v
+            case 3:
+                let span = c.objectSpan()
+                if let span, let v = s.subscriberSpans.find(c, span) {
+                    c.i = span.upperBound
+                    subscriber = v
+                    return true
+                }
+                guard let v = s.subscriber(&c) else { return false }
+                if let span, c.i == span.upperBound { s.subscriberSpans.keep(c, span, v) }
+                subscriber = v
             case 4: guard let r = c.string(), let v = s.dateTime(c, r) else { return false }; signed = v
             case 5: guard let v = s.term(&c) else { return false }; term = v
             case 6:
@@ -491,11 +508,26 @@ public struct AgreementScanner {
 struct SpanCache<Value> {
     /// An entry: a class, so a look-up reads it in place (a tuple was copied out, its array retained).
     private final class Kept {
+        let hash: UInt64
         let bytes: [UInt8]
         let value: Value
-        init(bytes: [UInt8], value: Value) { self.bytes = bytes; self.value = value }
+        init(hash: UInt64, bytes: [UInt8], value: Value) { self.hash = hash; self.bytes = bytes; self.value = value }
     }
-    private var table: [UInt64: Kept] = [:]
+    /// Open addressing by the bytes' hash, linear probing, at most half full (grown by doubling up to
+    /// 8,192 slots, then started afresh): the hash is already a good 64-bit one, so a slot is its low bits.
+    /// (A `[UInt64: Kept]` hashed it again with SipHash: ~140 of the ~300 instructions a look-up took,
+    /// ~14 look-ups a stored version; callgrind, "prepare, session 8".)
+    private var slots: [Kept?] = []
+    private var count = 0
+
+    /// The slot holding `hash`, or the empty slot where it would go.
+    @inline(__always)
+    private func slot(_ hash: UInt64) -> Int {
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while let k = slots[i], k.hash != hash { i = (i + 1) & mask }
+        return i
+    }
 
     /// A multiply-xor hash of the bytes, eight at a time (FNV byte by byte, and the generic byte
     /// compare below, were ~800 instructions a look-up).
@@ -521,7 +553,8 @@ struct SpanCache<Value> {
 
     /// The value read before from the same bytes as `span`, if any.
     func find(_ c: JSONByteCursor, _ span: Range<Int>) -> Value? {
-        guard let e = table[Self.hash(c, span)], e.bytes.count == span.count, let base = c.b.baseAddress else { return nil }
+        guard !slots.isEmpty, let base = c.b.baseAddress else { return nil }
+        guard let e = slots[slot(Self.hash(c, span))], e.bytes.count == span.count else { return nil }
         let same = e.bytes.withUnsafeBytes { kept in
             guard let k = kept.baseAddress else { return span.isEmpty }
             return memcmp(k, base + span.lowerBound, span.count) == 0
@@ -529,9 +562,52 @@ struct SpanCache<Value> {
         return same ? e.value : nil
     }
 
-    /// Remembers `value` as what `span`'s bytes read as.
+    /// Remembers `value` as what `span`'s bytes read as (replacing what had the same hash).
     mutating func keep(_ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
-        if table.count >= 4_096 { table.removeAll(keepingCapacity: true) }
-        table[Self.hash(c, span)] = Kept(bytes: Array(UnsafeBufferPointer(rebasing: c.b[span])), value: value)
+        if count * 2 >= slots.count {
+            if slots.count >= 8_192 {
+                slots = [Kept?](repeating: nil, count: slots.count)  // bounded: start afresh
+            } else {
+                let old = slots
+                slots = [Kept?](repeating: nil, count: max(64, 2 * old.count))
+                for case let k? in old { slots[slot(k.hash)] = k }
+            }
+            count = slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
+        }
+        let h = Self.hash(c, span)
+        let i = slot(h)
+        if slots[i] == nil { count += 1 }
+        slots[i] = Kept(hash: h, bytes: Array(UnsafeBufferPointer(rebasing: c.b[span])), value: value)
+    }
+}
+
+extension JSONByteCursor {
+    /// Where the object at the cursor (after whitespace) ends, without reading it or moving: its bytes
+    /// from `{` to just past the matching `}` (``arraySpan()``'s rules: strings skipped, nesting
+    /// counted, nil at a backslash or when the text ends first).
+    func objectSpan() -> Range<Int>? {
+        var j = i
+        while j < b.count, b[j] == 0x20 || b[j] == 0x09 || b[j] == 0x0A || b[j] == 0x0D { j += 1 }
+        guard j < b.count, b[j] == UInt8(ascii: "{") else { return nil }
+        let start = j
+        var depth = 0
+        while j < b.count {
+            switch b[j] {
+            case UInt8(ascii: "\""):
+                j += 1
+                while j < b.count, b[j] != UInt8(ascii: "\"") {
+                    if b[j] == UInt8(ascii: "\\") { return nil }
+                    j += 1
+                }
+                guard j < b.count else { return nil }
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 { return start ..< j + 1 }
+            default: break
+            }
+            j += 1
+        }
+        return nil
     }
 }

@@ -24,65 +24,78 @@ extension PreparedAgreement {
         var grants: [PreparedGrant]
         var prohibitions: [RestrictionRule]
         var activityRule: Int
-        var activityDims: [GrantDimension]
+        /// The activity constraints' count and the positions of the termination and prior-subscription
+        /// ones among them (-1: none): what ``Plan/activityDims`` says (term start and end come first).
+        var activityCount: Int8
+        var terminationPosition: Int8
+        var priorPosition: Int8
+
+        /// The activity constraints' dimensions (``Plan/activityDims``).
+        var activityDims: [GrantDimension] {
+            var d: [GrantDimension] = [.term, .termEnd]
+            if terminationPosition >= 0 { d.append(.termination) }
+            if priorPosition >= 0 { d.append(.prior) }
+            return d
+        }
     }
 
     /// The compiled form of `a` (built-in territory table, valid by construction: see
     /// ``validByConstruction(_:table:)``) as ``Compiler`` makes it of `plan(a, table: .builtin, uids: false).policies`
     /// without words, or nil when it must be compiled the general way.
+    ///
+    /// Two passes: the first finds every piece (constraints, target lists, action and duty ids) in this
+    /// thread's ``NewsCompileCache`` and counts the records, the second lays the records out in arrays
+    /// reserved to their exact size (growing them by appends was ~3,000 instructions a version, and the
+    /// set keeps the constraint words' array as made: no spare capacity kept per agreement).
     static func compileDirect(_ a: Agreement) -> Direct? {
         // No probe policy: every grant has a permission (a grant without actions, or none at all, needs probes).
         guard !a.grants.isEmpty else { return nil }
-        for g in a.grants where g.actions.isEmpty { return nil }
         let cache = NewsCompileCache.current
-        var b = DirectBuilder()
+        let lists = a.grants.count + a.restrictions.count
+        // Every list's constraints in one array (each list's range in its `ListPlan`), the activity
+        // constraints first: one allocation for them all (each small array was ~250 instructions
+        // of allocating and freeing; callgrind, "prepare, session 8").
+        var pieces: [NewsCompileCache.Piece] = []
+        pieces.reserveCapacity(4 + 6 * lists)
 
         // The activity constraints, the same for every grant (each grant's list holds its own copy).
-        var activity: [SharedAtomics.Entry] = []
-        var activityDims: [GrantDimension] = []
-        activity.reserveCapacity(4)
-        activityDims.reserveCapacity(4)
         guard let start = cache.date(lt: false, a.term.start), let end = cache.date(lt: true, a.term.end) else { return nil }
-        activity.append(start)
-        activityDims.append(.term)
-        activity.append(end)
-        activityDims.append(.termEnd)
+        pieces.append(start)
+        pieces.append(end)
+        var terminationPosition: Int8 = -1, priorPosition: Int8 = -1
         if let t = a.termination {
             guard let e = cache.date(lt: true, t.at) else { return nil }
-            activity.append(e)
-            activityDims.append(.termination)
+            terminationPosition = Int8(pieces.count)
+            pieces.append(e)
         }
         if a.kind == .subscription {
             guard let e = cache.date(lt: false, a.signedAt) else { return nil }
-            activity.append(e)
-            activityDims.append(.prior)
+            priorPosition = Int8(pieces.count)
+            pieces.append(e)
         }
+        let activityCount = pieces.count
 
-        var permissionCount = 0
-        for g in a.grants { permissionCount += g.actions.count }
-        var prohibitionCount = 0
-        for r in a.restrictions { prohibitionCount += r.actions?.count ?? 1 }
-        let n = permissionCount + prohibitionCount
-        b.form.flatCount = n
-        b.form.rules = [RuleRecord](repeating: RuleRecord(), count: n)
-
+        // Pass 1: each rule list's pieces (grants, then restrictions), in the model's order.
+        var plans: [ListPlan] = []
+        plans.reserveCapacity(lists)
         var grants: [PreparedGrant] = []
         grants.reserveCapacity(a.grants.count)
-        var pieces: [DirectBuilder.Piece] = []
-        var flat = 0
+        var flat = 0, dutyRecords = 0
         for grant in a.grants {
-            // The grant's own constraints, in `grantConstraintModels`' order and dimensions.
-            pieces.removeAll(keepingCapacity: true)
+            let list = cache.actions(grant.actions)
+            guard !grant.actions.isEmpty, list.ids != nil, let dutyIDs = cache.duties(grant.duties) else { return nil }
+            let from = pieces.count
             var own: UInt64 = 0
             var ownCount = 0
-            func add(_ d: GrantDimension, _ p: DirectBuilder.Piece) {
+            func add(_ d: GrantDimension, _ p: NewsCompileCache.Piece) {
                 pieces.append(p)
                 own |= UInt64(d.caseIndex) << UInt64(4 * ownCount)
                 ownCount += 1
             }
-            if grant.extent.count < Extent.allCases.count {
+            // `grantConstraintModels`' order and dimensions.
+            if grant.extent.count < 2 {
                 guard let e = cache.extents(grant.extent) else { return nil }
-                add(.extent, .atomic(e))
+                add(.extent, e)
             }
             if let mp = grant.maxPortion, grant.extent.contains(.partial) {
                 guard let p = cache.portion((mp * 100 * 1000).rounded() / 1000, orWhole: grant.extent.contains(.whole)) else { return nil }
@@ -90,181 +103,240 @@ extension PreparedAgreement {
             }
             if case .only(let cs) = grant.channels {
                 guard let e = cache.channels(cs) else { return nil }
-                add(.channel, .atomic(e))
+                add(.channel, e)
             }
             if !grant.territories.coversEverything(table: .builtin) {
                 guard let e = cache.territories(grant.territories.resolved) else { return nil }
-                add(.territory, .atomic(e))
+                add(.territory, e)
             }
             if let e = grant.embargo {
                 guard let x = cache.embargo(e, lt: false) else { return nil }
-                add(.embargo, .atomic(x))
+                add(.embargo, x)
             }
             if let q = grant.quota {
                 guard let x = cache.quota(q.count) else { return nil }
-                add(.quota, .atomic(x))
+                add(.quota, x)
             }
-            let first = flat
-            var targets: (Int32, Int32)?
-            var cons: (Int32, Int32) = (0, 0)
-            for (k, action) in grant.actions.enumerated() {
-                guard let id = cache.actionID(action) else { return nil }
-                var rec = RuleRecord()
-                rec.kind = .permission
-                rec.action = id
-                // The first rule of the grant compiles its lists (targets, then constraints); the
-                // others share them (the general compiler finds them by the lists' storage).
-                if k == 0 {
-                    if case .only(let kinds) = grant.assets, !kinds.isEmpty {
-                        guard let t = b.targets(kinds, cache) else { return nil }
-                        targets = t
-                    }
-                    cons = b.constraints(activity, pieces)
-                }
-                if let targets { (rec.targets, rec.targetCount) = targets }
-                (rec.cons, rec.consCount) = cons
-                // Duties: contiguous records after everything compiled so far, one per duty, per rule.
-                let dutyStart = b.form.rules.count
-                for _ in grant.duties { b.form.rules.append(RuleRecord()) }
-                for (j, d) in grant.duties.enumerated() {
-                    guard let dutyAction = cache.actionID(d.odrlActionName) else { return nil }
-                    var duty = RuleRecord()
-                    duty.kind = .duty
-                    duty.action = dutyAction
-                    duty.duties = Int32(b.form.rules.count)
-                    b.form.rules[dutyStart + j] = duty
-                }
-                rec.duties = Int32(dutyStart)
-                rec.dutyCount = Int32(grant.duties.count)
-                b.form.rules[flat] = rec
-                flat += 1
+            var targets: NewsCompileCache.Targets?
+            if case .only(let kinds) = grant.assets, !kinds.isEmpty {
+                guard let t = cache.targets(kinds) else { return nil }
+                targets = t
             }
-            grants.append(PreparedGrant(firstRule: Int32(first), ruleCount: Int32(grant.actions.count), dimsRule: Int32(first),
+            plans.append(ListPlan(from: from, to: pieces.count, actions: list, duties: dutyIDs, targets: targets))
+            grants.append(PreparedGrant(firstRule: Int32(flat), ruleCount: Int32(grant.actions.count), dimsRule: Int32(flat),
                                         ownDims: own, ownCount: Int8(ownCount)))
+            flat += grant.actions.count
+            dutyRecords += grant.actions.count * dutyIDs.count
         }
-
-        var prohibitions: [RestrictionRule] = []
-        for (k, r) in a.restrictions.enumerated() {
-            pieces.removeAll(keepingCapacity: true)
-            if let ex = r.extent, ex.count < Extent.allCases.count {
+        let permissionCount = flat
+        for r in a.restrictions {
+            let list = cache.actions(r.actions ?? NewsCompileCache.use)
+            // A restriction without actions has no rule (and compiles nothing): the general way.
+            guard !list.names.isEmpty, list.ids != nil else { return nil }
+            let from = pieces.count
+            // `restrictionConstraintModels`' order.
+            if let ex = r.extent, ex.count < 2 {
                 guard let e = cache.extents(ex) else { return nil }
-                pieces.append(.atomic(e))
+                pieces.append(e)
             }
             if case .only(let cs)? = r.channels {
                 guard let e = cache.channels(cs) else { return nil }
-                pieces.append(.atomic(e))
+                pieces.append(e)
             }
             if let t = r.territories, !t.coversEverything(table: .builtin) {
                 guard let e = cache.territories(t.resolved) else { return nil }
-                pieces.append(.atomic(e))
+                pieces.append(e)
             }
             if let e = r.embargo {
                 guard let x = cache.embargo(e, lt: true) else { return nil }
-                pieces.append(.atomic(x))
+                pieces.append(x)
             }
-            var targets: (Int32, Int32)?
-            var cons: (Int32, Int32) = (0, 0)
-            for (j, action) in (r.actions ?? ["use"]).enumerated() {
-                guard let id = cache.actionID(action) else { return nil }
-                var rec = RuleRecord()
-                rec.kind = .prohibition
-                rec.action = id
-                if j == 0 {
-                    if case .only(let kinds)? = r.assets, !kinds.isEmpty {
-                        guard let t = b.targets(kinds, cache) else { return nil }
-                        targets = t
-                    }
-                    if !pieces.isEmpty { cons = b.constraints([], pieces) }
+            var targets: NewsCompileCache.Targets?
+            if case .only(let kinds)? = r.assets, !kinds.isEmpty {
+                guard let t = cache.targets(kinds) else { return nil }
+                targets = t
+            }
+            plans.append(ListPlan(from: from, to: pieces.count, actions: list, duties: [], targets: targets))
+            flat += list.names.count
+        }
+
+        // The records' counts: each atomic record has its words; a portion with whole uses is an `or`
+        // record plus its two operands, laid out once per agreement (the general compiler finds the
+        // operand list again by its storage), and so is a target list.
+        var constraintCount = 0, atomicCount = 0, entityCount = 0
+        for k in 0..<plans.count {
+            let grant = k < a.grants.count
+            let n = (grant ? activityCount : 0) + plans[k].to - plans[k].from
+            constraintCount += n
+            atomicCount += n
+            // At most one `or` per list (a grant's portion).
+            for i in plans[k].from..<plans[k].to where pieces[i].second != nil {
+                atomicCount -= 1
+                plans[k].or = i
+                plans[k].orFirst = k
+                for j in 0..<k where plans[j].or >= 0 && pieces[plans[j].or] === pieces[i] {
+                    plans[k].orFirst = j
+                    break
                 }
-                if let targets { (rec.targets, rec.targetCount) = targets }
-                (rec.cons, rec.consCount) = cons
-                rec.duties = Int32(b.form.rules.count)
-                b.form.rules[flat] = rec
-                prohibitions.append(RestrictionRule(rule: Int32(flat), restriction: Int32(k)))
-                flat += 1
+                if plans[k].orFirst == k {
+                    constraintCount += 2
+                    atomicCount += 2
+                }
+            }
+            if let t = plans[k].targets {
+                plans[k].targetsFirst = k
+                for j in 0..<k where plans[j].targets === t {
+                    plans[k].targetsFirst = j
+                    break
+                }
+                if plans[k].targetsFirst == k { entityCount += t.records.count }
             }
         }
-        return Direct(form: b.form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityDims: activityDims)
+
+        // Pass 2: the records, as ``Compiler/compile(_:)`` lays them out.
+        var form = CompiledForm()
+        form.flatCount = flat
+        form.rules.reserveCapacity(flat + dutyRecords)
+        form.rules.append(contentsOf: repeatElement(RuleRecord(), count: flat))
+        form.constraints.reserveCapacity(constraintCount)
+        form.atomics.reserveCapacity(atomicCount)
+        form.entities.reserveCapacity(entityCount)
+        form.entityLists.reserveCapacity(entityCount)
+        var at = 0
+        for k in 0..<plans.count {
+            let grant = k < a.grants.count
+            // The first rule of the list compiles its target list, then its constraints; the others share them.
+            if let t = plans[k].targets {
+                let first = plans[k].targetsFirst
+                if first == k {
+                    plans[k].targetRange = (Int32(form.entityLists.count), Int32(t.records.count))
+                    let e = form.entities.count
+                    form.entities.append(contentsOf: t.records)
+                    for j in 0..<t.records.count { form.entityLists.append(Int32(e + j)) }
+                } else {
+                    plans[k].targetRange = plans[first].targetRange
+                }
+            }
+            var cons: (Int32, Int32) = (0, 0)
+            if grant || plans[k].to > plans[k].from {
+                cons = DirectLayout.constraints(pieces, activity: grant ? activityCount : 0, plans: &plans, k, &form)
+            }
+            guard let ids = plans[k].actions.ids else { return nil }
+            let dutyIDs = plans[k].duties
+            for id in ids {
+                var rec = RuleRecord()
+                rec.kind = grant ? .permission : .prohibition
+                rec.action = id
+                if plans[k].targets != nil { (rec.targets, rec.targetCount) = plans[k].targetRange }
+                (rec.cons, rec.consCount) = cons
+                // A permission's duties: contiguous records after everything so far, one per duty, per rule.
+                let dutyStart = form.rules.count
+                for d in dutyIDs {
+                    var duty = RuleRecord()
+                    duty.kind = .duty
+                    duty.action = d
+                    duty.duties = Int32(dutyStart + dutyIDs.count)
+                    form.rules.append(duty)
+                }
+                rec.dutyCount = Int32(dutyIDs.count)
+                rec.duties = Int32(dutyStart)
+                form.rules[at] = rec
+                at += 1
+            }
+        }
+        var prohibitions: [RestrictionRule] = []
+        if flat > permissionCount {
+            prohibitions.reserveCapacity(flat - permissionCount)
+            at = permissionCount
+            for k in 0..<a.restrictions.count {
+                for _ in 0..<plans[a.grants.count + k].actions.names.count {
+                    prohibitions.append(RestrictionRule(rule: Int32(at), restriction: Int32(k)))
+                    at += 1
+                }
+            }
+        }
+        return Direct(form: form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityCount: Int8(activityCount),
+                      terminationPosition: terminationPosition, priorPosition: priorPosition)
     }
 }
 
-/// The form being built by ``PreparedAgreement/compileDirect(_:)``, with the lists compiled so far.
-struct DirectBuilder {
-    var form = CompiledForm()
-    /// Target lists compiled in this agreement, by ``NewsModelCache/listKey(_:_:)`` (the general
-    /// compiler compiles a list once per policy, found by its storage: the model cache hands out one
-    /// array per key).
-    var targetRanges: [(key: UInt64, range: (Int32, Int32))] = []
-    /// The same for a portion's `or` operands (one array per portion limit in the model cache).
-    var portionRanges: [(key: NewsCompileCache.PortionEntries, range: (Int32, Int32))] = []
+/// One rule list of an agreement being compiled directly (a grant's or a restriction's): its pieces
+/// (a range of the agreement's pieces), actions, duties and targets, and where its shared lists went.
+struct ListPlan {
+    var from: Int
+    var to: Int
+    var actions: NewsCompileCache.ActionList
+    /// The duties' action ids (a restriction: none).
+    var duties: [Int32]
+    var targets: NewsCompileCache.Targets?
+    /// The first list with the same target list object (this one's index if none before), and the range laid out.
+    var targetsFirst = -1
+    var targetRange: (Int32, Int32) = (0, -1)
+    /// The position of the list's `or` piece in the pieces (-1: none), the first list with the same
+    /// `or` piece, and the operands' range laid out.
+    var or = -1
+    var orFirst = -1
+    var orRange: (Int32, Int32) = (0, 0)
 
-    /// A constraint of a list: one shared atomic constraint, or a portion limit (possibly `or` whole).
-    enum Piece {
-        case atomic(SharedAtomics.Entry)
-        case portion(NewsCompileCache.PortionEntries)
+    init(from: Int, to: Int, actions: NewsCompileCache.ActionList, duties: [Int32], targets: NewsCompileCache.Targets?) {
+        self.from = from
+        self.to = to
+        self.actions = actions
+        self.duties = duties
+        self.targets = targets
     }
+}
 
+/// How ``PreparedAgreement/compileDirect(_:)`` lays out a rule list's constraint records.
+enum DirectLayout {
     /// A shared constraint's record in this set (its words get an index here): ``Compiler/adopt(_:)``.
     @inline(__always)
-    mutating func adopt(_ e: SharedAtomics.Entry) -> ConstraintRecord {
+    static func adopt(_ e: SharedAtomics.Entry, _ form: inout CompiledForm) -> ConstraintRecord {
         var rec = e.record
         rec.atom = Int32(form.atomics.count)
         form.atomics.append(e.words)
         return rec
     }
 
-    /// Compiles a list (`activity` then `pieces`) as ``Compiler/constraintList(_:)`` does: its records
-    /// contiguous, a logical constraint's operands after them.
-    mutating func constraints(_ activity: [SharedAtomics.Entry], _ pieces: [Piece]) -> (Int32, Int32) {
-        let count = activity.count + pieces.count
+    /// Lays out list `k` (`activity` pieces from the start of `pieces`, then the list's own) as
+    /// ``Compiler/constraintList(_:)`` does: its records contiguous; an `or`'s operands after them,
+    /// their words numbered when the `or` is met (or the range of the same `or` laid out before).
+    static func constraints(_ pieces: [NewsCompileCache.Piece], activity: Int, plans: inout [ListPlan], _ k: Int,
+                            _ form: inout CompiledForm) -> (Int32, Int32) {
         let start = form.constraints.count
-        form.constraints.append(contentsOf: repeatElement(ConstraintRecord(), count: count))
-        for (k, e) in activity.enumerated() { form.constraints[start + k] = adopt(e) }
-        for (k, p) in pieces.enumerated() {
-            switch p {
-            case .atomic(let e):
-                form.constraints[start + activity.count + k] = adopt(e)
-            case .portion(let x):
-                guard let isWhole = x.isWhole else {
-                    form.constraints[start + activity.count + k] = adopt(x.limit)
-                    continue
-                }
-                var rec = ConstraintRecord()
-                rec.op = ConstraintRecord.Op.of(ODRLVocabulary.LogicalOperator.or)
-                if let done = portionRanges.first(where: { $0.key === x }) {
-                    (rec.slot, rec.atom) = done.range
-                } else {
-                    let at = form.constraints.count
-                    form.constraints.append(adopt(isWhole))
-                    form.constraints.append(adopt(x.limit))
-                    let range = (Int32(at), Int32(2))
-                    portionRanges.append((x, range))
-                    (rec.slot, rec.atom) = range
-                }
-                form.constraints[start + activity.count + k] = rec
+        let from = plans[k].from, to = plans[k].to
+        let count = activity + to - from
+        var operands: (ConstraintRecord, ConstraintRecord)?
+        for i in 0..<activity { form.constraints.append(adopt(pieces[i].first, &form)) }
+        for i in from..<to {
+            let p = pieces[i]
+            guard let second = p.second else {
+                form.constraints.append(adopt(p.first, &form))
+                continue
             }
+            var rec = ConstraintRecord()
+            rec.op = ConstraintRecord.Op.or
+            let first = plans[k].orFirst
+            if first == k {
+                plans[k].orRange = (Int32(start + count), 2)
+                operands = (adopt(p.first, &form), adopt(second, &form))
+            } else {
+                plans[k].orRange = plans[first].orRange
+            }
+            (rec.slot, rec.atom) = plans[k].orRange
+            form.constraints.append(rec)
+        }
+        if let operands {
+            form.constraints.append(operands.0)
+            form.constraints.append(operands.1)
         }
         return (Int32(start), Int32(count))
     }
-
-    /// The entity list of asset-kind targets `kinds` (once per agreement per list, as the general
-    /// compiler does it), or nil when its records are not the shared terms' alone.
-    mutating func targets(_ kinds: [AssetKind], _ cache: NewsCompileCache) -> (Int32, Int32)? {
-        let key = NewsModelCache.listKey(3, kinds)
-        if let key, let done = targetRanges.first(where: { $0.key == key }) { return done.range }
-        guard let records = cache.targetRecords(kinds, key: key) else { return nil }
-        let range = (Int32(form.entityLists.count), Int32(records.count))
-        let first = form.entities.count
-        form.entities += records
-        for k in 0..<records.count { form.entityLists.append(Int32(first + k)) }
-        if let key { targetRanges.append((key, range)) }
-        return range
-    }
 }
 
-/// One thread's compiled news constraints and target lists, by the news value they are made of:
-/// the shared compiled form (``SharedAtomics/Entry``) of each constraint ``NewsModelCache`` would
-/// build, found without building it (see ``PreparedAgreement/compileDirect(_:)``).
+/// One thread's compiled news constraints, target lists and action ids, by the news value they are
+/// made of: the shared compiled form (``SharedAtomics/Entry``) of each constraint ``NewsModelCache``
+/// would build, found without building it (see ``PreparedAgreement/compileDirect(_:)``).
 ///
 /// An entry is what ``Compiler/compileAtomic(_:)`` answered for the model constraint made of the
 /// same value (made once, on this thread's first sight of the value): the process-wide shared form,
@@ -279,31 +351,60 @@ final class NewsCompileCache {
     /// A scratch compiler with the news terms (its form is dropped after each use).
     private var compiler = Compiler(terms: NewsEngine.terms)
 
-    /// A portion limit's compiled constraints: `percentage lteq limit`, and `clr:extent eq whole`
-    /// when whole uses are allowed too (the two operands of an `or`). A class: the builder finds a
-    /// portion compiled before in the same agreement by identity.
-    final class PortionEntries {
-        let isWhole: SharedAtomics.Entry?
-        let limit: SharedAtomics.Entry
-        init(isWhole: SharedAtomics.Entry?, limit: SharedAtomics.Entry) {
-            self.isWhole = isWhole
-            self.limit = limit
+    /// One constraint of a rule's list, compiled: a shared atomic constraint, or the `or` of two (a
+    /// portion limit when whole uses are allowed too: `clr:extent eq whole`, `percentage lteq limit`).
+    /// A class: a list holds one reference per constraint, and the layout finds an `or` laid out
+    /// before in the same agreement by identity.
+    final class Piece {
+        /// The atomic constraint (an `or`: its first operand).
+        let first: SharedAtomics.Entry
+        /// An `or`'s second operand (nil: an atomic constraint).
+        let second: SharedAtomics.Entry?
+        init(_ first: SharedAtomics.Entry, _ second: SharedAtomics.Entry? = nil) {
+            self.first = first
+            self.second = second
         }
     }
 
+    /// An action list (a grant's or a restriction's, kept: its storage is the key), its ids in every
+    /// set's action table (nil: some action is not a vocabulary action; an extension is interned per
+    /// set, the general way), and whether ``PreparedAgreement/validByConstruction(_:table:)`` accepts it.
+    final class ActionList {
+        let names: [String]
+        let ids: [Int32]?
+        let valid: Bool
+        init(names: [String], ids: [Int32]?, valid: Bool) {
+            self.names = names
+            self.ids = ids
+            self.valid = valid
+        }
+    }
+
+    /// A target list's entity records (asset-kind collections: the shared terms' ids, no refinement).
+    final class Targets {
+        let records: [EntityRecord]
+        init(_ records: [EntityRecord]) { self.records = records }
+    }
+
+    /// A restriction's actions when it names none (one array: its storage finds it in ``actions(_:)``).
+    static let use = ["use"]
+
     private struct DateKey: Hashable { var ms: Int64; var lt: Bool }
-    private var dates: [DateKey: SharedAtomics.Entry] = [:]
-    private var lists: [UInt64: SharedAtomics.Entry] = [:]
+    private var dates: [DateKey: Piece] = [:]
+    private var lists: [UInt64: Piece] = [:]
     private struct PortionKey: Hashable { var bits: UInt64; var orWhole: Bool }
-    private var portions: [PortionKey: PortionEntries] = [:]
-    private var territorySets: [TerritorySet: SharedAtomics.Entry] = [:]
+    private var portions: [PortionKey: Piece] = [:]
+    private var territorySets: [TerritorySet: Piece] = [:]
     private struct EmbargoKey: Hashable { var duration: ISODuration; var lt: Bool }
-    private var embargoes: [EmbargoKey: SharedAtomics.Entry] = [:]
-    private var quotas: [Int: SharedAtomics.Entry] = [:]
-    private var targets: [UInt64: [EntityRecord]] = [:]
-    /// Action name as written -> id in every set's action table (vocabulary actions only), or -1
-    /// when it is not one (an extension action is interned per set: the general way).
-    private var actions: [String: Int32] = [:]
+    private var embargoes: [EmbargoKey: Piece] = [:]
+    private var quotas: [Int: Piece] = [:]
+    private var targetLists: [UInt64: Targets] = [:]
+    /// By the list's storage address (the scanner hands out one array per list's bytes: see
+    /// ``SpanCache``): one look-up per grant instead of hashing each name (~480 instructions a name).
+    private var actionLists: [UInt: ActionList] = [:]
+    private var dutyLists: [UInt: (duties: [Duty], ids: [Int32]?)] = [:]
+    /// Action name -> id in every set's action table, or -1 (not a vocabulary action).
+    private var actionIDs: [String: Int32] = [:]
 
     @inline(__always)
     private static func remember<K, V>(_ table: inout [K: V], _ key: K, _ make: () -> V?) -> V? {
@@ -312,6 +413,19 @@ final class NewsCompileCache {
         if table.count >= NewsModelCache.limit { table.removeAll(keepingCapacity: true) }
         table[key] = v
         return v
+    }
+
+    @inline(__always)
+    private static func address<T>(_ a: [T]) -> UInt { a.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } }
+
+    /// A list's values in order, 4 bits each (`index` + 1), under a tag in the top 4 bits: nil when
+    /// too long. (``NewsModelCache/listKey(_:_:)`` looks each value up in `allCases`, an array built per call.)
+    @inline(__always)
+    private static func key<E>(_ tag: UInt64, _ values: [E], _ index: (E) -> Int) -> UInt64? {
+        guard values.count <= 14 else { return nil }
+        var key = tag << 60
+        for (k, v) in values.enumerated() { key |= UInt64(index(v) + 1) << UInt64(4 * k) }
+        return key
     }
 
     /// The shared compiled form of a model constraint (nil: not shared; not remembered).
@@ -325,75 +439,109 @@ final class NewsCompileCache {
         }
     }
 
+    private func piece(_ c: ODRLConstraint) -> Piece? { shared(c).map { Piece($0) } }
+
     /// `dateTime gteq|lt <i>` (``NewsModelCache/dateTime(lt:_:)``).
-    func date(lt: Bool, _ i: Instant) -> SharedAtomics.Entry? {
-        Self.remember(&dates, DateKey(ms: i.millisecondsSinceEpoch, lt: lt)) { shared(NewsModelCache.current.dateTime(lt: lt, i)) }
+    func date(lt: Bool, _ i: Instant) -> Piece? {
+        Self.remember(&dates, DateKey(ms: i.millisecondsSinceEpoch, lt: lt)) { piece(NewsModelCache.current.dateTime(lt: lt, i)) }
     }
 
     /// `clr:extent isAnyOf [...]` (``NewsModelCache/extents(_:)``).
-    func extents(_ ex: [Extent]) -> SharedAtomics.Entry? {
-        guard let key = NewsModelCache.listKey(1, ex) else { return shared(NewsModelCache.current.extents(ex)) }
-        return Self.remember(&lists, key) { shared(NewsModelCache.current.extents(ex)) }
+    func extents(_ ex: [Extent]) -> Piece? {
+        guard let key = Self.key(1, ex, { $0 == .whole ? 0 : 1 }) else { return piece(NewsModelCache.current.extents(ex)) }
+        return Self.remember(&lists, key) { piece(NewsModelCache.current.extents(ex)) }
     }
 
     /// `deliveryChannel isAnyOf [...]` (``NewsModelCache/channels(_:)``).
-    func channels(_ cs: [Channel]) -> SharedAtomics.Entry? {
-        guard let key = NewsModelCache.listKey(2, cs) else { return shared(NewsModelCache.current.channels(cs)) }
-        return Self.remember(&lists, key) { shared(NewsModelCache.current.channels(cs)) }
+    func channels(_ cs: [Channel]) -> Piece? {
+        guard let key = Self.key(2, cs, \.index) else { return piece(NewsModelCache.current.channels(cs)) }
+        return Self.remember(&lists, key) { piece(NewsModelCache.current.channels(cs)) }
     }
 
-    /// A portion limit (``NewsModelCache/portion(_:orWhole:)``): its atomic constraints.
-    func portion(_ limit: Double, orWhole: Bool) -> DirectBuilder.Piece? {
-        let entries = Self.remember(&portions, PortionKey(bits: limit.bitPattern, orWhole: orWhole)) { () -> PortionEntries? in
+    /// A portion limit (``NewsModelCache/portion(_:orWhole:)``).
+    func portion(_ limit: Double, orWhole: Bool) -> Piece? {
+        Self.remember(&portions, PortionKey(bits: limit.bitPattern, orWhole: orWhole)) { () -> Piece? in
             switch NewsModelCache.current.portion(limit, orWhole: orWhole) {
             case .atomic(let a):
-                guard let e = shared(.atomic(a)) else { return nil }
-                return PortionEntries(isWhole: nil, limit: e)
+                return piece(.atomic(a))
             case .logical(let l):
                 guard l.op == .or, l.operands.count == 2, let w = shared(l.operands[0]), let e = shared(l.operands[1]) else { return nil }
-                return PortionEntries(isWhole: w, limit: e)
+                return Piece(w, e)
             }
         }
-        return entries.map { .portion($0) }
     }
 
     /// `spatial isAnyOf [country IRIs]` of a territory set, built-in table (``NewsModelCache/territories(_:table:)``).
-    func territories(_ set: TerritorySet) -> SharedAtomics.Entry? {
-        Self.remember(&territorySets, set) { shared(NewsModelCache.current.territories(set, table: .builtin)) }
+    func territories(_ set: TerritorySet) -> Piece? {
+        Self.remember(&territorySets, set) { piece(NewsModelCache.current.territories(set, table: .builtin)) }
     }
 
     /// `delayPeriod gteq|lt <e>` (``NewsModelCache/embargo(_:lt:)``).
-    func embargo(_ e: ISODuration, lt: Bool) -> SharedAtomics.Entry? {
-        Self.remember(&embargoes, EmbargoKey(duration: e, lt: lt)) { shared(NewsModelCache.current.embargo(e, lt: lt)) }
+    func embargo(_ e: ISODuration, lt: Bool) -> Piece? {
+        Self.remember(&embargoes, EmbargoKey(duration: e, lt: lt)) { piece(NewsModelCache.current.embargo(e, lt: lt)) }
     }
 
     /// `count lteq <n>` (``NewsModelCache/quota(_:)``).
-    func quota(_ n: Int) -> SharedAtomics.Entry? {
-        Self.remember(&quotas, n) { shared(NewsModelCache.current.quota(n)) }
+    func quota(_ n: Int) -> Piece? {
+        Self.remember(&quotas, n) { piece(NewsModelCache.current.quota(n)) }
     }
 
     /// The entity records of the asset-kind target list `kinds` (the shared terms' ids, no
     /// refinement, as ``Compiler/entityList(_:)`` compiles them), or nil when they are not such.
-    func targetRecords(_ kinds: [AssetKind], key: UInt64?) -> [EntityRecord]? {
-        let make = { () -> [EntityRecord]? in
-            // A fresh compiler: the scratch one remembers lists by storage.
-            var c = Compiler(terms: NewsEngine.terms)
+    func targets(_ kinds: [AssetKind]) -> Targets? {
+        let make = { () -> Targets? in
+            var c = Compiler(terms: NewsEngine.terms)  // a fresh one: a compiler remembers lists by storage
             _ = c.entityList(NewsModelCache.current.targets(kinds))
             let records = c.form.entities
             guard records.allSatisfy({ !$0.local && $0.refineCount == 0 }) else { return nil }
-            return records
+            return Targets(records)
         }
-        guard let key else { return make() }
-        return Self.remember(&targets, key, make)
+        guard let key = Self.key(3, kinds, \.index) else { return make() }
+        return Self.remember(&targetLists, key, make)
     }
 
-    /// The id of action `name` in every set's action table (``ActionTable``), or nil when compiling
-    /// it would intern an extension action in the set's own table (then: the general way).
-    func actionID(_ name: String) -> Int32? {
-        if let id = actions[name] { return id >= 0 ? id : nil }
+    /// The id of action `name` in every set's action table (``ActionTable``), or -1 when compiling it
+    /// would intern an extension action in the set's own table.
+    private func actionID(_ name: String) -> Int32 {
+        if let id = actionIDs[name] { return id }
         let id = compiler.front.canonicalAction(name).flatMap { compiler.form.table.ids[$0] } ?? -1
-        if actions.count >= NewsModelCache.limit { actions.removeAll(keepingCapacity: true) }
-        actions[name] = id
-        return id >= 0 ? id : nil
+        if actionIDs.count >= NewsModelCache.limit { actionIDs.removeAll(keepingCapacity: true) }
+        actionIDs[name] = id
+        return id
+    }
+
+    /// An action list's ids and validity (see ``ActionList``), by its storage.
+    func actions(_ names: [String]) -> ActionList {
+        let key = Self.address(names)
+        // Same storage: `==` answers at once (and the entry keeps the array, so its address is not reused).
+        if let kept = actionLists[key], kept.names == names { return kept }
+        var ids: [Int32]? = []
+        var valid = true
+        for (k, x) in names.enumerated() {
+            let id = actionID(x)
+            if id < 0 { ids = nil } else { ids?.append(id) }
+            // `validByConstruction`: canonical news actions, none repeated.
+            if NewsActions.includedIn[x] == nil { valid = false }
+            for y in names[..<k] where y == x { valid = false }
+        }
+        let made = ActionList(names: names, ids: ids, valid: valid)
+        if actionLists.count >= NewsModelCache.limit { actionLists.removeAll(keepingCapacity: true) }
+        actionLists[key] = made
+        return made
+    }
+
+    /// A grant's duties' action ids (nil: one is an extension action, e.g. `clr:link`), by the list's storage.
+    func duties(_ duties: [Duty]) -> [Int32]? {
+        if duties.isEmpty { return [] }
+        let key = Self.address(duties)
+        if let kept = dutyLists[key], kept.duties == duties { return kept.ids }
+        var ids: [Int32]? = []
+        for d in duties {
+            let id = actionID(d.odrlActionName)
+            if id < 0 { ids = nil } else { ids?.append(id) }
+        }
+        if dutyLists.count >= NewsModelCache.limit { dutyLists.removeAll(keepingCapacity: true) }
+        dutyLists[key] = (duties, ids)
+        return ids
     }
 }

@@ -129,10 +129,13 @@ import Testing
         link.grants[0].duties = [Duty(action: .link, url: "https://ilkha.com")]
         var invalid = base
         invalid.grants[0].actions = ["use", "use"]
-        for a in [noGrant, noActions, link] { #expect(PreparedAgreement.compileDirect(a) == nil) }
+        var actionlessRestriction = base
+        actionlessRestriction.restrictions = [Restriction(assets: .only([.photo]), actions: [], extent: nil, channels: .only([.tv]),
+                                                          territories: nil, embargo: nil, note: nil)]
+        for a in [noGrant, noActions, link, actionlessRestriction] { #expect(PreparedAgreement.compileDirect(a) == nil) }
         #expect(!PreparedAgreement.validByConstruction(invalid))
         let options = ODRLEvaluationOptions(pendingDuties: .allow)
-        for a in [noGrant, noActions, link, base] {
+        for a in [noGrant, noActions, link, actionlessRestriction, base] {
             let prepared = try PreparedAgreement(a)
             let again = try ODRLPolicySet(PreparedAgreement.plan(a, table: .builtin).policies, options: options, terms: NewsEngine.terms,
                                           neverApplicableRules: .warning)

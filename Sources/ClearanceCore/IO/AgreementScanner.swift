@@ -580,34 +580,3 @@ struct SpanCache<Value> {
         slots[i] = Kept(hash: h, bytes: Array(UnsafeBufferPointer(rebasing: c.b[span])), value: value)
     }
 }
-
-extension JSONByteCursor {
-    /// Where the object at the cursor (after whitespace) ends, without reading it or moving: its bytes
-    /// from `{` to just past the matching `}` (``arraySpan()``'s rules: strings skipped, nesting
-    /// counted, nil at a backslash or when the text ends first).
-    func objectSpan() -> Range<Int>? {
-        var j = i
-        while j < b.count, b[j] == 0x20 || b[j] == 0x09 || b[j] == 0x0A || b[j] == 0x0D { j += 1 }
-        guard j < b.count, b[j] == UInt8(ascii: "{") else { return nil }
-        let start = j
-        var depth = 0
-        while j < b.count {
-            switch b[j] {
-            case UInt8(ascii: "\""):
-                j += 1
-                while j < b.count, b[j] != UInt8(ascii: "\"") {
-                    if b[j] == UInt8(ascii: "\\") { return nil }
-                    j += 1
-                }
-                guard j < b.count else { return nil }
-            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-            case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                depth -= 1
-                if depth == 0 { return start ..< j + 1 }
-            default: break
-            }
-            j += 1
-        }
-        return nil
-    }
-}

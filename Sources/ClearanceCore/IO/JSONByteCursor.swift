@@ -209,10 +209,18 @@ struct JSONByteCursor {
     /// its bytes from `[` to just past the matching `]`, strings skipped and nested arrays and objects
     /// counted; nil when no array starts here, at a backslash (escapes are the strict path's) or when
     /// the text ends first. For ``AgreementScanner``'s values read before (by their bytes).
-    func arraySpan() -> Range<Int>? {
+    func arraySpan() -> Range<Int>? { containerSpan(opening: UInt8(ascii: "[")) }
+
+    /// Where the object at the cursor (after whitespace) ends, without reading it or moving: its bytes
+    /// from `{` to just past the matching `}` (``arraySpan()``'s rules).
+    func objectSpan() -> Range<Int>? { containerSpan(opening: UInt8(ascii: "{")) }
+
+    /// ``arraySpan()`` and ``objectSpan()``: the container opened by `opening` at the cursor (after
+    /// whitespace), to just past the bracket that closes it.
+    private func containerSpan(opening: UInt8) -> Range<Int>? {
         var j = i
         while j < b.count, b[j] == 0x20 || b[j] == 0x09 || b[j] == 0x0A || b[j] == 0x0D { j += 1 }
-        guard j < b.count, b[j] == UInt8(ascii: "[") else { return nil }
+        guard j < b.count, b[j] == opening else { return nil }
         let start = j
         var depth = 0
         while j < b.count {

@@ -94,7 +94,10 @@ final class ParallelJudges {
                 // not copied: `for w in batch` copied each event (a retain of each of its strings, then a
                 // release of the copy and later of the batch's own), perf 1.5% of all samples at 30,000
                 // agreements (`JudgeWork` value witness `copy`; audit session 7 in bench/PROFILE.md).
-                batch.reverse()
+                // Reversed through the buffer: `Array.reverse()` swaps with the generic `swapAt`, a copy of each item
+                // (a retain of each of its strings) and a release of the one it replaced; the buffer's `swapAt` moves
+                // them (perf, 1M at 30k: 1.4% of all samples in `swift_retain` under `reverse`; scan session 9).
+                batch.withUnsafeMutableBufferPointer { $0.reverse() }
                 while let w = batch.popLast() {
                     switch w {
                     case .audit(let e, let file, let line) where json != nil:

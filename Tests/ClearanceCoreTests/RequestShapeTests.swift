@@ -170,4 +170,33 @@ import Testing
         }
         #expect(checked > 360_000)
     }
+
+    /// The scanner's enumeration tables as plain values (``PackedNames``) answer as the byte tables' look-up does (which
+    /// answers as `init(rawValue:)`): every name, and near misses (a byte changed, added or dropped, another case, a
+    /// key's spelling, 16 and 17 bytes).
+    @Test func packedNamesAreTheByteTables() {
+        func check<E: RawRepresentable & CaseIterable & Equatable>(_: E.Type) where E.RawValue == String {
+            let table = byteTable(E.self)
+            let packed = PackedNames(table)
+            var texts = E.allCases.map(\.rawValue)
+            for name in E.allCases.map(\.rawValue) {
+                texts += [name.uppercased(), String(name.dropLast()), name + "s", "x" + name, String(name.dropFirst()),
+                          name.replacingOccurrences(of: "e", with: "f")]
+            }
+            texts += ["", "id", "subscriber", "whole ", "abcdefghijklmnop", "abcdefghijklmnopq", "odrl:use"]
+            for text in texts {
+                // Padded with a closing quote and more, as inside a line (`packed` loads 16 bytes when it can).
+                let bytes = Array(text.utf8) + Array("\"}                ".utf8)
+                bytes.withUnsafeBufferPointer { b in
+                    let c = JSONByteCursor(b: b)
+                    let r = 0..<text.utf8.count
+                    #expect(packed.find(c, r) == c.lookup(r, table), "\(E.self) `\(text)`")
+                    #expect(packed.find(c, r) == E(rawValue: text), "\(E.self) `\(text)`")
+                }
+            }
+        }
+        check(Channel.self)
+        check(AssetKind.self)
+        check(Extent.self)
+    }
 }

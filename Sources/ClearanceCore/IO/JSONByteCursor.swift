@@ -328,6 +328,11 @@ struct JSONByteCursor {
             guard let e = lookup(extent, extents) else { return nil }
             ext = e
         }
+        return portionValue(portion, extent: ext)
+    }
+
+    /// ``extentAndPortion(_:_:_:)`` once the extent is known (`whole` when absent).
+    @inline(__always) func portionValue(_ portion: Range<Int>?, extent ext: Extent) -> (extent: Extent, portion: Double?)? {
         guard let portion else { return (ext, nil) }
         // The strict parser's conversion (the number's text through `Double(_:)`), so values are identical; short
         // decimals exactly (``exactDecimal(_:)``) without making a String.
@@ -449,6 +454,42 @@ struct ByteNames<E> {
 }
 
 extension ByteNames: Sendable where E: Sendable {}
+
+/// The short names of a ``ByteNames`` (at most eight, each at most 16 bytes) in fixed-size storage: a scanner keeps it as a
+/// plain value, so a look-up reads no array (a stored `ByteNames` was retained at each use, and a `static let` one
+/// cost a `swift_once` call and the generic look-up's call: ~60 instructions a name against ~25; callgrind, scan
+/// session 9). A name that does not fit is not kept: the scanner then declines its lines, and the strict path reads them.
+struct PackedNames<E> {
+    private var lo = InlineArray<8, UInt64>(repeating: 0)
+    private var hi = InlineArray<8, UInt64>(repeating: 0)
+    /// -1 for an empty slot (no range has that count).
+    private var count = InlineArray<8, Int>(repeating: -1)
+    private var values = InlineArray<8, E?>(repeating: nil)
+
+    /// The first eight short names of `table`.
+    init(_ table: ByteNames<E>) {
+        for (k, e) in table.short.prefix(8).enumerated() {
+            lo[k] = e.lo; hi[k] = e.hi; count[k] = e.count; values[k] = e.value
+        }
+    }
+
+    /// The value whose name `r` spells exactly (``JSONByteCursor/lookup(_:_:)``'s answer for the names kept), in the table
+    /// at `t` (a pointer: see ``RequestScanner``'s tables).
+    @inline(__always) static func find(_ t: UnsafeMutablePointer<PackedNames>, _ c: JSONByteCursor, _ r: Range<Int>) -> E? {
+        guard let (l, h) = c.packed(r) else { return nil }
+        let n = r.count
+        for k in 0..<8 where t.pointee.lo[unchecked: k] == l && t.pointee.hi[unchecked: k] == h && t.pointee.count[unchecked: k] == n {
+            return t.pointee.values[unchecked: k]
+        }
+        return nil
+    }
+
+    /// ``find(_:_:_:)`` on a table held as a value (tests).
+    func find(_ c: JSONByteCursor, _ r: Range<Int>) -> E? {
+        var t = self
+        return withUnsafeMutablePointer(to: &t) { Self.find($0, c, r) }
+    }
+}
 
 extension JSONByteCursor {
     /// Bytes packed little-endian into two words as ``JSONByteCursor/packed(_:)`` packs a range of the text.

@@ -39,11 +39,14 @@ public struct RequestScanner {
     /// spellings of at most 16 bytes, canonical names of at most 15.
     private var actions = InlineArray<16, ActionSpelling>(repeating: ActionSpelling())
     private var actionCount = 0
-    /// Enumeration names as bytes, shared by every scanner (constant): read through a stored property of the
-    /// scanner, each lookup retained the table's array (callgrind, scan session 8).
-    private static let channels = byteTable(Channel.self)
-    private static let kinds = byteTable(AssetKind.self)
-    private static let extents = byteTable(Extent.self)
+    /// Enumeration names as plain values inside the scanner (``PackedNames``): read through a stored `ByteNames`,
+    /// each lookup retained the table's array (callgrind, scan session 8); as `static let`s, each cost a `swift_once`
+    /// call and a generic look-up's call (~60 instructions a name; scan session 9).
+    /// Read through a pointer (``PackedNames/find(_:_:_:)``): a method called on the stored table copied it first (`memcpy`
+    /// of its ~200 bytes, three a line; callgrind, scan session 9).
+    private var channels = PackedNames(byteTable(Channel.self))
+    private var kinds = PackedNames(byteTable(AssetKind.self))
+    private var extents = PackedNames(byteTable(Extent.self))
     /// Whether short identifiers are made from their bytes' bits (``SmallASCII``), read once from the process-wide
     /// check (a `static let` read per identifier is a call to its accessor).
     private let smallStrings = SmallASCII.available
@@ -233,7 +236,8 @@ public struct RequestScanner {
             if source.count > 15, let key = c.packed(source) { lastSource = (source.count, key.lo, key.hi, s) }
         }
         guard let sub = Self.identifier(c, subscriber, smallStrings), let aid = Self.identifier(c, assetID, smallStrings),
-              let k = c.lookup(kind, Self.kinds), let ch = c.lookup(channel, Self.channels) else { return nil }
+              let k = withUnsafeMutablePointer(to: &kinds, { PackedNames.find($0, c, kind) }),
+              let ch = withUnsafeMutablePointer(to: &channels, { PackedNames.find($0, c, channel) }) else { return nil }
         var publishedAt: Instant?
         if let published = f[.published] {
             guard let d = c.dateTime(published) else { return nil }
@@ -264,7 +268,12 @@ public struct RequestScanner {
                 act = canonical
             }
         }
-        guard let (ext, part) = c.extentAndPortion(f[.extent], f[.portion], Self.extents) else { return nil }
+        var ext = Extent.whole
+        if let extent = f[.extent] {
+            guard let e = withUnsafeMutablePointer(to: &extents, { PackedNames.find($0, c, extent) }) else { return nil }
+            ext = e
+        }
+        guard let (_, part) = c.portionValue(f[.portion], extent: ext) else { return nil }
         // Territory: two ASCII letters naming a country (the strict path upper-cases, then looks up).
         guard territory.count == 2 else { return nil }
         let t0 = b[territory.lowerBound] & 0xDF, t1 = b[territory.lowerBound + 1] & 0xDF
@@ -514,32 +523,36 @@ public struct RequestScanner {
     }
 }
 
-/// The keys of the request shape.
-private enum Key { case id, subscriber, source, asset, use, channel, territory, at, kind, publishedAt, url, title, action, extent, portion, other }
+/// The keys of the request shape, and the usage event's own (`attribution`, `link`; ``UsageLineFast``).
+enum Key { case id, subscriber, source, asset, use, channel, territory, at, kind, publishedAt, url, title, action, extent, portion, attribution, link, other }
 
 extension JSONByteCursor {
     /// Which key of the request shape `r` spells: its bytes packed into words (``packed(_:)``) compared with the
     /// keys' spellings packed the same way (`"id"` is 0x6469). The former byte-by-byte comparison was an
-    /// outlined call of ~42 instructions per key, ~13 keys a line (callgrind, batch session 5).
-    @inline(__always) fileprivate func keyID(_ r: Range<Int>) -> Key {
-        let n = r.count
+    /// outlined call of ~42 instructions per key, ~13 keys a line (callgrind, batch session 5). By length first, then
+    /// the one or two words: a switch over `(length, lo, hi)` tried the cases one after the other, ~50 instructions
+    /// a key (callgrind, the audit's usage lines, scan session 9).
+    @inline(__always) func keyID(_ r: Range<Int>) -> Key {
         guard let (lo, hi) = packed(r) else { return .other }
-        switch (n, lo, hi) {
-        case (2, 0x6469, 0): return .id                                          // id
-        case (2, 0x7461, 0): return .at                                          // at
-        case (3, 0x65_7375, 0): return .use                                      // use
-        case (3, 0x6c_7275, 0): return .url                                      // url
-        case (4, 0x646e_696b, 0): return .kind                                   // kind
-        case (5, 0x74_6573_7361, 0): return .asset                               // asset
-        case (5, 0x65_6c74_6974, 0): return .title                               // title
-        case (6, 0x6563_7275_6f73, 0): return .source                            // source
-        case (6, 0x6e6f_6974_6361, 0): return .action                            // action
-        case (6, 0x746e_6574_7865, 0): return .extent                            // extent
-        case (7, 0x6c_656e_6e61_6863, 0): return .channel                        // channel
-        case (7, 0x6e_6f69_7472_6f70, 0): return .portion                        // portion
-        case (9, 0x726f_7469_7272_6574, 0x79): return .territory                 // territory
-        case (10, 0x6269_7263_7362_7573, 0x7265): return .subscriber             // subscriber
-        case (11, 0x6568_7369_6c62_7570, 0x74_4164): return .publishedAt         // publishedAt
+        switch r.count {
+        case 2: return lo == 0x6469 ? .id : lo == 0x7461 ? .at : .other                                  // id, at
+        case 3: return lo == 0x65_7375 ? .use : lo == 0x6c_7275 ? .url : .other                           // use, url
+        case 4: return lo == 0x646e_696b ? .kind : lo == 0x6b6e_696c ? .link : .other                     // kind, link
+        case 5: return lo == 0x74_6573_7361 ? .asset : lo == 0x65_6c74_6974 ? .title : .other             // asset, title
+        case 6:
+            switch lo {
+            case 0x6563_7275_6f73: return .source                                                        // source
+            case 0x6e6f_6974_6361: return .action                                                        // action
+            case 0x746e_6574_7865: return .extent                                                        // extent
+            default: return .other
+            }
+        case 7: return lo == 0x6c_656e_6e61_6863 ? .channel : lo == 0x6e_6f69_7472_6f70 ? .portion : .other // channel, portion
+        case 9: return lo == 0x726f_7469_7272_6574 && hi == 0x79 ? .territory : .other                  // territory
+        case 10: return lo == 0x6269_7263_7362_7573 && hi == 0x7265 ? .subscriber : .other              // subscriber
+        case 11:
+            if lo == 0x6568_7369_6c62_7570 && hi == 0x74_4164 { return .publishedAt }                    // publishedAt
+            if lo == 0x7475_6269_7274_7461 && hi == 0x6e_6f69 { return .attribution }                    // attribution
+            return .other
         default: return .other
         }
     }

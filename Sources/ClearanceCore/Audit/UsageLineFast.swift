@@ -22,10 +22,19 @@ public struct UsageLineFast {
     private let kinds = byteTable(AssetKind.self)
     private let extents = byteTable(Extent.self)
     /// Actions seen, as bytes, with their text (only those already canonical: `fastEvent`'s rule).
-    private var actions: [(bytes: [UInt8], text: String)] = []
+    private var actions: [KeptText] = []
     /// Credit lines seen (a log repeats a handful): bytes and validated text.
-    private var credits: [(bytes: [UInt8], text: String)] = []
+    private var credits: [KeptText] = []
     private static let keep = 32
+    /// Whether short identifiers are made from their bytes' bits (``SmallASCII``), read once.
+    private let smallStrings = SmallASCII.available
+
+    /// A text seen before: its bytes (packed when at most 16, ``JSONByteCursor/packed(_:)``) and its String.
+    private struct KeptText {
+        var count: Int, lo: UInt64, hi: UInt64
+        var bytes: [UInt8]
+        var text: String
+    }
 
     /// A reader resolving territories against `territories` (the table `fastEvent` is given).
     public init(territories: TerritoryTable = .builtin) {
@@ -46,53 +55,59 @@ public struct UsageLineFast {
         guard !c.closeIfEmpty() else { return nil }
         repeat {
             guard let key = c.key() else { return nil }
-            switch UsageLineFast.key(c, key) {
-            case 1: guard c.stringField(&id, bit: 1, seen: &seen) else { return nil }
-            case 2: guard c.stringField(&subscriber, bit: 2, seen: &seen) else { return nil }
-            case 3: guard c.stringField(&source, bit: 4, seen: &seen) else { return nil }
-            case 4: guard c.stringField(&channel, bit: 8, seen: &seen) else { return nil }
-            case 5: guard c.stringField(&territory, bit: 16, seen: &seen) else { return nil }
-            case 6: guard c.stringField(&at, bit: 32, seen: &seen) else { return nil }
-            case 7: guard c.stringField(&url, bit: 64, seen: &seen) else { return nil }
-            case 8:
+            // Keys by their bytes packed into words (``JSONByteCursor/keyID(_:)``, shared with the request scanner): a
+            // chain of byte-by-byte comparisons was ~45 instructions a key, ~450 a line (callgrind, scan session 9).
+            switch c.keyID(key) {
+            case .id: guard c.stringField(&id, bit: 1, seen: &seen) else { return nil }
+            case .subscriber: guard c.stringField(&subscriber, bit: 2, seen: &seen) else { return nil }
+            case .source: guard c.stringField(&source, bit: 4, seen: &seen) else { return nil }
+            case .channel: guard c.stringField(&channel, bit: 8, seen: &seen) else { return nil }
+            case .territory: guard c.stringField(&territory, bit: 16, seen: &seen) else { return nil }
+            case .at: guard c.stringField(&at, bit: 32, seen: &seen) else { return nil }
+            case .url: guard c.stringField(&url, bit: 64, seen: &seen) else { return nil }
+            case .attribution:
                 // The credit line may be in any script (`İLKHA`): bytes ≥ 0x80 allowed, validated below.
                 guard seen & 128 == 0, let r = c.text(ascii: false) else { return nil }
                 seen |= 128
                 attribution = r
-            case 9:
+            case .link:
                 guard seen & 256 == 0 else { return nil }
                 seen |= 256
                 c.skipWS()
                 if c.i + 4 <= line.count, c.equals(c.i..<(c.i + 4), "true") { link = true; c.i += 4 }
                 else if c.i + 5 <= line.count, c.equals(c.i..<(c.i + 5), "false") { link = false; c.i += 5 }
                 else { return nil }
-            case 10:  // asset
+            case .asset:
                 guard seen & 512 == 0, c.open() else { return nil }
                 seen |= 512
                 var inner: UInt32 = 0
                 guard !c.closeIfEmpty() else { return nil }
                 repeat {
                     guard let k = c.key() else { return nil }
-                    if c.equals(k, "id") { guard c.stringField(&assetID, bit: 1, seen: &inner) else { return nil } }
-                    else if c.equals(k, "kind") { guard c.stringField(&kind, bit: 2, seen: &inner) else { return nil } }
-                    else if c.equals(k, "publishedAt") { guard c.stringField(&published, bit: 4, seen: &inner) else { return nil } }
-                    else { return nil }
+                    switch c.keyID(k) {
+                    case .id: guard c.stringField(&assetID, bit: 1, seen: &inner) else { return nil }
+                    case .kind: guard c.stringField(&kind, bit: 2, seen: &inner) else { return nil }
+                    case .publishedAt: guard c.stringField(&published, bit: 4, seen: &inner) else { return nil }
+                    default: return nil
+                    }
                 } while c.nextMember()
                 guard c.closed else { return nil }
-            case 11:  // use
+            case .use:
                 guard seen & 1024 == 0, c.open() else { return nil }
                 seen |= 1024
                 var inner: UInt32 = 0
                 guard !c.closeIfEmpty() else { return nil }
                 repeat {
                     guard let k = c.key() else { return nil }
-                    if c.equals(k, "action") { guard c.stringField(&action, bit: 1, seen: &inner) else { return nil } }
-                    else if c.equals(k, "extent") { guard c.stringField(&extent, bit: 2, seen: &inner) else { return nil } }
-                    else if c.equals(k, "portion") {
+                    switch c.keyID(k) {
+                    case .action: guard c.stringField(&action, bit: 1, seen: &inner) else { return nil }
+                    case .extent: guard c.stringField(&extent, bit: 2, seen: &inner) else { return nil }
+                    case .portion:
                         guard inner & 4 == 0, let r = c.number() else { return nil }
                         inner |= 4
                         portion = r
-                    } else { return nil }
+                    default: return nil
+                    }
                 } while c.nextMember()
                 guard c.closed else { return nil }
             default:
@@ -103,11 +118,12 @@ public struct UsageLineFast {
 
         // `fastEvent`'s checks, field by field, on the bytes.
         let b = line
+        let small = smallStrings
         guard let subscriber, let source, let assetID, let kind, let channel, let territory, let at else { return nil }
         var reqID: String?
         if let id {
             guard UsageLineFast.plainIdentifier(b, id) else { return nil }
-            reqID = c.asciiString(id)
+            reqID = UsageLineFast.identifier(c, id, small)
         }
         guard UsageLineFast.plainIdentifier(b, subscriber), UsageLineFast.plainIdentifier(b, source),
               UsageLineFast.plainIdentifier(b, assetID),
@@ -116,15 +132,17 @@ public struct UsageLineFast {
         let t0 = b[territory.lowerBound], t1 = b[territory.lowerBound + 1]
         guard t0 >= 0x41, t0 <= 0x5A, t1 >= 0x41, t1 <= 0x5A,
               let country = countries[Int(t0 - 0x41) * 26 + Int(t1 - 0x41)],
-              let when = ISO8601.parseDateTime(utf8: UnsafeBufferPointer(rebasing: b[at])) else { return nil }
+              // ``JSONByteCursor/dateTime(_:)`` is ``ISO8601/parseDateTime(utf8:)``'s instant (tested equal), the usual
+              // `YYYY-MM-DDThh:mm:ssZ` read without the general scan: ~70 instructions a date against ~400.
+              let when = c.dateTime(at) else { return nil }
         var publishedAt: Instant?
         if let published {
-            guard let d = ISO8601.parseDateTime(utf8: UnsafeBufferPointer(rebasing: b[published])) else { return nil }
-            publishedAt = d.instant
+            guard let d = c.dateTime(published) else { return nil }
+            publishedAt = d
         }
         var act = "reproduce"
         if let action {
-            guard let a = UsageLineFast.known(action, in: &actions, b, make: { text in
+            guard let a = UsageLineFast.known(action, in: &actions, c, make: { text in
                 // Only a canonical name maps to itself; anything else (prefixes, synonyms) goes the old way.
                 NewsActions.canonical(text) == text ? text : nil
             }) else { return nil }
@@ -139,59 +157,64 @@ public struct UsageLineFast {
         var credit: String?
         if let attribution {
             guard UsageLineFast.nonBlank(b, attribution),
-                  let s = UsageLineFast.known(attribution, in: &credits, b, make: { $0 }) else { return nil }
+                  let s = UsageLineFast.known(attribution, in: &credits, c, make: { $0 }) else { return nil }
             credit = s
         }
         let request = RepublicationRequest(
-            id: reqID, subscriber: c.asciiString(subscriber), source: c.asciiString(source),
-            asset: AssetRef(id: c.asciiString(assetID), kind: k, publishedAt: publishedAt),
-            action: act, extent: ext, portion: part, channel: ch, territory: country, at: when.instant)
+            id: reqID, subscriber: UsageLineFast.identifier(c, subscriber, small), source: UsageLineFast.identifier(c, source, small),
+            asset: AssetRef(id: UsageLineFast.identifier(c, assetID, small), kind: k, publishedAt: publishedAt),
+            action: act, extent: ext, portion: part, channel: ch, territory: country, at: when)
         return UsageEvent(request: request, url: urlText, attribution: credit, link: link)
+    }
+
+    /// The String of an identifier's bytes (printable ASCII: the cursor read it as a plain string): made from the bytes'
+    /// bits up to 15 bytes (``SmallASCII``, ~5 instructions), else decoded. `String(decoding:as:)` was ~210 instructions
+    /// a String, four of them a line (callgrind, scan session 9).
+    /// Static, as the request scanner's helpers: a method could be called on a copy of the reader (a retain of each table).
+    @inline(__always)
+    private static func identifier(_ c: JSONByteCursor, _ r: Range<Int>, _ smallStrings: Bool) -> String {
+        if r.count <= 15, let (lo, hi) = c.packed(r), let s = SmallASCII.make(lo: lo, hi: hi, count: r.count, available: smallStrings) {
+            return s
+        }
+        return c.asciiString(r)
     }
 
     /// The text of `r` from a short list of texts seen before (no `String` made for a repeat); a new
     /// one is validated as UTF-8 (nil: invalid, the strict parser words it), passed through `make`
     /// (nil: decline) and kept while the list is short.
-    private static func known(_ r: Range<Int>, in list: inout [(bytes: [UInt8], text: String)], _ b: UnsafeBufferPointer<UInt8>,
-                       make: (String) -> String?) -> String? {
+    ///
+    /// Up to 16 bytes compared as two packed words (the cursor's strings hold no zero byte, so equal words and lengths
+    /// are equal bytes), read in place: `for entry in list` copied each entry, a retain of its array and String.
+    private static func known(_ r: Range<Int>, in list: inout [KeptText], _ c: JSONByteCursor,
+                              make: (String) -> String?) -> String? {
         let n = r.count
-        for entry in list where entry.bytes.count == n {
-            var same = true
-            entry.bytes.withUnsafeBufferPointer { e in
-                for k in 0..<n where e[k] != b[r.lowerBound + k] { same = false; break }
+        let b = c.b
+        if let (lo, hi) = c.packed(r) {
+            for k in list.indices where list[k].count == n && list[k].lo == lo && list[k].hi == hi { return list[k].text }
+        } else {
+            for k in list.indices where list[k].count == n {
+                let same = list[k].bytes.withUnsafeBufferPointer { e in
+                    for j in 0..<n where e[j] != b[r.lowerBound + j] { return false }
+                    return true
+                }
+                if same { return list[k].text }
             }
-            if same { return entry.text }
         }
         let slice = UnsafeBufferPointer(rebasing: b[r])
         guard let s = String(validating: slice, as: UTF8.self), let t = make(s) else { return nil }
-        if list.count < UsageLineFast.keep { list.append((Array(slice), t)) }
+        if list.count < UsageLineFast.keep {
+            let key = c.packed(r)
+            list.append(KeptText(count: n, lo: key?.lo ?? 0, hi: key?.hi ?? 0, bytes: Array(slice), text: t))
+        }
         return t
     }
 
-    /// Which top-level key `r` spells: 1 id, 2 subscriber, 3 source, 4 channel, 5 territory, 6 at, 7 url,
-    /// 8 attribution, 9 link, 10 asset, 11 use; 0 anything else (by length first, then bytes).
-    @inline(__always)
-    private static func key(_ c: JSONByteCursor, _ r: Range<Int>) -> Int {
-        switch r.count {
-        case 2: return c.equals(r, "id") ? 1 : c.equals(r, "at") ? 6 : 0
-        case 3: return c.equals(r, "url") ? 7 : c.equals(r, "use") ? 11 : 0
-        case 4: return c.equals(r, "link") ? 9 : 0
-        case 5: return c.equals(r, "asset") ? 10 : 0
-        case 6: return c.equals(r, "source") ? 3 : 0
-        case 7: return c.equals(r, "channel") ? 4 : 0
-        case 9: return c.equals(r, "territory") ? 5 : 0
-        case 10: return c.equals(r, "subscriber") ? 2 : 0
-        case 11: return c.equals(r, "attribution") ? 8 : 0
-        default: return 0
-        }
-    }
-
-    /// ``UsageFields/plainIdentifier(_:)`` on printable-ASCII bytes (the cursor refused anything else but DEL).
+    /// ``UsageFields/plainIdentifier(_:)`` on printable-ASCII bytes: the cursor's plain strings (``JSONByteCursor/string()``)
+    /// hold nothing else (it refuses control characters, DEL and every byte above, ``JSONByteCursor/stops(_:ascii:)``),
+    /// so no byte needs a look of its own (a loop for DEL was ~12 instructions a byte).
     @inline(__always)
     private static func plainIdentifier(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        guard !r.isEmpty, r.count <= 200, b[r.lowerBound] != 0x20, b[r.upperBound - 1] != 0x20 else { return false }
-        for i in r where b[i] == 0x7F { return false }
-        return true
+        !r.isEmpty && r.count <= 200 && b[r.lowerBound] != 0x20 && b[r.upperBound - 1] != 0x20
     }
 
     /// ``UsageFields/nonBlank(_:)`` on bytes (control characters were refused by the cursor).

@@ -71,16 +71,15 @@ final class AuditRunner {
     /// `seq` as the line), in time order; nil when no database is in use.
     typealias LedgerFeed = (_ body: (UsageLogReader.Item) throws -> Void) throws -> Void
 
-    /// A source's next event and its line.
+    /// Each source's next event, and its line in `headLines`.
     ///
-    /// A struct, not a tuple: an array of optional `(event:line:)` tuples was copied and destroyed through the
-    /// runtime's generic tuple witnesses (`tuple_initializeWithCopy`, `tuple_destroy`: ~500 instructions an
-    /// event in callgrind, audit session 7 in bench/PROFILE.md); a struct's are specialised.
-    private struct Head {
-        var event: UsageEvent
-        var line: Int
-    }
-    private var heads: [Head?] = []
+    /// Two arrays, not one of `(event:line:)` tuples: those were copied and destroyed through the runtime's generic
+    /// tuple witnesses (`tuple_initializeWithCopy`, `tuple_destroy`: ~500 instructions an event in callgrind, audit
+    /// session 7 in bench/PROFILE.md). Nor a struct of both: handing on its event (`head.event`) copied the event (a
+    /// retain per string) and destroyed the rest, ~550 instructions an event (callgrind, scan session 9); an event
+    /// taken out of its optional slot is moved.
+    private var heads: [UsageEvent?] = []
+    private var headLines: [Int] = []
     private var done: [Bool] = []
     private var lastAtBySource: [Int64] = []
     private var lastLedgerAt = Int64.min
@@ -98,6 +97,7 @@ final class AuditRunner {
     /// judged and reported (`audit --ledger`) or only counted toward quotas (`audit LOG`).
     func run(ledger: LedgerFeed? = nil, auditLedger: Bool = false, emit: (Finding) throws -> Void) throws {
         heads = Array(repeating: nil, count: sources.count)
+        headLines = Array(repeating: 0, count: sources.count)
         done = Array(repeating: false, count: sources.count)
         lastAtBySource = Array(repeating: Int64.min, count: sources.count)
         if auditLedger { summary.files.insert("ledger", at: 0) }
@@ -130,9 +130,11 @@ final class AuditRunner {
     private func fill(_ k: Int, _ emit: (Finding) throws -> Void) throws {
         while heads[k] == nil && !done[k] {
             guard let item = try sources[k].next() else { done[k] = true; return }
-            switch item {
+            // Consumed: binding the event of a live `item` copied it (~320 instructions an event; callgrind, scan session 9).
+            switch consume item {
             case .event(let e, let line):
-                heads[k] = Head(event: e, line: line)
+                heads[k] = e
+                headLines[k] = line
             case .malformed(let line, let diags, let id):
                 summary.linesRead += 1
                 let f = Auditor.malformed(file: sources[k].name, line: line, diagnostics: diags, eventID: id)
@@ -150,41 +152,37 @@ final class AuditRunner {
             var best = -1
             var bestAt = Instant(millisecondsSinceEpoch: 0)
             for k in sources.indices {
-                guard let at = heads[k]?.event.request.at else { continue }
+                guard let at = heads[k]?.request.at else { continue }
                 if best < 0 || at < bestAt { best = k; bestAt = at }
             }
             guard best >= 0 else { return }
             if let limit, bestAt > limit { return }
-            guard let head = heads[best].take() else { return }
-            let ms = head.event.request.at.millisecondsSinceEpoch
+            guard let event = heads[best].take() else { return }
+            let ms = event.request.at.millisecondsSinceEpoch
             if ms < lastAtBySource[best] { summary.outOfOrder += 1 } else { lastAtBySource[best] = ms }
             if !countOnly[best] { summary.linesRead += 1 }
-            try process(head, file: best, countOnly: countOnly[best], emit)
+            try process(event, file: best, line: headLines[best], countOnly: countOnly[best], emit)
             try fill(best, emit)
         }
     }
 
     /// Filters, de-duplicates, then judges (or only counts) one event.
-    private func process(_ e: UsageEvent, file: Int, line: Int, countOnly: Bool, _ emit: (Finding) throws -> Void) throws {
-        try process(Head(event: e, line: line), file: file, countOnly: countOnly, emit)
-    }
-
-    /// ``process(_:file:line:countOnly:_:)`` taking the head itself: its event is moved on to the decide worker,
-    /// not copied (the request's fields are read in place and the worker chosen before the move: a copy
-    /// retained and released each of the event's strings; callgrind, audit session 7 in bench/PROFILE.md).
-    private func process(_ head: consuming Head, file: Int, countOnly: Bool, _ emit: (Finding) throws -> Void) throws {
-        let line = head.line
-        let ms = head.event.request.at.millisecondsSinceEpoch
+    ///
+    /// The event is moved on to the decide worker, not copied (the request's fields are read in place and the worker
+    /// chosen before the move: a copy retained and released each of the event's strings; callgrind, audit session 7
+    /// in bench/PROFILE.md).
+    private func process(_ event: consuming UsageEvent, file: Int, line: Int, countOnly: Bool, _ emit: (Finding) throws -> Void) throws {
+        let ms = event.request.at.millisecondsSinceEpoch
         // Filters that cannot affect the quotas of what is audited: skip outright.
-        if (!filters.subscribers.isEmpty && !filters.subscribers.contains(head.event.request.subscriber))
-            || (!filters.sources.isEmpty && !filters.sources.contains(head.event.request.source))
-            || (filters.to.map { head.event.request.at >= $0 } ?? false) {
+        if (!filters.subscribers.isEmpty && !filters.subscribers.contains(event.request.subscriber))
+            || (!filters.sources.isEmpty && !filters.sources.contains(event.request.source))
+            || (filters.to.map { event.request.at >= $0 } ?? false) {
             if !countOnly { summary.eventsFiltered += 1 }
             return
         }
         // The same event twice (same id, same instant): judged once.
         if ms != currentInstant { currentInstant = ms; idsAtInstant.removeAll(keepingCapacity: true); idSetAtInstant = nil }
-        if let id = head.event.request.id {
+        if let id = event.request.id {
             let seen: Bool
             if idSetAtInstant != nil {
                 seen = !(idSetAtInstant?.insert(id).inserted ?? true)
@@ -201,28 +199,28 @@ final class AuditRunner {
             }
         }
         if let judges {
-            let k = judges.worker(for: head.event.request.subscriber)
+            let k = judges.worker(for: event.request.subscriber)
             if countOnly {
-                try judges.submit(.count(head.event), to: k)
+                try judges.submit(.count(event), to: k)
                 summary.ledgerEventsCounted += 1
-            } else if let from = filters.from, head.event.request.at < from {
-                try judges.submit(.count(head.event), to: k)
+            } else if let from = filters.from, event.request.at < from {
+                try judges.submit(.count(event), to: k)
                 summary.eventsFiltered += 1
             } else {
-                try judges.submit(.audit(head.event, file: file, line: line), to: k)
+                try judges.submit(.audit(event, file: file, line: line), to: k)
                 dispatched += 1
             }
         } else if countOnly {
-            try auditor.count(head.event)
+            try auditor.count(event)
             summary.ledgerEventsCounted += 1
-        } else if let from = filters.from, head.event.request.at < from {
-            try auditor.count(head.event)
+        } else if let from = filters.from, event.request.at < from {
+            try auditor.count(event)
             summary.eventsFiltered += 1
         } else {
-            let e = head.event
+            let e = event
             let r = e.request
             let findings = try auditor.audit(e, origin: Auditor.Origin(file: fileNames[file], line: line))
-            summary.countEvent(subscriber: head.event.request.subscriber, epoch: ms, clean: findings.isEmpty) { head.event.request.at.auditText }
+            summary.countEvent(subscriber: event.request.subscriber, epoch: ms, clean: findings.isEmpty) { event.request.at.auditText }
             for f in findings {
                 summary.count(f)
                 try emit(f)

@@ -587,6 +587,16 @@ public struct PreparedAgreement: Sendable {
         var terminationPosition: Int8
         var priorPosition: Int8
         var activityCount: Int8
+        /// The activity constraints as plain comparisons (``PreparedAgreement/fillPlainActivity(_:)``):
+        /// the slot of their left operand (the request's time) and its ``FastValue`` tag besides a
+        /// number (`HotConstraint.own`), -1 when they are not all comparisons of one slot (the
+        /// checks then evaluate them: ``NewsDecider/plainActivityFailed(_:_:)``)...
+        var activitySlot: Int16 = -1
+        var activityOwn: UInt8 = 0
+        /// ...the operator of the `i`-th (``ConstraintRecord/Op``, `eq` ... `gteq`) in byte `i`...
+        var activityOps: UInt32 = 0
+        /// ...and the number each is compared with (the compiled record's `payload`, bit for bit).
+        var activityValues: (Double, Double, Double, Double) = (0, 0, 0, 0)
 
         static var grantsOffset: Int { (MemoryLayout<Hot>.stride + 15) & ~15 }
         func prohibitionsOffset() -> Int {
@@ -811,6 +821,47 @@ public struct PreparedAgreement: Sendable {
                     activityRule: head.activityRule, terminationPosition: head.terminationPosition, priorPosition: head.priorPosition,
                     activityCount: head.activityCount)
         block = set.block
+        PreparedAgreement.fillPlainActivity(set.block)
+    }
+
+    /// Copies the agreement's activity constraints (the activity rule's first `activityCount`
+    /// constraint records) into its block's ``Hot`` as plain comparisons, when each is a comparison
+    /// with one number (``ConstraintRecord/Shape/compare``) of the same slot, at most four of them
+    /// (term start and end, termination, prior subscription: every news agreement's are).
+    ///
+    /// Why (bench/PROFILE.md, "eval, session 9"): at issue 4's scale 40% of the agreements a request
+    /// considers are not in force at its time, and for those the activity constraints are the whole
+    /// outcome; evaluating them through the checks (the general constraint loop, ~160 instructions
+    /// for two to four dates, after building the agreement's `Checks`, ~75) cost more than the rest
+    /// of the decision for such an agreement. From ``Hot``, already read, they are a few compares.
+    /// The values are the compiled records' own (`HotConstraint.payload`), so the comparisons are
+    /// the ones ``Checks/truth(_:rule:)`` makes for such a record (same operators, same bits).
+    /// Called once, while the agreement is prepared, before the block is shared.
+    static func fillPlainActivity(_ block: ODRLBlock) {
+        let h = block.header.pointee
+        let client = h.client
+        var head = client.load(as: Hot.self)
+        let count = Int(head.activityCount)
+        guard head.activityRule >= 0, head.activityRule < h.flatCount, count >= 1, count <= 4 else { return }
+        let rule = h.rules[Int(head.activityRule)]
+        guard Int(rule.consCount) >= count else { return }
+        var slot: Int16 = -1, own: UInt8 = 0, ops: UInt32 = 0
+        var values: [Double] = []
+        for i in 0..<count {
+            let c = h.hot[Int(rule.cons) + i]
+            guard c.shape >= ConstraintRecord.Shape.compare, c.shape &- ConstraintRecord.Shape.compare <= ConstraintRecord.Op.gteq,
+                  c.slot >= 0, i == 0 || (c.slot == slot && c.own == own) else { return }
+            slot = c.slot
+            own = c.own
+            ops |= UInt32(c.shape &- ConstraintRecord.Shape.compare) << UInt32(8 * i)
+            values.append(Double(bitPattern: c.payload))
+        }
+        while values.count < 4 { values.append(0) }
+        head.activitySlot = slot
+        head.activityOwn = own
+        head.activityOps = ops
+        head.activityValues = (values[0], values[1], values[2], values[3])
+        client.storeBytes(of: head, as: Hot.self)
     }
 }
 
@@ -1327,7 +1378,7 @@ public struct NewsDecider: Sendable {
             // No quota, so no rule-scoped value: the template's checks see none (it was made right
             // after lowering, which drops them; an agreement with a quota sets its own in the
             // general path, which the template does not see: it keeps the count it was made with, 0).
-            o = NewsDecider.outcome(Checks(block.header, sameRequestAs: template), hot, head, o)
+            o = NewsDecider.drivenOutcome(block, hot, head, template, o)
         } else {
             o = outcome(p, block, r, input, state, lifters: lifters, usage: usage)
         }
@@ -1619,7 +1670,12 @@ public struct NewsDecider: Sendable {
     /// ``Checks/result(_:_:rule:memo:)``, ``Checks/targetEntity(_:memo:)``,
     /// ``Checks/actionMatches(_:)``) with the same rule, so the answers read are the same bits
     /// (``DrivenOutcomeTests`` compares the two readings on random agreements and requests).
-    static func outcome(_ c: Checks, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ start: AgreementOutcome) -> AgreementOutcome {
+    ///
+    /// `activitySatisfied`: the caller found the agreement's activity constraints satisfied from
+    /// their plain copy (``plainActivityFailed(_:_:)``, which the agreement has): they are not
+    /// evaluated again.
+    static func outcome(_ c: Checks, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ start: AgreementOutcome,
+                        activitySatisfied: Bool = false) -> AgreementOutcome {
         var o = start
         var memo = Checks.Memo()
         let rules = c.rules
@@ -1627,15 +1683,15 @@ public struct NewsDecider: Sendable {
         // activity constraints (term start at 0, term end at 1, then termination and prior
         // subscription when present), the first constraints of every permission.
         var skip: Int32 = 0
-        if head.activityRule >= 0 {
+        if activitySatisfied {
+            // The plain copy exists only when the activity rule has that many constraints.
+            skip = Int32(head.activityCount)
+        } else if head.activityRule >= 0 {
             let ar = rules + Int(head.activityRule)
             skip = min(Int32(head.activityCount), ar.pointee.consCount)
             let failed = c.constraintMasks(ar.pointee.cons, skip, rule: head.activityRule).failed
             if failed != 0 {
-                if head.terminationPosition >= 0, failed & (1 << UInt64(head.terminationPosition)) != 0 { o.inactivity = .termination; return o }
-                if failed & 1 != 0 { o.inactivity = .term; return o }
-                if failed & 2 != 0 { o.inactivity = .termEnd; return o }
-                if head.priorPosition >= 0, failed & (1 << UInt64(head.priorPosition)) != 0 { o.inactivity = .prior; return o }
+                if let why = inactivity(failed, head) { o.inactivity = why; return o }
                 skip = 0  // not one of them (cannot happen): every range evaluated whole
             }
         }
@@ -1724,6 +1780,79 @@ public struct NewsDecider: Sendable {
         if o.restriction != nil { return o }
         if best >= 0 { o.bestGrant = best; o.failing = bestFailing }
         return o
+    }
+
+    /// The driven outcome (``outcome(_:_:_:_:activitySatisfied:)``) of the agreement whose block is
+    /// `block` (`hot` its client data, `head` its head) for the request whose checks `template`
+    /// holds (any agreement's: ``Checks/init(_:sameRequestAs:)``), its activity found first from its
+    /// plain copy (``plainActivityFailed(_:_:)``): an agreement not in force is that and nothing
+    /// more, decided without building its checks or calling the outcome.
+    @inline(__always)
+    static func drivenOutcome(_ block: ODRLBlock, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ template: Checks,
+                              _ start: AgreementOutcome) -> AgreementOutcome {
+        let failed = plainActivityFailed(head, template.fast)
+        if failed == 0 {
+            return outcome(Checks(block.header, sameRequestAs: template), hot, head, start, activitySatisfied: true)
+        }
+        if failed != notPlain, let why = inactivity(failed, head) {
+            var o = start
+            o.inactivity = why
+            return o
+        }
+        return outcome(Checks(block.header, sameRequestAs: template), hot, head, start)
+    }
+
+    /// Why an agreement whose activity constraints failed (bit `i`: the `i`-th) is not in force, in
+    /// DESIGN.md rule 3's order: terminated, not started, expired, not prior; nil when no bit is one
+    /// of them (cannot happen for an agreement's activity constraints).
+    @inline(__always)
+    static func inactivity(_ failed: UInt64, _ head: PreparedAgreement.Hot) -> GrantDimension? {
+        if head.terminationPosition >= 0, failed & (1 << UInt64(head.terminationPosition)) != 0 { return .termination }
+        if failed & 1 != 0 { return .term }
+        if failed & 2 != 0 { return .termEnd }
+        if head.priorPosition >= 0, failed & (1 << UInt64(head.priorPosition)) != 0 { return .prior }
+        return nil
+    }
+
+    /// ``plainActivityFailed(_:_:)``'s answer when the checks must evaluate the activity
+    /// constraints (no plain copy, or a value of another kind).
+    static let notPlain = UInt64.max
+
+    /// The agreement's activity constraints evaluated from their plain copy in its head
+    /// (``PreparedAgreement/fillPlainActivity(_:)``) against the request's values `fast` (no
+    /// rule-scoped value: the driven path's): bit `i` set when the `i`-th is not satisfied (0: the
+    /// agreement is in force), or ``notPlain``.
+    ///
+    /// Exactly ``Checks/truth(_:rule:)``'s answer for a comparison record whose value is a number
+    /// or of the record's own kind (the same operators on the same `Double`s); any other value (absent,
+    /// another kind, a slot outside the input) is ``notPlain`` and the checks decide, as before.
+    /// Measured in bench/PROFILE.md, "eval, session 9".
+    @inline(__always)
+    static func plainActivityFailed(_ head: PreparedAgreement.Hot, _ fast: UnsafeBufferPointer<FastValue>) -> UInt64 {
+        let slot = Int(head.activitySlot)
+        guard slot >= 0, slot < fast.count else { return notPlain }
+        let v = fast[slot]
+        guard v.tag == FastValue.number || v.tag == head.activityOwn else { return notPlain }
+        let x = v.num
+        let ops = head.activityOps
+        @inline(__always) func holds(_ op: UInt32, _ n: Double) -> Bool {
+            switch UInt8(truncatingIfNeeded: op) {
+            case ConstraintRecord.Op.eq: return x == n
+            case ConstraintRecord.Op.neq: return x != n
+            case ConstraintRecord.Op.lt: return x < n
+            case ConstraintRecord.Op.lteq: return x <= n
+            case ConstraintRecord.Op.gt: return x > n
+            default: return x >= n
+            }
+        }
+        // All four asked (the unused ones compare with 0), then only the agreement's kept.
+        let values = head.activityValues
+        var failed: UInt64 = holds(ops, values.0) ? 0 : 1
+        if !holds(ops >> 8, values.1) { failed |= 2 }
+        if !holds(ops >> 16, values.2) { failed |= 4 }
+        if !holds(ops >> 24, values.3) { failed |= 8 }
+        failed &= (1 << UInt64(head.activityCount & 7)) &- 1
+        return failed
     }
 
     /// The masks of a permission's constraint range (``Checks/constraintMasks(_:_:rule:)``) for the

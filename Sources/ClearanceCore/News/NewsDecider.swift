@@ -195,7 +195,6 @@ public enum NewsEngine {
     @inline(__always)
     static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: Unmanaged<ODRLSubject>,
                       assignee: Unmanaged<ODRLSubject>, lookups: Lookups?, action: UnsafeMutablePointer<Lookups.Action>? = nil) {
-        let at = r.at.millisecondsSinceEpoch
         // The territory, channel and extent ids: from the thread's look-ups (plain buffers, read
         // without a retain), else from the tables.
         let territory: Int32, channel: Int32, extent: Int32
@@ -209,6 +208,37 @@ public enum NewsEngine {
             channel = tables.channelIDs[r.channel.index]
             extent = tables.extentIDs[r.extent == .whole ? 0 : 1]
         }
+        lowerValues(r, into: input, territory: territory, channel: channel, extent: extent)
+        if let a = action ?? lookups?.action(r.action) {
+            input.setAction(r.action, ids: lookups.unsafelyUnwrapped.ids(a), known: a.pointee.known)
+        } else {
+            input.setAction(r.action)
+        }
+        input.setSubjects(target: target, assignee: assignee)
+    }
+
+    /// ``lower(_:into:target:assignee:lookups:action:)`` on the decider's hot path: the thread's
+    /// look-ups borrowed (not optional) and the action already found in them.
+    ///
+    /// Why (callgrind, bench/PROFILE.md session 9): the optional look-ups parameter, unwrapped at
+    /// each use, was retained three times and released three times per lowering (the object is the
+    /// thread's own, but ~65 instructions of calls and locked counts per request).
+    @inline(__always)
+    static func lower(_ r: RepublicationRequest, into input: ODRLInput, target: Unmanaged<ODRLSubject>,
+                      assignee: Unmanaged<ODRLSubject>, lookups: Unmanaged<Lookups>, action: UnsafeMutablePointer<Lookups.Action>) {
+        lookups._withUnsafeGuaranteedRef { l in
+            lowerValues(r, into: input, territory: l.territory(r.territory), channel: l.channelIDs[r.channel.index],
+                        extent: l.extentIDs[r.extent == .whole ? 0 : 1])
+            input.setAction(r.action, ids: l.ids(action), known: action.pointee.known)
+        }
+        input.setSubjects(target: target, assignee: assignee)
+    }
+
+    /// The request's values written into `input`'s slots (the territory, channel and extent as
+    /// their text ids, -1: not a built-in one), its rule-scoped values dropped.
+    @inline(__always)
+    static func lowerValues(_ r: RepublicationRequest, into input: ODRLInput, territory: Int32, channel: Int32, extent: Int32) {
+        let at = r.at.millisecondsSinceEpoch
         // Slot order: dateTime, spatial, deliveryChannel, extent, percentage, delayPeriod, count.
         let f = input.plainSlots(count: 7)
         f[dateTimeSlot] = FastValue(tag: FastValue.time, id: ODRLInputValue.notText, num: Double(at) / 1000)
@@ -234,12 +264,6 @@ public enum NewsEngine {
             input.set(slot: spatialSlot, terms.value(.text(NewsODRL.territoryIRI(r.territory))))
         }
         input.clearRuleValues()
-        if let a = action ?? lookups?.action(r.action) {
-            input.setAction(r.action, ids: lookups.unsafelyUnwrapped.ids(a), known: a.pointee.known)
-        } else {
-            input.setAction(r.action)
-        }
-        input.setSubjects(target: target, assignee: assignee)
     }
 
     /// A request's action and territory answered from a per-thread cache keyed by the `String`
@@ -1195,24 +1219,33 @@ public struct NewsDecider: Sendable {
         // (callgrind session 6: ~200 instructions per evaluation); `takeUnretainedValue()` bound a
         // strong reference that was retained and released around the evaluation (session 7), and the
         // box is shared by a batch's workers, so that count moved between the cores (session 8).
-        guard let ref = noticeRef else { return NewsEvaluation(basis: .noPolicy) }
+        //
+        // One evaluation, written in place by the innermost call and returned once: returned from
+        // call to call, the 240-byte value was copied field by field at each level (callgrind
+        // session 9: ~170 instructions in this function alone, ~115 in the next).
+        var e = NewsEvaluation(basis: .noPolicy)
+        guard let ref = noticeRef else { return e }
         // The thread's scratch input and look-up cache passed down unretained: bound to locals
         // (`memo?.input ?? …`) and returned from a helper, each was retained and released per
         // evaluation (callgrind, bench/PROFILE.md session 8: 4 pairs in `lowered`).
-        if let refs = memo?.refs { return evaluate(r, ref, usage, refs.input, refs.lookups) }
+        if let refs = memo?.refs {
+            evaluate(r, ref, usage, refs.input, refs.lookups, into: &e)
+            return e
+        }
         let input = ODRLInput(terms: NewsEngine.terms)
-        return withExtendedLifetime(input) { evaluate(r, ref, usage, .passUnretained(input), nil) }
+        withExtendedLifetime(input) { evaluate(r, ref, usage, .passUnretained(input), nil, into: &e) }
+        return e
     }
 
     /// ``evaluate(_:usage:memo:)`` with the notice, the input and the look-ups unretained (the caller
     /// keeps them alive), borrowed for the evaluation's length without a retain
     /// (`_withUnsafeGuaranteedRef`): the box is shared by a batch's workers, so a retain of it moved
     /// its count's cache line between the cores (session 7 found one per evaluation).
+    @inline(__always)
     func evaluate(_ r: RepublicationRequest, _ boxRef: Unmanaged<NoticeBox>, _ usage: some UsageCounter,
-                  _ inputRef: Unmanaged<ODRLInput>, _ lookupsRef: Unmanaged<NewsEngine.Lookups>?) -> NewsEvaluation {
+                  _ inputRef: Unmanaged<ODRLInput>, _ lookupsRef: Unmanaged<NewsEngine.Lookups>?, into e: inout NewsEvaluation) {
         // Written in place by the innermost call (returned through the closures, the 240-byte
         // evaluation was copied once per closure).
-        var e = NewsEvaluation(basis: .noPolicy)
         boxRef._withUnsafeGuaranteedRef { box in
             // Equal `String` bits are equal texts (see ``NewsEngine/Lookups``): the usual case, compared
             // without a call (`==` retained the box's string around its comparison).
@@ -1225,12 +1258,11 @@ public struct NewsDecider: Sendable {
                 }
             }
         }
-        return e
     }
 
     /// ``evaluate(_:usage:memo:)`` against the notice in `box` (the request's source's), lowering the
     /// request into `input` (the memo's scratch, or a new one) with the thread's `lookups` (nil
-    /// without a memo), into `e`.
+    /// without a memo), into `e`: a new evaluation (`NewsEvaluation(basis: .noPolicy)`).
     func evaluate(_ r: RepublicationRequest, _ box: NoticeBox, _ usage: some UsageCounter, _ input: ODRLInput,
                   _ lookups: NewsEngine.Lookups?, into e: inout NewsEvaluation) {
         // The notice's prohibitions that concern the request, as the first one and what lifts them
@@ -1248,7 +1280,10 @@ public struct NewsDecider: Sendable {
         // 1. Agreements, in the order given, walked by position through a pointer (no list per
         // request, no copy of a prepared agreement: a copy retains its core, a cold cache line).
         // Outcomes are kept for the denial.
-        e = NewsEvaluation(basis: .denied, concern: concern)
+        // `e` is new (basis `noPolicy`, nothing appended): only these two change (a whole new value
+        // wrote its 240 bytes again).
+        e.basis = .denied
+        e.concern = concern
         let (decided, isLowered) = agreements.withUnsafeBufferPointer { list in
             considerAgreements(list, r, box, &e, usage: usage, input: input, lookups: lookups, action: action)
         }
@@ -1300,9 +1335,9 @@ public struct NewsDecider: Sendable {
             for k in ks { warm ^= base[k].block.warm() }
             lower(r, box, kind, into: input, lookups: lookups, action: action)
             input.sink = warm
-            let template = base[ks[0]].block.knownActionChecks(input)
+            var checks = base[ks[0]].block.knownActionChecks(input)
             for k in ks where sameSource || base[k].core.agreement.source == r.source {
-                if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, template, &e) { return (true, true) }
+                if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, &checks, &e) { return (true, true) }
             }
             return (false, true)
         }
@@ -1325,7 +1360,7 @@ public struct NewsDecider: Sendable {
             lower(r, box, kind, into: input, lookups: lookups, action: action)
             input.sink = warm
             // The request's checks, made once (see ``consider``); n >= 1 (`oneSubscriber` is set).
-            let template = (n <= 4 ? firstBlocks.0.unsafelyUnwrapped : base[0].block).knownActionChecks(input)
+            var checks = (n <= 4 ? firstBlocks.0.unsafelyUnwrapped : base[0].block).knownActionChecks(input)
             for k in 0..<n {
                 let block: ODRLBlock
                 switch k {
@@ -1335,7 +1370,7 @@ public struct NewsDecider: Sendable {
                 case 3: block = firstBlocks.3.unsafelyUnwrapped
                 default: block = base[k].block
                 }
-                if !consider(base + k, block, k, r, input, state, lifters, usage, template, &e) { return (true, true) }
+                if !consider(base + k, block, k, r, input, state, lifters, usage, &checks, &e) { return (true, true) }
             }
             return (false, true)
         }
@@ -1349,7 +1384,8 @@ public struct NewsDecider: Sendable {
                 isLowered = true
                 template = base[k].block.knownActionChecks(input)
             }
-            if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, template.unsafelyUnwrapped, &e) { return (true, true) }
+            var checks = template.unsafelyUnwrapped
+            if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, &checks, &e) { return (true, true) }
         }
         return (false, isLowered)
     }
@@ -1359,14 +1395,14 @@ public struct NewsDecider: Sendable {
     /// The usual request (a vocabulary action, no duty state) on the usual agreement (no quota; its
     /// activity rule starts with the term's start and end, as every agreement's does) takes the
     /// driven outcome (``outcome(_:_:_:_:)``) here, with the request's checks made once per request,
-    /// right after lowering (`template`: the first agreement's) and bound to each agreement's block
-    /// (``Checks/init(_:sameRequestAs:)``); anything else the general one
+    /// right after lowering (`checks`: the first agreement's) and bound to each agreement's block
+    /// (``Checks/bind(_:)``); anything else the general one
     /// (``outcome(_:_:_:_:_:lifters:usage:)``). The same outcomes: this only moves the general
     /// function's first tests here, where what they read is known once per request.
     @inline(__always)
     func consider(_ p: UnsafePointer<PreparedAgreement>, _ block: ODRLBlock, _ k: Int, _ r: RepublicationRequest, _ input: ODRLInput,
                   _ state: UnsafePointer<ODRLWorldState>, _ lifters: NoticeTerms.Lifters, _ usage: some UsageCounter,
-                  _ template: Checks, _ e: inout NewsEvaluation) -> Bool {
+                  _ checks: inout Checks, _ e: inout NewsEvaluation) -> Bool {
         let hot = block.client
         let head = hot.load(as: PreparedAgreement.Hot.self)
         var o = AgreementOutcome()
@@ -1375,10 +1411,10 @@ public struct NewsDecider: Sendable {
             o.kindNotAccepted = true
         } else if input.actionKnown, !block.reads(slot: NewsEngine.countSlot), head.activityRule < 0 || head.activityCount >= 2,
                   state.pointee.duties.isEmpty {
-            // No quota, so no rule-scoped value: the template's checks see none (it was made right
+            // No quota, so no rule-scoped value: the request's checks see none (they were made right
             // after lowering, which drops them; an agreement with a quota sets its own in the
-            // general path, which the template does not see: it keeps the count it was made with, 0).
-            o = NewsDecider.drivenOutcome(block, hot, head, template, o)
+            // general path, which these checks do not see: they keep the count they were made with, 0).
+            o = NewsDecider.drivenOutcome(block, hot, head, &checks, o)
         } else {
             o = outcome(p, block, r, input, state, lifters: lifters, usage: usage)
         }
@@ -1400,7 +1436,12 @@ public struct NewsDecider: Sendable {
                action: UnsafeMutablePointer<NewsEngine.Lookups.Action>?) {
         if let lookups, !box.namesParties {
             // The subjects unretained (the box and the `static let` keep them): no retain per request.
-            NewsEngine.lower(r, into: input, target: box.targetRefs[kind], assignee: lookups.anyParty, lookups: lookups, action: action)
+            if let action {
+                NewsEngine.lower(r, into: input, target: box.targetRefs[kind], assignee: lookups.anyParty,
+                                 lookups: Unmanaged.passUnretained(lookups), action: action)
+            } else {
+                NewsEngine.lower(r, into: input, target: box.targetRefs[kind], assignee: lookups.anyParty, lookups: lookups)
+            }
         } else {
             NewsEngine.lower(r, into: input, target: box.targets[kind],
                              assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty, lookups: lookups)
@@ -1783,23 +1824,21 @@ public struct NewsDecider: Sendable {
     }
 
     /// The driven outcome (``outcome(_:_:_:_:activitySatisfied:)``) of the agreement whose block is
-    /// `block` (`hot` its client data, `head` its head) for the request whose checks `template`
-    /// holds (any agreement's: ``Checks/init(_:sameRequestAs:)``), its activity found first from its
+    /// `block` (`hot` its client data, `head` its head) for the request whose checks `checks` holds
+    /// (any agreement's; bound to this one's set here: ``Checks/bind(_:)``), its activity found first from its
     /// plain copy (``plainActivityFailed(_:_:)``): an agreement not in force is that and nothing
     /// more, decided without building its checks or calling the outcome.
     @inline(__always)
-    static func drivenOutcome(_ block: ODRLBlock, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ template: Checks,
+    static func drivenOutcome(_ block: ODRLBlock, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ checks: inout Checks,
                               _ start: AgreementOutcome) -> AgreementOutcome {
-        let failed = plainActivityFailed(head, template.fast)
-        if failed == 0 {
-            return outcome(Checks(block.header, sameRequestAs: template), hot, head, start, activitySatisfied: true)
-        }
-        if failed != notPlain, let why = inactivity(failed, head) {
+        let failed = plainActivityFailed(head, checks.fast)
+        if failed != 0, failed != notPlain, let why = inactivity(failed, head) {
             var o = start
             o.inactivity = why
             return o
         }
-        return outcome(Checks(block.header, sameRequestAs: template), hot, head, start)
+        checks.bind(block.header)
+        return outcome(checks, hot, head, start, activitySatisfied: failed == 0)
     }
 
     /// Why an agreement whose activity constraints failed (bit `i`: the `i`-th) is not in force, in

@@ -69,7 +69,7 @@ extension NewsDecider {
         } else {
             // A notice-level reason (no policy, no agreement, a public permission) or a permit's:
             // the whole decision is written, only this reason kept.
-            writeWords(e, r, noticeBox, usage: usage, memo: memo, into: &sink)
+            writeWords(e, r, noticeRef, usage: usage, memo: memo, into: &sink)
         }
         if let memo { memo.reasonScratch = sink.text } else { sink.text.free() }  // kept grown for the next
         return sink.result
@@ -251,5 +251,5 @@ struct OneReason: DecisionWordSink {
     mutating func remedy() { inRemedy = true }
     mutating func endRemedy() { inRemedy = false }
     mutating func duty(_ d: DecisionDuty) {}
-    mutating func duties(_ w: PreparedAgreement.PermitWords) {}
+    mutating func duties(_ w: PreparedAgreement.PermitBlock) {}
 }

@@ -279,18 +279,11 @@ extension StoreTransaction {
         var endedAt: String?, endReason: String?, endRecordedAt: String?
     }
 
-    /// The version rows `sql` selects (the columns of `historySelect`), documents not yet parsed.
+    /// The version rows `sql` selects (the columns of `historySelect`), documents not yet parsed: read by the
+    /// one reader of version rows (``versionRows(sql:arguments:)``), then made Strings.
     func rawVersions(sql: String, arguments: StatementArguments) throws -> [RawVersion] {
-        var raw: [RawVersion] = []
-        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-        // Columns by position (the order of `historySelect`): looking a column up by name hashes and
-        // compares its name for every column of every row.
-        while let r = try cursor.next() {
-            raw.append(RawVersion(id: r[0], version: r[1], effectiveAt: r[2], recordedAt: r[3], note: r[4], policyHash: r[5],
-                                  document: r[6], source: r[7], subscriber: r[8],
-                                  endedAt: r[9], endReason: r[10], endRecordedAt: r[11]))
-        }
-        return raw
+        let rows = try versionRows(sql: sql, arguments: arguments)
+        return rows.indices.map { rows.raw($0, document: true) }
     }
 
     /// Builds histories from version rows ordered by agreement id, version (documents parsed on all cores).
@@ -558,16 +551,15 @@ extension Store {
     }
 
     /// Every stored agreement version, read but not parsed, ordered by agreement id and version: for a batch
-    /// that groups them by party and parses each party's documents only when it first meets the party
-    /// (``StoredVersionRow/histories(_:scanner:)``), on whichever worker thread meets it.
+    /// that groups them by party (``StoredVersionRows/byParty()``) and parses each party's documents only when it
+    /// first meets the party (``StoredVersionRow/histories(_:scanner:)``), on whichever worker thread meets it.
     ///
-    /// Reading the rows is the only serial part (a few tens of milliseconds for 16,485 versions); parsing
-    /// them was ~58,000 instructions a version (callgrind), 0.25 s of CPU for the default workload, done
-    /// before the batch's first decision when ``allAgreementHistories(source:)`` was used.
-    public func allAgreementVersionRows() throws(DiagnosticError) -> [StoredVersionRow] {
-        try read { tx in
-            try tx.rawVersions(sql: StoreTransaction.historySelect + " ORDER BY v.agreement_id, v.version", arguments: []).map(StoredVersionRow.init)
-        }
+    /// Reading the rows is the batch's only serial part: one read transaction (one snapshot), three scans merged
+    /// (``StoredVersionRows/readAll(in:)``), every column's bytes copied into one arena. Parsing them was ~58,000
+    /// instructions a version (callgrind), done before the batch's first decision when ``allAgreementHistories(source:)``
+    /// was used.
+    public func allAgreementVersionRows() throws(DiagnosticError) -> StoredVersionRows {
+        try read { tx in try StoredVersionRows.readAll(in: tx.db) }
     }
 
     /// Summaries for `contract list`.
@@ -635,28 +627,6 @@ struct VersionRows: Sendable {
                 ColumnValue(r.channels.map(VersionDocument.dimensionText)), ColumnValue(r.territories.map { FastJSON.list($0.include) }),
                 ColumnValue(r.note), .text(FastJSON.string(r.json)),
             ]
-        }
-    }
-}
-
-/// One stored agreement version as read from the store, its document not yet parsed (see
-/// ``Store/allAgreementVersionRows()``).
-public struct StoredVersionRow: Sendable {
-    let raw: StoreTransaction.RawVersion
-    init(_ raw: StoreTransaction.RawVersion) { self.raw = raw }
-
-    public var subscriber: String { raw.subscriber }
-    public var source: String { raw.source }
-
-    /// The histories of `rows` (ordered by agreement id, version, as the store returns them; e.g. one party's
-    /// rows in that order), documents parsed here with `scanner` (the same parsing and assembly as
-    /// ``Store/allAgreementHistories(source:)``).
-    public static func histories(_ rows: [StoredVersionRow], scanner: inout AgreementScanner) throws(DiagnosticError) -> [AgreementHistory] {
-        let decoded = rows.map { StoreTransaction.decodeResult($0.raw, scanner: &scanner) }
-        do { return try StoreTransaction.histories(rows.lazy.map(\.raw), decoded: decoded) } catch let d as Diagnostic {
-            throw DiagnosticError(d)
-        } catch {
-            throw DiagnosticError(Diagnostic(code: "store.bad_document", message: "\(error)", category: .internalError))
         }
     }
 }

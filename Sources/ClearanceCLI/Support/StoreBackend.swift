@@ -150,21 +150,16 @@ final class StoreBackend: CheckBackend, @unchecked Sendable {
     /// maps are then dropped.
     func prepareAll() throws(DiagnosticError) {
         guard batchMode, table == nil else { return }
-        var groups: [(Parties, [StoredVersionRow])] = []
-        var index: [Parties: Int] = [:]
-        // Rows come in agreement-id, version order; each party's rows keep that order (its histories' order).
-        for row in try store.allAgreementVersionRows() {
-            let p = Parties(subscriber: row.subscriber, source: row.source)
-            if let k = index[p] { groups[k].1.append(row) } else {
-                index[p] = groups.count
-                groups.append((p, [row]))
-            }
-        }
+        // Rows come in agreement-id, version order; each party's rows keep that order (its histories' order). Read
+        // into one byte arena and grouped on their bytes (``StoredVersionRows``): no String per row.
+        let rows = try store.allAgreementVersionRows()
+        StageClock.mark("read \(rows.count) stored rows")
+        let groups = rows.byParty()
         StageClock.mark("loaded \(groups.count) parties")
         // The page cache filled by the bulk read is not needed any more: the batch reads only the small usage
         // ledger from here on (heaptrack: ~20 MB of a 1M-line batch's peak).
         store.releaseMemory()
-        table = PreparedTable(groups.map { ($0.0, .rows($0.1)) })
+        table = PreparedTable(groups.map { (Parties(subscriber: $0.subscriber, source: $0.source), .rows($0.rows)) })
         historyLock.lock()
         histories = [:]
         complete = true

@@ -139,20 +139,21 @@ struct SubjectView {
 /// cannot decide (a list value, a text read as a number, a set's own left operand) takes the general
 /// path through the constraint's words.
 struct Checks {
+    // The set's half (`var`: ``bind(_:)`` points the same request's checks at another set).
     /// The set, not retained (its block's header's; the caller keeps it alive): read only on the
     /// rare paths (words, the general path), so that a pass does not touch the set object.
-    let owner: Unmanaged<SetCore>
+    private(set) var owner: Unmanaged<SetCore>
     var set: SetCore { owner.takeUnretainedValue() }
     /// Number of top-level rules.
-    let flatCount: Int
+    private(set) var flatCount: Int
     /// The lowered request, borrowed for the evaluation's duration (the caller holds it).
     unowned(unsafe) let input: ODRLInput
-    let rules: UnsafeMutablePointer<RuleRecord>
-    let cons: UnsafeMutablePointer<ConstraintRecord>
+    private(set) var rules: UnsafeMutablePointer<RuleRecord>
+    private(set) var cons: UnsafeMutablePointer<ConstraintRecord>
     /// The constraints' hot parts (``HotConstraint``), index for index with `cons`.
-    let hot: UnsafeMutablePointer<HotConstraint>
-    let entities: UnsafeMutablePointer<EntityRecord>
-    let entityLists: UnsafeMutablePointer<Int32>
+    private(set) var hot: UnsafeMutablePointer<HotConstraint>
+    private(set) var entities: UnsafeMutablePointer<EntityRecord>
+    private(set) var entityLists: UnsafeMutablePointer<Int32>
     /// Ids of the request's action and every action it is included in.
     let actions: UnsafeBufferPointer<Int32>
     /// The ids of `actions` below 64 as bits (``ODRLInput/actionBits``).
@@ -169,8 +170,8 @@ struct Checks {
     let dutyStates: UnsafePointer<[String: ODRLDutyState]>
     let hasDutyStates: Bool
     /// No text is the set's own: a text the shared terms did not know is in no right operand.
-    let noLocalTexts: Bool
-    let pendingDutiesBlock: Bool
+    private(set) var noLocalTexts: Bool
+    private(set) var pendingDutiesBlock: Bool
 
     /// The last entity compared by string (a set's own IRI met by an input lowered with the shared
     /// terms alone, as a news agreement's subscriber is), and the answer: a policy-level assignee is
@@ -214,16 +215,18 @@ struct Checks {
         self.pendingDutiesBlock = h.pendingDutiesBlock
     }
 
-    /// The checks of the same request as `t` (its input, action, subjects, rule-scoped values and
-    /// duty states, copied) against another set, the one whose block's header is `header`.
+    /// Points these checks at another set, the one whose block's header is `header`: the checks of
+    /// the same request (its input, action, subjects, rule-scoped values and duty states, kept)
+    /// against that set.
     ///
-    /// Why (bench/PROFILE.md, session 8): the news layer asks the checks of one request against each
-    /// of the subscriber's agreements (three at issue 4's scale). Made afresh per agreement
-    /// (``ODRLBlock/knownActionChecks(_:)``), the request's half was read again each time through the
-    /// input and its two subjects (~70 instructions of ~100); here it is copied from the first
-    /// agreement's checks and only the set's half is read from the header.
+    /// Why (bench/PROFILE.md, sessions 8 and 9): the news layer asks the checks of one request
+    /// against each of the subscriber's agreements (three at issue 4's scale). Made afresh per
+    /// agreement (``ODRLBlock/knownActionChecks(_:)``), the request's half was read again each time
+    /// through the input and its two subjects (~70 instructions of ~100); copied from the first
+    /// agreement's checks into a new value (session 8), the 160-byte value was still built field by
+    /// field on the stack and passed on (~75 an agreement). Here only the set's nine fields change.
     @inline(__always)
-    init(_ header: UnsafePointer<BlockHeader>, sameRequestAs t: Checks) {
+    mutating func bind(_ header: UnsafePointer<BlockHeader>) {
         let h = header.pointee
         owner = h.owner
         flatCount = Int(h.flatCount)
@@ -234,16 +237,6 @@ struct Checks {
         entityLists = h.entityLists
         noLocalTexts = h.noLocalTexts
         pendingDutiesBlock = h.pendingDutiesBlock
-        input = t.input
-        actions = t.actions
-        actionBits = t.actionBits
-        knownAction = t.knownAction
-        fast = t.fast
-        target = t.target
-        assignee = t.assignee
-        overrides = t.overrides
-        dutyStates = t.dutyStates
-        hasDutyStates = t.hasDutyStates
     }
 
     // MARK: Compact results

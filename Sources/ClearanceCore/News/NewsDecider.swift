@@ -701,17 +701,25 @@ public struct PreparedAgreement: Sendable {
         func duration(_ e: ISODuration?) -> Bool {
             guard let e else { return true }
             // What the engine reads `delayPeriod` with (remembered per thread: ~4,900 instructions a parse).
-            return NewsModelCache.current.readsBack(e)
+            return cache.readsBack(e)
         }
         func territories(_ t: TerritorySpec?) -> Bool { t.map { !$0.resolved.isEmpty } ?? true }
         guard plain(a.term.start), plain(a.term.end), plain(a.signedAt), a.termination.map({ plain($0.at) }) ?? true else { return false }
-        for g in a.grants {
-            guard ok(g.actions), territories(g.territories), duration(g.embargo), g.maxPortion?.isFinite ?? true else { return false }
+        // Read in place: `for g in a.grants` copied each `Grant` (~460 instructions a grant; "prepare, session 9").
+        let grantsOK = a.grants.withUnsafeBufferPointer { gs in
+            gs.indices.allSatisfy { k in
+                let g = gs.baseAddress.unsafelyUnwrapped + k
+                return ok(g.pointee.actions) && territories(g.pointee.territories) && duration(g.pointee.embargo)
+                    && (g.pointee.maxPortion?.isFinite ?? true)
+            }
         }
-        for r in a.restrictions {
-            guard ok(r.actions ?? NewsCompileCache.use), territories(r.territories), duration(r.embargo) else { return false }
+        guard grantsOK else { return false }
+        return a.restrictions.withUnsafeBufferPointer { rs in
+            rs.indices.allSatisfy { k in
+                let r = rs.baseAddress.unsafelyUnwrapped + k
+                return ok(r.pointee.actions ?? NewsCompileCache.use) && territories(r.pointee.territories) && duration(r.pointee.embargo)
+            }
         }
-        return true
     }
 
     /// What preparing an agreement compiles, and how the decider reads the engine's answers.

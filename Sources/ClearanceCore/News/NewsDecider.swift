@@ -1924,11 +1924,13 @@ public struct NewsDecider: Sendable {
             let start = r.pointee.cons, count = r.pointee.consCount
             self.start = start
             self.count = count
+            // The driven outcome's checks have no rule-scoped value: the loop for them
+            // (``Checks/plainMasks(_:_:rule:)``), inline here (one call per range, not two).
             if skip > 0 && count >= skip && count <= 64 {
-                let rest = c.constraintMasks(start &+ skip, count &- skip, rule: rule)
+                let rest = c.plainMasks(start &+ skip, count &- skip, rule: rule)
                 masks = (rest.failed << UInt64(skip), rest.unknown << UInt64(skip), rest.truth)
             } else {
-                masks = c.constraintMasks(start, count, rule: rule)
+                masks = c.plainMasks(start, count, rule: rule)
             }
         }
     }

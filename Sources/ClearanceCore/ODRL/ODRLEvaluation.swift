@@ -306,11 +306,11 @@ struct Checks {
     /// ``truth(_:rule:)`` as before. With rule-scoped values it is ``constraintMasks(_:_:rule:)``.
     ///
     /// Why (callgrind, bench/PROFILE.md "eval, session 9"): a grant's range was ~290 instructions
-    /// (~4.5 constraints after the activity ones): two calls (the range cache's evaluation, then
-    /// this loop), and per constraint the rule-scoped value search, the slot's bound and the
+    /// (~2.9 constraints after the activity ones): two calls (the range cache's evaluation, then
+    /// the general loop), and per constraint the rule-scoped value search, the slot's bound and the
     /// value's address worked out again. `ConstraintLoopTests` compares the two on every top-level
     /// rule of random agreements, for requests with values of every kind, absent ones included.
-    @inline(__always)
+    @inline(never)
     func plainMasks(_ start: Int32, _ count: Int32, rule: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
         guard overrides.count == 0, let values = fast.baseAddress else { return constraintMasks(start, count, rule: rule) }
         let slots = UInt(bitPattern: fast.count)

@@ -160,23 +160,27 @@ final class PreparedTable: @unchecked Sendable {
     }
 
     /// Parses (stored rows) and prepares every version of one party.
+    ///
+    /// Stored rows are prepared straight from the parsed histories: mapped first to ``Input``s, each
+    /// `Agreement` was copied twice more (an `Input` per version, then out of it), ~1,800 instructions
+    /// a version of copies, arrays and releases (callgrind, bench/PROFILE.md "prepare, session 9").
     private static func prepare(_ source: Source, scanner: inout AgreementScanner) -> Result<Party, DiagnosticError> {
-        let inputs: [[Input]]
-        switch source {
-        case .histories(let h): inputs = h
-        case .rows(let rows):
-            do throws(DiagnosticError) {
-                inputs = try StoredVersionRow.histories(rows, scanner: &scanner).map { h in
-                    h.versions.map { Input(agreement: $0.agreement, version: $0.version, effectiveAt: $0.effectiveAt) }
-                }
-            } catch { return .failure(error) }
+        func version(_ a: Agreement, _ number: Int, _ effectiveAt: Instant) -> Version {
+            let prepared: Result<PreparedAgreement, DiagnosticError>
+            do throws(DiagnosticError) { prepared = .success(try PreparedAgreement(a)) } catch { prepared = .failure(error) }
+            return Version(effectiveAt: effectiveAt, prepared: prepared, ref: AgreementVersionRef(id: a.id, version: number))
         }
-        let histories: [[Version]] = inputs.compactMap { h in
-            h.isEmpty ? nil : h.map { input in
-                let prepared: Result<PreparedAgreement, DiagnosticError>
-                do throws(DiagnosticError) { prepared = .success(try PreparedAgreement(input.agreement)) } catch { prepared = .failure(error) }
-                return Version(effectiveAt: input.effectiveAt, prepared: prepared,
-                               ref: AgreementVersionRef(id: input.agreement.id, version: input.version))
+        var histories: [[Version]] = []
+        switch source {
+        case .histories(let inputs):
+            histories.reserveCapacity(inputs.count)
+            for h in inputs where !h.isEmpty { histories.append(h.map { version($0.agreement, $0.version, $0.effectiveAt) }) }
+        case .rows(let rows):
+            let parsed: [AgreementHistory]
+            do throws(DiagnosticError) { parsed = try StoredVersionRow.histories(rows, scanner: &scanner) } catch { return .failure(error) }
+            histories.reserveCapacity(parsed.count)
+            for h in parsed where !h.versions.isEmpty {
+                histories.append(h.versions.map { version($0.agreement, $0.version, $0.effectiveAt) })
             }
         }
         return .success(Party(histories: histories))

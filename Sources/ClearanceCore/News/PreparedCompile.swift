@@ -47,31 +47,46 @@ extension PreparedAgreement {
     /// thread's ``NewsCompileCache`` and counts the records, the second lays the records out in arrays
     /// reserved to their exact size (growing them by appends was ~3,000 instructions a version, and the
     /// set keeps the constraint words' array as made: no spare capacity kept per agreement).
+    ///
+    /// The pieces, action, duty and target lists found are held unretained (``PieceRef``, ``ListPlan``):
+    /// this thread's cache keeps them alive (it drops entries only between agreements,
+    /// ``NewsCompileCache/boundTables()``), and each retain and release of a piece was ~20 instructions,
+    /// ~50 pairs a version (callgrind, "prepare, session 9"). The grants are read in place through
+    /// the array's buffer: `for grant in a.grants` copied each `Grant` (~10 fields retained and
+    /// released, ~460 instructions a grant).
     static func compileDirect(_ a: Agreement) -> Direct? {
         // No probe policy: every grant has a permission (a grant without actions, or none at all, needs probes).
         guard !a.grants.isEmpty else { return nil }
         let cache = NewsCompileCache.current
-        let lists = a.grants.count + a.restrictions.count
+        cache.boundTables()
+        return a.grants.withUnsafeBufferPointer { gs in
+            a.restrictions.withUnsafeBufferPointer { rs in compileDirect(a, gs, rs, cache) }
+        }
+    }
+
+    private static func compileDirect(_ a: Agreement, _ gs: UnsafeBufferPointer<Grant>, _ rs: UnsafeBufferPointer<Restriction>,
+                                      _ cache: NewsCompileCache) -> Direct? {
+        let lists = gs.count + rs.count
         // Every list's constraints in one array (each list's range in its `ListPlan`), the activity
         // constraints first: one allocation for them all (each small array was ~250 instructions
         // of allocating and freeing; callgrind, "prepare, session 8").
-        var pieces: [NewsCompileCache.Piece] = []
+        var pieces: [PieceRef] = []
         pieces.reserveCapacity(4 + 6 * lists)
 
         // The activity constraints, the same for every grant (each grant's list holds its own copy).
         guard let start = cache.date(lt: false, a.term.start), let end = cache.date(lt: true, a.term.end) else { return nil }
-        pieces.append(start)
-        pieces.append(end)
+        pieces.append(PieceRef(start))
+        pieces.append(PieceRef(end))
         var terminationPosition: Int8 = -1, priorPosition: Int8 = -1
         if let t = a.termination {
             guard let e = cache.date(lt: true, t.at) else { return nil }
             terminationPosition = Int8(pieces.count)
-            pieces.append(e)
+            pieces.append(PieceRef(e))
         }
         if a.kind == .subscription {
             guard let e = cache.date(lt: false, a.signedAt) else { return nil }
             priorPosition = Int8(pieces.count)
-            pieces.append(e)
+            pieces.append(PieceRef(e))
         }
         let activityCount = pieces.count
 
@@ -79,84 +94,90 @@ extension PreparedAgreement {
         var plans: [ListPlan] = []
         plans.reserveCapacity(lists)
         var grants: [PreparedGrant] = []
-        grants.reserveCapacity(a.grants.count)
+        grants.reserveCapacity(gs.count)
         var flat = 0, dutyRecords = 0
-        for grant in a.grants {
-            let list = cache.actions(grant.actions)
-            guard !grant.actions.isEmpty, list.ids != nil, let dutyIDs = cache.duties(grant.duties) else { return nil }
+        for g in 0..<gs.count {
+            let grant = gs.baseAddress.unsafelyUnwrapped + g
+            let list = cache.actions(grant.pointee.actions)
+            guard !list.names.isEmpty, list.ids != nil, let duties = cache.duties(grant.pointee.duties), let dutyIDs = duties.ids else {
+                return nil
+            }
             let from = pieces.count
             var own: UInt64 = 0
             var ownCount = 0
             func add(_ d: GrantDimension, _ p: NewsCompileCache.Piece) {
-                pieces.append(p)
+                pieces.append(PieceRef(p))
                 own |= UInt64(d.caseIndex) << UInt64(4 * ownCount)
                 ownCount += 1
             }
             // `grantConstraintModels`' order and dimensions.
-            if grant.extent.count < 2 {
-                guard let e = cache.extents(grant.extent) else { return nil }
+            let extent = grant.pointee.extent
+            if extent.count < 2 {
+                guard let e = cache.extents(extent) else { return nil }
                 add(.extent, e)
             }
-            if let mp = grant.maxPortion, grant.extent.contains(.partial) {
-                guard let p = cache.portion((mp * 100 * 1000).rounded() / 1000, orWhole: grant.extent.contains(.whole)) else { return nil }
+            if let mp = grant.pointee.maxPortion, extent.contains(.partial) {
+                guard let p = cache.portion((mp * 100 * 1000).rounded() / 1000, orWhole: extent.contains(.whole)) else { return nil }
                 add(.portion, p)
             }
-            if case .only(let cs) = grant.channels {
+            if case .only(let cs) = grant.pointee.channels {
                 guard let e = cache.channels(cs) else { return nil }
                 add(.channel, e)
             }
-            if !grant.territories.coversEverything(table: .builtin) {
-                guard let e = cache.territories(grant.territories.resolved) else { return nil }
+            if !grant.pointee.territories.coversEverything(table: .builtin) {
+                guard let e = cache.territories(grant.pointee.territories.resolved) else { return nil }
                 add(.territory, e)
             }
-            if let e = grant.embargo {
+            if let e = grant.pointee.embargo {
                 guard let x = cache.embargo(e, lt: false) else { return nil }
                 add(.embargo, x)
             }
-            if let q = grant.quota {
+            if let q = grant.pointee.quota {
                 guard let x = cache.quota(q.count) else { return nil }
                 add(.quota, x)
             }
             var targets: NewsCompileCache.Targets?
-            if case .only(let kinds) = grant.assets, !kinds.isEmpty {
+            if case .only(let kinds) = grant.pointee.assets, !kinds.isEmpty {
                 guard let t = cache.targets(kinds) else { return nil }
                 targets = t
             }
-            plans.append(ListPlan(from: from, to: pieces.count, actions: list, duties: dutyIDs, targets: targets))
-            grants.append(PreparedGrant(firstRule: Int32(flat), ruleCount: Int32(grant.actions.count), dimsRule: Int32(flat),
+            let actionCount = list.names.count
+            plans.append(ListPlan(from: from, to: pieces.count, actions: list, duties: duties, targets: targets))
+            grants.append(PreparedGrant(firstRule: Int32(flat), ruleCount: Int32(actionCount), dimsRule: Int32(flat),
                                         ownDims: own, ownCount: Int8(ownCount)))
-            flat += grant.actions.count
-            dutyRecords += grant.actions.count * dutyIDs.count
+            flat += actionCount
+            dutyRecords += actionCount * dutyIDs.count
         }
         let permissionCount = flat
-        for r in a.restrictions {
-            let list = cache.actions(r.actions ?? NewsCompileCache.use)
+        for k in 0..<rs.count {
+            let r = rs.baseAddress.unsafelyUnwrapped + k
+            let list = cache.actions(r.pointee.actions ?? NewsCompileCache.use)
             // A restriction without actions has no rule (and compiles nothing): the general way.
             guard !list.names.isEmpty, list.ids != nil else { return nil }
             let from = pieces.count
             // `restrictionConstraintModels`' order.
-            if let ex = r.extent, ex.count < 2 {
+            if let ex = r.pointee.extent, ex.count < 2 {
                 guard let e = cache.extents(ex) else { return nil }
-                pieces.append(e)
+                pieces.append(PieceRef(e))
             }
-            if case .only(let cs)? = r.channels {
+            if case .only(let cs)? = r.pointee.channels {
                 guard let e = cache.channels(cs) else { return nil }
-                pieces.append(e)
+                pieces.append(PieceRef(e))
             }
-            if let t = r.territories, !t.coversEverything(table: .builtin) {
+            if let t = r.pointee.territories, !t.coversEverything(table: .builtin) {
                 guard let e = cache.territories(t.resolved) else { return nil }
-                pieces.append(e)
+                pieces.append(PieceRef(e))
             }
-            if let e = r.embargo {
+            if let e = r.pointee.embargo {
                 guard let x = cache.embargo(e, lt: true) else { return nil }
-                pieces.append(x)
+                pieces.append(PieceRef(x))
             }
             var targets: NewsCompileCache.Targets?
-            if case .only(let kinds)? = r.assets, !kinds.isEmpty {
+            if case .only(let kinds)? = r.pointee.assets, !kinds.isEmpty {
                 guard let t = cache.targets(kinds) else { return nil }
                 targets = t
             }
-            plans.append(ListPlan(from: from, to: pieces.count, actions: list, duties: [], targets: targets))
+            plans.append(ListPlan(from: from, to: pieces.count, actions: list, duties: NewsCompileCache.noDuties, targets: targets))
             flat += list.names.count
         }
 
@@ -165,16 +186,16 @@ extension PreparedAgreement {
         // operand list again by its storage), and so is a target list.
         var constraintCount = 0, atomicCount = 0, entityCount = 0
         for k in 0..<plans.count {
-            let grant = k < a.grants.count
+            let grant = k < gs.count
             let n = (grant ? activityCount : 0) + plans[k].to - plans[k].from
             constraintCount += n
             atomicCount += n
             // At most one `or` per list (a grant's portion).
-            for i in plans[k].from..<plans[k].to where pieces[i].second != nil {
+            for i in plans[k].from..<plans[k].to where pieces[i].piece.second != nil {
                 atomicCount -= 1
                 plans[k].or = i
                 plans[k].orFirst = k
-                for j in 0..<k where plans[j].or >= 0 && pieces[plans[j].or] === pieces[i] {
+                for j in 0..<k where plans[j].or >= 0 && pieces[plans[j].or].piece === pieces[i].piece {
                     plans[k].orFirst = j
                     break
                 }
@@ -204,7 +225,7 @@ extension PreparedAgreement {
         form.entityLists.reserveCapacity(entityCount)
         var at = 0
         for k in 0..<plans.count {
-            let grant = k < a.grants.count
+            let grant = k < gs.count
             // The first rule of the list compiles its target list, then its constraints; the others share them.
             if let t = plans[k].targets {
                 let first = plans[k].targetsFirst
@@ -221,13 +242,14 @@ extension PreparedAgreement {
             if grant || plans[k].to > plans[k].from {
                 cons = DirectLayout.constraints(pieces, activity: grant ? activityCount : 0, plans: &plans, k, &form)
             }
-            guard let ids = plans[k].actions.ids else { return nil }
-            let dutyIDs = plans[k].duties
+            guard let ids = plans[k].actions.ids, let dutyIDs = plans[k].duties.ids else { return nil }
+            let hasTargets = plans[k].targets != nil
+            let targetRange = plans[k].targetRange
             for id in ids {
                 var rec = RuleRecord()
                 rec.kind = grant ? .permission : .prohibition
                 rec.action = id
-                if plans[k].targets != nil { (rec.targets, rec.targetCount) = plans[k].targetRange }
+                if hasTargets { (rec.targets, rec.targetCount) = targetRange }
                 (rec.cons, rec.consCount) = cons
                 // A permission's duties: contiguous records after everything so far, one per duty, per rule.
                 let dutyStart = form.rules.count
@@ -248,8 +270,8 @@ extension PreparedAgreement {
         if flat > permissionCount {
             prohibitions.reserveCapacity(flat - permissionCount)
             at = permissionCount
-            for k in 0..<a.restrictions.count {
-                for _ in 0..<plans[a.grants.count + k].actions.names.count {
+            for k in 0..<rs.count {
+                for _ in 0..<plans[gs.count + k].actions.names.count {
                     prohibitions.append(RestrictionRule(rule: Int32(at), restriction: Int32(k)))
                     at += 1
                 }
@@ -260,15 +282,24 @@ extension PreparedAgreement {
     }
 }
 
+/// A piece of an agreement being compiled directly, unretained: its thread's ``NewsCompileCache``
+/// keeps it alive while the agreement is compiled (see ``PreparedAgreement/compileDirect(_:)``).
+struct PieceRef {
+    unowned(unsafe) let piece: NewsCompileCache.Piece
+    @inline(__always)
+    init(_ piece: NewsCompileCache.Piece) { self.piece = piece }
+}
+
 /// One rule list of an agreement being compiled directly (a grant's or a restriction's): its pieces
 /// (a range of the agreement's pieces), actions, duties and targets, and where its shared lists went.
+/// Plain data: the lists are held unretained (the thread's ``NewsCompileCache`` keeps them).
 struct ListPlan {
     var from: Int
     var to: Int
-    var actions: NewsCompileCache.ActionList
+    unowned(unsafe) let actions: NewsCompileCache.ActionList
     /// The duties' action ids (a restriction: none).
-    var duties: [Int32]
-    var targets: NewsCompileCache.Targets?
+    unowned(unsafe) let duties: NewsCompileCache.DutyList
+    unowned(unsafe) var targets: NewsCompileCache.Targets?
     /// The first list with the same target list object (this one's index if none before), and the range laid out.
     var targetsFirst = -1
     var targetRange: (Int32, Int32) = (0, -1)
@@ -278,7 +309,8 @@ struct ListPlan {
     var orFirst = -1
     var orRange: (Int32, Int32) = (0, 0)
 
-    init(from: Int, to: Int, actions: NewsCompileCache.ActionList, duties: [Int32], targets: NewsCompileCache.Targets?) {
+    init(from: Int, to: Int, actions: NewsCompileCache.ActionList, duties: NewsCompileCache.DutyList,
+         targets: NewsCompileCache.Targets?) {
         self.from = from
         self.to = to
         self.actions = actions
@@ -301,15 +333,15 @@ enum DirectLayout {
     /// Lays out list `k` (`activity` pieces from the start of `pieces`, then the list's own) as
     /// ``Compiler/constraintList(_:)`` does: its records contiguous; an `or`'s operands after them,
     /// their words numbered when the `or` is met (or the range of the same `or` laid out before).
-    static func constraints(_ pieces: [NewsCompileCache.Piece], activity: Int, plans: inout [ListPlan], _ k: Int,
+    static func constraints(_ pieces: [PieceRef], activity: Int, plans: inout [ListPlan], _ k: Int,
                             _ form: inout CompiledForm) -> (Int32, Int32) {
         let start = form.constraints.count
         let from = plans[k].from, to = plans[k].to
         let count = activity + to - from
         var operands: (ConstraintRecord, ConstraintRecord)?
-        for i in 0..<activity { form.constraints.append(adopt(pieces[i].first, &form)) }
+        for i in 0..<activity { form.constraints.append(adopt(pieces[i].piece.first, &form)) }
         for i in from..<to {
-            let p = pieces[i]
+            let p = pieces[i].piece
             guard let second = p.second else {
                 form.constraints.append(adopt(p.first, &form))
                 continue
@@ -389,29 +421,68 @@ final class NewsCompileCache {
     /// A restriction's actions when it names none (one array: its storage finds it in ``actions(_:)``).
     static let use = ["use"]
 
-    private struct DateKey: Hashable { var ms: Int64; var lt: Bool }
-    private var dates: [DateKey: Piece] = [:]
-    private var lists: [UInt64: Piece] = [:]
-    private struct PortionKey: Hashable { var bits: UInt64; var orWhole: Bool }
-    private var portions: [PortionKey: Piece] = [:]
-    private var territorySets: [TerritorySet: Piece] = [:]
-    private struct EmbargoKey: Hashable { var duration: ISODuration; var lt: Bool }
-    private var embargoes: [EmbargoKey: Piece] = [:]
-    private var quotas: [Int: Piece] = [:]
-    private var targetLists: [UInt64: Targets] = [:]
+    // The tables, by the news value (each an ``OpenTable``: a `Dictionary` look-up with SipHash was
+    // ~300-600 instructions, ~15 a stored version; callgrind, "prepare, session 9"). Marked
+    // `@exclusivity(unchecked)`: the cache is one thread's own, and the run-time check of each
+    // `inout` access to a class's stored property was ~100 instructions a look-up.
+    private struct DateKey: Equatable { var ms: Int64; var lt: Bool }
+    @exclusivity(unchecked) private var dates = OpenTable<DateKey, Piece>()
+    @exclusivity(unchecked) private var lists = OpenTable<UInt64, Piece>()
+    private struct PortionKey: Equatable { var bits: UInt64; var orWhole: Bool }
+    @exclusivity(unchecked) private var portions = OpenTable<PortionKey, Piece>()
+    @exclusivity(unchecked) private var territorySets = OpenTable<TerritorySet, Piece>()
+    private struct EmbargoKey: Equatable { var duration: ISODuration; var lt: Bool }
+    @exclusivity(unchecked) private var embargoes = OpenTable<EmbargoKey, Piece>()
+    @exclusivity(unchecked) private var quotas = OpenTable<Int, Piece>()
+    @exclusivity(unchecked) private var targetLists = OpenTable<UInt64, Targets>()
     /// By the list's storage address (the scanner hands out one array per list's bytes: see
     /// ``SpanCache``): one look-up per grant instead of hashing each name (~480 instructions a name).
-    private var actionLists: [UInt: ActionList] = [:]
-    private var dutyLists: [UInt: (duties: [Duty], ids: [Int32]?)] = [:]
-    /// Action name -> id in every set's action table, or -1 (not a vocabulary action).
+    @exclusivity(unchecked) private var actionLists = OpenTable<UInt, ActionList>()
+    @exclusivity(unchecked) private var dutyLists = OpenTable<UInt, DutyList>()
+    /// Action name -> id in every set's action table, or -1 (not a vocabulary action): met only when
+    /// an action list is new on this thread.
     private var actionIDs: [String: Int32] = [:]
 
+    /// A grant's duties (kept: the storage is the key) and their action ids (nil: an extension action).
+    final class DutyList: Sendable {
+        let duties: [Duty]
+        let ids: [Int32]?
+        init(duties: [Duty], ids: [Int32]?) { self.duties = duties; self.ids = ids }
+    }
+
+    /// Empties the tables that grew past ``NewsModelCache/limit`` entries. Called before an agreement
+    /// is compiled, never during: ``PreparedAgreement/compileDirect(_:)`` holds the pieces it found
+    /// unretained (the tables keep them alive), so no table may drop an entry while it runs.
+    func boundTables() {
+        transients.removeAll(keepingCapacity: true)
+        if dates.count >= limit { dates.removeAll() }
+        if lists.count >= limit { lists.removeAll() }
+        if portions.count >= limit { portions.removeAll() }
+        if territorySets.count >= limit { territorySets.removeAll() }
+        if embargoes.count >= limit { embargoes.removeAll() }
+        if quotas.count >= limit { quotas.removeAll() }
+        if targetLists.count >= limit { targetLists.removeAll() }
+        if actionLists.count >= limit { actionLists.removeAll() }
+        if dutyLists.count >= limit { dutyLists.removeAll() }
+    }
+
+    /// Entries a table keeps before ``boundTables()`` empties it (tests make it small).
+    var limit = NewsModelCache.limit
+
+    /// What was made but not kept in a table (a list too long for a key): kept alive here until the
+    /// next agreement, as the tables keep the rest (see ``boundTables()``).
+    private var transients: [AnyObject] = []
+
+    private func transient<T: AnyObject>(_ made: T?) -> T? {
+        if let made { transients.append(made) }
+        return made
+    }
+
     @inline(__always)
-    private static func remember<K, V>(_ table: inout [K: V], _ key: K, _ make: () -> V?) -> V? {
-        if let v = table[key] { return v }
+    private static func remember<K, V>(_ table: inout OpenTable<K, V>, _ hash: UInt64, _ key: K, _ make: () -> V?) -> V? {
+        if let v = table.find(hash, key) { return v }
         guard let v = make() else { return nil }
-        if table.count >= NewsModelCache.limit { table.removeAll(keepingCapacity: true) }
-        table[key] = v
+        table.insert(hash, key, v)
         return v
     }
 
@@ -443,24 +514,28 @@ final class NewsCompileCache {
 
     /// `dateTime gteq|lt <i>` (``NewsModelCache/dateTime(lt:_:)``).
     func date(lt: Bool, _ i: Instant) -> Piece? {
-        Self.remember(&dates, DateKey(ms: i.millisecondsSinceEpoch, lt: lt)) { piece(NewsModelCache.current.dateTime(lt: lt, i)) }
+        let ms = i.millisecondsSinceEpoch
+        return Self.remember(&dates, OpenTable<DateKey, Piece>.mix(UInt64(bitPattern: ms), lt ? 1 : 0), DateKey(ms: ms, lt: lt)) {
+            piece(NewsModelCache.current.dateTime(lt: lt, i))
+        }
     }
 
     /// `clr:extent isAnyOf [...]` (``NewsModelCache/extents(_:)``).
     func extents(_ ex: [Extent]) -> Piece? {
-        guard let key = Self.key(1, ex, { $0 == .whole ? 0 : 1 }) else { return piece(NewsModelCache.current.extents(ex)) }
-        return Self.remember(&lists, key) { piece(NewsModelCache.current.extents(ex)) }
+        guard let key = Self.key(1, ex, { $0 == .whole ? 0 : 1 }) else { return transient(piece(NewsModelCache.current.extents(ex))) }
+        return Self.remember(&lists, OpenTable<UInt64, Piece>.mix(key), key) { piece(NewsModelCache.current.extents(ex)) }
     }
 
     /// `deliveryChannel isAnyOf [...]` (``NewsModelCache/channels(_:)``).
     func channels(_ cs: [Channel]) -> Piece? {
-        guard let key = Self.key(2, cs, \.index) else { return piece(NewsModelCache.current.channels(cs)) }
-        return Self.remember(&lists, key) { piece(NewsModelCache.current.channels(cs)) }
+        guard let key = Self.key(2, cs, \.index) else { return transient(piece(NewsModelCache.current.channels(cs))) }
+        return Self.remember(&lists, OpenTable<UInt64, Piece>.mix(key), key) { piece(NewsModelCache.current.channels(cs)) }
     }
 
     /// A portion limit (``NewsModelCache/portion(_:orWhole:)``).
     func portion(_ limit: Double, orWhole: Bool) -> Piece? {
-        Self.remember(&portions, PortionKey(bits: limit.bitPattern, orWhole: orWhole)) { () -> Piece? in
+        Self.remember(&portions, OpenTable<PortionKey, Piece>.mix(limit.bitPattern, orWhole ? 1 : 0),
+                      PortionKey(bits: limit.bitPattern, orWhole: orWhole)) { () -> Piece? in
             switch NewsModelCache.current.portion(limit, orWhole: orWhole) {
             case .atomic(let a):
                 return piece(.atomic(a))
@@ -473,17 +548,42 @@ final class NewsCompileCache {
 
     /// `spatial isAnyOf [country IRIs]` of a territory set, built-in table (``NewsModelCache/territories(_:table:)``).
     func territories(_ set: TerritorySet) -> Piece? {
-        Self.remember(&territorySets, set) { piece(NewsModelCache.current.territories(set, table: .builtin)) }
+        let w = set.words
+        let hash = OpenTable<TerritorySet, Piece>.mix(OpenTable<TerritorySet, Piece>.mix(w.0, w.1), OpenTable<TerritorySet, Piece>.mix(w.2, w.3))
+        return Self.remember(&territorySets, hash, set) { piece(NewsModelCache.current.territories(set, table: .builtin)) }
     }
 
     /// `delayPeriod gteq|lt <e>` (``NewsModelCache/embargo(_:lt:)``).
     func embargo(_ e: ISODuration, lt: Bool) -> Piece? {
-        Self.remember(&embargoes, EmbargoKey(duration: e, lt: lt)) { piece(NewsModelCache.current.embargo(e, lt: lt)) }
+        // The numbers pick the slot; `==` (the text too) confirms it.
+        Self.remember(&embargoes, Self.hash(e, lt), EmbargoKey(duration: e, lt: lt)) { piece(NewsModelCache.current.embargo(e, lt: lt)) }
+    }
+
+    @exclusivity(unchecked) private var readBack = OpenTable<ISODuration, Bool>()
+
+    /// The numbers of a duration mixed (the slot of an embargo or duration: `==`, the text too, confirms it).
+    @inline(__always)
+    private static func hash(_ e: ISODuration, _ lt: Bool) -> UInt64 {
+        OpenTable<ISODuration, Bool>.mix(
+            OpenTable<ISODuration, Bool>.mix(UInt64(bitPattern: Int64(e.years)) &* 31 &+ UInt64(bitPattern: Int64(e.months)),
+                                             UInt64(bitPattern: Int64(e.weeks)) &* 31 &+ UInt64(bitPattern: Int64(e.days))),
+            UInt64(bitPattern: e.milliseconds) &* 2 &+ (lt ? 1 : 0))
+    }
+
+    /// ``NewsModelCache/readsBack(_:)`` by the duration's value (that one hashes its text with SipHash:
+    /// ~560 instructions an embargo; "prepare, session 9").
+    func readsBack(_ e: ISODuration) -> Bool {
+        let hash = Self.hash(e, false)
+        if let known = readBack.find(hash, e) { return known }
+        let ok = NewsModelCache.current.readsBack(e)
+        if readBack.count >= limit { readBack.removeAll() }
+        readBack.insert(hash, e, ok)
+        return ok
     }
 
     /// `count lteq <n>` (``NewsModelCache/quota(_:)``).
     func quota(_ n: Int) -> Piece? {
-        Self.remember(&quotas, n) { piece(NewsModelCache.current.quota(n)) }
+        Self.remember(&quotas, OpenTable<Int, Piece>.mix(UInt64(bitPattern: Int64(n))), n) { piece(NewsModelCache.current.quota(n)) }
     }
 
     /// The entity records of the asset-kind target list `kinds` (the shared terms' ids, no
@@ -496,8 +596,8 @@ final class NewsCompileCache {
             guard records.allSatisfy({ !$0.local && $0.refineCount == 0 }) else { return nil }
             return Targets(records)
         }
-        guard let key = Self.key(3, kinds, \.index) else { return make() }
-        return Self.remember(&targetLists, key, make)
+        guard let key = Self.key(3, kinds, \.index) else { return transient(make()) }
+        return Self.remember(&targetLists, OpenTable<UInt64, Targets>.mix(key), key, make)
     }
 
     /// The id of action `name` in every set's action table (``ActionTable``), or -1 when compiling it
@@ -513,8 +613,9 @@ final class NewsCompileCache {
     /// An action list's ids and validity (see ``ActionList``), by its storage.
     func actions(_ names: [String]) -> ActionList {
         let key = Self.address(names)
+        let hash = OpenTable<UInt, ActionList>.mix(UInt64(key))
         // Same storage: `==` answers at once (and the entry keeps the array, so its address is not reused).
-        if let kept = actionLists[key], kept.names == names { return kept }
+        if let kept = actionLists.find(hash, key), kept.names == names { return kept }
         var ids: [Int32]? = []
         var valid = true
         for (k, x) in names.enumerated() {
@@ -525,23 +626,26 @@ final class NewsCompileCache {
             for y in names[..<k] where y == x { valid = false }
         }
         let made = ActionList(names: names, ids: ids, valid: valid)
-        if actionLists.count >= NewsModelCache.limit { actionLists.removeAll(keepingCapacity: true) }
-        actionLists[key] = made
+        actionLists.insert(hash, key, made)
         return made
     }
 
     /// A grant's duties' action ids (nil: one is an extension action, e.g. `clr:link`), by the list's storage.
-    func duties(_ duties: [Duty]) -> [Int32]? {
-        if duties.isEmpty { return [] }
+    func duties(_ duties: [Duty]) -> DutyList? {
+        if duties.isEmpty { return NewsCompileCache.noDuties }
         let key = Self.address(duties)
-        if let kept = dutyLists[key], kept.duties == duties { return kept.ids }
+        let hash = OpenTable<UInt, DutyList>.mix(UInt64(key))
+        if let kept = dutyLists.find(hash, key), kept.duties == duties { return kept.ids == nil ? nil : kept }
         var ids: [Int32]? = []
         for d in duties {
             let id = actionID(d.odrlActionName)
             if id < 0 { ids = nil } else { ids?.append(id) }
         }
-        if dutyLists.count >= NewsModelCache.limit { dutyLists.removeAll(keepingCapacity: true) }
-        dutyLists[key] = (duties, ids)
-        return ids
+        let made = DutyList(duties: duties, ids: ids)
+        dutyLists.insert(hash, key, made)
+        return ids == nil ? nil : made
     }
+
+    /// A grant without duties (and every restriction).
+    static let noDuties = DutyList(duties: [], ids: [])
 }

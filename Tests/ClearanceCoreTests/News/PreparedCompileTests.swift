@@ -83,6 +83,42 @@ import Testing
         #expect(agreements.map { PreparedAgreement.compileDirect($0).map { Self.describe($0.form) } } == here)
     }
 
+    /// The cache's tables emptied between agreements (``NewsCompileCache/boundTables()``, here after 3
+    /// entries each) and lists too long for a table's key (kept only until the next agreement): the
+    /// direct path holds what it finds unretained (session 9), so each agreement must still compile to
+    /// the general form, on a thread whose cache is bounded that small.
+    @Test func directFormWithTablesEmptiedBetweenAgreements() {
+        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 4_242))
+        var agreements = (0..<60).map { n -> Agreement in
+            var a = gen.agreement(n)
+            for g in a.grants.indices { a.grants[g].duties.removeAll { $0.action == .link } }
+            return a
+        }
+        // Lists longer than 14 values (no 4-bit key: not kept in a table), repeated values allowed in code.
+        if var long = agreements.first(where: { !$0.grants.isEmpty }) {
+            long.grants[0].channels = .only(Array(repeating: [Channel.web, .print, .tv], count: 5).flatMap { $0 })
+            long.grants[0].assets = .only(Array(repeating: [AssetKind.photo, .text, .video], count: 5).flatMap { $0 })
+            long.grants[0].extent = [.partial]
+            long.restrictions = [Restriction(assets: nil, actions: ["distribute"], extent: nil,
+                                             channels: .only(Array(repeating: Channel.radio, count: 15)), territories: nil, embargo: nil, note: nil)]
+            agreements.append(long)
+            agreements.append(long)
+        }
+        let all = agreements
+        let done = DispatchSemaphore(value: 0)
+        let taken = Locked(0)
+        let t = Thread {
+            NewsCompileCache.current.limit = 3
+            var n = 0
+            for a in all where Self.check(a) { n += 1 }
+            taken.withLock { $0 = n }
+            done.signal()
+        }
+        t.start()
+        done.wait()
+        #expect(taken.withLock { $0 } > 40)
+    }
+
     /// Lists the general compiler shares within one policy, shared the same way: two grants with the same
     /// asset kinds (one target list, also a restriction's), the same portion limit with whole uses (one
     /// pair of `or` operands), every grant dimension, a restriction with targets only (no constraint).

@@ -64,8 +64,9 @@ import Testing
         }
     }
 
-    /// The lists kept per agreement for the JSON words (``AgreementWords``, words sessions 8-9) are each
-    /// list joined with `, ` and escaped (territories: ` except ` and the excluded ones when any):
+    /// The lists kept per agreement for the JSON words (``AgreementWords``, words sessions 8-9, each in its
+    /// clause: ``GrantList``) are each list joined with `, ` and escaped (territories: ` except ` and the
+    /// excluded ones when any), between the grant's number and the dimension's words:
     /// an oracle independent of the writer, over seeded agreements and values that need escaping.
     @Test func grantListsAreTheJoinedLists() {
         func joined(_ parts: [String]) -> String { parts.joined(separator: ", ") }
@@ -81,6 +82,17 @@ import Testing
                 return joined(t.include) + (t.exclude.isEmpty ? "" : " except " + joined(t.exclude))
             }
         }
+        // What a denial's sentence says of the list (``GrantList``'s clause): the grant's number when
+        // the agreement has more than one, `grants`, the list, the words before the request's value.
+        func clause(_ a: Agreement, _ g: Int, _ grant: Grant, _ l: GrantList) -> [UInt8] {
+            let number = a.grants.count > 1 ? " (grant \(g + 1))" : ""
+            let end = switch l {
+            case .actions: " only, which does not include "
+            case .extent: " use only, not "
+            case .assets, .channels, .territories: " only, not "
+            }
+            return escaped(number + " grants " + expected(grant, l) + end)
+        }
         var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 8))
         var agreements = (0..<300).map { gen.agreement($0) }
         var odd = gen.agreement(1000)
@@ -94,13 +106,13 @@ import Testing
             // Asked in both orders: the first call makes every list, whichever it is.
             for (g, grant) in a.grants.enumerated().reversed() {
                 for l in GrantList.allCases.reversed() {
-                    #expect(Array(lists.list(g, l, of: a)) == escaped(expected(grant, l)), "\(a.id) grant \(g) \(l)")
+                    #expect(Array(lists.list(g, l, of: a)) == clause(a, g, grant, l), "\(a.id) grant \(g) \(l)")
                     checked += 1
                 }
             }
             for (g, grant) in a.grants.enumerated() {
                 for l in GrantList.allCases {
-                    #expect(Array(lists.list(g, l, of: a)) == escaped(expected(grant, l)), "\(a.id) grant \(g) \(l)")
+                    #expect(Array(lists.list(g, l, of: a)) == clause(a, g, grant, l), "\(a.id) grant \(g) \(l)")
                 }
             }
         }

@@ -25,7 +25,6 @@ extension NewsDecider {
     /// `decider.appendDecisionJSON(e, for: req, usage: counter, memo: memo, to: &out)`.
     public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
                                    memo: DecisionMemo? = nil, to out: inout [UInt8]) {
-        if case .agreement(let k, let g) = e.basis { touchPermitWords(k, g) }
         var sink: JSONWords
         if let memo {
             sink = JSONWords(out: memo.jsonScratch, remedies: memo.remedyScratch, remedyEnds: memo.remedyEndScratch)
@@ -69,25 +68,6 @@ extension NewsDecider {
             sink.out.free()
             sink.remedies.free()
             sink.remedyEnds.free()
-        }
-    }
-
-    /// Reads the first bytes of the permit words of grant `g` of agreement `k`, if made, so that their cache
-    /// line is on its way while the decision's head is written (a load whose value is checked at once: the
-    /// processor goes on with the independent work that follows while it waits; Swift has no prefetch, and
-    /// ClearanceCore imports no C module of ours).
-    ///
-    /// Why (perf annotate of the 1M batch at 30,000 agreements, words session 9): a permit's words are one
-    /// block (``PreparedAgreement/PermitBlock``) whose slot is in the agreement's block, which the batch asks
-    /// for ahead, but the words themselves are met long after they were made: 93% of the permit's remaining
-    /// samples (2.4% of the batch) were on the load of their first bytes.
-    @inline(__always)
-    private func touchPermitWords(_ k: Int, _ g: Int) {
-        agreements.withUnsafeBufferPointer { list in
-            guard k >= 0 && k < list.count else { return }
-            Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
-                if let w = core.words.permit(g) { precondition(w.reason.count > 0, "a permit's words without a reason") }
-            }
         }
     }
 
@@ -304,10 +284,9 @@ extension NewsDecider {
         // cost ~5 KB per agreement (270 MB peak on the 1M batch, over the 200 MB budget), and
         // through the raw-pointer writer a start costs a few hundred instructions (bench/PROFILE.md
         // news session 5).
-        // For a list's dimension the rest of the start is one piece, the grant's clause (``GrantList``).
         func start(_ code: AgreementReason) {
             named(code)
-            if core.agreement.grants.count > 1 { NewsDecider.writeGrantNumber(g, into: &s) }
+            if core.agreement.grants.count > 1 { s.words(" (grant "); s.number(g + 1); s.words(")") }
         }
         func inAgreement() { s.inAgreement(core) }
         var bits = o.failing
@@ -316,15 +295,15 @@ extension NewsDecider {
             bits &= bits - 1
             switch GrantDimension.at(i) {
             case .asset:
-                named(.assetNotGranted); s.grantClause(core, g, .assets)
+                start(.assetNotGranted); s.words(" grants "); s.grantList(core, g, .assets); s.words(" only, not ")
                 s.words(r.asset.kind.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.asset.kind.staticName); inAgreement(); s.endRemedy()
             case .action:
-                named(.actionNotGranted); s.grantClause(core, g, .actions)
+                start(.actionNotGranted); s.words(" grants "); s.grantList(core, g, .actions); s.words(" only, which does not include ")
                 s.value(r.action); s.endReason(quote)
                 s.remedy(); s.words("a grant of "); s.value(r.action); s.words(" (or use)"); inAgreement(); s.endRemedy()
             case .extent:
-                named(.extentNotGranted); s.grantClause(core, g, .extent); s.words(r.extent.staticName); s.endReason(quote)
+                start(.extentNotGranted); s.words(" grants "); s.grantList(core, g, .extent); s.words(" use only, not "); s.words(r.extent.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.extent.staticName); s.words(" use"); inAgreement(); s.endRemedy()
             case .portion:
                 let max = core.agreement.grants[g].maxPortion ?? 0
@@ -338,11 +317,11 @@ extension NewsDecider {
                 s.endReason(quote)
                 s.remedy(); s.words("using at most "); s.percent(max); s.words("% of the asset ("); s.id(core); s.words(")"); s.endRemedy()
             case .channel:
-                named(.channelNotGranted); s.grantClause(core, g, .channels)
+                start(.channelNotGranted); s.words(" grants "); s.grantList(core, g, .channels); s.words(" only, not ")
                 s.words(r.channel.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.channel.staticName); inAgreement(); s.endRemedy()
             case .territory:
-                named(.territoryNotGranted); s.grantClause(core, g, .territories); s.value(r.territory); s.endReason(quote)
+                start(.territoryNotGranted); s.words(" grants "); s.grantList(core, g, .territories); s.words(" only, not "); s.value(r.territory); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.territory); inAgreement(); s.endRemedy()
             case .embargo:
                 let em = core.agreement.grants[g].embargo ?? ISODuration()
@@ -573,15 +552,6 @@ struct AgreementText: @unchecked Sendable {
 }
 
 /// One of a grant's lists as a denial's sentence quotes it (`grants text, photo only, not audio`).
-///
-/// A denial by a list's dimension says what the grant grants up to the request's value in one piece,
-/// its *clause*: ` (grant 2) grants text, photo only, not ` (the grant's number when the agreement
-/// has more than one, the list, the dimension's words before the value: ``clauseEnd``). The JSON
-/// path keeps each clause, made once per agreement, in the ``WordPool`` (it depends on the grant's
-/// number, its list and the dimension only, not on the agreement), so that the sentence is the
-/// agreement's name, one copy, the value. Why (callgrind words session 9): the grant's number and
-/// the words around the list were four more pieces (`" (grant "`, the number, `")"`, `" grants "`,
-/// the list, the end), ~100 instructions a reason.
 enum GrantList: Int, CaseIterable {
     /// Asset kinds (`all` or `text, photo`).
     case assets
@@ -593,32 +563,9 @@ enum GrantList: Int, CaseIterable {
     case channels
     /// Territories, and ` except ` those excluded when there are any.
     case territories
-
-    /// The words between the list and the request's value.
-    var clauseEnd: StaticString {
-        switch self {
-        case .assets, .channels, .territories: " only, not "
-        case .actions: " only, which does not include "
-        case .extent: " use only, not "
-        }
-    }
 }
 
 extension NewsDecider {
-    /// Writes ` (grant N)` (`g` counted from 0).
-    static func writeGrantNumber<S: DecisionWordSink>(_ g: Int, into s: inout S) {
-        s.words(" (grant "); s.number(g + 1); s.words(")")
-    }
-
-    /// Writes the clause of list `l` of `grant`, grant `g` of `grants` (``GrantList``): the one writer of
-    /// these words (the JSON sink keeps their bytes, made by this writer).
-    static func writeGrantClause<S: DecisionWordSink>(_ grant: Grant, _ g: Int, of grants: Int, _ l: GrantList, into s: inout S) {
-        if grants > 1 { writeGrantNumber(g, into: &s) }
-        s.words(" grants ")
-        writeGrantList(grant, l, into: &s)
-        s.words(l.clauseEnd)
-    }
-
     /// Writes list `l` of `grant` into `s`: the one writer of these words (the JSON sink keeps
     /// their bytes per agreement, ``GrantLists``, made by this writer).
     static func writeGrantList<S: DecisionWordSink>(_ grant: Grant, _ l: GrantList, into s: inout S) {
@@ -650,8 +597,8 @@ extension NewsDecider {
 ///
 /// - a permit slot per grant: the address of its ``PreparedAgreement/PermitBlock`` (0 until the grant's
 ///   first permit, made then: ``PreparedAgreement/Core/permitWords(_:)``);
-/// - a list slot per (grant, ``GrantList``): the address of that list's clause in the ``WordPool`` (0 until
-///   the agreement's first denial by a grant; all its clauses are made then);
+/// - a list slot per (grant, ``GrantList``): the address of that list's text in the ``WordPool`` (0 until
+///   the agreement's first denial by a grant; all its lists are made then);
 /// - the agreement's id and name (``AgreementText``).
 ///
 /// Why one block (perf annotate on the 1M batch at 30,000 agreements, words session 9): the permit
@@ -734,10 +681,10 @@ struct AgreementWords: ~Copyable, @unchecked Sendable {
     /// Whether any grant's permit words were made (tests).
     var any: Bool { (0..<grants).contains { slot($0).pointee.load(ordering: .acquiring) != 0 } }
 
-    /// The clause of list `l` of grant `g` (< the agreement's grants) of the agreement prepared as `core`
-    /// (whose block this is), escaped (``GrantList``); all of its clauses made on the first call.
+    /// List `l` of grant `g` (< the agreement's grants) of the agreement prepared as `core` (whose block
+    /// this is), escaped; all of its lists made on the first call.
     ///
-    /// The core, not its agreement, is passed (the agreement read only to make the clauses): an
+    /// The core, not its agreement, is passed (the agreement read only to make the lists): an
     /// `@autoclosure () -> Agreement` here made the compiler copy the 185-byte `Agreement` into a closure
     /// context at each of the five call sites once inlined into `writeOutcome` (callgrind words session 9:
     /// five `memcpy`s an outcome).
@@ -762,7 +709,7 @@ struct AgreementWords: ~Copyable, @unchecked Sendable {
         makeLists(core.agreement, k)
     }
 
-    /// Makes the clause of every list of every grant of `a` (``NewsDecider/writeGrantClause(_:_:of:_:into:)``, pooled) into
+    /// Makes every list of every grant of `a` (``NewsDecider/writeGrantList(_:_:into:)``, pooled) into
     /// the slots; returns the one at slot `k`. Two threads may both make them: each stores the same
     /// pooled addresses.
     @inline(never)
@@ -771,9 +718,9 @@ struct AgreementWords: ~Copyable, @unchecked Sendable {
         defer { w.out.free(); w.remedies.free(); w.remedyEnds.free() }
         var at = grants
         // Each grant copied once (`a.grants[g]` per list copied and destroyed the whole `Grant`).
-        for (g, grant) in a.grants.prefix(grants).enumerated() {
+        for grant in a.grants.prefix(grants) {
             for l in GrantList.allCases {
-                NewsDecider.writeGrantClause(grant, g, of: a.grants.count, l, into: &w)
+                NewsDecider.writeGrantList(grant, l, into: &w)
                 slot(at).pointee.store(UInt(bitPattern: WordPool.shared.intern(w.out.bytes)), ordering: .releasing)
                 at += 1
                 w.out.removeAll()
@@ -923,9 +870,8 @@ protocol DecisionWordSink {
     mutating func reason(_ start: ReasonStart)
     /// The agreement's id, in a message or a remedy.
     mutating func id(_ core: PreparedAgreement.Core)
-    /// The clause of list `l` of grant `g` of the agreement prepared as `core` (``GrantList``,
-    /// ``NewsDecider/writeGrantClause(_:_:of:_:into:)``'s words).
-    mutating func grantClause(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList)
+    /// List `l` of grant `g` of the agreement prepared as `core` (``NewsDecider/writeGrantList(_:_:into:)``'s words).
+    mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList)
     /// Constant words (ASCII, nothing to escape).
     mutating func words(_ s: StaticString)
     /// A value (the request's, the agreement's): escaped in JSON.
@@ -959,8 +905,8 @@ extension DecisionWordSink {
 
     mutating func inAgreement(_ core: PreparedAgreement.Core) { words(" in "); id(core) }
 
-    mutating func grantClause(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
-        NewsDecider.writeGrantClause(core.agreement.grants[g], g, of: core.agreement.grants.count, l, into: &self)
+    mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
+        NewsDecider.writeGrantList(core.agreement.grants[g], l, into: &self)
     }
 
     mutating func permitReason(_ w: PreparedAgreement.PermitBlock) {
@@ -1072,8 +1018,8 @@ struct JSONWords: DecisionWordSink {
         out.put(s)
     }
 
-    /// The clause as kept with the agreement (``AgreementWords``, its text in the ``WordPool``): one copy.
-    mutating func grantClause(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
+    /// The list as kept with the agreement (``AgreementWords``, its text in the ``WordPool``): one copy.
+    mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
         out.put(core.words.list(g, l, of: core))
     }
 

@@ -1,4 +1,4 @@
-import ClearanceCore
+@testable import ClearanceCore
 import Foundation
 import Testing
 

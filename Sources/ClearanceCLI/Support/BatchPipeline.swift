@@ -114,18 +114,13 @@ struct BatchPipeline {
             lines.removeAll(keepingCapacity: true)
         }
 
-        /// Asks for the cache line of ``keptBoxes``' entry for `slot`.
+        /// Calls `body` with ``keptBoxes`` (the kept decider boxes by slot, unretained) seen as one buffer.
+        ///
+        /// Reading `keptBoxes` entry by entry (a class's array property) retained and released its storage per
+        /// request: perf, 1M at 30,000 agreements, ~0.4% of the samples on that pair (bench/PROFILE.md batch session 9).
         @inline(__always)
-        func prefetchKept(_ slot: Int) {
-            keptBoxes.withUnsafeBufferPointer { b in
-                if slot < b.count, let base = b.baseAddress { clearance_prefetch(base + slot) }
-            }
-        }
-
-        /// The kept decider box of `slot` by address, if it has one (not retained: ``kept`` holds it).
-        @inline(__always)
-        func keptBox(_ slot: Int) -> UnsafeMutableRawPointer? {
-            keptBoxes.withUnsafeBufferPointer { b in slot < b.count ? b[slot] : nil }
+        func withKeptBoxes<R>(_ body: (UnsafeBufferPointer<UnsafeMutableRawPointer?>) -> R) -> R {
+            keptBoxes.withUnsafeBufferPointer(body)
         }
 
         /// What is kept for one party slot.
@@ -300,13 +295,16 @@ struct BatchPipeline {
         // 2. Each request's party slot (its bucket is here now) and the address of the worker's decider for it;
         // the kept entries asked for first, then read, then the boxes asked for.
         if let table {
-            for i in lines.indices {
-                guard case .request(let q) = lines[i].what else { continue }
-                lines[i].slot = table.slot(subscriber: q.subscriber, source: q.source) ?? -1
-                if lines[i].slot >= 0 { state.prefetchKept(lines[i].slot) }
-            }
-            for i in lines.indices where lines[i].slot >= 0 {
-                lines[i].box = state.keptBox(lines[i].slot)
+            state.withKeptBoxes { kept in
+                for i in lines.indices {
+                    guard case .request(let q) = lines[i].what else { continue }
+                    let slot = table.slot(subscriber: q.subscriber, source: q.source) ?? -1
+                    lines[i].slot = slot
+                    if slot >= 0 && slot < kept.count, let base = kept.baseAddress { clearance_prefetch(base + slot) }
+                }
+                for i in lines.indices where lines[i].slot >= 0 && lines[i].slot < kept.count {
+                    lines[i].box = kept[lines[i].slot]
+                }
             }
             for i in 0..<min(4, lines.count) { if let b = lines[i].box { clearance_prefetch_range(b, DeciderBox.bytes) } }
         }
@@ -328,8 +326,12 @@ struct BatchPipeline {
                 if i + 3 < lines.count, let b = lines[i + 3].box { Self.prefetch(b, stage: 0, ranges) }
                 if i + 4 < lines.count, let b = lines[i + 4].box { clearance_prefetch_range(b, DeciderBox.bytes) }
             }
+            // The line's request moved out, not copied (a copy retained its strings, and the list's clearing released
+            // them again).
+            var what = Line.What.blank
+            swap(&what, &lines[i].what)
             let req: RepublicationRequest
-            switch lines[i].what {
+            switch what {
             case .blank: continue
             case .error(let errorLine):
                 r.sawBad = true

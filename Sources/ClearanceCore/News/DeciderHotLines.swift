@@ -57,9 +57,13 @@ extension NewsDecider {
             agreements.withUnsafeBufferPointer { list in
                 for k in 0..<min(shown, list.count) {
                     Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
-                        // The grants' storage (its header, then the first grants), and the words' bytes of the agreement's name.
+                        // The grants' storage (its header, then the first grants), and the words' block (``AgreementWords``:
+                        // the permit and list slots, then the agreement's name), a range per two lines (the batch asks for
+                        // the first two of each range).
                         put(unsafeBitCast(core.agreement.grants, to: UnsafeRawPointer.self), 256)
-                        put(UnsafeRawPointer(core.text.bytes.baseAddress), 96)
+                        let words = core.words.start, bytes = core.words.byteCount
+                        put(words, min(bytes, 128))
+                        if bytes > 128 { put(words + 128, bytes - 128) }
                     }
                 }
             }
@@ -71,5 +75,5 @@ extension NewsDecider {
 
     /// The bytes of a core the words read: its header and fields (the agreement, about ten words of other fields,
     /// the agreement's text). Only the extent asked for: a wrong estimate fetches a line too many or too few.
-    private static let coreBytes = 16 + MemoryLayout<Agreement>.size + 80 + MemoryLayout<AgreementText>.size
+    private static let coreBytes = 16 + MemoryLayout<Agreement>.size + 80 + MemoryLayout<AgreementWords>.size
 }

@@ -25,6 +25,7 @@ extension NewsDecider {
     /// `decider.appendDecisionJSON(e, for: req, usage: counter, memo: memo, to: &out)`.
     public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
                                    memo: DecisionMemo? = nil, to out: inout [UInt8]) {
+        if case .agreement(let k, let g) = e.basis { touchPermitWords(k, g) }
         var sink: JSONWords
         if let memo {
             sink = JSONWords(out: memo.jsonScratch, remedies: memo.remedyScratch, remedyEnds: memo.remedyEndScratch)
@@ -35,21 +36,27 @@ extension NewsDecider {
         sink.out.removeAll()
         sink.remedies.removeAll()
         sink.remedyEnds.removeAll()
+        // The counter as an existential once, passed down by address (``UsageRef``).
+        let counter: any UsageCounter = usage
         if let ref = noticeRef {
             // The notice borrowed, not retained (the decider keeps it alive), and its quote and
             // source copied through pointers it owns (``NoticeBox/quoteRefs``): the box is shared
             // by the batch's workers, and each retain of it or of its arrays moved their counts'
-            // cache lines between the cores (perf, words session 7).
-            let box = ref.takeUnretainedValue()
-            let quotes = box.quoteJSON.count
-            let k = e.concern.first
-            sink.quote = box.quoteRefs[k >= 0 && k < quotes ? k : quotes - 1]
-            sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source,
-                       sourceJSON: box.source == r.source ? box.quoteRefs[quotes] : nil, subscriber: r.subscriber)
-            writeWords(e, r, box, usage: usage, memo: memo, into: &sink)
+            // cache lines between the cores (perf, words session 7). Through `_withUnsafeGuaranteedRef`
+            // and passed on as `Unmanaged`: `takeUnretainedValue()` and a `NoticeBox?` argument still
+            // retained it three times a decision (callgrind words session 9: at the source compare, before
+            // `writeWords`, before `writeDenial`).
+            ref._withUnsafeGuaranteedRef { box in
+                let quotes = box.quoteJSON.count
+                let k = e.concern.first
+                sink.quote = box.quoteRefs[k >= 0 && k < quotes ? k : quotes - 1]
+                sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source,
+                           sourceJSON: box.source == r.source ? box.quoteRefs[quotes] : nil, subscriber: r.subscriber)
+            }
+            withUnsafePointer(to: counter) { writeWords(e, r, ref, usage: $0, memo: memo, into: &sink) }
         } else {
             sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source, sourceJSON: nil, subscriber: r.subscriber)
-            writeWords(e, r, nil, usage: usage, memo: memo, into: &sink)
+            withUnsafePointer(to: counter) { writeWords(e, r, nil, usage: $0, memo: memo, into: &sink) }
         }
         sink.finish()
         out.append(contentsOf: sink.out.bytes)
@@ -65,13 +72,33 @@ extension NewsDecider {
         }
     }
 
+    /// Reads the first bytes of the permit words of grant `g` of agreement `k`, if made, so that their cache
+    /// line is on its way while the decision's head is written (a load whose value is checked at once: the
+    /// processor goes on with the independent work that follows while it waits; Swift has no prefetch, and
+    /// ClearanceCore imports no C module of ours).
+    ///
+    /// Why (perf annotate of the 1M batch at 30,000 agreements, words session 9): a permit's words are one
+    /// block (``PreparedAgreement/PermitBlock``) whose slot is in the agreement's block, which the batch asks
+    /// for ahead, but the words themselves are met long after they were made: 93% of the permit's remaining
+    /// samples (2.4% of the batch) were on the load of their first bytes.
+    @inline(__always)
+    private func touchPermitWords(_ k: Int, _ g: Int) {
+        agreements.withUnsafeBufferPointer { list in
+            guard k >= 0 && k < list.count else { return }
+            Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
+                if let w = core.words.permit(g) { precondition(w.reason.count > 0, "a permit's words without a reason") }
+            }
+        }
+    }
+
     /// The words of evaluation `e` of `r` (made by ``evaluate(_:usage:memo:)`` of this decider):
     /// reasons quoting the notice or the contract, duties, and for a deny what would permit.
     public func decision(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
                          memo: DecisionMemo? = nil) -> NewsDecision {
         var sink = DecisionBuilder(NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber, permittedBy: permitBasis(e)),
                                    noticeQuote: noticeBox.flatMap { noticeQuote($0, e.concern) })
-        writeWords(e, r, noticeBox, usage: usage, memo: memo, into: &sink)
+        let counter: any UsageCounter = usage
+        withUnsafePointer(to: counter) { writeWords(e, r, noticeRef, usage: $0, memo: memo, into: &sink) }
         return sink.decision
     }
 
@@ -84,11 +111,12 @@ extension NewsDecider {
     /// call went through a protocol witness (callgrind: ~8,700 instructions per JSON decision instead of
     /// ~4,800). The counter is read only for a quota's sentence: an existential costs nothing measurable.
     ///
-    /// `box` is the decider's ``noticeBox``, passed in (borrowed) by the caller: `guard let box =
-    /// noticeBox` here retained the box shared by the batch's workers per decision.
-    func writeWords<S: DecisionWordSink>(_ e: NewsEvaluation, _ r: RepublicationRequest, _ box: NoticeBox?, usage: any UsageCounter,
+    /// `notice` is the decider's ``noticeRef``, passed in by the caller and borrowed here
+    /// (`_withUnsafeGuaranteedRef`): `guard let box = noticeBox` here retained the box shared by the
+    /// batch's workers per decision, and a `NoticeBox?` argument was retained again to be passed on.
+    func writeWords<S: DecisionWordSink>(_ e: NewsEvaluation, _ r: RepublicationRequest, _ notice: Unmanaged<NoticeBox>?, usage: UsageRef,
                                          memo: DecisionMemo?, into s: inout S) {
-        guard let box, e.basis != .noPolicy else {
+        guard let notice, e.basis != .noPolicy else {
             s.reason(code: "no_policy", agreement: nil)
             s.words("there is no policy for source `"); s.value(r.source); s.words("`, so nothing is permitted")
             s.endReason(.none)
@@ -97,6 +125,12 @@ extension NewsDecider {
             s.endRemedy()
             return
         }
+        notice._withUnsafeGuaranteedRef { box in writeWords(e, r, box, usage: usage, memo: memo, into: &s) }
+    }
+
+    /// ``writeWords(_:_:_:usage:memo:into:)`` with a policy, its notice borrowed.
+    private func writeWords<S: DecisionWordSink>(_ e: NewsEvaluation, _ r: RepublicationRequest, _ box: NoticeBox, usage: UsageRef,
+                                                 memo: DecisionMemo?, into s: inout S) {
         let concern = e.concern
         switch e.basis {
         case .agreement(let k, let g):
@@ -104,14 +138,14 @@ extension NewsDecider {
             // see ``PreparedAgreement/PermitSlots``).
             agreements.withUnsafeBufferPointer { list in
                 Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
-                    core.permitWords(g)._withUnsafeGuaranteedRef { words in
-                        s.reason(words.reason)
-                        s.endReason(words.clause.map { .agreement($0) } ?? .notice)
-                        if box.hasObligations {
+                    let w = core.permitWords(g)
+                    s.permitReason(w)
+                    if box.hasObligations {
+                        w.words._withUnsafeGuaranteedRef { words in
                             for d in NewsDecider.dedupe(words.duties + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
-                        } else {
-                            s.duties(words)
                         }
+                    } else {
+                        s.duties(w)
                     }
                 }
             }
@@ -130,7 +164,7 @@ extension NewsDecider {
         // every fact inline (more than eight agreements, public permissions past the 64th) is made
         // again with lists, for the words only (rare).
         if e.truncated {
-            let full = evaluateFully(r, usage: usage)
+            let full = evaluateFully(r, usage: usage.pointee)
             writeDenial(full.0, full.1, box, concern, r, usage: usage, memo: memo, into: &s)
         } else {
             writeDenial(e.outcomes, e.publicNotMetList, box, concern, r, usage: usage, memo: memo, into: &s)
@@ -140,7 +174,7 @@ extension NewsDecider {
     /// A denial's reasons and remedies: no agreement, each agreement's, the public permissions not in force.
     func writeDenial<S: DecisionWordSink, C: Collection<AgreementOutcome>>(
         _ outcomes: C, _ notMet: [Int], _ box: NoticeBox, _ concern: NoticeTerms.Concern, _ r: RepublicationRequest,
-        usage: any UsageCounter, memo: DecisionMemo?, into s: inout S
+        usage: UsageRef, memo: DecisionMemo?, into s: inout S
     ) {
         if outcomes.isEmpty {
             let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: concern, memo: memo)
@@ -190,7 +224,7 @@ extension NewsDecider {
     /// retained each field they copied, and these objects are shared by the batch's workers (each
     /// retain moved a count's cache line between the cores; words, session 7).
     func writeOutcome<S: DecisionWordSink>(_ core: PreparedAgreement.Core, _ o: AgreementOutcome, _ r: RepublicationRequest, _ box: NoticeBox,
-                                           _ concern: NoticeTerms.Concern, usage: any UsageCounter, memo: DecisionMemo?, into s: inout S) {
+                                           _ concern: NoticeTerms.Concern, usage: UsageRef, memo: DecisionMemo?, into s: inout S) {
         // The agreement's id and name, escaped once when it was prepared (``AgreementText``): `core.text`.
         func named(_ code: AgreementReason) { s.reason(code, about: core, named: true) }
         if o.kindNotAccepted {
@@ -330,7 +364,7 @@ extension NewsDecider {
             case .quota:
                 guard let q = core.agreement.grants[g].quota else { break }
                 let w = q.per.window(containing: r.at, term: core.agreement.term)
-                let used = usage.uses(agreement: core.agreement.id, grant: g, from: w.start, to: w.end)
+                let used = usage.pointee.uses(agreement: core.agreement.id, grant: g, from: w.start, to: w.end)
                 start(.quotaExceeded)
                 s.words(" allows "); s.number(q.count); s.words(" uses per "); s.words(q.per.staticName); s.words("; ")
                 s.number(used); s.words(" are already recorded since "); s.instant(w.start, dateOnly: false)
@@ -488,7 +522,7 @@ final class ReasonStart: Sendable {
 /// agreement, not the ~5 KB per agreement that keeping whole sentence starts per (agreement,
 /// grant, dimension) cost in session 5.
 ///
-/// Plain data (a pointer and two integers, the memory owned by the core, which frees it): as an
+/// Plain data (a pointer into the agreement's ``AgreementWords`` block, which owns the bytes): as an
 /// `[UInt8]` and a `String` it was retained and released at each of the ~2 uses per reason, the
 /// counts' cache lines moving between the batch's workers (words session 8).
 struct AgreementText: @unchecked Sendable {
@@ -498,26 +532,31 @@ struct AgreementText: @unchecked Sendable {
     /// End of the escaped id at the start of ``bytes``.
     let idEnd: Int
 
-    init(_ a: Agreement) {
-        var j = ByteWriter(capacity: 3 * a.id.utf8.count + 44)
+    /// The text at `base` (in its agreement's ``AgreementWords`` block), as ``write(_:to:)`` wrote it there.
+    init(at base: UnsafeMutablePointer<UInt8>, _ layout: (idEnd: Int, count: Int, end: Int)) {
+        self.base = base
+        idEnd = layout.idEnd
+        count = layout.count
+        end = layout.end
+    }
+
+    /// Writes the text of `a` into `j` (from its start): `ID","message":"KIND ID` then ` in ID`; returns the
+    /// ends of the id, of the name and of the whole.
+    static func write(_ a: Agreement, to j: inout ByteWriter) -> (idEnd: Int, count: Int, end: Int) {
         JSONBytes.appendEscaped(a.id, to: &j)
-        idEnd = j.count
+        let idEnd = j.count
         j.put("\",\"message\":\"" as StaticString)
         j.put(a.kind.staticName)
         j.put(0x20)
         // Room first: the id is copied from the writer's own bytes, which growing would move.
         j.ensure(idEnd)
         j.put(UnsafeBufferPointer(start: j.base, count: idEnd))
-        count = j.count
+        let count = j.count
         j.put(" in " as StaticString)
         j.ensure(idEnd)
         j.put(UnsafeBufferPointer(start: j.base, count: idEnd))
-        base = j.base
-        end = j.count
+        return (idEnd, count, j.count)
     }
-
-    /// Releases the memory (the core's `deinit`).
-    func free() { base.deallocate() }
 
     /// `ID","message":"KIND ID`.
     @inline(__always) var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
@@ -571,52 +610,127 @@ extension NewsDecider {
     }
 }
 
-/// Every list of every grant of one agreement as a decision's JSON quotes them (escaped), made
-/// by ``NewsDecider/writeGrantList(_:_:into:)`` on the agreement's first denial by a grant and
-/// kept with the prepared agreement (``PreparedAgreement/GrantListSlot``), the texts themselves
-/// once per process (``WordPool``).
+/// What a decision's words keep per prepared agreement, in ONE allocation made when the agreement is
+/// prepared (``PreparedAgreement/Core/words``), laid out for the cache:
 ///
-/// Why (callgrind, words session 8): a denial's sentence quoted the grant's list value by value,
-/// each escaped, the grant's arrays retained to be walked (shared by the batch's workers: their
-/// counts' cache lines moved between the cores): ~110-250 instructions a list, a list in nearly
-/// every reason. Kept, a list is one copy.
+///     [permit slots: grants × 8][list slots: grants × 5 × 8][text: ID","message":"KIND ID then " in ID"]
 ///
-/// Memory: one allocation per agreement and no object, a pointer per list (grants × 5 × 8 bytes,
-/// ~80 for two grants) into the pool, where each distinct text is kept once: keeping each
-/// agreement's own copies (~250 bytes an agreement) took the 1M batch at 30,000 agreements from
-/// ~185 to ~195-215 MB peak, over the 200 MB budget.
-struct GrantLists {
-    let raw: UnsafeRawPointer
+/// - a permit slot per grant: the address of its ``PreparedAgreement/PermitBlock`` (0 until the grant's
+///   first permit, made then: ``PreparedAgreement/Core/permitWords(_:)``);
+/// - a list slot per (grant, ``GrantList``): the address of that list's text in the ``WordPool`` (0 until
+///   the agreement's first denial by a grant; all its lists are made then);
+/// - the agreement's id and name (``AgreementText``).
+///
+/// Why one block (perf annotate on the 1M batch at 30,000 agreements, words session 9): the permit
+/// words, the lists and the text were three allocations apart from the core (the lists' a fourth,
+/// pointed at by a slot in the core): with 10,000 parties met in random order none of them is in the
+/// cache when its request comes, and each was a miss the words waited for — `JSONWords.grantList`
+/// was 5.3% of the batch's samples SELF, 80% of them on the load right after reading the lists'
+/// allocation; a permit's words (object → its `ReasonStart` → its `[UInt8]`) three dependent misses,
+/// 3.1%. The block is one range the batch asks for ahead (``NewsDecider/hotRanges(stage:into:capacity:)``,
+/// stage 2), and a slot leads to one more allocation at most.
+///
+/// Slots are atomics (written by compare-exchange or with identical values, read with an acquiring
+/// load: an ordinary load on x86, the line stays shared by the batch's workers; see ``PermitSlots``'s
+/// history in bench/PROFILE.md words session 7 for why not a lock). Freed with the core.
+struct AgreementWords: ~Copyable, @unchecked Sendable {
+    private let base: UnsafeMutableRawPointer
+    /// Grants (at least 1: an agreement without grants keeps one empty slot of each kind).
+    private let grants: Int
+    /// Bytes of the block.
+    let byteCount: Int
+    let text: AgreementText
 
-    /// The lists of every grant of `a`: an allocation of their pooled texts' addresses (freed by
-    /// the slot that keeps it).
-    static func make(_ a: Agreement) -> UnsafeMutableRawPointer {
-        let p = UnsafeMutableRawPointer.allocate(byteCount: max(8, 8 * 5 * a.grants.count), alignment: 8)
-        var w = JSONWords(out: ByteWriter(capacity: 128), remedies: ByteWriter(capacity: 16), remedyEnds: ByteWriter(capacity: 16))
-        var k = 0
-        func keep() {
-            p.storeBytes(of: WordPool.shared.intern(w.out.bytes), toByteOffset: 8 * k, as: UnsafeRawPointer.self)
-            k += 1
-            w.out.removeAll()
-        }
-        // Each grant copied once (`a.grants[g]` per list copied and destroyed the whole `Grant`).
-        for grant in a.grants {
-            NewsDecider.writeGrantList(grant, .assets, into: &w); keep()
-            NewsDecider.writeGrantList(grant, .actions, into: &w); keep()
-            NewsDecider.writeGrantList(grant, .extent, into: &w); keep()
-            NewsDecider.writeGrantList(grant, .channels, into: &w); keep()
-            NewsDecider.writeGrantList(grant, .territories, into: &w); keep()
-        }
-        w.out.free()
-        w.remedies.free()
-        w.remedyEnds.free()
-        return p
+    init(_ a: Agreement) {
+        grants = max(a.grants.count, 1)
+        var j = ByteWriter(capacity: 3 * a.id.utf8.count + 44)
+        defer { j.free() }
+        let layout = AgreementText.write(a, to: &j)
+        let slots = 6 &* grants
+        byteCount = 8 &* slots &+ j.count
+        // Aligned to a cache line, so that the batch's prefetch of the first 128 bytes covers the slots
+        // of two grants and the text's start in two lines.
+        base = .allocate(byteCount: byteCount, alignment: 64)
+        let atomics = base.bindMemory(to: Atomic<UInt>.self, capacity: slots)
+        for k in 0..<slots { (atomics + k).initialize(to: Atomic<UInt>(0)) }
+        let bytes = (base + 8 &* slots).bindMemory(to: UInt8.self, capacity: j.count)
+        bytes.update(from: j.base, count: j.count)
+        text = AgreementText(at: bytes, layout)
     }
 
-    /// List `l` of grant `g`, escaped.
+    deinit {
+        for g in 0..<grants {
+            let p = slot(g).pointee.load(ordering: .acquiring)
+            if p != 0, let raw = UnsafeMutableRawPointer(bitPattern: p) { PreparedAgreement.PermitBlock.free(raw) }
+        }
+        // The lists' texts are the pool's (kept for the process).
+        base.assumingMemoryBound(to: Atomic<UInt>.self).deinitialize(count: 6 &* grants)
+        base.deallocate()
+    }
+
+    /// The block's first byte (the batch's prefetch).
+    var start: UnsafeRawPointer { UnsafeRawPointer(base) }
+
+    @inline(__always) private func slot(_ k: Int) -> UnsafeMutablePointer<Atomic<UInt>> {
+        (base + 8 &* k).assumingMemoryBound(to: Atomic<UInt>.self)
+    }
+
+    /// Grant `g`'s permit words if made (borrowed: valid while this block lives).
     @inline(__always)
-    func list(_ g: Int, _ l: GrantList) -> UnsafeBufferPointer<UInt8> {
-        WordPool.text(raw.load(fromByteOffset: 8 &* (g &* 5 &+ l.rawValue), as: UnsafeRawPointer.self))
+    func permit(_ g: Int) -> PreparedAgreement.PermitBlock? {
+        guard g >= 0 && g < grants else { return nil }
+        let p = slot(g).pointee.load(ordering: .acquiring)
+        guard p != 0, let raw = UnsafeRawPointer(bitPattern: p) else { return nil }
+        return PreparedAgreement.PermitBlock(raw: raw)
+    }
+
+    /// Keeps `made` (a ``PreparedAgreement/PermitBlock/make(_:)``) as grant `g`'s words unless another
+    /// thread kept some first (then `made` is freed); returns the kept ones.
+    func setPermit(_ g: Int, _ made: UnsafeMutableRawPointer) -> PreparedAgreement.PermitBlock {
+        guard g >= 0 && g < grants else {
+            // Not reached: `g` is a grant of the agreement. Kept alive for the process rather than lost.
+            return PreparedAgreement.PermitBlock(raw: made)
+        }
+        let mine = UInt(bitPattern: made)
+        let (exchanged, original) = slot(g).pointee.compareExchange(expected: 0, desired: mine, ordering: .acquiringAndReleasing)
+        guard !exchanged, let kept = UnsafeRawPointer(bitPattern: original) else { return PreparedAgreement.PermitBlock(raw: made) }
+        PreparedAgreement.PermitBlock.free(made)
+        return PreparedAgreement.PermitBlock(raw: kept)
+    }
+
+    /// Whether any grant's permit words were made (tests).
+    var any: Bool { (0..<grants).contains { slot($0).pointee.load(ordering: .acquiring) != 0 } }
+
+    /// List `l` of grant `g` (< the agreement's grants) of `a` (this block's agreement), escaped; all of
+    /// `a`'s lists made on the first call.
+    @inline(__always)
+    func list(_ g: Int, _ l: GrantList, of a: @autoclosure () -> Agreement) -> UnsafeBufferPointer<UInt8> {
+        let k = grants &+ g &* 5 &+ l.rawValue
+        let p = slot(k).pointee.load(ordering: .acquiring)
+        if p != 0, let raw = UnsafeRawPointer(bitPattern: p) { return WordPool.text(raw) }
+        return makeLists(a(), k)
+    }
+
+    /// Makes every list of every grant of `a` (``NewsDecider/writeGrantList(_:_:into:)``, pooled) into
+    /// the slots; returns the one at slot `k`. Two threads may both make them: each stores the same
+    /// pooled addresses.
+    @inline(never)
+    private func makeLists(_ a: Agreement, _ k: Int) -> UnsafeBufferPointer<UInt8> {
+        var w = JSONWords(out: ByteWriter(capacity: 128), remedies: ByteWriter(capacity: 16), remedyEnds: ByteWriter(capacity: 16))
+        defer { w.out.free(); w.remedies.free(); w.remedyEnds.free() }
+        var at = grants
+        // Each grant copied once (`a.grants[g]` per list copied and destroyed the whole `Grant`).
+        for grant in a.grants.prefix(grants) {
+            for l in GrantList.allCases {
+                NewsDecider.writeGrantList(grant, l, into: &w)
+                slot(at).pointee.store(UInt(bitPattern: WordPool.shared.intern(w.out.bytes)), ordering: .releasing)
+                at += 1
+                w.out.removeAll()
+            }
+        }
+        let p = slot(k).pointee.load(ordering: .acquiring)
+        guard p != 0, let raw = UnsafeRawPointer(bitPattern: p) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return WordPool.text(raw)
     }
 }
 
@@ -624,99 +738,124 @@ struct GrantLists {
 /// archive`, `MENA except IQ`), each kept once per process, never freed: a few thousand distinct
 /// lists at 30,000 agreements (the benchmark's), ~20-40 bytes each. Interning takes a lock (once
 /// per list of an agreement's first denial); reading a kept text takes nothing (its bytes never move).
+///
+/// The texts are packed one after another in 64 KB chunks (each `[count: UInt32][hash: UInt32][bytes]`),
+/// found by an open-addressing table of their addresses keyed by a hash made eight bytes at a time.
+/// Why (words session 9): each text was its own `malloc` (spread over the heap: a miss per list quoted,
+/// 10% of `grantList`'s samples in the 1M batch), and the table a `Dictionary` keyed by a copied
+/// `[UInt8]` (~870 instructions a list kept: the key's array, SipHash of the hash, the array compare).
 final class WordPool: Sendable {
     /// The process's pool.
     static let shared = WordPool()
 
-    /// A text as a key: hashed once, eight bytes at a time (an `[UInt8]` key was hashed byte by
-    /// byte by the standard hasher: ~600 instructions a look-up, ~1,100 a list kept; words session 8).
-    private struct Key: Hashable {
-        let bytes: [UInt8]
-        let hash: UInt64
+    private struct Table: @unchecked Sendable {
+        /// Addresses of the kept texts (0: empty), `mask + 1` of them.
+        var slots: UnsafeMutablePointer<UInt>
+        var mask: Int
+        var count = 0
+        /// Where the next text goes in the current chunk, and the room left there.
+        var next: UnsafeMutableRawPointer?
+        var room = 0
 
-        init(_ text: UnsafeBufferPointer<UInt8>) {
-            bytes = Array(text)
-            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(text.count)
-            var i = 0
-            if let b = text.baseAddress {
-                while i &+ 8 <= text.count {
-                    h = (h ^ UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-                    h ^= h >> 29
-                    i &+= 8
-                }
-                while i < text.count { h = (h ^ UInt64(b[i])) &* 0x0100_0000_01B3; i &+= 1 }
-            }
-            hash = h
+        init() {
+            mask = 1023
+            slots = .allocate(capacity: mask + 1)
+            slots.initialize(repeating: 0, count: mask + 1)
         }
-
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-        static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.bytes == b.bytes }
     }
 
-    /// Each text's pooled copy (its address): its length (`UInt32`), then its bytes.
-    private let kept = Mutex<[Key: UInt]>([:])
+    private let table = Mutex<Table>(Table())
+
+    static let chunkBytes = 65_536
+
+    /// The hash of a text (eight bytes at a time, then the tail), folded to 32 bits.
+    static func hash(_ text: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(text.count)
+        var i = 0
+        if let b = text.baseAddress {
+            while i &+ 8 <= text.count {
+                h = (h ^ UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 29
+                i &+= 8
+            }
+            while i < text.count { h = (h ^ UInt64(b[i])) &* 0x0100_0000_01B3; i &+= 1 }
+        }
+        h ^= h >> 32
+        return UInt32(truncatingIfNeeded: h)
+    }
 
     /// The pooled copy of `text` (made on first sight), valid for the process's life.
     func intern(_ text: UnsafeBufferPointer<UInt8>) -> UnsafeRawPointer {
-        let key = Key(text)
-        let address: UInt = kept.withLock { table in
-            if let p = table[key] { return p }
-            let p = UnsafeMutableRawPointer.allocate(byteCount: 4 + key.bytes.count, alignment: 4)
-            p.storeBytes(of: UInt32(key.bytes.count), as: UInt32.self)
-            key.bytes.withUnsafeBytes { if let b = $0.baseAddress, !$0.isEmpty { (p + 4).copyMemory(from: b, byteCount: $0.count) } }
+        let h = WordPool.hash(text)
+        let n = text.count
+        let address: UInt = table.withLock { t in
+            var i = Int(h) & t.mask
+            while t.slots[i] != 0 {
+                if let p = UnsafeRawPointer(bitPattern: t.slots[i]), p.load(fromByteOffset: 4, as: UInt32.self) == h,
+                   Int(p.load(as: UInt32.self)) == n, WordPool.equal(WordPool.text(p), text) {
+                    return t.slots[i]
+                }
+                i = (i &+ 1) & t.mask
+            }
+            let need = (8 &+ n &+ 7) & ~7
+            if need > t.room || t.next == nil {
+                let size = max(WordPool.chunkBytes, need)
+                t.next = .allocate(byteCount: size, alignment: 8)
+                t.room = size
+            }
+            guard let p = t.next else { preconditionFailure("WordPool: no chunk") }
+            p.storeBytes(of: UInt32(n), as: UInt32.self)
+            p.storeBytes(of: h, toByteOffset: 4, as: UInt32.self)
+            if let b = text.baseAddress, n > 0 { (p + 8).copyMemory(from: b, byteCount: n) }
+            t.next = p + need
+            t.room &-= need
             let address = UInt(bitPattern: p)
-            table[key] = address
+            t.slots[i] = address
+            t.count += 1
+            if 2 &* t.count > t.mask { WordPool.grow(&t) }
             return address
         }
         guard let p = UnsafeRawPointer(bitPattern: address) else { preconditionFailure("WordPool: an allocation at address 0") }
         return p
     }
 
+    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let x = a.baseAddress, let y = b.baseAddress, a.count > 0 else { return true }
+        return ByteWriter.equal(x, y, count: a.count)
+    }
+
+    /// Doubles the table (its texts' hashes are kept with them).
+    private static func grow(_ t: inout Table) {
+        let old = t.slots, oldSize = t.mask + 1
+        t.mask = 2 &* oldSize &- 1
+        t.slots = .allocate(capacity: t.mask + 1)
+        t.slots.initialize(repeating: 0, count: t.mask + 1)
+        for k in 0..<oldSize where old[k] != 0 {
+            guard let p = UnsafeRawPointer(bitPattern: old[k]) else { continue }
+            var i = Int(p.load(fromByteOffset: 4, as: UInt32.self)) & t.mask
+            while t.slots[i] != 0 { i = (i &+ 1) & t.mask }
+            t.slots[i] = old[k]
+        }
+        old.deallocate()
+    }
+
     /// The bytes of a text from ``intern(_:)``.
     @inline(__always)
     static func text(_ p: UnsafeRawPointer) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: (p + 4).assumingMemoryBound(to: UInt8.self), count: Int(p.load(as: UInt32.self)))
+        UnsafeBufferPointer(start: (p + 8).assumingMemoryBound(to: UInt8.self), count: Int(p.load(as: UInt32.self)))
     }
 
     /// How many distinct texts are kept (tests).
-    var count: Int { kept.withLock { $0.count } }
+    var count: Int { table.withLock { $0.count } }
 }
 
-extension PreparedAgreement {
-    /// An agreement's ``GrantLists`` once made: an atomic pointer, nil until the first denial
-    /// by one of its grants (written once by compare-exchange, read with an acquiring load:
-    /// see ``PermitSlots`` for why not a lock).
-    struct GrantListSlot: ~Copyable, @unchecked Sendable {
-        private let slot = Atomic<UnsafeRawPointer?>(nil)
-
-        init() {}
-
-        deinit {
-            if let p = slot.load(ordering: .acquiring) { p.deallocate() }
-        }
-
-        /// The lists of `core` (whose slot this is), made on the first call (valid while this
-        /// slot lives). The core, not its agreement, is passed: an `Agreement` argument read from
-        /// the shared core may be copied, a retain per field.
-        @inline(__always)
-        func get(_ core: PreparedAgreement.Core) -> GrantLists {
-            if let p = slot.load(ordering: .acquiring) { return GrantLists(raw: p) }
-            return make(core)
-        }
-
-        @inline(never)
-        private func make(_ core: PreparedAgreement.Core) -> GrantLists {
-            let mine = UnsafeRawPointer(GrantLists.make(core.agreement))
-            let (exchanged, original) = slot.compareExchange(expected: nil, desired: mine, ordering: .acquiringAndReleasing)
-            guard !exchanged, let original else { return GrantLists(raw: mine) }
-            mine.deallocate()
-            return GrantLists(raw: original)
-        }
-
-        /// Whether the lists were made (tests).
-        var made: Bool { slot.load(ordering: .acquiring) != nil }
-    }
-}
+/// The usage counter as the writers take it: the caller's existential, by address.
+///
+/// Why (callgrind words session 9): passed as `any UsageCounter`, the existential was copied (its class
+/// retained through a value witness) at `writeWords` and again at `writeDenial`, and destroyed after each:
+/// ~100 instructions and two atomic pairs a denial, for a counter that only a quota's sentence reads.
+typealias UsageRef = UnsafePointer<any UsageCounter>
 
 /// Where ``NewsDecider/writeWords(_:_:usage:memo:into:)`` writes. Text calls (`words`, `value`,
 /// `number`, `percent`, `instant`) go to the open reason's message, or between
@@ -751,8 +890,10 @@ protocol DecisionWordSink {
     /// Closes the open remedy (kept once: an equal earlier one makes it vanish).
     mutating func endRemedy()
     mutating func duty(_ d: DecisionDuty)
+    /// A permit's reason (its whole message and its quote: the grant's clause, else the notice's), as made once.
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock)
     /// A permit's grant duties as made once (no notice obligations to merge).
-    mutating func duties(_ w: PreparedAgreement.PermitWords)
+    mutating func duties(_ w: PreparedAgreement.PermitBlock)
     /// Whether the reasons quoting the notice have notice words to quote (``QuoteRef/notice``
     /// resolves to a quote): ``QuoteRef/noticeOr(_:)`` is then ``QuoteRef/notice``.
     var quotesNotice: Bool { get }
@@ -768,6 +909,13 @@ extension DecisionWordSink {
 
     mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
         NewsDecider.writeGrantList(core.agreement.grants[g], l, into: &self)
+    }
+
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock) {
+        w.words._withUnsafeGuaranteedRef { words in
+            reason(words.reason)
+            endReason(words.clause.map { .agreement($0) } ?? .notice)
+        }
     }
 
     mutating func percent(_ x: Double) {
@@ -872,10 +1020,20 @@ struct JSONWords: DecisionWordSink {
         out.put(s)
     }
 
-    /// The list as kept with the agreement (``GrantLists``): one copy.
+    /// The list as kept with the agreement (``AgreementWords``, its text in the ``WordPool``): one copy.
     mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
-        let list = core.lists.get(core).list(g, l)
-        out.put(list)
+        out.put(core.words.list(g, l, of: core.agreement))
+    }
+
+    /// The permit's reason as made once (``PreparedAgreement/PermitBlock``): two copies (the reason; the
+    /// clause's quote or the notice's). The same bytes as ``reason(_:)`` then ``endReason(_:)``, which the
+    /// `String` sinks call (``DecisionWordSink/permitReason(_:)``).
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock) {
+        if reasons > 0 { out.put(0x2C) }
+        reasons += 1
+        out.put(w.reason)
+        let end = w.end
+        out.put(end.count > 0 ? end : quote)
     }
 
     @inline(__always) mutating func value(_ s: String) {
@@ -967,12 +1125,13 @@ struct JSONWords: DecisionWordSink {
         DecisionDuty.writeJSON(d, to: &out)
     }
 
-    mutating func duties(_ w: PreparedAgreement.PermitWords) {
+    mutating func duties(_ w: PreparedAgreement.PermitBlock) {
         openDuties()
-        guard !w.dutiesJSON.isEmpty else { return }
+        let json = w.dutiesJSON
+        guard json.count > 0 else { return }
         if duties > 0 { out.put(0x2C) }
-        duties += w.duties.count
-        w.dutiesJSON.withUnsafeBufferPointer { out.put($0) }
+        duties += w.dutyCount
+        out.put(json)
     }
 }
 
@@ -1049,7 +1208,7 @@ struct DecisionBuilder: DecisionWordSink {
 
     mutating func duty(_ d: DecisionDuty) { decision.duties.append(d) }
 
-    mutating func duties(_ w: PreparedAgreement.PermitWords) { decision.duties += w.duties }
+    mutating func duties(_ w: PreparedAgreement.PermitBlock) { decision.duties += w.words.takeUnretainedValue().duties }
 }
 
 extension DecisionDuty {
@@ -1085,69 +1244,86 @@ extension PreparedAgreement {
         let reason: ReasonStart
         let clause: String?
         let duties: [DecisionDuty]
-        let dutiesJSON: [UInt8]
-        init(reason: ReasonStart, clause: String?, duties: [DecisionDuty], dutiesJSON: [UInt8]) {
-            self.reason = reason; self.clause = clause; self.duties = duties; self.dutiesJSON = dutiesJSON
+        init(reason: ReasonStart, clause: String?, duties: [DecisionDuty]) {
+            self.reason = reason; self.clause = clause; self.duties = duties
         }
     }
 
-    /// Each grant's permit words once made (``Core/permitWords(_:)``): a slot per grant, an atomic
-    /// pointer to its ``PermitWords`` (retained by the slot), nil until the grant's first permit.
+    /// A permit's words by one grant as the JSON path copies them, in ONE allocation (made with the
+    /// grant's ``PermitWords``, kept in its agreement's ``AgreementWords`` permit slot):
     ///
-    /// Why atomics and not a lock (words, session 7): a prepared agreement is shared by the batch's
-    /// workers, and every permit read its words under a `Mutex` (two atomic writes to the lock's
-    /// cache line) and retained the words object (a third): each moved a cache line between the
-    /// cores. A slot is now written once (compare-exchange; the loser of a race drops its copy) and
-    /// read with a plain acquiring load (on x86 an ordinary load: the line stays shared by both
-    /// cores), the words borrowed without a retain (they live as long as the slot).
-    struct PermitSlots: ~Copyable, @unchecked Sendable {
-        private let slots: UnsafeMutablePointer<Atomic<UnsafeRawPointer?>>
-        private let count: Int
+    ///     [the PermitWords object, retained: 8][reason count: 4][end count: 4][duties count: 4][duties: 4]
+    ///     [reason: {"code":"granted","agreement":"…","message":"…]
+    ///     [end: ","quote":"CLAUSE","quoteFrom":"agreement"} — empty: the notice's quote ends it]
+    ///     [duties: the grant's duties' JSON objects, comma-separated]
+    ///
+    /// Why (perf annotate on the 1M batch at 30,000 agreements, words session 9): a permit read its words
+    /// object, then its `ReasonStart` object, then that one's `[UInt8]`: three dependent cache misses
+    /// (the words are made once per grant and met again long after), 3.1% of the batch's samples SELF in
+    /// one closure; and the clause was escaped again at every permit. Here the words are one miss
+    /// away from the agreement's block, which the batch asks for ahead.
+    struct PermitBlock {
+        let raw: UnsafeRawPointer
 
-        init(grants: Int) {
-            count = max(grants, 1)
-            slots = .allocate(capacity: count)
-            for k in 0..<count { (slots + k).initialize(to: Atomic<UnsafeRawPointer?>(nil)) }
+        /// The words object (the `String` sinks, notice obligations to merge).
+        @inline(__always) var words: Unmanaged<PermitWords> { Unmanaged.fromOpaque(raw.load(as: UnsafeRawPointer.self)) }
+        @inline(__always) private func count(_ k: Int) -> Int { Int(raw.load(fromByteOffset: 8 &+ 4 &* k, as: UInt32.self)) }
+        /// `{"code":"granted","agreement":"…","message":"…` (no closing quote).
+        @inline(__always) var reason: UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: (raw + 24).assumingMemoryBound(to: UInt8.self), count: count(0))
         }
+        /// The reason's end quoting the grant's clause (its message's closing `"` first), empty when the
+        /// grant has no clause (the notice's quote ends it).
+        @inline(__always) var end: UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: (raw + (24 &+ count(0))).assumingMemoryBound(to: UInt8.self), count: count(1))
+        }
+        /// The duties' JSON objects, comma-separated.
+        @inline(__always) var dutiesJSON: UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: (raw + (24 &+ count(0) &+ count(1))).assumingMemoryBound(to: UInt8.self), count: count(2))
+        }
+        /// How many duties.
+        @inline(__always) var dutyCount: Int { count(3) }
 
-        deinit {
-            for k in 0..<count {
-                if let p = slots[k].load(ordering: .acquiring) { Unmanaged<PermitWords>.fromOpaque(p).release() }
+        /// The block of `w` (retained by it), with `dutiesJSON` its duties' JSON.
+        static func make(_ w: PermitWords, dutiesJSON: UnsafeBufferPointer<UInt8>) -> UnsafeMutableRawPointer {
+            var end = ByteWriter(capacity: 64)
+            defer { end.free() }
+            if let clause = w.clause {
+                end.put("\",\"quote\":\"" as StaticString)
+                JSONBytes.appendEscaped(clause, to: &end)
+                end.put("\",\"quoteFrom\":\"agreement\"}" as StaticString)
             }
-            slots.deinitialize(count: count)
-            slots.deallocate()
+            let reason = w.reason.json.count
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 24 + reason + end.count + dutiesJSON.count, alignment: 8)
+            p.storeBytes(of: UnsafeRawPointer(Unmanaged.passRetained(w).toOpaque()), as: UnsafeRawPointer.self)
+            p.storeBytes(of: UInt32(reason), toByteOffset: 8, as: UInt32.self)
+            p.storeBytes(of: UInt32(end.count), toByteOffset: 12, as: UInt32.self)
+            p.storeBytes(of: UInt32(dutiesJSON.count), toByteOffset: 16, as: UInt32.self)
+            p.storeBytes(of: UInt32(w.duties.count), toByteOffset: 20, as: UInt32.self)
+            w.reason.json.withUnsafeBytes { if let b = $0.baseAddress, reason > 0 { (p + 24).copyMemory(from: b, byteCount: reason) } }
+            if end.count > 0 { (p + 24 + reason).copyMemory(from: end.base, byteCount: end.count) }
+            if let b = dutiesJSON.baseAddress, dutiesJSON.count > 0 { (p + 24 + reason + end.count).copyMemory(from: b, byteCount: dutiesJSON.count) }
+            return p
         }
 
-        /// Grant `g`'s words if made (borrowed: valid while these slots live).
-        @inline(__always)
-        func get(_ g: Int) -> Unmanaged<PermitWords>? {
-            guard g >= 0 && g < count, let p = slots[g].load(ordering: .acquiring) else { return nil }
-            return Unmanaged.fromOpaque(p)
+        /// Releases the words object and frees the block.
+        static func free(_ p: UnsafeMutableRawPointer) {
+            PermitBlock(raw: p).words.release()
+            p.deallocate()
         }
-
-        /// Keeps `made` as grant `g`'s words unless another thread kept some first; returns the kept ones.
-        func set(_ g: Int, _ made: PermitWords) -> Unmanaged<PermitWords> {
-            let mine = Unmanaged.passRetained(made)
-            guard g >= 0 && g < count else { return mine }  // not reached: `g` is a grant of the agreement
-            let (exchanged, original) = slots[g].compareExchange(expected: nil, desired: UnsafeRawPointer(mine.toOpaque()),
-                                                                 ordering: .acquiringAndReleasing)
-            guard !exchanged, let original else { return mine }
-            mine.release()
-            return Unmanaged.fromOpaque(original)
-        }
-
-        /// Whether any grant's words were made (tests).
-        var any: Bool { (0..<count).contains { slots[$0].load(ordering: .acquiring) != nil } }
     }
 }
 
 extension PreparedAgreement.Core {
-    /// The permit words of grant `g` (see ``PreparedAgreement/PermitWords``), made on its first
+    /// The agreement's id and name for a decision's words (in its ``AgreementWords`` block).
+    var text: AgreementText { words.text }
+
+    /// The permit words of grant `g` (see ``PreparedAgreement/PermitBlock``), made on its first
     /// permit; borrowed (no retain): valid while this core lives.
     @inline(__always)
-    func permitWords(_ g: Int) -> Unmanaged<PreparedAgreement.PermitWords> {
-        if let hit = words.get(g) { return hit }
-        return words.set(g, makePermitWords(g))
+    func permitWords(_ g: Int) -> PreparedAgreement.PermitBlock {
+        if let hit = words.permit(g) { return hit }
+        return words.setPermit(g, makePermitWords(g))
     }
 
     /// Makes grant `g`'s permit words.
@@ -1157,7 +1333,7 @@ extension PreparedAgreement.Core {
     /// pass): it was built from `[UInt8]` appends of `String`s (`Grant.summary` joined `String`s,
     /// `Term.endText` another) and escaped byte by byte into another array: ~21,000 instructions
     /// per grant (callgrind words session 7; 4.2% of the 1M batch at 30,000 agreements).
-    private func makePermitWords(_ g: Int) -> PreparedAgreement.PermitWords {
+    private func makePermitWords(_ g: Int) -> UnsafeMutableRawPointer {
         let a = agreement
         let grant = a.grants[g]
         var m = ByteWriter(capacity: 256)
@@ -1174,8 +1350,9 @@ extension PreparedAgreement.Core {
             if k > 0 { json.put(0x2C) }
             DecisionDuty.writeJSON(d, to: &json)
         }
-        return PreparedAgreement.PermitWords(reason: ReasonStart(code: "granted", agreement: a.id, message: m.bytes), clause: grant.clause,
-                                             duties: duties, dutiesJSON: Array(json.bytes))
+        let words = PreparedAgreement.PermitWords(reason: ReasonStart(code: "granted", agreement: a.id, message: m.bytes), clause: grant.clause,
+                                                  duties: duties)
+        return PreparedAgreement.PermitBlock.make(words, dutiesJSON: json.bytes)
     }
 }
 

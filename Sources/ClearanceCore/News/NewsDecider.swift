@@ -544,13 +544,10 @@ public struct PreparedAgreement: Sendable {
         let priorPosition: Int8
         /// How many activity constraints each grant's rules start with.
         let activityCount: Int8
-        /// Each grant's permit words, made on its first permit (see ``permitWords(_:)``): a slot
-        /// per grant, empty until then.
-        let words: PreparedAgreement.PermitSlots
-        /// The agreement's id and name for a decision's words (news: ``AgreementText``).
-        let text: AgreementText
-        /// Every grant's lists as a denial quotes them, made on the first denial by a grant (``GrantLists``).
-        let lists = PreparedAgreement.GrantListSlot()
+        /// What a decision's words keep of the agreement, in one block (``AgreementWords``): its id and
+        /// name (``text``), each grant's permit words (made on its first permit, ``permitWords(_:)``) and
+        /// its grants' lists (made on its first denial by a grant).
+        let words: AgreementWords
 
         init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
              activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
@@ -563,11 +560,8 @@ public struct PreparedAgreement: Sendable {
             self.terminationPosition = terminationPosition
             self.priorPosition = priorPosition
             self.activityCount = activityCount
-            text = AgreementText(agreement)
-            words = PreparedAgreement.PermitSlots(grants: agreement.grants.count)
+            words = AgreementWords(agreement)
         }
-
-        deinit { text.free() }
     }
     let core: Core
     /// The compiled set's block (``ODRLBlock``), holding beside the records what an evaluation reads

@@ -65,11 +65,13 @@ extension NewsDecider {
                              text: memo?.reasonScratch ?? ByteWriter(capacity: 256))
         if let o = found.outcome, let box = noticeBox {
             // Only this agreement's reasons are written.
-            writeOutcome(agreements[Int(o.agreement)].core, o, r, box, e.concern, usage: usage, memo: memo, into: &sink)
+            let counter: any UsageCounter = usage
+            withUnsafePointer(to: counter) { writeOutcome(agreements[Int(o.agreement)].core, o, r, box, e.concern, usage: $0, memo: memo, into: &sink) }
         } else {
             // A notice-level reason (no policy, no agreement, a public permission) or a permit's:
             // the whole decision is written, only this reason kept.
-            writeWords(e, r, noticeBox, usage: usage, memo: memo, into: &sink)
+            let counter: any UsageCounter = usage
+            withUnsafePointer(to: counter) { writeWords(e, r, noticeRef, usage: $0, memo: memo, into: &sink) }
         }
         if let memo { memo.reasonScratch = sink.text } else { sink.text.free() }  // kept grown for the next
         return sink.result
@@ -251,5 +253,5 @@ struct OneReason: DecisionWordSink {
     mutating func remedy() { inRemedy = true }
     mutating func endRemedy() { inRemedy = false }
     mutating func duty(_ d: DecisionDuty) {}
-    mutating func duties(_ w: PreparedAgreement.PermitWords) {}
+    mutating func duties(_ w: PreparedAgreement.PermitBlock) {}
 }

@@ -25,8 +25,8 @@ import Testing
         a.id = id
         for kind in AgreementKind.allCases {
             a.kind = kind
-            let t = AgreementText(a)
-            defer { t.free() }
+            let words = AgreementWords(a)
+            let t = words.text
             var escaped: [UInt8] = []
             JSONBytes.appendEscaped(id, to: &escaped)
             let json = Array(t.bytes)
@@ -64,7 +64,7 @@ import Testing
         }
     }
 
-    /// The lists kept per agreement for the JSON words (``GrantLists``, words session 8) are each
+    /// The lists kept per agreement for the JSON words (``AgreementWords``, words sessions 8-9) are each
     /// list joined with `, ` and escaped (territories: ` except ` and the excluded ones when any):
     /// an oracle independent of the writer, over seeded agreements and values that need escaping.
     @Test func grantListsAreTheJoinedLists() {
@@ -90,23 +90,100 @@ import Testing
         agreements.append(odd)
         var checked = 0
         for a in agreements {
-            let raw = GrantLists.make(a)
-            defer { raw.deallocate() }
-            let lists = GrantLists(raw: raw)
+            let lists = AgreementWords(a)
+            // Asked in both orders: the first call makes every list, whichever it is.
+            for (g, grant) in a.grants.enumerated().reversed() {
+                for l in GrantList.allCases.reversed() {
+                    #expect(Array(lists.list(g, l, of: a)) == escaped(expected(grant, l)), "\(a.id) grant \(g) \(l)")
+                    checked += 1
+                }
+            }
             for (g, grant) in a.grants.enumerated() {
                 for l in GrantList.allCases {
-                    #expect(Array(lists.list(g, l)) == escaped(expected(grant, l)), "\(a.id) grant \(g) \(l)")
-                    checked += 1
+                    #expect(Array(lists.list(g, l, of: a)) == escaped(expected(grant, l)), "\(a.id) grant \(g) \(l)")
                 }
             }
         }
         #expect(checked > 1000)
         // Equal lists are one pooled text.
-        let one = GrantLists.make(odd), two = GrantLists.make(odd)
-        defer { one.deallocate(); two.deallocate() }
+        let one = AgreementWords(odd), two = AgreementWords(odd)
         for l in GrantList.allCases {
-            #expect(GrantLists(raw: one).list(0, l).baseAddress == GrantLists(raw: two).list(0, l).baseAddress)
+            #expect(one.list(0, l, of: odd).baseAddress == two.list(0, l, of: odd).baseAddress)
         }
+    }
+
+    /// A permit's words as the JSON path copies them (``PreparedAgreement/PermitBlock``, words session 9)
+    /// are the bytes the general path writes from its words object: `reason(_:)` then `endReason` (the
+    /// grant's clause, else the notice's quote), then `duties(_:)` — as the first reason and after one,
+    /// with notice words and without, over seeded agreements and a clause that needs escaping.
+    @Test func permitBlockIsTheGeneralPathsBytes() throws {
+        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 19))
+        var agreements = (0..<200).map { gen.agreement($0) }
+        var odd = gen.agreement(1000)
+        odd.grants[0].clause = "a \"quoted\" clause\nwith\ttabs é"
+        agreements.append(odd)
+        let noticeQuote = Array("\",\"quote\":\"the notice\",\"quoteFrom\":\"notice\"}".utf8)
+        var checked = 0, clauses = 0
+        try noticeQuote.withUnsafeBufferPointer { nq in
+            for a in agreements {
+                guard let p = try? PreparedAgreement(a) else { continue }
+                for g in a.grants.indices {
+                    let block = p.core.permitWords(g)
+                    // Made once: the second call reads the same block.
+                    #expect(p.core.permitWords(g).raw == block.raw)
+                    let words = block.words.takeUnretainedValue()
+                    if words.clause != nil { clauses += 1 }
+                    for quote in [nq, UnsafeBufferPointer(start: ("\"}" as StaticString).utf8Start, count: 2)] {
+                        for earlier in [false, true] {
+                            func sink() -> JSONWords {
+                                var w = JSONWords(out: ByteWriter(capacity: 64), remedies: ByteWriter(capacity: 16), remedyEnds: ByteWriter(capacity: 16))
+                                w.quote = quote
+                                if earlier { w.reason(code: "x", agreement: nil); w.endReason(.notice) }
+                                return w
+                            }
+                            var fast = sink(), general = sink()
+                            defer { for w in [fast, general] { w.out.free(); w.remedies.free(); w.remedyEnds.free() } }
+                            fast.permitReason(block)
+                            fast.duties(block)
+                            general.reason(words.reason)
+                            general.endReason(words.clause.map { .agreement($0) } ?? .notice)
+                            for d in words.duties { general.duty(d) }
+                            fast.finish()
+                            general.finish()
+                            #expect(Array(fast.out.bytes) == Array(general.out.bytes), "\(a.id) grant \(g)")
+                            checked += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(checked > 400)
+        #expect(clauses > 10)
+    }
+
+    /// The pool keeps each distinct text once, its bytes as given, whatever their number (its table
+    /// grows past 1,024) and length (past a 64 KB chunk), and from two threads at once.
+    @Test func wordPoolKeepsEachTextOnce() async {
+        let pool = WordPool()
+        let texts: [[UInt8]] = (0..<3000).map { Array("list \($0 % 2500), \(String(repeating: "x", count: $0 % 41))".utf8) }
+            + [[], Array(repeating: 0x41, count: 70_000), Array(repeating: 0x42, count: 65_528)]
+        func intern(_ t: [UInt8]) -> UnsafeRawPointer { t.withUnsafeBufferPointer { pool.intern($0) } }
+        var first: [UInt] = []
+        for t in texts {
+            let p = intern(t)
+            #expect(Array(WordPool.text(p)) == t)
+            first.append(UInt(bitPattern: p))
+        }
+        let distinct = Set(texts.map { $0 }).count
+        #expect(pool.count == distinct)
+        for (k, t) in texts.enumerated() { #expect(UInt(bitPattern: intern(t)) == first[k]) }
+        // Two threads interning the same new texts get the same addresses.
+        let fresh: [[UInt8]] = (0..<2000).map { Array("fresh \($0)".utf8) }
+        async let a = fresh.map { t in t.withUnsafeBufferPointer { UInt(bitPattern: pool.intern($0)) } }
+        async let b = fresh.reversed().map { t in t.withUnsafeBufferPointer { UInt(bitPattern: pool.intern($0)) } }
+        let (x, y) = await (a, b)
+        #expect(x == Array(y.reversed()))
+        #expect(pool.count == distinct + fresh.count)
     }
 
     /// Each agreement reason's JSON opening is `,{"code":"CODE","agreement":"` for its code.

@@ -49,13 +49,23 @@ import Testing
             #expect(r.start == UnsafeRawPointer(Unmanaged.passUnretained(prepared[k].core).toOpaque()))
             #expect(r.bytes > 16)
         }
-        // Stage 2: per agreement, its grants' storage and its text's bytes.
+        // Stage 2: per agreement, its grants' storage, then its words' block (``AgreementWords``: slots, then
+        // the text) as ranges of two lines (the batch asks for the first two lines of each range).
         let two = ranges(d, stage: 2)
-        #expect(two.count == 2 * shown)
+        var expected: [(UnsafeRawPointer, Int?)] = []
         for k in 0..<shown {
             prepared[k].core.agreement.grants.withUnsafeBufferPointer { g in
-                #expect(two[2 * k].start == UnsafeRawPointer(g.baseAddress!) - 32)
+                expected.append((UnsafeRawPointer(g.baseAddress!) - 32, nil))
             }
+            let words = prepared[k].core.words.start, bytes = prepared[k].core.words.byteCount
+            #expect(bytes >= 48 + prepared[k].core.text.bytes.count)
+            expected.append((words, min(bytes, 128)))
+            if bytes > 128 { expected.append((words + 128, bytes - 128)) }
+        }
+        #expect(two.count == expected.count)
+        for (r, e) in zip(two, expected) {
+            #expect(r.start == e.0)
+            if let b = e.1 { #expect(r.bytes == b) }
         }
         #expect(ranges(d, stage: 3).isEmpty)
         // A smaller capacity is respected.

@@ -23,6 +23,10 @@ import Testing
         for (k, p) in keys.enumerated() {
             #expect(index.find(subscriber: p.subscriber, source: p.source) == k)
             #expect(index[p] == k)
+            // The batch's way: the hash made once, the bucket asked for, then found with that hash.
+            let h = PartyIndex.hash(p.subscriber, p.source)
+            index.prefetch(hash: h)
+            #expect(index.find(hash: h, subscriber: p.subscriber, source: p.source) == k)
         }
         for s in stride(from: 0, to: max(subscribers, 1), by: max(1, subscribers / 500)) {
             #expect(index.find(subscriber: "sub-\(s)x", source: sources[0]) == nil)

@@ -280,14 +280,22 @@ struct BatchPipeline {
                 let line = UnsafeBufferPointer(rebasing: buf[lineRange])
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { lines.append(Line(.blank)); continue }
                 if useScanner, let fast = scanner.scan(line, now: now) {
-                    table?.prefetchSlot(subscriber: fast.subscriber, source: fast.source)
-                    lines.append(Line(.request(fast)))
+                    var l = Line(.request(fast))
+                    if let table {
+                        l.hash = PartyIndex.hash(fast.subscriber, fast.source)
+                        table.prefetchSlot(hash: l.hash)
+                    }
+                    lines.append(l)
                     continue
                 }
                 switch CheckCommand.strictRequest(Array(line), lineNo: block.lineBase + k + 1, now: now) {
                 case .request(let q):
-                    table?.prefetchSlot(subscriber: q.subscriber, source: q.source)
-                    lines.append(Line(.request(q)))
+                    var l = Line(.request(q))
+                    if let table {
+                        l.hash = PartyIndex.hash(q.subscriber, q.source)
+                        table.prefetchSlot(hash: l.hash)
+                    }
+                    lines.append(l)
                 case .error(let errorLine): lines.append(Line(.error(errorLine)))
                 }
             }
@@ -298,7 +306,7 @@ struct BatchPipeline {
             state.withKeptBoxes { kept in
                 for i in lines.indices {
                     guard case .request(let q) = lines[i].what else { continue }
-                    let slot = table.slot(subscriber: q.subscriber, source: q.source) ?? -1
+                    let slot = table.slot(hash: lines[i].hash, subscriber: q.subscriber, source: q.source) ?? -1
                     lines[i].slot = slot
                     if slot >= 0 && slot < kept.count, let base = kept.baseAddress { clearance_prefetch(base + slot) }
                 }
@@ -407,6 +415,8 @@ struct BatchPipeline {
         var slot = -1
         /// The worker's kept decider for that slot (unretained: the worker's `kept` holds it), if it has one.
         var box: UnsafeMutableRawPointer?
+        /// The request's ``PartyIndex/hash(_:_:)`` (with a table), for the prefetch and the look-up.
+        var hash: UInt64 = 0
         init(_ what: What) { self.what = what }
     }
 

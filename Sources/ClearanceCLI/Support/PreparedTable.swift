@@ -114,9 +114,13 @@ final class PreparedTable: @unchecked Sendable {
     @inline(__always)
     func slot(subscriber: String, source: String) -> Int? { index.find(subscriber: subscriber, source: source) }
 
-    /// Asks for the cache line ``slot(subscriber:source:)`` will read first (``PartyIndex/prefetch(subscriber:source:)``).
+    /// The slot of a party whose ``PartyIndex/hash(_:_:)`` is `hash` (computed once for the prefetch and the look-up).
     @inline(__always)
-    func prefetchSlot(subscriber: String, source: String) { index.prefetch(subscriber: subscriber, source: source) }
+    func slot(hash: UInt64, subscriber: String, source: String) -> Int? { index.find(hash: hash, subscriber: subscriber, source: source) }
+
+    /// Asks for the cache line ``slot(hash:subscriber:source:)`` will read first (``PartyIndex/prefetch(hash:)``).
+    @inline(__always)
+    func prefetchSlot(hash: UInt64) { index.prefetch(hash: hash) }
 
     /// The party in `slot`, parsing and preparing it first if no worker has (`scanner` parses stored rows;
     /// each worker passes its own). Throws what parsing a stored document threw (every later call too).
@@ -260,8 +264,12 @@ final class PartyIndex: @unchecked Sendable {
     subscript(_ p: Parties) -> Int? { find(subscriber: p.subscriber, source: p.source) }
 
     /// The slot of (subscriber, source), or nil.
-    func find(subscriber: String, source: String) -> Int? {
-        let h = Self.hash(subscriber, source)
+    @inline(__always)
+    func find(subscriber: String, source: String) -> Int? { find(hash: Self.hash(subscriber, source), subscriber: subscriber, source: source) }
+
+    /// The slot of (subscriber, source) whose ``hash(_:_:)`` is `h` (the batch computes it once for ``prefetch(hash:)``
+    /// and the look-up: hashing twice was about half of `find`'s own samples, perf batch session 9), or nil.
+    func find(hash h: UInt64, subscriber: String, source: String) -> Int? {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let b = buckets + i
@@ -276,8 +284,7 @@ final class PartyIndex: @unchecked Sendable {
     /// Asks for the cache line of the bucket ``find(subscriber:source:)`` reads first (a prefetch: the batch asks
     /// for a whole item's buckets, then finds them; bench/PROFILE.md batch session 8).
     @inline(__always)
-    func prefetch(subscriber: String, source: String) {
-        let h = Self.hash(subscriber, source)
+    func prefetch(hash h: UInt64) {
         clearance_prefetch(buckets + (Int(truncatingIfNeeded: h) & mask))
     }
 

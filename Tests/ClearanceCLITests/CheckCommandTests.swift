@@ -51,11 +51,9 @@ enum CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
-    /// A fresh temporary folder.
+    /// A fresh temporary folder (inside ``TestScratch/root``, removed when the tests end).
     static func tempDir() throws -> URL {
-        let u = FileManager.default.temporaryDirectory.appendingPathComponent("clearance-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-        return u
+        try TestScratch.folder("cli")
     }
 }
 
@@ -252,6 +250,22 @@ struct FixtureFailure: Error, CustomStringConvertible {
         }
         let json = try CLI.run(["demo", "--format", "json"])
         #expect(json.stdout.split(separator: "\n").count == 7)
+    }
+
+    /// The demo's throwaway database is removed when it ends, also when it fails after creating it.
+    @Test func demoLeavesNothingInTheTemporaryFolder() throws {
+        let tmp = try CLI.tempDir()
+        let r = try CLI.run(["demo"], env: ["TMPDIR": tmp.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("a throwaway database (removed when the demo ends)"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+        // Registering fails (an agreement for a source without a policy): the folder made for it goes too.
+        let bad = tmp.appendingPathComponent("../bad-\(UUID().uuidString).json").standardizedFileURL
+        try #"[{"id": "C-1", "kind": "contract", "source": "nowhere", "subscriber": {"id": "x"}, "signedAt": "2026-01-01", "term": {"start": "2026-01-01", "end": "2026-12-31"}, "grants": [{"assets": ["text"], "actions": ["use"], "extent": ["whole"], "channels": ["web"], "territories": ["TR"]}]}]"#
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let failed = try CLI.run(["demo", "--agreements", bad.path], env: ["TMPDIR": tmp.path])
+        #expect(failed.status != 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
     }
 }
 

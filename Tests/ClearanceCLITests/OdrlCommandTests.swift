@@ -25,7 +25,7 @@ import Testing
     }
 
     static func temp(_ name: String, _ bytes: [UInt8]) -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("clearance-odrl-\(UUID().uuidString)-\(name)")
+        let url = URL(fileURLWithPath: TestScratch.root).appendingPathComponent("odrl-\(UUID().uuidString)-\(name)")
         #expect(FileManager.default.createFile(atPath: url.path, contents: Data(bytes)))
         return url.path
     }

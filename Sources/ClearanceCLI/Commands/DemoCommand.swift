@@ -12,7 +12,8 @@ public struct DemoCommand: ParsableCommand {
         Reads the notice policy Policies/ilkha.json and the sample agreements seeds/sample-agreements.json
         (run it from the repository root, or pass --policies and --agreements), registers the agreements
         in a throwaway database in a temporary folder, and prints a handful of decisions with their
-        reasons, duties and what would have permitted them. Nothing outside the temporary folder is written.
+        reasons, duties and what would have permitted them. The temporary folder is removed when the demo
+        ends; nothing else is written.
         """
     )
 
@@ -72,9 +73,12 @@ public struct DemoCommand: ParsableCommand {
         }
         let backend: CheckBackend
         let where_: String
+        let scratch: URL
         do {
-            (backend, where_) = try DemoCommand.backend(agreements: agreements, policiesFolder: folder)
+            (backend, where_, scratch) = try DemoCommand.backend(agreements: agreements, policiesFolder: folder)
         } catch { throw fail(error.diagnostics) }
+        // The throwaway database goes with the demo, whichever way it ends (every run used to leave one in /tmp).
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let session = CheckSession(notices: notices, backend: backend)
         var out = OutputBuffer()
         if format == .text {
@@ -105,8 +109,11 @@ public struct DemoCommand: ParsableCommand {
         out.flush()
     }
 
-    /// The agreements' home for the demo: a throwaway database when the store is available, else memory.
-    static func backend(agreements path: String, policiesFolder: String) throws(DiagnosticError) -> (CheckBackend, String) {
+    /// The agreements' home for the demo: a throwaway database in a new temporary folder.
+    ///
+    /// Returns the backend, how to name it to the user, and the folder the caller removes when the demo ends
+    /// (removed here already when registering the agreements fails).
+    static func backend(agreements path: String, policiesFolder: String) throws(DiagnosticError) -> (CheckBackend, String, URL) {
         let bytes: [UInt8]
         do { bytes = try InputFile.readAll(path) } catch {
             var e = error
@@ -124,9 +131,15 @@ public struct DemoCommand: ParsableCommand {
         }
         let dbPath = dir.appendingPathComponent("demo.sqlite").path
         let store: Store
-        do { store = try Store.open(path: dbPath) } catch { throw DiagnosticError(error) }
-        try store.addAgreements(list, policies: PolicyFolder(path: policiesFolder))
+        do { store = try Store.open(path: dbPath) } catch {
+            try? FileManager.default.removeItem(at: dir)
+            throw DiagnosticError(error)
+        }
+        do { try store.addAgreements(list, policies: PolicyFolder(path: policiesFolder)) } catch {
+            try? FileManager.default.removeItem(at: dir)
+            throw error
+        }
         let backend = StoreBackend(store: store, record: false, log: true, policies: PolicyFolder(path: policiesFolder))
-        return (backend, "a throwaway database, \(dbPath)")
+        return (backend, "a throwaway database (removed when the demo ends)", dir)
     }
 }

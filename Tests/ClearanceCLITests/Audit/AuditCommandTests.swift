@@ -17,10 +17,9 @@ enum AuditPaths {
     static var agreements: String { repo + "/seeds/sample-agreements.json" }
     static var policies: String { repo + "/Policies" }
 
+    /// A fresh temporary folder (inside ``TestScratch/root``, removed when the tests end).
     static func tempDir() throws -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("clearance-audit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d.path
+        try TestScratch.folder("audit").path
     }
 }
 

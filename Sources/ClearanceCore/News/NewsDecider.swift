@@ -1237,6 +1237,14 @@ public struct NewsDecider: Sendable {
             evaluate(r, ref, usage, refs.input, refs.lookups, into: &e)
             return e
         }
+        return evaluateWithoutMemo(r, ref, usage)
+    }
+
+    /// ``evaluate(_:usage:memo:)`` without a memo: a new input for this request. Out of line, so that
+    /// the memo's path keeps its evaluation out of any closure (captured, it was copied once more).
+    @inline(never)
+    func evaluateWithoutMemo(_ r: RepublicationRequest, _ ref: Unmanaged<NoticeBox>, _ usage: some UsageCounter) -> NewsEvaluation {
+        var e = NewsEvaluation(basis: .noPolicy)
         let input = ODRLInput(terms: NewsEngine.terms)
         withExtendedLifetime(input) { evaluate(r, ref, usage, .passUnretained(input), nil, into: &e) }
         return e
@@ -1342,7 +1350,8 @@ public struct NewsDecider: Sendable {
             input.sink = warm
             var checks = base[ks[0]].block.knownActionChecks(input)
             for k in ks where sameSource || base[k].core.agreement.source == r.source {
-                if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, &checks, &e) { return (true, true) }
+                checks.bind(base[k].block.header)
+                if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, checks, &e) { return (true, true) }
             }
             return (false, true)
         }
@@ -1375,7 +1384,8 @@ public struct NewsDecider: Sendable {
                 case 3: block = firstBlocks.3.unsafelyUnwrapped
                 default: block = base[k].block
                 }
-                if !consider(base + k, block, k, r, input, state, lifters, usage, &checks, &e) { return (true, true) }
+                checks.bind(block.header)
+                if !consider(base + k, block, k, r, input, state, lifters, usage, checks, &e) { return (true, true) }
             }
             return (false, true)
         }
@@ -1390,7 +1400,8 @@ public struct NewsDecider: Sendable {
                 template = base[k].block.knownActionChecks(input)
             }
             var checks = template.unsafelyUnwrapped
-            if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, &checks, &e) { return (true, true) }
+            checks.bind(base[k].block.header)
+            if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, checks, &e) { return (true, true) }
         }
         return (false, isLowered)
     }
@@ -1400,14 +1411,14 @@ public struct NewsDecider: Sendable {
     /// The usual request (a vocabulary action, no duty state) on the usual agreement (no quota; its
     /// activity rule starts with the term's start and end, as every agreement's does) takes the
     /// driven outcome (``outcome(_:_:_:_:)``) here, with the request's checks made once per request,
-    /// right after lowering (`checks`: the first agreement's) and bound to each agreement's block
-    /// (``Checks/bind(_:)``); anything else the general one
+    /// right after lowering and bound to this agreement's block by the caller (`checks`:
+    /// ``Checks/bind(_:)``); anything else the general one
     /// (``outcome(_:_:_:_:_:lifters:usage:)``). The same outcomes: this only moves the general
     /// function's first tests here, where what they read is known once per request.
     @inline(__always)
     func consider(_ p: UnsafePointer<PreparedAgreement>, _ block: ODRLBlock, _ k: Int, _ r: RepublicationRequest, _ input: ODRLInput,
                   _ state: UnsafePointer<ODRLWorldState>, _ lifters: NoticeTerms.Lifters, _ usage: some UsageCounter,
-                  _ checks: inout Checks, _ e: inout NewsEvaluation) -> Bool {
+                  _ checks: Checks, _ e: inout NewsEvaluation) -> Bool {
         let hot = block.client
         let head = hot.load(as: PreparedAgreement.Hot.self)
         var o = AgreementOutcome()
@@ -1419,7 +1430,7 @@ public struct NewsDecider: Sendable {
             // No quota, so no rule-scoped value: the request's checks see none (they were made right
             // after lowering, which drops them; an agreement with a quota sets its own in the
             // general path, which these checks do not see: they keep the count they were made with, 0).
-            o = NewsDecider.drivenOutcome(block, hot, head, &checks, o)
+            o = NewsDecider.drivenOutcome(hot, head, checks, o)
         } else {
             o = outcome(p, block, r, input, state, lifters: lifters, usage: usage)
         }
@@ -1828,13 +1839,13 @@ public struct NewsDecider: Sendable {
         return o
     }
 
-    /// The driven outcome (``outcome(_:_:_:_:activitySatisfied:)``) of the agreement whose block is
-    /// `block` (`hot` its client data, `head` its head) for the request whose checks `checks` holds
-    /// (any agreement's; bound to this one's set here: ``Checks/bind(_:)``), its activity found first from its
+    /// The driven outcome (``outcome(_:_:_:_:activitySatisfied:)``) of the agreement whose block's
+    /// client data is `hot` (`head` its head), with the request's checks bound to its set
+    /// (``Checks/bind(_:)``, by the caller: passed on by address, not copied), its activity found first from its
     /// plain copy (``plainActivityFailed(_:_:)``): an agreement not in force is that and nothing
     /// more, decided without building its checks or calling the outcome.
     @inline(__always)
-    static func drivenOutcome(_ block: ODRLBlock, _ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ checks: inout Checks,
+    static func drivenOutcome(_ hot: UnsafeRawPointer, _ head: PreparedAgreement.Hot, _ checks: Checks,
                               _ start: AgreementOutcome) -> AgreementOutcome {
         let failed = plainActivityFailed(head, checks.fast)
         if failed != 0, failed != notPlain, let why = inactivity(failed, head) {
@@ -1842,7 +1853,6 @@ public struct NewsDecider: Sendable {
             o.inactivity = why
             return o
         }
-        checks.bind(block.header)
         return outcome(checks, hot, head, start, activitySatisfied: failed == 0)
     }
 
@@ -1914,26 +1924,31 @@ public struct NewsDecider: Sendable {
         init(skip: Int32) { self.skip = skip }
 
         /// The masks of rule `r`'s constraint range: the kept ones when it is the last range asked,
-        /// else evaluated (``evaluate(_:_:_:)``). The check inline, the evaluation out of line:
-        /// called as one function (the compiler did not inline it), a hit cost ~40 instructions
-        /// (callgrind session 8; 387,024 calls for 160,656 evaluations on /tmp/eval-w1k).
+        /// else evaluated (``evaluate(_:_:_:)``). The check inline, the evaluation's loop out of
+        /// line: called as one function (the compiler did not inline it), a hit cost ~40
+        /// instructions (callgrind session 8; 387,024 calls for 160,656 evaluations on /tmp/eval-w1k).
         @inline(__always)
         mutating func masks(_ c: Checks, _ r: UnsafeMutablePointer<RuleRecord>, _ rule: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
             if r.pointee.cons != start || r.pointee.consCount != count { evaluate(c, r, rule) }
             return masks
         }
 
-        /// Evaluates rule `r`'s range and keeps it as the last one.
-        @inline(never)
+        /// Evaluates rule `r`'s range and keeps it as the last one. Inline, around one call of the
+        /// loop (``Checks/plainMasks(_:_:rule:)``): out of line it was a second call per range
+        /// evaluated (~50 instructions of 250; callgrind session 9, 160,656 ranges of 2.9
+        /// constraints each on /tmp/eval-w1k).
+        @inline(__always)
         mutating func evaluate(_ c: Checks, _ r: UnsafeMutablePointer<RuleRecord>, _ rule: Int32) {
             let start = r.pointee.cons, count = r.pointee.consCount
             self.start = start
             self.count = count
+            // The driven outcome's checks have no rule-scoped value: the loop for them
+            // (``Checks/plainMasks(_:_:rule:)``), inline here (one call per range, not two).
             if skip > 0 && count >= skip && count <= 64 {
-                let rest = c.constraintMasks(start &+ skip, count &- skip, rule: rule)
+                let rest = c.plainMasks(start &+ skip, count &- skip, rule: rule)
                 masks = (rest.failed << UInt64(skip), rest.unknown << UInt64(skip), rest.truth)
             } else {
-                masks = c.constraintMasks(start, count, rule: rule)
+                masks = c.plainMasks(start, count, rule: rule)
             }
         }
     }

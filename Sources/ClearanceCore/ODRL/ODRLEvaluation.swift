@@ -299,6 +299,76 @@ struct Checks {
         return (failed, unknown, unsatisfied ? .unsatisfied : (unknown != 0 ? .unknown : .satisfied))
     }
 
+    /// ``constraintMasks(_:_:rule:)`` for checks without rule-scoped values (the news layer's driven
+    /// outcome: its checks are made right after lowering, which drops them): the same masks, with
+    /// the usual records (a comparison with one number, a bit set of texts) decided in the loop
+    /// from the request's plain values; any other record, or a value of another kind, is asked of
+    /// ``truth(_:rule:)`` as before. With rule-scoped values it is ``constraintMasks(_:_:rule:)``.
+    ///
+    /// Why (callgrind, bench/PROFILE.md "eval, session 9"): a grant's range was ~290 instructions
+    /// (~2.9 constraints after the activity ones): two calls (the range cache's evaluation, then
+    /// the general loop), and per constraint the rule-scoped value search, the slot's bound and the
+    /// value's address worked out again. `ConstraintLoopTests` compares the two on every top-level
+    /// rule of random agreements, for requests with values of every kind, absent ones included.
+    @inline(never)
+    func plainMasks(_ start: Int32, _ count: Int32, rule: Int32) -> (failed: UInt64, unknown: UInt64, truth: Truth) {
+        guard overrides.count == 0, let values = fast.baseAddress else { return constraintMasks(start, count, rule: rule) }
+        let slots = UInt(bitPattern: fast.count)
+        var failed: UInt64 = 0, unknown: UInt64 = 0
+        var unsatisfied = false
+        var h = hot + Int(start)
+        var i: Int32 = 0
+        while i < count {
+            let shape = h.pointee.shape
+            let slot = UInt(bitPattern: Int(h.pointee.slot))
+            // 0: satisfied, 1: unsatisfied, 2: unknown, 3: not decided here.
+            var t: UInt8 = 3
+            if slot < slots {
+                let v = values[Int(slot)]
+                if v.tag == FastValue.absent {
+                    // An absent value: unknown for every atomic shape (``truth(_:rule:)``).
+                    if shape != ConstraintRecord.Shape.general && shape != HotConstraint.logical { t = 2 }
+                } else if shape >= ConstraintRecord.Shape.compare {
+                    if v.tag == FastValue.number || v.tag == h.pointee.own {
+                        let x = v.num, n = Double(bitPattern: h.pointee.payload)
+                        let ok: Bool
+                        switch shape &- ConstraintRecord.Shape.compare {
+                        case ConstraintRecord.Op.eq: ok = x == n
+                        case ConstraintRecord.Op.neq: ok = !(x == n)
+                        case ConstraintRecord.Op.lt: ok = x < n
+                        case ConstraintRecord.Op.lteq: ok = x <= n
+                        case ConstraintRecord.Op.gt: ok = x > n
+                        default: ok = x >= n
+                        }
+                        t = ok ? 0 : 1
+                    }
+                } else if shape == ConstraintRecord.Shape.inBits || shape == ConstraintRecord.Shape.notInBits {
+                    if v.tag == FastValue.text, v.id >= 0,
+                       let words = UnsafePointer<UInt64>(bitPattern: UInt(truncatingIfNeeded: h.pointee.payload)) {
+                        let word = Int(v.id) >> 6
+                        let found = word < Int(h.pointee.words) && (words[word] >> UInt64(v.id & 63)) & 1 != 0
+                        t = (shape == ConstraintRecord.Shape.notInBits) != found ? 0 : 1
+                    }
+                }
+            }
+            if t == 3 {
+                switch truth(start &+ i, rule: rule) {
+                case .satisfied: t = 0
+                case .unsatisfied: t = 1
+                case .unknown: t = 2
+                }
+            }
+            if t != 0 {
+                let bit = UInt64(1) << UInt64(min(i, 63))
+                failed |= bit
+                if t == 2 { unknown |= bit } else { unsatisfied = true }
+            }
+            h += 1
+            i &+= 1
+        }
+        return (failed, unknown, unsatisfied ? .unsatisfied : (unknown != 0 ? .unknown : .satisfied))
+    }
+
     /// A rule's compact answer, from the same checks as ``Evaluation/evaluateRule(_:policy:)``.
     @inline(__always)
     func result(_ r: UnsafeMutablePointer<RuleRecord>, _ masks: (failed: UInt64, unknown: UInt64, truth: Truth), rule: Int32,

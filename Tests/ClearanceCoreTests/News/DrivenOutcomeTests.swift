@@ -34,7 +34,8 @@ import Testing
                     // The activity first from its plain copy, with another agreement's checks as the
                     // request's (what `consider` does): the same outcome.
                     var template = (prepared.first { $0.serial != p.serial } ?? p).block.knownActionChecks(input)
-                    let plain = NewsDecider.drivenOutcome(p.block, p.block.client, head, &template, AgreementOutcome())
+                    template.bind(p.block.header)
+                    let plain = NewsDecider.drivenOutcome(p.block.client, head, template, AgreementOutcome())
                     #expect(plain == whole, "plain activity, \(p.agreement.id): \(r.json.serialized())")
                     #expect(head.activitySlot >= 0, "\(p.agreement.id) has no plain activity")
                     if NewsDecider.plainActivityFailed(head, template.fast) != 0 { kinds.plainInactive += 1 }
@@ -77,12 +78,12 @@ import Testing
             for p in prepared where p.agreement.subscriber.id == r.subscriber {
                 let head = p.block.client.load(as: PreparedAgreement.Hot.self)
                 guard input.actionKnown, head.activityRule < 0 || head.activityCount >= 2 else { continue }
-                var checks = p.block.knownActionChecks(input)
+                let checks = p.block.knownActionChecks(input)
                 #expect(NewsDecider.plainActivityFailed(head, checks.fast) == NewsDecider.notPlain)
                 input.clearRuleValues()
                 let whole = NewsDecider.outcome(results: p.block.ruleResults(input, state: box.state(kind)), p.block.client, head,
                                                 AgreementOutcome())
-                let plain = NewsDecider.drivenOutcome(p.block, p.block.client, head, &checks, AgreementOutcome())
+                let plain = NewsDecider.drivenOutcome(p.block.client, head, checks, AgreementOutcome())
                 #expect(plain == whole, "\(p.agreement.id), time value \(k % 3): \(r.json.serialized())")
                 #expect(whole.inactivity != nil)
                 compared += 1

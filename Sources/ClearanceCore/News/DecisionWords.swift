@@ -25,7 +25,6 @@ extension NewsDecider {
     /// `decider.appendDecisionJSON(e, for: req, usage: counter, memo: memo, to: &out)`.
     public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
                                    memo: DecisionMemo? = nil, to out: inout [UInt8]) {
-        if case .agreement(let k, let g) = e.basis { touchPermitWords(k, g) }
         var sink: JSONWords
         if let memo {
             sink = JSONWords(out: memo.jsonScratch, remedies: memo.remedyScratch, remedyEnds: memo.remedyEndScratch)
@@ -69,25 +68,6 @@ extension NewsDecider {
             sink.out.free()
             sink.remedies.free()
             sink.remedyEnds.free()
-        }
-    }
-
-    /// Reads the first bytes of the permit words of grant `g` of agreement `k`, if made, so that their cache
-    /// line is on its way while the decision's head is written (a load whose value is checked at once: the
-    /// processor goes on with the independent work that follows while it waits; Swift has no prefetch, and
-    /// ClearanceCore imports no C module of ours).
-    ///
-    /// Why (perf annotate of the 1M batch at 30,000 agreements, words session 9): a permit's words are one
-    /// block (``PreparedAgreement/PermitBlock``) whose slot is in the agreement's block, which the batch asks
-    /// for ahead, but the words themselves are met long after they were made: 93% of the permit's remaining
-    /// samples (2.4% of the batch) were on the load of their first bytes.
-    @inline(__always)
-    private func touchPermitWords(_ k: Int, _ g: Int) {
-        agreements.withUnsafeBufferPointer { list in
-            guard k >= 0 && k < list.count else { return }
-            Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
-                if let w = core.words.permit(g) { precondition(w.reason.count > 0, "a permit's words without a reason") }
-            }
         }
     }
 
@@ -701,14 +681,32 @@ struct AgreementWords: ~Copyable, @unchecked Sendable {
     /// Whether any grant's permit words were made (tests).
     var any: Bool { (0..<grants).contains { slot($0).pointee.load(ordering: .acquiring) != 0 } }
 
-    /// List `l` of grant `g` (< the agreement's grants) of `a` (this block's agreement), escaped; all of
-    /// `a`'s lists made on the first call.
+    /// List `l` of grant `g` (< the agreement's grants) of the agreement prepared as `core` (whose block
+    /// this is), escaped; all of its lists made on the first call.
+    ///
+    /// The core, not its agreement, is passed (the agreement read only to make the lists): an
+    /// `@autoclosure () -> Agreement` here made the compiler copy the 185-byte `Agreement` into a closure
+    /// context at each of the five call sites once inlined into `writeOutcome` (callgrind words session 9:
+    /// five `memcpy`s an outcome).
     @inline(__always)
-    func list(_ g: Int, _ l: GrantList, of a: @autoclosure () -> Agreement) -> UnsafeBufferPointer<UInt8> {
+    func list(_ g: Int, _ l: GrantList, of core: PreparedAgreement.Core) -> UnsafeBufferPointer<UInt8> {
         let k = grants &+ g &* 5 &+ l.rawValue
         let p = slot(k).pointee.load(ordering: .acquiring)
         if p != 0, let raw = UnsafeRawPointer(bitPattern: p) { return WordPool.text(raw) }
-        return makeLists(a(), k)
+        return makeLists(core, k)
+    }
+
+    /// ``list(_:_:of:)`` for a block made from `a` alone (tests).
+    func list(_ g: Int, _ l: GrantList, of a: Agreement) -> UnsafeBufferPointer<UInt8> {
+        let k = grants &+ g &* 5 &+ l.rawValue
+        let p = slot(k).pointee.load(ordering: .acquiring)
+        if p != 0, let raw = UnsafeRawPointer(bitPattern: p) { return WordPool.text(raw) }
+        return makeLists(a, k)
+    }
+
+    @inline(never)
+    private func makeLists(_ core: PreparedAgreement.Core, _ k: Int) -> UnsafeBufferPointer<UInt8> {
+        makeLists(core.agreement, k)
     }
 
     /// Makes every list of every grant of `a` (``NewsDecider/writeGrantList(_:_:into:)``, pooled) into
@@ -1022,7 +1020,7 @@ struct JSONWords: DecisionWordSink {
 
     /// The list as kept with the agreement (``AgreementWords``, its text in the ``WordPool``): one copy.
     mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
-        out.put(core.words.list(g, l, of: core.agreement))
+        out.put(core.words.list(g, l, of: core))
     }
 
     /// The permit's reason as made once (``PreparedAgreement/PermitBlock``): two copies (the reason; the

@@ -116,7 +116,7 @@ import Testing
     /// are the bytes the general path writes from its words object: `reason(_:)` then `endReason` (the
     /// grant's clause, else the notice's quote), then `duties(_:)` — as the first reason and after one,
     /// with notice words and without, over seeded agreements and a clause that needs escaping.
-    @Test func permitBlockIsTheGeneralPathsBytes() throws {
+    @Test func permitBlockIsTheGeneralPathsBytes() {
         var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 19))
         var agreements = (0..<200).map { gen.agreement($0) }
         var odd = gen.agreement(1000)
@@ -124,7 +124,7 @@ import Testing
         agreements.append(odd)
         let noticeQuote = Array("\",\"quote\":\"the notice\",\"quoteFrom\":\"notice\"}".utf8)
         var checked = 0, clauses = 0
-        try noticeQuote.withUnsafeBufferPointer { nq in
+        noticeQuote.withUnsafeBufferPointer { nq in
             for a in agreements {
                 guard let p = try? PreparedAgreement(a) else { continue }
                 for g in a.grants.indices {

@@ -426,15 +426,20 @@ extension StoreTransaction {
         return try StoredVersionRows.read(statement, in: db)
     }
 
-    /// Parses a stored version document from its UTF-8 bytes: the scanner reads them in place when they are ASCII;
-    /// otherwise they become a String first (invalid UTF-8 repaired, as reading the column as a String always did)
-    /// and go the String way (``decode(_:id:scanner:)``), so the result is the same either way.
+    /// Parses a stored version document from its UTF-8 bytes: the scanner reads them in place; when it declines,
+    /// they become a String (invalid UTF-8 repaired, as reading the column as a String always did) and go the
+    /// String way (``decode(_:id:scanner:)``), so the result is the same either way.
+    ///
+    /// In place even when they are not ASCII: every string the scanner accepts with a byte >= 0x80 is validated
+    /// as UTF-8 (``JSONByteCursor/utf8String(_:)``), the rest must be ASCII, so valid bytes read exactly as the
+    /// String made of them reads, and invalid ones make it decline. Made a String first, a document with a
+    /// non-ASCII duty text (every document of the benchmark's workload: `İLKHA`) was ~6,700 instructions of
+    /// UTF-8 validation and copy per stored version (callgrind, bench/PROFILE.md "prepare, session 9").
     static func decode(utf8 document: UnsafeBufferPointer<UInt8>, id: String, scanner: inout AgreementScanner) throws -> Agreement {
-        if isASCII(document) {
-            if let a = scanner.scan(document) { return a }
-            return try decode(String(decoding: document, as: UTF8.self), id: id)
-        }
-        return try decode(String(decoding: document, as: UTF8.self), id: id, scanner: &scanner)
+        if let a = scanner.scan(document) { return a }
+        let text = String(decoding: document, as: UTF8.self)
+        // ASCII: the String's bytes are the ones just declined, so only the strict path is left.
+        return isASCII(document) ? try decode(text, id: id) : try decode(text, id: id, scanner: &scanner)
     }
 }
 

@@ -1,4 +1,4 @@
-import ClearanceCore
+@testable import ClearanceCore
 import Foundation
 import Testing
 
@@ -113,5 +113,26 @@ import Testing
         bytes[k + 1] = 0x28
         #expect(Self.scan(bytes) == nil)
         #expect(Self.strict(bytes).0 == nil)
+    }
+
+    /// The scanner's plain-decimal reading (`maxPortion`, session 9) gives the very bits `Double(String)`
+    /// gives, on random decimals of every length and on the edges; and declines what it does not read.
+    @Test func plainDecimalsReadAsDoubleReadsThem() {
+        var rng = SplitMix(seed: 31_337)
+        func read(_ t: String) -> Double? { Array(t.utf8).withUnsafeBufferPointer { AgreementScanner.plainDecimal($0) } }
+        var texts = ["0", "1", "0.5", "0.25", "0.1", "0.3", "1.0", "0.000000000000000000001", "123456789012345", "0.123456789012345",
+                     "9007199254740993", "0.1234567890123456", "1.00000000000000000000000"]
+        for _ in 0..<3_000 {
+            let whole = rng.next(3) == 0 ? String(rng.next(1_000_000)) : "0"
+            let fraction = String((0..<(1 + rng.next(16))).map { _ in Character(String(rng.next(10))) })
+            texts.append(rng.next(5) == 0 ? whole : whole + "." + fraction)
+        }
+        for t in texts {
+            if let d = read(t) { #expect(d.bitPattern == Double(t)?.bitPattern, "\(t)") }
+        }
+        #expect(read("0.25") == 0.25)
+        for declined in ["", ".", "1.", ".5", "-0.5", "1e3", "0.5.5", "1234567890123456", "0.12345678901234567890123"] {
+            #expect(read(declined) == nil, "\(declined)")
+        }
     }
 }

@@ -9,7 +9,7 @@ import Testing
     @Test(arguments: [(1, 3), (2, 17), (3, 1 << 40)])
     func answersAsADictionary(seed: Int, buckets: Int) {
         var rng = SplitMix(seed: UInt64(seed) &* 7_919)
-        var table = OpenTable<Int, String>()
+        var table = OpenTable<Int, String>(empty: -1)
         var reference: [Int: String] = [:]
         func hash(_ k: Int) -> UInt64 { UInt64(k % buckets) }  // 0 too, and many keys per hash
         for step in 0..<5_000 {
@@ -33,7 +33,7 @@ import Testing
     /// An empty table answers nil (no slots yet), and a key is not found under another key's hash
     /// unless it is that key.
     @Test func emptyAndMismatchedKeys() {
-        var table = OpenTable<UInt64, Int>()
+        var table = OpenTable<UInt64, Int>(empty: 0)
         #expect(table.find(5, 5) == nil)
         table.insert(OpenTable<UInt64, Int>.mix(5), 5, 50)
         #expect(table.find(OpenTable<UInt64, Int>.mix(5), 5) == 50)

@@ -148,6 +148,41 @@ struct StoredVersionRowsTests {
             default: Issue.record("`\(t)`: \(fromBytes) against \(fromString)")
             }
         }
+        // Bytes that are not valid UTF-8 (a lone 0xFF, a truncated sequence) in each kind of non-ASCII string the
+        // scanner reads — duty text, subscriber name, note, clause — and valid non-ASCII ones: read in place
+        // (session 9), each must give what the String made of the bytes (repaired) gives.
+        let base = agreementJSON()
+        var documents: [[UInt8]] = [Array(base.utf8)]
+        for (from, to) in [("İLKHA", "İLK\u{FFFD}HA"), ("İLKHA", "ILKHA")] {
+            documents.append(Array(base.replacingOccurrences(of: from, with: to).utf8))
+        }
+        // `QQ` marks where the bad bytes go: in the duty text, the subscriber's name, a restriction's note.
+        let marked = [base.replacingOccurrences(of: "İLKHA", with: "İLQQKHA"),
+                      base.replacingOccurrences(of: "Al-Sharq Daily", with: "Al-QQ Daily"),
+                      base.replacingOccurrences(of: "no social media", with: "no QQ media")]
+        for bad: [UInt8] in [[0xFF], [0xC4], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xC4, 0xB0]] {
+            for m in marked {
+                var d = Array(m.utf8)
+                guard let at = (0..<(d.count - 1)).first(where: { d[$0] == UInt8(ascii: "Q") && d[$0 + 1] == UInt8(ascii: "Q") }) else {
+                    Issue.record("no marker in \(m)")
+                    continue
+                }
+                d.replaceSubrange(at..<(at + 2), with: bad)
+                documents.append(d)
+            }
+        }
+        for d in documents {
+            var a = AgreementScanner(), b = AgreementScanner()
+            let fromBytes = d.withUnsafeBufferPointer { buf in Result { try StoreTransaction.decode(utf8: buf, id: "C-2", scanner: &a) } }
+            let fromString = Result { try StoreTransaction.decode(String(decoding: d, as: UTF8.self), id: "C-2", scanner: &b) }
+            switch (fromBytes, fromString) {
+            case (.success(let x), .success(let y)): #expect(x == y)
+            case (.failure(let x), .failure(let y)): #expect("\(x)" == "\(y)")
+            default: Issue.record("\(d): \(fromBytes) against \(fromString)")
+            }
+        }
+        #expect(documents.count == 18)
+
         #expect(isASCII(UnsafeBufferPointer(start: nil, count: 0)))
         for n in 0..<40 {
             var bytes = [UInt8](repeating: 0x41, count: n)

@@ -43,7 +43,7 @@ public struct AgreementScanner {
     /// reused for another list while it lives.
     /// (An ``OpenTable`` by the two addresses: a `Dictionary` look-up was ~600 instructions a grant,
     /// callgrind "prepare, session 9".)
-    private var specsByStorage = OpenTable<StoragePair, KeptSpec>()
+    private var specsByStorage = OpenTable<StoragePair, KeptSpec>(empty: StoragePair(include: 0, exclude: 0))
     private struct StoragePair: Equatable { var include: UInt; var exclude: UInt }
     /// A spec kept with the lists it was resolved from (a class: found, it is read in place).
     private final class KeptSpec {
@@ -134,6 +134,34 @@ public struct AgreementScanner {
         }
         return n >= minimum ? n : nil
     }
+
+    /// The value of a plain decimal literal (digits, optionally `.` and digits: no sign, no exponent)
+    /// of at most 15 significant digits and 22 after the point, exactly as `Double(String)` reads it,
+    /// or nil (the caller then converts the text).
+    ///
+    /// Such a number is `m / 10^k` with `m` and `10^k` both exact doubles (`m` < 2^53, `k` <= 22), and
+    /// IEEE division rounds correctly, as `strtod` does (Clinger's fast path): the same bits. `Double`
+    /// of a `String` was ~750 instructions a `maxPortion` (callgrind, "prepare, session 9").
+    static func plainDecimal(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        var m: UInt64 = 0, digits = 0, k = 0, point = false
+        for x in b {
+            if x == UInt8(ascii: ".") {
+                if point { return nil }
+                point = true
+                continue
+            }
+            let d = x &- 0x30
+            guard d <= 9 else { return nil }
+            if m != 0 || d != 0 { digits += 1 }
+            m = m &* 10 &+ UInt64(d)
+            if point { k += 1 }
+        }
+        guard !b.isEmpty, digits <= 15, k <= 22, b.first != UInt8(ascii: "."), b.last != UInt8(ascii: ".") else { return nil }
+        return Double(m) / Self.powersOfTen[k]
+    }
+
+    /// 10^0 ... 10^22, each exact in a `Double`.
+    private static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
 
     /// A list of distinct strings (FieldReader.stringList): an array (a lone string is left to the
     /// strict path), not empty unless `allowEmpty`, no value twice (that is a warning there).
@@ -252,9 +280,17 @@ public struct AgreementScanner {
     /// Why (bench/PROFILE.md, "prepare, session 8"): matching keys byte by byte against the grant's
     /// twelve names was ~375 instructions a key, ~17,000 of the ~30,000 reading a stored version took
     /// (callgrind, 3,000 versions: `AgreementScanner.grant`'s own instructions).
+    ///
+    /// A packed key finds its one candidate name through a perfect hash of its two words (``slots``,
+    /// 64 entries, a multiplier chosen when the names are made so that no two names share a slot) and
+    /// is compared with it alone: a linear search over the names was ~100 instructions a key, ~23 keys
+    /// a stored version (callgrind, "prepare, session 9").
     struct KeyNames {
         private let names: [StaticString]
         private let packed: [(lo: UInt64, hi: UInt64, count: Int)]
+        /// Slot (``slot(_:_:)``) -> position of the packed name there, or -1.
+        private let slots: [Int8]
+        private let multiplier: UInt64
 
         init(_ names: [StaticString]) {
             self.names = names
@@ -269,14 +305,38 @@ public struct AgreementScanner {
                 }
                 return (lo, hi, n)
             }
+            // The first multiplier (a SplitMix sequence, odd) that gives every packed name its own slot.
+            var state: UInt64 = 0x243F_6A88_85A3_08D3
+            var chosen: (UInt64, [Int8]) = (0, [])
+            search: while true {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                let m = (z ^ (z >> 31)) | 1
+                var table = [Int8](repeating: -1, count: 64)
+                for (i, e) in packed.enumerated() where e.count >= 0 {
+                    let s = Self.slot(e.lo, e.hi, m)
+                    if table[s] >= 0 { continue search }
+                    table[s] = Int8(i)
+                }
+                chosen = (m, table)
+                break
+            }
+            (multiplier, slots) = chosen
         }
+
+        @inline(__always)
+        private static func slot(_ lo: UInt64, _ hi: UInt64, _ m: UInt64) -> Int { Int(((lo ^ (hi &* 0x9E37_79B9_7F4A_7C15)) &* m) >> 58) }
 
         /// The position of key `k` (read by `c`) among the names, or nil.
         @inline(__always)
         func index(_ c: JSONByteCursor, _ k: Range<Int>) -> Int? {
             if let (lo, hi) = c.packed(k) {
-                for (i, e) in packed.enumerated() where e.lo == lo && e.hi == hi && e.count == k.count { return i }
-                return nil
+                let i = Int(slots[Self.slot(lo, hi, multiplier)])
+                guard i >= 0 else { return nil }
+                let e = packed[i]
+                return e.lo == lo && e.hi == hi && e.count == k.count ? i : nil
             }
             return names.firstIndex(where: { c.equals(k, $0) })
         }
@@ -405,7 +465,8 @@ public struct AgreementScanner {
             case 2: extent = s.spanCached(\.extentSpans, &c) { s, c in s.dimension(&c, s.extents)?.values }; return extent != nil
             case 3:
                 // The same conversion as JSONParser's (text → Double), so the value is identical.
-                guard let r = c.number(), let d = Double(c.asciiString(r)), d.isFinite, d > 0, d <= 1 else { return false }
+                guard let r = c.number(), let d = Self.plainDecimal(UnsafeBufferPointer(rebasing: c.b[r])) ?? Double(c.asciiString(r)),
+                      d.isFinite, d > 0, d <= 1 else { return false }
                 maxPortion = d
             case 4: channels = s.spanCached(\.channelSpans, &c) { s, c in s.dimension(&c, s.channels) }; return channels != nil
             case 5: include = s.spanCached(\.includeSpans, &c) { s, c in s.territoryList(&c, allowEmpty: false) }; return include != nil

@@ -191,11 +191,11 @@ extension PreparedAgreement {
             constraintCount += n
             atomicCount += n
             // At most one `or` per list (a grant's portion).
-            for i in plans[k].from..<plans[k].to where pieces[i].piece.second != nil {
+            for i in plans[k].from..<plans[k].to where pieces[i].isOr {
                 atomicCount -= 1
                 plans[k].or = i
                 plans[k].orFirst = k
-                for j in 0..<k where plans[j].or >= 0 && pieces[plans[j].or].piece === pieces[i].piece {
+                for j in 0..<k where plans[j].or >= 0 && pieces[plans[j].or] === pieces[i] {
                     plans[k].orFirst = j
                     break
                 }
@@ -277,7 +277,7 @@ extension PreparedAgreement {
                 }
             }
         }
-        return Direct(form: form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityCount: Int8(activityCount),
+        return Direct(form: consume form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityCount: Int8(activityCount),
                       terminationPosition: terminationPosition, priorPosition: priorPosition)
     }
 }
@@ -285,9 +285,17 @@ extension PreparedAgreement {
 /// A piece of an agreement being compiled directly, unretained: its thread's ``NewsCompileCache``
 /// keeps it alive while the agreement is compiled (see ``PreparedAgreement/compileDirect(_:)``).
 struct PieceRef {
-    unowned(unsafe) let piece: NewsCompileCache.Piece
+    let ref: Unmanaged<NewsCompileCache.Piece>
+    /// An `or` of two entries (a portion with whole uses).
+    let isOr: Bool
     @inline(__always)
-    init(_ piece: NewsCompileCache.Piece) { self.piece = piece }
+    init(_ piece: NewsCompileCache.Piece) {
+        ref = .passUnretained(piece)
+        isOr = piece.second != nil
+    }
+    /// The same piece (by identity).
+    @inline(__always)
+    static func === (a: PieceRef, b: PieceRef) -> Bool { a.ref.toOpaque() == b.ref.toOpaque() }
 }
 
 /// One rule list of an agreement being compiled directly (a grant's or a restriction's): its pieces
@@ -330,6 +338,19 @@ enum DirectLayout {
         return rec
     }
 
+    /// ``adopt(_:_:)`` of a piece's first (`second` false) or second entry, read in place: the piece
+    /// borrowed unretained and the entry not copied out (each copy retained and released its words;
+    /// ~17 retains a version, callgrind "prepare, session 9").
+    @inline(__always)
+    static func adopt(_ p: PieceRef, second: Bool = false, _ form: inout CompiledForm) -> ConstraintRecord {
+        p.ref._withUnsafeGuaranteedRef { piece in
+            var rec = second ? piece.records.1 : piece.records.0
+            rec.atom = Int32(form.atomics.count)
+            form.atomics.append(second ? piece.words1.unsafelyUnwrapped : piece.words0)
+            return rec
+        }
+    }
+
     /// Lays out list `k` (`activity` pieces from the start of `pieces`, then the list's own) as
     /// ``Compiler/constraintList(_:)`` does: its records contiguous; an `or`'s operands after them,
     /// their words numbered when the `or` is met (or the range of the same `or` laid out before).
@@ -339,11 +360,11 @@ enum DirectLayout {
         let from = plans[k].from, to = plans[k].to
         let count = activity + to - from
         var operands: (ConstraintRecord, ConstraintRecord)?
-        for i in 0..<activity { form.constraints.append(adopt(pieces[i].piece.first, &form)) }
+        for i in 0..<activity { form.constraints.append(adopt(pieces[i], &form)) }
         for i in from..<to {
-            let p = pieces[i].piece
-            guard let second = p.second else {
-                form.constraints.append(adopt(p.first, &form))
+            let p = pieces[i]
+            guard p.isOr else {
+                form.constraints.append(adopt(p, &form))
                 continue
             }
             var rec = ConstraintRecord()
@@ -351,7 +372,7 @@ enum DirectLayout {
             let first = plans[k].orFirst
             if first == k {
                 plans[k].orRange = (Int32(start + count), 2)
-                operands = (adopt(p.first, &form), adopt(second, &form))
+                operands = (adopt(p, &form), adopt(p, second: true, &form))
             } else {
                 plans[k].orRange = plans[first].orRange
             }
@@ -392,9 +413,19 @@ final class NewsCompileCache {
         let first: SharedAtomics.Entry
         /// An `or`'s second operand (nil: an atomic constraint).
         let second: SharedAtomics.Entry?
+        /// The entries' records and words as plain fields, what ``DirectLayout`` copies into each set:
+        /// read through the entries, each use copied an `Entry` out (its words retained and released
+        /// twice; ~560,000 copies for 24,840 versions, callgrind "prepare, session 9"). The words are
+        /// unretained here: ``first`` and ``second`` keep them.
+        let records: (ConstraintRecord, ConstraintRecord)
+        unowned(unsafe) let words0: CompiledAtomic
+        unowned(unsafe) let words1: CompiledAtomic?
         init(_ first: SharedAtomics.Entry, _ second: SharedAtomics.Entry? = nil) {
             self.first = first
             self.second = second
+            records = (first.record, second?.record ?? first.record)
+            words0 = first.words
+            words1 = second?.words
         }
     }
 
@@ -426,19 +457,19 @@ final class NewsCompileCache {
     // `@exclusivity(unchecked)`: the cache is one thread's own, and the run-time check of each
     // `inout` access to a class's stored property was ~100 instructions a look-up.
     private struct DateKey: Equatable { var ms: Int64; var lt: Bool }
-    @exclusivity(unchecked) private var dates = OpenTable<DateKey, Piece>()
-    @exclusivity(unchecked) private var lists = OpenTable<UInt64, Piece>()
+    @exclusivity(unchecked) private var dates = OpenTable<DateKey, Piece>(empty: DateKey(ms: 0, lt: false))
+    @exclusivity(unchecked) private var lists = OpenTable<UInt64, Piece>(empty: 0)
     private struct PortionKey: Equatable { var bits: UInt64; var orWhole: Bool }
-    @exclusivity(unchecked) private var portions = OpenTable<PortionKey, Piece>()
-    @exclusivity(unchecked) private var territorySets = OpenTable<TerritorySet, Piece>()
+    @exclusivity(unchecked) private var portions = OpenTable<PortionKey, Piece>(empty: PortionKey(bits: 0, orWhole: false))
+    @exclusivity(unchecked) private var territorySets = OpenTable<TerritorySet, Piece>(empty: TerritorySet())
     private struct EmbargoKey: Equatable { var duration: ISODuration; var lt: Bool }
-    @exclusivity(unchecked) private var embargoes = OpenTable<EmbargoKey, Piece>()
-    @exclusivity(unchecked) private var quotas = OpenTable<Int, Piece>()
-    @exclusivity(unchecked) private var targetLists = OpenTable<UInt64, Targets>()
+    @exclusivity(unchecked) private var embargoes = OpenTable<EmbargoKey, Piece>(empty: EmbargoKey(duration: ISODuration(), lt: false))
+    @exclusivity(unchecked) private var quotas = OpenTable<Int, Piece>(empty: 0)
+    @exclusivity(unchecked) private var targetLists = OpenTable<UInt64, Targets>(empty: 0)
     /// By the list's storage address (the scanner hands out one array per list's bytes: see
     /// ``SpanCache``): one look-up per grant instead of hashing each name (~480 instructions a name).
-    @exclusivity(unchecked) private var actionLists = OpenTable<UInt, ActionList>()
-    @exclusivity(unchecked) private var dutyLists = OpenTable<UInt, DutyList>()
+    @exclusivity(unchecked) private var actionLists = OpenTable<UInt, ActionList>(empty: 0)
+    @exclusivity(unchecked) private var dutyLists = OpenTable<UInt, DutyList>(empty: 0)
     /// Action name -> id in every set's action table, or -1 (not a vocabulary action): met only when
     /// an action list is new on this thread.
     private var actionIDs: [String: Int32] = [:]
@@ -559,7 +590,7 @@ final class NewsCompileCache {
         Self.remember(&embargoes, Self.hash(e, lt), EmbargoKey(duration: e, lt: lt)) { piece(NewsModelCache.current.embargo(e, lt: lt)) }
     }
 
-    @exclusivity(unchecked) private var readBack = OpenTable<ISODuration, Bool>()
+    @exclusivity(unchecked) private var readBack = OpenTable<ISODuration, Bool>(empty: ISODuration())
 
     /// The numbers of a duration mixed (the slot of an embargo or duration: `==`, the text too, confirms it).
     @inline(__always)

@@ -10,14 +10,18 @@
 ///
 /// Never shrinks; ``removeAll()`` empties it (the caches bound themselves with it).
 struct OpenTable<Key: Equatable, Value> {
-    /// Each slot's hash (0: empty; a stored hash is never 0), key and value.
+    /// Each slot's hash (0: empty; a stored hash is never 0), key (``empty`` in an empty slot) and value.
+    /// The keys are not optional: comparing a key with an optional one copied both (a key holding a
+    /// `String`, an embargo's text, was ~450 instructions of outlined copies and destroys a look-up).
     private var hashes: [UInt64] = []
-    private var keys: [Key?] = []
+    private var keys: [Key] = []
     private var values: [Value?] = []
     /// Entries kept.
     private(set) var count = 0
+    /// What an empty slot holds as its key (never compared: an empty slot's hash is 0).
+    private let empty: Key
 
-    init() {}
+    init(empty: Key) { self.empty = empty }
 
     /// A 64-bit mix of one word (the finaliser of MurmurHash3): good low bits for the slot.
     @inline(__always)
@@ -72,7 +76,7 @@ struct OpenTable<Key: Equatable, Value> {
     mutating func removeAll() {
         guard count > 0 else { return }
         for i in hashes.indices { hashes[i] = 0 }
-        keys = [Key?](repeating: nil, count: hashes.count)
+        keys = [Key](repeating: empty, count: hashes.count)
         values = [Value?](repeating: nil, count: hashes.count)
         count = 0
     }
@@ -81,10 +85,10 @@ struct OpenTable<Key: Equatable, Value> {
         let old = (hashes, keys, values)
         let size = max(16, hashes.count * 2)
         hashes = [UInt64](repeating: 0, count: size)
-        keys = [Key?](repeating: nil, count: size)
+        keys = [Key](repeating: empty, count: size)
         values = [Value?](repeating: nil, count: size)
         for i in old.0.indices where old.0[i] != 0 {
-            guard let k = old.1[i] else { continue }
+            let k = old.1[i]
             let j = slot(old.0[i], k)
             hashes[j] = old.0[i]
             keys[j] = k

@@ -46,29 +46,28 @@ import Testing
         return true
     }
 
-    /// Random agreements over every dimension (duties without the extension action `clr:link`, which
-    /// the direct path leaves to the general one, so that most are compiled directly).
-    @Test(arguments: [81, 82, 83])
-    func directFormIsTheGeneralOne(seed: Int) {
-        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: UInt64(seed) &* 104_729))
-        var direct = 0
-        for n in 0..<80 {
+    /// `count` random agreements over every dimension from `seed`, their duties without the extension action
+    /// `clr:link` (which the direct path leaves to the general one, so that most are compiled directly).
+    static func agreements(seed: UInt64, count: Int) -> [Agreement] {
+        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: seed))
+        return (0..<count).map { n -> Agreement in
             var a = gen.agreement(n)
             for g in a.grants.indices { a.grants[g].duties.removeAll { $0.action == .link } }
-            if Self.check(a) { direct += 1 }
+            return a
         }
+    }
+
+    /// Random agreements over every dimension (see ``agreements(seed:count:)``).
+    @Test(arguments: [81, 82, 83])
+    func directFormIsTheGeneralOne(seed: Int) {
+        let direct = Self.agreements(seed: UInt64(seed) &* 104_729, count: 80).filter { Self.check($0) }.count
         #expect(direct > 50)
     }
 
     /// The same on a second thread, whose caches start empty: the same records (the shared bit sets and
     /// words are the process's), and the same again when the caches answer.
     @Test func directFormOnAnotherThread() {
-        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 9_001))
-        let agreements = (0..<40).map { n -> Agreement in
-            var a = gen.agreement(n)
-            for g in a.grants.indices { a.grants[g].duties.removeAll { $0.action == .link } }
-            return a
-        }
+        let agreements = Self.agreements(seed: 9_001, count: 40)
         let here = agreements.map { PreparedAgreement.compileDirect($0).map { Self.describe($0.form) } }
         let there = Locked<[[String]?]>([])
         let done = DispatchSemaphore(value: 0)
@@ -88,12 +87,7 @@ import Testing
     /// direct path holds what it finds unretained (session 9), so each agreement must still compile to
     /// the general form, on a thread whose cache is bounded that small.
     @Test func directFormWithTablesEmptiedBetweenAgreements() {
-        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 4_242))
-        var agreements = (0..<60).map { n -> Agreement in
-            var a = gen.agreement(n)
-            for g in a.grants.indices { a.grants[g].duties.removeAll { $0.action == .link } }
-            return a
-        }
+        var agreements = Self.agreements(seed: 4_242, count: 60)
         // Lists longer than 14 values (no 4-bit key: not kept in a table), repeated values allowed in code.
         if var long = agreements.first(where: { !$0.grants.isEmpty }) {
             long.grants[0].channels = .only(Array(repeating: [Channel.web, .print, .tv], count: 5).flatMap { $0 })

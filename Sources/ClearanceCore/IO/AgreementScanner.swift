@@ -602,26 +602,10 @@ struct SpanCache<Value> {
         return i
     }
 
-    /// A multiply-xor hash of the bytes, eight at a time (FNV byte by byte, and the generic byte
-    /// compare below, were ~800 instructions a look-up).
+    /// The hash of the bytes of `span` (``ByteWriter/hash(_:count:)``).
     private static func hash(_ c: JSONByteCursor, _ span: Range<Int>) -> UInt64 {
         guard let base = c.b.baseAddress else { return 0 }
-        let p = UnsafeRawPointer(base + span.lowerBound)
-        let n = span.count
-        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
-        var k = 0
-        while k + 8 <= n {
-            h = (h ^ p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 29
-            k += 8
-        }
-        var last: UInt64 = 0
-        while k < n {
-            last = last << 8 | UInt64(p.load(fromByteOffset: k, as: UInt8.self))
-            k += 1
-        }
-        h = (h ^ last) &* 0xFF51_AFD7_ED55_8CCD
-        return h ^ (h >> 32)
+        return ByteWriter.hash(UnsafeRawPointer(base + span.lowerBound), count: span.count)
     }
 
     /// The value read before from the same bytes as `span`, if any.

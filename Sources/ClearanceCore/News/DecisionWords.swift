@@ -766,20 +766,10 @@ final class WordPool: Sendable {
 
     static let chunkBytes = 65_536
 
-    /// The hash of a text (eight bytes at a time, then the tail), folded to 32 bits.
+    /// The hash of a text (``ByteWriter/hash(_:count:)``), its low 32 bits (kept with the text).
     static func hash(_ text: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(text.count)
-        var i = 0
-        if let b = text.baseAddress {
-            while i &+ 8 <= text.count {
-                h = (h ^ UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-                h ^= h >> 29
-                i &+= 8
-            }
-            while i < text.count { h = (h ^ UInt64(b[i])) &* 0x0100_0000_01B3; i &+= 1 }
-        }
-        h ^= h >> 32
-        return UInt32(truncatingIfNeeded: h)
+        guard let b = text.baseAddress else { return 0 }
+        return UInt32(truncatingIfNeeded: ByteWriter.hash(UnsafeRawPointer(b), count: text.count))
     }
 
     /// The pooled copy of `text` (made on first sight), valid for the process's life.

@@ -288,6 +288,26 @@ public struct ByteWriter: JSONByteSink {
         return x.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
     }
 
+    /// A multiply-xor hash of the `n` bytes at `p`, eight at a time: the key of the byte-keyed tables
+    /// (``WordPool``'s texts, ``AgreementScanner``'s span cache). FNV byte by byte, with a generic byte
+    /// compare, was ~800 instructions a look-up there (bench/PROFILE.md, prepare session 7).
+    @inline(__always) static func hash(_ p: UnsafeRawPointer, count n: Int) -> UInt64 {
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        var k = 0
+        while k &+ 8 <= n {
+            h = (h ^ p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            k &+= 8
+        }
+        var last: UInt64 = 0
+        while k < n {
+            last = last << 8 | UInt64(p.load(fromByteOffset: k, as: UInt8.self))
+            k &+= 1
+        }
+        h = (h ^ last) &* 0xFF51_AFD7_ED55_8CCD
+        return h ^ (h >> 32)
+    }
+
     /// Appends a string's UTF-8 bytes as they are.
     @inline(__always) public mutating func put(_ s: String) {
         var s = s

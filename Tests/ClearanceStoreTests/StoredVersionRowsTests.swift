@@ -57,6 +57,28 @@ struct StoredVersionRowsTests {
         }
     }
 
+    @Test("a step that fails after rows were kept throws SQLite's error as a diagnostic, and the store reads on")
+    func aFailingStepThrowsAndTheStoreReadsOn() throws {
+        let box = Sandbox()
+        let store = try Self.filledStore(box, subscribers: 30)
+        // abs() of the smallest integer is an error SQLite raises while stepping: here only for the rows after
+        // the first agreements, so the arena and the party grouping have kept rows when it comes (abandoned).
+        let failing = StoreTransaction.historySelect
+            + " WHERE (CASE WHEN v.agreement_id >= 'A-3' THEN abs(-9223372036854775807 - 1) ELSE 1 END) > 0"
+            + " ORDER BY v.agreement_id, v.version"
+        do {
+            _ = try store.read { tx in try tx.versionRows(sql: failing, arguments: []) }
+            Issue.record("expected the read to fail")
+        } catch {
+            #expect(error.diagnostics.map(\.code) == ["store.sqlite"])
+            #expect(error.diagnostics.first?.message.contains("integer overflow") == true, "\(error.diagnostics)")
+        }
+        let sql = StoreTransaction.historySelect + " ORDER BY v.agreement_id, v.version"
+        let expected = try store.queue.read { db in try Row.fetchAll(db, sql: sql) }
+        #expect(try store.read { tx in try tx.versionRows(sql: sql, arguments: []) }.count == expected.count)
+        #expect(try store.allAgreementVersionRows().count == expected.count)
+    }
+
     /// Every row of `rows` equal to GRDB's `Row` of `historySelect`, column for column.
     static func expectSame(_ rows: StoredVersionRows, _ expected: [Row]) throws {
         #expect(rows.count == expected.count && rows.count > 100)

@@ -134,13 +134,12 @@ extension NewsDecider {
             agreements.withUnsafeBufferPointer { list in
                 Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
                     let w = core.permitWords(g)
-                    s.permitReason(w)
+                    s.permitReason(w, core, g)
                     if box.hasObligations {
-                        w.words._withUnsafeGuaranteedRef { words in
-                            for d in NewsDecider.dedupe(words.duties + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
-                        }
+                        // The grant's duties merged with the notice's obligations (the grant's first, each once).
+                        for d in PreparedAgreement.permitDuties(core.agreement, grant: g, obligations: box.terms.obligations) { s.duty(d) }
                     } else {
-                        s.duties(w)
+                        s.duties(w, core, g)
                     }
                 }
             }
@@ -484,41 +483,6 @@ enum QuoteRef {
         case .agreement(let t): (t, "agreement")
         case .noticeText(let t): (t, "notice")
         }
-    }
-}
-
-/// The start of a reason made once (a permit's whole message): `json` is
-/// `{"code":"…","agreement":"…","message":"` followed by the message escaped (no closing quote).
-/// The plain message is `json[messageStart...]` when escaping changed nothing (nearly always),
-/// else kept apart in `escapedMessage`'s place: one buffer per start, not two.
-final class ReasonStart: Sendable {
-    let code: String
-    let agreement: String?
-    let json: [UInt8]
-    let messageStart: Int
-    /// The plain message when it differs from its escaped form.
-    let plainMessage: [UInt8]?
-
-    /// `message`: the plain message (UTF-8).
-    init(code: String, agreement: String?, message: UnsafeBufferPointer<UInt8>) {
-        self.code = code
-        self.agreement = agreement
-        var j = ByteWriter(capacity: message.count + 2 * (agreement?.utf8.count ?? 0) + 64)
-        defer { j.free() }
-        j.put("{\"code\":" as StaticString)
-        JSONBytes.appendString(code, to: &j)
-        if let agreement { j.put(",\"agreement\":" as StaticString); JSONBytes.appendString(agreement, to: &j) }
-        j.put(",\"message\":\"" as StaticString)
-        messageStart = j.count
-        j.putEscapedBody(message)
-        plainMessage = j.count - messageStart == message.count ? nil : Array(message)
-        json = Array(j.bytes)
-    }
-
-    /// The plain message's bytes.
-    func withMessage<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let plainMessage { return plainMessage.withUnsafeBufferPointer(body) }
-        return json.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[messageStart...])) }
     }
 }
 
@@ -949,8 +913,6 @@ protocol DecisionWordSink {
     mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool)
     /// ` in ` and the agreement's id (a remedy's end: `a grant covering print in C-1`).
     mutating func inAgreement(_ core: PreparedAgreement.Core)
-    /// Opens a reason from a start made once.
-    mutating func reason(_ start: ReasonStart)
     /// The agreement's id, in a message or a remedy.
     mutating func id(_ core: PreparedAgreement.Core)
     /// List `l` of grant `g` of the agreement prepared as `core` (``NewsDecider/writeGrantList(_:_:into:)``'s words).
@@ -971,10 +933,11 @@ protocol DecisionWordSink {
     /// Closes the open remedy (kept once: an equal earlier one makes it vanish).
     mutating func endRemedy()
     mutating func duty(_ d: DecisionDuty)
-    /// A permit's reason (its whole message and its quote: the grant's clause, else the notice's), as made once.
-    mutating func permitReason(_ w: PreparedAgreement.PermitBlock)
-    /// A permit's grant duties as made once (no notice obligations to merge).
-    mutating func duties(_ w: PreparedAgreement.PermitBlock)
+    /// A permit's reason by grant `g` of the agreement prepared as `core` (its whole message and its quote: the
+    /// grant's clause, else the notice's), its words made once (`w`).
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int)
+    /// A permit's grant duties (no notice obligations to merge), its words made once (`w`).
+    mutating func duties(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int)
     /// Whether the reasons quoting the notice have notice words to quote (``QuoteRef/notice``
     /// resolves to a quote): ``QuoteRef/noticeOr(_:)`` is then ``QuoteRef/notice``.
     var quotesNotice: Bool { get }
@@ -992,11 +955,17 @@ extension DecisionWordSink {
         NewsDecider.writeGrantList(core.agreement.grants[g], l, into: &self)
     }
 
-    mutating func permitReason(_ w: PreparedAgreement.PermitBlock) {
-        w.words._withUnsafeGuaranteedRef { words in
-            reason(words.reason)
-            endReason(words.clause.map { .agreement($0) } ?? .notice)
-        }
+    /// The `String` sinks' permit: the same calls as any reason (the message as made once, plain), the duties
+    /// made again from the grant (the JSON sink copies the block's bytes instead; `permitBlockIsTheGeneralPathsBytes`
+    /// holds the two to the same bytes).
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {
+        reason(code: "granted", agreement: core.agreement.id)
+        value(String(decoding: w.message, as: UTF8.self))
+        endReason(NewsDecider.grant(core, g) { $0.clause }.map { .agreement($0) } ?? .notice)
+    }
+
+    mutating func duties(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {
+        for d in PreparedAgreement.permitDuties(core.agreement, grant: g, obligations: []) { duty(d) }
     }
 
     mutating func percent(_ x: Double) {
@@ -1095,12 +1064,6 @@ struct JSONWords: DecisionWordSink {
 
     mutating func inAgreement(_ core: PreparedAgreement.Core) { out.put(core.text.inID) }
 
-    mutating func reason(_ start: ReasonStart) {
-        if reasons > 0 { out.put(0x2C) }
-        reasons += 1
-        start.json.withUnsafeBufferPointer { out.put($0) }
-    }
-
     mutating func id(_ core: PreparedAgreement.Core) {
         out.put(core.text.id)
     }
@@ -1116,8 +1079,8 @@ struct JSONWords: DecisionWordSink {
 
     /// The permit's reason as made once (``PreparedAgreement/PermitBlock``): two copies (the reason; the
     /// clause's quote or the notice's). The same bytes as ``reason(_:)`` then ``endReason(_:)``, which the
-    /// `String` sinks call (``DecisionWordSink/permitReason(_:)``).
-    mutating func permitReason(_ w: PreparedAgreement.PermitBlock) {
+    /// `String` sinks call (``DecisionWordSink/permitReason(_:_:_:)``).
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {
         if reasons > 0 { out.put(0x2C) }
         reasons += 1
         out.put(w.reason)
@@ -1234,7 +1197,7 @@ struct JSONWords: DecisionWordSink {
         DecisionDuty.writeJSON(d, to: &out)
     }
 
-    mutating func duties(_ w: PreparedAgreement.PermitBlock) {
+    mutating func duties(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {
         openDuties()
         let json = w.dutiesJSON
         guard json.count > 0 else { return }
@@ -1266,13 +1229,6 @@ struct DecisionBuilder: DecisionWordSink {
         self.code = code.description
         self.agreement = agreement
         text.removeAll(keepingCapacity: true)
-    }
-
-    mutating func reason(_ start: ReasonStart) {
-        code = start.code
-        agreement = start.agreement
-        text.removeAll(keepingCapacity: true)
-        start.withMessage { text.append(contentsOf: $0) }
     }
 
     mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool) {
@@ -1316,8 +1272,6 @@ struct DecisionBuilder: DecisionWordSink {
     }
 
     mutating func duty(_ d: DecisionDuty) { decision.duties.append(d) }
-
-    mutating func duties(_ w: PreparedAgreement.PermitBlock) { decision.duties += w.words.takeUnretainedValue().duties }
 }
 
 extension DecisionDuty {
@@ -1339,44 +1293,34 @@ extension DecisionDuty {
 }
 
 extension PreparedAgreement {
-    /// A permit's words by one grant: its reason (the whole message; the quote follows: the
-    /// grant's clause, else the notice's words) and the grant's duties, each once (as a list and as
-    /// comma-separated JSON objects). Made once per (agreement, grant) that permits, on its first
-    /// permit, and kept with the prepared agreement (``PermitSlots``).
+    /// A permit's words by one grant, in ONE allocation of plain bytes, made on the grant's first permit and kept
+    /// in its agreement's ``AgreementWords`` permit slot:
     ///
-    /// Why kept and not in a per-thread memo: there are ~33,000 (agreement, grant) pairs on the
-    /// default workload; a bounded per-worker memo kept missing and rewording them. Made once each,
-    /// they cost ~300 bytes per grant that ever permitted. (Denial sentence starts were kept this way
-    /// too at first: ~5 KB per agreement, 270 MB peak on the 1M batch; they are written each time
-    /// instead, see `writeOutcome`.)
-    final class PermitWords: Sendable {
-        let reason: ReasonStart
-        let clause: String?
-        let duties: [DecisionDuty]
-        init(reason: ReasonStart, clause: String?, duties: [DecisionDuty]) {
-            self.reason = reason; self.clause = clause; self.duties = duties
-        }
-    }
-
-    /// A permit's words by one grant as the JSON path copies them, in ONE allocation (made with the
-    /// grant's ``PermitWords``, kept in its agreement's ``AgreementWords`` permit slot):
-    ///
-    ///     [the PermitWords object, retained: 8][reason count: 4][end count: 4][duties count: 4][duties: 4]
+    ///     [reason count: 4][end count: 4][duties count: 4][duties: 4][message start: 4][plain message count: 4]
     ///     [reason: {"code":"granted","agreement":"…","message":"…]
     ///     [end: ","quote":"CLAUSE","quoteFrom":"agreement"} — empty: the notice's quote ends it]
     ///     [duties: the grant's duties' JSON objects, comma-separated]
+    ///     [the plain message, only when escaping changed it (its count 0 otherwise: `reason[messageStart...]`)]
     ///
-    /// Why (perf annotate on the 1M batch at 30,000 agreements, words session 9): a permit read its words
-    /// object, then its `ReasonStart` object, then that one's `[UInt8]`: three dependent cache misses
-    /// (the words are made once per grant and met again long after), 3.1% of the batch's samples SELF in
-    /// one closure; and the clause was escaped again at every permit. Here the words are one miss
-    /// away from the agreement's block, which the batch asks for ahead.
+    /// Why kept and not in a per-thread memo: there are ~33,000 (agreement, grant) pairs on the default workload;
+    /// a bounded per-worker memo kept missing and rewording them.
+    ///
+    /// Why one allocation (perf annotate on the 1M batch at 30,000 agreements, words session 9): a permit read its
+    /// words object, then its `ReasonStart` object, then that one's `[UInt8]`: three dependent cache misses (the
+    /// words are made once per grant and met again long after), 3.1% of the batch's samples SELF in one closure;
+    /// and the clause was escaped again at every permit. Here the words are one miss away from the agreement's
+    /// block, which the batch asks for ahead (``NewsDecider/hotRanges(stage:into:capacity:)`` stage 3).
+    ///
+    /// Why plain bytes only (words session 10): the block also kept, for the `String` sinks (`decision`, the
+    /// audit's one reason), a `PermitWords` object holding a `ReasonStart` (the same reason bytes again in an
+    /// `[UInt8]`, its code and agreement as `String`s) and the duties as `[DecisionDuty]`: ~400 bytes more per
+    /// grant that ever permitted, ~5 MB of the 1M batch's peak at 30,000 agreements, against a 200 MB budget.
+    /// The `String` sinks now read the plain message here and make the duties again from the grant
+    /// (``DecisionWordSink/permitReason(_:_:_:)``): not on the batch's path.
     struct PermitBlock {
         let raw: UnsafeRawPointer
 
-        /// The words object (the `String` sinks, notice obligations to merge).
-        @inline(__always) var words: Unmanaged<PermitWords> { Unmanaged.fromOpaque(raw.load(as: UnsafeRawPointer.self)) }
-        @inline(__always) private func count(_ k: Int) -> Int { Int(raw.load(fromByteOffset: 8 &+ 4 &* k, as: UInt32.self)) }
+        @inline(__always) private func count(_ k: Int) -> Int { Int(raw.load(fromByteOffset: 4 &* k, as: UInt32.self)) }
         /// `{"code":"granted","agreement":"…","message":"…` (no closing quote).
         @inline(__always) var reason: UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(start: (raw + 24).assumingMemoryBound(to: UInt8.self), count: count(0))
@@ -1392,32 +1336,48 @@ extension PreparedAgreement {
         }
         /// How many duties.
         @inline(__always) var dutyCount: Int { count(3) }
+        /// The message as written (not escaped).
+        var message: UnsafeBufferPointer<UInt8> {
+            let plain = count(5)
+            if plain > 0 {
+                return UnsafeBufferPointer(start: (raw + (24 &+ count(0) &+ count(1) &+ count(2))).assumingMemoryBound(to: UInt8.self), count: plain)
+            }
+            return UnsafeBufferPointer(rebasing: reason[count(4)...])
+        }
 
-        /// The block of `w` (retained by it), with `dutiesJSON` its duties' JSON.
-        static func make(_ w: PermitWords, dutiesJSON: UnsafeBufferPointer<UInt8>) -> UnsafeMutableRawPointer {
+        /// A block for agreement `agreement`'s permit with message `message` (plain), the grant's `clause`, and
+        /// its `dutyCount` duties' JSON `dutiesJSON`.
+        static func make(agreement: String, message: UnsafeBufferPointer<UInt8>, clause: String?, dutiesJSON: UnsafeBufferPointer<UInt8>,
+                         dutyCount: Int) -> UnsafeMutableRawPointer {
+            var reason = ByteWriter(capacity: message.count + 2 * agreement.utf8.count + 64)
+            defer { reason.free() }
+            reason.put("{\"code\":\"granted\",\"agreement\":" as StaticString)
+            JSONBytes.appendString(agreement, to: &reason)
+            reason.put(",\"message\":\"" as StaticString)
+            let messageStart = reason.count
+            reason.putEscapedBody(message)
+            let plain = reason.count - messageStart == message.count ? 0 : message.count
             var end = ByteWriter(capacity: 64)
             defer { end.free() }
-            if let clause = w.clause {
+            if let clause {
                 end.put("\",\"quote\":\"" as StaticString)
                 JSONBytes.appendEscaped(clause, to: &end)
                 end.put("\",\"quoteFrom\":\"agreement\"}" as StaticString)
             }
-            let reason = w.reason.json.count
-            let p = UnsafeMutableRawPointer.allocate(byteCount: 24 + reason + end.count + dutiesJSON.count, alignment: 8)
-            p.storeBytes(of: UnsafeRawPointer(Unmanaged.passRetained(w).toOpaque()), as: UnsafeRawPointer.self)
-            p.storeBytes(of: UInt32(reason), toByteOffset: 8, as: UInt32.self)
-            p.storeBytes(of: UInt32(end.count), toByteOffset: 12, as: UInt32.self)
-            p.storeBytes(of: UInt32(dutiesJSON.count), toByteOffset: 16, as: UInt32.self)
-            p.storeBytes(of: UInt32(w.duties.count), toByteOffset: 20, as: UInt32.self)
-            w.reason.json.withUnsafeBytes { if let b = $0.baseAddress, reason > 0 { (p + 24).copyMemory(from: b, byteCount: reason) } }
-            if end.count > 0 { (p + 24 + reason).copyMemory(from: end.base, byteCount: end.count) }
-            if let b = dutiesJSON.baseAddress, dutiesJSON.count > 0 { (p + 24 + reason + end.count).copyMemory(from: b, byteCount: dutiesJSON.count) }
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 24 + reason.count + end.count + dutiesJSON.count + plain, alignment: 8)
+            for (k, n) in [reason.count, end.count, dutiesJSON.count, dutyCount, messageStart, plain].enumerated() {
+                p.storeBytes(of: UInt32(n), toByteOffset: 4 * k, as: UInt32.self)
+            }
+            var at = p + 24
+            for piece in [reason.bytes, end.bytes, dutiesJSON, UnsafeBufferPointer(rebasing: message[..<plain])] {
+                if let b = piece.baseAddress, piece.count > 0 { at.copyMemory(from: b, byteCount: piece.count) }
+                at += piece.count
+            }
             return p
         }
 
-        /// Releases the words object and frees the block.
+        /// Frees the block.
         static func free(_ p: UnsafeMutableRawPointer) {
-            PermitBlock(raw: p).words.release()
             p.deallocate()
         }
     }
@@ -1459,9 +1419,8 @@ extension PreparedAgreement.Core {
             if k > 0 { json.put(0x2C) }
             DecisionDuty.writeJSON(d, to: &json)
         }
-        let words = PreparedAgreement.PermitWords(reason: ReasonStart(code: "granted", agreement: a.id, message: m.bytes), clause: grant.clause,
-                                                  duties: duties)
-        return PreparedAgreement.PermitBlock.make(words, dutiesJSON: json.bytes)
+        return PreparedAgreement.PermitBlock.make(agreement: a.id, message: m.bytes, clause: grant.clause, dutiesJSON: json.bytes,
+                                                  dutyCount: duties.count)
     }
 }
 

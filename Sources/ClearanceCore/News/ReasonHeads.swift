@@ -210,12 +210,6 @@ struct OneReason: DecisionWordSink {
         if keeping { self.agreement = agreement }
     }
 
-    mutating func reason(_ start: ReasonStart) {
-        keeping = seen == target
-        seen += 1
-        if keeping { agreement = start.agreement; start.withMessage { text.put($0) } }
-    }
-
     mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool) {
         reason(code: code.code, agreement: core.agreement.id)
         if named && keeping { text.put(core.agreement.kind.staticName); text.put(0x20); text.put(core.agreement.id) }
@@ -250,5 +244,5 @@ struct OneReason: DecisionWordSink {
     mutating func remedy() { inRemedy = true }
     mutating func endRemedy() { inRemedy = false }
     mutating func duty(_ d: DecisionDuty) {}
-    mutating func duties(_ w: PreparedAgreement.PermitBlock) {}
+    mutating func duties(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {}
 }

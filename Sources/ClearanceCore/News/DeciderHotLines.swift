@@ -85,7 +85,7 @@ extension NewsDecider {
             // after) were a miss the words waited for when a permit was written: ~2% of the 1M batch's samples at
             // 30,000 agreements (perf, session 10). Their addresses are in the words' block (stage 2); the first two
             // lines hold the reason and the clause's quote. At most two grants an agreement.
-            agreements.withUnsafeBufferPointer { list in
+            d.pointee.agreements.withUnsafeBufferPointer { list in
                 for k in 0..<min(shown, list.count) {
                     Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
                         core.words.forEachPermit(limit: 2) { put($0, 128) }

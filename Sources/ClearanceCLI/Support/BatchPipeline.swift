@@ -746,9 +746,10 @@ struct BatchPipeline {
         /// Item `seq` is decided: if it is next in input order and no one is writing, writes it and every
         /// decided item after it, in order.
         ///
-        /// `result` is consumed (moved in, not copied): borrowed, the worker's copy still held the output buffer
-        /// when the writer emptied it for the pool, so `removeAll(keepingCapacity:)` found it shared and allocated a
-        /// new buffer (~200 KB) per item instead of reusing it.
+        /// `result` is consumed (moved in, not copied). (While the output was an `[UInt8]`, a borrowed result's copy
+        /// still held the buffer when the writer emptied it for the pool, so `removeAll(keepingCapacity:)` found it
+        /// shared and allocated a new buffer (~200 KB) per item; the output is a ``ByteWriter`` since words session 10,
+        /// plain memory given back to the pool or freed here.)
         func finished(_ seq: Int, _ result: consuming PartResult) {
             cond.lock()
             finishedItems[seq] = result

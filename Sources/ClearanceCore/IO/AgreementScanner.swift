@@ -378,13 +378,8 @@ public struct AgreementScanner {
             case 5: guard let v = s.term(&c) else { return false }; term = v
             case 6:
                 guard c.openArray(), !c.closeArrayIfEmpty() else { return false }  // `[]` is a warning there
-                var list: [Grant] = []
-                repeat {
-                    guard let g = s.grant(&c) else { return false }
-                    list.append(g)
-                } while c.nextElement()
-                guard c.closed else { return false }
-                grants = list
+                grants = s.grants(&c)
+                return grants != nil
             case 7:
                 guard c.openArray() else { return false }
                 if !c.closeArrayIfEmpty() {
@@ -403,11 +398,13 @@ public struct AgreementScanner {
             }
             return true
         }
-        guard ok, let id, let kind, let source, let subscriber, let signed, let term, let grants else { return nil }
+        // Fields moved out of their variables into the agreement (see the end of ``grant(_:)``).
+        guard ok, let id = id.take(), let kind, let source = source.take(), let subscriber = subscriber.take(), let signed,
+              let term, let grants = grants.take() else { return nil }
         if signed.instant >= term.end { return nil }  // `signed_after_term` warning
         return Agreement(id: id, kind: kind, source: source, subscriber: subscriber, signedAt: signed.instant,
-                         signedAtIsDate: signed.isDateOnly, term: term, grants: grants, restrictions: restrictions,
-                         termination: termination, version: version, effectiveAt: effective?.instant)
+                         signedAtIsDate: signed.isDateOnly, term: term, grants: grants, restrictions: consume restrictions,
+                         termination: termination.take(), version: version, effectiveAt: effective?.instant)
     }
 
     private mutating func subscriber(_ c: inout JSONByteCursor) -> Subscriber? {
@@ -483,12 +480,51 @@ public struct AgreementScanner {
             }
             return true
         }
-        guard ok, let assets, let actions, let extent, let channels, let include else { return nil }
+        // Every field is moved out of its variable (`take()`) into the grant: bound with `let` and passed on,
+        // each was copied (its arrays retained) and the variables released after (an outlined copy and
+        // destroy of a `Grant`, ~460 instructions a grant; callgrind, "prepare, session 10").
+        guard ok, let assets = assets.take(), let actions = actions.take(), let extent = extent.take(),
+              let channels = channels.take(), let include = include.take() else { return nil }
         if maxPortion != nil && !extent.contains(.partial) { return nil }  // `portion_without_partial` warning
         let territories = spec(include, exclude)
         guard !territories.resolved.isEmpty else { return nil }  // `empty_territory`
         return Grant(assets: assets, actions: actions, extent: extent, maxPortion: maxPortion, channels: channels,
-                     territories: territories, quota: quota, embargo: embargo, duties: duties, clause: clause)
+                     territories: territories, quota: quota.take(), embargo: embargo.take(), duties: consume duties,
+                     clause: clause.take())
+    }
+
+    /// The grants of an opened, non-empty `grants` array, up to its closing bracket, in an array of their
+    /// exact count.
+    ///
+    /// Why: appended one by one, a two-grant list was allocated twice (the second append regrew it),
+    /// ~430 instructions a grant (callgrind, "prepare, session 10"). The first eight are read into a
+    /// buffer on the stack and moved (no retain) into an array made once at the end; more are rare.
+    private mutating func grants(_ c: inout JSONByteCursor) -> [Grant]? {
+        withUnsafeTemporaryAllocation(of: Grant.self, capacity: 8) { tmp -> [Grant]? in
+            guard let base = tmp.baseAddress else { return nil }
+            var n = 0
+            var more: [Grant] = []
+            defer { base.deinitialize(count: n) }  // on failure only: moved out on success
+            repeat {
+                guard let g = grant(&c) else { return nil }
+                if n < tmp.count {
+                    (base + n).initialize(to: g)
+                    n += 1
+                } else {
+                    more.append(g)
+                }
+            } while c.nextElement()
+            guard c.closed else { return nil }
+            let count = n + more.count
+            let list = [Grant](unsafeUninitializedCapacity: count) { out, made in
+                guard let to = out.baseAddress else { return }
+                to.moveInitialize(from: base, count: n)
+                if !more.isEmpty { (to + n).initialize(from: more, count: more.count) }
+                made = count
+            }
+            n = 0
+            return list
+        }
     }
 
     /// A grant's `duties` array (possibly empty).

@@ -245,13 +245,13 @@ public struct AgreementScanner {
     /// cursor then moves past it). See ``SpanCache``.
     private mutating func spanCached<T>(_ cache: WritableKeyPath<AgreementScanner, SpanCache<T>>, _ c: inout JSONByteCursor,
                                         _ read: (inout AgreementScanner, inout JSONByteCursor) -> T?) -> T? {
-        guard let span = c.arraySpan() else { return read(&self, &c) }
-        if let v = self[keyPath: cache].find(c, span) {
-            c.i = span.upperBound
+        if let (v, end) = self[keyPath: cache].findContainer(c) {
+            c.i = end
             return v
         }
+        guard let span = c.arraySpan() else { return read(&self, &c) }
         let v = read(&self, &c)
-        if let v, c.i == span.upperBound { self[keyPath: cache].keep(c, span, v) }
+        if let v, c.i == span.upperBound { self[keyPath: cache].keepContainer(c, span, v) }
         return v
     }
 
@@ -365,14 +365,14 @@ public struct AgreementScanner {
                 s.sourceSpans.keep(c, r, v)
                 source = v
             case 3:
-                let span = c.objectSpan()
-                if let span, let v = s.subscriberSpans.find(c, span) {
-                    c.i = span.upperBound
+                if let (v, end) = s.subscriberSpans.findContainer(c) {
+                    c.i = end
                     subscriber = v
                     return true
                 }
+                let span = c.objectSpan()
                 guard let v = s.subscriber(&c) else { return false }
-                if let span, c.i == span.upperBound { s.subscriberSpans.keep(c, span, v) }
+                if let span, c.i == span.upperBound { s.subscriberSpans.keepContainer(c, span, v) }
                 subscriber = v
             case 4: guard let r = c.string(), let v = s.dateTime(c, r) else { return false }; signed = v
             case 5: guard let v = s.term(&c) else { return false }; term = v
@@ -655,8 +655,60 @@ struct SpanCache<Value> {
         return same ? e.value : nil
     }
 
+    /// The value read before from the container (array or object) at the cursor (after whitespace), and
+    /// the offset just past it, if its bytes are those of a container kept with ``keepContainer(_:_:_:)``.
+    ///
+    /// Found without finding the container's end first: the slot is picked by the hash of its bytes up to
+    /// the first closing bracket of its kind (for a list of plain strings or a flat object, the whole
+    /// container; ``containerKey(_:from:)``), and a hit is confirmed by comparing the kept container's
+    /// bytes, all of them, with the bytes at the cursor: equal bytes are the same container (its end is
+    /// a function of its bytes) and read as the same value. Why (callgrind, "prepare, session 10"): a
+    /// list found again was scanned byte by byte to its end (~190 instructions, ``JSONByteCursor/arraySpan()``),
+    /// then hashed and compared (~165), ~14 lists a stored version; `memchr` finds the bracket in a few
+    /// instructions.
+    func findContainer(_ c: JSONByteCursor) -> (Value, Int)? {
+        guard !slots.isEmpty, let base = c.b.baseAddress else { return nil }
+        var start = c.i
+        while start < c.b.count, c.b[start] == 0x20 || c.b[start] == 0x09 || c.b[start] == 0x0A || c.b[start] == 0x0D { start += 1 }
+        guard let n = Self.containerKey(c, from: start) else { return nil }
+        guard let e = slots[slot(ByteWriter.hash(UnsafeRawPointer(base + start), count: n))] else { return nil }
+        let count = e.bytes.count
+        guard count >= n, count <= c.b.count - start else { return nil }
+        let same = e.bytes.withUnsafeBytes { kept in
+            guard let k = kept.baseAddress else { return false }
+            return memcmp(k, base + start, count) == 0
+        }
+        return same ? (e.value, start + count) : nil
+    }
+
+    /// The length of the key bytes of the container opening at `start` (``findContainer(_:)``): up to and
+    /// including the first `]` (an array) or `}` (an object) after it, or nil (no container there, no such byte).
+    private static func containerKey(_ c: JSONByteCursor, from start: Int) -> Int? {
+        guard start < c.b.count, let base = c.b.baseAddress else { return nil }
+        let closing: Int32
+        switch c.b[start] {
+        case UInt8(ascii: "["): closing = Int32(UInt8(ascii: "]"))
+        case UInt8(ascii: "{"): closing = Int32(UInt8(ascii: "}"))
+        default: return nil
+        }
+        guard let end = memchr(base + start, closing, c.b.count - start) else { return nil }
+        return UnsafeRawPointer(end) - UnsafeRawPointer(base + start) + 1
+    }
+
+    /// Remembers `value` as what the container `span` (from its opening bracket to just past its closing
+    /// one) reads as, to be found by ``findContainer(_:)`` (replacing what had the same hash).
+    mutating func keepContainer(_ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
+        guard let base = c.b.baseAddress, let n = Self.containerKey(c, from: span.lowerBound), n <= span.count else { return }
+        keep(ByteWriter.hash(UnsafeRawPointer(base + span.lowerBound), count: n), c, span, value)
+    }
+
     /// Remembers `value` as what `span`'s bytes read as (replacing what had the same hash).
     mutating func keep(_ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
+        keep(Self.hash(c, span), c, span, value)
+    }
+
+    /// Remembers `value` as what `span`'s bytes read as, in the slot of `h`.
+    private mutating func keep(_ h: UInt64, _ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
         if count * 2 >= slots.count {
             if slots.count >= 8_192 {
                 slots = [Kept?](repeating: nil, count: slots.count)  // bounded: start afresh
@@ -667,7 +719,6 @@ struct SpanCache<Value> {
             }
             count = slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
         }
-        let h = Self.hash(c, span)
         let i = slot(h)
         if slots[i] == nil { count += 1 }
         slots[i] = Kept(hash: h, bytes: Array(UnsafeBufferPointer(rebasing: c.b[span])), value: value)

@@ -852,6 +852,7 @@ public struct PreparedAgreement: Sendable {
         if let form = direct?.takeForm() {
             set = ODRLPolicySet(compiled: form, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
                                 client: client, rebuildWords: rebuild)
+            NewsCompileCache.current.recycle(form)  // its arrays reused for the next agreement (see `compileDirect`)
         } else {
             set = try ODRLPolicySet(plan?.policies ?? [], options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
                                     neverApplicableRules: .warning, keepPolicies: false, validated: !valid, client: client,

@@ -544,7 +544,9 @@ struct BatchPipeline {
             // The words may read the usage again (a quota's sentence counts the uses): a failure there drops the
             // half-written decision and fails the batch.
             let mark = out.count
-            decider.appendDecisionJSON(e, for: r, usage: usage, memo: memo, to: &out)
+            // The counter by address, made here where its type is known (``UsageRef``: the generic entry, called
+            // from this module unspecialized, took its address through two closure thunks).
+            withUnsafePointer(to: usage) { decider.appendDecisionJSON(e, for: r, usageAt: UsageRef($0), memo: memo, to: &out) }
             if let f = usage.failure { out.removeLast(out.count - mark); return .failed(f) }
             out.put(0x0A)
             return e.verdict == .deny ? .deny : nil

@@ -84,7 +84,9 @@ extension NewsDecider {
             // A permit's words (``PreparedAgreement/PermitBlock``: made on the grant's first permit, met again long
             // after) were a miss the words waited for when a permit was written: ~2% of the 1M batch's samples at
             // 30,000 agreements (perf, session 10). Their addresses are in the words' block (stage 2); the first two
-            // lines hold the reason and the clause's quote. At most two grants an agreement.
+            // lines hold the reason and the clause's quote. At most two grants an agreement. Not asked for by `check
+            // --batch` now: one request ahead, every agreement's permits (a third of the requests permit) moved the wait
+            // into the prefetches (perf, words session 10; see ``permitWordsAddress(of:_:)``).
             d.pointee.agreements.withUnsafeBufferPointer { list in
                 for k in 0..<min(shown, list.count) {
                     Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in

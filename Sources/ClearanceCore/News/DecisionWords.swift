@@ -172,7 +172,9 @@ extension NewsDecider {
             let full = evaluateFully(r, usage: usage.counter)
             full.0.withUnsafeBufferPointer { writeDenial($0, full.1, box, concern, r, usage: usage, memo: memo, into: &s) }
         } else {
-            e.withOutcomes { writeDenial($0, BitIndexes(e.publicNotMet), box, concern, r, usage: usage, memo: memo, into: &s) }
+            // The bits read first: `e.publicNotMet` inside the closure made it capture, and copy, the evaluation.
+            let notMet = BitIndexes(e.publicNotMet)
+            e.withOutcomes { writeDenial($0, notMet, box, concern, r, usage: usage, memo: memo, into: &s) }
         }
     }
 

@@ -184,6 +184,12 @@ import Testing
                           name.replacingOccurrences(of: "e", with: "f")]
             }
             texts += ["", "id", "subscriber", "whole ", "abcdefghijklmnop", "abcdefghijklmnopq", "odrl:use"]
+            // Random texts of 0–17 bytes from the names' own letters (the perfect hash puts many in a name's slot).
+            var rng = SplitMix(seed: 83)
+            let letters = Array(Set(E.allCases.flatMap { Array($0.rawValue.utf8) })) + Array("Z -".utf8)
+            for _ in 0..<3_000 { texts.append(String(decoding: (0..<rng.next(18)).map { _ in letters[rng.next(letters.count)] }, as: UTF8.self)) }
+            // Every name kept in its own slot (the multiplier search found one).
+            #expect(packed.keepsAll(table), "\(E.self)")
             for text in texts {
                 // Padded with a closing quote and more, as inside a line (`packed` loads 16 bytes when it can).
                 let bytes = Array(text.utf8) + Array("\"}                ".utf8)
@@ -198,5 +204,28 @@ import Testing
         check(Channel.self)
         check(AssetKind.self)
         check(Extent.self)
+        check(AgreementKind.self)
+        check(QuotaPeriod.self)
+    }
+
+    /// A shape's value end (two words without a branch, then the loop) is ``JSONByteCursor/plainEnd(from:ascii:)``'s:
+    /// random texts of quotes, backslashes, controls, DEL, non-ASCII bytes and letters, from every start, every length
+    /// near the end of the text.
+    @Test func valueEndIsThePlainRun() {
+        var rng = SplitMix(seed: 84)
+        let alphabet: [UInt8] = Array("abcXYZ09 -:\"\\".utf8) + [0x00, 0x09, 0x1F, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
+        var checked = 0
+        for _ in 0..<4_000 {
+            let bytes = (0..<rng.next(48)).map { _ in
+                rng.next(4) == 0 ? alphabet[rng.next(alphabet.count)] : UInt8(ascii: "a") + UInt8(rng.next(26))
+            }
+            bytes.withUnsafeBufferPointer { b in
+                for j in 0...b.count {
+                    #expect(RequestScanner.valueEnd(b, j) == JSONByteCursor(b: b).plainEnd(from: j, ascii: true), "\(bytes) from \(j)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 50_000)
     }
 }

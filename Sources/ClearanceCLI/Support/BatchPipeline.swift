@@ -428,9 +428,7 @@ struct BatchPipeline {
     /// Asks for the cache lines of stage `stage` of the decider in box `b` (``NewsDecider/hotRanges(stage:into:capacity:)``).
     @inline(__always)
     static func prefetch(_ b: UnsafeMutableRawPointer, stage: Int, _ ranges: UnsafeMutablePointer<HotRange>) {
-        let n = Unmanaged<DeciderBox>.fromOpaque(b)._withUnsafeGuaranteedRef {
-            $0.hotRanges(stage: stage, into: ranges, capacity: WorkerState.rangeCapacity)
-        }
+        let n = DeciderBox.hotRanges(ofBoxAt: b, stage: stage, into: ranges, capacity: WorkerState.rangeCapacity)
         // The first two lines of each range only: the rest of a block's records are read in order, and asking for
         // whole ranges (~80 lines a request) gave more user CPU than two lines each (1M at 30,000 agreements,
         // alternated runs: 4.24-4.42 s whole, 4.18-4.24 s two lines, 4.74-5.06 s none; bench/PROFILE.md session 8).
@@ -443,9 +441,7 @@ struct BatchPipeline {
     /// with it, 4.15 s without (6 of 7 pairs lower); all the blocks' lines at once one request earlier were no better
     /// than two lines each.
     static func prefetchRestOfBlocks(_ b: UnsafeMutableRawPointer, _ ranges: UnsafeMutablePointer<HotRange>) {
-        let n = Unmanaged<DeciderBox>.fromOpaque(b)._withUnsafeGuaranteedRef {
-            $0.hotRanges(stage: 0, into: ranges, capacity: WorkerState.rangeCapacity)
-        }
+        let n = DeciderBox.hotRanges(ofBoxAt: b, stage: 0, into: ranges, capacity: WorkerState.rangeCapacity)
         var k = 1
         while k < n {
             if ranges[k].bytes > 128 { clearance_prefetch_range(ranges[k].start + 128, ranges[k].bytes - 128) }
@@ -505,11 +501,15 @@ struct BatchPipeline {
     final class DeciderBox {
         let decider: NewsDecider
         let refs: [AgreementVersionRef]
+        /// Bytes from an instance's address to its `decider`: Swift's object header (metadata pointer and reference
+        /// counts, 16 bytes on 64-bit platforms), then the first stored property.
+        static let deciderOffset = 16
         /// An instance's bytes (header, decider, refs): the extent asked for ahead (``decide(_:into:state:)``).
-        static let bytes = 16 + MemoryLayout<NewsDecider>.size + 8
+        static let bytes = deciderOffset + MemoryLayout<NewsDecider>.size + 8
         init(_ decider: NewsDecider, refs: [AgreementVersionRef]) {
             self.decider = decider
             self.refs = refs
+            assert(hotRangesAgree(), "DeciderBox.deciderOffset does not match where Swift put `decider`")
         }
 
         @inline(__always)
@@ -546,10 +546,31 @@ struct BatchPipeline {
             return e.verdict == .deny ? .deny : nil
         }
 
-        /// ``NewsDecider/hotRanges(stage:into:capacity:)`` of the decider in place.
+        /// ``NewsDecider/hotRanges(stage:into:capacity:)`` of the decider of the box at `b`, read in place.
+        ///
+        /// Through the decider's address (``deciderOffset``): `box.decider.hotRanges(...)`, and even
+        /// `withUnsafePointer(to: box.decider)`, copied the decider (168 bytes, `memcpy`) to the stack before each
+        /// call, four calls per request (objdump of `BatchPipeline.decide`, batch session 10). Debug builds check
+        /// the offset on every box made (``init(_:refs:)``).
         @inline(__always)
-        func hotRanges(stage: Int, into out: UnsafeMutablePointer<HotRange>, capacity: Int) -> Int {
-            decider.hotRanges(stage: stage, into: out, capacity: capacity)
+        static func hotRanges(ofBoxAt b: UnsafeRawPointer, stage: Int, into out: UnsafeMutablePointer<HotRange>,
+                              capacity: Int) -> Int {
+            NewsDecider.hotRanges(of: (b + deciderOffset).assumingMemoryBound(to: NewsDecider.self), stage: stage,
+                                  into: out, capacity: capacity)
+        }
+
+        /// Whether ``hotRanges(ofBoxAt:stage:into:capacity:)`` names what the decider's own method names (debug check).
+        private func hotRangesAgree() -> Bool {
+            let capacity = WorkerState.rangeCapacity
+            let a = UnsafeMutablePointer<HotRange>.allocate(capacity: capacity), b = UnsafeMutablePointer<HotRange>.allocate(capacity: capacity)
+            defer { a.deallocate(); b.deallocate() }
+            let at = UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
+            for stage in 0..<NewsDecider.hotStages {
+                let n = decider.hotRanges(stage: stage, into: a, capacity: capacity)
+                guard Self.hotRanges(ofBoxAt: at, stage: stage, into: b, capacity: capacity) == n else { return false }
+                for k in 0..<n where a[k].start != b[k].start || a[k].bytes != b[k].bytes { return false }
+            }
+            return true
         }
 
         @inline(__always)
@@ -721,7 +742,11 @@ struct BatchPipeline {
 
         /// Item `seq` is decided: if it is next in input order and no one is writing, writes it and every
         /// decided item after it, in order.
-        func finished(_ seq: Int, _ result: PartResult) {
+        ///
+        /// `result` is consumed (moved in, not copied): borrowed, the worker's copy still held the output buffer
+        /// when the writer emptied it for the pool, so `removeAll(keepingCapacity:)` found it shared and allocated a
+        /// new buffer (~200 KB) per item instead of reusing it.
+        func finished(_ seq: Int, _ result: consuming PartResult) {
             cond.lock()
             finishedItems[seq] = result
             if writing { cond.unlock(); return }

@@ -300,9 +300,12 @@ struct JSONByteCursor {
         if r.lowerBound &+ 16 <= b.count {
             let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
             let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-            // Swift's `<<` gives 0 when shifting by 64 or more: the masks below keep exactly the n bytes.
-            let lo = n >= 8 ? w0 : w0 & ((1 << (8 &* UInt64(n))) &- 1)
-            let hi = n <= 8 ? 0 : w1 & ((1 << (8 &* UInt64(n &- 8))) &- 1)
+            // The masks of the n bytes without a branch on n (names of every length from 2 to 11 bytes in random order
+            // mispredicted `n >= 8`-style tests; scan session 10): ones shifted left by half the bit count twice (so no
+            // shift reaches 64), inverted: all ones for eight or more bytes, none for zero.
+            let bl = UInt64(truncatingIfNeeded: min(n, 8)) &* 4, bh = UInt64(truncatingIfNeeded: max(n &- 8, 0)) &* 4
+            let lo = w0 & ~((~UInt64(0) &<< bl) &<< bl)
+            let hi = w1 & ~((~UInt64(0) &<< bh) &<< bh)
             return (lo, hi)
         }
         var lo: UInt64 = 0, hi: UInt64 = 0
@@ -455,39 +458,77 @@ struct ByteNames<E> {
 
 extension ByteNames: Sendable where E: Sendable {}
 
-/// The short names of a ``ByteNames`` (at most eight, each at most 16 bytes) in fixed-size storage: a scanner keeps it as a
-/// plain value, so a look-up reads no array (a stored `ByteNames` was retained at each use, and a `static let` one
-/// cost a `swift_once` call and the generic look-up's call: ~60 instructions a name against ~25; callgrind, scan
-/// session 9). A name that does not fit is not kept: the scanner then declines its lines, and the strict path reads them.
+/// The short names of a ``ByteNames`` (at most eight, each at most 16 bytes) in fixed-size storage, found by a perfect
+/// hash: a scanner keeps it as a plain value, so a look-up reads no array (a stored `ByteNames` was retained at each use,
+/// and a `static let` one cost a `swift_once` call and the generic look-up's call: ~60 instructions a name against ~25;
+/// callgrind, scan session 9). A name that does not fit is not kept: the scanner then declines its lines, and the strict
+/// path reads them.
+///
+/// Sixteen slots; a name's slot is the top four bits of its packed words mixed by a multiplier chosen when the table is
+/// made so that no two names share a slot (``slot(_:_:_:)``). A look-up is then one slot's three comparisons, without a
+/// branch that depends on which name it is: the search over eight slots exited at the name's position, a mispredicted
+/// branch a name (3.1 of a request line's ~19.5 in callgrind's branch simulation) and ~50 instructions a look-up, three
+/// a line (`PackedNames.find` ~1.4% of a 1M batch's samples; scan session 10).
 struct PackedNames<E> {
-    private var lo = InlineArray<8, UInt64>(repeating: 0)
-    private var hi = InlineArray<8, UInt64>(repeating: 0)
+    private var lo = InlineArray<16, UInt64>(repeating: 0)
+    private var hi = InlineArray<16, UInt64>(repeating: 0)
     /// -1 for an empty slot (no range has that count).
-    private var count = InlineArray<8, Int>(repeating: -1)
-    private var values = InlineArray<8, E?>(repeating: nil)
+    private var count = InlineArray<16, Int>(repeating: -1)
+    private var values = InlineArray<16, E?>(repeating: nil)
+    /// The multiplier that puts the kept names in distinct slots.
+    private var multiplier: UInt64 = 0
 
     /// The first eight short names of `table`.
     init(_ table: ByteNames<E>) {
-        for (k, e) in table.short.prefix(8).enumerated() {
+        let names = Array(table.short.prefix(8))
+        // Odd multipliers from a fixed sequence until the names' slots are distinct: for eight names in sixteen slots a
+        // random multiplier works about one time in eight, so a few tries do (checked by the tests for every table).
+        var m: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<4096 {
+            var used: UInt16 = 0
+            var clash = false
+            for e in names {
+                let bit: UInt16 = 1 << UInt16(Self.slot(e.lo, e.hi, m))
+                if used & bit != 0 { clash = true; break }
+                used |= bit
+            }
+            if !clash { break }
+            m = m &* 0x2545_F491_4F6C_DD1D &+ 0x9E37_79B9_7F4A_7C15 | 1
+        }
+        multiplier = m
+        for e in names {
+            let k = Self.slot(e.lo, e.hi, m)
+            // A clash the search did not resolve (never seen): the later name is not kept, and the scanner declines it.
+            guard count[k] < 0 else { continue }
             lo[k] = e.lo; hi[k] = e.hi; count[k] = e.count; values[k] = e.value
         }
+    }
+
+    /// The slot of the name packed as `lo`, `hi` under multiplier `m`: 0–15.
+    @inline(__always) static func slot(_ lo: UInt64, _ hi: UInt64, _ m: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((lo ^ (hi &* 0xC2B2_AE3D_27D4_EB4F)) &* m) >> 60)
     }
 
     /// The value whose name `r` spells exactly (``JSONByteCursor/lookup(_:_:)``'s answer for the names kept), in the table
     /// at `t` (a pointer: see ``RequestScanner``'s tables).
     @inline(__always) static func find(_ t: UnsafeMutablePointer<PackedNames>, _ c: JSONByteCursor, _ r: Range<Int>) -> E? {
         guard let (l, h) = c.packed(r) else { return nil }
-        let n = r.count
-        for k in 0..<8 where t.pointee.lo[unchecked: k] == l && t.pointee.hi[unchecked: k] == h && t.pointee.count[unchecked: k] == n {
-            return t.pointee.values[unchecked: k]
-        }
-        return nil
+        let k = slot(l, h, t.pointee.multiplier)
+        // The three comparisons as one word (zero when all hold): one branch.
+        let differ = (t.pointee.lo[unchecked: k] ^ l) | (t.pointee.hi[unchecked: k] ^ h)
+            | UInt64(bitPattern: Int64(t.pointee.count[unchecked: k] ^ r.count))
+        return differ == 0 ? t.pointee.values[unchecked: k] : nil
     }
 
     /// ``find(_:_:_:)`` on a table held as a value (tests).
     func find(_ c: JSONByteCursor, _ r: Range<Int>) -> E? {
         var t = self
         return withUnsafeMutablePointer(to: &t) { Self.find($0, c, r) }
+    }
+
+    /// Whether every short name of `table` (up to eight) was kept (tests).
+    func keepsAll(_ table: ByteNames<E>) -> Bool {
+        table.short.prefix(8).allSatisfy { e in count[Self.slot(e.lo, e.hi, multiplier)] == e.count && lo[Self.slot(e.lo, e.hi, multiplier)] == e.lo }
     }
 }
 

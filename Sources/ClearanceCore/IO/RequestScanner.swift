@@ -110,6 +110,13 @@ public struct RequestScanner {
         var present: UInt16 = 0
         var sawAsset = false
 
+        /// Sets the bounds of `field`'s value without marking it present (a shape marks its fields all at once).
+        @inline(__always) mutating func setBounds(_ field: Field, _ lower: Int, _ upper: Int) {
+            let k = Int(field.rawValue)
+            self.lower[unchecked: k] = Int32(truncatingIfNeeded: lower)
+            self.upper[unchecked: k] = Int32(truncatingIfNeeded: upper)
+        }
+
         /// Sets the value of `field`.
         @inline(__always) mutating func set(_ field: Field, _ r: Range<Int>) {
             // A field's raw value is below 14, the arrays' size.
@@ -312,7 +319,13 @@ public struct RequestScanner {
         if r.count <= 15, let (lo, hi) = c.packed(r), let s = SmallASCII.make(lo: lo, hi: hi, count: r.count, available: smallStrings) {
             return s
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
+        return decoded(b, r)
+    }
+
+    /// A longer identifier's String (``identifier(_:_:_:)``), out of line so that the usual short one's code stays small.
+    @inline(never)
+    private static func decoded(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
     }
 
     // MARK: Shapes
@@ -341,6 +354,8 @@ public struct RequestScanner {
         var count = 0
         /// Whether the line had an `asset` object (its key is in a gap).
         var sawAsset = false
+        /// ``Fields/present`` of a line of this shape: a bit per field of its slots, set once a line fits (not per value).
+        var present: UInt16 = 0
 
         /// Leading slots this shape has in common with `other` (same gaps, same fields).
         func common(with other: Shape) -> Int {
@@ -421,18 +436,41 @@ public struct RequestScanner {
             let field = shape.pointee.field[unchecked: k]
             if field == .portion {
                 guard let r = c.number() else { return -2 }
-                f.set(.portion, r)
+                f.setBounds(.portion, r.lowerBound, r.upperBound)
                 i = c.i
             } else {
                 // The gap ended with the value's opening quote; its closing quote starts the next gap.
-                guard let end = c.plainRun() else { return -2 }
-                f.set(field, c.i..<end)
+                guard let end = valueEnd(line, c.i) else { return -2 }
+                f.setBounds(field, c.i, end)
                 i = end
             }
         }
         guard gapFits(shape, count, line, i), i &+ Int(shape.pointee.gapBytes[unchecked: count]) == line.count else { return count }
         f.sawAsset = shape.pointee.sawAsset
+        f.present = shape.pointee.present
         return -1
+    }
+
+    /// Where the plain string value starting at `j` ends (its closing quote), as ``JSONByteCursor/plainRun()`` finds it.
+    ///
+    /// Its first sixteen bytes without a branch that depends on them: both words' ``JSONByteCursor/stops(_:ascii:)``, the
+    /// first stop's offset from their trailing zeros (an empty word counts 8 bytes and adds the next's). The word-by-word
+    /// loop's exit depended on each value's length, a mispredicted branch for most values (8 of a request line's ~19.5 in
+    /// callgrind's branch simulation; scan session 10), and its byte check and set-up cost ~20 instructions a value more.
+    /// A longer value (dates, 20 bytes) goes on with the loop from its seventeenth byte; so does a value too near the end.
+    @inline(__always)
+    static func valueEnd(_ line: UnsafeBufferPointer<UInt8>, _ j: Int) -> Int? {
+        let c = JSONByteCursor(b: line)
+        guard let base = line.baseAddress, j &+ 16 <= line.count else { return c.plainEnd(from: j, ascii: true) }
+        let p = UnsafeRawPointer(base + j)
+        let m0 = JSONByteCursor.stops(UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)), ascii: true)
+        let m1 = JSONByteCursor.stops(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)), ascii: true)
+        // Each word's lowest flag is exact (``JSONByteCursor/stops(_:ascii:)``); `a >> 3` is 1 exactly when the first is empty.
+        let a = m0.trailingZeroBitCount >> 3, b = m1.trailingZeroBitCount >> 3
+        let n = a &+ (b & (0 &- (a >> 3)))
+        guard n < 16 else { return c.plainEnd(from: j &+ 16, ascii: true) }
+        // The first stop must be the closing quote (not a backslash, a control character, or DEL and above).
+        return base[j &+ n] == UInt8(ascii: "\"") ? j &+ n : nil
     }
 
     /// Reads the structure of `line` by one of the kept shapes into `f`; false when none fits (the caller reads it in full).
@@ -505,6 +543,7 @@ public struct RequestScanner {
         shape.count = values.count
         guard gap(values.count, to: line.count) else { return }
         shape.sawAsset = f.sawAsset
+        shape.present = f.present
         let slot: Int
         if shapeCount < Self.maxShapes {
             slot = shapeCount

@@ -29,6 +29,17 @@ extension NewsDecider {
     /// Only a hint: a stage asked out of order reads cold lines (slower, never wrong). At most eight
     /// agreements are looked at.
     public func hotRanges(stage: Int, into out: UnsafeMutablePointer<HotRange>, capacity: Int) -> Int {
+        withUnsafePointer(to: self) { Self.hotRanges(of: $0, stage: stage, into: out, capacity: capacity) }
+    }
+
+    /// ``hotRanges(stage:into:capacity:)`` of the decider at `d`, read in place.
+    ///
+    /// For a caller that holds the decider inside an object (the batch's kept decider boxes): a method called on a
+    /// class's stored `NewsDecider` got a copy of the struct on the stack first (168 bytes, `memcpy`, four times
+    /// per request in `check --batch`: objdump of `BatchPipeline.decide`, batch session 10); through a pointer
+    /// only the fields read here are loaded.
+    public static func hotRanges(of d: UnsafePointer<NewsDecider>, stage: Int, into out: UnsafeMutablePointer<HotRange>,
+                                 capacity: Int) -> Int {
         var n = 0
         @inline(__always) func put(_ p: UnsafeRawPointer?, _ bytes: Int) {
             guard let p, n < capacity else { return }
@@ -36,8 +47,9 @@ extension NewsDecider {
             n += 1
         }
         // The list's storage object (header 32 bytes, then the elements), without a retain.
-        let list = unsafeBitCast(agreements, to: UnsafeRawPointer.self)
+        let list = unsafeBitCast(d.pointee.agreements, to: UnsafeRawPointer.self)
         let stride = MemoryLayout<PreparedAgreement>.stride
+        let firstBlocks = d.pointee.firstBlocks
         let shown = firstBlocks.3 != nil ? 8 : firstBlocks.2 != nil ? 3 : firstBlocks.1 != nil ? 2 : firstBlocks.0 != nil ? 1 : 0
         switch stage {
         case 0:
@@ -48,13 +60,13 @@ extension NewsDecider {
             if let b = firstBlocks.2 { put(UnsafeRawPointer(b.header), b.hotBytes) }
             if let b = firstBlocks.3 { put(UnsafeRawPointer(b.header), b.hotBytes) }
         case 1:
-            agreements.withUnsafeBufferPointer { list in
+            d.pointee.agreements.withUnsafeBufferPointer { list in
                 for k in 0..<min(shown, list.count) {
                     put(UnsafeRawPointer(Unmanaged.passUnretained(list[k].core).toOpaque()), Self.coreBytes)
                 }
             }
         case 2:
-            agreements.withUnsafeBufferPointer { list in
+            d.pointee.agreements.withUnsafeBufferPointer { list in
                 for k in 0..<min(shown, list.count) {
                     Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
                         // The grants' storage (its header, then the first grants), and the words' block (``AgreementWords``:

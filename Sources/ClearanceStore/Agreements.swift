@@ -308,14 +308,8 @@ extension StoreTransaction {
         var out: [AgreementHistory] = []
         for (r, result) in zip(raw, decoded) {
             var a = try result.get()
-            let effective = Timestamp.instant(r.effectiveAt) ?? a.term.start
-            var termination: Termination?
-            if let endedAt = r.endedAt, let at = Timestamp.instant(endedAt) {
-                termination = Termination(at: at, atIsDate: false, reason: r.endReason)
-            }
-            a.version = r.version
-            a.effectiveAt = effective
-            a.termination = termination
+            let (effective, termination) = fill(&a, version: r.version, effectiveAt: Timestamp.instant(r.effectiveAt),
+                                                endedAt: r.endedAt.flatMap(Timestamp.instant), endReason: r.endReason)
             let v = AgreementVersion(agreement: a, version: r.version, effectiveAt: effective, recordedAt: r.recordedAt,
                                      note: r.note, policyRevision: r.policyHash)
             if out.last?.id == r.id {
@@ -326,6 +320,19 @@ extension StoreTransaction {
             }
         }
         return out
+    }
+
+    /// Fills in what a version row says of its agreement: its version, its effective date (the row's, else the
+    /// term's start) and its termination (the agreement's end row, when its date reads). The one place this is
+    /// decided, for ``histories(_:decoded:)`` and the batch's ``StoredVersionRow/eachVersion(_:scanner:_:)``.
+    static func fill(_ a: inout Agreement, version: Int, effectiveAt: Instant?, endedAt: Instant?,
+                     endReason: @autoclosure () -> String?) -> (effective: Instant, termination: Termination?) {
+        let effective = effectiveAt ?? a.term.start
+        let termination = endedAt.map { Termination(at: $0, atIsDate: false, reason: endReason()) }
+        a.version = version
+        a.effectiveAt = effective
+        a.termination = termination
+        return (effective, termination)
     }
 
     static let historySelect = """

@@ -163,6 +163,10 @@ public final class StoredVersionRows: @unchecked Sendable {
     @inline(__always)
     func bytes(_ row: Int, _ c: Column) -> UnsafeBufferPointer<UInt8>? { text.bytes(row, c.rawValue) }
 
+    /// Row `row`'s version number.
+    @inline(__always)
+    func version(_ row: Int) -> Int { versions[row] }
+
     /// Column `c` of row `row` as a String (invalid UTF-8 repaired, as GRDB's String conversion does), nil when NULL.
     func string(_ row: Int, _ c: Column) -> String? {
         bytes(row, c).map { String(decoding: $0, as: UTF8.self) }
@@ -182,9 +186,9 @@ public final class StoredVersionRows: @unchecked Sendable {
     }
 
     /// Row `row`'s document parsed (``StoreTransaction/decode(utf8:id:scanner:)``), its failure as a value.
-    func decodeResult(_ row: Int, id: String, scanner: inout AgreementScanner) -> Result<Agreement, Diagnostic> {
+    func decodeResult(_ row: Int, id: @autoclosure () -> String, scanner: inout AgreementScanner) -> Result<Agreement, Diagnostic> {
         let document = bytes(row, .document) ?? UnsafeBufferPointer(start: nil, count: 0)
-        do { return .success(try StoreTransaction.decode(utf8: document, id: id, scanner: &scanner)) } catch let d as Diagnostic {
+        do { return .success(try StoreTransaction.decode(utf8: document, id: id(), scanner: &scanner)) } catch let d as Diagnostic {
             return .failure(d)
         } catch {
             return .failure(Diagnostic(code: "store.bad_document", message: "\(error)", category: .internalError))
@@ -281,6 +285,51 @@ public struct StoredVersionRow: Sendable {
 
     public var subscriber: String { rows.text(index, .subscriber) }
     public var source: String { rows.text(index, .source) }
+
+    /// Each version of `rows` (ordered by agreement id, version, as the store returns them; e.g. one party's rows
+    /// in that order) as a batch prepares it, in order: whether it starts another agreement's history, the agreement
+    /// with its version, effective date and termination filled in, its version and effective date. The same
+    /// agreements, in the same histories, as ``histories(_:scanner:)``, and the same error (the first row in order
+    /// whose document does not read), but nothing else of a row is made.
+    ///
+    /// Why (callgrind, bench/PROFILE.md "prepare, session 10"): ``histories(_:scanner:)`` made a `String` of each of
+    /// a row's ten text columns (``StoredVersionRows/raw(_:document:)``, ~2,550 instructions a version) and a
+    /// history of versions with the row's note, times and policy revision (~2,800), of which the batch reads three
+    /// fields. Here the effective and end dates are read from the columns' bytes (the same parser, the same bytes
+    /// as the String's: a date is ASCII or does not read either way), the agreement id is compared as bytes, and
+    /// the id is made a `String` only for a message.
+    public static func eachVersion(_ rows: [StoredVersionRow], scanner: inout AgreementScanner,
+                                   _ body: (_ startsHistory: Bool, _ agreement: consuming Agreement, _ version: Int, _ effectiveAt: Instant) -> Void)
+        throws(DiagnosticError) {
+        var previousID: UnsafeBufferPointer<UInt8>?
+        var first = true
+        for row in rows {
+            let t = row.rows, k = row.index
+            var a: Agreement
+            switch t.decodeResult(k, id: t.text(k, .id), scanner: &scanner) {
+            case .success(let parsed): a = parsed
+            case .failure(let d): throw DiagnosticError(d)
+            }
+            let id = t.bytes(k, .id)
+            let starts = first || !Self.sameID(previousID, id)
+            first = false
+            previousID = id
+            let date = { (c: StoredVersionRows.Column) -> Instant? in t.bytes(k, c).flatMap { ISO8601.parseDateTime(utf8: $0)?.instant } }
+            let (effective, _) = StoreTransaction.fill(&a, version: t.version(k), effectiveAt: date(.effectiveAt), endedAt: date(.endedAt),
+                                                       endReason: t.string(k, .endReason))
+            body(starts, a, t.version(k), effective)
+        }
+    }
+
+    /// Whether two rows' agreement ids are the same as ``StoreTransaction/histories(_:decoded:)`` compares them (as
+    /// Strings made of the bytes, NULL as empty): equal bytes are; different ASCII bytes are not; anything else is
+    /// compared as those Strings (canonical equivalence, repaired UTF-8).
+    static func sameID(_ a: UnsafeBufferPointer<UInt8>?, _ b: UnsafeBufferPointer<UInt8>?) -> Bool {
+        let x = a ?? UnsafeBufferPointer(start: nil, count: 0), y = b ?? UnsafeBufferPointer(start: nil, count: 0)
+        if x.count == y.count, x.elementsEqual(y) { return true }
+        if isASCII(x) && isASCII(y) { return false }
+        return String(decoding: x, as: UTF8.self) == String(decoding: y, as: UTF8.self)
+    }
 
     /// The histories of `rows` (ordered by agreement id, version, as the store returns them; e.g. one party's
     /// rows in that order), documents parsed here with `scanner` straight from the rows' bytes (the same parsing
@@ -435,8 +484,10 @@ extension StoreTransaction {
     /// String made of them reads, and invalid ones make it decline. Made a String first, a document with a
     /// non-ASCII duty text (every document of the benchmark's workload: `İLKHA`) was ~6,700 instructions of
     /// UTF-8 validation and copy per stored version (callgrind, bench/PROFILE.md "prepare, session 9").
-    static func decode(utf8 document: UnsafeBufferPointer<UInt8>, id: String, scanner: inout AgreementScanner) throws -> Agreement {
+    /// (`id`, for the messages, is made only when the scanner declines.)
+    static func decode(utf8 document: UnsafeBufferPointer<UInt8>, id: @autoclosure () -> String, scanner: inout AgreementScanner) throws -> Agreement {
         if let a = scanner.scan(document) { return a }
+        let id = id()
         let text = String(decoding: document, as: UTF8.self)
         // ASCII: the String's bytes are the ones just declined, so only the strict path is left.
         return isASCII(document) ? try decode(text, id: id) : try decode(text, id: id, scanner: &scanner)

@@ -77,6 +77,32 @@ import Testing
         }
     }
 
+    /// Lists and subscriber objects found again by their bytes up to their first closing bracket
+    /// (``SpanCache/findContainer(_:)``) are confirmed by all of their bytes: containers whose first `]`
+    /// or `}` is inside a string, sharing every byte up to it (one slot), or one a prefix of another,
+    /// each read as a fresh scanner reads it, in either order, again and again.
+    @Test func containersSharingTheirFirstBracketReadAsThemselves() throws {
+        let head = "{\"id\":\"A-1\",\"kind\":\"contract\",\"source\":\"ilkha\","
+        let term = "\"signedAt\":\"2026-01-01\",\"term\":{\"start\":\"2026-01-02\",\"end\":\"2026-12-31\"},"
+        func doc(_ subscriber: String, _ duties: String, _ assets: String) -> [UInt8] {
+            Array((head + "\"subscriber\":" + subscriber + "," + term + "\"grants\":[{\"assets\":" + assets
+                   + ",\"actions\":[\"use\"],\"extent\":[\"whole\"],\"channels\":[\"all\"],\"territories\":[\"TR\"],"
+                   + "\"duties\":" + duties + "}]}").utf8)
+        }
+        let subscribers = ["{\"id\":\"s-1\",\"name\":\"A}B\"}", "{\"id\":\"s-1\",\"name\":\"A}C\"}", "{\"id\":\"s-1\"}",
+                           "{\"id\":\"s-1\",\"name\":\"A}\"}"]
+        let duties = ["[{\"action\":\"attribute\",\"text\":\"x]y\"}]", "[{\"action\":\"attribute\",\"text\":\"x]z\"}]",
+                      "[{\"action\":\"attribute\",\"text\":\"x]\"}]", "[]"]
+        let assets = ["[\"text\"]", "[\"text\",\"photo\"]", "[\"photo\",\"text\"]", "[\"text\",\"text\"]"]
+        var texts: [[UInt8]] = []
+        for s in subscribers { for d in duties { for a in assets { texts.append(doc(s, d, a)) } } }
+        #expect(texts.filter { Self.scan($0) != nil }.count >= texts.count / 2)
+        var shared = AgreementScanner()
+        for t in texts + texts.reversed() + texts {
+            #expect(shared.scan(t) == Self.scan(t), "\(String(decoding: t, as: UTF8.self))")
+        }
+    }
+
     /// The cases of the strict reader's own table (errors and warnings) never scan to something else.
     @Test func strictCasesAreScannedIdenticallyOrDeclined() throws {
         let base = try NewsFixtures.json("base-agreement.json")

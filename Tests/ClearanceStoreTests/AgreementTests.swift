@@ -80,6 +80,26 @@ struct AgreementTests {
         }
         #expect(fromRows["C-2026-0007"]?.versions.count == 2)
         #expect(fromRows["C-2"]?.termination?.reason == "closed")
+        // The batch's reading of the same rows (``StoredVersionRow/eachVersion(_:scanner:_:)``): the same versions,
+        // in the same histories (an amended agreement's two versions in one, a terminated one's end filled in).
+        for (_, rows) in groups {
+            try expectEachVersionAsHistories(rows)
+        }
+    }
+
+    /// ``StoredVersionRow/eachVersion(_:scanner:_:)`` gives, in order, the versions ``StoredVersionRow/histories(_:scanner:)``
+    /// gives: the same agreements (termination, version and effective date filled in), version numbers and effective
+    /// dates, a new history exactly where one starts there.
+    func expectEachVersionAsHistories(_ rows: [StoredVersionRow]) throws {
+        var scanner = AgreementScanner(), other = AgreementScanner()
+        let histories = try StoredVersionRow.histories(rows, scanner: &scanner)
+        var got: [(Bool, Agreement, Int, Instant)] = []
+        try StoredVersionRow.eachVersion(rows, scanner: &other) { starts, a, version, effective in got.append((starts, a, version, effective)) }
+        let want = histories.flatMap { h in h.versions.enumerated().map { (k, v) in (k == 0, v.agreement, v.version, v.effectiveAt) } }
+        #expect(got.count == want.count)
+        for (g, w) in zip(got, want) {
+            #expect(g.0 == w.0 && g.1 == w.1 && g.2 == w.2 && g.3 == w.3)
+        }
     }
 
     @Test("a stored document that no longer parses as an agreement is reported when its party's rows are parsed")
@@ -104,6 +124,17 @@ struct AgreementTests {
             #expect(error.diagnostics.map(\.code) == ["store.bad_document"])
             #expect(error.diagnostics.first?.message.contains("stored agreement `C-2` no longer parses") == true)
             #expect(error.diagnostics.first?.hint?.contains("clearance verify") == true)
+        }
+        // The batch's reading refuses the same party with the same diagnostic, and reads the other.
+        var seen = 0
+        try StoredVersionRow.eachVersion(rows.filter { $0.subscriber != "other" }, scanner: &scanner) { _, _, _, _ in seen += 1 }
+        #expect(seen == 1)
+        do {
+            try StoredVersionRow.eachVersion(rows.filter { $0.subscriber == "other" }, scanner: &scanner) { _, _, _, _ in }
+            Issue.record("expected store.bad_document")
+        } catch {
+            #expect(error.diagnostics.map(\.code) == ["store.bad_document"])
+            #expect(error.diagnostics.first?.message.contains("stored agreement `C-2` no longer parses") == true)
         }
     }
 

@@ -141,6 +141,27 @@ struct StoredVersionRowsTests {
             #expect(r.versions.map(\.note) == h.versions.map(\.note))
             #expect(r.termination == h.termination && r.endedRecordedAt == h.endedRecordedAt)
         }
+        // The batch's reading of each party's rows gives the same versions in the same histories.
+        var versions = 0
+        for g in try store.allAgreementVersionRows().byParty() {
+            var a = AgreementScanner(), b = AgreementScanner()
+            let histories = try StoredVersionRow.histories(g.rows, scanner: &a)
+            var got: [(Bool, Agreement, Int, Instant)] = []
+            try StoredVersionRow.eachVersion(g.rows, scanner: &b) { starts, x, version, effective in got.append((starts, x, version, effective)) }
+            let want = histories.flatMap { h in h.versions.enumerated().map { (k, v) in (k == 0, v.agreement, v.version, v.effectiveAt) } }
+            #expect(got.count == want.count)
+            for (x, y) in zip(got, want) { #expect(x.0 == y.0 && x.1 == y.1 && x.2 == y.2 && x.3 == y.3) }
+            versions += got.count
+        }
+        #expect(versions > 30)
+        // Agreement ids compared as the histories compare them (as Strings): equal bytes, different ASCII, and
+        // canonically equivalent or repaired UTF-8 bytes.
+        func same(_ x: [UInt8], _ y: [UInt8]) -> Bool {
+            x.withUnsafeBufferPointer { a in y.withUnsafeBufferPointer { b in StoredVersionRow.sameID(a, b) } }
+        }
+        #expect(same(Array("C-1".utf8), Array("C-1".utf8)) && !same(Array("C-1".utf8), Array("C-2".utf8)))
+        #expect(same(Array("caf\u{E9}".utf8), Array("cafe\u{301}".utf8)) && !same(Array("caf\u{E9}".utf8), Array("cafe".utf8)))
+        #expect(same([0x43, 0xFF], [0x43, 0xFE]) && StoredVersionRow.sameID(nil, UnsafeBufferPointer(start: nil, count: 0)))
         // Both from the strict parser too (the documents as Strings, no scanner).
         for h in all.prefix(20) {
             for v in h.versions {

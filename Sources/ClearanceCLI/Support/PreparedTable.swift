@@ -180,12 +180,14 @@ final class PreparedTable: @unchecked Sendable {
             histories.reserveCapacity(inputs.count)
             for h in inputs where !h.isEmpty { histories.append(h.map { version($0.agreement, $0.version, $0.effectiveAt) }) }
         case .rows(let rows):
-            let parsed: [AgreementHistory]
-            do throws(DiagnosticError) { parsed = try StoredVersionRow.histories(rows, scanner: &scanner) } catch { return .failure(error) }
-            histories.reserveCapacity(parsed.count)
-            for h in parsed where !h.versions.isEmpty {
-                histories.append(h.versions.map { version($0.agreement, $0.version, $0.effectiveAt) })
-            }
+            // Each version as it is read (``StoredVersionRow/eachVersion(_:scanner:_:)``: no history with the rows'
+            // notes and times, no String per column; ~5,000 instructions a version, "prepare, session 10").
+            do throws(DiagnosticError) {
+                try StoredVersionRow.eachVersion(rows, scanner: &scanner) { startsHistory, a, number, effectiveAt in
+                    if startsHistory { histories.append([]) }
+                    histories[histories.count - 1].append(version(a, number, effectiveAt))
+                }
+            } catch { return .failure(error) }
         }
         return .success(Party(histories: histories))
     }

@@ -245,13 +245,13 @@ public struct AgreementScanner {
     /// cursor then moves past it). See ``SpanCache``.
     private mutating func spanCached<T>(_ cache: WritableKeyPath<AgreementScanner, SpanCache<T>>, _ c: inout JSONByteCursor,
                                         _ read: (inout AgreementScanner, inout JSONByteCursor) -> T?) -> T? {
-        guard let span = c.arraySpan() else { return read(&self, &c) }
-        if let v = self[keyPath: cache].find(c, span) {
-            c.i = span.upperBound
+        if let (v, end) = self[keyPath: cache].findContainer(c) {
+            c.i = end
             return v
         }
+        guard let span = c.arraySpan() else { return read(&self, &c) }
         let v = read(&self, &c)
-        if let v, c.i == span.upperBound { self[keyPath: cache].keep(c, span, v) }
+        if let v, c.i == span.upperBound { self[keyPath: cache].keepContainer(c, span, v) }
         return v
     }
 
@@ -365,26 +365,21 @@ public struct AgreementScanner {
                 s.sourceSpans.keep(c, r, v)
                 source = v
             case 3:
-                let span = c.objectSpan()
-                if let span, let v = s.subscriberSpans.find(c, span) {
-                    c.i = span.upperBound
+                if let (v, end) = s.subscriberSpans.findContainer(c) {
+                    c.i = end
                     subscriber = v
                     return true
                 }
+                let span = c.objectSpan()
                 guard let v = s.subscriber(&c) else { return false }
-                if let span, c.i == span.upperBound { s.subscriberSpans.keep(c, span, v) }
+                if let span, c.i == span.upperBound { s.subscriberSpans.keepContainer(c, span, v) }
                 subscriber = v
             case 4: guard let r = c.string(), let v = s.dateTime(c, r) else { return false }; signed = v
             case 5: guard let v = s.term(&c) else { return false }; term = v
             case 6:
                 guard c.openArray(), !c.closeArrayIfEmpty() else { return false }  // `[]` is a warning there
-                var list: [Grant] = []
-                repeat {
-                    guard let g = s.grant(&c) else { return false }
-                    list.append(g)
-                } while c.nextElement()
-                guard c.closed else { return false }
-                grants = list
+                grants = s.grants(&c)
+                return grants != nil
             case 7:
                 guard c.openArray() else { return false }
                 if !c.closeArrayIfEmpty() {
@@ -403,11 +398,13 @@ public struct AgreementScanner {
             }
             return true
         }
-        guard ok, let id, let kind, let source, let subscriber, let signed, let term, let grants else { return nil }
+        // Fields moved out of their variables into the agreement (see the end of ``grant(_:)``).
+        guard ok, let id = id.take(), let kind, let source = source.take(), let subscriber = subscriber.take(), let signed,
+              let term, let grants = grants.take() else { return nil }
         if signed.instant >= term.end { return nil }  // `signed_after_term` warning
         return Agreement(id: id, kind: kind, source: source, subscriber: subscriber, signedAt: signed.instant,
-                         signedAtIsDate: signed.isDateOnly, term: term, grants: grants, restrictions: restrictions,
-                         termination: termination, version: version, effectiveAt: effective?.instant)
+                         signedAtIsDate: signed.isDateOnly, term: term, grants: grants, restrictions: consume restrictions,
+                         termination: termination.take(), version: version, effectiveAt: effective?.instant)
     }
 
     private mutating func subscriber(_ c: inout JSONByteCursor) -> Subscriber? {
@@ -483,12 +480,51 @@ public struct AgreementScanner {
             }
             return true
         }
-        guard ok, let assets, let actions, let extent, let channels, let include else { return nil }
+        // Every field is moved out of its variable (`take()`) into the grant: bound with `let` and passed on,
+        // each was copied (its arrays retained) and the variables released after (an outlined copy and
+        // destroy of a `Grant`, ~460 instructions a grant; callgrind, "prepare, session 10").
+        guard ok, let assets = assets.take(), let actions = actions.take(), let extent = extent.take(),
+              let channels = channels.take(), let include = include.take() else { return nil }
         if maxPortion != nil && !extent.contains(.partial) { return nil }  // `portion_without_partial` warning
         let territories = spec(include, exclude)
         guard !territories.resolved.isEmpty else { return nil }  // `empty_territory`
         return Grant(assets: assets, actions: actions, extent: extent, maxPortion: maxPortion, channels: channels,
-                     territories: territories, quota: quota, embargo: embargo, duties: duties, clause: clause)
+                     territories: territories, quota: quota.take(), embargo: embargo.take(), duties: consume duties,
+                     clause: clause.take())
+    }
+
+    /// The grants of an opened, non-empty `grants` array, up to its closing bracket, in an array of their
+    /// exact count.
+    ///
+    /// Why: appended one by one, a two-grant list was allocated twice (the second append regrew it),
+    /// ~430 instructions a grant (callgrind, "prepare, session 10"). The first eight are read into a
+    /// buffer on the stack and moved (no retain) into an array made once at the end; more are rare.
+    private mutating func grants(_ c: inout JSONByteCursor) -> [Grant]? {
+        withUnsafeTemporaryAllocation(of: Grant.self, capacity: 8) { tmp -> [Grant]? in
+            guard let base = tmp.baseAddress else { return nil }
+            var n = 0
+            var more: [Grant] = []
+            defer { base.deinitialize(count: n) }  // on failure only: moved out on success
+            repeat {
+                guard let g = grant(&c) else { return nil }
+                if n < tmp.count {
+                    (base + n).initialize(to: g)
+                    n += 1
+                } else {
+                    more.append(g)
+                }
+            } while c.nextElement()
+            guard c.closed else { return nil }
+            let count = n + more.count
+            let list = [Grant](unsafeUninitializedCapacity: count) { out, made in
+                guard let to = out.baseAddress else { return }
+                to.moveInitialize(from: base, count: n)
+                if !more.isEmpty { (to + n).initialize(from: more, count: more.count) }
+                made = count
+            }
+            n = 0
+            return list
+        }
     }
 
     /// A grant's `duties` array (possibly empty).
@@ -619,8 +655,60 @@ struct SpanCache<Value> {
         return same ? e.value : nil
     }
 
+    /// The value read before from the container (array or object) at the cursor (after whitespace), and
+    /// the offset just past it, if its bytes are those of a container kept with ``keepContainer(_:_:_:)``.
+    ///
+    /// Found without finding the container's end first: the slot is picked by the hash of its bytes up to
+    /// the first closing bracket of its kind (for a list of plain strings or a flat object, the whole
+    /// container; ``containerKey(_:from:)``), and a hit is confirmed by comparing the kept container's
+    /// bytes, all of them, with the bytes at the cursor: equal bytes are the same container (its end is
+    /// a function of its bytes) and read as the same value. Why (callgrind, "prepare, session 10"): a
+    /// list found again was scanned byte by byte to its end (~190 instructions, ``JSONByteCursor/arraySpan()``),
+    /// then hashed and compared (~165), ~14 lists a stored version; `memchr` finds the bracket in a few
+    /// instructions.
+    func findContainer(_ c: JSONByteCursor) -> (Value, Int)? {
+        guard !slots.isEmpty, let base = c.b.baseAddress else { return nil }
+        var start = c.i
+        while start < c.b.count, c.b[start] == 0x20 || c.b[start] == 0x09 || c.b[start] == 0x0A || c.b[start] == 0x0D { start += 1 }
+        guard let n = Self.containerKey(c, from: start) else { return nil }
+        guard let e = slots[slot(ByteWriter.hash(UnsafeRawPointer(base + start), count: n))] else { return nil }
+        let count = e.bytes.count
+        guard count >= n, count <= c.b.count - start else { return nil }
+        let same = e.bytes.withUnsafeBytes { kept in
+            guard let k = kept.baseAddress else { return false }
+            return memcmp(k, base + start, count) == 0
+        }
+        return same ? (e.value, start + count) : nil
+    }
+
+    /// The length of the key bytes of the container opening at `start` (``findContainer(_:)``): up to and
+    /// including the first `]` (an array) or `}` (an object) after it, or nil (no container there, no such byte).
+    private static func containerKey(_ c: JSONByteCursor, from start: Int) -> Int? {
+        guard start < c.b.count, let base = c.b.baseAddress else { return nil }
+        let closing: Int32
+        switch c.b[start] {
+        case UInt8(ascii: "["): closing = Int32(UInt8(ascii: "]"))
+        case UInt8(ascii: "{"): closing = Int32(UInt8(ascii: "}"))
+        default: return nil
+        }
+        guard let end = memchr(base + start, closing, c.b.count - start) else { return nil }
+        return UnsafeRawPointer(end) - UnsafeRawPointer(base + start) + 1
+    }
+
+    /// Remembers `value` as what the container `span` (from its opening bracket to just past its closing
+    /// one) reads as, to be found by ``findContainer(_:)`` (replacing what had the same hash).
+    mutating func keepContainer(_ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
+        guard let base = c.b.baseAddress, let n = Self.containerKey(c, from: span.lowerBound), n <= span.count else { return }
+        keep(ByteWriter.hash(UnsafeRawPointer(base + span.lowerBound), count: n), c, span, value)
+    }
+
     /// Remembers `value` as what `span`'s bytes read as (replacing what had the same hash).
     mutating func keep(_ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
+        keep(Self.hash(c, span), c, span, value)
+    }
+
+    /// Remembers `value` as what `span`'s bytes read as, in the slot of `h`.
+    private mutating func keep(_ h: UInt64, _ c: JSONByteCursor, _ span: Range<Int>, _ value: Value) {
         if count * 2 >= slots.count {
             if slots.count >= 8_192 {
                 slots = [Kept?](repeating: nil, count: slots.count)  // bounded: start afresh
@@ -631,7 +719,6 @@ struct SpanCache<Value> {
             }
             count = slots.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
         }
-        let h = Self.hash(c, span)
         let i = slot(h)
         if slots[i] == nil { count += 1 }
         slots[i] = Kept(hash: h, bytes: Array(UnsafeBufferPointer(rebasing: c.b[span])), value: value)

@@ -533,34 +533,38 @@ public struct PreparedAgreement: Sendable {
         /// This preparation's number in the process (memo keys).
         let serial: UInt64
         let set: ODRLPolicySet
-        let grants: [PreparedGrant]
-        /// Flat rule index of each prohibition and its restriction, in policy order.
-        let prohibitions: [RestrictionRule]
-        /// Flat rule index of a rule whose first constraints are the activity constraints.
-        let activityRule: Int32
-        /// Positions of the termination and prior-subscription constraints among the activity
-        /// constraints (term start is 0, term end 1), -1 when the agreement has none.
-        let terminationPosition: Int8
-        let priorPosition: Int8
-        /// How many activity constraints each grant's rules start with.
-        let activityCount: Int8
         /// What a decision's words keep of the agreement, in one block (``AgreementWords``): its id and
         /// name (``text``), each grant's permit words (made on its first permit, ``permitWords(_:)``) and
         /// its grants' lists (made on its first denial by a grant).
         let words: AgreementWords
+        // The grants, prohibitions and activity positions are not kept here: they are in the block's
+        // ``Hot`` (read there). Kept here too, they were two arrays and four fields per prepared
+        // agreement (~110 bytes with malloc's; heaptrack, "prepare, session 10") read by nothing but a quota.
 
-        init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet, grants: [PreparedGrant], prohibitions: [RestrictionRule],
-             activityRule: Int32, terminationPosition: Int8, priorPosition: Int8, activityCount: Int8) {
+        init(agreement: Agreement, serial: UInt64, set: ODRLPolicySet) {
             self.agreement = agreement
             self.serial = serial
             self.set = set
-            self.grants = grants
-            self.prohibitions = prohibitions
-            self.activityRule = activityRule
-            self.terminationPosition = terminationPosition
-            self.priorPosition = priorPosition
-            self.activityCount = activityCount
             words = AgreementWords(agreement)
+        }
+    }
+
+    /// What the set's words are compiled again from, if ever asked for (``SetCore``'s `rebuildWords`):
+    /// the prepared agreement's ``Core`` (set once it is made), not a copy of its `Agreement`.
+    ///
+    /// Why (heaptrack, "prepare, session 10"): the closure capturing the agreement and its table was a
+    /// 248-byte context in every prepared agreement (the `Agreement` value inline, ~200 bytes, beside
+    /// the one ``Core`` keeps) and two outlined copies of it (~400 instructions). `unowned`: the core
+    /// owns the set that owns this source, so it outlives every use (a use after would trap, not read
+    /// freed memory).
+    final class WordsSource: @unchecked Sendable {
+        unowned var core: Core?
+        /// The territory table when it is not the built-in one.
+        let table: TerritoryTable?
+        init(table: TerritoryTable?) { self.table = table }
+        func policies() -> [ODRLPolicy] {
+            guard let core else { return [] }
+            return PreparedAgreement.plan(core.agreement, table: table ?? .builtin).policies
         }
     }
     let core: Core
@@ -581,7 +585,14 @@ public struct PreparedAgreement: Sendable {
     /// The compiled agreement (plus, for an agreement without grants or a grant without actions,
     /// a probe policy whose permissions carry the same constraints, to say which fail).
     var set: ODRLPolicySet { core.set }
-    var grants: [PreparedGrant] { core.grants }
+    /// The grants' prepared parts (read from the block's ``Hot``).
+    var grants: [PreparedGrant] {
+        let client = block.client
+        let head = client.load(as: Hot.self)
+        return (0..<Int(head.grantCount)).map { g in
+            client.load(fromByteOffset: Hot.grantsOffset + g * MemoryLayout<PreparedGrant>.stride, as: PreparedGrant.self)
+        }
+    }
 
     /// What an evaluation reads of a prepared agreement besides the engine's answers, as plain data
     /// kept in its compiled set's block, right after the block's header (``ODRLBlock/client``): this
@@ -832,23 +843,24 @@ public struct PreparedAgreement: Sendable {
         let client = Hot.bytes(head, grants: grants, prohibitions: prohibitions)
         // The set's words (rule refs, traces) are compiled again from the full plan if ever asked
         // for, not kept (~1,700 bytes an agreement; see SetCore).
-        let rebuild: @Sendable () -> [ODRLPolicy] = { PreparedAgreement.plan(a, table: table).policies }
+        let source = WordsSource(table: table.codes == TerritoryTable.builtin.codes ? nil : table)
+        let rebuild: @Sendable () -> [ODRLPolicy] = { source.policies() }
         let set: ODRLPolicySet
         // The direct form taken out of its optional and moved into the set: read out of `direct` it was
         // copied (~15 fields retained) and the optional destroyed after through the generic value witness
         // (~1,800 instructions a version together; callgrind, "prepare, session 9").
-        if let form = direct.take()?.form {
+        if let form = direct?.takeForm() {
             set = ODRLPolicySet(compiled: form, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
                                 client: client, rebuildWords: rebuild)
+            NewsCompileCache.current.recycle(form)  // its arrays reused for the next agreement (see `compileDirect`)
         } else {
             set = try ODRLPolicySet(plan?.policies ?? [], options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
                                     neverApplicableRules: .warning, keepPolicies: false, validated: !valid, client: client,
                                     rebuildWords: rebuild)
         }
         let serial = PreparationSerial.next()
-        core = Core(agreement: a, serial: serial, set: set, grants: grants, prohibitions: prohibitions,
-                    activityRule: head.activityRule, terminationPosition: head.terminationPosition, priorPosition: head.priorPosition,
-                    activityCount: head.activityCount)
+        core = Core(agreement: a, serial: serial, set: set)
+        source.core = core
         block = set.block
         PreparedAgreement.fillPlainActivity(set.block)
     }
@@ -875,7 +887,9 @@ public struct PreparedAgreement: Sendable {
         let rule = h.rules[Int(head.activityRule)]
         guard Int(rule.consCount) >= count else { return }
         var slot: Int16 = -1, own: UInt8 = 0, ops: UInt32 = 0
-        var values: [Double] = []
+        // The values straight into the tuple (through its bytes): appended to an array first, they were
+        // an allocation and two regrowths per version, ~1,580 instructions (callgrind, "prepare, session 10").
+        var values: (Double, Double, Double, Double) = (0, 0, 0, 0)
         for i in 0..<count {
             let c = h.hot[Int(rule.cons) + i]
             guard c.shape >= ConstraintRecord.Shape.compare, c.shape &- ConstraintRecord.Shape.compare <= ConstraintRecord.Op.gteq,
@@ -883,13 +897,12 @@ public struct PreparedAgreement: Sendable {
             slot = c.slot
             own = c.own
             ops |= UInt32(c.shape &- ConstraintRecord.Shape.compare) << UInt32(8 * i)
-            values.append(Double(bitPattern: c.payload))
+            withUnsafeMutableBytes(of: &values) { $0.storeBytes(of: c.payload, toByteOffset: 8 * i, as: UInt64.self) }
         }
-        while values.count < 4 { values.append(0) }
         head.activitySlot = slot
         head.activityOwn = own
         head.activityOps = ops
-        head.activityValues = (values[0], values[1], values[2], values[3])
+        head.activityValues = values
         client.storeBytes(of: head, as: Hot.self)
     }
 }
@@ -1605,7 +1618,8 @@ public struct NewsDecider: Sendable {
                 guard let q = a.grants[g].quota else { continue }
                 let w = q.per.window(containing: r.at, term: a.term)
                 let count = Double(usage.uses(agreement: a.id, grant: g, from: w.start, to: w.end) + 1)
-                let pg = core.grants[g]
+                let pg = hot.load(fromByteOffset: PreparedAgreement.Hot.grantsOffset + g &* MemoryLayout<PreparedAgreement.PreparedGrant>.stride,
+                                  as: PreparedAgreement.PreparedGrant.self)
                 for rule in pg.rules { input.setRuleNumber(rule: rule, slot: NewsEngine.countSlot, count) }
                 if pg.ruleCount == 0, pg.dimsRule >= 0 {
                     input.setRuleNumber(rule: Int(pg.dimsRule), slot: NewsEngine.countSlot, count)

@@ -30,6 +30,17 @@ extension PreparedAgreement {
         var terminationPosition: Int8
         var priorPosition: Int8
 
+        /// The form, moved out (an empty one left in its place). Read out of the optional (`direct.take()?.form`),
+        /// the form was copied (its dozen arrays and tables retained) and the original released with the rest,
+        /// ~480 instructions a version (callgrind, "prepare, session 10").
+        mutating func takeForm() -> CompiledForm {
+            var out = Direct.placeholder
+            swap(&out, &form)
+            return out
+        }
+        /// An empty form (only ever copied: read by every thread, never written).
+        nonisolated(unsafe) private static let placeholder = CompiledForm()
+
         /// The activity constraints' dimensions (``Plan/activityDims``).
         var activityDims: [GrantDimension] {
             var d: [GrantDimension] = [.term, .termEnd]
@@ -70,8 +81,20 @@ extension PreparedAgreement {
         // Every list's constraints in one array (each list's range in its `ListPlan`), the activity
         // constraints first: one allocation for them all (each small array was ~250 instructions
         // of allocating and freeing; callgrind, "prepare, session 8").
-        var pieces: [PieceRef] = []
+        //
+        // This array, the plans and the form's record arrays are this thread's, reused from one agreement
+        // to the next with their capacity (``NewsCompileCache/scratch``): allocated and freed per version,
+        // they were ~3,000 instructions of `reserveCapacity`, regrowth and the form's destruction
+        // (callgrind, "prepare, session 10"). Given back on every way out (`defer`).
+        var pieces = cache.scratch.pieces.take() ?? []
+        pieces.removeAll(keepingCapacity: true)
         pieces.reserveCapacity(4 + 6 * lists)
+        var plans = cache.scratch.plans.take() ?? []
+        plans.removeAll(keepingCapacity: true)
+        defer {
+            cache.scratch.pieces = pieces
+            cache.scratch.plans = plans
+        }
 
         // The activity constraints, the same for every grant (each grant's list holds its own copy).
         guard let start = cache.date(lt: false, a.term.start), let end = cache.date(lt: true, a.term.end) else { return nil }
@@ -91,7 +114,6 @@ extension PreparedAgreement {
         let activityCount = pieces.count
 
         // Pass 1: each rule list's pieces (grants, then restrictions), in the model's order.
-        var plans: [ListPlan] = []
         plans.reserveCapacity(lists)
         var grants: [PreparedGrant] = []
         grants.reserveCapacity(gs.count)
@@ -215,7 +237,15 @@ extension PreparedAgreement {
         }
 
         // Pass 2: the records, as ``Compiler/compile(_:)`` lays them out.
-        var form = CompiledForm()
+        // The record arrays emptied with their capacity (the set copies them into its block and keeps none
+        // of them; ``PreparedAgreement/init(_:territories:)`` gives the form back, ``NewsCompileCache/recycle(_:)``).
+        // The constraint words' array is the set's own (kept as made): a fresh one, of its exact size.
+        var form = cache.scratch.form.take() ?? CompiledForm()
+        form.rules.removeAll(keepingCapacity: true)
+        form.constraints.removeAll(keepingCapacity: true)
+        form.entities.removeAll(keepingCapacity: true)
+        form.entityLists.removeAll(keepingCapacity: true)
+        form.atomics = []
         form.flatCount = flat
         form.rules.reserveCapacity(flat + dutyRecords)
         form.rules.append(contentsOf: repeatElement(RuleRecord(), count: flat))
@@ -277,7 +307,7 @@ extension PreparedAgreement {
                 }
             }
         }
-        return Direct(form: consume form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityCount: Int8(activityCount),
+        return Direct(form: form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityCount: Int8(activityCount),
                       terminationPosition: terminationPosition, priorPosition: priorPosition)
     }
 }
@@ -479,6 +509,21 @@ final class NewsCompileCache {
         let duties: [Duty]
         let ids: [Int32]?
         init(duties: [Duty], ids: [Int32]?) { self.duties = duties; self.ids = ids }
+    }
+
+    /// Arrays ``PreparedAgreement/compileDirect(_:)`` reuses from one agreement to the next, with their
+    /// capacity (nil while lent out: a nested use, e.g. a test keeping a form, makes fresh ones).
+    struct Scratch {
+        var pieces: [PieceRef]?
+        var plans: [ListPlan]?
+        var form: CompiledForm?
+    }
+    @exclusivity(unchecked) var scratch = Scratch()
+
+    /// Takes back a form ``PreparedAgreement/compileDirect(_:)`` made, once its set has copied its records:
+    /// its arrays are reused, with their capacity, for the next agreement.
+    func recycle(_ form: consuming CompiledForm) {
+        scratch.form = form
     }
 
     /// Empties the tables that grew past ``NewsModelCache/limit`` entries. Called before an agreement

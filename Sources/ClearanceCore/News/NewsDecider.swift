@@ -814,7 +814,7 @@ public struct PreparedAgreement: Sendable {
         // An agreement valid by construction (built-in territories) is compiled straight to the records,
         // without its model (see `compileDirect`, PreparedCompile.swift): the same form, a third of the
         // instructions. Anything else is compiled from its model, as below.
-        var direct = valid && table.codes == TerritoryTable.builtin.codes ? PreparedAgreement.compileDirect(a) : nil
+        let direct = valid && table.codes == TerritoryTable.builtin.codes ? PreparedAgreement.compileDirect(a) : nil
         let plan = direct == nil ? PreparedAgreement.plan(a, table: table, uids: !valid) : nil
         let grants = direct?.grants ?? plan?.grants ?? []
         let prohibitions = direct?.prohibitions ?? plan?.prohibitions ?? []
@@ -846,13 +846,12 @@ public struct PreparedAgreement: Sendable {
         let source = WordsSource(table: table.codes == TerritoryTable.builtin.codes ? nil : table)
         let rebuild: @Sendable () -> [ODRLPolicy] = { source.policies() }
         let set: ODRLPolicySet
-        // The direct form taken out of its optional and moved into the set: read out of `direct` it was
-        // copied (~15 fields retained) and the optional destroyed after through the generic value witness
-        // (~1,800 instructions a version together; callgrind, "prepare, session 9").
-        if let form = direct?.takeForm() {
-            set = ODRLPolicySet(compiled: form, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
-                                client: client, rebuildWords: rebuild)
-            NewsCompileCache.current.recycle(form)  // its arrays reused for the next agreement (see `compileDirect`)
+        // The direct form is read in place where it was laid out, this thread's `NewsCompileCache.form`: moved
+        // out of `direct` or passed as a value, it was copied (~16 fields retained) and destroyed after
+        // (~1,000-1,800 instructions a version; callgrind, "prepare, session 9" and "session 10").
+        if direct != nil {
+            set = ODRLPolicySet(compiled: NewsCompileCache.current.form, options: ODRLEvaluationOptions(pendingDuties: .allow),
+                                terms: NewsEngine.terms, client: client, rebuildWords: rebuild)
         } else {
             set = try ODRLPolicySet(plan?.policies ?? [], options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
                                     neverApplicableRules: .warning, keepPolicies: false, validated: !valid, client: client,

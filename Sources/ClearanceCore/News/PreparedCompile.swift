@@ -510,6 +510,8 @@ final class NewsCompileCache {
     struct Scratch {
         var pieces: [PieceRef]?
         var plans: [ListPlan]?
+        /// ``PreparedAgreement/Hot/write(_:grants:prohibitions:to:)``'s bytes (copied into the set's block).
+        var client: [UInt8]?
     }
     @exclusivity(unchecked) var scratch = Scratch()
     /// The form ``PreparedAgreement/compileDirect(_:)`` lays the records out in, reused with its arrays'

@@ -88,12 +88,13 @@ enum InProcess {
         let words = percentiles(times)
 
         memo = makeMemo()
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 16)
+        // A `ByteWriter`, as `check --batch` writes its items (the words' in-place form).
+        var buffer = ByteWriter(capacity: 1 << 16)
+        defer { buffer.free() }
         var bytes = 0
         for (k, r) in requests.enumerated() {
             let d = deciders[r.subscriber] ?? nobody
-            if buffer.count > 60_000 { bytes += buffer.count; buffer.removeAll(keepingCapacity: true) }
+            if buffer.count > 60_000 { bytes += buffer.count; buffer.removeAll() }
             let a = Clock.now()
             d.appendDecisionJSON(d.evaluate(r, memo: memo), for: r, memo: memo, to: &buffer)
             let b = Clock.now()

@@ -108,6 +108,62 @@ import Testing
         #expect(mutatedByShape > 500)
     }
 
+    /// The line with one byte changed at a value the shape matcher reads itself (a date, the territory, a kind, channel
+    /// or extent): just before its closing quote, right after it, or at its first byte; replaced, inserted or removed.
+    static func mutatedAtReadValue(_ line: String, _ rng: inout SplitMix) -> [UInt8] {
+        var bytes = Array(line.utf8)
+        let keys = ["\"at\":\"", "\"publishedAt\":\"", "\"territory\":\"", "\"kind\":\"", "\"channel\":\"", "\"extent\":\""]
+        let key = Array(keys[rng.next(keys.count)].utf8)
+        guard let start = (0...(bytes.count - key.count)).first(where: { Array(bytes[$0..<($0 + key.count)]) == key }).map({ $0 + key.count }),
+              let close = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { return bytes }
+        let alphabet: [UInt8] = Array("\"\\ 0aZz9-:TZ.".utf8) + [0x09, 0x00, 0x1F, 0x7F, 0x80]
+        let pos = [close - 1, close, close + 1, start][rng.next(4)]
+        let c = alphabet[rng.next(alphabet.count)]
+        switch rng.next(3) {
+        case 0 where pos < bytes.count: bytes[pos] = c
+        case 1: bytes.insert(c, at: min(pos, bytes.count))
+        default: if pos < bytes.count { bytes.remove(at: pos) }
+        }
+        return bytes
+    }
+
+    /// The differential above for changes where the shape matcher reads values itself (``mutatedAtReadValue(_:_:)``):
+    /// whenever a kept shape reads such a line, the full reading finds the same values, and the request equals a fresh
+    /// scanner's and the strict path's.
+    @Test func valuesReadWhileMatchingAreTheFullReadings() {
+        var rng = SplitMix(seed: 85)
+        var shared = RequestScanner()
+        var byShape = 0, accepted = 0
+        for n in 0..<6_000 {
+            let text = Self.line(&rng, n)
+            for bytes in [Array(text.utf8), Self.mutatedAtReadValue(text, &rng), Self.mutatedAtReadValue(text, &rng)] {
+                let (found, reused) = bytes.withUnsafeBufferPointer { b -> ((fields: RequestScanner.Fields, byShape: Bool)?, RepublicationRequest?) in
+                    var probe = shared
+                    return (probe.fields(b), shared.scan(b, now: Self.now))
+                }
+                let full = bytes.withUnsafeBufferPointer { RequestScanner.structure($0) }
+                if let found, found.byShape {
+                    byShape += 1
+                    if let full {
+                        #expect(Self.same(found.fields, full), "\(String(decoding: bytes, as: UTF8.self))")
+                    } else {
+                        Issue.record("read by a shape, refused in full: \(String(decoding: bytes, as: UTF8.self))")
+                    }
+                }
+                let fresh = bytes.withUnsafeBufferPointer { b -> RepublicationRequest? in
+                    var s = RequestScanner()
+                    return s.scan(b, now: Self.now)
+                }
+                #expect(reused == fresh, "a scanner with kept shapes reads differently: \(String(decoding: bytes, as: UTF8.self))")
+                if let fresh {
+                    accepted += 1
+                    #expect(fresh == Self.strict(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+                }
+            }
+        }
+        #expect(byShape > 6_000 && accepted > 6_000, "\(byShape) by a shape, \(accepted) read")
+    }
+
     /// Strings made from their bits are the standard library's Strings: equal, same hash, same bytes and count, usable
     /// as dictionary keys and in concatenation; non-ASCII bytes and 16 bytes are declined.
     @Test func smallStringsAreTheStandardLibrarys() throws {

@@ -62,7 +62,11 @@ struct BatchPipeline {
 
     /// What one worker produced for one item.
     struct PartResult {
-        var out: [UInt8] = []
+        /// The item's answers, written in place by the words (``NewsDecider/appendDecisionJSON(_:for:usage:memo:to:)``'s
+        /// `ByteWriter` form: an `[UInt8]` here took each decision through the memo's scratch writer and a copy,
+        /// ~225 instructions a decision; words session 10). Set from ``Flow/buffer()`` before use, given back by
+        /// ``Flow/finished(_:_:)`` (plain memory: freed there when not kept).
+        var out: ByteWriter
         var log: [DecisionLogEntry] = []
         var sawDeny = false
         var sawBad = false
@@ -204,8 +208,7 @@ struct BatchPipeline {
             done.enter()
             let t = Thread {
                 while let item = flow.take() {
-                    var r = PartResult()
-                    r.out = flow.buffer()
+                    var r = PartResult(out: flow.buffer())
                     pipeline.decide(item, into: &r, state: state)
                     flow.finished(item.seq, r)
                 }
@@ -324,6 +327,7 @@ struct BatchPipeline {
         // the decision, two after it (~40 lines a request: a prefetch waits for a free fill buffer, ~10 misses in
         // flight per core, and all at once perf put ~10% of the samples on the prefetches themselves).
         let ranges = state.ranges
+        let stage3 = Self.stage3
         for i in lines.indices {
             if i + 2 < lines.count, let b = lines[i + 2].box {
                 Self.prefetch(b, stage: 1, ranges)
@@ -331,6 +335,7 @@ struct BatchPipeline {
             }
             if i + 1 < lines.count, let b = lines[i + 1].box { Self.prefetch(b, stage: 2, ranges) }
             defer {
+                if stage3, i + 1 < lines.count, let b = lines[i + 1].box { Self.prefetch(b, stage: 3, ranges) }
                 if i + 3 < lines.count, let b = lines[i + 3].box { Self.prefetch(b, stage: 0, ranges) }
                 if i + 4 < lines.count, let b = lines[i + 4].box { clearance_prefetch_range(b, DeciderBox.bytes) }
             }
@@ -343,8 +348,8 @@ struct BatchPipeline {
             case .blank: continue
             case .error(let errorLine):
                 r.sawBad = true
-                r.out.append(contentsOf: errorLine.utf8)
-                r.out.append(0x0A)
+                r.out.put(errorLine)
+                r.out.put(0x0A)
                 continue
             case .request(let q): req = q
             }
@@ -378,8 +383,8 @@ struct BatchPipeline {
                         // a failure there drops the half-written decision and fails the batch.
                         let mark = r.out.count
                         box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
-                        if let f = counter.failure { r.out.removeSubrange(mark...); throw f }
-                        r.out.append(0x0A)
+                        if let f = counter.failure { r.out.removeLast(r.out.count - mark); throw f }
+                        r.out.put(0x0A)
                         continue
                     }
                     let full = box.decision(e, for: req, usage: counter, memo: state.memo)
@@ -394,14 +399,18 @@ struct BatchPipeline {
             guard let d else { continue }
             if d.verdict == .deny { r.sawDeny = true }
             if json {
-                d.appendJSON(to: &r.out)
-                r.out.append(0x0A)
+                var bytes: [UInt8] = []
+                d.appendJSON(to: &bytes)
+                bytes.withUnsafeBufferPointer { r.out.put($0) }
+                r.out.put(0x0A)
             } else {
-                r.out.append(contentsOf: DecisionText.render(d, request: req, translations: session.translations(for: req.source)).utf8)
-                r.out.append(0x0A)
+                r.out.put(DecisionText.render(d, request: req, translations: session.translations(for: req.source)))
+                r.out.put(0x0A)
             }
         }
     }
+
+    static let stage3 = ProcessInfo.processInfo.environment["WORDS_STAGE3"] != nil  // MEASURING ONLY (words)
 
     /// One line of an item, read before any of the item is decided (``decide(_:into:state:)``).
     struct Line {
@@ -529,15 +538,15 @@ struct BatchPipeline {
         /// evaluation out of the closure (memmove ~5%, batch session 7).
         @inline(__always)
         func appendDecision(_ r: RepublicationRequest, usage: some BatchCounter, memo: DecisionMemo,
-                            to out: inout [UInt8]) -> Appended? {
+                            to out: inout ByteWriter) -> Appended? {
             let e = decider.evaluate(r, usage: usage, memo: memo)
             if let f = usage.failure { return .failed(f) }
             // The words may read the usage again (a quota's sentence counts the uses): a failure there drops the
             // half-written decision and fails the batch.
             let mark = out.count
             decider.appendDecisionJSON(e, for: r, usage: usage, memo: memo, to: &out)
-            if let f = usage.failure { out.removeSubrange(mark...); return .failed(f) }
-            out.append(0x0A)
+            if let f = usage.failure { out.removeLast(out.count - mark); return .failed(f) }
+            out.put(0x0A)
             return e.verdict == .deny ? .deny : nil
         }
 
@@ -570,7 +579,7 @@ struct BatchPipeline {
 
         @inline(__always)
         func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter, memo: DecisionMemo,
-                                to out: inout [UInt8]) {
+                                to out: inout ByteWriter) {
             decider.appendDecisionJSON(e, for: r, usage: usage, memo: memo, to: &out)
         }
 
@@ -622,7 +631,7 @@ struct BatchPipeline {
         private var readerAwaitsEnd = false
         private var ended = false
         private var stopped = false
-        private var pool: [[UInt8]] = []
+        private var pool: [ByteWriter] = []
         private(set) var failure: DiagnosticError?
         private(set) var sawDeny = false
         private(set) var sawBad = false
@@ -724,23 +733,23 @@ struct BatchPipeline {
                                    Double(bytesWritten) / Double(max(writes, 1)), writeSeconds))
         }
 
-        /// An empty output buffer, reusing a written one's memory when there is one.
-        func buffer() -> [UInt8] {
+        /// An empty output buffer, reusing a written one's memory when there is one (given back to
+        /// ``finished(_:_:)``, which keeps or frees it).
+        func buffer() -> ByteWriter {
             cond.lock()
             defer { cond.unlock() }
             if let b = pool.popLast() { return b }
             // Room for `itemLines` JSON decisions of ~765 bytes (the default workload) so it is not regrown.
-            var b: [UInt8] = []
-            b.reserveCapacity(BatchPipeline.itemLines * 800)
-            return b
+            return ByteWriter(capacity: BatchPipeline.itemLines * 800)
         }
 
         /// Item `seq` is decided: if it is next in input order and no one is writing, writes it and every
         /// decided item after it, in order.
         ///
-        /// `result` is consumed (moved in, not copied): borrowed, the worker's copy still held the output buffer
-        /// when the writer emptied it for the pool, so `removeAll(keepingCapacity:)` found it shared and allocated a
-        /// new buffer (~200 KB) per item instead of reusing it.
+        /// `result` is consumed (moved in, not copied). (While the output was an `[UInt8]`, a borrowed result's copy
+        /// still held the buffer when the writer emptied it for the pool, so `removeAll(keepingCapacity:)` found it
+        /// shared and allocated a new buffer (~200 KB) per item; the output is a ``ByteWriter`` since words session 10,
+        /// plain memory given back to the pool or freed here.)
         func finished(_ seq: Int, _ result: consuming PartResult) {
             cond.lock()
             finishedItems[seq] = result
@@ -750,7 +759,7 @@ struct BatchPipeline {
                 cond.unlock()
                 var failed: DiagnosticError?
                 let t0 = timing ? StageClock.now() : 0
-                do throws(Diagnostic) { try out.write(r.out) } catch { failed = DiagnosticError(error) }
+                do throws(Diagnostic) { try out.write(r.out.bytes) } catch { failed = DiagnosticError(error) }
                 if timing {
                     if writes == 0 { StageClock.mark("first answers written") }
                     writeSeconds += StageClock.now() - t0
@@ -766,9 +775,9 @@ struct BatchPipeline {
                     }
                 }
                 let lines = r.lineCount
-                r.out.removeAll(keepingCapacity: true)
+                r.out.removeAll()
                 cond.lock()
-                if r.out.capacity <= 4 << 20 && pool.count < 16 { pool.append(r.out) }
+                if r.out.capacity <= 4 << 20 && pool.count < 16 { pool.append(r.out) } else { r.out.free() }
                 if r.sawDeny { sawDeny = true }
                 if r.sawBad { sawBad = true }
                 nextToWrite += 1
@@ -909,14 +918,14 @@ struct BlockReader {
 
 /// Standard output written with `write(2)` in large pieces (a block's answers at a time).
 struct StandardOutput {
-    mutating func write(_ bytes: [UInt8]) throws(Diagnostic) {
+    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(Diagnostic) {
         var failure: Int32 = 0
-        bytes.withUnsafeBytes { raw in
+        if let base = bytes.baseAddress {
             var off = 0
-            while off < raw.count {
-                let r = Foundation.write(1, raw.baseAddress! + off, raw.count - off)
+            while off < bytes.count {
+                let r = Foundation.write(1, base + off, bytes.count - off)
                 if r < 0 && errno == EINTR { continue }
-                if r <= 0 { failure = errno; return }
+                if r <= 0 { failure = errno; break }
                 off += r
             }
         }

@@ -129,6 +129,13 @@ struct JSONByteCursor {
         return m | ((w &- 0x20 &* ones) & ~w & highs)
     }
 
+    /// The quotes among the eight bytes of `w` (the first in the low byte): one high bit per `"`, the lowest exact (as in
+    /// ``stops(_:ascii:)``).
+    @inline(__always) static func quotes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, x = w ^ (0x22 &* ones)
+        return (x &- ones) & ~x & 0x8080_8080_8080_8080
+    }
+
     /// Consumes the `n` bytes at `q` when the text continues with exactly them (false, and nothing consumed, otherwise).
     ///
     /// Eight bytes compared at a time; `q` must be readable for eight bytes past each compared stretch's start

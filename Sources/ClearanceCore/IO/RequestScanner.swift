@@ -44,9 +44,7 @@ public struct RequestScanner {
     /// call and a generic look-up's call (~60 instructions a name; scan session 9).
     /// Read through a pointer (``PackedNames/find(_:_:_:)``): a method called on the stored table copied it first (`memcpy`
     /// of its ~200 bytes, three a line; callgrind, scan session 9).
-    private var channels = PackedNames(byteTable(Channel.self))
-    private var kinds = PackedNames(byteTable(AssetKind.self))
-    private var extents = PackedNames(byteTable(Extent.self))
+    private var names = Names()
     /// Whether short identifiers are made from their bytes' bits (``SmallASCII``), read once from the process-wide
     /// check (a `static let` read per identifier is a call to its accessor).
     private let smallStrings = SmallASCII.available
@@ -68,6 +66,14 @@ public struct RequestScanner {
     /// Shapes kept: lines with and without optional fields (`portion`, `publishedAt`, `id`) in one order.
     static let maxShapes = 8
 
+    /// The enumeration tables the request reads (``PackedNames``), in one plain value so that the shape matcher reads them
+    /// through one pointer.
+    struct Names {
+        var channels = PackedNames(byteTable(Channel.self))
+        var kinds = PackedNames(byteTable(AssetKind.self))
+        var extents = PackedNames(byteTable(Extent.self))
+    }
+
     /// An action as written and its canonical name, both packed little-endian (``JSONByteCursor/packed(_:)``).
     struct ActionSpelling {
         var count = 0, lo: UInt64 = 0, hi: UInt64 = 0
@@ -82,7 +88,8 @@ public struct RequestScanner {
 
     /// The request on this line, or nil when the strict path must read it (see the type's comment).
     public mutating func scan(_ line: UnsafeBufferPointer<UInt8>, now: Instant?) -> RepublicationRequest? {
-        guard let (f, _) = fields(line) else { return nil }
+        var f = Fields()
+        guard read(line, into: &f) != nil else { return nil }
         return request(line, f, now: now)
     }
 
@@ -90,13 +97,23 @@ public struct RequestScanner {
     /// (the tests hold the two to the same fields).
     @inline(__always)
     mutating func fields(_ line: UnsafeBufferPointer<UInt8>) -> (fields: Fields, byShape: Bool)? {
+        var f = Fields()
+        guard let byShape = read(line, into: &f) else { return nil }
+        return (f, byShape)
+    }
+
+    /// ``fields(_:)`` into `f` (a fresh ``Fields``): true by a kept shape, false read in full, nil not read. For ``scan(_:now:)``
+    /// without the tuple: returned as `(Fields, Bool)?`, the fields were copied once more (`memcpy` of ~150 bytes a line;
+    /// callgrind, scan session 10).
+    @inline(__always)
+    mutating func read(_ line: UnsafeBufferPointer<UInt8>, into f: inout Fields) -> Bool? {
         // Value bounds are kept as 32-bit offsets (``Fields``); a longer line is the strict path's.
         guard line.count < Int(Int32.max) else { return nil }
-        var f = Fields()
-        if byShape(line, &f) { return (f, true) }
+        if byShape(line, &f) { return true }
         guard let full = Self.structure(line) else { return nil }
         learn(line, full)
-        return (full, false)
+        f = full
+        return false
     }
 
     /// Where each value of a request line is: the content of a plain string (quotes excluded), or a number's text.
@@ -109,6 +126,12 @@ public struct RequestScanner {
         /// Bit `1 << field.rawValue` for each value found.
         var present: UInt16 = 0
         var sawAsset = false
+        /// Values the shape matcher already read (``RequestScanner/match(_:_:_:from:at:into:)``), so that
+        /// ``RequestScanner/request(_:_:now:)`` does not read them again: bit `1 << field.rawValue` in `read` for each; the
+        /// dates' instants in milliseconds, the enumerations' values.
+        var read: UInt16 = 0
+        var atMillis: Int64 = 0, publishedMillis: Int64 = 0
+        var kind = AssetKind.text, channel = Channel.web, extent = Extent.whole
 
         /// Sets the bounds of `field`'s value without marking it present (a shape marks its fields all at once).
         @inline(__always) mutating func setBounds(_ field: Field, _ lower: Int, _ upper: Int) {
@@ -130,7 +153,8 @@ public struct RequestScanner {
         @inline(__always) subscript(_ field: Field) -> Range<Int>? {
             let k = Int(field.rawValue)
             guard present & (1 << UInt16(field.rawValue)) != 0 else { return nil }
-            return Int(lower[k])..<Int(upper[k])
+            // A field's raw value is below 14; the readers set lower ≤ upper.
+            return Range(uncheckedBounds: (Int(lower[unchecked: k]), Int(upper[unchecked: k])))
         }
 
         /// Every value found, with its field, in no particular order.
@@ -140,7 +164,12 @@ public struct RequestScanner {
     }
 
     /// The values of the request shape (`portion` is the one number; every other value is a plain string).
-    enum Field: UInt8, CaseIterable { case id, subscriber, source, channel, territory, at, assetID, kind, published, url, title, action, extent, portion }
+    enum Field: UInt8, CaseIterable {
+        case id, subscriber, source, channel, territory, at, assetID, kind, published, url, title, action, extent, portion
+
+        /// The field's bit in ``Fields/present`` and ``Fields/read``.
+        var bit: UInt16 { 1 << UInt16(rawValue) }
+    }
 
     /// The request shape read member by member: each object's keys in any order and spacing, each at most once
     /// (a repeated key is a strict-parser error), every value a plain string except `portion`, a number.
@@ -223,9 +252,9 @@ public struct RequestScanner {
     private mutating func request(_ b: UnsafeBufferPointer<UInt8>, _ f: Fields, now: Instant?) -> RepublicationRequest? {
         let c = JSONByteCursor(b: b)
         guard f.sawAsset, f.present & Self.required == Self.required else { return nil }
-        let subscriber = Int(f.lower[1])..<Int(f.upper[1]), source = Int(f.lower[2])..<Int(f.upper[2])
-        let channel = Int(f.lower[3])..<Int(f.upper[3]), territory = Int(f.lower[4])..<Int(f.upper[4])
-        let assetID = Int(f.lower[6])..<Int(f.upper[6]), kind = Int(f.lower[7])..<Int(f.upper[7])
+        // Bounds the readers set (lower ≤ upper), taken without the range's check.
+        @inline(__always) func range(_ k: Int) -> Range<Int> { Range(uncheckedBounds: (Int(f.lower[unchecked: k]), Int(f.upper[unchecked: k]))) }
+        let subscriber = range(1), source = range(2), channel = range(3), territory = range(4), assetID = range(6), kind = range(7)
         var reqID: String?
         if let id = f[.id] {
             guard let s = Self.identifier(c, id, smallStrings) else { return nil }
@@ -242,11 +271,25 @@ public struct RequestScanner {
             src = s
             if source.count > 15, let key = c.packed(source) { lastSource = (source.count, key.lo, key.hi, s) }
         }
-        guard let sub = Self.identifier(c, subscriber, smallStrings), let aid = Self.identifier(c, assetID, smallStrings),
-              let k = withUnsafeMutablePointer(to: &kinds, { PackedNames.find($0, c, kind) }),
-              let ch = withUnsafeMutablePointer(to: &channels, { PackedNames.find($0, c, channel) }) else { return nil }
+        guard let sub = Self.identifier(c, subscriber, smallStrings), let aid = Self.identifier(c, assetID, smallStrings) else { return nil }
+        // Kind, channel and the dates as the shape matcher read them, or read here.
+        let k: AssetKind, ch: Channel
+        if f.read & Field.kind.bit != 0 {
+            k = f.kind
+        } else {
+            guard let v = withUnsafeMutablePointer(to: &names.kinds, { PackedNames.find($0, c, kind) }) else { return nil }
+            k = v
+        }
+        if f.read & Field.channel.bit != 0 {
+            ch = f.channel
+        } else {
+            guard let v = withUnsafeMutablePointer(to: &names.channels, { PackedNames.find($0, c, channel) }) else { return nil }
+            ch = v
+        }
         var publishedAt: Instant?
-        if let published = f[.published] {
+        if f.read & Field.published.bit != 0 {
+            publishedAt = Instant(millisecondsSinceEpoch: f.publishedMillis)
+        } else if let published = f[.published] {
             guard let d = c.dateTime(published) else { return nil }
             publishedAt = d
         }
@@ -276,8 +319,10 @@ public struct RequestScanner {
             }
         }
         var ext = Extent.whole
-        if let extent = f[.extent] {
-            guard let e = withUnsafeMutablePointer(to: &extents, { PackedNames.find($0, c, extent) }) else { return nil }
+        if f.read & Field.extent.bit != 0 {
+            ext = f.extent
+        } else if let extent = f[.extent] {
+            guard let e = withUnsafeMutablePointer(to: &names.extents, { PackedNames.find($0, c, extent) }) else { return nil }
             ext = e
         }
         guard let (_, part) = c.portionValue(f[.portion], extent: ext) else { return nil }
@@ -296,7 +341,9 @@ public struct RequestScanner {
             country = code
         }
         var when: Instant
-        if let at = f[.at] {
+        if f.read & Field.at.bit != 0 {
+            when = Instant(millisecondsSinceEpoch: f.atMillis)
+        } else if let at = f[.at] {
             guard let d = c.dateTime(at) else { return nil }
             when = d
         } else {
@@ -425,30 +472,90 @@ public struct RequestScanner {
     ///
     /// The shape is read through a pointer into the scanner's storage: called as a method on `shapes[s]`, each access
     /// copied the shape (~400 bytes, `memcpy` 27 times a line; callgrind, scan session 8).
+    ///
+    /// Dates, the territory and the enumerations are read here, where their bytes are loaded anyway, instead of being
+    /// scanned for their end first and read again in ``request(_:_:now:)``: a date's 20 bytes, when
+    /// ``JSONByteCursor/utcDateTime(_:)`` reads them, are digits and separators, and two letters are letters, so the plain
+    /// run from the value's start ends right after them exactly when a quote follows, which the next gap (starting with
+    /// that quote) checks; a kind, channel or extent ends at the first quote (found by ``quoteWithin16(_:_:)``), and when
+    /// the bytes before it are a name of its table they hold no byte that ends a plain run earlier. So the values found
+    /// are the full reading's (the tests hold the two to the same fields); anything else is found by ``valueEnd(_:_:)``
+    /// and read by ``request(_:_:now:)`` as before. Scanning a date for its end cost ~100 instructions and reading it
+    /// again ~110; a name's scan ~60 (callgrind, scan session 10).
     @inline(__always)
-    private static func match(_ shape: UnsafePointer<Shape>, _ line: UnsafeBufferPointer<UInt8>, from first: Int, at i: inout Int,
-                              into f: inout Fields) -> Int {
+    private static func match(_ shape: UnsafePointer<Shape>, _ names: UnsafeMutablePointer<Names>, _ line: UnsafeBufferPointer<UInt8>,
+                              from first: Int, at i: inout Int, into f: inout Fields) -> Int {
         var c = JSONByteCursor(b: line)
         let count = shape.pointee.count
         for k in first..<count {
             guard gapFits(shape, k, line, i) else { return k }
-            c.i = i &+ Int(shape.pointee.gapBytes[unchecked: k])
+            let j = i &+ Int(shape.pointee.gapBytes[unchecked: k])
+            c.i = j
             let field = shape.pointee.field[unchecked: k]
-            if field == .portion {
+            var end = -1
+            switch field {
+            case .portion:
                 guard let r = c.number() else { return -2 }
                 f.setBounds(.portion, r.lowerBound, r.upperBound)
                 i = c.i
-            } else {
-                // The gap ended with the value's opening quote; its closing quote starts the next gap.
-                guard let end = valueEnd(line, c.i) else { return -2 }
-                f.setBounds(field, c.i, end)
-                i = end
+                continue
+            case .at, .published:
+                if j &+ 20 < line.count, let t = c.utcDateTime(j ..< j &+ 20) {
+                    if field == .at { f.atMillis = t.millisecondsSinceEpoch } else { f.publishedMillis = t.millisecondsSinceEpoch }
+                    f.read |= field.bit
+                    end = j &+ 20
+                }
+            case .territory:
+                if j &+ 2 < line.count, let base = line.baseAddress {
+                    let t0 = base[j] | 0x20, t1 = base[j &+ 1] | 0x20
+                    if t0 &- 0x61 < 26 && t1 &- 0x61 < 26 { end = j &+ 2 }
+                }
+            case .kind:
+                if let n = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.kinds, c, j ..< j &+ n) {
+                    f.kind = v
+                    f.read |= field.bit
+                    end = j &+ n
+                }
+            case .channel:
+                if let n = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.channels, c, j ..< j &+ n) {
+                    f.channel = v
+                    f.read |= field.bit
+                    end = j &+ n
+                }
+            case .extent:
+                if let n = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.extents, c, j ..< j &+ n) {
+                    f.extent = v
+                    f.read |= field.bit
+                    end = j &+ n
+                }
+            default:
+                break
             }
+            if end < 0 {
+                // The gap ended with the value's opening quote; its closing quote starts the next gap.
+                guard let e = valueEnd(line, j) else { return -2 }
+                end = e
+            }
+            f.setBounds(field, j, end)
+            i = end
         }
         guard gapFits(shape, count, line, i), i &+ Int(shape.pointee.gapBytes[unchecked: count]) == line.count else { return count }
         f.sawAsset = shape.pointee.sawAsset
         f.present = shape.pointee.present
         return -1
+    }
+
+    /// The offset from `j` of the first quote in the sixteen bytes from `j`, without a branch on where it is; nil when there
+    /// is none or fewer than sixteen bytes are left. (Only the quote: the caller checks the bytes before it some other way.)
+    @inline(__always)
+    private static func quoteWithin16(_ line: UnsafeBufferPointer<UInt8>, _ j: Int) -> Int? {
+        guard let base = line.baseAddress, j &+ 16 <= line.count else { return nil }
+        let p = UnsafeRawPointer(base + j)
+        let q0 = JSONByteCursor.quotes(UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+        let q1 = JSONByteCursor.quotes(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        let a = q0.trailingZeroBitCount >> 3, b = q1.trailingZeroBitCount >> 3
+        let n = a &+ (b & (0 &- (a >> 3)))
+        return n < 16 ? n : nil
     }
 
     /// Where the plain string value starting at `j` ends (its closing quote), as ``JSONByteCursor/plainRun()`` finds it.
@@ -481,7 +588,7 @@ public struct RequestScanner {
         let shapeCount = shapeCount, common = commonSlots
         guard shapeCount > 0 else { return false }
         let first = last
-        let fitted = withUnsafePointer(to: &shapes) { p -> Int in
+        let fitted = withUnsafeMutablePointer(to: &names) { np in withUnsafePointer(to: &shapes) { p -> Int in
             let book = UnsafeRawPointer(p).assumingMemoryBound(to: Shape.self)
             var s = first
             var k = 0
@@ -489,7 +596,7 @@ public struct RequestScanner {
             var tried: UInt32 = 0
             while true {
                 tried |= 1 << UInt32(s)
-                let stoppedAt = Self.match(book + s, line, from: k, at: &i, into: &f)
+                let stoppedAt = Self.match(book + s, np, line, from: k, at: &i, into: &f)
                 if stoppedAt == -1 { return s }
                 // A value that did not read (not a plain string; not a number): no shape helps.
                 guard stoppedAt >= 0 else { return -1 }
@@ -502,7 +609,7 @@ public struct RequestScanner {
                 s = next
                 k = stoppedAt
             }
-        }
+        } }
         guard fitted >= 0 else { return false }
         last = fitted
         return true

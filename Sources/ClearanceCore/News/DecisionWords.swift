@@ -25,18 +25,35 @@ extension NewsDecider {
     /// `decider.appendDecisionJSON(e, for: req, usage: counter, memo: memo, to: &out)`.
     public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
                                    memo: DecisionMemo? = nil, to out: inout [UInt8]) {
+        // The memo not bound (`if let memo` retained it to pass it on).
+        var scratch = memo?.jsonScratch ?? ByteWriter(capacity: 1024)
+        scratch.removeAll()
+        appendDecisionJSON(e, for: r, usage: usage, memo: memo, to: &scratch)
+        out.append(contentsOf: scratch.bytes)
+        // The writer may have grown: keep the grown buffer for the next decision.
+        if memo == nil { scratch.free() } else { memo?.jsonScratch = scratch }
+    }
+
+    /// ``appendDecisionJSON(_:for:usage:memo:to:)`` written straight into `out` after what it holds: the
+    /// same bytes, nothing copied after them.
+    ///
+    /// Why (callgrind words session 10): through the `[UInt8]` form, a decision's ~1,200 bytes were written
+    /// into the memo's scratch writer, then appended to the caller's array: ~225 instructions a decision
+    /// (the copy and the array's capacity and uniqueness checks) and the batch's largest `memmove` from the words.
+    /// A caller that keeps its output in a ``ByteWriter`` (`check --batch`) takes the bytes where they are written.
+    public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
+                                   memo: DecisionMemo? = nil, to out: inout ByteWriter) {
         var sink: JSONWords
         if let memo {
-            sink = JSONWords(out: memo.jsonScratch, remedies: memo.remedyScratch, remedyEnds: memo.remedyEndScratch)
+            sink = JSONWords(out: out, remedies: memo.remedyScratch, remedyEnds: memo.remedyEndScratch)
             sink.dates = Unmanaged.passUnretained(memo.dates)
         } else {
-            sink = JSONWords(out: ByteWriter(capacity: 1024), remedies: ByteWriter(capacity: 256), remedyEnds: ByteWriter(capacity: 64))
+            sink = JSONWords(out: out, remedies: ByteWriter(capacity: 256), remedyEnds: ByteWriter(capacity: 64))
         }
-        sink.out.removeAll()
+        // `out` is the sink's until the end (moved back below): one writer, not two that could disagree.
         sink.remedies.removeAll()
         sink.remedyEnds.removeAll()
-        // The counter as an existential once, passed down by address (``UsageRef``).
-        let counter: any UsageCounter = usage
+        sink.at = r.at
         if let ref = noticeRef {
             // The notice borrowed, not retained (the decider keeps it alive), and its quote and
             // source copied through pointers it owns (``NoticeBox/quoteRefs``): the box is shared
@@ -52,20 +69,19 @@ extension NewsDecider {
                 sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source,
                            sourceJSON: box.source == r.source ? box.quoteRefs[quotes] : nil, subscriber: r.subscriber)
             }
-            withUnsafePointer(to: counter) { writeWords(e, r, ref, usage: $0, memo: memo, into: &sink) }
+            // The counter by address (``UsageRef``), no existential made.
+            withUsageRef(usage) { writeWords(e, r, ref, usage: $0, memo: memo, into: &sink) }
         } else {
             sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source, sourceJSON: nil, subscriber: r.subscriber)
-            withUnsafePointer(to: counter) { writeWords(e, r, nil, usage: $0, memo: memo, into: &sink) }
+            withUsageRef(usage) { writeWords(e, r, nil, usage: $0, memo: memo, into: &sink) }
         }
         sink.finish()
-        out.append(contentsOf: sink.out.bytes)
+        out = sink.out
         if let memo {
-            // The writers may have grown: keep the grown buffers for the next decision.
-            memo.jsonScratch = sink.out
+            // The remedies' writers may have grown: keep the grown buffers for the next decision.
             memo.remedyScratch = sink.remedies
             memo.remedyEndScratch = sink.remedyEnds
         } else {
-            sink.out.free()
             sink.remedies.free()
             sink.remedyEnds.free()
         }
@@ -77,8 +93,7 @@ extension NewsDecider {
                          memo: DecisionMemo? = nil) -> NewsDecision {
         var sink = DecisionBuilder(NewsDecision(id: r.id, verdict: e.verdict, source: r.source, subscriber: r.subscriber, permittedBy: permitBasis(e)),
                                    noticeQuote: noticeBox.flatMap { noticeQuote($0, e.concern) })
-        let counter: any UsageCounter = usage
-        withUnsafePointer(to: counter) { writeWords(e, r, noticeRef, usage: $0, memo: memo, into: &sink) }
+        withUsageRef(usage) { writeWords(e, r, noticeRef, usage: $0, memo: memo, into: &sink) }
         return sink.decision
     }
 
@@ -119,13 +134,12 @@ extension NewsDecider {
             agreements.withUnsafeBufferPointer { list in
                 Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
                     let w = core.permitWords(g)
-                    s.permitReason(w)
+                    s.permitReason(w, core, g)
                     if box.hasObligations {
-                        w.words._withUnsafeGuaranteedRef { words in
-                            for d in NewsDecider.dedupe(words.duties + box.terms.obligations.map { DecisionDuty(duty: $0) }) { s.duty(d) }
-                        }
+                        // The grant's duties merged with the notice's obligations (the grant's first, each once).
+                        for d in PreparedAgreement.permitDuties(core.agreement, grant: g, obligations: box.terms.obligations) { s.duty(d) }
                     } else {
-                        s.duties(w)
+                        s.duties(w, core, g)
                     }
                 }
             }
@@ -143,18 +157,24 @@ extension NewsDecider {
         // Deny: say why, per agreement, and what would permit. An evaluation that could not keep
         // every fact inline (more than eight agreements, public permissions past the 64th) is made
         // again with lists, for the words only (rare).
+        //
+        // The outcomes read in place (``NewsEvaluation/withOutcomes(_:)``) and the public permissions not met
+        // as the evaluation's bits: `e.outcomes` (a collection holding a copy of the evaluation) and
+        // `e.publicNotMetList` (an array, released even when empty) copied the 225-byte evaluation twice a
+        // denial (`memcpy` of 0xe1 bytes, callgrind words session 10) and released an array.
         if e.truncated {
-            let full = evaluateFully(r, usage: usage.pointee)
-            writeDenial(full.0, full.1, box, concern, r, usage: usage, memo: memo, into: &s)
+            let full = evaluateFully(r, usage: usage.counter)
+            full.0.withUnsafeBufferPointer { writeDenial($0, full.1, box, concern, r, usage: usage, memo: memo, into: &s) }
         } else {
-            writeDenial(e.outcomes, e.publicNotMetList, box, concern, r, usage: usage, memo: memo, into: &s)
+            e.withOutcomes { writeDenial($0, BitIndexes(e.publicNotMet), box, concern, r, usage: usage, memo: memo, into: &s) }
         }
     }
 
-    /// A denial's reasons and remedies: no agreement, each agreement's, the public permissions not in force.
-    func writeDenial<S: DecisionWordSink, C: Collection<AgreementOutcome>>(
-        _ outcomes: C, _ notMet: [Int], _ box: NoticeBox, _ concern: NoticeTerms.Concern, _ r: RepublicationRequest,
-        usage: UsageRef, memo: DecisionMemo?, into s: inout S
+    /// A denial's reasons and remedies: no agreement, each agreement's, the public permissions not in force
+    /// (`notMet`: their indexes).
+    func writeDenial<S: DecisionWordSink, N: Sequence<Int>>(
+        _ outcomes: UnsafeBufferPointer<AgreementOutcome>, _ notMet: N, _ box: NoticeBox, _ concern: NoticeTerms.Concern,
+        _ r: RepublicationRequest, usage: UsageRef, memo: DecisionMemo?, into s: inout S
     ) {
         if outcomes.isEmpty {
             let how = concern.lifters.isEmpty ? "an agreement" : describeLifters(box, r, concern: concern, memo: memo)
@@ -185,15 +205,13 @@ extension NewsDecider {
             }
         }
         // The public permissions that match but are not in force: the trace's last sentence for them.
-        if !notMet.isEmpty {
+        for i in notMet {
             let permissions = box.terms.permissions
-            for i in notMet {
-                guard let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) else { continue }
-                s.reason(code: "public_permission_not_met", agreement: nil)
-                s.words("the notice's public permission to "); s.value(perm.summary)
-                s.words(" does not cover this use: not in force for this request")
-                s.endReason(.noticeText(perm.quote))
-            }
+            guard let perm = permissions.first(where: { $0.ruleID == permissions[i].ruleID }) else { continue }
+            s.reason(code: "public_permission_not_met", agreement: nil)
+            s.words("the notice's public permission to "); s.value(perm.summary)
+            s.words(" does not cover this use: not in force for this request")
+            s.endReason(.noticeText(perm.quote))
         }
     }
 
@@ -277,7 +295,12 @@ extension NewsDecider {
         // A dimension the grant does not cover leaves the notice's prohibition standing: quote the
         // notice; without notice words, the grant's clause.
         // (With notice words, `.notice` itself: `.noticeOr(clause)` retained the clause per outcome.)
-        let quote: QuoteRef = s.quotesNotice ? .notice : .noticeOr(core.agreement.grants[g].clause)
+        //
+        // Through a buffer pointer (``grant(_:_:_:)``): `core.agreement.grants[g].maxPortion` was compiled, in some
+        // builds, as a call of the array's subscript getter that copied the whole `Grant` (~40 retains and releases)
+        // to read one field (callgrind words session 10: 9,753 calls on the small workload, once the inliner's
+        // choices in `writeDenial` moved).
+        let quote: QuoteRef = s.quotesNotice ? .notice : .noticeOr(Self.grant(core, g) { $0.clause })
         // A sentence's start: `contract C-1 (grant 2)` and, for asset, action, extent, channel and
         // territory, what the grant grants, up to the request's value. Written each time, piece by
         // piece into the sink, not made once and kept: kept per (agreement, grant, dimension) they
@@ -306,7 +329,7 @@ extension NewsDecider {
                 start(.extentNotGranted); s.words(" grants "); s.grantList(core, g, .extent); s.words(" use only, not "); s.words(r.extent.staticName); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.words(r.extent.staticName); s.words(" use"); inAgreement(); s.endRemedy()
             case .portion:
-                let max = core.agreement.grants[g].maxPortion ?? 0
+                let max = Self.grant(core, g) { $0.maxPortion } ?? 0
                 start(.extentNotGranted)
                 s.words(" allows at most "); s.percent(max)
                 if let asked = r.portion {
@@ -324,7 +347,7 @@ extension NewsDecider {
                 start(.territoryNotGranted); s.words(" grants "); s.grantList(core, g, .territories); s.words(" only, not "); s.value(r.territory); s.endReason(quote)
                 s.remedy(); s.words("a grant covering "); s.value(r.territory); inAgreement(); s.endRemedy()
             case .embargo:
-                let em = core.agreement.grants[g].embargo ?? ISODuration()
+                let em = Self.grant(core, g) { $0.embargo } ?? ISODuration()
                 start(.embargoBreach)
                 s.words(" embargoes assets for "); s.value(em.description)
                 if let pub = r.asset.publishedAt {
@@ -342,9 +365,9 @@ extension NewsDecider {
                     s.endRemedy()
                 }
             case .quota:
-                guard let q = core.agreement.grants[g].quota else { break }
+                guard let q = Self.grant(core, g, { $0.quota }) else { break }
                 let w = q.per.window(containing: r.at, term: core.agreement.term)
-                let used = usage.pointee.uses(agreement: core.agreement.id, grant: g, from: w.start, to: w.end)
+                let used = usage.uses(agreement: core.agreement.id, grant: g, from: w.start, to: w.end)
                 start(.quotaExceeded)
                 s.words(" allows "); s.number(q.count); s.words(" uses per "); s.words(q.per.staticName); s.words("; ")
                 s.number(used); s.words(" are already recorded since "); s.instant(w.start, dateOnly: false)
@@ -361,6 +384,13 @@ extension NewsDecider {
                 break
             }
         }
+    }
+
+    /// A field of grant `g` (< its count) of the agreement prepared as `core`, read in place (the `Grant` borrowed
+    /// through the array's buffer, never copied).
+    @inline(__always)
+    static func grant<T>(_ core: PreparedAgreement.Core, _ g: Int, _ field: (borrowing Grant) -> T) -> T {
+        core.agreement.grants.withUnsafeBufferPointer { field($0[g]) }
     }
 
     /// `Int((x * 100).rounded())` when that is an integer the sentence can print (nil for NaN, infinities, huge values).
@@ -453,41 +483,6 @@ enum QuoteRef {
         case .agreement(let t): (t, "agreement")
         case .noticeText(let t): (t, "notice")
         }
-    }
-}
-
-/// The start of a reason made once (a permit's whole message): `json` is
-/// `{"code":"…","agreement":"…","message":"` followed by the message escaped (no closing quote).
-/// The plain message is `json[messageStart...]` when escaping changed nothing (nearly always),
-/// else kept apart in `escapedMessage`'s place: one buffer per start, not two.
-final class ReasonStart: Sendable {
-    let code: String
-    let agreement: String?
-    let json: [UInt8]
-    let messageStart: Int
-    /// The plain message when it differs from its escaped form.
-    let plainMessage: [UInt8]?
-
-    /// `message`: the plain message (UTF-8).
-    init(code: String, agreement: String?, message: UnsafeBufferPointer<UInt8>) {
-        self.code = code
-        self.agreement = agreement
-        var j = ByteWriter(capacity: message.count + 2 * (agreement?.utf8.count ?? 0) + 64)
-        defer { j.free() }
-        j.put("{\"code\":" as StaticString)
-        JSONBytes.appendString(code, to: &j)
-        if let agreement { j.put(",\"agreement\":" as StaticString); JSONBytes.appendString(agreement, to: &j) }
-        j.put(",\"message\":\"" as StaticString)
-        messageStart = j.count
-        j.putEscapedBody(message)
-        plainMessage = j.count - messageStart == message.count ? nil : Array(message)
-        json = Array(j.bytes)
-    }
-
-    /// The plain message's bytes.
-    func withMessage<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let plainMessage { return plainMessage.withUnsafeBufferPointer(body) }
-        return json.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[messageStart...])) }
     }
 }
 
@@ -678,6 +673,16 @@ struct AgreementWords: ~Copyable, @unchecked Sendable {
         return PreparedAgreement.PermitBlock(raw: kept)
     }
 
+    /// Calls `body` with the address of each grant's permit words made so far (``PreparedAgreement/PermitBlock``),
+    /// at most `limit` of them: the batch's prefetch (``NewsDecider/hotRanges(stage:into:capacity:)`` stage 3).
+    @inline(__always)
+    func forEachPermit(limit: Int, _ body: (UnsafeRawPointer) -> Void) {
+        for g in 0..<min(grants, limit) {
+            let p = slot(g).pointee.load(ordering: .relaxed)
+            if p != 0, let raw = UnsafeRawPointer(bitPattern: p) { body(raw) }
+        }
+    }
+
     /// Whether any grant's permit words were made (tests).
     var any: Bool { (0..<grants).contains { slot($0).pointee.load(ordering: .acquiring) != 0 } }
 
@@ -838,12 +843,64 @@ final class WordPool: Sendable {
     var count: Int { table.withLock { $0.count } }
 }
 
-/// The usage counter as the writers take it: the caller's existential, by address.
+/// The usage counter as the writers take it: the caller's counter by address, with its type (an existential
+/// metatype: a plain word, nothing counted). Opened only where a counter is read (a quota's sentence, the
+/// rare evaluation again with lists).
 ///
-/// Why (callgrind words session 9): passed as `any UsageCounter`, the existential was copied (its class
-/// retained through a value witness) at `writeWords` and again at `writeDenial`, and destroyed after each:
-/// ~100 instructions and two atomic pairs a denial, for a counter that only a quota's sentence reads.
-typealias UsageRef = UnsafePointer<any UsageCounter>
+/// Why (callgrind words sessions 9 and 10): passed as `any UsageCounter`, the existential was copied (its
+/// class retained through a value witness) at `writeWords` and again at `writeDenial` (session 9: then made
+/// once and passed by address); making that one existential was still a boxed-existential allocation call
+/// and, with the batch's counter (a class), a retain and a release through `SwiftRetainableBox` per decision
+/// (perf session 10: `initializeWithCopy` 0.45% and part of `appendDecisionJSON`'s 1.87% of the batch's
+/// `swift_release` samples), for a counter that only a quota's sentence reads.
+struct UsageRef {
+    private let raw: UnsafeRawPointer
+    private let type: any UsageCounter.Type
+
+    /// The counter at `p` (valid while the caller's frame lives).
+    @inline(__always)
+    init<U: UsageCounter>(_ p: UnsafePointer<U>) {
+        raw = UnsafeRawPointer(p)
+        type = U.self
+    }
+
+    /// ``UsageCounter/uses(agreement:grant:from:to:)`` of the counter.
+    func uses(agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
+        type.uses(at: raw, agreement: agreement, grant: grant, from: from, to: to)
+    }
+
+    /// The counter as an existential (the rare evaluation again with lists).
+    var counter: any UsageCounter { type.counter(at: raw) }
+}
+
+extension UsageCounter {
+    /// ``uses(agreement:grant:from:to:)`` of the counter of this type at `raw` (``UsageRef``'s dispatch).
+    static func uses(at raw: UnsafeRawPointer, agreement: String, grant: Int, from: Instant, to: Instant) -> Int {
+        raw.assumingMemoryBound(to: Self.self).pointee.uses(agreement: agreement, grant: grant, from: from, to: to)
+    }
+
+    /// The counter of this type at `raw`.
+    static func counter(at raw: UnsafeRawPointer) -> any UsageCounter { raw.assumingMemoryBound(to: Self.self).pointee }
+}
+
+/// The indexes of a mask's set bits, lowest first: the public permissions not met as the evaluation keeps
+/// them (``NewsEvaluation/publicNotMet``), read without an array.
+struct BitIndexes: Sequence, IteratorProtocol {
+    var bits: UInt64
+    init(_ bits: UInt64) { self.bits = bits }
+    mutating func next() -> Int? {
+        guard bits != 0 else { return nil }
+        let i = bits.trailingZeroBitCount
+        bits &= bits &- 1
+        return i
+    }
+}
+
+/// The caller's counter as a ``UsageRef`` for `body`.
+@inline(__always)
+func withUsageRef<U: UsageCounter, R>(_ usage: U, _ body: (UsageRef) -> R) -> R {
+    withUnsafePointer(to: usage) { body(UsageRef($0)) }
+}
 
 /// Where ``NewsDecider/writeWords(_:_:usage:memo:into:)`` writes. Text calls (`words`, `value`,
 /// `number`, `percent`, `instant`) go to the open reason's message, or between
@@ -856,8 +913,6 @@ protocol DecisionWordSink {
     mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool)
     /// ` in ` and the agreement's id (a remedy's end: `a grant covering print in C-1`).
     mutating func inAgreement(_ core: PreparedAgreement.Core)
-    /// Opens a reason from a start made once.
-    mutating func reason(_ start: ReasonStart)
     /// The agreement's id, in a message or a remedy.
     mutating func id(_ core: PreparedAgreement.Core)
     /// List `l` of grant `g` of the agreement prepared as `core` (``NewsDecider/writeGrantList(_:_:into:)``'s words).
@@ -878,10 +933,11 @@ protocol DecisionWordSink {
     /// Closes the open remedy (kept once: an equal earlier one makes it vanish).
     mutating func endRemedy()
     mutating func duty(_ d: DecisionDuty)
-    /// A permit's reason (its whole message and its quote: the grant's clause, else the notice's), as made once.
-    mutating func permitReason(_ w: PreparedAgreement.PermitBlock)
-    /// A permit's grant duties as made once (no notice obligations to merge).
-    mutating func duties(_ w: PreparedAgreement.PermitBlock)
+    /// A permit's reason by grant `g` of the agreement prepared as `core` (its whole message and its quote: the
+    /// grant's clause, else the notice's), its words made once (`w`).
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int)
+    /// A permit's grant duties (no notice obligations to merge), its words made once (`w`).
+    mutating func duties(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int)
     /// Whether the reasons quoting the notice have notice words to quote (``QuoteRef/notice``
     /// resolves to a quote): ``QuoteRef/noticeOr(_:)`` is then ``QuoteRef/notice``.
     var quotesNotice: Bool { get }
@@ -899,11 +955,17 @@ extension DecisionWordSink {
         NewsDecider.writeGrantList(core.agreement.grants[g], l, into: &self)
     }
 
-    mutating func permitReason(_ w: PreparedAgreement.PermitBlock) {
-        w.words._withUnsafeGuaranteedRef { words in
-            reason(words.reason)
-            endReason(words.clause.map { .agreement($0) } ?? .notice)
-        }
+    /// The `String` sinks' permit: the same calls as any reason (the message as made once, plain), the duties
+    /// made again from the grant (the JSON sink copies the block's bytes instead; `permitBlockIsTheGeneralPathsBytes`
+    /// holds the two to the same bytes).
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {
+        reason(code: "granted", agreement: core.agreement.id)
+        value(String(decoding: w.message, as: UTF8.self))
+        endReason(NewsDecider.grant(core, g) { $0.clause }.map { .agreement($0) } ?? .notice)
+    }
+
+    mutating func duties(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {
+        for d in PreparedAgreement.permitDuties(core.agreement, grant: g, obligations: []) { duty(d) }
     }
 
     mutating func percent(_ x: Double) {
@@ -930,6 +992,14 @@ struct JSONWords: DecisionWordSink {
     var quote = UnsafeBufferPointer(start: ("\"}" as StaticString).utf8Start, count: 2)
     /// The thread's date cache (the memo's, which outlives the sink), if any.
     var dates: Unmanaged<DateCache>?
+    /// The request's instant, and its bytes once written in this decision (``atCount`` of them; 0: not yet).
+    ///
+    /// Why (words session 10): a denial says the request's time once per inactive agreement (`ended on …,
+    /// before this use (2026-07-11T12:08:46Z)`): on the small workload 0.72 times a decision, 0.27 of them
+    /// again in the same decision; the second and later ones are one 32-byte copy, not the formatter.
+    var at = Instant(millisecondsSinceEpoch: .min)
+    private var atBytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var atCount = 0
     private var reasons = 0
     private var inDuties = false
     private var duties = 0
@@ -994,12 +1064,6 @@ struct JSONWords: DecisionWordSink {
 
     mutating func inAgreement(_ core: PreparedAgreement.Core) { out.put(core.text.inID) }
 
-    mutating func reason(_ start: ReasonStart) {
-        if reasons > 0 { out.put(0x2C) }
-        reasons += 1
-        start.json.withUnsafeBufferPointer { out.put($0) }
-    }
-
     mutating func id(_ core: PreparedAgreement.Core) {
         out.put(core.text.id)
     }
@@ -1015,8 +1079,8 @@ struct JSONWords: DecisionWordSink {
 
     /// The permit's reason as made once (``PreparedAgreement/PermitBlock``): two copies (the reason; the
     /// clause's quote or the notice's). The same bytes as ``reason(_:)`` then ``endReason(_:)``, which the
-    /// `String` sinks call (``DecisionWordSink/permitReason(_:)``).
-    mutating func permitReason(_ w: PreparedAgreement.PermitBlock) {
+    /// `String` sinks call (``DecisionWordSink/permitReason(_:_:_:)``).
+    mutating func permitReason(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {
         if reasons > 0 { out.put(0x2C) }
         reasons += 1
         out.put(w.reason)
@@ -1033,6 +1097,26 @@ struct JSONWords: DecisionWordSink {
     }
 
     mutating func instant(_ i: Instant, dateOnly: Bool) {
+        if !dateOnly && i == at {
+            if atCount > 0 {
+                withUnsafeBytes(of: atBytes) { out.put(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: atCount)) }
+                return
+            }
+            let start = out.count
+            format(i, dateOnly: false)
+            let n = out.count &- start
+            if n <= MemoryLayout.size(ofValue: atBytes) {
+                withUnsafeMutableBytes(of: &atBytes) { $0.baseAddress?.copyMemory(from: out.base + start, byteCount: n) }
+                atCount = n
+            }
+            return
+        }
+        format(i, dateOnly: dateOnly)
+    }
+
+    /// ``instant(_:dateOnly:)``'s formatting.
+    @inline(__always)
+    private mutating func format(_ i: Instant, dateOnly: Bool) {
         if let dates {
             dates._withUnsafeGuaranteedRef { d in
                 out.put(i, dateOnly: dateOnly, dates: d)
@@ -1113,7 +1197,7 @@ struct JSONWords: DecisionWordSink {
         DecisionDuty.writeJSON(d, to: &out)
     }
 
-    mutating func duties(_ w: PreparedAgreement.PermitBlock) {
+    mutating func duties(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {
         openDuties()
         let json = w.dutiesJSON
         guard json.count > 0 else { return }
@@ -1145,13 +1229,6 @@ struct DecisionBuilder: DecisionWordSink {
         self.code = code.description
         self.agreement = agreement
         text.removeAll(keepingCapacity: true)
-    }
-
-    mutating func reason(_ start: ReasonStart) {
-        code = start.code
-        agreement = start.agreement
-        text.removeAll(keepingCapacity: true)
-        start.withMessage { text.append(contentsOf: $0) }
     }
 
     mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool) {
@@ -1195,8 +1272,6 @@ struct DecisionBuilder: DecisionWordSink {
     }
 
     mutating func duty(_ d: DecisionDuty) { decision.duties.append(d) }
-
-    mutating func duties(_ w: PreparedAgreement.PermitBlock) { decision.duties += w.words.takeUnretainedValue().duties }
 }
 
 extension DecisionDuty {
@@ -1218,44 +1293,34 @@ extension DecisionDuty {
 }
 
 extension PreparedAgreement {
-    /// A permit's words by one grant: its reason (the whole message; the quote follows: the
-    /// grant's clause, else the notice's words) and the grant's duties, each once (as a list and as
-    /// comma-separated JSON objects). Made once per (agreement, grant) that permits, on its first
-    /// permit, and kept with the prepared agreement (``PermitSlots``).
+    /// A permit's words by one grant, in ONE allocation of plain bytes, made on the grant's first permit and kept
+    /// in its agreement's ``AgreementWords`` permit slot:
     ///
-    /// Why kept and not in a per-thread memo: there are ~33,000 (agreement, grant) pairs on the
-    /// default workload; a bounded per-worker memo kept missing and rewording them. Made once each,
-    /// they cost ~300 bytes per grant that ever permitted. (Denial sentence starts were kept this way
-    /// too at first: ~5 KB per agreement, 270 MB peak on the 1M batch; they are written each time
-    /// instead, see `writeOutcome`.)
-    final class PermitWords: Sendable {
-        let reason: ReasonStart
-        let clause: String?
-        let duties: [DecisionDuty]
-        init(reason: ReasonStart, clause: String?, duties: [DecisionDuty]) {
-            self.reason = reason; self.clause = clause; self.duties = duties
-        }
-    }
-
-    /// A permit's words by one grant as the JSON path copies them, in ONE allocation (made with the
-    /// grant's ``PermitWords``, kept in its agreement's ``AgreementWords`` permit slot):
-    ///
-    ///     [the PermitWords object, retained: 8][reason count: 4][end count: 4][duties count: 4][duties: 4]
+    ///     [reason count: 4][end count: 4][duties count: 4][duties: 4][message start: 4][plain message count: 4]
     ///     [reason: {"code":"granted","agreement":"…","message":"…]
     ///     [end: ","quote":"CLAUSE","quoteFrom":"agreement"} — empty: the notice's quote ends it]
     ///     [duties: the grant's duties' JSON objects, comma-separated]
+    ///     [the plain message, only when escaping changed it (its count 0 otherwise: `reason[messageStart...]`)]
     ///
-    /// Why (perf annotate on the 1M batch at 30,000 agreements, words session 9): a permit read its words
-    /// object, then its `ReasonStart` object, then that one's `[UInt8]`: three dependent cache misses
-    /// (the words are made once per grant and met again long after), 3.1% of the batch's samples SELF in
-    /// one closure; and the clause was escaped again at every permit. Here the words are one miss
-    /// away from the agreement's block, which the batch asks for ahead.
+    /// Why kept and not in a per-thread memo: there are ~33,000 (agreement, grant) pairs on the default workload;
+    /// a bounded per-worker memo kept missing and rewording them.
+    ///
+    /// Why one allocation (perf annotate on the 1M batch at 30,000 agreements, words session 9): a permit read its
+    /// words object, then its `ReasonStart` object, then that one's `[UInt8]`: three dependent cache misses (the
+    /// words are made once per grant and met again long after), 3.1% of the batch's samples SELF in one closure;
+    /// and the clause was escaped again at every permit. Here the words are one miss away from the agreement's
+    /// block, which the batch asks for ahead (``NewsDecider/hotRanges(stage:into:capacity:)`` stage 3).
+    ///
+    /// Why plain bytes only (words session 10): the block also kept, for the `String` sinks (`decision`, the
+    /// audit's one reason), a `PermitWords` object holding a `ReasonStart` (the same reason bytes again in an
+    /// `[UInt8]`, its code and agreement as `String`s) and the duties as `[DecisionDuty]`: ~400 bytes more per
+    /// grant that ever permitted, ~5 MB of the 1M batch's peak at 30,000 agreements, against a 200 MB budget.
+    /// The `String` sinks now read the plain message here and make the duties again from the grant
+    /// (``DecisionWordSink/permitReason(_:_:_:)``): not on the batch's path.
     struct PermitBlock {
         let raw: UnsafeRawPointer
 
-        /// The words object (the `String` sinks, notice obligations to merge).
-        @inline(__always) var words: Unmanaged<PermitWords> { Unmanaged.fromOpaque(raw.load(as: UnsafeRawPointer.self)) }
-        @inline(__always) private func count(_ k: Int) -> Int { Int(raw.load(fromByteOffset: 8 &+ 4 &* k, as: UInt32.self)) }
+        @inline(__always) private func count(_ k: Int) -> Int { Int(raw.load(fromByteOffset: 4 &* k, as: UInt32.self)) }
         /// `{"code":"granted","agreement":"…","message":"…` (no closing quote).
         @inline(__always) var reason: UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(start: (raw + 24).assumingMemoryBound(to: UInt8.self), count: count(0))
@@ -1271,32 +1336,48 @@ extension PreparedAgreement {
         }
         /// How many duties.
         @inline(__always) var dutyCount: Int { count(3) }
+        /// The message as written (not escaped).
+        var message: UnsafeBufferPointer<UInt8> {
+            let plain = count(5)
+            if plain > 0 {
+                return UnsafeBufferPointer(start: (raw + (24 &+ count(0) &+ count(1) &+ count(2))).assumingMemoryBound(to: UInt8.self), count: plain)
+            }
+            return UnsafeBufferPointer(rebasing: reason[count(4)...])
+        }
 
-        /// The block of `w` (retained by it), with `dutiesJSON` its duties' JSON.
-        static func make(_ w: PermitWords, dutiesJSON: UnsafeBufferPointer<UInt8>) -> UnsafeMutableRawPointer {
+        /// A block for agreement `agreement`'s permit with message `message` (plain), the grant's `clause`, and
+        /// its `dutyCount` duties' JSON `dutiesJSON`.
+        static func make(agreement: String, message: UnsafeBufferPointer<UInt8>, clause: String?, dutiesJSON: UnsafeBufferPointer<UInt8>,
+                         dutyCount: Int) -> UnsafeMutableRawPointer {
+            var reason = ByteWriter(capacity: message.count + 2 * agreement.utf8.count + 64)
+            defer { reason.free() }
+            reason.put("{\"code\":\"granted\",\"agreement\":" as StaticString)
+            JSONBytes.appendString(agreement, to: &reason)
+            reason.put(",\"message\":\"" as StaticString)
+            let messageStart = reason.count
+            reason.putEscapedBody(message)
+            let plain = reason.count - messageStart == message.count ? 0 : message.count
             var end = ByteWriter(capacity: 64)
             defer { end.free() }
-            if let clause = w.clause {
+            if let clause {
                 end.put("\",\"quote\":\"" as StaticString)
                 JSONBytes.appendEscaped(clause, to: &end)
                 end.put("\",\"quoteFrom\":\"agreement\"}" as StaticString)
             }
-            let reason = w.reason.json.count
-            let p = UnsafeMutableRawPointer.allocate(byteCount: 24 + reason + end.count + dutiesJSON.count, alignment: 8)
-            p.storeBytes(of: UnsafeRawPointer(Unmanaged.passRetained(w).toOpaque()), as: UnsafeRawPointer.self)
-            p.storeBytes(of: UInt32(reason), toByteOffset: 8, as: UInt32.self)
-            p.storeBytes(of: UInt32(end.count), toByteOffset: 12, as: UInt32.self)
-            p.storeBytes(of: UInt32(dutiesJSON.count), toByteOffset: 16, as: UInt32.self)
-            p.storeBytes(of: UInt32(w.duties.count), toByteOffset: 20, as: UInt32.self)
-            w.reason.json.withUnsafeBytes { if let b = $0.baseAddress, reason > 0 { (p + 24).copyMemory(from: b, byteCount: reason) } }
-            if end.count > 0 { (p + 24 + reason).copyMemory(from: end.base, byteCount: end.count) }
-            if let b = dutiesJSON.baseAddress, dutiesJSON.count > 0 { (p + 24 + reason + end.count).copyMemory(from: b, byteCount: dutiesJSON.count) }
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 24 + reason.count + end.count + dutiesJSON.count + plain, alignment: 8)
+            for (k, n) in [reason.count, end.count, dutiesJSON.count, dutyCount, messageStart, plain].enumerated() {
+                p.storeBytes(of: UInt32(n), toByteOffset: 4 * k, as: UInt32.self)
+            }
+            var at = p + 24
+            for piece in [reason.bytes, end.bytes, dutiesJSON, UnsafeBufferPointer(rebasing: message[..<plain])] {
+                if let b = piece.baseAddress, piece.count > 0 { at.copyMemory(from: b, byteCount: piece.count) }
+                at += piece.count
+            }
             return p
         }
 
-        /// Releases the words object and frees the block.
+        /// Frees the block.
         static func free(_ p: UnsafeMutableRawPointer) {
-            PermitBlock(raw: p).words.release()
             p.deallocate()
         }
     }
@@ -1338,9 +1419,8 @@ extension PreparedAgreement.Core {
             if k > 0 { json.put(0x2C) }
             DecisionDuty.writeJSON(d, to: &json)
         }
-        let words = PreparedAgreement.PermitWords(reason: ReasonStart(code: "granted", agreement: a.id, message: m.bytes), clause: grant.clause,
-                                                  duties: duties)
-        return PreparedAgreement.PermitBlock.make(words, dutiesJSON: json.bytes)
+        return PreparedAgreement.PermitBlock.make(agreement: a.id, message: m.bytes, clause: grant.clause, dutiesJSON: json.bytes,
+                                                  dutyCount: duties.count)
     }
 }
 

@@ -1037,13 +1037,12 @@ public struct NewsEvaluation: Sendable {
         if inlineCount < 8 { inline[Int(inlineCount)] = o; inlineCount += 1 } else { truncated = true }
     }
 
-    /// The outcomes as an array, and the public permissions not met as indexes (the words' view).
-    var outcomesList: [AgreementOutcome] { Array(outcomes) }
-    var publicNotMetList: [Int] {
-        var out: [Int] = []
-        var bits = publicNotMet
-        while bits != 0 { out.append(bits.trailingZeroBitCount); bits &= bits - 1 }
-        return out
+    /// Calls `body` with the outcomes (the first eight when ``truncated``) where the evaluation keeps them:
+    /// the words' view, no copy of the evaluation (``outcomes`` holds one).
+    @inline(__always)
+    func withOutcomes<R>(_ body: (UnsafeBufferPointer<AgreementOutcome>) -> R) -> R {
+        let n = Int(inlineCount)
+        return inline.span.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<n])) }
     }
 
     /// A view of the inline outcomes.

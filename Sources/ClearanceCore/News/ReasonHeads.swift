@@ -65,13 +65,11 @@ extension NewsDecider {
                              text: memo?.reasonScratch ?? ByteWriter(capacity: 256))
         if let o = found.outcome, let box = noticeBox {
             // Only this agreement's reasons are written.
-            let counter: any UsageCounter = usage
-            withUnsafePointer(to: counter) { writeOutcome(agreements[Int(o.agreement)].core, o, r, box, e.concern, usage: $0, memo: memo, into: &sink) }
+            withUsageRef(usage) { writeOutcome(agreements[Int(o.agreement)].core, o, r, box, e.concern, usage: $0, memo: memo, into: &sink) }
         } else {
             // A notice-level reason (no policy, no agreement, a public permission) or a permit's:
             // the whole decision is written, only this reason kept.
-            let counter: any UsageCounter = usage
-            withUnsafePointer(to: counter) { writeWords(e, r, noticeRef, usage: $0, memo: memo, into: &sink) }
+            withUsageRef(usage) { writeWords(e, r, noticeRef, usage: $0, memo: memo, into: &sink) }
         }
         if let memo { memo.reasonScratch = sink.text } else { sink.text.free() }  // kept grown for the next
         return sink.result
@@ -117,13 +115,13 @@ extension NewsDecider {
             let full = evaluateFully(r, usage: usage)
             walkDenial(full.0, full.1, box, visit)
         } else {
-            walkDenial(e.outcomes, e.publicNotMetList, box, visit)
+            e.withOutcomes { walkDenial($0, BitIndexes(e.publicNotMet), box, visit) }
         }
     }
 
     /// ``walkReasons(_:_:usage:_:)`` for a denial's outcomes and public permissions not in force.
-    private func walkDenial<C: Collection<AgreementOutcome>>(_ outcomes: C, _ notMet: [Int], _ box: NoticeBox,
-                                                          _ visit: (String, String?, AgreementOutcome?, Int) -> Bool) {
+    private func walkDenial<C: Collection<AgreementOutcome>, N: Sequence<Int>>(_ outcomes: C, _ notMet: N, _ box: NoticeBox,
+                                                                            _ visit: (String, String?, AgreementOutcome?, Int) -> Bool) {
         if outcomes.isEmpty, !visit("no_agreement", nil, nil, 0) { return }
         for o in outcomes {
             let core = agreements[Int(o.agreement)].core
@@ -135,10 +133,9 @@ extension NewsDecider {
             }
             if !go { return }
         }
-        guard !notMet.isEmpty else { return }
-        let permissions = box.terms.permissions
-        for i in notMet where permissions.contains(where: { $0.ruleID == permissions[i].ruleID }) {
-            if !visit("public_permission_not_met", nil, nil, 0) { return }
+        for i in notMet {
+            let permissions = box.terms.permissions
+            if permissions.contains(where: { $0.ruleID == permissions[i].ruleID }), !visit("public_permission_not_met", nil, nil, 0) { return }
         }
     }
 
@@ -213,12 +210,6 @@ struct OneReason: DecisionWordSink {
         if keeping { self.agreement = agreement }
     }
 
-    mutating func reason(_ start: ReasonStart) {
-        keeping = seen == target
-        seen += 1
-        if keeping { agreement = start.agreement; start.withMessage { text.put($0) } }
-    }
-
     mutating func reason(_ code: AgreementReason, about core: PreparedAgreement.Core, named: Bool) {
         reason(code: code.code, agreement: core.agreement.id)
         if named && keeping { text.put(core.agreement.kind.staticName); text.put(0x20); text.put(core.agreement.id) }
@@ -253,5 +244,5 @@ struct OneReason: DecisionWordSink {
     mutating func remedy() { inRemedy = true }
     mutating func endRemedy() { inRemedy = false }
     mutating func duty(_ d: DecisionDuty) {}
-    mutating func duties(_ w: PreparedAgreement.PermitBlock) {}
+    mutating func duties(_ w: PreparedAgreement.PermitBlock, _ core: PreparedAgreement.Core, _ g: Int) {}
 }

@@ -191,7 +191,8 @@ extension Array: JSONByteSink where Element == UInt8 {
 public struct ByteWriter: JSONByteSink {
     public private(set) var base: UnsafeMutablePointer<UInt8>
     public private(set) var count = 0
-    private var capacity: Int
+    /// Bytes it can hold before it grows.
+    public private(set) var capacity: Int
 
     /// A writer with room for `capacity` bytes (it grows as needed).
     public init(capacity: Int) {

@@ -112,18 +112,23 @@ import Testing
         }
     }
 
-    /// A permit's words as the JSON path copies them (``PreparedAgreement/PermitBlock``, words session 9)
-    /// are the bytes the general path writes from its words object: `reason(_:)` then `endReason` (the
-    /// grant's clause, else the notice's quote), then `duties(_:)` — as the first reason and after one,
-    /// with notice words and without, over seeded agreements and a clause that needs escaping.
+    /// A permit's words as the JSON path copies them (``PreparedAgreement/PermitBlock``, words sessions 9-10)
+    /// are the bytes the general path writes (what the `String` sinks are given): `reason(code:agreement:)`, the
+    /// message as a value, `endReason` (the grant's clause, else the notice's quote), then each duty — as the
+    /// first reason and after one, with notice words and without, over seeded agreements, a clause that needs
+    /// escaping and a message that does (the block then keeps the plain message apart). The block's plain message
+    /// is the permit's sentence made from the agreement's public fields.
     @Test func permitBlockIsTheGeneralPathsBytes() {
         var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 19))
         var agreements = (0..<200).map { gen.agreement($0) }
         var odd = gen.agreement(1000)
         odd.grants[0].clause = "a \"quoted\" clause\nwith\ttabs é"
         agreements.append(odd)
+        var escapedID = gen.agreement(1001)
+        escapedID.id = "C-\"x\"\\1"
+        agreements.append(escapedID)
         let noticeQuote = Array("\",\"quote\":\"the notice\",\"quoteFrom\":\"notice\"}".utf8)
-        var checked = 0, clauses = 0
+        var checked = 0, clauses = 0, plainApart = 0
         noticeQuote.withUnsafeBufferPointer { nq in
             for a in agreements {
                 guard let p = try? PreparedAgreement(a) else { continue }
@@ -131,8 +136,10 @@ import Testing
                     let block = p.core.permitWords(g)
                     // Made once: the second call reads the same block.
                     #expect(p.core.permitWords(g).raw == block.raw)
-                    let words = block.words.takeUnretainedValue()
-                    if words.clause != nil { clauses += 1 }
+                    let message = "\(a.kind.staticName) \(a.id) grants \(a.grants[g].summary) (grant \(g + 1)), in force until \(a.term.endText)"
+                    #expect(String(decoding: block.message, as: UTF8.self) == message, "\(a.id) grant \(g)")
+                    if block.message.baseAddress.map({ $0 >= block.reason.baseAddress! + block.reason.count }) == true { plainApart += 1 }
+                    if a.grants[g].clause != nil { clauses += 1 }
                     for quote in [nq, UnsafeBufferPointer(start: ("\"}" as StaticString).utf8Start, count: 2)] {
                         for earlier in [false, true] {
                             func sink() -> JSONWords {
@@ -143,11 +150,12 @@ import Testing
                             }
                             var fast = sink(), general = sink()
                             defer { for w in [fast, general] { w.out.free(); w.remedies.free(); w.remedyEnds.free() } }
-                            fast.permitReason(block)
-                            fast.duties(block)
-                            general.reason(words.reason)
-                            general.endReason(words.clause.map { .agreement($0) } ?? .notice)
-                            for d in words.duties { general.duty(d) }
+                            fast.permitReason(block, p.core, g)
+                            fast.duties(block, p.core, g)
+                            general.reason(code: "granted", agreement: a.id)
+                            general.value(message)
+                            general.endReason(a.grants[g].clause.map { .agreement($0) } ?? .notice)
+                            for d in PreparedAgreement.permitDuties(a, grant: g, obligations: []) { general.duty(d) }
                             fast.finish()
                             general.finish()
                             #expect(Array(fast.out.bytes) == Array(general.out.bytes), "\(a.id) grant \(g)")
@@ -159,6 +167,7 @@ import Testing
         }
         #expect(checked > 400)
         #expect(clauses > 10)
+        #expect(plainApart > 0)
     }
 
     /// The pool keeps each distinct text once, its bytes as given, whatever their number (its table

@@ -81,6 +81,12 @@ import Testing
                         var bytes: [UInt8] = [0x41]
                         decider.appendDecisionJSON(e, for: r, usage: usage, memo: m, to: &bytes)
                         #expect(bytes == [0x41] + Array(reference.jsonText.utf8), "\(r.json.serialized())")
+                        // Written in place into a writer (`check --batch`'s items), after what it holds: the same bytes.
+                        var writer = ByteWriter(capacity: 16)
+                        writer.put(0x41)
+                        decider.appendDecisionJSON(e, for: r, usage: usage, memo: m, to: &writer)
+                        #expect(Array(writer.bytes) == bytes, "\(r.json.serialized())")
+                        writer.free()
                     }
                     for reason in reference.reasons { seen.insert("\(k):\(reason.code)") }
                 }

@@ -81,7 +81,9 @@ struct BatchPipeline {
         var scanner = RequestScanner()
         /// Parses the stored rows of the parties this worker is the first to meet (``PreparedTable/party(_:scanner:)``).
         var agreementScanner = AgreementScanner()
-        let memo = DecisionMemo(capacity: BatchPipeline.memoCapacity)
+        /// `blocksAskedFor` when the batch has a party table: ``decide(_:into:state:)`` then asks for every line of
+        /// the next requests' blocks, and the evaluation does not load them again (``ODRLBlock/warm()``).
+        let memo: DecisionMemo
         let counter: any BatchCounter
         /// What this worker keeps per party slot of the ``PreparedTable``: a party's agreements and its source's
         /// notice do not change during a batch, so a party whose in-force list is fixed gets its decider made
@@ -102,7 +104,10 @@ struct BatchPipeline {
         /// source's apart (a batch's lines nearly all name the same source or two: no hashing per request).
         private var noticeDeciders: [String: DeciderBox] = [:]
         private var lastNoticeDecider: (String, DeciderBox)?
-        init(counter: any BatchCounter) { self.counter = counter }
+        init(counter: any BatchCounter, blocksAskedFor: Bool) {
+            self.counter = counter
+            memo = DecisionMemo(capacity: BatchPipeline.memoCapacity, blocksAskedFor: blocksAskedFor)
+        }
         deinit { ranges.deallocate() }
 
         /// The item's line list, empty (its capacity kept).
@@ -204,7 +209,7 @@ struct BatchPipeline {
         let pipeline = self
         let done = DispatchGroup()
         for _ in 0..<n {
-            let state = WorkerState(counter: backend.makeCounter())
+            let state = WorkerState(counter: backend.makeCounter(), blocksAskedFor: !record && backend.table != nil)
             done.enter()
             let t = Thread {
                 while let item = flow.take() {

@@ -472,9 +472,13 @@ public final class DecisionMemo {
     var reasonScratch = ByteWriter(capacity: 256)
     /// At most this many lifter phrasings are kept (the memo starts over when full).
     let capacity: Int
-    public init(capacity: Int = 100_000) {
+    /// `blocksAskedFor`: the caller asks for the cache lines of every block an evaluation will read before it
+    /// evaluates (`check --batch`'s prefetch, ``NewsDecider/hotRanges(stage:into:capacity:)``), so the
+    /// evaluation does not load them first (``ODRLBlock/warm()``). Only a hint: the same decisions either way.
+    public init(capacity: Int = 100_000, blocksAskedFor: Bool = false) {
         self.capacity = capacity
         refs = (.passUnretained(input), .passUnretained(lookups))
+        input.blocksAskedFor = blocksAskedFor
     }
     deinit {
         jsonScratch.free()
@@ -1364,22 +1368,29 @@ public struct NewsDecider: Sendable {
             for k in ks { warm ^= base[k].block.warm() }
             lower(r, box, kind, into: input, lookups: lookups, action: action)
             input.sink = warm
+            let drivable = input.actionKnown && state.pointee.duties.isEmpty
             var checks = base[ks[0]].block.knownActionChecks(input)
-            for k in ks where sameSource || base[k].core.agreement.source == r.source {
-                checks.bind(base[k].block.header)
-                if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, checks, &e) { return (true, true) }
+            return withUnsafeMutablePointer(to: &checks) { checks in
+                for k in ks where sameSource || base[k].core.agreement.source == r.source {
+                    checks.pointee.bind(base[k].block.header)
+                    if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, drivable, checks, &e) { return (true, true) }
+                }
+                return (false, true)
             }
-            return (false, true)
         }
         if let oneSubscriber, let oneSource {
             // One party's agreements with one source: compared once.
             guard oneSubscriber == r.subscriber && oneSource == r.source else { return (false, false) }
             // Every agreement's block asked for at once (``ODRLBlock/warm()``), before any pass:
             // their cache lines arrive together instead of one miss after another. Up to four
-            // agreements, their blocks are the decider's own copies (``firstBlocks``).
+            // agreements, their blocks are the decider's own copies (``firstBlocks``). Not when the caller
+            // has asked for them ahead (``DecisionMemo/init(capacity:blocksAskedFor:)``: `check --batch`
+            // prefetches every line of the next requests' blocks): the loads then only cost instructions,
+            // ~110 an evaluation at issue 4's scale (callgrind, bench/PROFILE.md "eval, session 10").
             let n = list.count
             var warm: UInt8 = 0
-            if n <= 4 {
+            if input.blocksAskedFor {
+            } else if n <= 4 {
                 if let b = firstBlocks.0 { warm ^= b.warm() }
                 if let b = firstBlocks.1 { warm ^= b.warm() }
                 if let b = firstBlocks.2 { warm ^= b.warm() }
@@ -1389,21 +1400,27 @@ public struct NewsDecider: Sendable {
             }
             lower(r, box, kind, into: input, lookups: lookups, action: action)
             input.sink = warm
-            // The request's checks, made once (see ``consider``); n >= 1 (`oneSubscriber` is set).
+            let drivable = input.actionKnown && state.pointee.duties.isEmpty
+            // The request's checks, made once (see ``consider``); n >= 1 (`oneSubscriber` is set). Kept in
+            // memory and passed on by address: held in registers, they were written out field by field into
+            // a new 160-byte value for each agreement's call (~50 instructions an agreement; callgrind,
+            // bench/PROFILE.md "eval, session 10").
             var checks = (n <= 4 ? firstBlocks.0.unsafelyUnwrapped : base[0].block).knownActionChecks(input)
-            for k in 0..<n {
-                let block: ODRLBlock
-                switch k {
-                case 0: block = firstBlocks.0.unsafelyUnwrapped
-                case 1: block = firstBlocks.1.unsafelyUnwrapped
-                case 2: block = firstBlocks.2.unsafelyUnwrapped
-                case 3: block = firstBlocks.3.unsafelyUnwrapped
-                default: block = base[k].block
+            return withUnsafeMutablePointer(to: &checks) { checks in
+                for k in 0..<n {
+                    let block: ODRLBlock
+                    switch k {
+                    case 0: block = firstBlocks.0.unsafelyUnwrapped
+                    case 1: block = firstBlocks.1.unsafelyUnwrapped
+                    case 2: block = firstBlocks.2.unsafelyUnwrapped
+                    case 3: block = firstBlocks.3.unsafelyUnwrapped
+                    default: block = base[k].block
+                    }
+                    checks.pointee.bind(block.header)
+                    if !consider(base + k, block, k, r, input, state, lifters, usage, drivable, checks, &e) { return (true, true) }
                 }
-                checks.bind(block.header)
-                if !consider(base + k, block, k, r, input, state, lifters, usage, checks, &e) { return (true, true) }
+                return (false, true)
             }
-            return (false, true)
         }
         var isLowered = false
         var template: Checks? = nil
@@ -1417,7 +1434,8 @@ public struct NewsDecider: Sendable {
             }
             var checks = template.unsafelyUnwrapped
             checks.bind(base[k].block.header)
-            if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, checks, &e) { return (true, true) }
+            let drivable = input.actionKnown && state.pointee.duties.isEmpty
+            if !consider(base + k, base[k].block, k, r, input, state, lifters, usage, drivable, &checks, &e) { return (true, true) }
         }
         return (false, isLowered)
     }
@@ -1428,25 +1446,25 @@ public struct NewsDecider: Sendable {
     /// activity rule starts with the term's start and end, as every agreement's does) takes the
     /// driven outcome (``outcome(_:_:_:_:)``) here, with the request's checks made once per request,
     /// right after lowering and bound to this agreement's block by the caller (`checks`:
-    /// ``Checks/bind(_:)``); anything else the general one
+    /// ``Checks/bind(_:)``, passed by address); anything else the general one
     /// (``outcome(_:_:_:_:_:lifters:usage:)``). The same outcomes: this only moves the general
-    /// function's first tests here, where what they read is known once per request.
+    /// function's first tests here, where what they read is known once per request (`drivable`:
+    /// the request's action is a vocabulary spelling and no duty state is recorded).
     @inline(__always)
     func consider(_ p: UnsafePointer<PreparedAgreement>, _ block: ODRLBlock, _ k: Int, _ r: RepublicationRequest, _ input: ODRLInput,
                   _ state: UnsafePointer<ODRLWorldState>, _ lifters: NoticeTerms.Lifters, _ usage: some UsageCounter,
-                  _ checks: Checks, _ e: inout NewsEvaluation) -> Bool {
+                  _ drivable: Bool, _ checks: UnsafePointer<Checks>, _ e: inout NewsEvaluation) -> Bool {
         let hot = block.client
         let head = hot.load(as: PreparedAgreement.Hot.self)
         var o = AgreementOutcome()
         if lifters.rawValue != 0 && lifters.rawValue & head.accepting == 0 {
             // `accepts(kind, lifters:)`, precomputed as the lifter bits that accept the kind.
             o.kindNotAccepted = true
-        } else if input.actionKnown, !block.reads(slot: NewsEngine.countSlot), head.activityRule < 0 || head.activityCount >= 2,
-                  state.pointee.duties.isEmpty {
+        } else if drivable, !block.reads(slot: NewsEngine.countSlot), head.activityRule < 0 || head.activityCount >= 2 {
             // No quota, so no rule-scoped value: the request's checks see none (they were made right
             // after lowering, which drops them; an agreement with a quota sets its own in the
             // general path, which these checks do not see: they keep the count they were made with, 0).
-            o = NewsDecider.drivenOutcome(hot, head, checks, o)
+            o = NewsDecider.drivenOutcome(hot, head, checks.pointee, o)
         } else {
             o = outcome(p, block, r, input, state, lifters: lifters, usage: usage)
         }
@@ -1791,7 +1809,7 @@ public struct NewsDecider: Sendable {
                 let r = rules + Int(rule)
                 let m = ranges.masks(c, r, rule)
                 // Not all satisfied: not in force, whatever else (``Checks/result(_:_:rule:memo:)``).
-                if m.truth == .satisfied && c.result(r, m, rule: rule, memo: &memo).active { active = true; break }
+                if m.truth == .satisfied && c.active(r, m, rule: rule, memo: &memo) { active = true; break }
                 rule &+= 1
             }
             if active {
@@ -1848,8 +1866,17 @@ public struct NewsDecider: Sendable {
             }
             // The engine refused without a failing dimension: fail closed.
             if failing == 0 { failing = 1 << UInt16(GrantDimension.action.caseIndex) }
-            let n = failing.nonzeroBitCount
-            if n < bestCount { best = g; bestFailing = failing; bestCount = n }
+            // The fewest failing dimensions, counted only when a second grant is compared (the first
+            // one is taken whatever its count, as with `Int.max`): the build's baseline x86-64 has no
+            // `popcnt`, and the count in software was ~20 instructions a grant; most denials compare one
+            // grant or two (callgrind, bench/PROFILE.md "eval, session 10").
+            if best < 0 {
+                best = g; bestFailing = failing
+            } else {
+                if bestCount == Int.max { bestCount = bestFailing.nonzeroBitCount }
+                let n = failing.nonzeroBitCount
+                if n < bestCount { best = g; bestFailing = failing; bestCount = n }
+            }
         }
         if o.restriction != nil { return o }
         if best >= 0 { o.bestGrant = best; o.failing = bestFailing }

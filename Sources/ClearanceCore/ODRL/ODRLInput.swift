@@ -116,6 +116,9 @@ public final class ODRLInput {
     let noDuties = ODRLPolicySet.noDuties.pointer
     /// Where a caller stores what ``ODRLBlock/warm()`` returns (so that its loads are kept); never read.
     @exclusivity(unchecked) var sink: UInt8 = 0
+    /// The caller asks for the blocks' cache lines ahead, so a news evaluation does not load them first
+    /// (``DecisionMemo/init(capacity:blocksAskedFor:)``, set once per thread's memo).
+    @exclusivity(unchecked) var blocksAskedFor = false
 
     /// A rule-scoped value: (flat rule index, slot, value; its general value's index or -1).
     struct Override {

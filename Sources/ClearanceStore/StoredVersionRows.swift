@@ -317,7 +317,7 @@ public struct StoredVersionRow: Sendable {
             let date = { (c: StoredVersionRows.Column) -> Instant? in t.bytes(k, c).flatMap { ISO8601.parseDateTime(utf8: $0)?.instant } }
             let (effective, _) = StoreTransaction.fill(&a, version: t.version(k), effectiveAt: date(.effectiveAt), endedAt: date(.endedAt),
                                                        endReason: t.string(k, .endReason))
-            body(starts, a, t.version(k), effective)
+            body(starts, consume a, t.version(k), effective)
         }
     }
 
@@ -326,7 +326,10 @@ public struct StoredVersionRow: Sendable {
     /// compared as those Strings (canonical equivalence, repaired UTF-8).
     static func sameID(_ a: UnsafeBufferPointer<UInt8>?, _ b: UnsafeBufferPointer<UInt8>?) -> Bool {
         let x = a ?? UnsafeBufferPointer(start: nil, count: 0), y = b ?? UnsafeBufferPointer(start: nil, count: 0)
-        if x.count == y.count, x.elementsEqual(y) { return true }
+        // `memcmp`: the generic `elementsEqual` was ~550 instructions a pair of ids (callgrind, "prepare, session 10").
+        if x.count == y.count, x.count == 0 || memcmp(x.baseAddress.unsafelyUnwrapped, y.baseAddress.unsafelyUnwrapped, x.count) == 0 {
+            return true
+        }
         if isASCII(x) && isASCII(y) { return false }
         return String(decoding: x, as: UTF8.self) == String(decoding: y, as: UTF8.self)
     }

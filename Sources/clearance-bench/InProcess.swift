@@ -90,13 +90,15 @@ enum InProcess {
         memo = makeMemo()
         // A `ByteWriter`, as `check --batch` writes its items (the words' in-place form).
         var buffer = ByteWriter(capacity: 1 << 16)
+        let none = NoUsage()
         defer { buffer.free() }
         var bytes = 0
         for (k, r) in requests.enumerated() {
             let d = deciders[r.subscriber] ?? nobody
             if buffer.count > 60_000 { bytes += buffer.count; buffer.removeAll() }
             let a = Clock.now()
-            d.appendDecisionJSON(d.evaluate(r, memo: memo), for: r, memo: memo, to: &buffer)
+            let e = d.evaluate(r, memo: memo)
+            withUnsafePointer(to: none) { d.appendDecisionJSON(e, for: r, usageAt: UsageRef($0), memo: memo, to: &buffer) }
             let b = Clock.now()
             times[k] = b - a - clockNs
         }

@@ -332,7 +332,6 @@ struct BatchPipeline {
         // the decision, two after it (~40 lines a request: a prefetch waits for a free fill buffer, ~10 misses in
         // flight per core, and all at once perf put ~10% of the samples on the prefetches themselves).
         let ranges = state.ranges
-        let stage3 = Self.stage3
         for i in lines.indices {
             if i + 2 < lines.count, let b = lines[i + 2].box {
                 Self.prefetch(b, stage: 1, ranges)
@@ -340,7 +339,6 @@ struct BatchPipeline {
             }
             if i + 1 < lines.count, let b = lines[i + 1].box { Self.prefetch(b, stage: 2, ranges) }
             defer {
-                if stage3, i + 1 < lines.count, let b = lines[i + 1].box { Self.prefetch(b, stage: 3, ranges) }
                 if i + 3 < lines.count, let b = lines[i + 3].box { Self.prefetch(b, stage: 0, ranges) }
                 if i + 4 < lines.count, let b = lines[i + 4].box { clearance_prefetch_range(b, DeciderBox.bytes) }
             }
@@ -414,8 +412,6 @@ struct BatchPipeline {
             }
         }
     }
-
-    static let stage3 = ProcessInfo.processInfo.environment["WORDS_STAGE3"] != nil  // MEASURING ONLY (words)
 
     /// One line of an item, read before any of the item is decided (``decide(_:into:state:)``).
     struct Line {
@@ -546,10 +542,15 @@ struct BatchPipeline {
                             to out: inout ByteWriter) -> Appended? {
             let e = decider.evaluate(r, usage: usage, memo: memo)
             if let f = usage.failure { return .failed(f) }
+            // A permit's words asked for now, while the decision's head is written (``NewsDecider/permitWordsAddress(of:_:)``).
+            let at = (UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) + Self.deciderOffset).assumingMemoryBound(to: NewsDecider.self)
+            if let p = NewsDecider.permitWordsAddress(of: at, e) { clearance_prefetch_range(p, 128) }
             // The words may read the usage again (a quota's sentence counts the uses): a failure there drops the
             // half-written decision and fails the batch.
             let mark = out.count
-            decider.appendDecisionJSON(e, for: r, usage: usage, memo: memo, to: &out)
+            // The counter by address, made here where its type is known (``UsageRef``: the generic entry, called
+            // from this module unspecialized, took its address through two closure thunks).
+            withUnsafePointer(to: usage) { decider.appendDecisionJSON(e, for: r, usageAt: UsageRef($0), memo: memo, to: &out) }
             if let f = usage.failure { out.removeLast(out.count - mark); return .failed(f) }
             out.put(0x0A)
             return e.verdict == .deny ? .deny : nil

@@ -511,19 +511,19 @@ public struct RequestScanner {
                     if t0 &- 0x61 < 26 && t1 &- 0x61 < 26 { end = j &+ 2 }
                 }
             case .kind:
-                if let n = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.kinds, c, j ..< j &+ n) {
+                if let (n, lo, hi) = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.kinds, lo: lo, hi: hi, count: n) {
                     f.kind = v
                     f.read |= field.bit
                     end = j &+ n
                 }
             case .channel:
-                if let n = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.channels, c, j ..< j &+ n) {
+                if let (n, lo, hi) = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.channels, lo: lo, hi: hi, count: n) {
                     f.channel = v
                     f.read |= field.bit
                     end = j &+ n
                 }
             case .extent:
-                if let n = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.extents, c, j ..< j &+ n) {
+                if let (n, lo, hi) = quoteWithin16(line, j), let v = PackedNames.find(&names.pointee.extents, lo: lo, hi: hi, count: n) {
                     f.extent = v
                     f.read |= field.bit
                     end = j &+ n
@@ -548,14 +548,21 @@ public struct RequestScanner {
     /// The offset from `j` of the first quote in the sixteen bytes from `j`, without a branch on where it is; nil when there
     /// is none or fewer than sixteen bytes are left. (Only the quote: the caller checks the bytes before it some other way.)
     @inline(__always)
-    private static func quoteWithin16(_ line: UnsafeBufferPointer<UInt8>, _ j: Int) -> Int? {
+    private static func quoteWithin16(_ line: UnsafeBufferPointer<UInt8>, _ j: Int) -> (count: Int, lo: UInt64, hi: UInt64)? {
         guard let base = line.baseAddress, j &+ 16 <= line.count else { return nil }
         let p = UnsafeRawPointer(base + j)
-        let q0 = JSONByteCursor.quotes(UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
-        let q1 = JSONByteCursor.quotes(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        let w0 = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+        let w1 = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        let q0 = JSONByteCursor.quotes(w0), q1 = JSONByteCursor.quotes(w1)
         let a = q0.trailingZeroBitCount >> 3, b = q1.trailingZeroBitCount >> 3
         let n = a &+ (b & (0 &- (a >> 3)))
-        return n < 16 ? n : nil
+        // The bytes before the quote packed as ``JSONByteCursor/packed(_:)`` packs them, from the words already here: the
+        // lowest quote's bit (`q & -q`, at bit 8k + 7) gives the mask of the k bytes below it (all ones without a quote);
+        // the second word counts only when the first has no quote. No branch on the length, which varies at random.
+        let first = (q0 & (0 &- q0)) >> 7, second = (q1 & (0 &- q1)) >> 7
+        let lo = w0 & (first &- 1)
+        let hi = w1 & (second &- 1) & (0 &- UInt64(truncatingIfNeeded: a >> 3))
+        return n < 16 ? (n, lo, hi) : nil
     }
 
     /// Where the plain string value starting at `j` ends (its closing quote), as ``JSONByteCursor/plainRun()`` finds it.

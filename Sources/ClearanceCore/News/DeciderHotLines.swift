@@ -84,7 +84,9 @@ extension NewsDecider {
             // A permit's words (``PreparedAgreement/PermitBlock``: made on the grant's first permit, met again long
             // after) were a miss the words waited for when a permit was written: ~2% of the 1M batch's samples at
             // 30,000 agreements (perf, session 10). Their addresses are in the words' block (stage 2); the first two
-            // lines hold the reason and the clause's quote. At most two grants an agreement.
+            // lines hold the reason and the clause's quote. At most two grants an agreement. Not asked for by `check
+            // --batch` now: one request ahead, every agreement's permits (a third of the requests permit) moved the wait
+            // into the prefetches (perf, words session 10; see ``permitWordsAddress(of:_:)``).
             d.pointee.agreements.withUnsafeBufferPointer { list in
                 for k in 0..<min(shown, list.count) {
                     Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
@@ -96,6 +98,22 @@ extension NewsDecider {
             break
         }
         return n
+    }
+
+    /// The address of the permit words that the words of evaluation `e` of decider `d` will copy (a permit by an
+    /// agreement's grant whose words were made: ``PreparedAgreement/PermitBlock``), for a caller that asks for their
+    /// lines before writing the decision's head; nil otherwise. Reads plain words only (no retain).
+    ///
+    /// Why (perf annotate on the 1M batch at 30,000 agreements, words session 10): the permit's words were a miss
+    /// the words waited for (94.9% of the permit closure's samples, 2.5–2.95% of the batch's); asked for with the
+    /// other agreements' permits one request ahead (``hotRanges(of:stage:into:capacity:)`` stage 3), the wait moved
+    /// into the prefetches (the batch's `defer` 8.5% → 10.3%, CPU no lower); this is one line pair, for permits only.
+    public static func permitWordsAddress(of d: UnsafePointer<NewsDecider>, _ e: NewsEvaluation) -> UnsafeRawPointer? {
+        guard case .agreement(let k, let g) = e.basis else { return nil }
+        return d.pointee.agreements.withUnsafeBufferPointer { list in
+            guard k >= 0 && k < list.count else { return nil }
+            return Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { $0.words.permit(g)?.raw }
+        }
     }
 
     /// The bytes of a core the words read: its header and fields (the agreement, about ten words of other fields,

@@ -43,6 +43,13 @@ extension NewsDecider {
     /// A caller that keeps its output in a ``ByteWriter`` (`check --batch`) takes the bytes where they are written.
     public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usage: some UsageCounter = NoUsage(),
                                    memo: DecisionMemo? = nil, to out: inout ByteWriter) {
+        withUsageRef(usage) { appendDecisionJSON(e, for: r, usageAt: $0, memo: memo, to: &out) }
+    }
+
+    /// ``appendDecisionJSON(_:for:usage:memo:to:)`` with the counter given by address (see ``UsageRef``): what
+    /// `check --batch` calls.
+    public func appendDecisionJSON(_ e: NewsEvaluation, for r: RepublicationRequest, usageAt usage: UsageRef,
+                                   memo: DecisionMemo?, to out: inout ByteWriter) {
         var sink: JSONWords
         if let memo {
             sink = JSONWords(out: out, remedies: memo.remedyScratch, remedyEnds: memo.remedyEndScratch)
@@ -53,7 +60,6 @@ extension NewsDecider {
         // `out` is the sink's until the end (moved back below): one writer, not two that could disagree.
         sink.remedies.removeAll()
         sink.remedyEnds.removeAll()
-        sink.at = r.at
         if let ref = noticeRef {
             // The notice borrowed, not retained (the decider keeps it alive), and its quote and
             // source copied through pointers it owns (``NoticeBox/quoteRefs``): the box is shared
@@ -70,10 +76,10 @@ extension NewsDecider {
                            sourceJSON: box.source == r.source ? box.quoteRefs[quotes] : nil, subscriber: r.subscriber)
             }
             // The counter by address (``UsageRef``), no existential made.
-            withUsageRef(usage) { writeWords(e, r, ref, usage: $0, memo: memo, into: &sink) }
+            writeWords(e, r, ref, usage: usage, memo: memo, into: &sink)
         } else {
             sink.begin(id: r.id, permit: e.verdict == .permit, source: r.source, sourceJSON: nil, subscriber: r.subscriber)
-            withUsageRef(usage) { writeWords(e, r, nil, usage: $0, memo: memo, into: &sink) }
+            writeWords(e, r, nil, usage: usage, memo: memo, into: &sink)
         }
         sink.finish()
         out = sink.out
@@ -166,14 +172,16 @@ extension NewsDecider {
             let full = evaluateFully(r, usage: usage.counter)
             full.0.withUnsafeBufferPointer { writeDenial($0, full.1, box, concern, r, usage: usage, memo: memo, into: &s) }
         } else {
-            e.withOutcomes { writeDenial($0, BitIndexes(e.publicNotMet), box, concern, r, usage: usage, memo: memo, into: &s) }
+            // The bits read first: `e.publicNotMet` inside the closure made it capture, and copy, the evaluation.
+            let notMet = BitIndexes(e.publicNotMet)
+            e.withOutcomes { writeDenial($0, notMet, box, concern, r, usage: usage, memo: memo, into: &s) }
         }
     }
 
     /// A denial's reasons and remedies: no agreement, each agreement's, the public permissions not in force
     /// (`notMet`: their indexes).
-    func writeDenial<S: DecisionWordSink, N: Sequence<Int>>(
-        _ outcomes: UnsafeBufferPointer<AgreementOutcome>, _ notMet: N, _ box: NoticeBox, _ concern: NoticeTerms.Concern,
+    func writeDenial<S: DecisionWordSink, C: Collection<AgreementOutcome>, N: Sequence<Int>>(
+        _ outcomes: C, _ notMet: N, _ box: NoticeBox, _ concern: NoticeTerms.Concern,
         _ r: RepublicationRequest, usage: UsageRef, memo: DecisionMemo?, into s: inout S
     ) {
         if outcomes.isEmpty {
@@ -249,13 +257,13 @@ extension NewsDecider {
             case .term:
                 named(.agreementNotStarted)
                 s.words(" starts on "); s.instant(core.agreement.term.start, dateOnly: core.agreement.term.startIsDate); s.words(", after this use (")
-                s.instant(r.at, dateOnly: false); s.words(")")
+                s.requestTime(r.at); s.words(")")
                 s.endReason(.notice)
                 s.remedy(); s.words("wait until "); s.instant(core.agreement.term.start, dateOnly: false); s.words(" when "); s.id(core); s.words(" starts"); s.endRemedy()
             case .prior:
                 s.reason(.notPriorSubscription, about: core, named: false)
                 s.words("subscription "); s.id(core); s.words(" was signed on "); s.instant(core.agreement.signedAt, dateOnly: core.agreement.signedAtIsDate)
-                s.words(", after this use ("); s.instant(r.at, dateOnly: false); s.words("); the notice requires a prior subscription")
+                s.words(", after this use ("); s.requestTime(r.at); s.words("); the notice requires a prior subscription")
                 s.endReason(.notice)
                 s.remedy(); s.words("a subscription concluded before the use ("); s.id(core); s.words(" was signed "); s.instant(core.agreement.signedAt, dateOnly: false)
                 s.words(")"); s.endRemedy()
@@ -264,7 +272,7 @@ extension NewsDecider {
                 let end = core.agreement.term.endIsDate ? core.agreement.term.end.adding(milliseconds: -86_400_000) : core.agreement.term.end
                 named(.agreementExpired)
                 s.words(" ended on "); s.instant(end, dateOnly: core.agreement.term.endIsDate); s.words(", before this use (")
-                s.instant(r.at, dateOnly: false); s.words(")")
+                s.requestTime(r.at); s.words(")")
                 s.endReason(.notice)
                 s.remedy(); s.words("a renewal of "); s.id(core); s.words(" (it ended on "); s.instant(end, dateOnly: core.agreement.term.endIsDate); s.words(")"); s.endRemedy()
             }
@@ -353,7 +361,7 @@ extension NewsDecider {
                 if let pub = r.asset.publishedAt {
                     let until = em.added(to: pub)
                     s.words(" after publication ("); s.instant(pub, dateOnly: false); s.words("); this use (")
-                    s.instant(r.at, dateOnly: false); s.words(") is before "); s.instant(until, dateOnly: false)
+                    s.requestTime(r.at); s.words(") is before "); s.instant(until, dateOnly: false)
                     s.endReason(quote)
                     s.remedy(); s.words("wait until "); s.instant(until, dateOnly: false); s.words(" (embargo "); s.value(em.description); s.words(")"); s.endRemedy()
                 } else {
@@ -853,13 +861,19 @@ final class WordPool: Sendable {
 /// and, with the batch's counter (a class), a retain and a release through `SwiftRetainableBox` per decision
 /// (perf session 10: `initializeWithCopy` 0.45% and part of `appendDecisionJSON`'s 1.87% of the batch's
 /// `swift_release` samples), for a counter that only a quota's sentence reads.
-struct UsageRef {
-    private let raw: UnsafeRawPointer
-    private let type: any UsageCounter.Type
+///
+/// Public, with an inlinable initializer, so that a caller in another module makes it where its counter's type is
+/// known (`withUnsafePointer(to: counter) { UsageRef($0) }`, specialized there) and calls
+/// ``NewsDecider/appendDecisionJSON(_:for:usageAt:memo:to:)``: through the generic entry, which other modules call
+/// unspecialized, taking the counter's address went through the generic `withUnsafePointer` and two closure
+/// thunks, ~60 instructions a decision (callgrind words session 10).
+public struct UsageRef {
+    @usableFromInline let raw: UnsafeRawPointer
+    @usableFromInline let type: any UsageCounter.Type
 
-    /// The counter at `p` (valid while the caller's frame lives).
-    @inline(__always)
-    init<U: UsageCounter>(_ p: UnsafePointer<U>) {
+    /// The counter at `p` (valid while the caller's frame lives, and only then).
+    @inlinable
+    public init<U: UsageCounter>(_ p: UnsafePointer<U>) {
         raw = UnsafeRawPointer(p)
         type = U.self
     }
@@ -927,6 +941,9 @@ protocol DecisionWordSink {
     mutating func percent(_ x: Double)
     /// An instant as ``Instant/description`` (`dateOnly`: ``Instant/dateString``).
     mutating func instant(_ i: Instant, dateOnly: Bool)
+    /// The request's time (``RepublicationRequest/at``) as ``Instant/description``: `instant(i, dateOnly: false)`,
+    /// always the same instant within one decision.
+    mutating func requestTime(_ i: Instant)
     /// Closes the open reason with its quote.
     mutating func endReason(_ quote: QuoteRef)
     mutating func remedy()
@@ -971,6 +988,8 @@ extension DecisionWordSink {
     mutating func percent(_ x: Double) {
         if let v = NewsDecider.percent(x) { number(v) } else { value(String(describing: (x * 100).rounded())) }
     }
+
+    mutating func requestTime(_ i: Instant) { instant(i, dateOnly: false) }
 }
 
 /// A decision's JSON bytes (``NewsDecision/appendJSON(to:)``'s layout), written through raw
@@ -992,12 +1011,11 @@ struct JSONWords: DecisionWordSink {
     var quote = UnsafeBufferPointer(start: ("\"}" as StaticString).utf8Start, count: 2)
     /// The thread's date cache (the memo's, which outlives the sink), if any.
     var dates: Unmanaged<DateCache>?
-    /// The request's instant, and its bytes once written in this decision (``atCount`` of them; 0: not yet).
+    /// The request's time as written in this decision (``requestTime(_:)``; `atCount` bytes, 0: not yet).
     ///
     /// Why (words session 10): a denial says the request's time once per inactive agreement (`ended on …,
     /// before this use (2026-07-11T12:08:46Z)`): on the small workload 0.72 times a decision, 0.27 of them
-    /// again in the same decision; the second and later ones are one 32-byte copy, not the formatter.
-    var at = Instant(millisecondsSinceEpoch: .min)
+    /// again in the same decision; the second and later ones are four stores, not the formatter.
     private var atBytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     private var atCount = 0
     private var reasons = 0
@@ -1097,21 +1115,27 @@ struct JSONWords: DecisionWordSink {
     }
 
     mutating func instant(_ i: Instant, dateOnly: Bool) {
-        if !dateOnly && i == at {
-            if atCount > 0 {
-                withUnsafeBytes(of: atBytes) { out.put(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: atCount)) }
-                return
-            }
-            let start = out.count
-            format(i, dateOnly: false)
-            let n = out.count &- start
-            if n <= MemoryLayout.size(ofValue: atBytes) {
-                withUnsafeMutableBytes(of: &atBytes) { $0.baseAddress?.copyMemory(from: out.base + start, byteCount: n) }
-                atCount = n
+        format(i, dateOnly: dateOnly)
+    }
+
+    mutating func requestTime(_ i: Instant) {
+        if atCount > 0 {
+            let (a, b, c, d) = atBytes
+            out.write(max: 32) { p in
+                let r = UnsafeMutableRawPointer(p)
+                r.storeBytes(of: a, as: UInt64.self); r.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+                r.storeBytes(of: c, toByteOffset: 16, as: UInt64.self); r.storeBytes(of: d, toByteOffset: 24, as: UInt64.self)
+                return atCount
             }
             return
         }
-        format(i, dateOnly: dateOnly)
+        let start = out.count
+        format(i, dateOnly: false)
+        let n = out.count &- start
+        if n <= 32 {
+            withUnsafeMutableBytes(of: &atBytes) { $0.baseAddress?.copyMemory(from: out.base + start, byteCount: n) }
+            atCount = n
+        }
     }
 
     /// ``instant(_:dateOnly:)``'s formatting.

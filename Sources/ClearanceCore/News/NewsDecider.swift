@@ -636,10 +636,13 @@ public struct PreparedAgreement: Sendable {
             (Hot.grantsOffset + Int(grantCount) * MemoryLayout<PreparedGrant>.stride + 7) & ~7
         }
 
-        /// The head, grants and prohibitions as bytes, laid out as described above.
-        static func bytes(_ head: Hot, grants: [PreparedGrant], prohibitions: [RestrictionRule]) -> [UInt8] {
+        /// The head, grants and prohibitions as bytes, laid out as described above, in `out` (replacing what
+        /// it held; the caller reuses one array per thread, ``NewsCompileCache/Scratch``: a new array per
+        /// version was an allocation and a free, ~700 instructions with the copy; callgrind, "prepare, session 10").
+        static func write(_ head: Hot, grants: [PreparedGrant], prohibitions: [RestrictionRule], to out: inout [UInt8]) {
             let end = head.prohibitionsOffset() + prohibitions.count * MemoryLayout<RestrictionRule>.stride
-            var out = [UInt8](repeating: 0, count: end)
+            out.removeAll(keepingCapacity: true)
+            out.append(contentsOf: repeatElement(0, count: end))
             out.withUnsafeMutableBytes { raw in
                 raw.storeBytes(of: head, as: Hot.self)
                 for (g, pg) in grants.enumerated() {
@@ -650,7 +653,6 @@ public struct PreparedAgreement: Sendable {
                                    as: RestrictionRule.self)
                 }
             }
-            return out
         }
     }
 
@@ -818,7 +820,7 @@ public struct PreparedAgreement: Sendable {
         // An agreement valid by construction (built-in territories) is compiled straight to the records,
         // without its model (see `compileDirect`, PreparedCompile.swift): the same form, a third of the
         // instructions. Anything else is compiled from its model, as below.
-        var direct = valid && table.codes == TerritoryTable.builtin.codes ? PreparedAgreement.compileDirect(a) : nil
+        let direct = valid && table.codes == TerritoryTable.builtin.codes ? PreparedAgreement.compileDirect(a) : nil
         let plan = direct == nil ? PreparedAgreement.plan(a, table: table, uids: !valid) : nil
         let grants = direct?.grants ?? plan?.grants ?? []
         let prohibitions = direct?.prohibitions ?? plan?.prohibitions ?? []
@@ -844,19 +846,21 @@ public struct PreparedAgreement: Sendable {
                        terminationPosition: direct?.terminationPosition ?? Int8(dims.firstIndex(of: .termination) ?? -1),
                        priorPosition: direct?.priorPosition ?? Int8(dims.firstIndex(of: .prior) ?? -1),
                        activityCount: direct?.activityCount ?? Int8(dims.count))
-        let client = Hot.bytes(head, grants: grants, prohibitions: prohibitions)
+        let cache = NewsCompileCache.current
+        var client = cache.scratch.client.take() ?? []
+        Hot.write(head, grants: grants, prohibitions: prohibitions, to: &client)
+        defer { cache.scratch.client = client }
         // The set's words (rule refs, traces) are compiled again from the full plan if ever asked
         // for, not kept (~1,700 bytes an agreement; see SetCore).
         let source = WordsSource(table: table.codes == TerritoryTable.builtin.codes ? nil : table)
         let rebuild: @Sendable () -> [ODRLPolicy] = { source.policies() }
         let set: ODRLPolicySet
-        // The direct form taken out of its optional and moved into the set: read out of `direct` it was
-        // copied (~15 fields retained) and the optional destroyed after through the generic value witness
-        // (~1,800 instructions a version together; callgrind, "prepare, session 9").
-        if let form = direct?.takeForm() {
-            set = ODRLPolicySet(compiled: form, options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
-                                client: client, rebuildWords: rebuild)
-            NewsCompileCache.current.recycle(form)  // its arrays reused for the next agreement (see `compileDirect`)
+        // The direct form is read in place where it was laid out, this thread's `NewsCompileCache.form`: moved
+        // out of `direct` or passed as a value, it was copied (~16 fields retained) and destroyed after
+        // (~1,000-1,800 instructions a version; callgrind, "prepare, session 9" and "session 10").
+        if direct != nil {
+            set = ODRLPolicySet(compiled: NewsCompileCache.current.form, options: ODRLEvaluationOptions(pendingDuties: .allow),
+                                terms: NewsEngine.terms, client: client, rebuildWords: rebuild)
         } else {
             set = try ODRLPolicySet(plan?.policies ?? [], options: ODRLEvaluationOptions(pendingDuties: .allow), terms: NewsEngine.terms,
                                     neverApplicableRules: .warning, keepPolicies: false, validated: !valid, client: client,

@@ -20,7 +20,6 @@
 extension PreparedAgreement {
     /// An agreement compiled by ``compileDirect(_:)``: the form and what ``Plan`` gives besides the policies.
     struct Direct {
-        var form: CompiledForm
         var grants: [PreparedGrant]
         var prohibitions: [RestrictionRule]
         var activityRule: Int
@@ -30,16 +29,9 @@ extension PreparedAgreement {
         var terminationPosition: Int8
         var priorPosition: Int8
 
-        /// The form, moved out (an empty one left in its place). Read out of the optional (`direct.take()?.form`),
-        /// the form was copied (its dozen arrays and tables retained) and the original released with the rest,
-        /// ~480 instructions a version (callgrind, "prepare, session 10").
-        mutating func takeForm() -> CompiledForm {
-            var out = Direct.placeholder
-            swap(&out, &form)
-            return out
-        }
-        /// An empty form (only ever copied: read by every thread, never written).
-        nonisolated(unsafe) private static let placeholder = CompiledForm()
+        /// The compiled form: this thread's (``NewsCompileCache/form``), laid out in place there and valid until
+        /// the next agreement is compiled directly on this thread (a copy).
+        var form: CompiledForm { NewsCompileCache.current.form.pointee }
 
         /// The activity constraints' dimensions (``Plan/activityDims``).
         var activityDims: [GrantDimension] {
@@ -236,11 +228,12 @@ extension PreparedAgreement {
             }
         }
 
-        // Pass 2: the records, as ``Compiler/compile(_:)`` lays them out.
-        // The record arrays emptied with their capacity (the set copies them into its block and keeps none
-        // of them; ``PreparedAgreement/init(_:territories:)`` gives the form back, ``NewsCompileCache/recycle(_:)``).
-        // The constraint words' array is the set's own (kept as made): a fresh one, of its exact size.
-        var form = cache.scratch.form.take() ?? CompiledForm()
+        // Pass 2: the records, as ``Compiler/compile(_:)`` lays them out, into this thread's form, in place
+        // (``NewsCompileCache/form``): its record arrays emptied with their capacity (the set copies them into
+        // its block and keeps none of them). The constraint words' array is the set's own (kept as made): a
+        // fresh one, of its exact size.
+        return layOut(&cache.form.pointee)
+        func layOut(_ form: inout CompiledForm) -> Direct? {
         form.rules.removeAll(keepingCapacity: true)
         form.constraints.removeAll(keepingCapacity: true)
         form.entities.removeAll(keepingCapacity: true)
@@ -307,8 +300,9 @@ extension PreparedAgreement {
                 }
             }
         }
-        return Direct(form: form, grants: grants, prohibitions: prohibitions, activityRule: 0, activityCount: Int8(activityCount),
+        return Direct(grants: grants, prohibitions: prohibitions, activityRule: 0, activityCount: Int8(activityCount),
                       terminationPosition: terminationPosition, priorPosition: priorPosition)
+        }
     }
 }
 
@@ -516,14 +510,23 @@ final class NewsCompileCache {
     struct Scratch {
         var pieces: [PieceRef]?
         var plans: [ListPlan]?
-        var form: CompiledForm?
+        /// ``PreparedAgreement/Hot/write(_:grants:prohibitions:to:)``'s bytes (copied into the set's block).
+        var client: [UInt8]?
     }
     @exclusivity(unchecked) var scratch = Scratch()
+    /// The form ``PreparedAgreement/compileDirect(_:)`` lays the records out in, reused with its arrays'
+    /// capacity; at a fixed address, so that it is written and read in place (``ODRLPolicySet/init(compiled:options:terms:client:rebuildWords:)``
+    /// borrows it): moved in and out of an optional, or passed as an owned value, it was copied and
+    /// destroyed (~16 fields retained and released, ~1,000 instructions a version; callgrind, "prepare, session 10").
+    let form: UnsafeMutablePointer<CompiledForm> = {
+        let p = UnsafeMutablePointer<CompiledForm>.allocate(capacity: 1)
+        p.initialize(to: CompiledForm())
+        return p
+    }()
 
-    /// Takes back a form ``PreparedAgreement/compileDirect(_:)`` made, once its set has copied its records:
-    /// its arrays are reused, with their capacity, for the next agreement.
-    func recycle(_ form: consuming CompiledForm) {
-        scratch.form = form
+    deinit {
+        form.deinitialize(count: 1)
+        form.deallocate()
     }
 
     /// Empties the tables that grew past ``NewsModelCache/limit`` entries. Called before an agreement

@@ -115,7 +115,8 @@ extension NewsDecider {
             let full = evaluateFully(r, usage: usage)
             walkDenial(full.0, full.1, box, visit)
         } else {
-            e.withOutcomes { walkDenial($0, BitIndexes(e.publicNotMet), box, visit) }
+            let notMet = BitIndexes(e.publicNotMet)
+            e.withOutcomes { walkDenial($0, notMet, box, visit) }
         }
     }
 

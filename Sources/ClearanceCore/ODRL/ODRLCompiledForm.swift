@@ -409,9 +409,12 @@ final class SetCore: @unchecked Sendable {
     /// (massif: a `CompiledRule` object, a ref string and a duty array per rule, a ref string per
     /// duty, the policy's uid), while a news evaluation reads only the records and ``atomics``
     /// (kept). Compiling is deterministic: the same policies give the same words, index for index.
-    init(_ form: CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms, client: [UInt8] = [],
+    ///
+    /// `form` is borrowed (read in place, never copied whole): the news layer lays its forms out in one kept
+    /// in place per thread and reuses its arrays (``NewsCompileCache/form``).
+    init(_ form: borrowing CompiledForm, options: ODRLEvaluationOptions, terms: ODRLTerms, client: [UInt8] = [],
          rebuildWords: (@Sendable () -> [ODRLPolicy])? = nil) {
-        self.keptWords = rebuildWords == nil ? SetWords(form) : nil
+        self.keptWords = rebuildWords == nil ? SetWords(copy form) : nil
         self.rebuildWords = rebuildWords
         self.actions = form.table
         self.requestActions = form.table.spellings()

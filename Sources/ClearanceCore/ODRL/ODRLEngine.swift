@@ -102,6 +102,16 @@ public struct ODRLPolicySet: Sendable {
         self.core = SetCore(form, options: options, terms: terms, client: client, rebuildWords: rebuildWords)
     }
 
+    /// The same, from a form read in place at `form` (not copied: a caller that keeps a form to reuse its
+    /// arrays, e.g. the news layer's direct compiler).
+    init(compiled form: UnsafePointer<CompiledForm>, options: ODRLEvaluationOptions, terms: ODRLTerms, client: [UInt8],
+         rebuildWords: @escaping @Sendable () -> [ODRLPolicy]) {
+        self.policies = []
+        self.warnings = []
+        self.options = options
+        self.core = SetCore(form.pointee, options: options, terms: terms, client: client, rebuildWords: rebuildWords)
+    }
+
     /// Number of top-level rules (each policy's permissions, then its prohibitions): the length of
     /// ``ruleResults(_:state:into:)``'s answer.
     public var topLevelRuleCount: Int { core.flatCount }

@@ -87,6 +87,13 @@ import Testing
                         decider.appendDecisionJSON(e, for: r, usage: usage, memo: m, to: &writer)
                         #expect(Array(writer.bytes) == bytes, "\(r.json.serialized())")
                         writer.free()
+                        // The permit's words the batch asks for ahead are the ones just copied (made by now); nothing else.
+                        let address = withUnsafePointer(to: decider) { NewsDecider.permitWordsAddress(of: $0, e) }
+                        if case .agreement(let k, let g) = e.basis {
+                            #expect(address == decider.agreements[k].core.permitWords(g).raw)
+                        } else {
+                            #expect(address == nil)
+                        }
                     }
                     for reason in reference.reasons { seen.insert("\(k):\(reason.code)") }
                 }

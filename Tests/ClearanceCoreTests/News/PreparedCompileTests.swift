@@ -57,6 +57,24 @@ import Testing
         }
     }
 
+    /// A prepared agreement is freed with its last copy: its core, its set and the set's words source (which
+    /// refers back to the core, unowned) form no cycle, on the direct path and the general one (a link duty),
+    /// words asked for or not.
+    @Test func preparedAgreementsAreFreed() throws {
+        weak var core: PreparedAgreement.Core?
+        weak var setCore: SetCore?
+        for (k, var a) in Self.agreements(seed: 5, count: 12).enumerated() {
+            if k % 3 == 2, !a.grants.isEmpty { a.grants[0].duties.append(Duty(action: .link, url: "https://example.com/x")) }
+            do {
+                let p = try PreparedAgreement(a)
+                core = p.core
+                setCore = p.set.core
+                if k % 2 == 1 { _ = p.set.core.ruleRefs }  // the words rebuilt through the source
+            }
+            #expect(core == nil && setCore == nil, "agreement \(k)")
+        }
+    }
+
     /// Random agreements over every dimension (see ``agreements(seed:count:)``).
     @Test(arguments: [81, 82, 83])
     func directFormIsTheGeneralOne(seed: Int) {

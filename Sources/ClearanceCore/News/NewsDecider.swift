@@ -1284,10 +1284,11 @@ public struct NewsDecider: Sendable {
             // without a call (`==` retained the box's string around its comparison).
             guard NewsEngine.Lookups.bits(box.source) == NewsEngine.Lookups.bits(r.source) || box.source == r.source else { return }
             inputRef._withUnsafeGuaranteedRef { input in
+                // The look-ups both borrowed (the action's probe) and as a plain `Unmanaged` (lowering, see ``lower``).
                 if let lookupsRef {
-                    lookupsRef._withUnsafeGuaranteedRef { evaluate(r, box, usage, input, $0, into: &e) }
+                    lookupsRef._withUnsafeGuaranteedRef { evaluate(r, box, usage, input, $0, lookupsRef, into: &e) }
                 } else {
-                    evaluate(r, box, usage, input, nil, into: &e)
+                    evaluate(r, box, usage, input, nil, nil, into: &e)
                 }
             }
         }
@@ -1297,12 +1298,12 @@ public struct NewsDecider: Sendable {
     /// request into `input` (the memo's scratch, or a new one) with the thread's `lookups` (nil
     /// without a memo), into `e`: a new evaluation (`NewsEvaluation(basis: .noPolicy)`).
     func evaluate(_ r: RepublicationRequest, _ box: NoticeBox, _ usage: some UsageCounter, _ input: ODRLInput,
-                  _ lookups: NewsEngine.Lookups?, into e: inout NewsEvaluation) {
+                  _ lookupsObject: NewsEngine.Lookups?, _ lookups: Unmanaged<NewsEngine.Lookups>?, into e: inout NewsEvaluation) {
         // The notice's prohibitions that concern the request, as the first one and what lifts them
         // (bits; the list itself is only made for the sentences that name the lifters). The action
         // is looked up once in the thread's cache (``NewsEngine/Lookups``): its covering mask for
         // this filter, its engine ids for lowering.
-        let action = lookups?.action(r.action)
+        let action = lookupsObject?.action(r.action)
         let concern: NoticeTerms.Concern
         if let action {
             concern = NoticeTerms.concern(r, box.filters, actionMask: action.pointee.mask)
@@ -1352,7 +1353,7 @@ public struct NewsDecider: Sendable {
     /// The request is lowered once, before the first pass (on the rare general scan, at its first
     /// agreement).
     func considerAgreements(_ list: UnsafeBufferPointer<PreparedAgreement>, _ r: RepublicationRequest, _ box: NoticeBox,
-                            _ e: inout NewsEvaluation, usage: some UsageCounter, input: ODRLInput, lookups: NewsEngine.Lookups?,
+                            _ e: inout NewsEvaluation, usage: some UsageCounter, input: ODRLInput, lookups: Unmanaged<NewsEngine.Lookups>?,
                             action: UnsafeMutablePointer<NewsEngine.Lookups.Action>?) -> (decided: Bool, lowered: Bool) {
         guard let base = list.baseAddress else { return (false, false) }
         let kind = r.asset.kind.index
@@ -1482,19 +1483,25 @@ public struct NewsDecider: Sendable {
     /// `odrlModel(forPreparation:)`): the subscriber as a party is only for a notice whose public
     /// permissions name parties.
     @inline(__always)
-    func lower(_ r: RepublicationRequest, _ box: NoticeBox, _ kind: Int, into input: ODRLInput, lookups: NewsEngine.Lookups?,
+    func lower(_ r: RepublicationRequest, _ box: NoticeBox, _ kind: Int, into input: ODRLInput, lookups: Unmanaged<NewsEngine.Lookups>?,
                action: UnsafeMutablePointer<NewsEngine.Lookups.Action>?) {
         if let lookups, !box.namesParties {
-            // The subjects unretained (the box and the `static let` keep them): no retain per request.
+            // The subjects unretained (the box and the `static let` keep them): no retain per request. The
+            // look-ups come down as a plain `Unmanaged` (session 10): bound from an optional strong reference
+            // (`if let lookups`), the object was retained and released once per lowering (callgrind,
+            // bench/PROFILE.md "eval, session 10": ~40 instructions and two atomic counts per request).
+            let anyParty = lookups._withUnsafeGuaranteedRef { $0.anyParty }
             if let action {
-                NewsEngine.lower(r, into: input, target: box.targetRefs[kind], assignee: lookups.anyParty,
-                                 lookups: Unmanaged.passUnretained(lookups), action: action)
+                NewsEngine.lower(r, into: input, target: box.targetRefs[kind], assignee: anyParty, lookups: lookups, action: action)
             } else {
-                NewsEngine.lower(r, into: input, target: box.targetRefs[kind], assignee: lookups.anyParty, lookups: lookups)
+                lookups._withUnsafeGuaranteedRef {
+                    NewsEngine.lower(r, into: input, target: box.targetRefs[kind], assignee: anyParty, lookups: $0)
+                }
             }
         } else {
             NewsEngine.lower(r, into: input, target: box.targets[kind],
-                             assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty, lookups: lookups)
+                             assignee: box.namesParties ? NewsEngine.subscriber(r.subscriber) : NewsEngine.anyParty,
+                             lookups: lookups?.takeUnretainedValue())
         }
     }
 

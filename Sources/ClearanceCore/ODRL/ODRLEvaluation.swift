@@ -351,8 +351,6 @@ struct Checks {
                     }
                 }
             }
-            // A logical record (a portion with whole uses: `or`) from its operands' plain truths, else the checks.
-            if t == 3 && shape == HotConstraint.logical { t = plainLogical(h, values, slots) }
             if t == 3 {
                 switch truth(start &+ i, rule: rule) {
                 case .satisfied: t = 0
@@ -369,76 +367,6 @@ struct Checks {
             i &+= 1
         }
         return (failed, unknown, unsatisfied ? .unsatisfied : (unknown != 0 ? .unknown : .satisfied))
-    }
-
-    /// The truth of atomic record `h` from the request's plain `values` (`slots` of them), as ``truth(_:rule:)``
-    /// gives it for checks without rule-scoped values: 0 satisfied, 1 unsatisfied, 2 unknown, 3 not decided
-    /// here (a general or logical record, a value of another kind, a slot outside the values: the caller asks
-    /// ``truth(_:rule:)``). The usual records: a comparison with one number, a bit set of texts.
-    @inline(__always)
-    static func plainTruth(_ h: UnsafeMutablePointer<HotConstraint>, _ values: UnsafePointer<FastValue>, _ slots: UInt) -> UInt8 {
-        let shape = h.pointee.shape
-        let slot = UInt(bitPattern: Int(h.pointee.slot))
-        guard slot < slots else { return 3 }
-        let v = values[Int(slot)]
-        if v.tag == FastValue.absent {
-            // An absent value: unknown for every atomic shape (``truth(_:rule:)``).
-            return shape != ConstraintRecord.Shape.general && shape != HotConstraint.logical ? 2 : 3
-        }
-        if shape >= ConstraintRecord.Shape.compare {
-            guard v.tag == FastValue.number || v.tag == h.pointee.own else { return 3 }
-            let x = v.num, n = Double(bitPattern: h.pointee.payload)
-            let ok: Bool
-            switch shape &- ConstraintRecord.Shape.compare {
-            case ConstraintRecord.Op.eq: ok = x == n
-            case ConstraintRecord.Op.neq: ok = !(x == n)
-            case ConstraintRecord.Op.lt: ok = x < n
-            case ConstraintRecord.Op.lteq: ok = x <= n
-            case ConstraintRecord.Op.gt: ok = x > n
-            default: ok = x >= n
-            }
-            return ok ? 0 : 1
-        }
-        if shape == ConstraintRecord.Shape.inBits || shape == ConstraintRecord.Shape.notInBits {
-            guard v.tag == FastValue.text, v.id >= 0,
-                  let words = UnsafePointer<UInt64>(bitPattern: UInt(truncatingIfNeeded: h.pointee.payload)) else { return 3 }
-            let word = Int(v.id) >> 6
-            let found = word < Int(h.pointee.words) && (words[word] >> UInt64(v.id & 63)) & 1 != 0
-            return (shape == ConstraintRecord.Shape.notInBits) != found ? 0 : 1
-        }
-        return 3
-    }
-
-    /// ``plainTruth(_:_:_:)`` for a logical record (``logicalTruth(_:rule:)``'s combination of its operands'
-    /// truths) whose operands are all decided by ``plainTruth(_:_:_:)``; 3 when one is not (the caller asks
-    /// ``truth(_:rule:)`` for the whole record).
-    ///
-    /// Why (callgrind, bench/PROFILE.md "eval, session 10"): a grant's portion with whole uses allowed is
-    /// `or(extent eq whole, percentage lteq p)`; through ``truth(_:rule:)`` it cost ~170 instructions (the
-    /// general dispatch, then each operand through it again), about one in fifteen constraints evaluated;
-    /// this is ~120, out of line (inline, it made the loop's usual records dearer: callgrind, same workload).
-    @inline(never)
-    func plainLogical(_ h: UnsafeMutablePointer<HotConstraint>, _ values: UnsafePointer<FastValue>, _ slots: UInt) -> UInt8 {
-        let first = Int(Int32(truncatingIfNeeded: h.pointee.payload)), count = Int(Int32(truncatingIfNeeded: h.pointee.payload >> 32))
-        var sat = 0, unknown = 0, unsat = 0
-        var k = 0
-        while k < count {
-            let o = hot + (first &+ k)
-            guard o.pointee.shape != HotConstraint.logical else { return 3 }
-            switch Checks.plainTruth(o, values, slots) {
-            case 0: sat &+= 1
-            case 1: unsat &+= 1
-            case 2: unknown &+= 1
-            default: return 3
-            }
-            k &+= 1
-        }
-        switch h.pointee.own {
-        case ConstraintRecord.Op.and, ConstraintRecord.Op.andSequence:
-            return unsat > 0 ? 1 : (unknown > 0 ? 2 : 0)
-        case ConstraintRecord.Op.or: return sat > 0 ? 0 : (unknown > 0 ? 2 : 1)
-        default: return sat > 1 ? 1 : (unknown > 0 ? 2 : (sat == 1 ? 0 : 1))
-        }
     }
 
     /// A rule's compact answer, from the same checks as ``Evaluation/evaluateRule(_:policy:)``.

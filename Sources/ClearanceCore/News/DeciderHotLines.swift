@@ -9,13 +9,12 @@ public struct HotRange {
 
 extension NewsDecider {
     /// Number of stages of ``hotRanges(stage:into:capacity:)``.
-    public static let hotStages = 4
+    public static let hotStages = 3
 
     /// The memory this decider's next evaluation and its words read first, by stage: stage 0 what the
     /// decider's own fields point at (its agreements list, each agreement's block of hot records), stage 1
     /// what the list points at (each agreement's prepared core), stage 2 what the cores point at (the
-    /// agreement's grants, its words' bytes), stage 3 what the words' block points at (each grant's permit words
-    /// made so far: a permit copies them). Writes at most `capacity` ranges to `out`; returns how many.
+    /// agreement's grants, its words' bytes). Writes at most `capacity` ranges to `out`; returns how many.
     ///
     /// For `check --batch`, which asks for these lines (a prefetch: no waiting) a few requests before it
     /// decides with this decider, stage 2 one request ahead, stage 1 two, stage 0 three, so each stage's
@@ -80,20 +79,6 @@ extension NewsDecider {
                     }
                 }
             }
-        case 3:
-            // A permit's words (``PreparedAgreement/PermitBlock``: made on the grant's first permit, met again long
-            // after) were a miss the words waited for when a permit was written: ~2% of the 1M batch's samples at
-            // 30,000 agreements (perf, session 10). Their addresses are in the words' block (stage 2); the first two
-            // lines hold the reason and the clause's quote. At most two grants an agreement. Not asked for by `check
-            // --batch` now: one request ahead, every agreement's permits (a third of the requests permit) moved the wait
-            // into the prefetches (perf, words session 10; see ``permitWordsAddress(of:_:)``).
-            d.pointee.agreements.withUnsafeBufferPointer { list in
-                for k in 0..<min(shown, list.count) {
-                    Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { core in
-                        core.words.forEachPermit(limit: 2) { put($0, 128) }
-                    }
-                }
-            }
         default:
             break
         }
@@ -106,8 +91,9 @@ extension NewsDecider {
     ///
     /// Why (perf annotate on the 1M batch at 30,000 agreements, words session 10): the permit's words were a miss
     /// the words waited for (94.9% of the permit closure's samples, 2.5–2.95% of the batch's); asked for with the
-    /// other agreements' permits one request ahead (``hotRanges(of:stage:into:capacity:)`` stage 3), the wait moved
-    /// into the prefetches (the batch's `defer` 8.5% → 10.3%, CPU no lower); this is one line pair, for permits only.
+    /// other agreements' permits one request ahead (a fourth stage of ``hotRanges(of:stage:into:capacity:)``, tried
+    /// and removed), the wait moved into the prefetches (the batch's `defer` 8.5% → 10.3%, CPU no lower); this is one
+    /// line pair, for permits only.
     public static func permitWordsAddress(of d: UnsafePointer<NewsDecider>, _ e: NewsEvaluation) -> UnsafeRawPointer? {
         guard case .agreement(let k, let g) = e.basis else { return nil }
         return d.pointee.agreements.withUnsafeBufferPointer { list in

@@ -681,16 +681,6 @@ struct AgreementWords: ~Copyable, @unchecked Sendable {
         return PreparedAgreement.PermitBlock(raw: kept)
     }
 
-    /// Calls `body` with the address of each grant's permit words made so far (``PreparedAgreement/PermitBlock``),
-    /// at most `limit` of them: the batch's prefetch (``NewsDecider/hotRanges(stage:into:capacity:)`` stage 3).
-    @inline(__always)
-    func forEachPermit(limit: Int, _ body: (UnsafeRawPointer) -> Void) {
-        for g in 0..<min(grants, limit) {
-            let p = slot(g).pointee.load(ordering: .relaxed)
-            if p != 0, let raw = UnsafeRawPointer(bitPattern: p) { body(raw) }
-        }
-    }
-
     /// Whether any grant's permit words were made (tests).
     var any: Bool { (0..<grants).contains { slot($0).pointee.load(ordering: .acquiring) != 0 } }
 

@@ -932,7 +932,7 @@ protocol DecisionWordSink {
     /// An instant as ``Instant/description`` (`dateOnly`: ``Instant/dateString``).
     mutating func instant(_ i: Instant, dateOnly: Bool)
     /// The request's time (``RepublicationRequest/at``) as ``Instant/description``: `instant(i, dateOnly: false)`,
-    /// always the same instant within one decision.
+    /// which a sink may keep and write again while the same instant comes back within one decision.
     mutating func requestTime(_ i: Instant)
     /// Closes the open reason with its quote.
     mutating func endReason(_ quote: QuoteRef)
@@ -1006,8 +1006,11 @@ struct JSONWords: DecisionWordSink {
     /// Why (words session 10): a denial says the request's time once per inactive agreement (`ended on …,
     /// before this use (2026-07-11T12:08:46Z)`): on the small workload 0.72 times a decision, 0.27 of them
     /// again in the same decision; the second and later ones are four stores, not the formatter.
+    /// Kept with the instant they spell: the bytes are reused only for that instant (one comparison), so a caller
+    /// that passes another time gets it formatted, not the request's.
     private var atBytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     private var atCount = 0
+    private var atInstant = Instant(millisecondsSinceEpoch: 0)
     private var reasons = 0
     private var inDuties = false
     private var duties = 0
@@ -1109,7 +1112,7 @@ struct JSONWords: DecisionWordSink {
     }
 
     mutating func requestTime(_ i: Instant) {
-        if atCount > 0 {
+        if atCount > 0 && atInstant == i {
             let (a, b, c, d) = atBytes
             out.write(max: 32) { p in
                 let r = UnsafeMutableRawPointer(p)
@@ -1125,6 +1128,7 @@ struct JSONWords: DecisionWordSink {
         if n <= 32 {
             withUnsafeMutableBytes(of: &atBytes) { $0.baseAddress?.copyMemory(from: out.base + start, byteCount: n) }
             atCount = n
+            atInstant = i
         }
     }
 

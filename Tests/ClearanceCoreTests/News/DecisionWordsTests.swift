@@ -4,6 +4,21 @@ import Testing
 /// The pieces the one writer of a decision's words copies instead of escaping values each time
 /// (news session 6): static vocabulary names, an agreement's prepared text, the escape check.
 @Suite struct DecisionWordsTests {
+    /// The request's time written again from the bytes kept for it is what the formatter writes, and another
+    /// instant passed after it is formatted, not given the kept bytes.
+    @Test func requestTimeIsTheInstantsOwnText() {
+        let at = Instant(millisecondsSinceEpoch: 1_783_771_726_000), other = Instant(millisecondsSinceEpoch: 1_783_771_726_001)
+        var kept = JSONWords(out: ByteWriter(capacity: 64), remedies: ByteWriter(capacity: 16), remedyEnds: ByteWriter(capacity: 16))
+        var formatted = JSONWords(out: ByteWriter(capacity: 64), remedies: ByteWriter(capacity: 16), remedyEnds: ByteWriter(capacity: 16))
+        defer { for w in [kept, formatted] { w.out.free(); w.remedies.free(); w.remedyEnds.free() } }
+        for i in [at, at, other, at] {
+            kept.requestTime(i); kept.words(" ")
+            formatted.instant(i, dateOnly: false); formatted.words(" ")
+        }
+        #expect(String(decoding: kept.out.bytes, as: UTF8.self) == String(decoding: formatted.out.bytes, as: UTF8.self))
+        #expect(String(decoding: kept.out.bytes, as: UTF8.self).hasPrefix("\(at.description) \(at.description) \(other.description) "))
+    }
+
     /// Each vocabulary value's static name is its raw value (what `value(x.rawValue)` wrote).
     @Test func staticNamesAreRawValues() {
         func check<V: StaticNamed & RawRepresentable & CaseIterable>(_: V.Type) where V.RawValue == String {

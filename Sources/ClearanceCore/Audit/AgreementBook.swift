@@ -158,14 +158,15 @@ public final class AgreementBook {
         }
     }
 
-    /// Number of stages of ``prefetch(_:stage:)``.
+    /// Number of stages of ``prefetch(_:stage:ranges:)``: the bucket, the group, the decider's object, then the decider's
+    /// own (``NewsDecider/hotStages``).
     public static let prefetchStages = 3 + NewsDecider.hotStages
 
     /// Asks for the cache lines of stage `stage` of the chain ``deciderRef(subscriber:source:at:make:)`` and the
     /// evaluation will read for the party whose ``partyHash(subscriber:source:)`` is `hash` (a prefetch: nothing
     /// waits): 0 its bucket, 1 its group, 2 its kept decider's object, then the decider's own stages
     /// (``NewsDecider/hotRanges(stage:into:capacity:)``). Each stage reads only lines an earlier stage asked for, so
-    /// the decide worker asks for stage `s` of the event `prefetchStages - s` ahead of the one it judges.
+    /// the decide worker asks for them in order, half an event apart (the CLI's ParallelAudit.swift).
     ///
     /// Only a hint, by the hash alone (another party with the same hash only wastes the prefetch); reads plain words
     /// and retains nothing. Call it from the thread that judges the party (its group's decider is replaced by that

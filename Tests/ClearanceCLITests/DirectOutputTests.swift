@@ -6,9 +6,11 @@ import Testing
 /// standard error the same file, a file system without direct I/O, a direct write failing with `EINVAL`, the
 /// ring full), and each case goes the way it should (`CLEARANCE_DIRECT_REPORT` says which).
 ///
-/// Small settings make small outputs go direct: after 16 KiB, in buffers of 16 KiB.
+/// Small settings make small outputs go direct: after 16 KiB, in buffers of 16 KiB, a ring of 64 (more than these
+/// outputs need, so that it is never full and whatever should go direct does, however late the writer thread runs).
 @Suite(.serialized) struct DirectOutputTests {
-    static let small = ["CLEARANCE_DIRECT_AFTER": "16384", "CLEARANCE_DIRECT_CHUNK": "16384", "CLEARANCE_DIRECT_REPORT": "1"]
+    static let small = ["CLEARANCE_DIRECT_AFTER": "16384", "CLEARANCE_DIRECT_CHUNK": "16384", "CLEARANCE_DIRECT_RING": "64",
+                        "CLEARANCE_DIRECT_REPORT": "1"]
     static let agreements = ["--agreements", "seeds/sample-agreements.json"]
 
     /// 600 requests (~350 KB of decisions: ~20 buffers of 16 KiB), permits and denials.

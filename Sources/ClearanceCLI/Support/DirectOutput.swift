@@ -126,6 +126,8 @@ final class DirectOutput: @unchecked Sendable {
     private var closing = false
     /// A direct `pwrite` failed with `EINVAL`: everything from it on goes through the page cache.
     private var directFailed = false
+    /// The file offset of the first byte written through the page cache after that `EINVAL`.
+    private var directFailedAt = -1
     /// The first write error (`errno`) of the writer thread.
     private var writeError: Int32 = 0
     private var directBytes = 0
@@ -199,9 +201,10 @@ final class DirectOutput: @unchecked Sendable {
             case .direct:
                 guard let current else { return }
                 if fill == 0 && !sendfileFailed && ringIsFull() {
-                    // No buffer to swap to once this one is full (the disk is behind): this piece with `sendfile`
-                    // at its offset, through the page cache, as before (one copy in the kernel; reading it into the
-                    // buffer, then writing it with `pwrite` through the cache, was two).
+                    // No buffer to swap to once this one is full (the disk is behind): the waiting pieces, then this
+                    // one with `sendfile` at its offset, through the page cache as before (one copy in the kernel;
+                    // reading it into the buffer, then writing it with `pwrite` through the cache, was two).
+                    try writeBackWaiting()
                     let sent = try sendPiece(source)
                     if sent == 0 { return }
                     continue
@@ -421,11 +424,30 @@ final class DirectOutput: @unchecked Sendable {
             current = next
         } else {
             cond.unlock()
+            try writeBackWaiting()
             if let e = putCached(full, fill, chunkOffset) { throw failure(e) }
             ringFullBytes += fill
         }
         chunkOffset += fill
         fill = 0
+    }
+
+    /// The ring is full (the disk is behind): takes back the pieces still waiting for the writer (not the one it is
+    /// writing) and writes them through the page cache, in order, here. So pieces are written in file order but for
+    /// the one being written: whenever the process ends (killed, say), the file holds a prefix of the output, as
+    /// with `write(2)`, not later pieces after a gap of zeros.
+    private func writeBackWaiting() throws(Diagnostic) {
+        cond.lock()
+        let waiting = queue
+        queue.removeAll()
+        cond.unlock()
+        for p in waiting {
+            if let e = putCached(p.buffer, p.count, p.offset) { throw failure(e) }
+            ringFullBytes += p.count
+        }
+        cond.lock()
+        free.append(contentsOf: waiting.map(\.buffer))
+        cond.unlock()
     }
 
     /// Stops and joins the writer, writes what ``current`` holds through the page cache and sets the descriptor's
@@ -438,13 +460,16 @@ final class DirectOutput: @unchecked Sendable {
         writerDone?.wait()
         writerDone = nil
         phase = .plain
-        if let reason {
-            why = reason
-            if settings.report { note("not direct from byte \(chunkOffset): \(reason)") }
-        }
         cond.lock()
         let e = writeError
+        // The writer may have met the EINVAL after the last piece was handed over.
+        let reason = reason ?? (directFailed ? "a direct write failed with EINVAL" : nil)
+        let from = directFailedAt >= 0 ? directFailedAt : chunkOffset
         cond.unlock()
+        if let reason {
+            why = reason
+            if settings.report { note("not direct from byte \(from): \(reason)") }
+        }
         defer { releaseDirect() }
         if e != 0 { throw failure(e) }
         if fill > 0, let current {
@@ -510,6 +535,9 @@ final class DirectOutput: @unchecked Sendable {
                 if r < 0 && errno == EINVAL && useDirect {
                     // The rest of this piece and everything after it through the page cache (same offsets).
                     useDirect = false
+                    cond.lock()
+                    if directFailedAt < 0 { directFailedAt = piece.offset + done }
+                    cond.unlock()
                     continue
                 }
                 if r <= 0 {

@@ -262,7 +262,7 @@ struct BatchPipeline {
     /// In three passes over the item's lines, so that the memory a request's party needs is asked for before the
     /// request is decided (a prefetch, `CPrefetch`): every line read first (scanner or strict path), each
     /// request's index bucket asked for; then each party's slot found and the worker's kept decider box asked
-    /// for; then the requests decided in order, each one asking for the lines of the next three's parties
+    /// for; then the requests decided in order, each one asking for the lines of the next five requests' parties
     /// (``NewsDecider/hotRanges(stage:into:capacity:)``, one stage of the chain of objects per request ahead).
     ///
     /// Why (bench/PROFILE.md, batch session 8): at 30,000 agreements a request's party (10,000 of them, met in
@@ -285,6 +285,7 @@ struct BatchPipeline {
         defer { state.giveBack(lines) }
 
         // 1. Every line read; each request's index bucket asked for.
+        let buckets = table?.slotBuckets
         block.bytes.withUnsafeBufferPointer { buf in
             for k in item.lines {
                 let lineRange = block.lines[k]
@@ -292,9 +293,9 @@ struct BatchPipeline {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { lines.append(Line(.blank)); continue }
                 if useScanner, let fast = scanner.scan(line, now: now) {
                     var l = Line(.request(fast))
-                    if let table {
+                    if let buckets {
                         l.hash = PartyIndex.hash(fast.subscriber, fast.source)
-                        table.prefetchSlot(hash: l.hash)
+                        buckets.prefetch(hash: l.hash)
                     }
                     lines.append(l)
                     continue
@@ -302,9 +303,9 @@ struct BatchPipeline {
                 switch CheckCommand.strictRequest(Array(line), lineNo: block.lineBase + k + 1, now: now) {
                 case .request(let q):
                     var l = Line(.request(q))
-                    if let table {
+                    if let buckets {
                         l.hash = PartyIndex.hash(q.subscriber, q.source)
-                        table.prefetchSlot(hash: l.hash)
+                        buckets.prefetch(hash: l.hash)
                     }
                     lines.append(l)
                 case .error(let errorLine): lines.append(Line(.error(errorLine)))
@@ -328,13 +329,18 @@ struct BatchPipeline {
             for i in 0..<min(4, lines.count) { if let b = lines[i].box { clearance_prefetch_range(b, DeciderBox.bytes) } }
         }
 
-        // 3. Decided in order, each request asking for the chain of the next four parties' objects, one link per
-        // request ahead (each link reads what the one before asked for): the box four ahead, the decider's list and
-        // blocks three ahead (the blocks' further lines two ahead), the agreements' cores two ahead, what the cores
-        // point at one ahead; two links before
-        // the decision, two after it (~40 lines a request: a prefetch waits for a free fill buffer, ~10 misses in
-        // flight per core, and all at once perf put ~10% of the samples on the prefetches themselves).
+        // 3. Decided in order, each request asking for the chain of the next parties' objects, each link read a whole
+        // decision after the one before asked for it: the box five ahead, the decider's list and blocks four ahead
+        // (after the decision), the blocks' further lines and the agreements' cores two ahead, what the cores point
+        // at one ahead (before it). ~40 lines a request: a prefetch waits for a free fill buffer (~10 misses in
+        // flight per core), and all at once perf put ~10% of the samples on the prefetches themselves.
+        //
+        // Why four and five, not three and four (perf, 1M at 30,000 agreements, mem session 11): with stage 0 three
+        // ahead in the `defer`, stage 1 read the list it had asked for at once (the next request's top), with no
+        // decision in between: `hotRanges` waited for it, 34% of its samples on that load. Four ahead: `hotRanges`
+        // 9.35% → 7.45% of the samples alone, → 1.1% with the cores asked for whole (``prefetch(_:stage:_:)``).
         let ranges = state.ranges
+        if 4 < lines.count, let b = lines[4].box { clearance_prefetch_range(b, DeciderBox.bytes) }
         for i in lines.indices {
             if i + 2 < lines.count, let b = lines[i + 2].box {
                 Self.prefetch(b, stage: 1, ranges)
@@ -342,8 +348,8 @@ struct BatchPipeline {
             }
             if i + 1 < lines.count, let b = lines[i + 1].box { Self.prefetch(b, stage: 2, ranges) }
             defer {
-                if i + 3 < lines.count, let b = lines[i + 3].box { Self.prefetch(b, stage: 0, ranges) }
-                if i + 4 < lines.count, let b = lines[i + 4].box { clearance_prefetch_range(b, DeciderBox.bytes) }
+                if i + 4 < lines.count, let b = lines[i + 4].box { Self.prefetch(b, stage: 0, ranges) }
+                if i + 5 < lines.count, let b = lines[i + 5].box { clearance_prefetch_range(b, DeciderBox.bytes) }
             }
             // The line's request moved out, not copied (a copy retained its strings, and the list's clearing released
             // them again).
@@ -437,13 +443,21 @@ struct BatchPipeline {
     @inline(__always)
     static func prefetch(_ b: UnsafeMutableRawPointer, stage: Int, _ ranges: UnsafeMutablePointer<HotRange>) {
         let n = DeciderBox.hotRanges(ofBoxAt: b, stage: stage, into: ranges, capacity: WorkerState.rangeCapacity)
-        // The first two lines of each range only: the rest of a block's records are read in order, and asking for
-        // whole ranges (~80 lines a request) gave more user CPU than two lines each (1M at 30,000 agreements,
-        // alternated runs: 4.24-4.42 s whole, 4.18-4.24 s two lines, 4.74-5.06 s none; bench/PROFILE.md session 8).
-        for k in 0..<n { clearance_prefetch_range(ranges[k].start, min(128, ranges[k].bytes)) }
+        // Stage 0 (the list and the blocks): the first two lines of each range; the blocks' further lines are asked for
+        // a request later (``prefetchRestOfBlocks(_:_:)``), and asking for whole ranges (~80 lines a request) gave more
+        // user CPU than two lines each (1M at 30,000 agreements, alternated runs: 4.24-4.42 s whole, 4.18-4.24 s two
+        // lines, 4.74-5.06 s none; bench/PROFILE.md session 8).
+        //
+        // Stages 1 and 2 (the cores; the grants' storage and the words): whole ranges, as named. Clipped to two lines
+        // too until mem session 11, the core's fields that stage 2 and the words read (the grants at +0x80, the words'
+        // block at +0xf8...+0x130, of a ~320-byte object) were never asked for: 48% of `hotRanges`' samples were on
+        // the loads of stage 2 (perf, 1M at 30,000 agreements). Whole: `hotRanges` 9.35% → 5.2% of the samples alone
+        // (1.1% with stage 0 four ahead, ``decide(_:into:state:)``).
+        let cap = stage == 0 ? 128 : Int.max
+        for k in 0..<n { clearance_prefetch_range(ranges[k].start, min(cap, ranges[k].bytes)) }
     }
 
-    /// Asks for the rest of the blocks' lines (beyond the two ``prefetch(_:stage:_:)`` asked for one request
+    /// Asks for the rest of the blocks' lines (beyond the two ``prefetch(_:stage:_:)`` asked for two requests
     /// earlier) of the decider in box `b`, which ``ODRLBlock/warm()`` would otherwise wait for. Measured (1M at
     /// 30,000 agreements, 7 alternated pairs, load 9–13, bench/PROFILE.md batch session 8): user CPU median 4.01 s
     /// with it, 4.15 s without (6 of 7 pairs lower); all the blocks' lines at once one request earlier were no better

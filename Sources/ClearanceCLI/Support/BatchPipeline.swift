@@ -283,7 +283,8 @@ struct BatchPipeline {
 
         // 1. Every line read; each request's index bucket asked for.
         let buckets = table?.slotBuckets
-        block.bytes.withUnsafeBufferPointer { buf in
+        do {
+            let buf = block.bytes.bytes
             for k in item.lines {
                 let lineRange = block.lines[k]
                 let line = UnsafeBufferPointer(rebasing: buf[lineRange])
@@ -611,11 +612,11 @@ struct BatchPipeline {
 
     /// A block's bytes and line ranges, shared (read only) by the workers deciding its items.
     final class SharedBlock: @unchecked Sendable {
-        let bytes: [UInt8]
+        let bytes: ReadBuffer
         let lines: [Range<Int>]
         /// Lines of the input before this block (for line numbers in error answers).
         let lineBase: Int
-        init(bytes: [UInt8], lines: [Range<Int>], lineBase: Int) {
+        init(bytes: ReadBuffer, lines: [Range<Int>], lineBase: Int) {
             self.bytes = bytes
             self.lines = lines
             self.lineBase = lineBase
@@ -860,13 +861,15 @@ struct BlockReader {
     /// Bytes after the last line end of the previous block.
     var carry: [UInt8] = []
     var eof = false
+    /// The memory of blocks whose lines are all decided and written, for the next blocks.
+    let pool = ReadBuffer.Pool()
     /// Bytes read at a time: 1 MiB, or `$CLEARANCE_BLOCK_BYTES` (tests use a few bytes, so that lines
     /// cross block ends and are longer than a block).
     static let blockSize = ProcessInfo.processInfo.environment["CLEARANCE_BLOCK_BYTES"].flatMap { Int($0) }.map { max(1, $0) } ?? 1 << 20
 
     /// A block's bytes and the ranges of its lines (without their `\n`).
     struct Block {
-        var bytes: [UInt8]
+        var bytes: ReadBuffer
         var lines: [Range<Int>]
     }
 
@@ -874,57 +877,60 @@ struct BlockReader {
 
     /// The next block of whole lines (the last line of the input may lack its `\n`), or nil at the end.
     ///
-    /// Bytes are read into uninitialised capacity and lines found with `memchr`: the former version
+    /// Bytes are read into uninitialised memory and lines found with `memchr`: the former version
     /// zero-filled each block before reading and compared byte by byte in Swift, ~0.25 s of a 1M-line
-    /// (261 MB) batch on the reading thread (perf, batch session 4).
+    /// (261 MB) batch on the reading thread (perf, batch session 4). The memory is a written block's, given
+    /// back to ``pool`` (``ReadBuffer``), not a new array per block.
     mutating func next() throws(Diagnostic) -> Block? {
-        var bytes = carry
+        let want = Self.blockSize
+        var buffer = pool.take(minimum: carry.count + want)
+        var count = carry.count
+        carry.withUnsafeBufferPointer { c in
+            if let src = c.baseAddress, count > 0 { buffer.start.copyMemory(from: src, byteCount: count) }
+        }
         carry = []
         // Read until the block holds a line end (a line longer than a block makes the block longer) or the input ends.
         while !eof {
-            let before = bytes.count
-            let want = Self.blockSize
+            if buffer.capacity - count < want {
+                let larger = pool.take(minimum: count + want)
+                larger.start.copyMemory(from: buffer.start, byteCount: count)
+                pool.giveBack(buffer)
+                buffer = larger
+            }
+            let before = count
             var got = 0
             var failure: Int32 = 0
-            let previous = bytes
-            bytes = [UInt8](unsafeUninitializedCapacity: before + want) { buf, count in
-                count = 0
-                guard let base = buf.baseAddress else { return }
-                previous.withUnsafeBufferPointer { old in
-                    if let src = old.baseAddress, before > 0 { base.initialize(from: src, count: before) }
-                }
-                while true {
-                    let r = Foundation.read(fd, base + before, want)
-                    if r < 0 && errno == EINTR { continue }
-                    if r < 0 { failure = errno } else { got = r }
-                    break
-                }
-                count = before + got
+            while true {
+                let r = Foundation.read(fd, buffer.start + before, want)
+                if r < 0 && errno == EINTR { continue }
+                if r < 0 { failure = errno } else { got = r }
+                break
             }
             if failure != 0 {
+                pool.giveBack(buffer)
                 throw Diagnostic(code: "input.read_failed", message: "reading the batch failed: \(String(cString: strerror(failure)))",
                                  category: .io)
             }
             if got == 0 { eof = true; break }
-            let hasLineEnd = bytes.withUnsafeBufferPointer { b in
-                b.baseAddress.map { memchr($0 + before, 0x0A, got) != nil } ?? false
-            }
-            if hasLineEnd && bytes.count >= Self.blockSize / 2 { break }
+            count = before + got
+            if memchr(buffer.start + before, 0x0A, got) != nil && count >= want / 2 { break }
         }
-        guard !bytes.isEmpty else { return nil }
-        var end = bytes.count
+        guard count > 0 else {
+            pool.giveBack(buffer)
+            return nil
+        }
+        let bytes = UnsafeBufferPointer(start: buffer.start.assumingMemoryBound(to: UInt8.self), count: count)
+        var end = count
         if !eof {
             // Keep the unfinished last line for the next block (lines are short: a backward scan).
-            guard let nl = bytes.lastIndex(of: 0x0A) else { return Block(bytes: [], lines: []) }
+            guard let nl = bytes.lastIndex(of: 0x0A) else { return Block(bytes: ReadBuffer(buffer, count: 0, pool: pool), lines: []) }
             end = nl + 1
             carry = Array(bytes[end...])
-            bytes.removeSubrange(end...)
         }
         var lines: [Range<Int>] = []
         lines.reserveCapacity(end / 200)
         var start = 0
-        bytes.withUnsafeBufferPointer { b in
-            guard let base = b.baseAddress else { return }
+        if let base = bytes.baseAddress {
             while start < end, let hit = memchr(base + start, 0x0A, end - start) {
                 let i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
                 lines.append(start..<i)
@@ -932,7 +938,76 @@ struct BlockReader {
             }
         }
         if start < end { lines.append(start..<end) }
-        return Block(bytes: bytes, lines: lines)
+        return Block(bytes: ReadBuffer(buffer, count: end, pool: pool), lines: lines)
+    }
+}
+
+/// A block's bytes as read (``BlockReader``): memory given back to the reader's pool when the block is done with
+/// (its last item written), for a later block.
+///
+/// Why (perf, 1M `check --batch` at 30,000 agreements, mem session 11): each block was a new 1 MiB array, and 26%
+/// of the batch's 47,000 page faults were the kernel's copy into such fresh memory (`_copy_to_iter`): glibc gave
+/// back freed blocks' pages (`malloc_trim`, arenas shrinking), and on this VM fresh memory is dear. About three
+/// blocks are alive at once (one being read, about two being decided); their memory is now reused.
+final class ReadBuffer: @unchecked Sendable {
+    /// Memory and its size in bytes.
+    struct Memory {
+        let start: UnsafeMutableRawPointer
+        let capacity: Int
+    }
+
+    private let memory: Memory
+    /// Bytes of the block.
+    let count: Int
+    private let pool: Pool
+
+    init(_ memory: Memory, count: Int, pool: Pool) {
+        self.memory = memory
+        self.count = count
+        self.pool = pool
+    }
+
+    deinit { pool.giveBack(memory) }
+
+    /// The block's bytes (valid while this object lives).
+    var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: memory.start.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+
+    /// Memory of blocks done with, kept for the next ones (at most ``kept`` pieces; the rest is freed). Taken by the
+    /// reading thread, given back by whichever thread frees a block.
+    final class Pool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var free: [Memory] = []
+        /// Pieces kept: the blocks alive at once (one being read, about two queued), and one spare.
+        static let kept = 4
+
+        /// Memory of at least `minimum` bytes (a kept piece if one is large enough).
+        func take(minimum: Int) -> Memory {
+            lock.lock()
+            if let k = free.lastIndex(where: { $0.capacity >= minimum }) {
+                let m = free.remove(at: k)
+                lock.unlock()
+                return m
+            }
+            lock.unlock()
+            // Room for a block and the usual carry (a line), so that the same piece serves every block.
+            let capacity = max(minimum, BlockReader.blockSize + (64 << 10))
+            return Memory(start: .allocate(byteCount: capacity, alignment: 64), capacity: capacity)
+        }
+
+        func giveBack(_ m: Memory) {
+            lock.lock()
+            if free.count < Self.kept {
+                free.append(m)
+                lock.unlock()
+            } else {
+                lock.unlock()
+                m.start.deallocate()
+            }
+        }
+
+        deinit { for m in free { m.start.deallocate() } }
     }
 }
 

@@ -52,10 +52,13 @@ let package = Package(
         ),
         // A cache-line prefetch hint (`__builtin_prefetch`, which Swift cannot spell); used by ClearanceCLI's batch only.
         .target(name: "CPrefetch"),
+        // `O_DIRECT` and `statx`'s direct-I/O alignment (Swift's Glibc module has neither); used by ClearanceCLI's
+        // DirectOutput only (big outputs to a regular file without the page cache).
+        .target(name: "CDirectIO"),
         .target(
             name: "ClearanceCLI",
             dependencies: [
-                "ClearanceCore", "NoticeReader", "ClearanceStore", "CZlib", "CPrefetch",
+                "ClearanceCore", "NoticeReader", "ClearanceStore", "CZlib", "CPrefetch", "CDirectIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -219,7 +219,7 @@ public struct AuditCommand: ParsableCommand {
                     try out.write(HTMLReport.tail(shown: min(count, HTMLReport.defaultMaximumRows), total: count))
                 }
             }
-            try out.flush()
+            try out.finish()
             StageClock.mark("written")
         } catch let d as Diagnostic {
             clearProgress()

@@ -267,9 +267,12 @@ struct BatchPipeline {
         }
         flow.end()
         done.wait()
+        // Every byte handed to the output is written (and the direct writer joined) before any exit, failures too.
+        let outputFailure = flow.finishOutput()
         StageClock.mark("decided and written")
         flow.noteWaits()
         if let e = flow.failure { try? flow.flushLog(); throw e }
+        if let e = outputFailure { try? flow.flushLog(); throw e }
         try flow.flushLog()
         if let readFailure { throw readFailure }
         try backend.finish()
@@ -685,7 +688,7 @@ struct BatchPipeline {
         private(set) var failure: DiagnosticError?
         private(set) var sawDeny = false
         private(set) var sawBad = false
-        private var out = StandardOutput()
+        private let out = StandardOutput()
         /// With `CLEARANCE_TIMING` (``StageClock``): where the pipeline waited, measured only then (the clock read
         /// around waits and writes). Guarded by `cond`, except the write figures (the writer's alone).
         private let timing = StageClock.enabled
@@ -846,6 +849,12 @@ struct BatchPipeline {
             }
             writing = false
             cond.unlock()
+        }
+
+        /// After the workers are done: writes what the output still holds; its failure, if any.
+        func finishOutput() -> DiagnosticError? {
+            do throws(Diagnostic) { try out.finish() } catch { return DiagnosticError(error) }
+            return nil
         }
 
         /// Hands the rows collected so far to the log queue, after the previous hand-over is written
@@ -1040,22 +1049,18 @@ final class ReadBuffer: @unchecked Sendable {
     }
 }
 
-/// Standard output written with `write(2)` in large pieces (a block's answers at a time).
+/// Standard output written in large pieces (an item's answers at a time): with `write(2)`, or past the page cache
+/// once the first 8 MiB are written to a regular file (``DirectOutput``). ``finish()`` before exiting.
 struct StandardOutput {
-    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(Diagnostic) {
-        var failure: Int32 = 0
-        if let base = bytes.baseAddress {
-            var off = 0
-            while off < bytes.count {
-                let r = Foundation.write(1, base + off, bytes.count - off)
-                if r < 0 && errno == EINTR { continue }
-                if r <= 0 { failure = errno; break }
-                off += r
-            }
-        }
-        if failure != 0 {
-            throw Diagnostic(code: "output.write_failed", message: "writing the decisions failed: \(String(cString: strerror(failure)))",
-                             hint: "check the free space where standard output goes", category: .io)
-        }
+    let direct = DirectOutput(fd: 1) { e in
+        Diagnostic(code: "output.write_failed", message: "writing the decisions failed: \(String(cString: strerror(e)))",
+                   hint: "check the free space where standard output goes", category: .io)
     }
+
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) throws(Diagnostic) {
+        try direct.write(UnsafeRawBufferPointer(bytes))
+    }
+
+    /// Writes what is still held and waits for the writer (``DirectOutput/finish()``).
+    func finish() throws(Diagnostic) { try direct.finish() }
 }

@@ -96,12 +96,13 @@ struct BatchPipeline {
         private var keptBoxes: [UnsafeMutableRawPointer?] = []
         /// The lines of the item being decided (capacity kept from item to item).
         private var lines: [Line] = []
-        /// An item's requests, read in pass 1 of ``decide(_:into:state:)`` and read in place (borrowed) in pass 3.
+        /// An item's requests, put here by pass 1 of ``decide(_:into:state:)`` and moved out by pass 3.
         ///
         /// Why (mem session 11): the requests travelled in the lines (`Line.What.request(RepublicationRequest)`):
-        /// each was copied (152 bytes, `memcpy`) into the enum, the line into the list, the request out of the list
-        /// with a `swap` and out of the enum again: ~10 `memcpy` calls a request from `decide` itself (callgrind:
-        /// 194,493 for 20,000 lines), ~2% of the samples of a 1M batch under memmove called from `decide`.
+        /// each was copied (152 bytes, `memcpy`) into the enum, the line (176 bytes) into the list, the request out
+        /// of the list with a `swap` and out of the enum again: ~10 `memcpy` calls a request from `decide` itself
+        /// (callgrind: 194,493 for 20,000 lines), ~2% of the samples of a 1M batch under memmove called from `decide`.
+        /// Read in place instead of moved out (`reqs[k]`), each use copied it for a closure (a retain per string).
         private var requests = UnsafeMutablePointer<RepublicationRequest>.allocate(capacity: 0)
         private var requestCapacity = 0
 
@@ -306,10 +307,10 @@ struct BatchPipeline {
         var lines = state.takeLines()
         defer { state.giveBack(lines) }
         // The item's requests, in the worker's buffer (``WorkerState/requestBuffer(count:)``): `made` of them from
-        // `reqs` on, destroyed when the item is done.
+        // `reqs` on, moved out in order by pass 3 (`taken` of them); those not taken are destroyed at the end.
         let reqs = state.requestBuffer(count: item.lines.count)
-        var made = 0
-        defer { reqs.deinitialize(count: made) }
+        var made = 0, taken = 0
+        defer { (reqs + taken).deinitialize(count: made - taken) }
 
         // 1. Every line read; each request's index bucket asked for.
         let buckets = table?.slotBuckets
@@ -383,8 +384,8 @@ struct BatchPipeline {
                 if i + 4 < lines.count, let b = lines[i + 4].box { Self.prefetch(b, stage: 0, ranges) }
                 if i + 5 < lines.count, let b = lines[i + 5].box { clearance_prefetch_range(b, DeciderBox.bytes) }
             }
-            // The request is read where pass 1 put it (`reqs[k]`, borrowed: a local copy retained its strings).
-            let k: Int
+            // The request moved out of the buffer (`move`: no copy of its strings, no retain), in order.
+            let req: RepublicationRequest
             switch lines[i].what {
             case .blank: continue
             case .error(let errorLine):
@@ -392,13 +393,16 @@ struct BatchPipeline {
                 r.out.put(errorLine)
                 r.out.put(0x0A)
                 continue
-            case .request(let at): k = at
+            case .request(let k):
+                assert(k == taken, "requests are taken in the order they were read")
+                req = (reqs + k).move()
+                taken = k + 1
             }
             if json && !logging && !record, let b = lines[i].box {
                 // The common case (JSON out, no log, no --record, the party's decider kept): decided and written
                 // by the box, borrowed without a retain (see ``DeciderBox/appendDecision(_:usage:memo:to:)``).
                 let failure = Unmanaged<DeciderBox>.fromOpaque(b)._withUnsafeGuaranteedRef {
-                    $0.appendDecision(reqs[k], usage: counter, memo: state.memo, to: &r.out)
+                    $0.appendDecision(req, usage: counter, memo: state.memo, to: &r.out)
                 }
                 switch failure {
                 case nil: continue
@@ -411,26 +415,26 @@ struct BatchPipeline {
             var d: NewsDecision?
             do throws(DiagnosticError) {
                 if record {
-                    d = try session.decide(reqs[k])
+                    d = try session.decide(req)
                 } else {
-                    let box = try decider(for: reqs[k], slot: table == nil ? nil : lines[i].slot, table: table, state: state)
+                    let box = try decider(for: req, slot: table == nil ? nil : lines[i].slot, table: table, state: state)
                     // The box's methods call its decider in place: `let decider = box.decider` copied the
                     // struct (four reference-counted fields, two of them shared by every worker) per request.
-                    let e = box.evaluate(reqs[k], usage: counter, memo: state.memo)
+                    let e = box.evaluate(req, usage: counter, memo: state.memo)
                     if let f = counter.failure { throw f }
                     if e.verdict == .deny { r.sawDeny = true }
                     if json && !logging {
                         // The words may read the usage again (a quota's sentence counts the uses):
                         // a failure there drops the half-written decision and fails the batch.
                         let mark = r.out.count
-                        box.appendDecisionJSON(e, for: reqs[k], usage: counter, memo: state.memo, to: &r.out)
+                        box.appendDecisionJSON(e, for: req, usage: counter, memo: state.memo, to: &r.out)
                         if let f = counter.failure { r.out.removeLast(r.out.count - mark); throw f }
                         r.out.put(0x0A)
                         continue
                     }
-                    let full = box.decision(e, for: reqs[k], usage: counter, memo: state.memo)
+                    let full = box.decision(e, for: req, usage: counter, memo: state.memo)
                     if let f = counter.failure { throw f }
-                    if logging { r.log.append(StoreBackend.entry(reqs[k], full, versions: box.refs, policyHash: nil)) }
+                    if logging { r.log.append(StoreBackend.entry(req, full, versions: box.refs, policyHash: nil)) }
                     d = full
                 }
             } catch {
@@ -445,7 +449,7 @@ struct BatchPipeline {
                 bytes.withUnsafeBufferPointer { r.out.put($0) }
                 r.out.put(0x0A)
             } else {
-                r.out.put(DecisionText.render(d, request: reqs[k], translations: session.translations(for: reqs[k].source)))
+                r.out.put(DecisionText.render(d, request: req, translations: session.translations(for: req.source)))
                 r.out.put(0x0A)
             }
         }

@@ -199,15 +199,16 @@ final class AuditRunner {
             }
         }
         if let judges {
-            let k = judges.worker(for: event.request.subscriber)
+            let h = judges.hashes(subscriber: event.request.subscriber, source: event.request.source)
+            let k = judges.worker(for: h)
             if countOnly {
-                try judges.submit(.count(event), to: k)
+                try judges.submit(.count(event), to: k, hashes: h)
                 summary.ledgerEventsCounted += 1
             } else if let from = filters.from, event.request.at < from {
-                try judges.submit(.count(event), to: k)
+                try judges.submit(.count(event), to: k, hashes: h)
                 summary.eventsFiltered += 1
             } else {
-                try judges.submit(.audit(event, file: file, line: line), to: k)
+                try judges.submit(.audit(event, file: file, line: line), to: k, hashes: h)
                 dispatched += 1
             }
         } else if countOnly {

@@ -37,6 +37,9 @@ struct PartyHashes: @unchecked Sendable {
     var subscriber: UInt64
     var party: UInt64
     var url: UnsafeRawPointer?
+    /// The subscriber itself (a copy: a small id is stored inline, no retain), which the book's prefetch compares
+    /// before it reads a group's decider (``AgreementBook/prefetch(_:subscriber:stage:ranges:)``).
+    var id: String
 }
 
 /// A worker's batch: the work, and each item's hashes (beside it, so that the worker reads the hashes of the items
@@ -110,7 +113,7 @@ final class ParallelJudges {
         deinit { ranges.deallocate() }
 
         /// Asks for the memory the items ahead will read (a prefetch, `CPrefetch`), in two halves an event: before item
-        /// `i` is judged (`after` false) stage 4 of item `i + 1`'s party chain (``AgreementBook/prefetch(_:stage:ranges:)``),
+        /// `i` is judged (`after` false) stage 4 of item `i + 1`'s party chain (``AgreementBook/prefetch(_:subscriber:stage:ranges:)``),
         /// stage 2 of item `i + 2`'s and stage 0 of item `i + 3`'s, and the tally's bucket of item `i + 2`; after it,
         /// stages 5, 3 and 1 of items `i + 1`, `i + 2` and `i + 3`, and the tally row of item `i + 1`. So each stage reads
         /// lines the one before asked for half an event earlier. `hashes` are the batch's, in the order judged.
@@ -131,7 +134,7 @@ final class ParallelJudges {
             let odd = after ? 1 : 0, stages = AgreementBook.prefetchStages
             for ahead in 1...((stages + 1) / 2) where i + ahead < n && stages - 2 * ahead + odd >= 0 {
                 // Before: 4, 2, 0; after: 5, 3, 1 (six stages).
-                book.prefetch(hashes[i + ahead].party, stage: stages - 2 * ahead + odd, ranges: ranges)
+                book.prefetch(hashes[i + ahead].party, subscriber: hashes[i + ahead].id, stage: stages - 2 * ahead + odd, ranges: ranges)
             }
             if after {
                 if i + 1 < n { tally.prefetch(subscriberHash: hashes[i + 1].subscriber, stage: 1) }
@@ -317,7 +320,8 @@ final class ParallelJudges {
     /// address of its url's bytes.
     func hashes(subscriber: String, source: String, url: String?) -> PartyHashes {
         let h = AgreementBook.subscriberHash(subscriber)
-        return PartyHashes(subscriber: h, party: AgreementBook.partyHash(subscriberHash: h, source: source), url: url.flatMap(Self.urlBytes))
+        return PartyHashes(subscriber: h, party: AgreementBook.partyHash(subscriberHash: h, source: source), url: url.flatMap(Self.urlBytes),
+                           id: subscriber)
     }
 
     /// Where a url's UTF-8 bytes are: inside its storage object for a url longer than 15 bytes (the usual case), made by

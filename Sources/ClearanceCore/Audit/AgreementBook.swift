@@ -44,7 +44,7 @@ public final class AgreementBook {
         var decider: DeciderRef? {
             didSet { deciderAddress = decider.map { UnsafeRawPointer(Unmanaged.passUnretained($0).toOpaque()) } }
         }
-        /// ``decider``'s address, a plain word: what ``AgreementBook/prefetch(_:stage:)`` reads without a retain.
+        /// ``decider``'s address, a plain word: what ``AgreementBook/prefetch(_:subscriber:stage:ranges:)`` reads without a retain.
         var deciderAddress: UnsafeRawPointer?
         init(source: String) { self.source = source }
     }
@@ -66,7 +66,7 @@ public final class AgreementBook {
     /// group and of the decider on cold lines (a locked instruction, which also keeps later loads from overlapping
     /// the misses). perf, 1M events: `deciderRef` 8.3% of all samples without the preparing (58% of its own samples
     /// on the `[Group]`'s count, 20% on the group), `swift_retain` under it 3.1%. Here a look-up reads one bucket
-    /// line and the group; the decide workers ask for both ahead (``prefetch(_:stage:)``).
+    /// line and the group; the decide workers ask for both ahead (``prefetch(_:subscriber:stage:ranges:)``).
     private var buckets: UnsafeMutablePointer<Bucket>?
     private var mask = 0
     /// Every group (what keeps them alive).
@@ -158,7 +158,7 @@ public final class AgreementBook {
         }
     }
 
-    /// Number of stages of ``prefetch(_:stage:ranges:)``: the bucket, the group, the decider's object, then the decider's
+    /// Number of stages of ``prefetch(_:subscriber:stage:ranges:)``: the bucket, the group, the decider's object, then the decider's
     /// own (``NewsDecider/hotStages``).
     public static let prefetchStages = 3 + NewsDecider.hotStages
 
@@ -168,17 +168,19 @@ public final class AgreementBook {
     /// (``NewsDecider/hotRanges(stage:into:capacity:)``). Each stage reads only lines an earlier stage asked for, so
     /// the decide worker asks for them in order, half an event apart (the CLI's ParallelAudit.swift).
     ///
-    /// Only a hint, by the hash alone (another party with the same hash only wastes the prefetch); reads plain words
-    /// and retains nothing. Call it from the thread that judges the party (its group's decider is replaced by that
-    /// thread only, and is alive while the group holds it). `ranges` has room for ``prefetchRangeCapacity`` entries.
-    public func prefetch(_ hash: UInt64, stage: Int, ranges: UnsafeMutablePointer<HotRange>) {
+    /// Only a hint: reads plain words and retains nothing. Call it from the thread that judges `subscriber`'s events:
+    /// from stage 2 on it reads the group's decider, which only that thread replaces (and which is alive while the
+    /// group holds it), so a group is followed there only when its subscriber is `subscriber` (a party of another
+    /// subscriber with the same hash, judged by another thread, is not read); before, by the hash alone (another
+    /// party only wastes the prefetch). `ranges` has room for ``prefetchRangeCapacity`` entries.
+    public func prefetch(_ hash: UInt64, subscriber: String, stage: Int, ranges: UnsafeMutablePointer<HotRange>) {
         guard let b = buckets else { return }
         let first = Int(truncatingIfNeeded: hash) & mask
         if stage == 0 { clearance_prefetch(b + first); return }
         var i = first
         var found: Unmanaged<Group>?
         while b[i].hash != 0 {
-            if b[i].hash == hash { found = b[i].group; break }
+            if b[i].hash == hash && (stage < 2 || b[i].subscriber == subscriber) { found = b[i].group; break }
             i = (i + 1) & mask
         }
         guard let g = found else { return }
@@ -192,7 +194,7 @@ public final class AgreementBook {
         for k in 0..<n { clearance_prefetch_range(ranges[k].start, min(128, ranges[k].bytes)) }
     }
 
-    /// Room ``prefetch(_:stage:ranges:)`` needs.
+    /// Room ``prefetch(_:subscriber:stage:ranges:)`` needs.
     public static let prefetchRangeCapacity = 32
 
     /// Adds one agreement version (before the book is used by several threads).

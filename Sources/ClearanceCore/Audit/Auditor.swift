@@ -515,7 +515,7 @@ public final class DeciderRef: Sendable {
     /// Bytes from an instance's address to its `decider`: Swift's object header (metadata pointer and reference counts,
     /// 16 bytes on 64-bit platforms), then the only stored property (as `check --batch`'s `DeciderBox`).
     static let deciderOffset = 16
-    /// An instance's bytes: what ``AgreementBook/prefetch(_:stage:ranges:)`` asks for.
+    /// An instance's bytes: what ``AgreementBook/prefetch(_:subscriber:stage:ranges:)`` asks for.
     static let bytes = deciderOffset + MemoryLayout<NewsDecider>.size
 
     /// Whether `decider` is where ``deciderOffset`` says (checked on every instance in debug builds).

@@ -95,7 +95,9 @@ import Testing
                     let h = AgreementBook.partyHash(subscriber: subscriber, source: source)
                     #expect(h == AgreementBook.partyHash(subscriberHash: AgreementBook.subscriberHash(subscriber), source: source))
                     for stage in 0..<AgreementBook.prefetchStages {
-                        book.prefetch(round == 0 ? h : UInt64(stage) &* 0x9E37_79B9_7F4A_7C15, stage: stage, ranges: ranges)
+                        book.prefetch(round == 0 ? h : UInt64(stage) &* 0x9E37_79B9_7F4A_7C15, subscriber: subscriber, stage: stage, ranges: ranges)
+                        // Another subscriber's party under this one's hash (as a crafted collision would be): not followed past its group.
+                        book.prefetch(h, subscriber: subscriber + "x", stage: stage, ranges: ranges)
                     }
                     var made: Set<String>?
                     let ref = try book.deciderRef(subscriber: subscriber, source: source, at: at) { prepared in

@@ -46,7 +46,8 @@ import Foundation
 /// copying into the ring. perf: kernel 24% → 13% of the samples; `memmove` into the ring 1.9%, pinning pages for
 /// direct I/O 1.3%. Pieces of 1 MiB: the C program's direct writes took 0.25 s of system time in 256 KiB pieces,
 /// 0.11 s in 512 KiB, 0.08 s in 1 and 2 MiB. Audit of 1M events, `-o` JSON (562 MB): the serial copy of the
-/// spooled findings 0.66 / 0.92 s → 0.45 / 0.41 s (under load).
+/// spooled findings after the last event, 3 pairs, 1.65 / 0.85 / 0.34 s → 0.55 / 0.62 / 0.45 s wall, CPU 0.96 /
+/// 0.57 / 0.34 s → 0.26 / 0.28 / 0.26 s (the whole audit's wall is noise at this load: 5.38 → 5.37 s, 6 pairs).
 final class DirectOutput: @unchecked Sendable {
     /// How (and whether) to go direct: the defaults, or the `CLEARANCE_DIRECT_*` variables (tests, measurements).
     struct Settings {

@@ -118,9 +118,12 @@ final class ParallelJudges {
         /// Why (perf, 1M events at 30,000 agreements: the 10,000 parties come in random order, and their data is never
         /// in the cache): the book's look-up (`deciderRef` 8.3% of all samples, nearly all waiting for misses), the
         /// tally's row (4.1%), and the evaluation and the denial's words waiting on the agreements' lines, one
-        /// dependent miss after another. `check --batch` found the same (batch session 8 in bench/PROFILE.md). Every
-        /// stage at once before each event (six items ahead): 6.6% of the samples sat on the prefetches themselves (a
-        /// prefetch waits for a free fill buffer when ~10 misses are in flight), against ~x% in two halves.
+        /// dependent miss after another. `check --batch` found the same (batch session 8 in bench/PROFILE.md). Measured
+        /// (bench/PROFILE.md, audit session 11): user CPU of the 1M audit 4.81 -> 4.37 s; every stage at once before
+        /// each event, six items ahead, was no better (4.65 s against 4.52 s in two halves, 4 runs each); fewer stages
+        /// were worse (4.41 s with all six, 4.57 s with bucket, group and box only, 5.07 s with none). ~8% of the
+        /// samples sit on the prefetches themselves (a prefetch waits for a free fill buffer when many misses are in
+        /// flight): the misses they take off the evaluation cost more.
         @inline(__always)
         private func prefetch(_ hashes: UnsafeBufferPointer<PartyHashes>, _ i: Int, after: Bool) {
             guard let book else { return }

@@ -14,8 +14,10 @@ import Foundation
 ///   buffers of ``Settings/chunk`` bytes (a ring of ``Settings/ring``, allocated then), each written with
 ///   `pwrite` at its offset on a second descriptor opened with `O_DIRECT` (`/proc/self/fd/N`: the same file,
 ///   never created or truncated) by a writer thread of its own. The caller never waits for the disk: when no
-///   buffer is free (the disk is slower than the output is made), the full buffer is written with `pwrite`
-///   through the page cache instead, on disjoint aligned ranges (the kernel keeps the two coherent);
+///   buffer is free (the disk, or the writer thread on a busy machine, is slower than the output is made), the
+///   pieces still waiting are taken back and they and the full buffer are written in file order with `pwrite`
+///   through the page cache instead, on disjoint aligned ranges (the kernel keeps the two coherent); so whenever
+///   the process ends (killed, say), the file holds a prefix of the output, as with `write(2)`;
 /// - at the end (``finish()``) the writer is joined, the last partial buffer written through the page cache
 ///   and the descriptor's offset set after the last byte, so whatever writes next to the same open file
 ///   (`{ clearance …; echo done; } > f`) continues after it.
@@ -25,20 +27,27 @@ import Foundation
 /// memory (tmpfs: nothing to bypass) or one whose `statx` says it cannot do direct I/O. If the `O_DIRECT` open
 /// fails, or a direct `pwrite` fails with `EINVAL`, that piece and everything after it go through the page
 /// cache as before, none lost or written twice. Any other write error (`ENOSPC`, `EIO`) is the caller's
-/// write failure, thrown by the next ``write(_:)`` or by ``finish()``.
+/// write failure, thrown by the next ``write(_:)`` or by ``finish()``. Not detectable, so not handled: another
+/// process writing to the same open file at the same time (`(clearance … & other) > f`): its bytes go to the
+/// shared offset, which does not move while writing direct, and are overwritten (with `write(2)` the two
+/// interleave).
 ///
 /// Why (this machine: 2 cores, ext4 on a virtio disk writing ~2.7 GB/s, kernel 6.18): a 1M-request
 /// `check --batch` writes 1.2 GB of JSON Lines, and perf put `write(2)` at 16.4% of its samples (ext4's
 /// buffered path: `ext4_da_write_begin` 9.4%, `copy_folio_from_iter` 5.9%) on a CPU-bound pipeline; a C
 /// program wrote 1.2 GB buffered for 0.34 s of system time, with `O_DIRECT` in 1 MiB aligned pieces for
-/// 0.08 s (0.44 s wall). Measured (static release builds, main 9920456 = A against this = B, interleaved, 1M
-/// requests to a file on ext4, md5 unchanged; the machine shared with three other sessions' builds and runs, load
-/// 2-4 on 2 cores, so walls are noisy): the worker writing an item spent 0.34-0.36 s in all writing with
-/// `write(2)`, 0.10-0.15 s copying into the ring (`CLEARANCE_TIMING`); 9 pairs, medians: wall 4.34 → 3.70 s,
-/// user 2.45 → 2.50 s, sys 0.28 → 0.23 s, peak RSS 164 → 171 MB (the ring); with memory not yet reused from the
-/// page cache (a fresh hour: buffered writes fault in new guest pages) sys was 1.69 → 0.25 s (5 pairs). perf:
-/// kernel 24% → 13% of the samples; `memmove` into the ring 1.9%, pinning pages for direct I/O 1.3%. Audit of
-/// 1M events, `-o` JSON (562 MB): the serial copy of the spooled findings 0.66 / 0.92 s → 0.45 / 0.41 s.
+/// 0.08 s (0.44 s wall); buffered, its system time ranged 0.2-2.3 s over the session, depending on whether the
+/// guest's freed page-cache memory had gone back to the host (virtio_balloon: new pages fault in at a high cost),
+/// direct stayed at 0.08 s. Measured (static release build; A = the same binary with `CLEARANCE_DIRECT_AFTER=off`,
+/// which is the former `write(2)` loop, against B = this; 1M requests to a file on ext4, md5 unchanged; the machine
+/// shared with three other sessions, every pair run at load < 2.6 on 2 cores, order alternated), 10 pairs, medians:
+/// wall 2.49 → 2.23 s, user 2.16 → 2.09 s, sys 0.30 → 0.23 s (to `/dev/null`: 0.17 s), peak RSS 166 → 170 MB
+/// (the ring). With `CLEARANCE_TIMING`, the worker writing an item spent 0.34-0.36 s in all in `write(2)`, 0.10-0.15 s
+/// copying into the ring. perf: kernel 24% → 13% of the samples; `memmove` into the ring 1.9%, pinning pages for
+/// direct I/O 1.3%. Pieces of 1 MiB: the C program's direct writes took 0.25 s of system time in 256 KiB pieces,
+/// 0.11 s in 512 KiB, 0.08 s in 1 and 2 MiB. Audit of 1M events, `-o` JSON (562 MB): the serial copy of the
+/// spooled findings after the last event, 3 pairs, 1.65 / 0.85 / 0.34 s → 0.55 / 0.62 / 0.45 s wall, CPU 0.96 /
+/// 0.57 / 0.34 s → 0.26 / 0.28 / 0.26 s (the whole audit's wall is noise at this load: 5.38 → 5.37 s, 6 pairs).
 final class DirectOutput: @unchecked Sendable {
     /// How (and whether) to go direct: the defaults, or the `CLEARANCE_DIRECT_*` variables (tests, measurements).
     struct Settings {

@@ -20,7 +20,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        .target(name: "ClearanceCore"),
+        // CPrefetch: a cache-line hint, no I/O (the audit's agreement book asks for a party's lines ahead).
+        .target(name: "ClearanceCore", dependencies: ["CPrefetch"]),
         // The system zlib (gzip-compressed usage logs); `.ci/run` installs zlib1g-dev.
         .systemLibrary(
             name: "CZlib",
@@ -50,12 +51,16 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
-        // A cache-line prefetch hint (`__builtin_prefetch`, which Swift cannot spell); used by ClearanceCLI's batch only.
+        // A cache-line prefetch hint (`__builtin_prefetch`, which Swift cannot spell): the batch (ClearanceCLI) and the
+        // audit's agreement book (ClearanceCore).
         .target(name: "CPrefetch"),
+        // `O_DIRECT` and `statx`'s direct-I/O alignment (Swift's Glibc module has neither); used by ClearanceCLI's
+        // DirectOutput only (big outputs to a regular file without the page cache).
+        .target(name: "CDirectIO"),
         .target(
             name: "ClearanceCLI",
             dependencies: [
-                "ClearanceCore", "NoticeReader", "ClearanceStore", "CZlib", "CPrefetch",
+                "ClearanceCore", "NoticeReader", "ClearanceStore", "CZlib", "CPrefetch", "CDirectIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -6,12 +6,19 @@ import Darwin
 #endif
 
 /// A buffered writer to standard output or a file, with write errors as diagnostics (exit 74).
+///
+/// A report (`-o FILE`, or standard output) past its first 8 MiB in a regular file is written without the page
+/// cache (``DirectOutput``); ``finish()`` writes the rest and joins its writer.
 final class OutputWriter {
     private let fd: Int32
     private let owns: Bool
     private let name: String
     private var buffer: [UInt8] = []
     private static let flushAt = 1 << 16
+    /// The report's writer past the page cache; nil for a spool file (its pages are dropped unwritten: writing
+    /// them to the disk would only cost).
+    private let direct: DirectOutput?
+    private var finished = false
 
     /// Writes to `path`, or standard output when nil or `-`. A file is created (or truncated) with mode 0644.
     init(path: String?) throws(Diagnostic) {
@@ -30,6 +37,8 @@ final class OutputWriter {
             owns = false
             name = "standard output"
         }
+        let name = name
+        direct = DirectOutput(fd: fd) { e in OutputWriter.writeFailure(name, e) }
         buffer.reserveCapacity(OutputWriter.flushAt * 2)
     }
 
@@ -38,12 +47,26 @@ final class OutputWriter {
         self.fd = fd
         owns = true
         self.name = name
+        direct = nil
         buffer.reserveCapacity(OutputWriter.flushAt * 2)
     }
 
     deinit {
-        try? flush()
+        try? finish()
         if owns { close(fd) }
+    }
+
+    /// Writes out everything, waits for the direct writer and reports its errors; the last call.
+    func finish() throws(Diagnostic) {
+        guard !finished else { return }
+        finished = true
+        try flush()
+        try direct?.finish()
+    }
+
+    private static func writeFailure(_ name: String, _ e: Int32) -> Diagnostic {
+        Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(String(cString: strerror(e)))",
+                   hint: "check the free space and permissions where the output goes, or choose another `-o`", category: .io)
     }
 
     /// Appends text.
@@ -71,6 +94,14 @@ final class OutputWriter {
     /// (a `read` and a `write` of every byte in user space).
     func append(fileDescriptor source: Int32) throws(Diagnostic) -> Bool {
         try flush()
+        if let direct {
+            // `sendfile` for the first 8 MiB, then read straight into the direct writer's buffers.
+            try direct.copy(from: source) { e in
+                Diagnostic(code: "output.temp_failed", message: "reading back the temporary file of findings failed: \(String(cString: strerror(e)))",
+                           category: .io)
+            }
+            return true
+        }
         var copied = 0
         while true {
             let n = sendfile(fd, source, nil, 1 << 30)
@@ -93,6 +124,14 @@ final class OutputWriter {
     }
 
     private func writeOut(_ bytes: [UInt8]) throws(Diagnostic) {
+        if let direct {
+            var failed: Diagnostic?
+            bytes.withUnsafeBytes { b in
+                do throws(Diagnostic) { try direct.write(b) } catch { failed = error }
+            }
+            if let failed { throw failed }
+            return
+        }
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + off, $0.count - off) }

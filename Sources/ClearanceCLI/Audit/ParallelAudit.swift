@@ -1,3 +1,4 @@
+import CPrefetch
 import ClearanceCore
 import Foundation
 
@@ -29,11 +30,33 @@ enum JudgeWork: Sendable {
     case count(UsageEvent)
 }
 
+/// An event's hashes, made once by the dispatcher: ``AgreementBook/subscriberHash(_:)`` (which worker; the worker's
+/// ``AuditTally`` row) and ``AgreementBook/partyHash(subscriberHash:source:)`` (the book's group); and where its url's
+/// bytes are (a hint for the worker's prefetch, never read: see ``ParallelJudges/urlBytes(_:)``).
+struct PartyHashes: @unchecked Sendable {
+    var subscriber: UInt64
+    var party: UInt64
+    var url: UnsafeRawPointer?
+    /// The subscriber itself (a copy: a small id is stored inline, no retain), which the book's prefetch compares
+    /// before it reads a group's decider (``AgreementBook/prefetch(_:subscriber:stage:ranges:)``).
+    var id: String
+}
+
+/// A worker's batch: the work, and each item's hashes (beside it, so that the worker reads the hashes of the items
+/// ahead without touching their events).
+struct JudgeBatch: Sendable {
+    var work: [JudgeWork] = []
+    var hashes: [PartyHashes] = []
+    var count: Int { work.count }
+}
+
 /// Decide workers for an audit, fed in order by the dispatcher (``AuditRunner``), findings written in order.
 final class ParallelJudges {
     private enum Slot: Sendable {
         case worker(Int)
-        case finding(Finding)
+        /// Boxed (`indirect`): inline, every slot was the size of a `Finding` (a dozen strings, ~250 bytes), and a
+        /// batch of 512 slots, nearly all `.worker`, a new ~128 KB array per hand-off to the writer.
+        indirect case finding(Finding)
     }
 
     /// One batch of a worker's results, in the order of its events.
@@ -55,7 +78,7 @@ final class ParallelJudges {
 
     private final class Worker: @unchecked Sendable {
         // @unchecked: `auditor` and `summary` belong to the worker thread until `done` is signalled.
-        let input = BoundedQueue<[JudgeWork]>(capacity: 8)
+        let input = BoundedQueue<JudgeBatch>(capacity: 8)
         let results = BoundedQueue<Results>(capacity: 8)
         let done = DispatchSemaphore(value: 0)
         var auditor: Auditor
@@ -73,17 +96,59 @@ final class ParallelJudges {
 
         /// The file names, this worker's own copies.
         let fileNames: [String]
+        /// The book the auditor's decider comes from (nil: none to ask ahead; see ``prefetch(_:_:)``).
+        let book: AgreementBook?
+        /// Where the book's prefetch writes its ranges (``AgreementBook/prefetchRangeCapacity``).
+        let ranges = UnsafeMutablePointer<HotRange>.allocate(capacity: AgreementBook.prefetchRangeCapacity)
 
-        init(_ a: Auditor, body: (@Sendable (Finding, inout [UInt8]) -> Void)?, json: FindingJSONOutput?, fileNames: [String]) {
-            auditor = a; self.body = body; self.json = json
+        init(_ a: Auditor, body: (@Sendable (Finding, inout [UInt8]) -> Void)?, json: FindingJSONOutput?, fileNames: [String],
+             book: AgreementBook?) {
+            auditor = a; self.body = body; self.json = json; self.book = book
             // Copies of their own (new string storage), not the runner's: every finding holds its file
             // name, and a name shared by the dispatcher and both workers had its reference count
             // changed from three threads for every event (an atomic on a cache line they pass around).
             self.fileNames = fileNames.map { String(decoding: Array($0.utf8), as: UTF8.self) }
         }
 
+        deinit { ranges.deallocate() }
+
+        /// Asks for the memory the items ahead will read (a prefetch, `CPrefetch`), in two halves an event: before item
+        /// `i` is judged (`after` false) stage 4 of item `i + 1`'s party chain (``AgreementBook/prefetch(_:subscriber:stage:ranges:)``),
+        /// stage 2 of item `i + 2`'s and stage 0 of item `i + 3`'s, and the tally's bucket of item `i + 2`; after it,
+        /// stages 5, 3 and 1 of items `i + 1`, `i + 2` and `i + 3`, and the tally row of item `i + 1`. So each stage reads
+        /// lines the one before asked for half an event earlier. `hashes` are the batch's, in the order judged.
+        ///
+        /// Why (perf, 1M events at 30,000 agreements: the 10,000 parties come in random order, and their data is never
+        /// in the cache): the book's look-up (`deciderRef` 8.3% of all samples, nearly all waiting for misses), the
+        /// tally's row (4.1%), and the evaluation and the denial's words waiting on the agreements' lines, one
+        /// dependent miss after another. `check --batch` found the same (batch session 8 in bench/PROFILE.md). Measured
+        /// (bench/PROFILE.md, audit session 11): user CPU of the 1M audit 4.81 -> 4.37 s; every stage at once before
+        /// each event, six items ahead, was no better (4.65 s against 4.52 s in two halves, 4 runs each); fewer stages
+        /// were worse (4.41 s with all six, 4.57 s with bucket, group and box only, 5.07 s with none). ~8% of the
+        /// samples sit on the prefetches themselves (a prefetch waits for a free fill buffer when many misses are in
+        /// flight): the misses they take off the evaluation cost more.
+        @inline(__always)
+        private func prefetch(_ hashes: UnsafeBufferPointer<PartyHashes>, _ i: Int, after: Bool) {
+            guard let book else { return }
+            let n = hashes.count
+            let odd = after ? 1 : 0, stages = AgreementBook.prefetchStages
+            for ahead in 1...((stages + 1) / 2) where i + ahead < n && stages - 2 * ahead + odd >= 0 {
+                // Before: 4, 2, 0; after: 5, 3, 1 (six stages).
+                book.prefetch(hashes[i + ahead].party, subscriber: hashes[i + ahead].id, stage: stages - 2 * ahead + odd, ranges: ranges)
+            }
+            if after {
+                if i + 1 < n { tally.prefetch(subscriberHash: hashes[i + 1].subscriber, stage: 1) }
+                // The url's storage object: its header (the reference count a copy of the event changes) 32 bytes before.
+                if i + 2 < n, let u = hashes[i + 2].url { clearance_prefetch_range(u - 32, 96) }
+            } else if i + 2 < n {
+                tally.prefetch(subscriberHash: hashes[i + 2].subscriber, stage: 0)
+            }
+        }
+
         func run() {
-            while var batch = input.pop() {
+            while let popped = input.pop() {
+                var batch = popped.work
+                let hashes = popped.hashes
                 var out = Results()
                 out.counts.reserveCapacity(batch.count)
                 if body != nil { out.bytes.reserveCapacity(batch.count * 512) }
@@ -98,7 +163,13 @@ final class ParallelJudges {
                 // (a retain of each of its strings) and a release of the one it replaced; the buffer's `swapAt` moves
                 // them (perf, 1M at 30k: 1.4% of all samples in `swift_retain` under `reverse`; scan session 9).
                 batch.withUnsafeMutableBufferPointer { $0.reverse() }
+                var i = 0
                 while let w = batch.popLast() {
+                    let at = i
+                    hashes.withUnsafeBufferPointer { prefetch($0, at, after: false) }
+                    defer { hashes.withUnsafeBufferPointer { prefetch($0, at, after: true) } }
+                    let hash = i < hashes.count ? hashes[i].subscriber : 0
+                    i += 1
                     switch w {
                     case .audit(let e, let file, let line) where json != nil:
                         guard !failed, let json else { out.counts.append(0); continue }
@@ -107,7 +178,8 @@ final class ParallelJudges {
                             try auditor.audit(e, origin: Auditor.Origin(file: fileNames[file], line: line), json: json)
                             let after = json.count
                             // The request's fields read in place (`let r = e.request` copied it: a retain per string).
-                            tally.countEvent(subscriber: e.request.subscriber, epoch: e.request.at.millisecondsSinceEpoch,
+                            tally.countEvent(subscriber: e.request.subscriber, subscriberHash: hash,
+                                             epoch: e.request.at.millisecondsSinceEpoch,
                                              findings: json.kinds[before..<after]) { e.request.at.auditText }
                             out.counts.append(Int32(after - before))
                         } catch {
@@ -158,7 +230,7 @@ final class ParallelJudges {
     }
 
     private let workers: [Worker]
-    private var pending: [[JudgeWork]]
+    private var pending: [JudgeBatch]
     private var slots: [Slot] = []
     private let order = BoundedQueue<[Slot]>(capacity: 8)
     private let writerDone = DispatchSemaphore(value: 0)
@@ -184,13 +256,13 @@ final class ParallelJudges {
 
     /// Starts one thread per auditor and a writer thread writing the findings in `format` into `out`
     /// (which nothing else may use until `finish`).
-    init(auditors: [Auditor], out: OutputWriter, format: FindingFormat, fileNames: [String]) {
+    init(auditors: [Auditor], out: OutputWriter, format: FindingFormat, fileNames: [String], book: AgreementBook? = nil) {
         let renderAhead = format.limit == nil
         workers = auditors.map { a in
             Worker(a, body: renderAhead ? format.body : nil,
-                   json: format.jsonStyle.map { FindingJSONOutput(newline: $0 == .line) }, fileNames: fileNames)
+                   json: format.jsonStyle.map { FindingJSONOutput(newline: $0 == .line) }, fileNames: fileNames, book: book)
         }
-        pending = Array(repeating: [], count: auditors.count)
+        pending = Array(repeating: JudgeBatch(), count: auditors.count)
         writerState = WriterState()
         for (k, w) in workers.enumerated() {
             let t = Thread { w.run() }
@@ -244,26 +316,37 @@ final class ParallelJudges {
         t.start()
     }
 
-    /// The worker of a subscriber: a stable hash of its id (FNV-1a), so a run is reproducible.
-    func worker(for subscriber: String) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        // Over the bytes in place (the `utf8` view's iterator was ~30 instructions a byte on a small string).
-        let done: Void? = subscriber.utf8.withContiguousStorageIfAvailable { b in
-            for x in b { h = (h ^ UInt64(x)) &* 0x100_0000_01b3 }
-        }
-        if done == nil { for x in subscriber.utf8 { h = (h ^ UInt64(x)) &* 0x100_0000_01b3 } }
-        return Int(h % UInt64(workers.count))
+    /// An event's hashes (``PartyHashes``): FNV-1a over the subscriber's bytes, then on over the source's; and the
+    /// address of its url's bytes.
+    func hashes(subscriber: String, source: String, url: String?) -> PartyHashes {
+        let h = AgreementBook.subscriberHash(subscriber)
+        return PartyHashes(subscriber: h, party: AgreementBook.partyHash(subscriberHash: h, source: source), url: url.flatMap(Self.urlBytes),
+                           id: subscriber)
     }
 
-    /// Hands an event to its subscriber's worker.
-    func submit(_ work: JudgeWork, subscriber: String) throws {
-        try submit(work, to: worker(for: subscriber))
+    /// Where a url's UTF-8 bytes are: inside its storage object for a url longer than 15 bytes (the usual case), made by
+    /// the dispatcher, on the other core. For a prefetch only (a small string's address is a temporary's: a useless
+    /// but harmless hint).
+    ///
+    /// Why: the url is the only string of an event kept in an object of its own, and the worker's first touch of it
+    /// (a retain when the denial copies the event) waited for its line to come from the dispatcher's core: perf, 1M
+    /// events at 30,000 agreements, `swift_retain` under the event's copy ~1.8% of all samples.
+    static func urlBytes(_ url: String) -> UnsafeRawPointer? {
+        url.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
     }
+
+    /// The worker of a subscriber whose ``hashes(subscriber:source:)`` are `h`: stable (FNV-1a of its id), so a run is
+    /// reproducible.
+    func worker(for h: PartyHashes) -> Int { Int(h.subscriber % UInt64(workers.count)) }
+
+    /// The worker of a subscriber.
+    func worker(for subscriber: String) -> Int { Int(AgreementBook.subscriberHash(subscriber) % UInt64(workers.count)) }
 
     /// Hands an event to worker `k` (``worker(for:)`` of its subscriber), moved into the worker's batch.
-    func submit(_ work: consuming JudgeWork, to k: Int) throws {
+    func submit(_ work: consuming JudgeWork, to k: Int, hashes h: PartyHashes) throws {
         if case .audit = work { slots.append(.worker(k)) }
-        pending[k].append(work)  // the last use: moved in
+        pending[k].work.append(work)  // the last use: moved in
+        pending[k].hashes.append(h)
         if pending[k].count >= ParallelJudges.batchSize || slots.count >= ParallelJudges.batchSize { try flush() }
     }
 
@@ -275,9 +358,10 @@ final class ParallelJudges {
 
     /// Workers first, then the slots that refer to their work (see the note on deadlocks above).
     private func flush() throws {
-        for k in workers.indices where !pending[k].isEmpty {
+        for k in workers.indices where !pending[k].work.isEmpty {
             workers[k].input.push(pending[k])
-            pending[k].removeAll(keepingCapacity: true)
+            pending[k].work.removeAll(keepingCapacity: true)
+            pending[k].hashes.removeAll(keepingCapacity: true)
         }
         if !slots.isEmpty {
             order.push(slots)

@@ -190,7 +190,7 @@ public struct AuditCommand: ParsableCommand {
                 // Findings stream straight out, in order, as they are found.
                 if format == .csv { try out.write(CSVReport.header) }
                 try AuditCommand.stream(runner, ledgerFeed, ledger, to: out, sequential: noPipeline, decideWorkers: workers,
-                                        format: format == .jsonl ? .jsonl : .csv)
+                                        book: context.book, format: format == .jsonl ? .jsonl : .csv)
             case .text, .json, .html:
                 // The summary comes first but is known only at the end: the findings are rendered as they
                 // come into a temporary file (bounded memory for any log), copied out after the summary.
@@ -201,7 +201,7 @@ public struct AuditCommand: ParsableCommand {
                 default: .htmlRow
                 }
                 let count = try AuditCommand.stream(runner, ledgerFeed, ledger, to: spool.writer, sequential: noPipeline,
-                                                    decideWorkers: workers, format: findingFormat)
+                                                    decideWorkers: workers, book: context.book, format: findingFormat)
                 StageClock.mark("audited, \(count) findings spooled")
                 let s = runner.summary
                 switch format {
@@ -219,7 +219,7 @@ public struct AuditCommand: ParsableCommand {
                     try out.write(HTMLReport.tail(shown: min(count, HTMLReport.defaultMaximumRows), total: count))
                 }
             }
-            try out.flush()
+            try out.finish()
             StageClock.mark("written")
         } catch let d as Diagnostic {
             clearProgress()
@@ -242,7 +242,7 @@ public struct AuditCommand: ParsableCommand {
     /// or on this thread when `sequential`. Returns the number of findings.
     @discardableResult
     static func stream(_ runner: AuditRunner, _ feed: AuditRunner.LedgerFeed?, _ auditLedger: Bool, to out: OutputWriter,
-                       sequential: Bool, decideWorkers: [Auditor]? = nil, format: FindingFormat) throws -> Int {
+                       sequential: Bool, decideWorkers: [Auditor]? = nil, book: AgreementBook? = nil, format: FindingFormat) throws -> Int {
         let render = format.render
         if sequential {
             var n = 0
@@ -257,7 +257,7 @@ public struct AuditCommand: ParsableCommand {
         }
         if let auditors = decideWorkers {
             // Decisions on several threads, each subscriber on one (see ParallelAudit.swift).
-            let judges = ParallelJudges(auditors: auditors, out: out, format: format, fileNames: runner.fileNames)
+            let judges = ParallelJudges(auditors: auditors, out: out, format: format, fileNames: runner.fileNames, book: book)
             runner.judges = judges
             do {
                 try runner.run(ledger: feed, auditLedger: auditLedger) { f in try judges.direct(f) }

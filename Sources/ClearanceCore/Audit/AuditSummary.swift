@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The totals of an audit, kept up to date as findings stream past (bounded by subscribers × codes).
 public struct AuditSummary: Sendable, Equatable {
     /// Counts for one subscriber.
@@ -275,8 +277,21 @@ public struct AuditTally {
     private var byCode = [Int](repeating: 0, count: AuditTally.codeCount)
     private var errors = 0
     private var warnings = 0
-    /// Subscriber id -> row (its position in `subscribers`).
-    private var rows: [String: Int] = [:]
+    /// Subscriber id -> row (its position in `subscribers`): open addressing by ``AgreementBook/subscriberHash(_:)``
+    /// (the hash the audit's dispatcher already made to choose the worker), linear probing, at most half full.
+    ///
+    /// Why not `[String: Int]` (as before): SipHash of the id per event, and at 10,000 subscribers met in random order
+    /// the dictionary's bucket, key and value were cold, dependent misses (perf, 1M events at 30,000 agreements:
+    /// `countEvent` 4.1% of all samples). A bucket here holds the id, its hash and its row in one line, and the decide
+    /// worker asks for it and for the row's counts ahead (``prefetch(subscriberHash:stage:)``).
+    private var table: [Bucket] = []
+    private var used = 0
+    private struct Bucket {
+        var subscriber: String
+        /// 0: empty (a stored hash is never 0: ``AuditTally/key(_:)``).
+        var hash: UInt64
+        var row: Int
+    }
     private var subscribers: [String] = []
     /// The rows, one after another (`stride` counts each).
     private var counts: [Int] = []
@@ -291,15 +306,17 @@ public struct AuditTally {
     /// write it) is asked for only when the event is the earliest or latest so far.
     public mutating func countEvent(subscriber: String, epoch: Int64, findings: ArraySlice<(code: Finding.Code, severity: Finding.Severity)>,
                                     text: () -> String) {
+        countEvent(subscriber: subscriber, subscriberHash: AgreementBook.subscriberHash(subscriber), epoch: epoch,
+                   findings: findings, text: text)
+    }
+
+    /// ``countEvent(subscriber:epoch:findings:text:)`` with the subscriber's ``AgreementBook/subscriberHash(_:)`` made
+    /// already (any hash gives the same counts: it only says where to look).
+    public mutating func countEvent(subscriber: String, subscriberHash: UInt64, epoch: Int64,
+                                    findings: ArraySlice<(code: Finding.Code, severity: Finding.Severity)>, text: () -> String) {
         eventsAudited += 1
         if findings.isEmpty { eventsClean += 1 }
-        let row: Int
-        if let r = rows[subscriber] { row = r } else {
-            row = subscribers.count
-            rows[subscriber] = row
-            subscribers.append(subscriber)
-            counts.append(contentsOf: repeatElement(0, count: AuditTally.stride))
-        }
+        let row = self.row(subscriber, AuditTally.key(subscriberHash))
         let base = row * AuditTally.stride
         counts[base] += 1
         for f in findings {
@@ -313,6 +330,77 @@ public struct AuditTally {
         }
         if firstEpoch.map({ epoch < $0 }) ?? true { firstEpoch = epoch; firstAt = text() }
         if lastEpoch.map({ epoch > $0 }) ?? true { lastEpoch = epoch; lastAt = text() }
+    }
+
+    /// A stored hash: never 0 (an empty bucket's).
+    @inline(__always)
+    private static func key(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
+
+    /// The row of `subscriber` (hash `h`), made when new.
+    @inline(__always)
+    private mutating func row(_ subscriber: String, _ h: UInt64) -> Int {
+        if !table.isEmpty {
+            let found: Int? = table.withUnsafeBufferPointer { t in
+                let mask = t.count - 1
+                var i = Int(truncatingIfNeeded: h) & mask
+                while t[i].hash != 0 {
+                    if t[i].hash == h && t[i].subscriber == subscriber { return t[i].row }
+                    i = (i + 1) & mask
+                }
+                return nil
+            }
+            if let found { return found }
+        }
+        let row = subscribers.count
+        subscribers.append(subscriber)
+        counts.append(contentsOf: repeatElement(0, count: AuditTally.stride))
+        if (used + 1) * 2 > table.count { grow() }
+        insert(Bucket(subscriber: subscriber, hash: h, row: row))
+        used += 1
+        return row
+    }
+
+    private mutating func insert(_ b: Bucket) {
+        let mask = table.count - 1
+        var i = Int(truncatingIfNeeded: b.hash) & mask
+        while table[i].hash != 0 { i = (i + 1) & mask }
+        table[i] = b
+    }
+
+    private mutating func grow() {
+        let old = table
+        table = Array(repeating: Bucket(subscriber: "", hash: 0, row: 0), count: max(1024, old.count * 2))
+        for b in old where b.hash != 0 { insert(b) }
+    }
+
+    /// Asks for the cache lines the next ``countEvent(subscriber:subscriberHash:epoch:findings:text:)`` of a subscriber
+    /// with this hash reads (a prefetch, nothing waits): stage 0 its bucket, stage 1 (a stage later, when the bucket
+    /// has come) its row's counts. By the hash alone: another subscriber's row only wastes the prefetch.
+    ///
+    /// `mutating` though it changes nothing: called on a worker's tally (a class's stored property), a non-mutating
+    /// method got a copy of the whole struct, a retain and a release of each of its arrays, twice an event (perf, 1M
+    /// events: `AuditTally` value witness copy and destroy ~2.9% of all samples).
+    public mutating func prefetch(subscriberHash: UInt64, stage: Int) {
+        guard !table.isEmpty else { return }
+        let h = AuditTally.key(subscriberHash)
+        table.withUnsafeBufferPointer { t in
+            let mask = t.count - 1
+            var i = Int(truncatingIfNeeded: h) & mask
+            guard let base = t.baseAddress else { return }
+            if stage == 0 { clearance_prefetch(base + i); return }
+            while t[i].hash != 0 {
+                if t[i].hash == h {
+                    let row = t[i].row
+                    counts.withUnsafeBufferPointer { c in
+                        if let cb = c.baseAddress, row * AuditTally.stride < c.count {
+                            clearance_prefetch_range(cb + row * AuditTally.stride, AuditTally.stride * MemoryLayout<Int>.stride)
+                        }
+                    }
+                    return
+                }
+                i = (i + 1) & mask
+            }
+        }
     }
 
     /// These counts as a summary (codes with no finding are left out, as the summary's dictionaries do).

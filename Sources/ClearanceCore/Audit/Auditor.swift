@@ -507,7 +507,26 @@ public struct AuditUsage: UsageCounter, Sendable {
 /// retain of the reference.
 public final class DeciderRef: Sendable {
     public let decider: NewsDecider
-    public init(_ decider: NewsDecider) { self.decider = decider }
+    public init(_ decider: NewsDecider) {
+        self.decider = decider
+        assert(Self.deciderIsAtOffset(self), "DeciderRef.deciderOffset does not match where Swift put `decider`")
+    }
+
+    /// Bytes from an instance's address to its `decider`: Swift's object header (metadata pointer and reference counts,
+    /// 16 bytes on 64-bit platforms), then the only stored property (as `check --batch`'s `DeciderBox`).
+    static let deciderOffset = 16
+    /// An instance's bytes: what ``AgreementBook/prefetch(_:subscriber:stage:ranges:)`` asks for.
+    static let bytes = deciderOffset + MemoryLayout<NewsDecider>.size
+
+    /// Whether `decider` is where ``deciderOffset`` says (checked on every instance in debug builds).
+    private static func deciderIsAtOffset(_ r: DeciderRef) -> Bool {
+        let at = UnsafeRawPointer(Unmanaged.passUnretained(r).toOpaque()) + deciderOffset
+        return withUnsafePointer(to: r.decider) { mine in
+            // The decider's first words (its notice box and agreement list references) are the same wherever it is read.
+            UnsafeRawPointer(mine).load(as: UInt.self) == at.load(as: UInt.self)
+                && (UnsafeRawPointer(mine) + 8).load(as: UInt.self) == (at + 8).load(as: UInt.self)
+        }
+    }
 
     @inline(__always)
     func evaluate(_ r: RepublicationRequest, usage: AuditUsage, memo: DecisionMemo) -> NewsEvaluation {

@@ -17,7 +17,7 @@ extension NewsDecider {
     /// agreement's grants, its words' bytes). Writes at most `capacity` ranges to `out`; returns how many.
     ///
     /// For `check --batch`, which asks for these lines (a prefetch: no waiting) a few requests before it
-    /// decides with this decider, stage 2 one request ahead, stage 1 two, stage 0 three, so each stage's
+    /// decides with this decider, stage 2 one request ahead, stage 1 two, stage 0 four, so each stage's
     /// lines have arrived when the next stage reads them. Why (bench/PROFILE.md, batch session 8): with
     /// 10,000 parties and 30,000 agreements a party's data is never in the cache when its request comes,
     /// and the evaluation and its words waited for it one miss after another: the blocks (``ODRLBlock/warm()``
@@ -94,12 +94,26 @@ extension NewsDecider {
     /// other agreements' permits one request ahead (a fourth stage of ``hotRanges(of:stage:into:capacity:)``, tried
     /// and removed), the wait moved into the prefetches (the batch's `defer` 8.5% → 10.3%, CPU no lower); this is one
     /// line pair, for permits only.
+    ///
+    /// The list is read through ``agreementList(of:)``: `d.pointee.agreements.withUnsafeBufferPointer` retained and
+    /// released the list's storage here (objdump), and that storage is shared by both workers' deciders for the party
+    /// (the party's fixed list): perf put 0.7% of a 1M batch's samples on that retain (mem session 11).
     public static func permitWordsAddress(of d: UnsafePointer<NewsDecider>, _ e: NewsEvaluation) -> UnsafeRawPointer? {
         guard case .agreement(let k, let g) = e.basis else { return nil }
-        return d.pointee.agreements.withUnsafeBufferPointer { list in
-            guard k >= 0 && k < list.count else { return nil }
-            return Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { $0.words.permit(g)?.raw }
-        }
+        let list = agreementList(of: d)
+        guard k >= 0 && k < list.count else { return nil }
+        return Unmanaged.passUnretained(list[k].core)._withUnsafeGuaranteedRef { $0.words.permit(g)?.raw }
+    }
+
+    /// The decider's agreements in place, read as plain words without a retain of the list's storage (Swift's
+    /// array layout on 64-bit platforms: the storage object's header of 16 bytes, the count, the capacity, then
+    /// the elements at 32; ``hotRanges(of:stage:into:capacity:)`` names the same bytes). Valid while the decider
+    /// at `d` lives and is not changed (its `agreements` is a `let`).
+    @inline(__always)
+    static func agreementList(of d: UnsafePointer<NewsDecider>) -> UnsafeBufferPointer<PreparedAgreement> {
+        let storage = unsafeBitCast(d.pointee.agreements, to: UnsafeRawPointer.self)
+        let count = storage.load(fromByteOffset: 16, as: Int.self)
+        return UnsafeBufferPointer(start: (storage + 32).assumingMemoryBound(to: PreparedAgreement.self), count: count)
     }
 
     /// The bytes of a core the words read: its header and fields (the agreement, about ten words of other fields,

@@ -218,6 +218,12 @@ struct OneReason: DecisionWordSink {
 
     mutating func id(_ core: PreparedAgreement.Core) { value(core.agreement.id) }
 
+    /// Nothing unless this is the reason kept (the list's words would all be dropped by ``words(_:)``); then the default.
+    mutating func grantList(_ core: PreparedAgreement.Core, _ g: Int, _ l: GrantList) {
+        guard writing else { return }
+        NewsDecider.writeGrantList(core, g, l, into: &self)
+    }
+
     mutating func words(_ s: StaticString) {
         if writing { text.put(s) }
     }

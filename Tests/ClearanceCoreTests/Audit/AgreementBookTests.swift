@@ -63,4 +63,60 @@ import Testing
         // The run meant something: deciders kept and taken again, and made again when the versions changed.
         #expect(checked > 1_000 && remade > 20)
     }
+
+    /// The party index (open addressing by ``AgreementBook/partyHash(subscriber:source:)``) finds each (subscriber,
+    /// source) group and no other: many parties, subscribers with several sources, ids that are prefixes of each other
+    /// or not ASCII, parties the book does not hold; and asking for any party's lines ahead (``AgreementBook/prefetch(_:stage:ranges:)``,
+    /// by hashes held or not, every stage, in any order) changes no answer.
+    @Test func everyPartyFindsItsOwnAgreements() throws {
+        var gen = PreparationTests.AgreementGen(rng: SplitMix(seed: 4_242))
+        let subscribers = (0..<300).map { "sub-\($0)" } + ["sub-1 ", "İLKHA abonesi", "s", "s/", "sub-10x"]
+        let sources = ["ilkha", "aa", "ilkha2"]
+        var agreements: [Agreement] = []
+        var expected: [String: Set<String>] = [:]
+        for (n, subscriber) in subscribers.enumerated() {
+            for (k, source) in sources.enumerated() where (n + k) % 3 != 2 {
+                var a = gen.agreement(n * 10 + k)
+                a.subscriber = Subscriber(id: subscriber)
+                a.source = source
+                a.effectiveAt = nil
+                agreements.append(a)
+                expected["\(subscriber)|\(source)", default: []].insert(a.id)
+            }
+        }
+        let book = AgreementBook(agreements)
+        let ranges = UnsafeMutablePointer<HotRange>.allocate(capacity: AgreementBook.prefetchRangeCapacity)
+        defer { ranges.deallocate() }
+        let at = Instant(year: 2026, month: 6, day: 1)
+        var found = 0
+        for round in 0..<2 {
+            for subscriber in subscribers + ["nobody", "sub-"] {
+                for source in sources + ["other"] {
+                    let h = AgreementBook.partyHash(subscriber: subscriber, source: source)
+                    #expect(h == AgreementBook.partyHash(subscriberHash: AgreementBook.subscriberHash(subscriber), source: source))
+                    for stage in 0..<AgreementBook.prefetchStages {
+                        book.prefetch(round == 0 ? h : UInt64(stage) &* 0x9E37_79B9_7F4A_7C15, subscriber: subscriber, stage: stage, ranges: ranges)
+                        // Another subscriber's party under this one's hash (as a crafted collision would be): not followed past its group.
+                        book.prefetch(h, subscriber: subscriber + "x", stage: stage, ranges: ranges)
+                    }
+                    var made: Set<String>?
+                    let ref = try book.deciderRef(subscriber: subscriber, source: source, at: at) { prepared in
+                        made = Set(prepared.map(\.agreement.id))
+                        return NewsDecider(notice: nil, agreements: prepared)
+                    }
+                    let want = expected["\(subscriber)|\(source)"]
+                    #expect((ref != nil) == (want != nil), "\(subscriber) with \(source)")
+                    if round == 0 { #expect(made == want, "\(subscriber) with \(source)") } else { #expect(made == nil) }
+                    if let ref { #expect(Set(ref.decider.agreements.map(\.agreement.id)) == want); found += 1 }
+                }
+            }
+        }
+        #expect(found == 2 * expected.count)
+        // Added after use: the index is rebuilt and finds the new party.
+        var late = gen.agreement(99_999)
+        late.subscriber = Subscriber(id: "late")
+        book.add(late)
+        #expect(try book.deciderRef(subscriber: "late", source: late.source, at: at) { NewsDecider(notice: nil, agreements: $0) } != nil)
+        #expect(try book.deciderRef(subscriber: "sub-0", source: "ilkha", at: at) { NewsDecider(notice: nil, agreements: $0) } != nil)
+    }
 }

@@ -73,6 +73,24 @@ import Testing
         #expect(ranges(d, stage: 2, capacity: 1).count == 1)
     }
 
+    /// ``NewsDecider/agreementList(of:)`` (the list read in place, without a retain) is the decider's list.
+    @Test(arguments: [0, 1, 3, 9])
+    func agreementListIsTheDecidersList(count: Int) throws {
+        let d: NewsDecider, prepared: [PreparedAgreement]
+        if count == 0 {
+            let policy = try ODRLReader.readPolicy(try NewsFixtures.json("policy-ilkha.json"))
+            prepared = []
+            d = NewsDecider(notice: try NoticeTerms(source: "ilkha", policy: policy), agreements: prepared)
+        } else {
+            (d, prepared) = try decider(agreements: count, seed: 91 &+ UInt64(count))
+        }
+        withUnsafePointer(to: d) { at in
+            let list = NewsDecider.agreementList(of: at)
+            #expect(list.count == prepared.count)
+            for k in 0..<min(list.count, prepared.count) { #expect(list[k].core === prepared[k].core) }
+        }
+    }
+
     @Test func nothingWithoutAgreements() throws {
         let policy = try ODRLReader.readPolicy(try NewsFixtures.json("policy-ilkha.json"))
         let d = NewsDecider(notice: try NoticeTerms(source: "ilkha", policy: policy), agreements: [PreparedAgreement]())

@@ -66,7 +66,7 @@ enum LedgerDocument {
     /// time (~2,500 instructions a row, callgrind, bench/PROFILE.md ledger session 7); the pieces' escaped
     /// forms are constants, and the values are nearly always plain.
     static func writeCompact(_ e: UsageEvent, to out: inout ByteWriter, quoted: Bool = false) {
-        var w = CompactWriter(quoted: quoted)
+        let w = CompactWriter(quoted: quoted)
         w.punctuation("[", "[", to: &out)
         if let p = e.request.asset.publishedAt {
             w.punctuation("\"", "\\\"", to: &out)

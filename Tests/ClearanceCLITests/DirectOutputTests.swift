@@ -24,7 +24,7 @@ import Testing
     /// The batch input as a file (written once per test process).
     static func batchFile() -> String {
         let path = TestScratch.root + "/direct-batch.jsonl"
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: Data(batchInput.utf8)) }
+        if !FileManager.default.fileExists(atPath: path) { #expect(FileManager.default.createFile(atPath: path, contents: Data(batchInput.utf8))) }
         return path
     }
 
@@ -134,7 +134,7 @@ import Testing
     @Test func anAppendingDescriptorIsNotWrittenDirect() throws {
         let dir = try CLI.tempDir()
         let path = dir.appendingPathComponent("append.jsonl").path
-        FileManager.default.createFile(atPath: path, contents: Data("before\n".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("before\n".utf8)))
         let f = try Self.open("append.jsonl", in: dir, flags: O_WRONLY | O_APPEND)
         let r = try Self.run(Self.batchArgs, out: f.handle)
         #expect(r.status == Self.reference.status, "\(r.stderr)")

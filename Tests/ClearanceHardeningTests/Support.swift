@@ -1,6 +1,7 @@
 import ClearanceCore
 import ClearanceStore
 import Foundation
+import Testing
 
 /// Runs the built `clearance` binary as a subprocess, the way an operator or a CMS does.
 ///
@@ -90,7 +91,7 @@ final class TempDir {
     @discardableResult
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: p, contents: Data(bytes)), "could not write \(p)")
         return p
     }
 }

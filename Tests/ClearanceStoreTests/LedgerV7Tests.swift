@@ -188,7 +188,7 @@ struct LedgerV7Tests {
         for (at, recorded) in [(ancient, now), (now, ancient)] {
             do {
                 try store.write { tx in
-                    try tx.recordUse(LedgerEntry(eventId: "rec", origin: .check, at: at, subscriber: "s", source: "ilkha",
+                    _ = try tx.recordUse(LedgerEntry(eventId: "rec", origin: .check, at: at, subscriber: "s", source: "ilkha",
                                                  document: .object(JSONObject([("id", .string("rec"))]))), recordedAt: recorded)
                 }
                 Issue.record("a use with a time before year 0 was recorded")

@@ -221,7 +221,6 @@ final class AuditRunner {
             summary.eventsFiltered += 1
         } else {
             let e = event
-            let r = e.request
             let findings = try auditor.audit(e, origin: Auditor.Origin(file: fileNames[file], line: line))
             summary.countEvent(subscriber: event.request.subscriber, epoch: ms, clean: findings.isEmpty) { event.request.at.auditText }
             for f in findings {

@@ -64,6 +64,7 @@ final class OutputWriter {
         try direct?.finish()
     }
 
+    /// The failure to write to `name` with `errno` `e` (exit 74).
     private static func writeFailure(_ name: String, _ e: Int32) -> Diagnostic {
         Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(String(cString: strerror(e)))",
                    hint: "check the free space and permissions where the output goes, or choose another `-o`", category: .io)
@@ -96,10 +97,7 @@ final class OutputWriter {
         try flush()
         if let direct {
             // `sendfile` for the first 8 MiB, then read straight into the direct writer's buffers.
-            try direct.copy(from: source) { e in
-                Diagnostic(code: "output.temp_failed", message: "reading back the temporary file of findings failed: \(String(cString: strerror(e)))",
-                           category: .io)
-            }
+            try direct.copy(from: source, readFailure: SpoolFile.readFailure)
             return true
         }
         var copied = 0
@@ -108,9 +106,7 @@ final class OutputWriter {
             if n < 0 {
                 if errno == EINTR { continue }
                 if copied == 0 { return false }
-                let why = String(cString: strerror(errno))
-                throw Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(why)",
-                                 hint: "check the free space and permissions where the output goes, or choose another `-o`", category: .io)
+                throw OutputWriter.writeFailure(name, errno)
             }
             if n == 0 { return true }
             copied += n
@@ -137,9 +133,7 @@ final class OutputWriter {
             let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + off, $0.count - off) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let why = String(cString: strerror(errno))
-                throw Diagnostic(code: "output.write_failed", message: "writing to \(name) failed: \(why)",
-                                 hint: "check the free space and permissions where the output goes, or choose another `-o`", category: .io)
+                throw OutputWriter.writeFailure(name, errno)
             }
             off += n
         }
@@ -186,11 +180,17 @@ final class SpoolFile {
             let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw Diagnostic(code: "output.temp_failed", message: "reading back the temporary file of findings failed: \(String(cString: strerror(errno)))", category: .io)
+                throw SpoolFile.readFailure(errno)
             }
             if n == 0 { return }
             try out.write(bytes: n == block.count ? block : Array(block[0..<n]))
         }
+    }
+
+    /// The failure to read the findings back with `errno` `e`.
+    static func readFailure(_ e: Int32) -> Diagnostic {
+        Diagnostic(code: "output.temp_failed", message: "reading back the temporary file of findings failed: \(String(cString: strerror(e)))",
+                   category: .io)
     }
 
     /// Removes the file; the writer (and its descriptor) goes after this body, so the pages are dropped unwritten.

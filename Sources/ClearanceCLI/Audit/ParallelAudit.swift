@@ -339,9 +339,6 @@ final class ParallelJudges {
     /// reproducible.
     func worker(for h: PartyHashes) -> Int { Int(h.subscriber % UInt64(workers.count)) }
 
-    /// The worker of a subscriber.
-    func worker(for subscriber: String) -> Int { Int(AgreementBook.subscriberHash(subscriber) % UInt64(workers.count)) }
-
     /// Hands an event to worker `k` (``worker(for:)`` of its subscriber), moved into the worker's batch.
     func submit(_ work: consuming JudgeWork, to k: Int, hashes h: PartyHashes) throws {
         if case .audit = work { slots.append(.worker(k)) }
